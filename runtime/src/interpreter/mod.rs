@@ -1,0 +1,407 @@
+//! The hand-tuned interpreter: a loop over predecoded records with registers and gas in locals,
+//! generic over the memory model so each model gets its own monomorphised loop.
+
+pub mod predecode;
+
+use std::sync::Arc;
+
+use crate::isa::Opcode;
+use crate::memory::{MemFault, Memory};
+use crate::outcome::Exit;
+use predecode::{Predecoded, KIND_INVALID, NO_INDEX};
+
+/// Number of guest registers.
+pub const REGISTER_COUNT: usize = 13;
+/// The GP halt address: a dynamic jump here halts the machine.
+pub const HALT_ADDRESS: u32 = 0xFFFF_0000;
+
+/// A running guest: registers, gas, memory and where to continue.
+pub struct Vm<M: Memory> {
+    program: Arc<Predecoded>,
+    /// Registers φ0..φ12 (padded to 16 so indexing by a nibble needs no bounds check).
+    regs: [u64; 16],
+    pub gas: i64,
+    pub memory: M,
+    /// Record to execute next.
+    next: u32,
+    /// Whether entering `next` must first pay its charge (false when retrying after a fault).
+    charge_next: bool,
+    /// Whether `next` was reached without passing a block boundary (start or after `set_pc`).
+    mid_block_entry: bool,
+    /// pc of the instruction that caused the last exit.
+    exit_pc: u32,
+    /// Dynamic jumps to this address halt (GP); `None` disables halting by jump (JAR).
+    pub halt_address: Option<u32>,
+    finished: bool,
+}
+
+impl<M: Memory> Vm<M> {
+    pub fn new(program: Arc<Predecoded>, memory: M, gas: i64) -> Self {
+        Vm {
+            program,
+            regs: [0; 16],
+            gas,
+            memory,
+            next: 0,
+            charge_next: true,
+            mid_block_entry: true,
+            exit_pc: 0,
+            halt_address: Some(HALT_ADDRESS),
+            finished: false,
+        }
+    }
+
+    pub fn program(&self) -> &Predecoded {
+        &self.program
+    }
+
+    pub fn reg(&self, i: usize) -> u64 {
+        self.regs[i]
+    }
+
+    pub fn set_reg(&mut self, i: usize, value: u64) {
+        assert!(i < REGISTER_COUNT, "register index {i} out of range");
+        self.regs[i] = value;
+    }
+
+    pub fn regs(&self) -> [u64; REGISTER_COUNT] {
+        let mut out = [0; REGISTER_COUNT];
+        out.copy_from_slice(&self.regs[..REGISTER_COUNT]);
+        out
+    }
+
+    /// Sets where execution starts; the enclosing block's gas is charged on the next `run`.
+    /// Returns false (and leaves the VM to panic on `run`) if `pc` is not an instruction start.
+    pub fn set_pc(&mut self, pc: u32) -> bool {
+        self.finished = false;
+        self.charge_next = true;
+        self.mid_block_entry = true;
+        match self.program.index_of(pc) {
+            Some(i) => {
+                self.next = i;
+                true
+            }
+            None => {
+                self.next = NO_INDEX;
+                self.exit_pc = pc;
+                false
+            }
+        }
+    }
+
+    /// The pc of the instruction that caused the last exit (for `ecalli`, the `ecalli` itself).
+    pub fn exit_pc(&self) -> u32 {
+        self.exit_pc
+    }
+
+    /// The pc at which `run` would continue.
+    pub fn next_pc(&self) -> Option<u32> {
+        self.program.ops.get(self.next as usize).map(|o| o.pc)
+    }
+
+    /// Runs until the guest exits. After a resumable exit, calling `run` again continues exactly
+    /// where the spec says: after `ecalli`/`ecall`, or retrying the faulting or unpaid instruction.
+    /// After a final exit (halt, trap, panic) it returns that exit again.
+    pub fn run(&mut self) -> Exit {
+        if self.finished {
+            return Exit::Panic;
+        }
+        let exit = self.run_inner();
+        if !exit.is_resumable() {
+            self.finished = true;
+        }
+        exit
+    }
+
+    #[inline(never)]
+    fn run_inner(&mut self) -> Exit {
+        let program = Arc::clone(&self.program);
+        let ops = &program.ops[..];
+        let mut regs = self.regs;
+        let mut gas = self.gas;
+        let mut idx = self.next as usize;
+        if idx >= ops.len() {
+            return Exit::Panic;
+        }
+
+        // Pay for the first record: the enclosing block when starting mid-block.
+        if self.charge_next {
+            let charge = if self.mid_block_entry { program.entry_charge(idx as u32) } else { ops[idx].charge };
+            if gas < charge as i64 {
+                self.exit_pc = ops[idx].pc;
+                return Exit::OutOfGas;
+            }
+            gas -= charge as i64;
+        }
+        self.mid_block_entry = false;
+
+        macro_rules! r {
+            ($i:expr) => {
+                regs[($i & 15) as usize]
+            };
+        }
+        // Leaves the loop: save state, `resume` = record to continue at, `charge` = pay on resume.
+        macro_rules! exit {
+            ($exit:expr, $resume:expr, $charge:expr) => {{
+                self.regs = regs;
+                self.gas = gas;
+                self.exit_pc = ops[idx].pc;
+                self.next = $resume as u32;
+                self.charge_next = $charge;
+                return $exit;
+            }};
+        }
+        macro_rules! mem_fault {
+            ($f:expr) => {
+                match $f {
+                    MemFault::Panic => exit!(Exit::Panic, idx, false),
+                    MemFault::PageFault(a) => exit!(Exit::PageFault(a), idx, false),
+                }
+            };
+        }
+        macro_rules! load {
+            ($n:literal, $addr:expr, $conv:expr) => {
+                match self.memory.load::<$n>($addr as u32) {
+                    Ok(b) => $conv(b),
+                    Err(f) => mem_fault!(f),
+                }
+            };
+        }
+        macro_rules! store {
+            ($n:literal, $addr:expr, $val:expr) => {
+                let bytes = ($val as u64).to_le_bytes();
+                let mut v = [0u8; $n];
+                v.copy_from_slice(&bytes[..$n]);
+                if let Err(f) = self.memory.store::<$n>($addr as u32, v) {
+                    mem_fault!(f);
+                }
+            };
+        }
+
+        loop {
+            let op = ops[idx];
+            let mut next = idx + 1;
+            let (a, b) = (op.ra, op.rb);
+            if op.kind == KIND_INVALID {
+                exit!(Exit::Panic, idx, false);
+            }
+            // SAFETY: `kind` is either KIND_INVALID (handled above) or was produced from
+            // `op as u8` for a valid `Opcode` in predecode, and `Opcode` is `repr(u8)`.
+            let opcode: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op.kind) };
+            use Opcode::*;
+            match opcode {
+                Trap => exit!(Exit::Trap, idx, false),
+                Fallthrough | Unlikely => {}
+                Ecalli => exit!(Exit::HostCall(op.imm1 as u32), next, true),
+                Ecall => exit!(Exit::Ecall, next, true),
+                LoadImm64 | LoadImm => r!(a) = op.imm1,
+                StoreImmU8 => { store!(1, op.imm1, op.imm2); }
+                StoreImmU16 => { store!(2, op.imm1, op.imm2); }
+                StoreImmU32 => { store!(4, op.imm1, op.imm2); }
+                StoreImmU64 => { store!(8, op.imm1, op.imm2); }
+                Jump => next = op.target as usize,
+                JumpInd | LoadImmJumpInd => {
+                    let base = if opcode == JumpInd { r!(a) } else { r!(b) };
+                    let addr = base.wrapping_add(if opcode == JumpInd { op.imm1 } else { op.imm2 }) as u32;
+                    if opcode == LoadImmJumpInd {
+                        r!(a) = op.imm1;
+                    }
+                    if Some(addr) == self.halt_address {
+                        exit!(Exit::Halt, idx, false);
+                    }
+                    let slot = (addr / 2) as usize;
+                    if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
+                        exit!(Exit::Panic, idx, false);
+                    }
+                    next = program.jump_targets[slot - 1] as usize;
+                }
+                LoadU8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| b[0] as u64),
+                LoadI8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| b[0] as i8 as i64 as u64),
+                LoadU16 => r!(a) = load!(2, op.imm1, |b| u16::from_le_bytes(b) as u64),
+                LoadI16 => r!(a) = load!(2, op.imm1, |b| i16::from_le_bytes(b) as i64 as u64),
+                LoadU32 => r!(a) = load!(4, op.imm1, |b| u32::from_le_bytes(b) as u64),
+                LoadI32 => r!(a) = load!(4, op.imm1, |b| i32::from_le_bytes(b) as i64 as u64),
+                LoadU64 => r!(a) = load!(8, op.imm1, u64::from_le_bytes),
+                StoreU8 => { store!(1, op.imm1, r!(a)); }
+                StoreU16 => { store!(2, op.imm1, r!(a)); }
+                StoreU32 => { store!(4, op.imm1, r!(a)); }
+                StoreU64 => { store!(8, op.imm1, r!(a)); }
+                StoreImmIndU8 => { store!(1, r!(a).wrapping_add(op.imm1), op.imm2); }
+                StoreImmIndU16 => { store!(2, r!(a).wrapping_add(op.imm1), op.imm2); }
+                StoreImmIndU32 => { store!(4, r!(a).wrapping_add(op.imm1), op.imm2); }
+                StoreImmIndU64 => { store!(8, r!(a).wrapping_add(op.imm1), op.imm2); }
+                LoadImmJump => {
+                    r!(a) = op.imm1;
+                    next = op.target as usize;
+                }
+                BranchEqImm => if r!(a) == op.imm1 { next = op.target as usize },
+                BranchNeImm => if r!(a) != op.imm1 { next = op.target as usize },
+                BranchLtUImm => if r!(a) < op.imm1 { next = op.target as usize },
+                BranchLeUImm => if r!(a) <= op.imm1 { next = op.target as usize },
+                BranchGeUImm => if r!(a) >= op.imm1 { next = op.target as usize },
+                BranchGtUImm => if r!(a) > op.imm1 { next = op.target as usize },
+                BranchLtSImm => if (r!(a) as i64) < op.imm1 as i64 { next = op.target as usize },
+                BranchLeSImm => if (r!(a) as i64) <= op.imm1 as i64 { next = op.target as usize },
+                BranchGeSImm => if (r!(a) as i64) >= op.imm1 as i64 { next = op.target as usize },
+                BranchGtSImm => if (r!(a) as i64) > op.imm1 as i64 { next = op.target as usize },
+                BranchEq => if r!(a) == r!(b) { next = op.target as usize },
+                BranchNe => if r!(a) != r!(b) { next = op.target as usize },
+                BranchLtU => if r!(a) < r!(b) { next = op.target as usize },
+                BranchLtS => if (r!(a) as i64) < r!(b) as i64 { next = op.target as usize },
+                BranchGeU => if r!(a) >= r!(b) { next = op.target as usize },
+                BranchGeS => if (r!(a) as i64) >= r!(b) as i64 { next = op.target as usize },
+                // Two-register forms: rd = destination (low nibble), ra = source (high nibble).
+                MoveReg => r!(op.rd) = r!(a),
+                Sbrk => {
+                    match self.memory.sbrk(r!(a)) {
+                        Some(top) => r!(op.rd) = top as u64,
+                        None => exit!(Exit::Panic, idx, false),
+                    }
+                }
+                CountSetBits64 => r!(op.rd) = r!(a).count_ones() as u64,
+                CountSetBits32 => r!(op.rd) = (r!(a) as u32).count_ones() as u64,
+                LeadingZeroBits64 => r!(op.rd) = r!(a).leading_zeros() as u64,
+                LeadingZeroBits32 => r!(op.rd) = (r!(a) as u32).leading_zeros() as u64,
+                TrailingZeroBits64 => r!(op.rd) = r!(a).trailing_zeros() as u64,
+                TrailingZeroBits32 => r!(op.rd) = (r!(a) as u32).trailing_zeros() as u64,
+                SignExtend8 => r!(op.rd) = r!(a) as u8 as i8 as i64 as u64,
+                SignExtend16 => r!(op.rd) = r!(a) as u16 as i16 as i64 as u64,
+                ZeroExtend16 => r!(op.rd) = r!(a) as u16 as u64,
+                ReverseBytes => r!(op.rd) = r!(a).swap_bytes(),
+                StoreIndU8 => { store!(1, r!(b).wrapping_add(op.imm1), r!(a)); }
+                StoreIndU16 => { store!(2, r!(b).wrapping_add(op.imm1), r!(a)); }
+                StoreIndU32 => { store!(4, r!(b).wrapping_add(op.imm1), r!(a)); }
+                StoreIndU64 => { store!(8, r!(b).wrapping_add(op.imm1), r!(a)); }
+                LoadIndU8 => r!(a) = load!(1, r!(b).wrapping_add(op.imm1), |b: [u8; 1]| b[0] as u64),
+                LoadIndI8 => r!(a) = load!(1, r!(b).wrapping_add(op.imm1), |b: [u8; 1]| b[0] as i8 as i64 as u64),
+                LoadIndU16 => r!(a) = load!(2, r!(b).wrapping_add(op.imm1), |b| u16::from_le_bytes(b) as u64),
+                LoadIndI16 => r!(a) = load!(2, r!(b).wrapping_add(op.imm1), |b| i16::from_le_bytes(b) as i64 as u64),
+                LoadIndU32 => r!(a) = load!(4, r!(b).wrapping_add(op.imm1), |b| u32::from_le_bytes(b) as u64),
+                LoadIndI32 => r!(a) = load!(4, r!(b).wrapping_add(op.imm1), |b| i32::from_le_bytes(b) as i64 as u64),
+                LoadIndU64 => r!(a) = load!(8, r!(b).wrapping_add(op.imm1), u64::from_le_bytes),
+                _ => alu(opcode, &mut regs, &op),
+            }
+            if next >= ops.len() || next == NO_INDEX as usize {
+                // A branch to something that is not a basic-block start.
+                exit!(Exit::Panic, idx, false);
+            }
+            idx = next;
+            let charge = ops[idx].charge;
+            if charge != 0 {
+                if gas < charge as i64 {
+                    exit!(Exit::OutOfGas, idx, true);
+                }
+                gas -= charge as i64;
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn sext32(x: u64) -> u64 {
+    x as u32 as i32 as i64 as u64
+}
+
+/// Register-only arithmetic, shared by every memory model's loop.
+#[inline(always)]
+fn alu(opcode: Opcode, regs: &mut [u64; 16], op: &predecode::Op) {
+    use Opcode::*;
+    let (ra, rb, rd) = ((op.ra & 15) as usize, (op.rb & 15) as usize, (op.rd & 15) as usize);
+    let imm = op.imm1;
+    let vb = regs[rb];
+    let va = regs[ra];
+    // Two-register-plus-immediate forms write ra from rb and the immediate.
+    let imm_result = match opcode {
+        AddImm32 => Some(sext32(vb.wrapping_add(imm))),
+        AndImm => Some(vb & imm),
+        XorImm => Some(vb ^ imm),
+        OrImm => Some(vb | imm),
+        MulImm32 => Some(sext32(vb.wrapping_mul(imm))),
+        SetLtUImm => Some((vb < imm) as u64),
+        SetLtSImm => Some(((vb as i64) < imm as i64) as u64),
+        ShloLImm32 => Some(sext32(((vb as u32) << (imm & 31)) as u64)),
+        ShloRImm32 => Some(sext32(((vb as u32) >> (imm & 31)) as u64)),
+        SharRImm32 => Some(((vb as u32 as i32) >> (imm & 31)) as i64 as u64),
+        NegAddImm32 => Some(sext32(imm.wrapping_sub(vb))),
+        SetGtUImm => Some((vb > imm) as u64),
+        SetGtSImm => Some(((vb as i64) > imm as i64) as u64),
+        ShloLImmAlt32 => Some(sext32(((imm as u32) << (vb & 31)) as u64)),
+        ShloRImmAlt32 => Some(sext32(((imm as u32) >> (vb & 31)) as u64)),
+        SharRImmAlt32 => Some(((imm as u32 as i32) >> (vb & 31)) as i64 as u64),
+        CmovIzImm => Some(if vb == 0 { imm } else { va }),
+        CmovNzImm => Some(if vb != 0 { imm } else { va }),
+        AddImm64 => Some(vb.wrapping_add(imm)),
+        MulImm64 => Some(vb.wrapping_mul(imm)),
+        ShloLImm64 => Some(vb << (imm & 63)),
+        ShloRImm64 => Some(vb >> (imm & 63)),
+        SharRImm64 => Some(((vb as i64) >> (imm & 63)) as u64),
+        NegAddImm64 => Some(imm.wrapping_sub(vb)),
+        ShloLImmAlt64 => Some(imm << (vb & 63)),
+        ShloRImmAlt64 => Some(imm >> (vb & 63)),
+        SharRImmAlt64 => Some(((imm as i64) >> (vb & 63)) as u64),
+        RotR64Imm => Some(vb.rotate_right((imm & 63) as u32)),
+        RotR64ImmAlt => Some(imm.rotate_right((vb & 63) as u32)),
+        RotR32Imm => Some(sext32((vb as u32).rotate_right((imm & 31) as u32) as u64)),
+        RotR32ImmAlt => Some(sext32((imm as u32).rotate_right((vb & 31) as u32) as u64)),
+        _ => None,
+    };
+    if let Some(v) = imm_result {
+        regs[ra] = v;
+        return;
+    }
+    // Three-register forms: rd = ra op rb.
+    let (x, y) = (va, vb);
+    let (x32, y32) = (x as u32, y as u32);
+    let v = match opcode {
+        Add32 => sext32(x.wrapping_add(y)),
+        Sub32 => sext32(x.wrapping_sub(y)),
+        Mul32 => sext32(x.wrapping_mul(y)),
+        DivU32 => if y32 == 0 { u64::MAX } else { sext32((x32 / y32) as u64) },
+        DivS32 => {
+            let (p, q) = (x32 as i32, y32 as i32);
+            if q == 0 { u64::MAX } else { p.wrapping_div(q) as i64 as u64 }
+        }
+        RemU32 => if y32 == 0 { sext32(x32 as u64) } else { sext32((x32 % y32) as u64) },
+        RemS32 => {
+            let (p, q) = (x32 as i32, y32 as i32);
+            if q == 0 { p as i64 as u64 } else { p.wrapping_rem(q) as i64 as u64 }
+        }
+        ShloL32 => sext32((x32 << (y & 31)) as u64),
+        ShloR32 => sext32((x32 >> (y & 31)) as u64),
+        SharR32 => ((x32 as i32) >> (y & 31)) as i64 as u64,
+        Add64 => x.wrapping_add(y),
+        Sub64 => x.wrapping_sub(y),
+        Mul64 => x.wrapping_mul(y),
+        DivU64 => if y == 0 { u64::MAX } else { x / y },
+        DivS64 => if y == 0 { u64::MAX } else { (x as i64).wrapping_div(y as i64) as u64 },
+        RemU64 => if y == 0 { x } else { x % y },
+        RemS64 => if y == 0 { x } else { (x as i64).wrapping_rem(y as i64) as u64 },
+        ShloL64 => x << (y & 63),
+        ShloR64 => x >> (y & 63),
+        SharR64 => ((x as i64) >> (y & 63)) as u64,
+        And => x & y,
+        Xor => x ^ y,
+        Or => x | y,
+        MulUpperSS => ((x as i64 as i128 * y as i64 as i128) >> 64) as u64,
+        MulUpperUU => ((x as u128 * y as u128) >> 64) as u64,
+        MulUpperSU => ((x as i64 as i128 * y as u128 as i128) >> 64) as u64,
+        SetLtU => (x < y) as u64,
+        SetLtS => ((x as i64) < y as i64) as u64,
+        CmovIz => if y == 0 { x } else { regs[rd] },
+        CmovNz => if y != 0 { x } else { regs[rd] },
+        RotL64 => x.rotate_left((y & 63) as u32),
+        RotL32 => sext32(x32.rotate_left((y & 31) as u32) as u64),
+        RotR64 => x.rotate_right((y & 63) as u32),
+        RotR32 => sext32(x32.rotate_right((y & 31) as u32) as u64),
+        AndInv => x & !y,
+        OrInv => x | !y,
+        Xnor => !(x ^ y),
+        Max => (x as i64).max(y as i64) as u64,
+        MaxU => x.max(y),
+        Min => (x as i64).min(y as i64) as u64,
+        MinU => x.min(y),
+        // Every other opcode is handled by the caller's match before reaching here.
+        _ => return,
+    };
+    regs[rd] = v;
+}

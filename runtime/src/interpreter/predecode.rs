@@ -1,0 +1,119 @@
+//! Turning a [`Code`] into the interpreter's compact form: one fixed-size record per instruction,
+//! branch targets resolved to record indices, and the gas charge of each block attached to its
+//! first record. Done once per program; the hot loop never decodes bytes.
+
+use crate::gas::GasCosts;
+use crate::isa::Opcode;
+use crate::program::{Code, Instruction};
+
+/// Index meaning "no valid instruction here"; jumping to it panics.
+pub const NO_INDEX: u32 = u32::MAX;
+/// Record kind for an invalid opcode byte (executing it panics).
+pub const KIND_INVALID: u8 = u8::MAX;
+
+#[derive(Copy, Clone, Debug)]
+pub struct Op {
+    pub kind: u8,
+    pub ra: u8,
+    pub rb: u8,
+    pub rd: u8,
+    /// Gas charged when control reaches this record (a block start, or every record under the
+    /// per-instruction model).
+    pub charge: u32,
+    pub imm1: u64,
+    pub imm2: u64,
+    /// Static branch target as a record index (or [`NO_INDEX`]).
+    pub target: u32,
+    pub pc: u32,
+}
+
+/// A program ready to run: shared by every VM instance that runs it.
+pub struct Predecoded {
+    pub ops: Vec<Op>,
+    /// pc → record index ([`NO_INDEX`] if not an instruction start).
+    pub pc_to_index: Vec<u32>,
+    /// Jump-table entry → record index ([`NO_INDEX`] if not a block start).
+    pub jump_targets: Vec<u32>,
+    /// Whether each record starts a basic block.
+    pub block_start: Vec<bool>,
+    pub code: Code,
+}
+
+impl Op {
+    pub fn opcode(&self) -> Option<Opcode> {
+        Opcode::ALL.get(self.kind as usize).copied()
+    }
+}
+
+impl Predecoded {
+    pub fn new(code: Code, gas: &GasCosts) -> Predecoded {
+        let table = code.numbering.decode_table();
+        let starts = code.block_starts();
+        let mut pc_to_index = vec![NO_INDEX; code.code.len() + 1];
+        let mut decoded: Vec<(u32, Option<Instruction>)> = Vec::new();
+        for pc in 0..code.code.len() as u32 {
+            if code.is_start(pc) {
+                pc_to_index[pc as usize] = decoded.len() as u32;
+                decoded.push((pc, code.opcode_at(pc, &table).map(|op| code.decode(pc, op))));
+            }
+        }
+        // Running off the end of the code executes zero bytes: a trap at pc = len.
+        let end = code.code.len() as u32;
+        pc_to_index[end as usize] = decoded.len() as u32;
+        let implicit_trap = Instruction { op: Opcode::Trap, ra: 0, rb: 0, rd: 0, imm1: 0, imm2: 0, target: 0 };
+        decoded.push((end, Some(implicit_trap)));
+
+        let block_index = |t: u32| -> u32 {
+            match starts.get(t as usize) {
+                Some(true) => pc_to_index[t as usize],
+                _ => NO_INDEX,
+            }
+        };
+        let mut block_start = Vec::with_capacity(decoded.len());
+        let mut ops = Vec::with_capacity(decoded.len());
+        let mut prev_ends = true;
+        for (pc, ins) in decoded {
+            let is_block = starts.get(pc as usize).copied().unwrap_or(prev_ends);
+            block_start.push(is_block);
+            let charge = gas.charge_at(pc, is_block);
+            let op = match ins {
+                Some(i) => {
+                    prev_ends = code.ends_block(i.op);
+                    Op {
+                        kind: i.op as u8,
+                        ra: i.ra,
+                        rb: i.rb,
+                        rd: i.rd,
+                        charge,
+                        imm1: i.imm1,
+                        imm2: i.imm2,
+                        target: block_index(i.target),
+                        pc,
+                    }
+                }
+                None => {
+                    prev_ends = true;
+                    Op { kind: KIND_INVALID, ra: 0, rb: 0, rd: 0, charge, imm1: 0, imm2: 0, target: NO_INDEX, pc }
+                }
+            };
+            ops.push(op);
+        }
+        let jump_targets = code.jump_table.iter().map(|&t| block_index(t)).collect();
+        Predecoded { ops, pc_to_index, jump_targets, block_start, code }
+    }
+
+    /// The record index of `pc`, if an instruction starts there.
+    pub fn index_of(&self, pc: u32) -> Option<u32> {
+        self.pc_to_index.get(pc as usize).copied().filter(|&i| i != NO_INDEX)
+    }
+
+    /// The gas to charge when execution starts at record `idx` without having come through a block
+    /// boundary: the charge of the enclosing block.
+    pub fn entry_charge(&self, idx: u32) -> u32 {
+        let mut i = idx as usize;
+        while i > 0 && !self.block_start[i] {
+            i -= 1;
+        }
+        self.ops[i].charge
+    }
+}

@@ -1,0 +1,21 @@
+//! javm: the JAVM runtime of jarkit — program blobs, the instruction set, memory models, gas
+//! models and a hand-tuned interpreter.
+//!
+//! Guest exits ([`Exit`]) are values; host failures ([`LoadError`]) are errors.
+
+pub mod error;
+pub mod gas;
+pub mod interpreter;
+pub mod isa;
+pub mod memory;
+pub mod outcome;
+pub mod program;
+pub mod reader;
+
+pub use error::LoadError;
+pub use gas::GasCosts;
+pub use interpreter::{predecode::Predecoded, Vm, REGISTER_COUNT};
+pub use isa::{Numbering, Opcode, OperandClass};
+pub use memory::{Access, LinearMemory, MemFault, Memory, PagedMemory};
+pub use outcome::Exit;
+pub use program::{BlockRules, Code, Instruction, LengthEncoding};

@@ -1,0 +1,339 @@
+//! Guest memory models. A guest address is 32 bits; every access is checked, so a guest can only
+//! ever touch the bytes of its own pages.
+//!
+//! - [`PagedMemory`]: 4 KiB pages, each unmapped, read-only or writable (the Gray Paper's
+//!   segmented layout and the conformance vectors). Accesses below `guard` panic instead of
+//!   faulting (GP: the first 64 KiB are the guard zone).
+//! - [`LinearMemory`]: one contiguous read-write region starting at address 0 (jar080); anything
+//!   past its end faults.
+
+pub const PAGE_SIZE: u32 = 4096;
+const PAGE_BITS: u32 = 12;
+const PAGE_COUNT: usize = 1 << 20;
+
+/// Why an access failed. A value, not a host error.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum MemFault {
+    /// The access touched the guard zone.
+    Panic,
+    /// The access touched an inaccessible page; the address is that page's first byte.
+    PageFault(u32),
+}
+
+/// What the interpreter needs from a memory model. Implementations are monomorphised into the
+/// interpreter loop.
+pub trait Memory {
+    /// Reads `N` bytes at `addr` (wrapping modulo 2^32).
+    fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault>;
+    /// Writes `N` bytes at `addr` (wrapping modulo 2^32). On a fault nothing is written.
+    fn store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault>;
+    /// Grows the heap by `n` bytes and returns the previous heap top (0 if the request cannot be
+    /// met), or `None` if this memory has no `sbrk` heap (the instruction then panics).
+    fn sbrk(&mut self, n: u64) -> Option<u32>;
+    /// Reads bytes for host access and tests; `None` if any byte is inaccessible.
+    fn read_bytes(&self, addr: u32, len: u32) -> Option<Vec<u8>>;
+    /// Writes bytes for host access and tests, ignoring page protection (the host may write into
+    /// read-only pages, e.g. when loading a program); `Err` if any page is unmapped.
+    fn write_bytes(&mut self, addr: u32, bytes: &[u8]) -> Result<(), MemFault>;
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+}
+
+/// Paged memory: a flat page table of 2^20 entries (allocated zeroed, so the OS only backs the
+/// parts that are touched) pointing into a vector of page frames.
+#[derive(Clone)]
+pub struct PagedMemory {
+    /// 0 = unmapped; otherwise `frame + 1`, with [`WRITABLE`] set for writable pages.
+    table: Vec<u32>,
+    frames: Vec<Box<[u8; PAGE_SIZE as usize]>>,
+    /// Accesses below this address panic (the GP guard zone); 0 disables the rule.
+    pub guard: u32,
+    /// Current heap top for `sbrk`, if the layout has a heap.
+    pub heap_top: Option<u32>,
+}
+
+const WRITABLE: u32 = 1 << 31;
+
+impl Default for PagedMemory {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl PagedMemory {
+    pub fn new() -> Self {
+        PagedMemory { table: vec![0; PAGE_COUNT], frames: Vec::new(), guard: 0, heap_top: None }
+    }
+
+    /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
+    /// new). Existing contents are kept.
+    pub fn map(&mut self, addr: u32, len: u32, access: Access) {
+        if len == 0 {
+            return;
+        }
+        let first = addr >> PAGE_BITS;
+        let last = ((addr as u64 + len as u64 - 1) >> PAGE_BITS).min(PAGE_COUNT as u64 - 1) as u32;
+        for page in first..=last {
+            let entry = &mut self.table[page as usize];
+            if *entry == 0 {
+                self.frames.push(Box::new([0; PAGE_SIZE as usize]));
+                *entry = self.frames.len() as u32;
+            }
+            match access {
+                Access::ReadWrite => *entry |= WRITABLE,
+                Access::ReadOnly => *entry &= !WRITABLE,
+            }
+        }
+    }
+
+    /// The access of the page holding `addr`, if mapped.
+    pub fn access(&self, addr: u32) -> Option<Access> {
+        let e = self.table[(addr >> PAGE_BITS) as usize];
+        (e != 0).then(|| if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly })
+    }
+
+    /// Page numbers that are mapped, in ascending order.
+    pub fn mapped_pages(&self) -> impl Iterator<Item = u32> + '_ {
+        self.table.iter().enumerate().filter(|(_, &e)| e != 0).map(|(i, _)| i as u32)
+    }
+
+    #[inline]
+    fn frame(&self, entry: u32) -> &[u8; PAGE_SIZE as usize] {
+        &self.frames[((entry & !WRITABLE) - 1) as usize]
+    }
+
+    /// Checks that `[addr, addr + n)` is accessible, returning the first failure (GP: the lowest
+    /// inaccessible address decides; below the guard zone it is a panic).
+    fn check(&self, addr: u32, n: usize, write: bool) -> Result<(), MemFault> {
+        for k in 0..n as u32 {
+            let a = addr.wrapping_add(k);
+            if k != 0 && a & (PAGE_SIZE - 1) != 0 {
+                continue;
+            }
+            let e = self.table[(a >> PAGE_BITS) as usize];
+            if e == 0 || (write && e & WRITABLE == 0) {
+                if a < self.guard {
+                    return Err(MemFault::Panic);
+                }
+                return Err(MemFault::PageFault(a & !(PAGE_SIZE - 1)));
+            }
+        }
+        Ok(())
+    }
+
+    fn slow_load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault> {
+        self.check(addr, N, false)?;
+        let mut out = [0u8; N];
+        for (k, b) in out.iter_mut().enumerate() {
+            let a = addr.wrapping_add(k as u32);
+            let e = self.table[(a >> PAGE_BITS) as usize];
+            *b = self.frame(e)[(a & (PAGE_SIZE - 1)) as usize];
+        }
+        Ok(out)
+    }
+
+    fn slow_store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
+        self.check(addr, N, true)?;
+        for (k, b) in value.iter().enumerate() {
+            let a = addr.wrapping_add(k as u32);
+            let e = self.table[(a >> PAGE_BITS) as usize];
+            self.frames[((e & !WRITABLE) - 1) as usize][(a & (PAGE_SIZE - 1)) as usize] = *b;
+        }
+        Ok(())
+    }
+}
+
+impl Memory for PagedMemory {
+    #[inline(always)]
+    fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault> {
+        let off = (addr & (PAGE_SIZE - 1)) as usize;
+        let e = self.table[(addr >> PAGE_BITS) as usize];
+        if e != 0 && off + N <= PAGE_SIZE as usize {
+            let frame = self.frame(e);
+            let mut out = [0u8; N];
+            out.copy_from_slice(&frame[off..off + N]);
+            return Ok(out);
+        }
+        self.slow_load(addr)
+    }
+
+    #[inline(always)]
+    fn store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
+        let off = (addr & (PAGE_SIZE - 1)) as usize;
+        let e = self.table[(addr >> PAGE_BITS) as usize];
+        if e & WRITABLE != 0 && off + N <= PAGE_SIZE as usize {
+            let frame = &mut self.frames[((e & !WRITABLE) - 1) as usize];
+            frame[off..off + N].copy_from_slice(&value);
+            return Ok(());
+        }
+        self.slow_store(addr, value)
+    }
+
+    fn sbrk(&mut self, n: u64) -> Option<u32> {
+        let top = self.heap_top?;
+        if n == 0 {
+            return Some(top);
+        }
+        let new_top = top as u64 + n;
+        if new_top > u32::MAX as u64 {
+            // GP: a request that cannot be met returns 0 and changes nothing.
+            return Some(0);
+        }
+        let first_new = (top as u64).div_ceil(PAGE_SIZE as u64) * PAGE_SIZE as u64;
+        if new_top > first_new {
+            self.map(first_new as u32, (new_top - first_new) as u32, Access::ReadWrite);
+        }
+        self.heap_top = Some(new_top as u32);
+        Some(top)
+    }
+
+    fn read_bytes(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(len as usize);
+        for k in 0..len {
+            let a = addr.wrapping_add(k);
+            let e = self.table[(a >> PAGE_BITS) as usize];
+            if e == 0 {
+                return None;
+            }
+            out.push(self.frame(e)[(a & (PAGE_SIZE - 1)) as usize]);
+        }
+        Some(out)
+    }
+
+    fn write_bytes(&mut self, addr: u32, bytes: &[u8]) -> Result<(), MemFault> {
+        for (k, &b) in bytes.iter().enumerate() {
+            let a = addr.wrapping_add(k as u32);
+            let e = self.table[(a >> PAGE_BITS) as usize];
+            if e == 0 {
+                return Err(MemFault::PageFault(a & !(PAGE_SIZE - 1)));
+            }
+            self.frames[((e & !WRITABLE) - 1) as usize][(a & (PAGE_SIZE - 1)) as usize] = b;
+        }
+        Ok(())
+    }
+}
+
+/// Linear memory: bytes `[0, len)` are readable and writable, everything else faults.
+#[derive(Clone, Default)]
+pub struct LinearMemory {
+    data: Vec<u8>,
+    /// Upper bound the region may grow to through the heap host call.
+    pub max_len: u32,
+}
+
+impl LinearMemory {
+    /// A zeroed region of `len` bytes (rounded up to whole pages).
+    pub fn new(len: u32, max_len: u32) -> Self {
+        let len = len.div_ceil(PAGE_SIZE) as usize * PAGE_SIZE as usize;
+        LinearMemory { data: vec![0; len], max_len: max_len.max(len as u32) }
+    }
+
+    pub fn len(&self) -> u32 {
+        self.data.len() as u32
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Grows the region by `pages` zeroed pages; false if that would pass `max_len`.
+    pub fn grow(&mut self, pages: u32) -> bool {
+        let new_len = self.data.len() as u64 + pages as u64 * PAGE_SIZE as u64;
+        if new_len > self.max_len as u64 {
+            return false;
+        }
+        self.data.resize(new_len as usize, 0);
+        true
+    }
+
+    #[inline]
+    fn fault_at(&self, addr: u32, n: usize) -> MemFault {
+        // The first inaccessible byte is either `addr` itself or the end of the region.
+        let first_bad = if (addr as usize) < self.data.len() { self.data.len() as u32 } else { addr };
+        let _ = n;
+        MemFault::PageFault(first_bad & !(PAGE_SIZE - 1))
+    }
+}
+
+impl Memory for LinearMemory {
+    #[inline(always)]
+    fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault> {
+        let a = addr as usize;
+        match self.data.get(a..a + N) {
+            Some(s) => Ok(s.try_into().unwrap_or([0; N])),
+            None => Err(self.fault_at(addr, N)),
+        }
+    }
+
+    #[inline(always)]
+    fn store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
+        let a = addr as usize;
+        if a + N <= self.data.len() {
+            self.data[a..a + N].copy_from_slice(&value);
+            Ok(())
+        } else {
+            Err(self.fault_at(addr, N))
+        }
+    }
+
+    fn sbrk(&mut self, _n: u64) -> Option<u32> {
+        None
+    }
+
+    fn read_bytes(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
+        let a = addr as usize;
+        self.data.get(a..a + len as usize).map(|s| s.to_vec())
+    }
+
+    fn write_bytes(&mut self, addr: u32, bytes: &[u8]) -> Result<(), MemFault> {
+        let a = addr as usize;
+        match self.data.get_mut(a..a + bytes.len()) {
+            Some(s) => {
+                s.copy_from_slice(bytes);
+                Ok(())
+            }
+            None => Err(self.fault_at(addr, bytes.len())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_fault_reports_page_of_first_bad_byte() {
+        let mut m = PagedMemory::new();
+        m.map(0x30000, 4096, Access::ReadWrite);
+        assert_eq!(m.load::<1>(0x30fff), Ok([0]));
+        assert_eq!(m.load::<2>(0x30fff), Err(MemFault::PageFault(0x31000)));
+        assert_eq!(m.load::<1>(0x31fff), Err(MemFault::PageFault(0x31000)));
+        m.map(0x31000, 4096, Access::ReadOnly);
+        assert_eq!(m.store::<2>(0x30fff, [1, 2]), Err(MemFault::PageFault(0x31000)));
+        // Nothing was written by the failed store.
+        assert_eq!(m.load::<1>(0x30fff), Ok([0]));
+    }
+
+    #[test]
+    fn guard_zone_panics_and_wrap_around_is_checked() {
+        let mut m = PagedMemory::new();
+        m.guard = 0x10000;
+        assert_eq!(m.load::<8>(0x100), Err(MemFault::Panic));
+        m.map(0xFFFF_F000, 4096, Access::ReadWrite);
+        // Wraps to address 0..3, which is in the guard zone.
+        assert_eq!(m.load::<8>(0xFFFF_FFFC), Err(MemFault::Panic));
+    }
+
+    #[test]
+    fn linear_memory_faults_past_the_end() {
+        let mut m = LinearMemory::new(8192, 8192);
+        assert!(m.store::<8>(8184, [7; 8]).is_ok());
+        assert_eq!(m.store::<8>(8188, [7; 8]), Err(MemFault::PageFault(8192)));
+        assert_eq!(m.load::<4>(u32::MAX - 1), Err(MemFault::PageFault(0xFFFF_F000)));
+        assert!(!m.grow(1));
+    }
+}

@@ -1,0 +1,82 @@
+//! Conformance-vector runners. Vectors are data outside the repository: they are found through
+//! `JARKIT_VECTORS`, else `../shared/vectors` relative to the working directory or the repository.
+
+pub mod pvm;
+pub mod shuffle;
+
+use std::path::{Path, PathBuf};
+
+/// The vectors root: `$JARKIT_VECTORS`, else the first existing `../shared/vectors`.
+pub fn vectors_root() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("JARKIT_VECTORS") {
+        return Some(PathBuf::from(dir));
+    }
+    let candidates = [
+        PathBuf::from("../shared/vectors"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors"),
+    ];
+    candidates.into_iter().find(|p| p.is_dir())
+}
+
+/// Outcome of one vector case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseResult {
+    Passed,
+    Failed(String),
+    /// A case listed in a known-differences file: it ran and differed for the recorded reason.
+    KnownDifference(String),
+}
+
+/// Results of a whole run, printed as one line per non-passing case and a summary.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub cases: Vec<(String, CaseResult)>,
+}
+
+impl Report {
+    pub fn passed(&self) -> usize {
+        self.cases.iter().filter(|(_, r)| *r == CaseResult::Passed).count()
+    }
+
+    pub fn failed(&self) -> usize {
+        self.cases.iter().filter(|(_, r)| matches!(r, CaseResult::Failed(_))).count()
+    }
+
+    pub fn known(&self) -> usize {
+        self.cases.iter().filter(|(_, r)| matches!(r, CaseResult::KnownDifference(_))).count()
+    }
+
+    /// The report as text: failures and known differences by name, then `N passed, M failed`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (name, r) in &self.cases {
+            match r {
+                CaseResult::Failed(why) => out.push_str(&format!("FAIL {name}: {why}\n")),
+                CaseResult::KnownDifference(why) => out.push_str(&format!("KNOWN {name}: {why}\n")),
+                CaseResult::Passed => {}
+            }
+        }
+        if self.known() > 0 {
+            out.push_str(&format!("{} known differences (not counted as passed)\n", self.known()));
+        }
+        out.push_str(&format!("{} passed, {} failed\n", self.passed(), self.failed()));
+        out
+    }
+}
+
+/// Reads and parses a JSON file, with the path in the error.
+pub fn read_json(path: &Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: line {} column {}: {e}", path.display(), e.line(), e.column()))
+}
+
+/// Sorted `*.json` files in `dir`.
+pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}

@@ -1,0 +1,279 @@
+//! PVM conformance vectors, in both formats found in `../shared/vectors`:
+//!
+//! - polkavm-spectool (step-based; PolkaVM's JamV1 numbering; gas per basic block from the
+//!   `block-gas-costs` the vector lists);
+//! - w3f v0.4 (single run; GP numbering of that era; 1 gas per instruction).
+//!
+//! Both run on the paged memory with no guard zone: the vectors map exactly the pages they use,
+//! and every other access is a page fault.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use javm::{Access, BlockRules, Code, Exit, GasCosts, LengthEncoding, Memory, Numbering, PagedMemory, Predecoded, Vm};
+use serde::Deserialize;
+
+use super::{json_files, read_json, CaseResult, Report};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+struct SpectoolCase {
+    name: String,
+    initial_pc: u32,
+    initial_gas: i64,
+    program: Vec<u8>,
+    #[serde(default)]
+    block_gas_costs: Vec<BlockCost>,
+    steps: Vec<Step>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BlockCost {
+    pc: u32,
+    cost: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum Step {
+    Map(MapStep),
+    Write(WriteStep),
+    SetReg(SetRegStep),
+    Run(#[allow(dead_code)] serde_json::Value),
+    Assert(AssertStep),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct MapStep {
+    address: u32,
+    length: u32,
+    is_writable: bool,
+}
+
+#[derive(Deserialize)]
+struct WriteStep {
+    address: u32,
+    contents: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct SetRegStep {
+    reg: usize,
+    value: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct AssertStep {
+    status: String,
+    gas: Option<i64>,
+    pc: Option<u32>,
+    regs: Option<Vec<u64>>,
+    memory: Option<Vec<WriteStep>>,
+    page_fault_address: Option<u32>,
+    hostcall: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct W3fCase {
+    name: String,
+    initial_regs: Vec<u64>,
+    initial_pc: u32,
+    initial_page_map: Vec<MapStep>,
+    initial_memory: Vec<WriteStep>,
+    initial_gas: i64,
+    program: Vec<u8>,
+    expected_status: String,
+    expected_regs: Vec<u64>,
+    expected_pc: u32,
+    expected_memory: Vec<WriteStep>,
+    expected_gas: i64,
+    expected_page_fault_address: Option<u32>,
+}
+
+/// Runs every `*.json` case in `dir`, detecting the format per file. `known` maps case names of
+/// known differences to their reason.
+pub fn run_dir(dir: &Path, known: &HashMap<String, String>) -> Result<Report, String> {
+    let mut report = Report::default();
+    for path in json_files(dir)? {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let result = match read_json(&path) {
+            Ok(v) => run_case(v),
+            Err(e) => Err(e),
+        };
+        let result = match (result, known.get(&name)) {
+            (Ok(()), _) => CaseResult::Passed,
+            (Err(_), Some(reason)) => CaseResult::KnownDifference(reason.clone()),
+            (Err(e), None) => CaseResult::Failed(e),
+        };
+        report.cases.push((name, result));
+    }
+    Ok(report)
+}
+
+/// Parses a known-differences file: `name: reason` per line, `#` comments.
+pub fn parse_known(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(':').map(|(n, r)| (n.trim().to_string(), r.trim().to_string())))
+        .collect()
+}
+
+/// Runs one case given as JSON (either format).
+pub fn run_case(value: serde_json::Value) -> Result<(), String> {
+    if value.get("steps").is_some() {
+        let case: SpectoolCase = serde_json::from_value(value).map_err(|e| format!("malformed spectool case: {e}"))?;
+        run_spectool(&case)
+    } else {
+        let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
+        run_w3f(&case)
+    }
+}
+
+/// Memory as both vector families expect it: nothing mapped, and the low 64 KiB a guard zone
+/// whose accesses panic.
+fn vector_memory() -> PagedMemory {
+    let mut m = PagedMemory::new();
+    m.guard = 0x10000;
+    m
+}
+
+fn load(program: &[u8], numbering: Numbering, gas: GasCosts) -> Result<Arc<Predecoded>, String> {
+    let code = Code::parse(program, LengthEncoding::Compact, numbering, BlockRules::GP)
+        .map_err(|e| format!("program rejected: {e}"))?;
+    Ok(Arc::new(Predecoded::new(code, &gas)))
+}
+
+fn run_spectool(case: &SpectoolCase) -> Result<(), String> {
+    let costs = case.block_gas_costs.iter().map(|c| (c.pc, c.cost)).collect();
+    let program = load(&case.program, Numbering::PolkaVm, GasCosts::PerBlock(costs))?;
+    let mut vm = Vm::new(program, vector_memory(), case.initial_gas);
+    vm.set_pc(case.initial_pc);
+    let mut last: Option<Exit> = None;
+    for (i, step) in case.steps.iter().enumerate() {
+        match step {
+            Step::Map(m) => {
+                let access = if m.is_writable { Access::ReadWrite } else { Access::ReadOnly };
+                vm.memory.map(m.address, m.length, access);
+            }
+            Step::Write(w) => vm
+                .memory
+                .write_bytes(w.address, &w.contents)
+                .map_err(|e| format!("step {i}: write to unmapped memory: {e:?}"))?,
+            Step::SetReg(s) => {
+                if s.reg >= javm::REGISTER_COUNT {
+                    return Err(format!("step {i}: register {} out of range", s.reg));
+                }
+                vm.set_reg(s.reg, s.value)
+            }
+            Step::Run(_) => last = Some(vm.run()),
+            Step::Assert(a) => {
+                let exit = last.ok_or_else(|| format!("step {i}: assert before any run"))?;
+                check(
+                    &format!("{} step {i}", case.name),
+                    &vm,
+                    exit,
+                    &a.status,
+                    a.gas,
+                    a.pc,
+                    a.regs.as_deref(),
+                    a.memory.as_deref().unwrap_or(&[]),
+                    a.page_fault_address,
+                    a.hostcall,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_w3f(case: &W3fCase) -> Result<(), String> {
+    let program = load(&case.program, Numbering::Gp, GasCosts::PerInstruction)?;
+    let mut memory = vector_memory();
+    for m in &case.initial_page_map {
+        memory.map(m.address, m.length, if m.is_writable { Access::ReadWrite } else { Access::ReadOnly });
+    }
+    for w in &case.initial_memory {
+        memory.write_bytes(w.address, &w.contents).map_err(|e| format!("initial memory: {e:?}"))?;
+    }
+    let mut vm = Vm::new(program, memory, case.initial_gas);
+    if case.initial_regs.len() != javm::REGISTER_COUNT {
+        return Err(format!("expected 13 initial registers, got {}", case.initial_regs.len()));
+    }
+    for (i, &r) in case.initial_regs.iter().enumerate() {
+        vm.set_reg(i, r);
+    }
+    vm.set_pc(case.initial_pc);
+    let exit = vm.run();
+    check(
+        &case.name,
+        &vm,
+        exit,
+        &case.expected_status,
+        Some(case.expected_gas),
+        Some(case.expected_pc),
+        Some(&case.expected_regs),
+        &case.expected_memory,
+        case.expected_page_fault_address,
+        None,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check<M: Memory>(
+    what: &str,
+    vm: &Vm<M>,
+    exit: Exit,
+    status: &str,
+    gas: Option<i64>,
+    pc: Option<u32>,
+    regs: Option<&[u64]>,
+    memory: &[WriteStep],
+    fault_address: Option<u32>,
+    hostcall: Option<u32>,
+) -> Result<(), String> {
+    let mut diffs = Vec::new();
+    if exit.status_name() != status {
+        diffs.push(format!("status {} (expected {status})", exit.status_name()));
+    }
+    if let Some(g) = gas {
+        if vm.gas != g {
+            diffs.push(format!("gas {} (expected {g})", vm.gas));
+        }
+    }
+    if let Some(p) = pc {
+        if vm.exit_pc() != p {
+            diffs.push(format!("pc {} (expected {p})", vm.exit_pc()));
+        }
+    }
+    if let Some(r) = regs {
+        let actual = vm.regs();
+        if actual[..] != r[..] {
+            diffs.push(format!("regs {actual:?} (expected {r:?})"));
+        }
+    }
+    for m in memory {
+        let actual = vm.memory.read_bytes(m.address, m.contents.len() as u32);
+        if actual.as_deref() != Some(&m.contents[..]) {
+            diffs.push(format!("memory at {:#x}: {actual:?} (expected {:?})", m.address, m.contents));
+        }
+    }
+    match (exit, fault_address) {
+        (Exit::PageFault(a), Some(e)) if a != e => diffs.push(format!("fault address {a:#x} (expected {e:#x})")),
+        _ => {}
+    }
+    match (exit, hostcall) {
+        (Exit::HostCall(id), Some(e)) if id != e => diffs.push(format!("host call {id} (expected {e})")),
+        _ => {}
+    }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{what}: {}", diffs.join("; ")))
+    }
+}

@@ -1,0 +1,1 @@
+//! The w3f shuffle vectors, run through the shuffle generated from the Lean spec.
