@@ -1,9 +1,190 @@
+//! The `jarkit` command line. Each subcommand is a thin layer over the library crates.
+
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use jarkit::vectors::{self, vectors_root};
+
+#[derive(Parser)]
+#[command(name = "jarkit", version, about = "The JAR Lean spec as Rust, a fast JAVM, and the checks that keep them equal")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run codegen on a spec tree and write the generated Rust (exit 1 with diagnostics on errors).
+    Gen {
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        #[arg(long)]
+        variants: Option<PathBuf>,
+        /// Output directory (default: print to stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List every variant with its parameters and model choices.
+    Variants,
+    /// Run conformance vectors.
+    Vectors {
+        #[command(subcommand)]
+        family: Family,
+    },
+    /// Run a program: a GP code blob file (jump table, code, bitmask).
+    Run {
+        blob: PathBuf,
+        /// Variant whose rules apply (numbering, block rules, gas model).
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
+        #[arg(long, default_value_t = 1_000_000)]
+        gas: i64,
+        /// Print each instruction as it runs.
+        #[arg(long)]
+        trace: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum Family {
+    /// The w3f Fisher–Yates shuffle vectors, through the generated `shuffle`.
+    Shuffle { path: Option<PathBuf> },
+    /// PVM vectors (polkavm-spectool or w3f v0.4 format, detected per file).
+    Pvm { dir: Option<PathBuf> },
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 fn main() -> ExitCode {
-    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap();
-    let report = jarkit::vectors::pvm::run_dir(&dir, &Default::default()).unwrap();
-    print!("{}", report.render());
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn vector_path(given: Option<PathBuf>, default: &str) -> Result<PathBuf, String> {
+    match given {
+        Some(p) => Ok(p),
+        None => vectors_root()
+            .map(|r| r.join(default))
+            .ok_or_else(|| "no vectors found: pass a path or set JARKIT_VECTORS".to_string()),
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Gen { spec, variants, out } => {
+            let root = repo_root();
+            let opts = jarkit_codegen::Options {
+                spec_dir: spec.unwrap_or_else(|| root.join("spec")),
+                variants_dir: variants.unwrap_or_else(|| root.join("variants")),
+            };
+            let started = std::time::Instant::now();
+            match jarkit_codegen::generate(&opts) {
+                Ok(output) => {
+                    for (name, text) in &output.files {
+                        match &out {
+                            Some(dir) => {
+                                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+                                let p = dir.join(name);
+                                std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+                                eprintln!("wrote {} ({} lines)", p.display(), text.lines().count());
+                            }
+                            None => print!("{text}"),
+                        }
+                    }
+                    eprintln!("generated from {} Lean files in {:.1} ms", output.inputs.len(), started.elapsed().as_secs_f64() * 1e3);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(d) => {
+                    eprintln!("{d}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Variants => {
+            for id in jarkit_spec::jar::VariantId::ALL {
+                println!("{id}");
+                for (k, v) in id.describe() {
+                    println!("  {k:<20} {v}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Vectors { family } => {
+            let report = match family {
+                Family::Shuffle { path } => vectors::shuffle::run(&vector_path(path, "w3f/shuffle")?)?,
+                Family::Pvm { dir } => {
+                    let dir = vector_path(dir, "polkavm-spectool/programs")?;
+                    let known_file = repo_root().join("tests/known-differences/w3f-pvm.txt");
+                    let known = match std::fs::read_to_string(&known_file) {
+                        Ok(t) if dir.ends_with("w3f/pvm/programs") => vectors::pvm::parse_known(&t),
+                        _ => Default::default(),
+                    };
+                    vectors::pvm::run_dir(&dir, &known)?
+                }
+            };
+            print!("{}", report.render());
+            Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Run { blob, variant, gas, trace } => run_blob(&blob, &variant, gas, trace),
+    }
+}
+
+fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<ExitCode, String> {
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PagedMemory, Predecoded, Vm};
+    use jarkit_spec::jar::{GasModel, VariantId};
+    let id: VariantId = variant.parse()?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (lengths, rules) = jarkit_spec::with_variant!(id, V => {
+        use jarkit_spec::jar::Variant;
+        let lengths = if V::USE_COMPACT_DEBLOB { LengthEncoding::Compact } else { LengthEncoding::U32 };
+        let rules = BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK };
+        (lengths, rules)
+    });
+    let gas_model = jarkit_spec::with_variant!(id, V => { use jarkit_spec::jar::Variant; V::GAS_MODEL });
+    if gas_model != GasModel::PerInstruction {
+        eprintln!("note: {id} charges gas per basic block; the block-cost model is not wired into `run` yet, so this run charges 1 per instruction");
+    }
+    let code = Code::parse(&bytes, lengths, Numbering::Gp, rules).map_err(|e| format!("{}: {e}", path.display()))?;
+    let program = Arc::new(Predecoded::new(code, &GasCosts::PerInstruction));
+    let mut memory = PagedMemory::new();
+    memory.guard = 0x10000;
+    let mut vm = Vm::new(Arc::clone(&program), memory, gas);
+    let exit = if trace {
+        // Single-step by running with one unit of gas at a time.
+        let table = program.code.numbering.decode_table();
+        loop {
+            let before = vm.regs();
+            let pc = vm.next_pc().unwrap_or(0);
+            let budget = vm.gas;
+            vm.gas = budget.min(1);
+            let rest = budget - vm.gas;
+            let exit = vm.run();
+            vm.gas += rest;
+            let text = match program.code.opcode_at(pc, &table) {
+                Some(op) => format!("{:?}", program.code.decode(pc, op)),
+                None => "invalid".into(),
+            };
+            let changed: Vec<String> = (0..13).filter(|&i| vm.reg(i) != before[i]).map(|i| format!("r{i}={:#x}", vm.reg(i))).collect();
+            println!("{pc:>6}: {text} {}", changed.join(" "));
+            if exit != javm::Exit::OutOfGas || rest == 0 {
+                break exit;
+            }
+        }
+    } else {
+        vm.run()
+    };
+    println!("exit: {exit:?} at pc {}", vm.exit_pc());
+    println!("gas used: {}", gas - vm.gas);
+    println!("registers: {:?}", vm.regs());
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,389 @@
+//! Lowering of the checked model to Rust tokens (`quote!` lives only here and in `lower_fn`).
+
+use proc_macro2::{Ident, Span as PSpan, TokenStream};
+use quote::quote;
+
+use crate::ast::*;
+use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::eval::{type_name, Evaluator, Value};
+use crate::model::{Kind, Model};
+use crate::names::{camel, screaming, snake};
+
+pub fn ident(s: &str) -> Ident {
+    match s.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, PSpan::call_site()),
+        None => Ident::new(s, PSpan::call_site()),
+    }
+}
+
+/// The doc attributes of a generated item: the Lean docstring and where it came from.
+pub fn docs(doc: &Option<String>, lean_name: &str, files: &[SourceFile], file: usize, span: Span) -> TokenStream {
+    let mut out = TokenStream::new();
+    if let Some(d) = doc {
+        let d = format!(" {d}");
+        out.extend(quote!(#[doc = #d]));
+        out.extend(quote!(#[doc = ""]));
+    }
+    let (line, _) = files[file].line_col(span.start);
+    let origin = format!(" Lean: `{lean_name}` at {}:{line}", files[file].display);
+    out.extend(quote!(#[doc = #origin]));
+    out
+}
+
+/// A Lean type as Rust tokens. `params` are the type parameters in scope.
+pub fn rust_type(m: &Model, t: &Ty, params: &[String], diags: &mut Vec<Diagnostic>) -> TokenStream {
+    match t {
+        Ty::Name(n, span) => {
+            if params.contains(n) {
+                let i = ident(&camel(n));
+                return quote!(#i);
+            }
+            match n.as_str() {
+                "Nat" => quote!(Nat),
+                "Bool" => quote!(bool),
+                "String" => quote!(String),
+                "UInt8" => quote!(u8),
+                "UInt16" => quote!(u16),
+                "UInt32" => quote!(u32),
+                "UInt64" => quote!(u64),
+                "ByteArray" => quote!(ByteArray),
+                "Unit" => quote!(()),
+                _ if m.is_type_name(n) => {
+                    let i = ident(&camel(n));
+                    quote!(#i)
+                }
+                _ => {
+                    diags.push(Diagnostic::error(*span, format!("unknown type `{n}`")).with_hint("declare it with `structure`, `inductive` or `abbrev`"));
+                    quote!(())
+                }
+            }
+        }
+        Ty::App(h, args, span) => {
+            let head = type_name(h).unwrap_or_default();
+            match (head.as_str(), args.as_slice()) {
+                ("Array", [a]) | ("List", [a]) => {
+                    let a = rust_type(m, a, params, diags);
+                    quote!(Vec<#a>)
+                }
+                ("Option", [a]) => {
+                    let a = rust_type(m, a, params, diags);
+                    quote!(Option<#a>)
+                }
+                ("OctetSeq", [Ty::Lit(n, _)]) => {
+                    let n = *n as usize;
+                    quote!(OctetSeq<#n>)
+                }
+                _ => {
+                    diags.push(
+                        Diagnostic::error(*span, format!("unsupported type application `{head}` with {} arguments", args.len()))
+                            .with_hint("supported: Array T, Option T, OctetSeq n, and user types without parameters"),
+                    );
+                    quote!(())
+                }
+            }
+        }
+        Ty::Prod(parts) => {
+            let ps: Vec<TokenStream> = parts.iter().map(|p| rust_type(m, p, params, diags)).collect();
+            quote!((#(#ps),*))
+        }
+        Ty::Arrow(a, b) => {
+            let a = rust_type(m, a, params, diags);
+            let b = rust_type(m, b, params, diags);
+            quote!(fn(#a) -> #b)
+        }
+        Ty::Lit(_, span) => {
+            diags.push(Diagnostic::error(*span, "a number is not a type"));
+            quote!(())
+        }
+        Ty::Prop => quote!(()),
+    }
+}
+
+/// A constant value as Rust tokens of type `t`.
+pub fn value_tokens(v: &Value) -> TokenStream {
+    match v {
+        Value::Nat(n) => {
+            let n = proc_macro2::Literal::u64_unsuffixed(*n as u64);
+            quote!(Nat(#n))
+        }
+        Value::Bool(b) => quote!(#b),
+        Value::Str(s) => quote!(#s),
+        Value::Ctor(e, c) => {
+            let e = ident(&camel(e));
+            let c = ident(&camel(c));
+            quote!(#e::#c)
+        }
+        Value::Struct(s, fields) => {
+            let s = ident(&camel(s));
+            let fs = fields.iter().map(|(k, v)| {
+                let k = ident(&snake(k));
+                let v = value_tokens(v);
+                quote!(#k: #v)
+            });
+            quote!(#s { #(#fs),* })
+        }
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Nat(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Str(s) => s.clone(),
+        Value::Ctor(_, c) => c.clone(),
+        Value::Struct(..) => String::new(),
+    }
+}
+
+/// Emits the structures, enums and aliases.
+pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (kind, name) in &m.order {
+        match kind {
+            Kind::Struct => {
+                let s = &m.structs[name];
+                let d = docs(&s.doc, &s.lean_name, files, s.file, s.span);
+                let sname = ident(&camel(name));
+                let mut fields = Vec::new();
+                let mut defaults = Vec::new();
+                let mut has_defaults = false;
+                for f in &s.item.fields {
+                    if matches!(f.ty, Ty::Prop) {
+                        continue;
+                    }
+                    let fname = ident(&snake(&f.name));
+                    let fty = rust_type(m, &f.ty, &[], diags);
+                    let fdoc = f.doc.as_ref().map(|d| {
+                        let d = format!(" {d}");
+                        quote!(#[doc = #d])
+                    });
+                    fields.push(quote!(#fdoc pub #fname: #fty));
+                    match &f.default {
+                        Some(e) => {
+                            has_defaults = true;
+                            let v = crate::lower_fn::lower_const_expr(m, e, &f.ty, diags);
+                            defaults.push(quote!(#fname: #v));
+                        }
+                        None => defaults.push(quote!(#fname: Default::default())),
+                    }
+                }
+                let all_copy = false;
+                let _ = all_copy;
+                if has_defaults {
+                    out.extend(quote! {
+                        #d
+                        #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                        pub struct #sname { #(#fields),* }
+                        impl Default for #sname {
+                            fn default() -> Self { #sname { #(#defaults),* } }
+                        }
+                    });
+                } else {
+                    out.extend(quote! {
+                        #d
+                        #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+                        pub struct #sname { #(#fields),* }
+                    });
+                }
+            }
+            Kind::Enum => {
+                let e = &m.enums[name];
+                let d = docs(&e.doc, &e.lean_name, files, e.file, e.span);
+                let ename = ident(&camel(name));
+                let payload = e.item.ctors.iter().any(|c| !c.args.is_empty());
+                let ctors = e.item.ctors.iter().enumerate().map(|(i, c)| {
+                    let cname = ident(&camel(&c.name));
+                    let cdoc = c.doc.as_ref().map(|d| {
+                        let d = format!(" {d}");
+                        quote!(#[doc = #d])
+                    });
+                    let default = if i == 0 && !payload { quote!(#[default]) } else { quote!() };
+                    let rename = &c.name;
+                    let tys: Vec<TokenStream> = c
+                        .args
+                        .iter()
+                        .flat_map(|b| b.names.iter().map(move |_| b.ty.clone()))
+                        .map(|t| t.map(|t| rust_type(m, &t, &[], diags)).unwrap_or(quote!(())))
+                        .collect();
+                    if tys.is_empty() {
+                        quote!(#cdoc #default #[serde(rename = #rename)] #cname)
+                    } else {
+                        quote!(#cdoc #[serde(rename = #rename)] #cname(#(#tys),*))
+                    }
+                });
+                let derives = if payload {
+                    quote!(#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)])
+                } else {
+                    quote!(#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)])
+                };
+                let names: Vec<&str> = e.item.ctors.iter().map(|c| c.name.as_str()).collect();
+                let idents: Vec<Ident> = e.item.ctors.iter().map(|c| ident(&camel(&c.name))).collect();
+                let name_fn = if payload {
+                    quote!()
+                } else {
+                    quote! {
+                        impl #ename {
+                            /// The Lean name of the constructor.
+                            pub const fn lean_name(self) -> &'static str {
+                                match self { #(#ename::#idents => #names),* }
+                            }
+                        }
+                    }
+                };
+                out.extend(quote! { #d #derives pub enum #ename { #(#ctors),* } #name_fn });
+            }
+            Kind::Alias => {
+                let a = &m.aliases[name];
+                let d = docs(&a.doc, &a.lean_name, files, a.file, a.span);
+                let aname = ident(&camel(name));
+                let t = rust_type(m, &a.item, &[], diags);
+                out.extend(quote!(#d pub type #aname = #t;));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Emits the `Variant` trait (from the class), one zero-sized type per instance, and `VariantId`.
+pub fn emit_variants(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> TokenStream {
+    let Some(class) = m.classes.get("JarVariant") else {
+        return quote!();
+    };
+    // Trait items: class fields; a field whose type is a structure is flattened into its fields.
+    struct Item {
+        konst: Ident,
+        ty: TokenStream,
+        path: Vec<String>,
+        doc: Option<String>,
+    }
+    let mut items: Vec<Item> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for f in &class.item.fields {
+        let tn = type_name(&f.ty).unwrap_or_default();
+        if let Some(s) = m.structs.get(&tn) {
+            for g in &s.item.fields {
+                let k = screaming(&g.name);
+                if !seen.insert(k.clone()) {
+                    diags.push(Diagnostic::error(g.span, format!("variant constant `{k}` would be defined twice")).with_hint("rename one of the fields"));
+                }
+                items.push(Item { konst: ident(&k), ty: rust_type(m, &g.ty, &[], diags), path: vec![f.name.clone(), g.name.clone()], doc: g.doc.clone() });
+            }
+        } else {
+            let ty = if tn == "String" { quote!(&'static str) } else { rust_type(m, &f.ty, &[], diags) };
+            let k = screaming(&f.name);
+            if !seen.insert(k.clone()) {
+                diags.push(Diagnostic::error(f.span, format!("variant constant `{k}` would be defined twice")).with_hint("rename one of the fields"));
+            }
+            items.push(Item { konst: ident(&k), ty, path: vec![f.name.clone()], doc: f.doc.clone() });
+        }
+    }
+    let cdoc = docs(&class.doc, &class.lean_name, files, class.file, class.span);
+    let trait_items = items.iter().map(|it| {
+        let (k, t) = (&it.konst, &it.ty);
+        let d = it.doc.as_ref().map(|d| {
+            let d = format!(" {d}");
+            quote!(#[doc = #d])
+        });
+        quote!(#d const #k: #t;)
+    });
+    let describe_names: Vec<String> = items.iter().map(|it| it.path.last().cloned().unwrap_or_default()).collect();
+    let describe_vals = items.iter().map(|it| {
+        let k = &it.konst;
+        quote!(format!("{:?}", Self::#k))
+    });
+    let mut out = quote! {
+        #cdoc
+        pub trait Variant: Copy + Default + Send + Sync + 'static {
+            #(#trait_items)*
+            /// Every parameter and model choice as (Lean name, value), in declaration order.
+            fn describe() -> Vec<(&'static str, String)> {
+                vec![#((#describe_names, #describe_vals)),*]
+            }
+        }
+    };
+    // Instances.
+    let mut ev = Evaluator::new(m);
+    let mut ids = Vec::new();
+    let mut names = Vec::new();
+    for inst in m.instances.iter().filter(|i| i.item.class == "JarVariant") {
+        let value = ev.build_struct("JarVariant", None, inst.item.assigns.iter().map(|a| (a.name.as_str(), &a.value, a.span)), inst.span);
+        let value = match value {
+            Ok(Value::Struct(_, fields)) => fields,
+            Ok(_) => continue,
+            Err(mut d) => {
+                d.message = format!("variant `{}`: {}", inst.item.name, d.message);
+                diags.push(d);
+                continue;
+            }
+        };
+        let tname = ident(&camel(&inst.item.name));
+        let d = docs(&inst.doc, &inst.lean_name, files, inst.file, inst.span);
+        let consts = items.iter().map(|it| {
+            let mut v = value.get(&it.path[0]).cloned();
+            if it.path.len() == 2 {
+                v = match v {
+                    Some(Value::Struct(_, f)) => f.get(&it.path[1]).cloned(),
+                    _ => None,
+                };
+            }
+            let (k, t) = (&it.konst, &it.ty);
+            let v = v.map(|v| value_tokens(&v)).unwrap_or(quote!(Default::default()));
+            quote!(const #k: #t = #v;)
+        });
+        let _ = value_text;
+        out.extend(quote! {
+            #d
+            #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]
+            pub struct #tname;
+            impl Variant for #tname { #(#consts)* }
+        });
+        ids.push(tname);
+        names.push(inst.item.name.clone());
+    }
+    let count = ids.len();
+    out.extend(quote! {
+        /// A variant chosen at run time, by its Lean name. Match it once at the API edge and call
+        /// generic code with the corresponding type (see [`with_variant!`]).
+        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum VariantId { #(#ids),* }
+
+        impl VariantId {
+            /// Every variant the spec defines.
+            pub const ALL: [VariantId; #count] = [#(VariantId::#ids),*];
+            /// The variant's Lean name.
+            pub const fn name(self) -> &'static str {
+                match self { #(VariantId::#ids => #names),* }
+            }
+            /// Every parameter and model choice of the variant.
+            pub fn describe(self) -> Vec<(&'static str, String)> {
+                match self { #(VariantId::#ids => <#ids as Variant>::describe()),* }
+            }
+        }
+
+        impl std::str::FromStr for VariantId {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    #(#names => Ok(VariantId::#ids),)*
+                    _ => Err(format!("unknown variant `{s}`; the variants are: {}", [#(#names),*].join(", "))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for VariantId {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        /// Runs `$body` with `$V` bound to the variant type named by `$id`.
+        #[macro_export]
+        macro_rules! with_variant {
+            ($id:expr, $V:ident => $body:expr) => {
+                match $id { #($crate::jar::VariantId::#ids => { type $V = $crate::jar::#ids; $body }),* }
+            };
+        }
+    });
+    out
+}

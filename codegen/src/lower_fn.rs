@@ -1,0 +1,857 @@
+//! Lowering of definitions (functions and constants) to Rust, with the small amount of type
+//! inference needed to keep Lean's meaning: `Nat` versus fixed-width arithmetic, literals of the
+//! right type, `a[i]!` and `set!` with Lean's out-of-bounds rules, and `return` inside `Id.run do`.
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ast::*;
+use crate::diagnostics::{Diagnostic, SourceFile};
+use crate::emit::{docs, ident, rust_type, value_tokens};
+use crate::eval::{dotted, type_name, Evaluator};
+use crate::model::{FnDef, Kind, Model};
+use crate::names::{camel, screaming, snake};
+
+/// Inferred types (enough to pick the right Rust for each operation).
+#[derive(Clone, Debug, PartialEq)]
+enum T {
+    Nat,
+    Bool,
+    Str,
+    U(u8),
+    Bytes,
+    Octets(u64),
+    Array(Box<T>),
+    Option(Box<T>),
+    Tuple(Vec<T>),
+    Named(String),
+    Param(String),
+    Unit,
+    Unknown,
+}
+
+impl T {
+    fn is_copy(&self) -> bool {
+        matches!(self, T::Nat | T::Bool | T::U(_) | T::Octets(_) | T::Unit)
+    }
+}
+
+struct Local {
+    ty: T,
+}
+
+struct Cx<'a> {
+    m: &'a Model,
+    diags: Vec<Diagnostic>,
+    quiet: usize,
+    scopes: Vec<HashMap<String, Local>>,
+    type_params: Vec<String>,
+    variant_generic: bool,
+    /// Label of the innermost `Id.run do` block, for `return`.
+    run_labels: Vec<syn::Lifetime>,
+    next_label: usize,
+}
+
+fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
+    match t {
+        Ty::Name(n, _) => {
+            if params.contains(n) {
+                return T::Param(n.clone());
+            }
+            match n.as_str() {
+                "Nat" => T::Nat,
+                "Bool" => T::Bool,
+                "String" => T::Str,
+                "UInt8" => T::U(8),
+                "UInt16" => T::U(16),
+                "UInt32" => T::U(32),
+                "UInt64" => T::U(64),
+                "ByteArray" => T::Bytes,
+                _ => match m.aliases.get(n) {
+                    Some(a) => resolve(m, &a.item, params),
+                    None => T::Named(crate::names::last(n).to_string()),
+                },
+            }
+        }
+        Ty::App(h, args, _) => match (type_name(h).as_deref(), args.as_slice()) {
+            (Some("Array"), [a]) => T::Array(Box::new(resolve(m, a, params))),
+            (Some("Option"), [a]) => T::Option(Box::new(resolve(m, a, params))),
+            (Some("OctetSeq"), [Ty::Lit(n, _)]) => T::Octets(*n),
+            _ => T::Unknown,
+        },
+        Ty::Prod(ps) => T::Tuple(ps.iter().map(|p| resolve(m, p, params)).collect()),
+        _ => T::Unknown,
+    }
+}
+
+/// Lowers a constant expression of type `t` in a non-generic context (structure field defaults).
+pub fn lower_const_expr(m: &Model, e: &Expr, t: &Ty, diags: &mut Vec<Diagnostic>) -> TokenStream {
+    let mut cx = Cx::new(m, vec![], false);
+    let expected = resolve(m, t, &[]);
+    let (ts, _) = cx.expr(e, Some(&expected));
+    diags.append(&mut cx.diags);
+    ts
+}
+
+/// Emits every function and constant definition.
+pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> (TokenStream, TokenStream) {
+    let mut consts = TokenStream::new();
+    let mut fns = TokenStream::new();
+    for (kind, name) in &m.order {
+        match kind {
+            Kind::Fn => {
+                let f = &m.fns[name];
+                let d = docs(&f.doc, &f.lean_name, files, f.file, f.span);
+                // A constant: no binders, not variant-generic, and evaluable now.
+                if f.item.binders.is_empty() && !f.item.variant_generic {
+                    let mut ev = Evaluator::new(m);
+                    let ret_name = f.item.ret.as_ref().and_then(type_name);
+                    if let Ok(v) = ev.eval(&f.item.body, ret_name.as_deref()) {
+                        let ty = f.item.ret.as_ref().map(|t| rust_type(m, t, &[], diags)).unwrap_or(quote!(Nat));
+                        let v = value_tokens(&v);
+                        // `Params.full` becomes `Params::FULL`; a plain name a module constant.
+                        match name.rsplit_once('.') {
+                            Some((owner, short)) if m.structs.contains_key(owner) => {
+                                let (o, k) = (ident(&camel(owner)), ident(&screaming(short)));
+                                consts.extend(quote!(impl #o { #d pub const #k: #ty = #v; }));
+                            }
+                            _ => {
+                                let k = ident(&screaming(name));
+                                consts.extend(quote!(#d pub const #k: #ty = #v;));
+                            }
+                        }
+                        continue;
+                    }
+                }
+                let mut cx = Cx::new(m, vec![], f.item.variant_generic);
+                let item = cx.function(&f.item);
+                diags.append(&mut cx.diags);
+                fns.extend(quote!(#d #item));
+            }
+            Kind::Extern => {
+                let x = &m.externs[name];
+                let d = docs(&x.doc, &x.lean_name, files, x.file, x.span);
+                let fname = ident(&snake(name));
+                let prim = ident(x.item.symbol.trim_start_matches("jarkit_"));
+                let (args, ret) = split_arrow(&x.item.ty);
+                let arg_names: Vec<_> = (0..args.len()).map(|i| quote::format_ident!("a{}", i)).collect();
+                let arg_tys: Vec<_> = args.iter().map(|t| rust_type(m, t, &[], diags)).collect();
+                let ret = rust_type(m, &ret, &[], diags);
+                fns.extend(quote! {
+                    #d
+                    pub fn #fname(#(#arg_names: #arg_tys),*) -> #ret { crate::prims::#prim(#(#arg_names),*) }
+                });
+            }
+            _ => {}
+        }
+    }
+    (consts, fns)
+}
+
+fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
+    match t {
+        Ty::Arrow(a, b) => {
+            let (mut rest, r) = split_arrow(b);
+            rest.insert(0, (**a).clone());
+            (rest, r)
+        }
+        t => (vec![], t.clone()),
+    }
+}
+
+impl<'a> Cx<'a> {
+    fn new(m: &'a Model, type_params: Vec<String>, variant_generic: bool) -> Self {
+        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_label: 0 }
+    }
+
+    fn err(&mut self, d: Diagnostic) {
+        if self.quiet == 0 {
+            self.diags.push(d);
+        }
+    }
+
+    fn bind(&mut self, name: &str, ty: T) {
+        self.scopes.last_mut().unwrap().insert(name.to_string(), Local { ty });
+    }
+
+    fn local(&self, name: &str) -> Option<&Local> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    fn rty(&mut self, t: &Ty) -> TokenStream {
+        let mut d = Vec::new();
+        let ts = rust_type(self.m, t, &self.type_params, &mut d);
+        for x in d {
+            self.err(x);
+        }
+        ts
+    }
+
+    fn function(&mut self, f: &FnDef) -> TokenStream {
+        let name = ident(&snake(&f.name));
+        let mut generics = Vec::new();
+        if f.variant_generic {
+            generics.push(quote!(V: Variant));
+        }
+        let mut params = Vec::new();
+        for b in &f.binders {
+            match b.kind {
+                BinderKind::Implicit => {
+                    for n in &b.names {
+                        self.type_params.push(n.clone());
+                        let i = ident(&camel(n));
+                        generics.push(quote!(#i: Clone + Default + PartialEq + std::fmt::Debug));
+                    }
+                }
+                BinderKind::Instance => {}
+                BinderKind::Explicit => {
+                    for n in &b.names {
+                        let t = b.ty.clone().unwrap_or(Ty::Prop);
+                        if matches!(t, Ty::Prop) {
+                            continue;
+                        }
+                        let rt = self.rty(&t);
+                        let ty = resolve(self.m, &t, &self.type_params);
+                        self.bind(n, ty);
+                        let pn = ident(&snake(n));
+                        params.push(quote!(#pn: #rt));
+                    }
+                }
+            }
+        }
+        let ret_ty = f.ret.as_ref().map(|t| resolve(self.m, t, &self.type_params));
+        let ret = match &f.ret {
+            Some(t) => self.rty(t),
+            None => {
+                self.err(Diagnostic::error(f.body.span, format!("`{}` needs a result type", f.name)).with_hint("write `def f (x : A) : B := …`"));
+                quote!(())
+            }
+        };
+        let (body, _) = self.expr(&f.body, ret_ty.as_ref());
+        let generics = if generics.is_empty() { quote!() } else { quote!(<#(#generics),*>) };
+        quote! {
+            #[allow(unused_mut, unused_variables, clippy::all)]
+            pub fn #name #generics (#(#params),*) -> #ret { #body }
+        }
+    }
+
+    /// Lowers `e` trying to produce `expected`; returns the tokens and the inferred type.
+    fn expr(&mut self, e: &Expr, expected: Option<&T>) -> (TokenStream, T) {
+        match &e.kind {
+            ExprKind::Nat(v) => {
+                let v = *v;
+                match expected {
+                    Some(T::U(bits)) => {
+                        let lit = proc_macro2::Literal::u64_unsuffixed(v as u64);
+                        let t = match bits {
+                            8 => quote!(u8),
+                            16 => quote!(u16),
+                            32 => quote!(u32),
+                            _ => quote!(u64),
+                        };
+                        (quote!((#lit as #t)), T::U(*bits))
+                    }
+                    _ => {
+                        if v > u64::MAX as u128 {
+                            self.err(Diagnostic::error(e.span, "number does not fit in 64 bits").with_hint("jarkit's Nat is 64-bit"));
+                        }
+                        let v = proc_macro2::Literal::u64_unsuffixed(v as u64);
+                        (quote!(Nat(#v)), T::Nat)
+                    }
+                }
+            }
+            ExprKind::Str(s) => (quote!(String::from(#s)), T::Str),
+            ExprKind::Var(n) if n == "true" || n == "false" => {
+                let b = n == "true";
+                (quote!(#b), T::Bool)
+            }
+            ExprKind::Var(n) if n == "none" => (quote!(None), expected.cloned().unwrap_or(T::Option(Box::new(T::Unknown)))),
+            ExprKind::Var(n) => {
+                if let Some(l) = self.local(n) {
+                    let ty = l.ty.clone();
+                    let i = ident(&snake(n));
+                    let ts = if ty.is_copy() { quote!(#i) } else { quote!(#i.clone()) };
+                    return (ts, ty);
+                }
+                self.global(e, n, &[], expected)
+            }
+            ExprKind::Field(base, f) => {
+                if let Some(path) = dotted(e) {
+                    let head = path.split('.').next().unwrap_or("");
+                    if self.local(head).is_none() {
+                        return self.global(e, &path, &[], expected);
+                    }
+                }
+                self.method(e, base, f, &[], expected)
+            }
+            ExprKind::App(head, args) => {
+                if let ExprKind::Field(base, f) = &head.kind {
+                    let is_global = dotted(head).is_some_and(|p| self.local(p.split('.').next().unwrap_or("")).is_none());
+                    if !is_global {
+                        return self.method(e, base, f, args, expected);
+                    }
+                }
+                match dotted(head) {
+                    Some(path) => self.global(e, &path, args, expected),
+                    None => {
+                        self.err(Diagnostic::error(head.span, "only named functions can be applied").with_hint("bind the function with `def` and call it by name"));
+                        (quote!(()), T::Unknown)
+                    }
+                }
+            }
+            ExprKind::Index(a, i, mode) => {
+                let (at, aty) = self.expr_ref(a);
+                let (it, _) = self.expr(i, Some(&T::Nat));
+                match (aty, mode) {
+                    (T::Bytes, IndexMode::Bang | IndexMode::Proof) => (quote!(#at.get_bang(#it)), T::U(8)),
+                    (T::Array(el), IndexMode::Bang | IndexMode::Proof) => (quote!(array::get_bang(&#at, #it)), *el),
+                    (T::Array(el), IndexMode::Question) => (quote!(array::get_opt(&#at, #it)), T::Option(el)),
+                    (t, _) => {
+                        self.err(Diagnostic::error(e.span, format!("cannot index a value of type {t:?}")).with_hint("indexing works on Array and ByteArray"));
+                        (quote!(()), T::Unknown)
+                    }
+                }
+            }
+            ExprKind::Binary(op, l, r) => self.binary(e, op, l, r, expected),
+            ExprKind::Unary(op, x) => {
+                let (xt, ty) = self.expr(x, expected);
+                match op.as_str() {
+                    "!" | "¬" => (quote!(!#xt), T::Bool),
+                    _ => {
+                        self.err(Diagnostic::error(e.span, "unary minus is not supported on Nat or UIntN").with_hint("write `0 - x` (truncating) or use a fixed-width wrapping operation"));
+                        (xt, ty)
+                    }
+                }
+            }
+            ExprKind::If(c, t, f) => {
+                let (ct, _) = self.expr(c, Some(&T::Bool));
+                let (tt, tty) = self.expr(t, expected);
+                let want = if tty == T::Unknown { expected.cloned() } else { Some(tty.clone()) };
+                match f {
+                    Some(f) => {
+                        let (ft, _) = self.expr(f, want.as_ref());
+                        (quote!(if #ct { #tt } else { #ft }), tty)
+                    }
+                    None => (quote!(if #ct { #tt; }), T::Unit),
+                }
+            }
+            ExprKind::Block(stmts) => {
+                let ts = self.block(stmts, expected);
+                ts
+            }
+            ExprKind::Do(stmts) => {
+                let label = syn::Lifetime::new(&format!("'run{}", self.next_label), proc_macro2::Span::call_site());
+                self.next_label += 1;
+                self.run_labels.push(label.clone());
+                let (body, ty) = self.block(stmts, expected);
+                self.run_labels.pop();
+                (quote!(#label: #body), ty)
+            }
+            ExprKind::Array(items) => {
+                let el = match expected {
+                    Some(T::Array(el)) => Some((**el).clone()),
+                    _ => None,
+                };
+                let mut ty = el.clone().unwrap_or(T::Unknown);
+                let its: Vec<TokenStream> = items
+                    .iter()
+                    .map(|x| {
+                        let (t, xt) = self.expr(x, el.as_ref());
+                        if ty == T::Unknown {
+                            ty = xt;
+                        }
+                        t
+                    })
+                    .collect();
+                (quote!(vec![#(#its),*]), T::Array(Box::new(ty)))
+            }
+            ExprKind::Tuple(items) => {
+                let exp: Vec<Option<T>> = match expected {
+                    Some(T::Tuple(ts)) => ts.iter().cloned().map(Some).collect(),
+                    _ => vec![None; items.len()],
+                };
+                let mut tys = Vec::new();
+                let its: Vec<TokenStream> = items
+                    .iter()
+                    .zip(exp.iter().chain(std::iter::repeat(&None)))
+                    .map(|(x, t)| {
+                        let (ts, ty) = self.expr(x, t.as_ref());
+                        tys.push(ty);
+                        ts
+                    })
+                    .collect();
+                (quote!((#(#its),*)), T::Tuple(tys))
+            }
+            ExprKind::Unit => (quote!(()), T::Unit),
+            ExprKind::Ascribe(x, t) => {
+                let want = resolve(self.m, t, &self.type_params);
+                let (xt, _) = self.expr(x, Some(&want));
+                (xt, want)
+            }
+            ExprKind::Range(..) => {
+                self.err(Diagnostic::error(e.span, "a range is only supported as the collection of a `for` loop"));
+                (quote!(()), T::Unknown)
+            }
+            ExprKind::DotCtor(c) => self.ctor(e, c, &[], expected),
+            ExprKind::StructInst(base, fields) => self.struct_inst(e, base.as_deref(), fields, expected),
+            ExprKind::Match(..) | ExprKind::Fun(..) | ExprKind::Anon(..) => {
+                self.err(
+                    Diagnostic::error(e.span, "this construct is parsed but not yet lowered to Rust")
+                        .with_hint("see codegen/SUBSET.md: `match`, `fun` and `⟨…⟩` are accepted by the grammar and lowered in a later release"),
+                );
+                (quote!(()), T::Unknown)
+            }
+        }
+    }
+
+    /// Lowers an expression that is only read (no clone needed for locals).
+    fn expr_ref(&mut self, e: &Expr) -> (TokenStream, T) {
+        if let ExprKind::Var(n) = &e.kind {
+            if let Some(l) = self.local(n) {
+                let ty = l.ty.clone();
+                let i = ident(&snake(n));
+                return (quote!(#i), ty);
+            }
+        }
+        self.expr(e, None)
+    }
+
+    fn args(&mut self, args: &[Arg], tys: &[T]) -> Vec<TokenStream> {
+        args.iter()
+            .enumerate()
+            .map(|(k, a)| match a {
+                Arg::Positional(x) => self.expr(x, tys.get(k)).0,
+                Arg::Named(n, x) => {
+                    self.err(Diagnostic::error(x.span, format!("named argument `({n} := …)` is not supported yet")).with_hint("pass the argument positionally"));
+                    quote!(())
+                }
+            })
+            .collect()
+    }
+
+    fn global(&mut self, e: &Expr, path: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
+        let short = crate::names::last(path);
+        // Builtins of the Lean prelude.
+        match path {
+            "Id.run" => {
+                if let [Arg::Positional(x)] = args {
+                    return self.expr(x, expected);
+                }
+            }
+            "ByteArray.empty" if args.is_empty() => return (quote!(ByteArray::empty()), T::Bytes),
+            "Array.range" => {
+                let a = self.args(args, &[T::Nat]);
+                return (quote!(array::range(#(#a),*)), T::Array(Box::new(T::Nat)));
+            }
+            "some" => {
+                let inner = match expected {
+                    Some(T::Option(t)) => Some((**t).clone()),
+                    _ => None,
+                };
+                if let [Arg::Positional(x)] = args {
+                    let (t, ty) = self.expr(x, inner.as_ref());
+                    return (quote!(Some(#t)), T::Option(Box::new(ty)));
+                }
+            }
+            _ => {}
+        }
+        // Config accessors and variant fields.
+        if let Some(p) = self.m.accessors.get(short) {
+            if !self.variant_generic {
+                self.err(Diagnostic::error(e.span, format!("`{short}` depends on the variant, but this definition is not variant-generic")).with_hint("add `[JarVariant]` to the definition or `variable [JarVariant]` to its section"));
+            }
+            let k = ident(&screaming(p.last().map(String::as_str).unwrap_or(short)));
+            return (quote!(V::#k), T::Nat);
+        }
+        if let Some(f) = self.m.fns.get(path).or_else(|| self.m.fns.get(short)) {
+            let f = f.item.clone();
+            let explicit: Vec<&Binder> = f.binders.iter().filter(|b| b.kind == BinderKind::Explicit).collect();
+            let arity: usize = explicit.iter().map(|b| b.names.len()).sum();
+            if args.len() != arity {
+                self.err(
+                    Diagnostic::error(e.span, format!("`{short}` takes {arity} argument{}, given {}", if arity == 1 { "" } else { "s" }, args.len()))
+                        .with_hint(format!("call it as `{short}{}`", explicit.iter().flat_map(|b| b.names.iter().map(|n| format!(" {n}"))).collect::<String>())),
+                );
+            }
+            let tparams: Vec<String> = f.binders.iter().filter(|b| b.kind == BinderKind::Implicit).flat_map(|b| b.names.clone()).collect();
+            let ptys: Vec<T> = explicit.iter().flat_map(|b| b.names.iter().map(|_| b.ty.as_ref().map(|t| resolve(self.m, t, &tparams)).unwrap_or(T::Unknown))).collect();
+            let a = self.args(args, &ptys);
+            let ret = f.ret.as_ref().map(|t| resolve(self.m, t, &tparams)).unwrap_or(T::Unknown);
+            let ret = if matches!(ret, T::Param(_) | T::Array(_)) && contains_param(&ret) {
+                expected.cloned().unwrap_or(T::Unknown)
+            } else {
+                ret
+            };
+            if f.variant_generic && !self.variant_generic {
+                self.err(Diagnostic::error(e.span, format!("`{short}` depends on the variant, but this definition is not variant-generic")).with_hint("add `[JarVariant]` to the definition"));
+            }
+            // A zero-argument definition that evaluated to a constant.
+            if f.binders.is_empty() && !f.variant_generic {
+                let k = match path.rsplit_once('.') {
+                    Some((o, s)) if self.m.structs.contains_key(o) => {
+                        let (o, s) = (ident(&camel(o)), ident(&screaming(s)));
+                        quote!(#o::#s)
+                    }
+                    _ => {
+                        let k = ident(&screaming(short));
+                        quote!(#k)
+                    }
+                };
+                return (k, ret);
+            }
+            let name = ident(&snake(short));
+            let mut turbofish = Vec::new();
+            if f.variant_generic {
+                turbofish.push(quote!(V));
+            }
+            for _ in &tparams {
+                turbofish.push(quote!(_));
+            }
+            let tf = if turbofish.is_empty() { quote!() } else { quote!(::<#(#turbofish),*>) };
+            return (quote!(#name #tf (#(#a),*)), ret);
+        }
+        if let Some(x) = self.m.externs.get(short) {
+            let (atys, ret) = split_arrow(&x.item.ty);
+            let ptys: Vec<T> = atys.iter().map(|t| resolve(self.m, t, &[])).collect();
+            if args.len() != ptys.len() {
+                self.err(Diagnostic::error(e.span, format!("`{short}` takes {} arguments, given {}", ptys.len(), args.len())));
+            }
+            let a = self.args(args, &ptys);
+            let name = ident(&snake(short));
+            return (quote!(#name(#(#a),*)), resolve(self.m, &ret, &[]));
+        }
+        // `Type.ctor args`
+        if let Some((ty, ctor)) = path.rsplit_once('.') {
+            if self.m.enums.contains_key(crate::names::last(ty)) {
+                return self.ctor(e, ctor, args, Some(&T::Named(crate::names::last(ty).to_string())));
+            }
+        }
+        self.err(Diagnostic::error(e.span, format!("unknown name `{path}`")).with_hint("declare it in the spec, or check its spelling and namespace"));
+        (quote!(()), T::Unknown)
+    }
+
+    fn ctor(&mut self, e: &Expr, c: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
+        let Some(T::Named(en)) = expected else {
+            self.err(Diagnostic::error(e.span, format!("cannot tell which type `.{c}` belongs to")).with_hint("write `Type.ctor` or add a type annotation"));
+            return (quote!(()), T::Unknown);
+        };
+        let Some(def) = self.m.enums.get(en) else {
+            self.err(Diagnostic::error(e.span, format!("`{en}` is not an inductive type")));
+            return (quote!(()), T::Unknown);
+        };
+        let Some(ctor) = def.item.ctors.iter().find(|x| x.name == c).cloned() else {
+            self.err(Diagnostic::error(e.span, format!("`{en}` has no constructor `{c}`")));
+            return (quote!(()), T::Unknown);
+        };
+        let tys: Vec<T> = ctor.args.iter().flat_map(|b| b.names.iter().map(|_| b.ty.as_ref().map(|t| resolve(self.m, t, &[])).unwrap_or(T::Unknown))).collect();
+        let (ei, ci) = (ident(&camel(en)), ident(&camel(c)));
+        let ty = T::Named(en.clone());
+        if tys.is_empty() {
+            return (quote!(#ei::#ci), ty);
+        }
+        if args.len() != tys.len() {
+            self.err(Diagnostic::error(e.span, format!("`{en}.{c}` takes {} arguments, given {}", tys.len(), args.len())));
+        }
+        let a = self.args(args, &tys);
+        (quote!(#ei::#ci(#(#a),*)), ty)
+    }
+
+    fn struct_inst(&mut self, e: &Expr, base: Option<&Expr>, fields: &[(String, Expr, Span)], expected: Option<&T>) -> (TokenStream, T) {
+        let (base_ts, base_ty) = match base {
+            Some(b) => {
+                let (t, ty) = self.expr(b, expected);
+                (Some(t), Some(ty))
+            }
+            None => (None, None),
+        };
+        let sname = match (base_ty.as_ref(), expected) {
+            (Some(T::Named(n)), _) | (_, Some(T::Named(n))) => n.clone(),
+            _ => {
+                self.err(Diagnostic::error(e.span, "cannot tell which structure this literal builds").with_hint("add a type annotation: `({ … } : S)`"));
+                return (quote!(()), T::Unknown);
+            }
+        };
+        let Some(def) = self.m.structs.get(&sname).map(|d| d.item.clone()) else {
+            self.err(Diagnostic::error(e.span, format!("`{sname}` is not a structure")));
+            return (quote!(()), T::Unknown);
+        };
+        let mut inits = Vec::new();
+        for (n, v, fspan) in fields {
+            match def.fields.iter().find(|f| f.name == *n) {
+                Some(f) => {
+                    let want = resolve(self.m, &f.ty, &[]);
+                    let (vt, _) = self.expr(v, Some(&want));
+                    let fi = ident(&snake(n));
+                    inits.push(quote!(#fi: #vt));
+                }
+                None => self.err(Diagnostic::error(*fspan, format!("`{sname}` has no field `{n}`"))),
+            }
+        }
+        let given: Vec<&str> = fields.iter().map(|(n, _, _)| n.as_str()).collect();
+        let missing: Vec<&Field> = def.fields.iter().filter(|f| !given.contains(&f.name.as_str()) && !matches!(f.ty, Ty::Prop)).collect();
+        let si = ident(&camel(&sname));
+        let rest = match (base_ts, missing.is_empty()) {
+            (Some(b), _) => quote!(..#b),
+            (None, true) => quote!(),
+            (None, false) => {
+                for f in missing.iter().filter(|f| f.default.is_none()) {
+                    self.err(Diagnostic::error(e.span, format!("missing field `{}` of `{sname}`", f.name)).with_hint(format!("add `{} := …`", f.name)));
+                }
+                quote!(..Default::default())
+            }
+        };
+        (quote!(#si { #(#inits,)* #rest }), T::Named(sname))
+    }
+
+    fn method(&mut self, e: &Expr, recv: &Expr, m: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
+        let consuming = matches!(m, "push" | "set!" | "pop" | "append");
+        let (rt, rty) = if consuming { self.expr(recv, None) } else { self.expr_ref(recv) };
+        let arg_tys: Vec<T> = match (&rty, m) {
+            (T::Array(el), "push") => vec![(**el).clone()],
+            (T::Array(el), "set!") => vec![T::Nat, (**el).clone()],
+            (T::Bytes, "push") => vec![T::U(8)],
+            (T::Bytes, "extract") => vec![T::Nat, T::Nat],
+            _ => vec![],
+        };
+        let a = self.args(args, &arg_tys);
+        let out = match (&rty, m, a.as_slice()) {
+            (T::Array(_), "size", []) => (quote!(array::size(&#rt)), T::Nat),
+            (T::Array(_), "push", [x]) => (quote!(array::push(#rt, #x)), rty.clone()),
+            (T::Array(_), "pop", []) => (quote!(array::pop(#rt)), rty.clone()),
+            (T::Array(_), "set!", [i, x]) => (quote!(array::set_bang(#rt, #i, #x)), rty.clone()),
+            (T::Array(_), "isEmpty", []) => (quote!(#rt.is_empty()), T::Bool),
+            (T::Bytes, "size", []) => (quote!(#rt.size()), T::Nat),
+            (T::Bytes, "push", [x]) => (quote!(#rt.push(#x)), T::Bytes),
+            (T::Bytes, "extract", [x, y]) => (quote!(#rt.extract(#x, #y)), T::Bytes),
+            (T::Octets(_), "data", []) => (quote!(#rt.data()), T::Bytes),
+            (T::Nat, "toUInt8", []) => (quote!(#rt.to_u8()), T::U(8)),
+            (T::Nat, "toUInt16", []) => (quote!(#rt.to_u16()), T::U(16)),
+            (T::Nat, "toUInt32", []) => (quote!(#rt.to_u32()), T::U(32)),
+            (T::Nat, "toUInt64", []) => (quote!(#rt.to_u64()), T::U(64)),
+            (T::U(_), "toNat", []) => (quote!(Nat(#rt as u64)), T::Nat),
+            (T::Named(s), f, []) if self.m.structs.get(s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == f)) => {
+                let ft = self.m.structs[s].item.fields.iter().find(|x| x.name == f).map(|x| resolve(self.m, &x.ty, &[])).unwrap_or(T::Unknown);
+                let fi = ident(&snake(f));
+                let ts = if ft.is_copy() { quote!(#rt.#fi) } else { quote!(#rt.#fi.clone()) };
+                (ts, ft)
+            }
+            _ => {
+                let _ = expected;
+                self.err(
+                    Diagnostic::error(e.span, format!("unknown field or method `{m}` on a value of type {rty:?}"))
+                        .with_hint("see codegen/SUBSET.md for the supported Array, ByteArray, Nat and UIntN operations"),
+                );
+                (quote!(()), T::Unknown)
+            }
+        };
+        out
+    }
+
+    fn binary(&mut self, e: &Expr, op: &str, l: &Expr, r: &Expr, expected: Option<&T>) -> (TokenStream, T) {
+        // Find the operand type: trial-lower both sides quietly, prefer a non-literal side.
+        let is_cmp = matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=" | "≠" | "≤" | "≥");
+        let is_bool = matches!(op, "&&" | "||" | "∧" | "∨");
+        if is_bool {
+            let (lt, _) = self.expr(l, Some(&T::Bool));
+            let (rt, _) = self.expr(r, Some(&T::Bool));
+            let o: TokenStream = if matches!(op, "&&" | "∧") { quote!(&&) } else { quote!(||) };
+            return (quote!((#lt #o #rt)), T::Bool);
+        }
+        let hint = if is_cmp { None } else { expected.cloned() };
+        self.quiet += 1;
+        let lt_try = if matches!(l.kind, ExprKind::Nat(_)) { T::Unknown } else { self.expr(l, hint.as_ref()).1 };
+        let rt_try = if matches!(r.kind, ExprKind::Nat(_)) || matches!(op, "^" | "<<<" | ">>>") { T::Unknown } else { self.expr(r, hint.as_ref()).1 };
+        self.quiet -= 1;
+        let ty = [lt_try, rt_try].into_iter().find(|t| *t != T::Unknown).or(hint).unwrap_or(T::Nat);
+        let (lt, _) = self.expr(l, Some(&ty));
+        let rhs_ty = if matches!(op, "^" | "<<<" | ">>>") && ty == T::Nat { T::Nat } else { ty.clone() };
+        let (rt, _) = self.expr(r, Some(&rhs_ty));
+        if is_cmp {
+            let o: TokenStream = match op {
+                "==" => quote!(==),
+                "!=" | "≠" => quote!(!=),
+                "<" => quote!(<),
+                ">" => quote!(>),
+                "<=" | "≤" => quote!(<=),
+                _ => quote!(>=),
+            };
+            return (quote!((#lt #o #rt)), T::Bool);
+        }
+        let ts = match (&ty, op) {
+            (T::Nat, "+") => quote!((#lt + #rt)),
+            (T::Nat, "-") => quote!((#lt - #rt)),
+            (T::Nat, "*") => quote!((#lt * #rt)),
+            (T::Nat, "/") => quote!((#lt / #rt)),
+            (T::Nat, "%") => quote!((#lt % #rt)),
+            (T::Nat, "^") => quote!(#lt.pow(#rt)),
+            (T::Nat, "&&&") => quote!((#lt & #rt)),
+            (T::Nat, "|||") => quote!((#lt | #rt)),
+            (T::Nat, "^^^") => quote!((#lt ^ #rt)),
+            (T::Nat, "<<<") => quote!(#lt.shl(#rt)),
+            (T::Nat, ">>>") => quote!(#lt.shr(#rt)),
+            (T::U(_), "+") => quote!(#lt.wrapping_add(#rt)),
+            (T::U(_), "-") => quote!(#lt.wrapping_sub(#rt)),
+            (T::U(_), "*") => quote!(#lt.wrapping_mul(#rt)),
+            (T::U(_), "/") => quote!(#lt.checked_div(#rt).unwrap_or(0)),
+            (T::U(_), "%") => quote!({ let (a, b) = (#lt, #rt); if b == 0 { a } else { a % b } }),
+            (T::U(_), "&&&") => quote!((#lt & #rt)),
+            (T::U(_), "|||") => quote!((#lt | #rt)),
+            (T::U(_), "^^^") => quote!((#lt ^ #rt)),
+            (T::U(b), "<<<") => {
+                let bits = *b as u32;
+                quote!(#lt.wrapping_shl((#rt as u32) % #bits))
+            }
+            (T::U(b), ">>>") => {
+                let bits = *b as u32;
+                quote!(#lt.wrapping_shr((#rt as u32) % #bits))
+            }
+            (T::Bytes, "++") => quote!(#lt.append(#rt)),
+            (T::Array(_), "++") => quote!(array::append(#lt, #rt)),
+            (T::Str, "++") => quote!(format!("{}{}", #lt, #rt)),
+            _ => {
+                self.err(Diagnostic::error(e.span, format!("operator `{op}` is not supported on {ty:?}")));
+                quote!(())
+            }
+        };
+        (ts, ty)
+    }
+
+    fn block(&mut self, stmts: &[Stmt], expected: Option<&T>) -> (TokenStream, T) {
+        self.scopes.push(HashMap::new());
+        let mut out = Vec::new();
+        let mut ty = T::Unit;
+        for (k, s) in stmts.iter().enumerate() {
+            let last = k + 1 == stmts.len();
+            match s {
+                Stmt::Let { mutable, pattern, ty: t, arrow, value, span } => {
+                    if *arrow {
+                        self.err(Diagnostic::error(*span, "`←` binds are not supported yet").with_hint("use `match` on the Option, or `let x := …`"));
+                    }
+                    let want = t.as_ref().map(|t| resolve(self.m, t, &self.type_params));
+                    let (vt, vty) = self.expr(value, want.as_ref());
+                    let bty = want.unwrap_or(vty);
+                    let annot = t.as_ref().map(|t| {
+                        let r = self.rty(t);
+                        quote!(: #r)
+                    });
+                    let pat = self.bind_pattern(pattern, &bty);
+                    let m = if *mutable { quote!(mut) } else { quote!() };
+                    out.push(quote!(let #m #pat #annot = #vt;));
+                }
+                Stmt::Assign { name, arrow, value, span } => {
+                    if *arrow {
+                        self.err(Diagnostic::error(*span, "`←` binds are not supported yet"));
+                    }
+                    let lty = self.local(name).map(|l| l.ty.clone());
+                    if lty.is_none() {
+                        self.err(Diagnostic::error(*span, format!("unknown variable `{name}`")).with_hint("declare it first with `let mut`"));
+                    }
+                    let (vt, _) = self.expr(value, lty.as_ref());
+                    let n = ident(&snake(name));
+                    out.push(quote!(#n = #vt;));
+                }
+                Stmt::For { pattern, iter, body, .. } => {
+                    let (it, ety) = match &iter.kind {
+                        ExprKind::Range(lo, hi) => {
+                            let lo = match lo {
+                                Some(lo) => self.expr(lo, Some(&T::Nat)).0,
+                                None => quote!(Nat(0)),
+                            };
+                            let (hi, _) = self.expr(hi, Some(&T::Nat));
+                            (quote!(range(#lo, #hi)), T::Nat)
+                        }
+                        _ => {
+                            let (t, ty) = self.expr(iter, None);
+                            let el = match ty {
+                                T::Array(el) => *el,
+                                other => {
+                                    self.err(Diagnostic::error(iter.span, format!("cannot iterate over {other:?}")).with_hint("iterate over an Array or a range `[a:b]`"));
+                                    T::Unknown
+                                }
+                            };
+                            (quote!(#t), el)
+                        }
+                    };
+                    self.scopes.push(HashMap::new());
+                    let pat = self.bind_pattern(pattern, &ety);
+                    let (bt, _) = self.expr(body, Some(&T::Unit));
+                    self.scopes.pop();
+                    out.push(quote!(for #pat in #it { #bt; }));
+                }
+                Stmt::Return(v, span) => {
+                    let (vt, _) = match v {
+                        Some(v) => self.expr(v, expected),
+                        None => (quote!(()), T::Unit),
+                    };
+                    match self.run_labels.last() {
+                        Some(l) => out.push(quote!(break #l #vt;)),
+                        None => {
+                            self.err(Diagnostic::error(*span, "`return` outside a `do` block").with_hint("`return` is only meaningful inside `Id.run do`"));
+                        }
+                    }
+                    if last {
+                        ty = expected.cloned().unwrap_or(T::Unknown);
+                    }
+                }
+                Stmt::Break(_) => out.push(quote!(break;)),
+                Stmt::Continue(_) => out.push(quote!(continue;)),
+                Stmt::Expr(x) => {
+                    if last {
+                        let (xt, xty) = self.expr(x, expected);
+                        out.push(xt);
+                        ty = xty;
+                    } else {
+                        let (xt, _) = self.expr(x, None);
+                        out.push(quote!(#xt;));
+                    }
+                }
+            }
+        }
+        self.scopes.pop();
+        (quote!({ #(#out)* }), ty)
+    }
+
+    fn bind_pattern(&mut self, p: &Pattern, ty: &T) -> TokenStream {
+        match p {
+            Pattern::Var(n, _) => {
+                self.bind(n, ty.clone());
+                let i = ident(&snake(n));
+                quote!(#i)
+            }
+            Pattern::Wild => quote!(_),
+            Pattern::Tuple(ps) => {
+                let tys = match ty {
+                    T::Tuple(ts) => ts.clone(),
+                    _ => vec![T::Unknown; ps.len()],
+                };
+                let parts: Vec<TokenStream> = ps.iter().zip(tys.iter().chain(std::iter::repeat(&T::Unknown))).map(|(p, t)| self.bind_pattern(p, t)).collect();
+                quote!((#(#parts),*))
+            }
+            Pattern::Typed(n, t) => {
+                let rt = resolve(self.m, t, &self.type_params);
+                self.bind(n, rt);
+                let i = ident(&snake(n));
+                quote!(#i)
+            }
+            Pattern::Ctor { span, .. } => {
+                self.err(Diagnostic::error(*span, "constructor patterns are only supported in `match`"));
+                quote!(_)
+            }
+            Pattern::Lit(x) => {
+                self.err(Diagnostic::error(x.span, "a literal cannot be bound"));
+                quote!(_)
+            }
+        }
+    }
+}
+
+fn contains_param(t: &T) -> bool {
+    match t {
+        T::Param(_) => true,
+        T::Array(x) | T::Option(x) => contains_param(x),
+        T::Tuple(xs) => xs.iter().any(contains_param),
+        _ => false,
+    }
+}

@@ -1,0 +1,304 @@
+//! Lean's standard library as the generated code sees it: `Nat` with Lean's arithmetic, byte
+//! strings with hex JSON, and the `Array` operations the spec uses with Lean's out-of-bounds rules.
+//! Hand-written, small, and the only Rust the generated code calls besides itself and `prims`.
+
+use std::fmt;
+use std::ops::{Add, Div, Mul, Rem, Sub};
+
+/// Lean's `Nat`, held in 64 bits. Subtraction truncates at 0, `x / 0 = 0`, `x % 0 = x`, as in
+/// Lean. A result that does not fit in 64 bits is reported loudly (a panic naming the
+/// operation), never wrapped.
+#[derive(Copy, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Nat(pub u64);
+
+impl Nat {
+    pub const fn new(v: u64) -> Nat {
+        Nat(v)
+    }
+    pub fn pow(self, e: Nat) -> Nat {
+        let e = u32::try_from(e.0).unwrap_or(u32::MAX);
+        Nat(self.0.checked_pow(e).unwrap_or_else(|| overflow("^")))
+    }
+    pub fn to_u8(self) -> u8 {
+        self.0 as u8
+    }
+    pub fn to_u16(self) -> u16 {
+        self.0 as u16
+    }
+    pub fn to_u32(self) -> u32 {
+        self.0 as u32
+    }
+    pub fn to_u64(self) -> u64 {
+        self.0
+    }
+    pub fn as_index(self) -> usize {
+        usize::try_from(self.0).unwrap_or(usize::MAX)
+    }
+    pub fn shl(self, n: Nat) -> Nat {
+        if self.0 == 0 {
+            return self;
+        }
+        let n = u32::try_from(n.0).unwrap_or(u32::MAX);
+        match self.0.checked_shl(n) {
+            Some(v) if v >> n == self.0 => Nat(v),
+            _ => overflow("<<<"),
+        }
+    }
+    pub fn shr(self, n: Nat) -> Nat {
+        Nat(self.0.checked_shr(u32::try_from(n.0).unwrap_or(u32::MAX)).unwrap_or(0))
+    }
+    pub fn min(self, o: Nat) -> Nat {
+        Ord::min(self, o)
+    }
+    pub fn max(self, o: Nat) -> Nat {
+        Ord::max(self, o)
+    }
+}
+
+#[cold]
+fn overflow(op: &str) -> ! {
+    panic!("Nat overflow in `{op}`: the result does not fit in 64 bits")
+}
+
+impl Add for Nat {
+    type Output = Nat;
+    fn add(self, o: Nat) -> Nat {
+        Nat(self.0.checked_add(o.0).unwrap_or_else(|| overflow("+")))
+    }
+}
+impl Sub for Nat {
+    type Output = Nat;
+    fn sub(self, o: Nat) -> Nat {
+        Nat(self.0.saturating_sub(o.0))
+    }
+}
+impl Mul for Nat {
+    type Output = Nat;
+    fn mul(self, o: Nat) -> Nat {
+        Nat(self.0.checked_mul(o.0).unwrap_or_else(|| overflow("*")))
+    }
+}
+impl Div for Nat {
+    type Output = Nat;
+    fn div(self, o: Nat) -> Nat {
+        Nat(self.0.checked_div(o.0).unwrap_or(0))
+    }
+}
+impl Rem for Nat {
+    type Output = Nat;
+    fn rem(self, o: Nat) -> Nat {
+        if o.0 == 0 {
+            self
+        } else {
+            Nat(self.0 % o.0)
+        }
+    }
+}
+impl std::ops::BitAnd for Nat {
+    type Output = Nat;
+    fn bitand(self, o: Nat) -> Nat {
+        Nat(self.0 & o.0)
+    }
+}
+impl std::ops::BitOr for Nat {
+    type Output = Nat;
+    fn bitor(self, o: Nat) -> Nat {
+        Nat(self.0 | o.0)
+    }
+}
+impl std::ops::BitXor for Nat {
+    type Output = Nat;
+    fn bitxor(self, o: Nat) -> Nat {
+        Nat(self.0 ^ o.0)
+    }
+}
+impl fmt::Debug for Nat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+impl fmt::Display for Nat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+impl From<u64> for Nat {
+    fn from(v: u64) -> Nat {
+        Nat(v)
+    }
+}
+impl serde::Serialize for Nat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.0)
+    }
+}
+impl<'de> serde::Deserialize<'de> for Nat {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Nat, D::Error> {
+        u64::deserialize(d).map(Nat)
+    }
+}
+
+/// `UIntN.toNat`.
+pub trait ToNat {
+    fn to_nat(self) -> Nat;
+}
+macro_rules! to_nat {
+    ($($t:ty),*) => {$(impl ToNat for $t { fn to_nat(self) -> Nat { Nat(self as u64) } })*};
+}
+to_nat!(u8, u16, u32, u64);
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * bytes.len());
+    s.push_str("0x");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn unhex<E: serde::de::Error>(s: &str) -> Result<Vec<u8>, E> {
+    // The vectors write `0x…`; the shuffle vectors omit the prefix.
+    let h = s.strip_prefix("0x").unwrap_or(s);
+    if h.len() % 2 != 0 {
+        return Err(E::custom("byte string has an odd number of hex digits"));
+    }
+    (0..h.len() / 2)
+        .map(|i| u8::from_str_radix(&h[2 * i..2 * i + 2], 16).map_err(|_| E::custom("invalid hex digit")))
+        .collect()
+}
+
+/// Lean's `ByteArray`.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ByteArray(pub Vec<u8>);
+
+impl ByteArray {
+    pub fn empty() -> ByteArray {
+        ByteArray(Vec::new())
+    }
+    pub fn size(&self) -> Nat {
+        Nat(self.0.len() as u64)
+    }
+    pub fn push(mut self, b: u8) -> ByteArray {
+        self.0.push(b);
+        self
+    }
+    /// `b[i]!`: 0 when out of bounds.
+    pub fn get_bang(&self, i: Nat) -> u8 {
+        self.0.get(i.as_index()).copied().unwrap_or(0)
+    }
+    pub fn append(mut self, o: ByteArray) -> ByteArray {
+        self.0.extend_from_slice(&o.0);
+        self
+    }
+    /// `extract a b`: bytes `[a, b)` clamped to the array.
+    pub fn extract(&self, a: Nat, b: Nat) -> ByteArray {
+        let b = b.as_index().min(self.0.len());
+        let a = a.as_index().min(b);
+        ByteArray(self.0[a..b].to_vec())
+    }
+}
+impl fmt::Debug for ByteArray {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+impl serde::Serialize for ByteArray {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex(&self.0))
+    }
+}
+impl<'de> serde::Deserialize<'de> for ByteArray {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByteArray, D::Error> {
+        let s = String::deserialize(d)?;
+        unhex(&s).map(ByteArray)
+    }
+}
+
+/// `OctetSeq n`: exactly `N` bytes.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OctetSeq<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> OctetSeq<N> {
+    /// `.data`: the bytes as a `ByteArray`.
+    pub fn data(&self) -> ByteArray {
+        ByteArray(self.0.to_vec())
+    }
+}
+impl<const N: usize> Default for OctetSeq<N> {
+    fn default() -> Self {
+        OctetSeq([0; N])
+    }
+}
+impl<const N: usize> fmt::Debug for OctetSeq<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+impl<const N: usize> serde::Serialize for OctetSeq<N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex(&self.0))
+    }
+}
+impl<'de, const N: usize> serde::Deserialize<'de> for OctetSeq<N> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        let v = unhex::<D::Error>(&s)?;
+        let arr: [u8; N] = v
+            .try_into()
+            .map_err(|v: Vec<u8>| serde::de::Error::custom(format!("expected {N} bytes, got {}", v.len())))?;
+        Ok(OctetSeq(arr))
+    }
+}
+
+/// `Array` operations with Lean's meaning.
+pub mod array {
+    use super::Nat;
+
+    pub fn size<T>(a: &[T]) -> Nat {
+        Nat(a.len() as u64)
+    }
+    /// `a[i]!`: `default` when out of bounds.
+    pub fn get_bang<T: Clone + Default>(a: &[T], i: Nat) -> T {
+        a.get(i.as_index()).cloned().unwrap_or_default()
+    }
+    /// `a[i]?`.
+    pub fn get_opt<T: Clone>(a: &[T], i: Nat) -> Option<T> {
+        a.get(i.as_index()).cloned()
+    }
+    /// `a.set! i v`: unchanged when out of bounds.
+    pub fn set_bang<T>(mut a: Vec<T>, i: Nat, v: T) -> Vec<T> {
+        if let Some(slot) = a.get_mut(i.as_index()) {
+            *slot = v;
+        }
+        a
+    }
+    pub fn push<T>(mut a: Vec<T>, v: T) -> Vec<T> {
+        a.push(v);
+        a
+    }
+    /// `a.pop`: the array without its last element (unchanged if empty).
+    pub fn pop<T>(mut a: Vec<T>) -> Vec<T> {
+        a.pop();
+        a
+    }
+    pub fn append<T>(mut a: Vec<T>, b: Vec<T>) -> Vec<T> {
+        a.extend(b);
+        a
+    }
+    /// `Array.range n` = `#[0, …, n − 1]`.
+    pub fn range(n: Nat) -> Vec<Nat> {
+        (0..n.0).map(Nat).collect()
+    }
+    /// `Array.replicate n v`.
+    pub fn replicate<T: Clone>(n: Nat, v: T) -> Vec<T> {
+        vec![v; n.as_index()]
+    }
+    pub fn contains<T: PartialEq>(a: &[T], v: &T) -> bool {
+        a.contains(v)
+    }
+}
+
+/// `[a:b]` ranges of `for` loops.
+pub fn range(lo: Nat, hi: Nat) -> impl Iterator<Item = Nat> {
+    (lo.0..hi.0.max(lo.0)).map(Nat)
+}

@@ -1,0 +1,79 @@
+/-!
+# Constants
+
+Protocol-wide constants that do not depend on the variant (Gray Paper Appendix I.4.4), and
+accessors for the size parameters of the variant in scope.
+-/
+import Jar.Variant
+
+namespace Jar
+
+/-- P: the slot period in seconds. -/
+def P_SLOT_SECONDS : Nat := 6
+/-- A: the audit tranche period in seconds. -/
+def A_AUDIT_PERIOD : Nat := 8
+/-- F: the audit bias factor. -/
+def F_AUDIT_BIAS : Nat := 2
+/-- W_A: the maximum size of is-authorized code in bytes. -/
+def W_A : Nat := 64000
+/-- W_B: the maximum size of an encoded work package with extrinsics, in bytes. -/
+def W_B : Nat := 13791360
+/-- W_C: the maximum size of service code in bytes. -/
+def W_C : Nat := 4000000
+/-- W_E: the basic size of erasure-coded pieces in bytes. -/
+def W_E : Nat := 684
+/-- W_M: the maximum number of imports in a work package. -/
+def W_M : Nat := 3072
+/-- W_R: the maximum total size of a work report's output blobs in bytes. -/
+def W_R : Nat := 49152
+/-- W_T: the size of a transfer memo in bytes. -/
+def W_T : Nat := 128
+/-- W_X: the maximum number of exports in a work package. -/
+def W_X : Nat := 3072
+/-- Z_P: the JAVM page size. -/
+def Z_P : Nat := 4096
+/-- Z_Z: the JAVM zone size (GP segmented layout). -/
+def Z_Z : Nat := 65536
+/-- Z_I: the maximum size of a JAVM argument input. -/
+def Z_I : Nat := 2 ^ 24
+/-- Z_A: the dynamic jump alignment. -/
+def Z_A : Nat := 2
+/-- The number of JAVM registers. -/
+def REGISTER_COUNT : Nat := 13
+/-- S: the minimum public service index. -/
+def S_MIN : Nat := 256
+/-- The JAM epoch (1200 UTC on January 1, 2025) in Unix seconds. -/
+def JAM_EPOCH_UNIX : Nat := 1735732800
+
+section
+variable [JarVariant]
+
+/-- V of the variant in scope. -/
+abbrev V [j : JarVariant] : Nat := j.params.V
+/-- C of the variant in scope. -/
+abbrev C [j : JarVariant] : Nat := j.params.C
+/-- E of the variant in scope. -/
+abbrev E [j : JarVariant] : Nat := j.params.E
+/-- R of the variant in scope. -/
+abbrev R_ROTATION [j : JarVariant] : Nat := j.params.R_ROTATION
+/-- H of the variant in scope. -/
+abbrev H_RECENT [j : JarVariant] : Nat := j.params.H_RECENT
+/-- O of the variant in scope. -/
+abbrev O_POOL [j : JarVariant] : Nat := j.params.O_POOL
+/-- Q of the variant in scope. -/
+abbrev Q_QUEUE [j : JarVariant] : Nat := j.params.Q_QUEUE
+/-- W_P of the variant in scope. -/
+abbrev W_P [j : JarVariant] : Nat := j.params.W_P
+
+/-- W_G: the size of an exported segment, W_P · W_E. -/
+def W_G [JarVariant] : Nat := W_P * W_E
+
+/-- The timeslot index within its epoch. -/
+def slotInEpoch [JarVariant] (slot : Nat) : Nat := slot % E
+
+/-- The epoch a timeslot belongs to. -/
+def epochOf [JarVariant] (slot : Nat) : Nat := slot / E
+
+end
+
+end Jar

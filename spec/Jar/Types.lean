@@ -1,0 +1,109 @@
+/-!
+# Core types
+
+Hashes, keys and the records that blocks, work reports and the state are built from (Gray Paper
+§4–§11). JSON field names of the generated Rust types are the snake_case of these field names,
+which is what the w3f vectors use.
+-/
+import Jar.Constants
+
+namespace Jar
+
+/-- A 32-byte blake2b-256 (or keccak-256) digest. -/
+abbrev Hash := OctetSeq 32
+/-- An Ed25519 public key. -/
+abbrev Ed25519Public := OctetSeq 32
+/-- A Bandersnatch public key. -/
+abbrev BandersnatchPublic := OctetSeq 32
+/-- A BLS12-381 public key. -/
+abbrev BlsPublic := OctetSeq 144
+/-- Opaque validator metadata. -/
+abbrev ValidatorMetadata := OctetSeq 128
+/-- A Bandersnatch VRF signature. -/
+abbrev BandersnatchSignature := OctetSeq 96
+/-- A timeslot index. -/
+abbrev TimeSlot := UInt32
+/-- A validator index. -/
+abbrev ValidatorIndex := UInt16
+/-- A core index. -/
+abbrev CoreIndex := UInt16
+
+/-- The keys of one validator (GP 6.8). -/
+structure ValidatorKeys where
+  bandersnatch : BandersnatchPublic
+  ed25519 : Ed25519Public
+  bls : BlsPublic
+  metadata : ValidatorMetadata
+  deriving BEq, Repr
+
+/-- A validator as listed in an epoch marker. -/
+structure EpochMarkValidator where
+  bandersnatch : BandersnatchPublic
+  ed25519 : Ed25519Public
+  deriving BEq, Repr
+
+/-- The epoch marker of a header: next epoch's entropy and validators. -/
+structure EpochMark where
+  entropy : Hash
+  ticketsEntropy : Hash
+  validators : Array EpochMarkValidator
+  deriving BEq, Repr
+
+/-- A Safrole ticket: its VRF output and attempt number. -/
+structure TicketBody where
+  id : Hash
+  attempt : UInt8
+  deriving BEq, Repr
+
+/-- A block header (GP 5.1). -/
+structure Header where
+  parent : Hash
+  parentStateRoot : Hash
+  extrinsicHash : Hash
+  slot : TimeSlot
+  epochMark : Option EpochMark
+  ticketsMark : Option (Array TicketBody)
+  authorIndex : ValidatorIndex
+  entropySource : BandersnatchSignature
+  offendersMark : Array Ed25519Public
+  seal : BandersnatchSignature
+  deriving BEq, Repr
+
+/-- The context a work package was refined in (GP 11.4). -/
+structure RefineContext where
+  anchor : Hash
+  stateRoot : Hash
+  beefyRoot : Hash
+  lookupAnchor : Hash
+  lookupAnchorSlot : TimeSlot
+  prerequisites : Array Hash
+  deriving BEq, Repr
+
+/-- The availability specification of a work package (GP 11.5). -/
+structure AvailabilitySpec where
+  hash : Hash
+  length : UInt32
+  erasureRoot : Hash
+  exportsRoot : Hash
+  exportsCount : UInt16
+  deriving BEq, Repr
+
+/-- The top-level state components that the first sub-transitions read (GP 4.4). -/
+structure State where
+  /-- τ: the most recent timeslot. -/
+  tau : TimeSlot := 0
+  /-- η: the entropy accumulator and the three most recent epoch entropies. -/
+  eta : Array Hash := #[]
+  /-- κ: the active validators. -/
+  kappa : Array ValidatorKeys := #[]
+  /-- λ: the previous epoch's validators. -/
+  lambda : Array ValidatorKeys := #[]
+  /-- ι: the validators queued for the next epoch. -/
+  iota : Array ValidatorKeys := #[]
+  /-- α: the authorizer pool of each core. -/
+  authPools : Array (Array Hash) := #[]
+  /-- φ: the authorizer queue of each core. -/
+  authQueues : Array (Array Hash) := #[]
+  deriving BEq, Repr
+
+end Jar
