@@ -277,12 +277,3 @@ mod tests {
         assert_eq!(l.original_offset(pos), src.find('1').unwrap());
     }
 }
-#[cfg(test)]
-mod debug_tests {
-    #[test]
-    fn show_shuffle() {
-        let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/Jar/Shuffle.lean")).unwrap();
-        let t = super::layout(&src).text.replace('\u{1}', "{").replace('\u{2}', ";").replace('\u{3}', "}").replace('\u{4}', "^");
-        println!("{t}");
-    }
-}
