@@ -125,16 +125,6 @@ pub fn value_tokens(v: &Value) -> TokenStream {
     }
 }
 
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::Nat(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::Str(s) => s.clone(),
-        Value::Ctor(_, c) => c.clone(),
-        Value::Struct(..) => String::new(),
-    }
-}
-
 /// Emits the structures, enums and aliases.
 pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> TokenStream {
     let mut out = TokenStream::new();
@@ -167,8 +157,6 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
                         None => defaults.push(quote!(#fname: Default::default())),
                     }
                 }
-                let all_copy = false;
-                let _ = all_copy;
                 if has_defaults {
                     out.extend(quote! {
                         #d
@@ -331,7 +319,6 @@ pub fn emit_variants(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic
             let v = v.map(|v| value_tokens(&v)).unwrap_or(quote!(Default::default()));
             quote!(const #k: #t = #v;)
         });
-        let _ = value_text;
         out.extend(quote! {
             #d
             #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash)]

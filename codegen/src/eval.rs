@@ -169,7 +169,7 @@ impl<'m> Evaluator<'m> {
             }
         }
         if let Some(first) = errors.first() {
-            // Report the first here; callers that want all use `build_struct_all`.
+            // One diagnostic per literal, listing every problem in it.
             let mut first = first.clone();
             if errors.len() > 1 {
                 let rest: Vec<String> = errors[1..].iter().map(|d| d.message.clone()).collect();
