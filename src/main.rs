@@ -144,13 +144,12 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<Exit
     use jarkit_spec::jar::{GasModel, VariantId};
     let id: VariantId = variant.parse()?;
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (lengths, rules) = jarkit_spec::with_variant!(id, V => {
+    let (lengths, rules, gas_model) = jarkit_spec::with_variant!(id, V => {
         use jarkit_spec::jar::Variant;
         let lengths = if V::USE_COMPACT_DEBLOB { LengthEncoding::Compact } else { LengthEncoding::U32 };
         let rules = BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK };
-        (lengths, rules)
+        (lengths, rules, V::GAS_MODEL)
     });
-    let gas_model = jarkit_spec::with_variant!(id, V => { use jarkit_spec::jar::Variant; V::GAS_MODEL });
     if gas_model != GasModel::PerInstruction {
         eprintln!("note: {id} charges gas per basic block; the block-cost model is not wired into `run` yet, so this run charges 1 per instruction");
     }

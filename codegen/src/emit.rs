@@ -16,12 +16,21 @@ pub fn ident(s: &str) -> Ident {
     }
 }
 
+/// A `#[doc]` attribute for an optional Lean docstring (fields, constructors, trait items).
+pub fn doc_attr(doc: &Option<String>) -> TokenStream {
+    match doc {
+        Some(d) => {
+            let d = format!(" {d}");
+            quote!(#[doc = #d])
+        }
+        None => quote!(),
+    }
+}
+
 /// The doc attributes of a generated item: the Lean docstring and where it came from.
 pub fn docs(doc: &Option<String>, lean_name: &str, files: &[SourceFile], file: usize, span: Span) -> TokenStream {
-    let mut out = TokenStream::new();
-    if let Some(d) = doc {
-        let d = format!(" {d}");
-        out.extend(quote!(#[doc = #d]));
+    let mut out = doc_attr(doc);
+    if doc.is_some() {
         out.extend(quote!(#[doc = ""]));
     }
     let (line, _) = files[file].line_col(span.start);
@@ -143,10 +152,7 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
                     }
                     let fname = ident(&snake(&f.name));
                     let fty = rust_type(m, &f.ty, &[], diags);
-                    let fdoc = f.doc.as_ref().map(|d| {
-                        let d = format!(" {d}");
-                        quote!(#[doc = #d])
-                    });
+                    let fdoc = doc_attr(&f.doc);
                     fields.push(quote!(#fdoc pub #fname: #fty));
                     match &f.default {
                         Some(e) => {
@@ -181,10 +187,7 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
                 let payload = e.item.ctors.iter().any(|c| !c.args.is_empty());
                 let ctors = e.item.ctors.iter().enumerate().map(|(i, c)| {
                     let cname = ident(&camel(&c.name));
-                    let cdoc = c.doc.as_ref().map(|d| {
-                        let d = format!(" {d}");
-                        quote!(#[doc = #d])
-                    });
+                    let cdoc = doc_attr(&c.doc);
                     let default = if i == 0 && !payload { quote!(#[default]) } else { quote!() };
                     let rename = &c.name;
                     let tys: Vec<TokenStream> = c
@@ -269,10 +272,7 @@ pub fn emit_variants(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic
     let cdoc = docs(&class.doc, &class.lean_name, files, class.file, class.span);
     let trait_items = items.iter().map(|it| {
         let (k, t) = (&it.konst, &it.ty);
-        let d = it.doc.as_ref().map(|d| {
-            let d = format!(" {d}");
-            quote!(#[doc = #d])
-        });
+        let d = doc_attr(&it.doc);
         quote!(#d const #k: #t;)
     });
     let describe_names: Vec<String> = items.iter().map(|it| it.path.last().cloned().unwrap_or_default()).collect();

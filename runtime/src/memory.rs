@@ -251,10 +251,9 @@ impl LinearMemory {
     }
 
     #[inline]
-    fn fault_at(&self, addr: u32, n: usize) -> MemFault {
+    fn fault_at(&self, addr: u32) -> MemFault {
         // The first inaccessible byte is either `addr` itself or the end of the region.
         let first_bad = if (addr as usize) < self.data.len() { self.data.len() as u32 } else { addr };
-        let _ = n;
         MemFault::PageFault(first_bad & !(PAGE_SIZE - 1))
     }
 }
@@ -265,7 +264,7 @@ impl Memory for LinearMemory {
         let a = addr as usize;
         match self.data.get(a..a + N) {
             Some(s) => Ok(s.try_into().unwrap_or([0; N])),
-            None => Err(self.fault_at(addr, N)),
+            None => Err(self.fault_at(addr)),
         }
     }
 
@@ -276,7 +275,7 @@ impl Memory for LinearMemory {
             self.data[a..a + N].copy_from_slice(&value);
             Ok(())
         } else {
-            Err(self.fault_at(addr, N))
+            Err(self.fault_at(addr))
         }
     }
 
@@ -296,7 +295,7 @@ impl Memory for LinearMemory {
                 s.copy_from_slice(bytes);
                 Ok(())
             }
-            None => Err(self.fault_at(addr, bytes.len())),
+            None => Err(self.fault_at(addr)),
         }
     }
 }

@@ -281,8 +281,8 @@ impl<M: Memory> Vm<M> {
                 LoadIndU64 => r!(a) = load!(8, r!(b).wrapping_add(op.imm1), u64::from_le_bytes),
                 _ => alu(opcode, &mut regs, &op),
             }
-            if next >= ops.len() || next == NO_INDEX as usize {
-                // A branch to something that is not a basic-block start.
+            if next >= ops.len() {
+                // A branch to something that is not a basic-block start (NO_INDEX is past the end).
                 exit!(Exit::Panic, idx, false);
             }
             idx = next;
