@@ -55,6 +55,16 @@ enum Family {
     Pvm { dir: Option<PathBuf> },
 }
 
+/// Writes to stdout; a closed pipe (`jarkit variants | head`) ends the output quietly instead of
+/// panicking like `print!` does.
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -98,7 +108,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                                 std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
                                 eprintln!("wrote {} ({} lines)", p.display(), text.lines().count());
                             }
-                            None => print!("{text}"),
+                            None => write_stdout(text),
                         }
                     }
                     eprintln!("generated from {} Lean files in {:.1} ms", output.inputs.len(), started.elapsed().as_secs_f64() * 1e3);
@@ -111,12 +121,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
         }
         Command::Variants => {
+            let mut text = String::new();
             for id in jarkit_spec::jar::VariantId::ALL {
-                println!("{id}");
+                text.push_str(&format!("{id}\n"));
                 for (k, v) in id.describe() {
-                    println!("  {k:<20} {v}");
+                    text.push_str(&format!("  {k:<20} {v}\n"));
                 }
             }
+            write_stdout(&text);
             Ok(ExitCode::SUCCESS)
         }
         Command::Vectors { family } => {
@@ -132,7 +144,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     vectors::pvm::run_dir(&dir, &known)?
                 }
             };
-            print!("{}", report.render());
+            write_stdout(&report.render());
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Run { blob, variant, gas, trace } => run_blob(&blob, &variant, gas, trace),
