@@ -53,6 +53,8 @@ enum Family {
     Shuffle { path: Option<PathBuf> },
     /// PVM vectors (polkavm-spectool or w3f v0.4 format, detected per file).
     Pvm { dir: Option<PathBuf> },
+    /// The w3f codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
+    Codec { dir: Option<PathBuf> },
 }
 
 /// Writes to stdout; a closed pipe (`jarkit variants | head`) ends the output quietly instead of
@@ -143,6 +145,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     };
                     vectors::pvm::run_dir(&dir, &known)?
                 }
+                Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "w3f/codec")?)?,
             };
             write_stdout(&report.render());
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })

@@ -78,6 +78,11 @@ pub fn rust_type(m: &Model, t: &Ty, params: &[String], diags: &mut Vec<Diagnosti
                     let a = rust_type(m, a, params, diags);
                     quote!(Option<#a>)
                 }
+                ("SeqN", [_, a]) => {
+                    let a = rust_type(m, a, params, diags);
+                    quote!(Vec<#a>)
+                }
+                ("BytesN", [_]) => quote!(ByteArray),
                 ("OctetSeq", [Ty::Lit(n, _)]) => {
                     let n = *n as usize;
                     quote!(OctetSeq<#n>)
@@ -85,7 +90,7 @@ pub fn rust_type(m: &Model, t: &Ty, params: &[String], diags: &mut Vec<Diagnosti
                 _ => {
                     diags.push(
                         Diagnostic::error(*span, format!("unsupported type application `{head}` with {} arguments", args.len()))
-                            .with_hint("supported: Array T, Option T, OctetSeq n, and user types without parameters"),
+                            .with_hint("supported: Array T, Option T, OctetSeq n, SeqN n T, BytesN n, and user types without parameters"),
                     );
                     quote!(())
                 }
@@ -189,7 +194,7 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
                     let cname = ident(&camel(&c.name));
                     let cdoc = doc_attr(&c.doc);
                     let default = if i == 0 && !payload { quote!(#[default]) } else { quote!() };
-                    let rename = &c.name;
+                    let rename = snake(&c.name);
                     let tys: Vec<TokenStream> = c
                         .args
                         .iter()
@@ -202,7 +207,12 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
                         quote!(#cdoc #[serde(rename = #rename)] #cname(#(#tys),*))
                     }
                 });
-                let derives = if payload {
+                // A unit constructor beside payload constructors is written `{"name": null}` in
+                // the vectors' JSON, which serde's derive does not produce: hand-emit Serialize.
+                let mixed = payload && e.item.ctors.iter().any(|c| c.args.is_empty());
+                let derives = if mixed {
+                    quote!(#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)])
+                } else if payload {
                     quote!(#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)])
                 } else {
                     quote!(#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)])
@@ -221,7 +231,20 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
                         }
                     }
                 };
-                out.extend(quote! { #d #derives pub enum #ename { #(#ctors),* } #name_fn });
+                let ser = if mixed { mixed_enum_serialize(&ename, &e.item.ctors) } else { quote!() };
+                // Lean's `Inhabited` default of an inductive: its first constructor, with
+                // default arguments.
+                let default = match e.item.ctors.first() {
+                    Some(c) if payload => {
+                        let c0 = ident(&camel(&c.name));
+                        let n: usize = c.args.iter().map(|b| b.names.len()).sum();
+                        let args = (0..n).map(|_| quote!(Default::default()));
+                        let value = if n == 0 { quote!(#ename::#c0) } else { quote!(#ename::#c0(#(#args),*)) };
+                        quote!(impl Default for #ename { fn default() -> Self { #value } })
+                    }
+                    _ => quote!(),
+                };
+                out.extend(quote! { #d #derives pub enum #ename { #(#ctors),* } #name_fn #ser #default });
             }
             Kind::Alias => {
                 let a = &m.aliases[name];
@@ -234,6 +257,32 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
         }
     }
     out
+}
+
+/// `Serialize` for an inductive mixing unit and payload constructors: every constructor is a
+/// one-entry object, `{"name": null}` or `{"name": payload}` (a tuple for several arguments).
+fn mixed_enum_serialize(ename: &Ident, ctors: &[Ctor]) -> TokenStream {
+    let arms = ctors.iter().map(|c| {
+        let cname = ident(&camel(&c.name));
+        let key = snake(&c.name);
+        let n: usize = c.args.iter().map(|b| b.names.len()).sum();
+        let binds: Vec<Ident> = (0..n).map(|i| quote::format_ident!("a{}", i)).collect();
+        match n {
+            0 => quote!(#ename::#cname => m.serialize_entry(#key, &())?,),
+            1 => quote!(#ename::#cname(a0) => m.serialize_entry(#key, a0)?,),
+            _ => quote!(#ename::#cname(#(#binds),*) => m.serialize_entry(#key, &(#(#binds),*))?,),
+        }
+    });
+    quote! {
+        impl serde::Serialize for #ename {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                match self { #(#arms)* }
+                m.end()
+            }
+        }
+    }
 }
 
 /// Emits the `Variant` trait (from the class), one zero-sized type per instance, and `VariantId`.

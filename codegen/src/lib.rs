@@ -7,6 +7,7 @@
 
 pub mod ast;
 pub mod diagnostics;
+pub mod codec;
 pub mod emit;
 pub mod eval;
 pub mod layout;
@@ -109,6 +110,7 @@ pub fn generate_sources(files: Vec<SourceFile>) -> Result<Output, Diagnostics> {
     let types = emit::emit_types(&model, &files, &mut diags);
     let variants = emit::emit_variants(&model, &files, &mut diags);
     let (consts, fns) = lower_fn::emit_fns(&model, &files, &mut diags);
+    let codecs = codec::emit_codecs(&model, &mut diags);
     if !diags.is_empty() {
         diags.sort_by_key(|d| (d.span.file, d.span.start));
         diags.dedup();
@@ -116,10 +118,12 @@ pub fn generate_sources(files: Vec<SourceFile>) -> Result<Output, Diagnostics> {
     }
     let tokens = quote::quote! {
         use crate::prelude::*;
+        use crate::codec::{self, Codec, Decoder, DecodeError};
         #types
         #variants
         #consts
         #fns
+        #codecs
     };
     let text = match syn::parse2::<syn::File>(tokens) {
         Ok(f) => prettyplease::unparse(&f),

@@ -78,6 +78,8 @@ fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
         Ty::App(h, args, _) => match (type_name(h).as_deref(), args.as_slice()) {
             (Some("Array"), [a]) => T::Array(Box::new(resolve(m, a, params))),
             (Some("Option"), [a]) => T::Option(Box::new(resolve(m, a, params))),
+            (Some("SeqN"), [_, a]) => T::Array(Box::new(resolve(m, a, params))),
+            (Some("BytesN"), [_]) => T::Bytes,
             (Some("OctetSeq"), [Ty::Lit(n, _)]) => T::Octets(*n),
             _ => T::Unknown,
         },
@@ -93,6 +95,32 @@ pub fn lower_const_expr(m: &Model, e: &Expr, t: &Ty, diags: &mut Vec<Diagnostic>
     let (ts, _) = cx.expr(e, Some(&expected));
     diags.append(&mut cx.diags);
     ts
+}
+
+/// Lowers a length written in a type (`SeqN V T`, `BytesN availBitfieldBytes`) to a `Nat`
+/// expression inside a function generic over the variant `V`.
+pub fn lower_len(m: &Model, t: &Ty, diags: &mut Vec<Diagnostic>) -> TokenStream {
+    let Some(e) = ty_as_expr(t) else {
+        diags.push(Diagnostic::error(t.span(), "a sequence length must be a number or a name").with_hint("write `SeqN V T`, or define the length with `abbrev` and use its name"));
+        return quote!(Nat(0));
+    };
+    let mut cx = Cx::new(m, vec![], true);
+    let (ts, _) = cx.expr(&e, Some(&T::Nat));
+    diags.append(&mut cx.diags);
+    ts
+}
+
+fn ty_as_expr(t: &Ty) -> Option<Expr> {
+    let kind = match t {
+        Ty::Name(n, _) => ExprKind::Var(n.clone()),
+        Ty::Lit(v, _) => ExprKind::Nat(*v as u128),
+        Ty::App(h, args, _) => {
+            let args = args.iter().map(|a| ty_as_expr(a).map(Arg::Positional)).collect::<Option<Vec<_>>>()?;
+            ExprKind::App(Box::new(ty_as_expr(h)?), args)
+        }
+        _ => return None,
+    };
+    Some(Expr { kind, span: t.span() })
 }
 
 /// Emits every function and constant definition.

@@ -81,7 +81,11 @@ pub enum Kind {
 
 /// Names that codegen provides itself (the Lean prelude and `OctetSeq`).
 pub const BUILTIN_TYPES: &[&str] =
-    &["Nat", "Bool", "String", "UInt8", "UInt16", "UInt32", "UInt64", "ByteArray", "Array", "Option", "OctetSeq", "Type", "Prop", "Unit"];
+    &["Nat", "Bool", "String", "UInt8", "UInt16", "UInt32", "UInt64", "ByteArray", "Array", "Option", "OctetSeq", "SeqN", "BytesN", "Type", "Prop", "Unit"];
+
+/// Codec-annotated aliases that Notation.lean declares and codegen provides itself: `SeqN n T` is
+/// an `Array T` and `BytesN n` a `ByteArray` whose codec writes exactly `n` items, no length.
+pub const CODEC_ALIASES: &[&str] = &["SeqN", "BytesN"];
 
 pub fn is_builtin_type(name: &str) -> bool {
     BUILTIN_TYPES.contains(&name)
@@ -201,6 +205,7 @@ impl Model {
                 self.enums.insert(key.clone(), Located { file, doc, lean_name, span: d.span, item: EnumDef { name: key.clone(), ctors: ctors.clone() } });
                 self.order.push((Kind::Enum, key));
             }
+            DeclKind::Def { name, .. } if CODEC_ALIASES.contains(&name.as_str()) => {}
             DeclKind::Def { is_abbrev, name, binders, ret, body } => {
                 let (lean_name, doc) = loc(name);
                 let variant_generic = generic || binders.iter().any(|b| b.kind == BinderKind::Instance && is_variant_class(b));

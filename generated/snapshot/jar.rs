@@ -2,6 +2,156 @@
 // and rebuild. Each item's doc comment names its Lean declaration and source line.
 
 use crate::prelude::*;
+use crate::codec::{self, Codec, Decoder, DecodeError};
+/// A validator as listed in an epoch marker.
+///
+/// Lean: `Jar.EpochMarkValidator` at spec/Jar/Block.lean:14
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EpochMarkValidator {
+    pub bandersnatch: BandersnatchPublic,
+    pub ed25519: Ed25519Public,
+}
+/// The epoch marker of a header: next epoch's entropy and validators.
+///
+/// Lean: `Jar.EpochMark` at spec/Jar/Block.lean:20
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EpochMark {
+    pub entropy: Hash,
+    pub tickets_entropy: Hash,
+    pub validators: Vec<EpochMarkValidator>,
+}
+/// A Safrole ticket: its VRF output and attempt number.
+///
+/// Lean: `Jar.TicketBody` at spec/Jar/Block.lean:27
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TicketBody {
+    pub id: Hash,
+    pub attempt: u8,
+}
+/// A block header (GP 5.1).
+///
+/// Lean: `Jar.Header` at spec/Jar/Block.lean:33
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Header {
+    pub parent: Hash,
+    pub parent_state_root: Hash,
+    pub extrinsic_hash: Hash,
+    pub slot: TimeSlot,
+    pub epoch_mark: Option<EpochMark>,
+    pub tickets_mark: Option<Vec<TicketBody>>,
+    pub author_index: ValidatorIndex,
+    pub entropy_source: BandersnatchSignature,
+    pub offenders_mark: Vec<Ed25519Public>,
+    pub seal: BandersnatchSignature,
+}
+/// A ticket submission: the attempt and its ring-VRF proof.
+///
+/// Lean: `Jar.TicketEnvelope` at spec/Jar/Block.lean:47
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TicketEnvelope {
+    pub attempt: u8,
+    pub signature: BandersnatchRingSignature,
+}
+/// One validator's judgment of a work report.
+///
+/// Lean: `Jar.Judgement` at spec/Jar/Block.lean:53
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Judgement {
+    pub vote: bool,
+    pub index: ValidatorIndex,
+    pub signature: Ed25519Signature,
+}
+/// A verdict: a super-majority of judgments on one report.
+///
+/// Lean: `Jar.Verdict` at spec/Jar/Block.lean:60
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Verdict {
+    pub target: Hash,
+    pub age: u32,
+    pub votes: Vec<Judgement>,
+}
+/// A guarantor of a report judged bad.
+///
+/// Lean: `Jar.Culprit` at spec/Jar/Block.lean:67
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Culprit {
+    pub target: Hash,
+    pub key: Ed25519Public,
+    pub signature: Ed25519Signature,
+}
+/// An auditor whose judgment contradicts the verdict.
+///
+/// Lean: `Jar.Fault` at spec/Jar/Block.lean:74
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Fault {
+    pub target: Hash,
+    pub vote: bool,
+    pub key: Ed25519Public,
+    pub signature: Ed25519Signature,
+}
+/// The disputes extrinsic (GP 10.2).
+///
+/// Lean: `Jar.DisputesExtrinsic` at spec/Jar/Block.lean:82
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DisputesExtrinsic {
+    pub verdicts: Vec<Verdict>,
+    pub culprits: Vec<Culprit>,
+    pub faults: Vec<Fault>,
+}
+/// A preimage supplied for a service.
+///
+/// Lean: `Jar.Preimage` at spec/Jar/Block.lean:89
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Preimage {
+    pub requester: ServiceId,
+    pub blob: ByteArray,
+}
+/// One validator's availability assurance: a bit per core.
+///
+/// Lean: `Jar.AvailAssurance` at spec/Jar/Block.lean:95
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AvailAssurance {
+    pub anchor: Hash,
+    pub bitfield: ByteArray,
+    pub validator_index: ValidatorIndex,
+    pub signature: Ed25519Signature,
+}
+/// A guarantor's signature on a report.
+///
+/// Lean: `Jar.ValidatorSignature` at spec/Jar/Block.lean:103
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ValidatorSignature {
+    pub validator_index: ValidatorIndex,
+    pub signature: Ed25519Signature,
+}
+/// A guaranteed work report (GP 11.4).
+///
+/// Lean: `Jar.ReportGuarantee` at spec/Jar/Block.lean:109
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportGuarantee {
+    pub report: WorkReport,
+    pub slot: TimeSlot,
+    pub signatures: Vec<ValidatorSignature>,
+}
+/// The extrinsic data of a block.
+///
+/// Lean: `Jar.Extrinsic` at spec/Jar/Block.lean:116
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Extrinsic {
+    pub tickets: Vec<TicketEnvelope>,
+    pub preimages: Vec<Preimage>,
+    pub guarantees: Vec<ReportGuarantee>,
+    pub assurances: Vec<AvailAssurance>,
+    pub disputes: DisputesExtrinsic,
+}
+/// A block: a header and its extrinsic.
+///
+/// Lean: `Jar.Block` at spec/Jar/Block.lean:125
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Block {
+    pub header: Header,
+    pub extrinsic: Extrinsic,
+}
 /// The size parameters of a JAM chain. Names follow the Gray Paper symbols.
 ///
 /// Lean: `Jar.Params` at spec/Jar/Params.lean:10
@@ -92,9 +242,25 @@ pub type ValidatorIndex = u16;
 ///
 /// Lean: `Jar.CoreIndex` at spec/Jar/Types.lean:28
 pub type CoreIndex = u16;
+/// A service identifier.
+///
+/// Lean: `Jar.ServiceId` at spec/Jar/Types.lean:30
+pub type ServiceId = u32;
+/// An amount of gas.
+///
+/// Lean: `Jar.Gas` at spec/Jar/Types.lean:32
+pub type Gas = u64;
+/// An Ed25519 signature.
+///
+/// Lean: `Jar.Ed25519Signature` at spec/Jar/Types.lean:34
+pub type Ed25519Signature = OctetSeq<64usize>;
+/// A Bandersnatch ring-VRF signature (a ticket proof).
+///
+/// Lean: `Jar.BandersnatchRingSignature` at spec/Jar/Types.lean:36
+pub type BandersnatchRingSignature = OctetSeq<784usize>;
 /// The keys of one validator (GP 6.8).
 ///
-/// Lean: `Jar.ValidatorKeys` at spec/Jar/Types.lean:31
+/// Lean: `Jar.ValidatorKeys` at spec/Jar/Types.lean:39
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ValidatorKeys {
     pub bandersnatch: BandersnatchPublic,
@@ -102,50 +268,9 @@ pub struct ValidatorKeys {
     pub bls: BlsPublic,
     pub metadata: ValidatorMetadata,
 }
-/// A validator as listed in an epoch marker.
-///
-/// Lean: `Jar.EpochMarkValidator` at spec/Jar/Types.lean:39
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct EpochMarkValidator {
-    pub bandersnatch: BandersnatchPublic,
-    pub ed25519: Ed25519Public,
-}
-/// The epoch marker of a header: next epoch's entropy and validators.
-///
-/// Lean: `Jar.EpochMark` at spec/Jar/Types.lean:45
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct EpochMark {
-    pub entropy: Hash,
-    pub tickets_entropy: Hash,
-    pub validators: Vec<EpochMarkValidator>,
-}
-/// A Safrole ticket: its VRF output and attempt number.
-///
-/// Lean: `Jar.TicketBody` at spec/Jar/Types.lean:52
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct TicketBody {
-    pub id: Hash,
-    pub attempt: u8,
-}
-/// A block header (GP 5.1).
-///
-/// Lean: `Jar.Header` at spec/Jar/Types.lean:58
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Header {
-    pub parent: Hash,
-    pub parent_state_root: Hash,
-    pub extrinsic_hash: Hash,
-    pub slot: TimeSlot,
-    pub epoch_mark: Option<EpochMark>,
-    pub tickets_mark: Option<Vec<TicketBody>>,
-    pub author_index: ValidatorIndex,
-    pub entropy_source: BandersnatchSignature,
-    pub offenders_mark: Vec<Ed25519Public>,
-    pub seal: BandersnatchSignature,
-}
 /// The context a work package was refined in (GP 11.4).
 ///
-/// Lean: `Jar.RefineContext` at spec/Jar/Types.lean:72
+/// Lean: `Jar.RefineContext` at spec/Jar/Types.lean:47
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefineContext {
     pub anchor: Hash,
@@ -157,7 +282,7 @@ pub struct RefineContext {
 }
 /// The availability specification of a work package (GP 11.5).
 ///
-/// Lean: `Jar.AvailabilitySpec` at spec/Jar/Types.lean:82
+/// Lean: `Jar.AvailabilitySpec` at spec/Jar/Types.lean:57
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AvailabilitySpec {
     pub hash: Hash,
@@ -168,7 +293,7 @@ pub struct AvailabilitySpec {
 }
 /// The top-level state components that the first sub-transitions read (GP 4.4).
 ///
-/// Lean: `Jar.State` at spec/Jar/Types.lean:91
+/// Lean: `Jar.State` at spec/Jar/Types.lean:66
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct State {
     /// τ: the most recent timeslot.
@@ -222,7 +347,7 @@ pub enum MemoryModel {
     #[serde(rename = "linear")]
     Linear,
     /// jar1: pages come from data capabilities.
-    #[serde(rename = "capabilityPages")]
+    #[serde(rename = "capability_pages")]
     CapabilityPages,
 }
 impl MemoryModel {
@@ -252,13 +377,13 @@ impl MemoryModel {
 pub enum GasModel {
     /// One unit per executed instruction.
     #[default]
-    #[serde(rename = "perInstruction")]
+    #[serde(rename = "per_instruction")]
     PerInstruction,
     /// Per basic block, from the single-pass pipeline model.
-    #[serde(rename = "basicBlockSinglePass")]
+    #[serde(rename = "basic_block_single_pass")]
     BasicBlockSinglePass,
     /// Per basic block, from the full pipeline model (reorder buffer and execution units).
-    #[serde(rename = "basicBlockFull")]
+    #[serde(rename = "basic_block_full")]
     BasicBlockFull,
 }
 impl GasModel {
@@ -319,10 +444,10 @@ impl CapabilityModel {
 pub enum HostInterface {
     /// Host calls by id through `ecalli`, heap growth through `sbrk`.
     #[default]
-    #[serde(rename = "flatSbrk")]
+    #[serde(rename = "flat_sbrk")]
     FlatSbrk,
     /// Host calls by id (shifted by one), heap growth through a host call, no `sbrk`.
-    #[serde(rename = "flatGrowHeap")]
+    #[serde(rename = "flat_grow_heap")]
     FlatGrowHeap,
     /// Protocol capabilities called through the kernel.
     #[serde(rename = "kernel")]
@@ -355,13 +480,13 @@ impl HostInterface {
 pub enum BlobFormat {
     /// GP standard program blob with a compact-integer code blob.
     #[default]
-    #[serde(rename = "gpStandard")]
+    #[serde(rename = "gp_standard")]
     GpStandard,
     /// JAR v1: fixed-width header, linear layout.
-    #[serde(rename = "jarV1")]
+    #[serde(rename = "jar_v1")]
     JarV1,
     /// JAR v2: capability manifest.
-    #[serde(rename = "jarV2")]
+    #[serde(rename = "jar_v2")]
     JarV2,
 }
 impl BlobFormat {
@@ -391,10 +516,10 @@ impl BlobFormat {
 pub enum CodecChoice {
     /// GP codec with compact naturals.
     #[default]
-    #[serde(rename = "gpCompact")]
+    #[serde(rename = "gp_compact")]
     GpCompact,
     /// Fixed-width little-endian integers, u32 length prefixes, u8 tags.
-    #[serde(rename = "jarFixed")]
+    #[serde(rename = "jar_fixed")]
     JarFixed,
 }
 impl CodecChoice {
@@ -405,6 +530,131 @@ impl CodecChoice {
             CodecChoice::JarFixed => "jarFixed",
         }
     }
+}
+/// A segment to import: the root of the segment tree and the index in it.
+///
+/// Lean: `Jar.ImportSpec` at spec/Jar/Work.lean:12
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportSpec {
+    pub tree_root: Hash,
+    pub index: u16,
+}
+/// An extrinsic blob a work item needs: its hash and length.
+///
+/// Lean: `Jar.ExtrinsicSpec` at spec/Jar/Work.lean:18
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ExtrinsicSpec {
+    pub hash: Hash,
+    pub len: u32,
+}
+/// One work item of a package (GP 14.3).
+///
+/// Lean: `Jar.WorkItem` at spec/Jar/Work.lean:24
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorkItem {
+    pub service: ServiceId,
+    pub code_hash: Hash,
+    pub refine_gas_limit: Gas,
+    pub accumulate_gas_limit: Gas,
+    pub export_count: u16,
+    pub payload: ByteArray,
+    pub import_segments: Vec<ImportSpec>,
+    pub extrinsic: Vec<ExtrinsicSpec>,
+}
+/// A work package (GP 14.2).
+///
+/// Lean: `Jar.WorkPackage` at spec/Jar/Work.lean:36
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorkPackage {
+    pub auth_code_host: ServiceId,
+    pub auth_code_hash: Hash,
+    pub context: RefineContext,
+    pub authorization: ByteArray,
+    pub authorizer_config: ByteArray,
+    pub items: Vec<WorkItem>,
+}
+/// The outcome of refining one work item (GP 11.7).
+///
+/// Lean: `Jar.WorkExecResult` at spec/Jar/Work.lean:46
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum WorkExecResult {
+    #[serde(rename = "ok")]
+    Ok(ByteArray),
+    #[serde(rename = "out_of_gas")]
+    OutOfGas,
+    #[serde(rename = "panic")]
+    Panic,
+    #[serde(rename = "bad_exports")]
+    BadExports,
+    #[serde(rename = "bad_code")]
+    BadCode,
+    #[serde(rename = "code_oversize")]
+    CodeOversize,
+}
+impl serde::Serialize for WorkExecResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            WorkExecResult::Ok(a0) => m.serialize_entry("ok", a0)?,
+            WorkExecResult::OutOfGas => m.serialize_entry("out_of_gas", &())?,
+            WorkExecResult::Panic => m.serialize_entry("panic", &())?,
+            WorkExecResult::BadExports => m.serialize_entry("bad_exports", &())?,
+            WorkExecResult::BadCode => m.serialize_entry("bad_code", &())?,
+            WorkExecResult::CodeOversize => m.serialize_entry("code_oversize", &())?,
+        }
+        m.end()
+    }
+}
+impl Default for WorkExecResult {
+    fn default() -> Self {
+        WorkExecResult::Ok(Default::default())
+    }
+}
+/// What refining one work item consumed; every count is a compact natural.
+///
+/// Lean: `Jar.RefineLoad` at spec/Jar/Work.lean:56
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RefineLoad {
+    pub gas_used: Nat,
+    pub imports: Nat,
+    pub extrinsic_count: Nat,
+    pub extrinsic_size: Nat,
+    pub exports: Nat,
+}
+/// The digest of one refined work item (GP 11.6).
+///
+/// Lean: `Jar.WorkResult` at spec/Jar/Work.lean:65
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorkResult {
+    pub service_id: ServiceId,
+    pub code_hash: Hash,
+    pub payload_hash: Hash,
+    pub accumulate_gas: Gas,
+    pub result: WorkExecResult,
+    pub refine_load: RefineLoad,
+}
+/// A work-package hash and the root of the segment tree it exported.
+///
+/// Lean: `Jar.SegmentRootLookupItem` at spec/Jar/Work.lean:75
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SegmentRootLookupItem {
+    pub work_package_hash: Hash,
+    pub segment_tree_root: Hash,
+}
+/// A work report (GP 11.2). The core index and the authorizer's gas are compact naturals.
+///
+/// Lean: `Jar.WorkReport` at spec/Jar/Work.lean:81
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct WorkReport {
+    pub package_spec: AvailabilitySpec,
+    pub context: RefineContext,
+    pub core_index: Nat,
+    pub authorizer_hash: Hash,
+    pub auth_gas_used: Nat,
+    pub auth_output: ByteArray,
+    pub segment_root_lookup: Vec<SegmentRootLookupItem>,
+    pub results: Vec<WorkResult>,
 }
 /// Everything a variant decides. Code that depends on the variant takes `[JarVariant]`.
 ///
@@ -869,23 +1119,37 @@ impl Params {
         y_tail: Nat(10),
     };
 }
+/// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
+///
+/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:68
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn validators_super_majority<V: Variant>() -> Nat {
+    (((Nat(2) * V::V) / Nat(3)) + Nat(1))
+}
+/// The number of bytes of a bitfield with one bit per core, ⌈C/8⌉.
+///
+/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:71
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn avail_bitfield_bytes<V: Variant>() -> Nat {
+    ((V::C + Nat(7)) / Nat(8))
+}
 /// W_G: the size of an exported segment, W_P · W_E.
 ///
-/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:68
+/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:74
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn w_g<V: Variant>() -> Nat {
     (V::W_P * W_E)
 }
 /// The timeslot index within its epoch.
 ///
-/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:71
+/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:77
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn slot_in_epoch<V: Variant>(slot: Nat) -> Nat {
     (slot % V::E)
 }
 /// The epoch a timeslot belongs to.
 ///
-/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:74
+/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:80
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn epoch_of<V: Variant>(slot: Nat) -> Nat {
     (slot / V::E)
@@ -972,4 +1236,818 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn shuffled_indices(n: Nat, entropy: Hash) -> Vec<Nat> {
     { shuffle::<_>(array::range(n), entropy) }
+}
+impl Codec for EpochMarkValidator {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.bandersnatch, out);
+        Codec::encode_to(&self.ed25519, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(EpochMarkValidator {
+            bandersnatch: <BandersnatchPublic as Codec>::decode_from::<V>(r)?,
+            ed25519: <Ed25519Public as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for EpochMark {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.entropy, out);
+        Codec::encode_to(&self.tickets_entropy, out);
+        for x0 in (&self.validators).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(EpochMark {
+            entropy: <Hash as Codec>::decode_from::<V>(r)?,
+            tickets_entropy: <Hash as Codec>::decode_from::<V>(r)?,
+            validators: codec::decode_fixed_seq(
+                r,
+                V::V,
+                |r| Ok(<EpochMarkValidator as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for TicketBody {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.id, out);
+        Codec::encode_to(&self.attempt, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(TicketBody {
+            id: <Hash as Codec>::decode_from::<V>(r)?,
+            attempt: <u8 as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Header {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.parent, out);
+        Codec::encode_to(&self.parent_state_root, out);
+        Codec::encode_to(&self.extrinsic_hash, out);
+        Codec::encode_to(&self.slot, out);
+        match &self.epoch_mark {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to(x0, out);
+            }
+        }
+        match &self.tickets_mark {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                for x1 in (x0).iter() {
+                    Codec::encode_to(x1, out);
+                }
+            }
+        }
+        Codec::encode_to(&self.author_index, out);
+        Codec::encode_to(&self.entropy_source, out);
+        codec::encode_compact((&self.offenders_mark).len() as u64, out);
+        for x0 in (&self.offenders_mark).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.seal, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Header {
+            parent: <Hash as Codec>::decode_from::<V>(r)?,
+            parent_state_root: <Hash as Codec>::decode_from::<V>(r)?,
+            extrinsic_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            slot: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            epoch_mark: codec::decode_option(
+                r,
+                |r| Ok(<EpochMark as Codec>::decode_from::<V>(r)?),
+            )?,
+            tickets_mark: codec::decode_option(
+                r,
+                |r| Ok(
+                    codec::decode_fixed_seq(
+                        r,
+                        V::E,
+                        |r| Ok(<TicketBody as Codec>::decode_from::<V>(r)?),
+                    )?,
+                ),
+            )?,
+            author_index: <ValidatorIndex as Codec>::decode_from::<V>(r)?,
+            entropy_source: <BandersnatchSignature as Codec>::decode_from::<V>(r)?,
+            offenders_mark: codec::decode_seq(
+                r,
+                |r| Ok(<Ed25519Public as Codec>::decode_from::<V>(r)?),
+            )?,
+            seal: <BandersnatchSignature as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for TicketEnvelope {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.attempt, out);
+        Codec::encode_to(&self.signature, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(TicketEnvelope {
+            attempt: <u8 as Codec>::decode_from::<V>(r)?,
+            signature: <BandersnatchRingSignature as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Judgement {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.vote, out);
+        Codec::encode_to(&self.index, out);
+        Codec::encode_to(&self.signature, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Judgement {
+            vote: <bool as Codec>::decode_from::<V>(r)?,
+            index: <ValidatorIndex as Codec>::decode_from::<V>(r)?,
+            signature: <Ed25519Signature as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Verdict {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.target, out);
+        Codec::encode_to(&self.age, out);
+        for x0 in (&self.votes).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Verdict {
+            target: <Hash as Codec>::decode_from::<V>(r)?,
+            age: <u32 as Codec>::decode_from::<V>(r)?,
+            votes: codec::decode_fixed_seq(
+                r,
+                validators_super_majority::<V>(),
+                |r| Ok(<Judgement as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for Culprit {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.target, out);
+        Codec::encode_to(&self.key, out);
+        Codec::encode_to(&self.signature, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Culprit {
+            target: <Hash as Codec>::decode_from::<V>(r)?,
+            key: <Ed25519Public as Codec>::decode_from::<V>(r)?,
+            signature: <Ed25519Signature as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Fault {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.target, out);
+        Codec::encode_to(&self.vote, out);
+        Codec::encode_to(&self.key, out);
+        Codec::encode_to(&self.signature, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Fault {
+            target: <Hash as Codec>::decode_from::<V>(r)?,
+            vote: <bool as Codec>::decode_from::<V>(r)?,
+            key: <Ed25519Public as Codec>::decode_from::<V>(r)?,
+            signature: <Ed25519Signature as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for DisputesExtrinsic {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.verdicts).len() as u64, out);
+        for x0 in (&self.verdicts).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.culprits).len() as u64, out);
+        for x0 in (&self.culprits).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.faults).len() as u64, out);
+        for x0 in (&self.faults).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(DisputesExtrinsic {
+            verdicts: codec::decode_seq(
+                r,
+                |r| Ok(<Verdict as Codec>::decode_from::<V>(r)?),
+            )?,
+            culprits: codec::decode_seq(
+                r,
+                |r| Ok(<Culprit as Codec>::decode_from::<V>(r)?),
+            )?,
+            faults: codec::decode_seq(r, |r| Ok(<Fault as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for Preimage {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.requester, out);
+        Codec::encode_to(&self.blob, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Preimage {
+            requester: <ServiceId as Codec>::decode_from::<V>(r)?,
+            blob: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for AvailAssurance {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.anchor, out);
+        out.extend_from_slice(&(&self.bitfield).0);
+        Codec::encode_to(&self.validator_index, out);
+        Codec::encode_to(&self.signature, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AvailAssurance {
+            anchor: <Hash as Codec>::decode_from::<V>(r)?,
+            bitfield: codec::decode_fixed_bytes(r, avail_bitfield_bytes::<V>())?,
+            validator_index: <ValidatorIndex as Codec>::decode_from::<V>(r)?,
+            signature: <Ed25519Signature as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ValidatorSignature {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.validator_index, out);
+        Codec::encode_to(&self.signature, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ValidatorSignature {
+            validator_index: <ValidatorIndex as Codec>::decode_from::<V>(r)?,
+            signature: <Ed25519Signature as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ReportGuarantee {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.report, out);
+        Codec::encode_to(&self.slot, out);
+        codec::encode_compact((&self.signatures).len() as u64, out);
+        for x0 in (&self.signatures).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ReportGuarantee {
+            report: <WorkReport as Codec>::decode_from::<V>(r)?,
+            slot: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            signatures: codec::decode_seq(
+                r,
+                |r| Ok(<ValidatorSignature as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for Extrinsic {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.tickets).len() as u64, out);
+        for x0 in (&self.tickets).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.preimages).len() as u64, out);
+        for x0 in (&self.preimages).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.guarantees).len() as u64, out);
+        for x0 in (&self.guarantees).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.assurances).len() as u64, out);
+        for x0 in (&self.assurances).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.disputes, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Extrinsic {
+            tickets: codec::decode_seq(
+                r,
+                |r| Ok(<TicketEnvelope as Codec>::decode_from::<V>(r)?),
+            )?,
+            preimages: codec::decode_seq(
+                r,
+                |r| Ok(<Preimage as Codec>::decode_from::<V>(r)?),
+            )?,
+            guarantees: codec::decode_seq(
+                r,
+                |r| Ok(<ReportGuarantee as Codec>::decode_from::<V>(r)?),
+            )?,
+            assurances: codec::decode_seq(
+                r,
+                |r| Ok(<AvailAssurance as Codec>::decode_from::<V>(r)?),
+            )?,
+            disputes: <DisputesExtrinsic as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Block {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.header, out);
+        Codec::encode_to(&self.extrinsic, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Block {
+            header: <Header as Codec>::decode_from::<V>(r)?,
+            extrinsic: <Extrinsic as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Params {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.v, out);
+        Codec::encode_to(&self.c, out);
+        Codec::encode_to(&self.e, out);
+        Codec::encode_to(&self.n_tickets, out);
+        Codec::encode_to(&self.y_tail, out);
+        Codec::encode_to(&self.k_max_tickets, out);
+        Codec::encode_to(&self.r_rotation, out);
+        Codec::encode_to(&self.h_recent, out);
+        Codec::encode_to(&self.g_a, out);
+        Codec::encode_to(&self.g_i, out);
+        Codec::encode_to(&self.g_r, out);
+        Codec::encode_to(&self.g_t, out);
+        Codec::encode_to(&self.o_pool, out);
+        Codec::encode_to(&self.q_queue, out);
+        Codec::encode_to(&self.i, out);
+        Codec::encode_to(&self.j, out);
+        Codec::encode_to(&self.t, out);
+        Codec::encode_to(&self.u_timeout, out);
+        Codec::encode_to(&self.d_expunge, out);
+        Codec::encode_to(&self.l_max_anchor, out);
+        Codec::encode_to(&self.b_i, out);
+        Codec::encode_to(&self.b_l, out);
+        Codec::encode_to(&self.b_s, out);
+        Codec::encode_to(&self.w_p, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Params {
+            v: <Nat as Codec>::decode_from::<V>(r)?,
+            c: <Nat as Codec>::decode_from::<V>(r)?,
+            e: <Nat as Codec>::decode_from::<V>(r)?,
+            n_tickets: <Nat as Codec>::decode_from::<V>(r)?,
+            y_tail: <Nat as Codec>::decode_from::<V>(r)?,
+            k_max_tickets: <Nat as Codec>::decode_from::<V>(r)?,
+            r_rotation: <Nat as Codec>::decode_from::<V>(r)?,
+            h_recent: <Nat as Codec>::decode_from::<V>(r)?,
+            g_a: <Nat as Codec>::decode_from::<V>(r)?,
+            g_i: <Nat as Codec>::decode_from::<V>(r)?,
+            g_r: <Nat as Codec>::decode_from::<V>(r)?,
+            g_t: <Nat as Codec>::decode_from::<V>(r)?,
+            o_pool: <Nat as Codec>::decode_from::<V>(r)?,
+            q_queue: <Nat as Codec>::decode_from::<V>(r)?,
+            i: <Nat as Codec>::decode_from::<V>(r)?,
+            j: <Nat as Codec>::decode_from::<V>(r)?,
+            t: <Nat as Codec>::decode_from::<V>(r)?,
+            u_timeout: <Nat as Codec>::decode_from::<V>(r)?,
+            d_expunge: <Nat as Codec>::decode_from::<V>(r)?,
+            l_max_anchor: <Nat as Codec>::decode_from::<V>(r)?,
+            b_i: <Nat as Codec>::decode_from::<V>(r)?,
+            b_l: <Nat as Codec>::decode_from::<V>(r)?,
+            b_s: <Nat as Codec>::decode_from::<V>(r)?,
+            w_p: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ValidatorKeys {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.bandersnatch, out);
+        Codec::encode_to(&self.ed25519, out);
+        Codec::encode_to(&self.bls, out);
+        Codec::encode_to(&self.metadata, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ValidatorKeys {
+            bandersnatch: <BandersnatchPublic as Codec>::decode_from::<V>(r)?,
+            ed25519: <Ed25519Public as Codec>::decode_from::<V>(r)?,
+            bls: <BlsPublic as Codec>::decode_from::<V>(r)?,
+            metadata: <ValidatorMetadata as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for RefineContext {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.anchor, out);
+        Codec::encode_to(&self.state_root, out);
+        Codec::encode_to(&self.beefy_root, out);
+        Codec::encode_to(&self.lookup_anchor, out);
+        Codec::encode_to(&self.lookup_anchor_slot, out);
+        codec::encode_compact((&self.prerequisites).len() as u64, out);
+        for x0 in (&self.prerequisites).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(RefineContext {
+            anchor: <Hash as Codec>::decode_from::<V>(r)?,
+            state_root: <Hash as Codec>::decode_from::<V>(r)?,
+            beefy_root: <Hash as Codec>::decode_from::<V>(r)?,
+            lookup_anchor: <Hash as Codec>::decode_from::<V>(r)?,
+            lookup_anchor_slot: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            prerequisites: codec::decode_seq(
+                r,
+                |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for AvailabilitySpec {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.hash, out);
+        Codec::encode_to(&self.length, out);
+        Codec::encode_to(&self.erasure_root, out);
+        Codec::encode_to(&self.exports_root, out);
+        Codec::encode_to(&self.exports_count, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AvailabilitySpec {
+            hash: <Hash as Codec>::decode_from::<V>(r)?,
+            length: <u32 as Codec>::decode_from::<V>(r)?,
+            erasure_root: <Hash as Codec>::decode_from::<V>(r)?,
+            exports_root: <Hash as Codec>::decode_from::<V>(r)?,
+            exports_count: <u16 as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for State {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.tau, out);
+        codec::encode_compact((&self.eta).len() as u64, out);
+        for x0 in (&self.eta).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.kappa).len() as u64, out);
+        for x0 in (&self.kappa).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.lambda).len() as u64, out);
+        for x0 in (&self.lambda).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.iota).len() as u64, out);
+        for x0 in (&self.iota).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.auth_pools).len() as u64, out);
+        for x0 in (&self.auth_pools).iter() {
+            codec::encode_compact((x0).len() as u64, out);
+            for x1 in (x0).iter() {
+                Codec::encode_to(x1, out);
+            }
+        }
+        codec::encode_compact((&self.auth_queues).len() as u64, out);
+        for x0 in (&self.auth_queues).iter() {
+            codec::encode_compact((x0).len() as u64, out);
+            for x1 in (x0).iter() {
+                Codec::encode_to(x1, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(State {
+            tau: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            eta: codec::decode_seq(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+            kappa: codec::decode_seq(
+                r,
+                |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?),
+            )?,
+            lambda: codec::decode_seq(
+                r,
+                |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?),
+            )?,
+            iota: codec::decode_seq(
+                r,
+                |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?),
+            )?,
+            auth_pools: codec::decode_seq(
+                r,
+                |r| Ok(
+                    codec::decode_seq(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            auth_queues: codec::decode_seq(
+                r,
+                |r| Ok(
+                    codec::decode_seq(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+        })
+    }
+}
+impl Codec for MemoryModel {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            MemoryModel::Segmented => out.push(0u8),
+            MemoryModel::Linear => out.push(1u8),
+            MemoryModel::CapabilityPages => out.push(2u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 3usize, "MemoryModel")? {
+                0usize => MemoryModel::Segmented,
+                1usize => MemoryModel::Linear,
+                2usize => MemoryModel::CapabilityPages,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for GasModel {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            GasModel::PerInstruction => out.push(0u8),
+            GasModel::BasicBlockSinglePass => out.push(1u8),
+            GasModel::BasicBlockFull => out.push(2u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 3usize, "GasModel")? {
+                0usize => GasModel::PerInstruction,
+                1usize => GasModel::BasicBlockSinglePass,
+                2usize => GasModel::BasicBlockFull,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for CapabilityModel {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            CapabilityModel::None => out.push(0u8),
+            CapabilityModel::V2 => out.push(1u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "CapabilityModel")? {
+                0usize => CapabilityModel::None,
+                1usize => CapabilityModel::V2,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for HostInterface {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            HostInterface::FlatSbrk => out.push(0u8),
+            HostInterface::FlatGrowHeap => out.push(1u8),
+            HostInterface::Kernel => out.push(2u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 3usize, "HostInterface")? {
+                0usize => HostInterface::FlatSbrk,
+                1usize => HostInterface::FlatGrowHeap,
+                2usize => HostInterface::Kernel,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for BlobFormat {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            BlobFormat::GpStandard => out.push(0u8),
+            BlobFormat::JarV1 => out.push(1u8),
+            BlobFormat::JarV2 => out.push(2u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 3usize, "BlobFormat")? {
+                0usize => BlobFormat::GpStandard,
+                1usize => BlobFormat::JarV1,
+                2usize => BlobFormat::JarV2,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for CodecChoice {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            CodecChoice::GpCompact => out.push(0u8),
+            CodecChoice::JarFixed => out.push(1u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "CodecChoice")? {
+                0usize => CodecChoice::GpCompact,
+                1usize => CodecChoice::JarFixed,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for ImportSpec {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.tree_root, out);
+        Codec::encode_to(&self.index, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ImportSpec {
+            tree_root: <Hash as Codec>::decode_from::<V>(r)?,
+            index: <u16 as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ExtrinsicSpec {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.hash, out);
+        Codec::encode_to(&self.len, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ExtrinsicSpec {
+            hash: <Hash as Codec>::decode_from::<V>(r)?,
+            len: <u32 as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for WorkItem {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.service, out);
+        Codec::encode_to(&self.code_hash, out);
+        Codec::encode_to(&self.refine_gas_limit, out);
+        Codec::encode_to(&self.accumulate_gas_limit, out);
+        Codec::encode_to(&self.export_count, out);
+        Codec::encode_to(&self.payload, out);
+        codec::encode_compact((&self.import_segments).len() as u64, out);
+        for x0 in (&self.import_segments).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.extrinsic).len() as u64, out);
+        for x0 in (&self.extrinsic).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(WorkItem {
+            service: <ServiceId as Codec>::decode_from::<V>(r)?,
+            code_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            refine_gas_limit: <Gas as Codec>::decode_from::<V>(r)?,
+            accumulate_gas_limit: <Gas as Codec>::decode_from::<V>(r)?,
+            export_count: <u16 as Codec>::decode_from::<V>(r)?,
+            payload: <ByteArray as Codec>::decode_from::<V>(r)?,
+            import_segments: codec::decode_seq(
+                r,
+                |r| Ok(<ImportSpec as Codec>::decode_from::<V>(r)?),
+            )?,
+            extrinsic: codec::decode_seq(
+                r,
+                |r| Ok(<ExtrinsicSpec as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for WorkPackage {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.auth_code_host, out);
+        Codec::encode_to(&self.auth_code_hash, out);
+        Codec::encode_to(&self.context, out);
+        Codec::encode_to(&self.authorization, out);
+        Codec::encode_to(&self.authorizer_config, out);
+        codec::encode_compact((&self.items).len() as u64, out);
+        for x0 in (&self.items).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(WorkPackage {
+            auth_code_host: <ServiceId as Codec>::decode_from::<V>(r)?,
+            auth_code_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            context: <RefineContext as Codec>::decode_from::<V>(r)?,
+            authorization: <ByteArray as Codec>::decode_from::<V>(r)?,
+            authorizer_config: <ByteArray as Codec>::decode_from::<V>(r)?,
+            items: codec::decode_seq(
+                r,
+                |r| Ok(<WorkItem as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for WorkExecResult {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            WorkExecResult::Ok(a0) => {
+                out.push(0u8);
+                Codec::encode_to(a0, out);
+            }
+            WorkExecResult::OutOfGas => out.push(1u8),
+            WorkExecResult::Panic => out.push(2u8),
+            WorkExecResult::BadExports => out.push(3u8),
+            WorkExecResult::BadCode => out.push(4u8),
+            WorkExecResult::CodeOversize => out.push(5u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 6usize, "WorkExecResult")? {
+                0usize => WorkExecResult::Ok(<ByteArray as Codec>::decode_from::<V>(r)?),
+                1usize => WorkExecResult::OutOfGas,
+                2usize => WorkExecResult::Panic,
+                3usize => WorkExecResult::BadExports,
+                4usize => WorkExecResult::BadCode,
+                5usize => WorkExecResult::CodeOversize,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for RefineLoad {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.gas_used, out);
+        Codec::encode_to(&self.imports, out);
+        Codec::encode_to(&self.extrinsic_count, out);
+        Codec::encode_to(&self.extrinsic_size, out);
+        Codec::encode_to(&self.exports, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(RefineLoad {
+            gas_used: <Nat as Codec>::decode_from::<V>(r)?,
+            imports: <Nat as Codec>::decode_from::<V>(r)?,
+            extrinsic_count: <Nat as Codec>::decode_from::<V>(r)?,
+            extrinsic_size: <Nat as Codec>::decode_from::<V>(r)?,
+            exports: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for WorkResult {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.service_id, out);
+        Codec::encode_to(&self.code_hash, out);
+        Codec::encode_to(&self.payload_hash, out);
+        Codec::encode_to(&self.accumulate_gas, out);
+        Codec::encode_to(&self.result, out);
+        Codec::encode_to(&self.refine_load, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(WorkResult {
+            service_id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            code_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            payload_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            accumulate_gas: <Gas as Codec>::decode_from::<V>(r)?,
+            result: <WorkExecResult as Codec>::decode_from::<V>(r)?,
+            refine_load: <RefineLoad as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for SegmentRootLookupItem {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.work_package_hash, out);
+        Codec::encode_to(&self.segment_tree_root, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(SegmentRootLookupItem {
+            work_package_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            segment_tree_root: <Hash as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for WorkReport {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.package_spec, out);
+        Codec::encode_to(&self.context, out);
+        Codec::encode_to(&self.core_index, out);
+        Codec::encode_to(&self.authorizer_hash, out);
+        Codec::encode_to(&self.auth_gas_used, out);
+        Codec::encode_to(&self.auth_output, out);
+        codec::encode_compact((&self.segment_root_lookup).len() as u64, out);
+        for x0 in (&self.segment_root_lookup).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.results).len() as u64, out);
+        for x0 in (&self.results).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(WorkReport {
+            package_spec: <AvailabilitySpec as Codec>::decode_from::<V>(r)?,
+            context: <RefineContext as Codec>::decode_from::<V>(r)?,
+            core_index: <Nat as Codec>::decode_from::<V>(r)?,
+            authorizer_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            auth_gas_used: <Nat as Codec>::decode_from::<V>(r)?,
+            auth_output: <ByteArray as Codec>::decode_from::<V>(r)?,
+            segment_root_lookup: codec::decode_seq(
+                r,
+                |r| Ok(<SegmentRootLookupItem as Codec>::decode_from::<V>(r)?),
+            )?,
+            results: codec::decode_seq(
+                r,
+                |r| Ok(<WorkResult as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
 }

@@ -65,6 +65,12 @@ abbrev Q_QUEUE [j : JarVariant] : Nat := j.params.Q_QUEUE
 /-- W_P of the variant in scope. -/
 abbrev W_P [j : JarVariant] : Nat := j.params.W_P
 
+/-- The number of validators that forms a super-majority, ⌊2V/3⌋ + 1. -/
+abbrev validatorsSuperMajority [JarVariant] : Nat := 2 * V / 3 + 1
+
+/-- The number of bytes of a bitfield with one bit per core, ⌈C/8⌉. -/
+abbrev availBitfieldBytes [JarVariant] : Nat := (C + 7) / 8
+
 /-- W_G: the size of an exported segment, W_P · W_E. -/
 def W_G [JarVariant] : Nat := W_P * W_E
 

@@ -1,7 +1,9 @@
 /-!
 # Notation
 
-Byte strings of a fixed length. Codegen maps `OctetSeq n` to a Rust `[u8; n]` newtype.
+Byte strings and sequences of a fixed length. Codegen maps `OctetSeq n` to a Rust `[u8; n]`
+newtype, and `SeqN n α` / `BytesN n` to `Vec` / `ByteArray` whose binary encoding has no length
+prefix (see `codegen/SUBSET.md`, "The binary codec").
 -/
 
 namespace Jar
@@ -10,5 +12,18 @@ namespace Jar
 structure OctetSeq (n : Nat) where
   data : ByteArray
   size_eq : data.size = n
+
+end Jar
+
+namespace Jar
+
+/-- A sequence of exactly `n` elements. Lean sees an `Array`; the codec writes the elements with
+no length prefix, and the decoder reads exactly `n` of them. The length is usually a parameter of
+the variant (`SeqN V ValidatorKeys`). -/
+abbrev SeqN (_n : Nat) (α : Type) : Type := Array α
+
+/-- A byte string of exactly `n` bytes whose length depends on the variant (for a length known
+in the spec, use `OctetSeq`). The codec writes no length prefix. -/
+abbrev BytesN (_n : Nat) : Type := ByteArray
 
 end Jar

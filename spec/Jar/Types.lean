@@ -27,6 +27,14 @@ abbrev TimeSlot := UInt32
 abbrev ValidatorIndex := UInt16
 /-- A core index. -/
 abbrev CoreIndex := UInt16
+/-- A service identifier. -/
+abbrev ServiceId := UInt32
+/-- An amount of gas. -/
+abbrev Gas := UInt64
+/-- An Ed25519 signature. -/
+abbrev Ed25519Signature := OctetSeq 64
+/-- A Bandersnatch ring-VRF signature (a ticket proof). -/
+abbrev BandersnatchRingSignature := OctetSeq 784
 
 /-- The keys of one validator (GP 6.8). -/
 structure ValidatorKeys where
@@ -34,39 +42,6 @@ structure ValidatorKeys where
   ed25519 : Ed25519Public
   bls : BlsPublic
   metadata : ValidatorMetadata
-  deriving BEq, Repr
-
-/-- A validator as listed in an epoch marker. -/
-structure EpochMarkValidator where
-  bandersnatch : BandersnatchPublic
-  ed25519 : Ed25519Public
-  deriving BEq, Repr
-
-/-- The epoch marker of a header: next epoch's entropy and validators. -/
-structure EpochMark where
-  entropy : Hash
-  ticketsEntropy : Hash
-  validators : Array EpochMarkValidator
-  deriving BEq, Repr
-
-/-- A Safrole ticket: its VRF output and attempt number. -/
-structure TicketBody where
-  id : Hash
-  attempt : UInt8
-  deriving BEq, Repr
-
-/-- A block header (GP 5.1). -/
-structure Header where
-  parent : Hash
-  parentStateRoot : Hash
-  extrinsicHash : Hash
-  slot : TimeSlot
-  epochMark : Option EpochMark
-  ticketsMark : Option (Array TicketBody)
-  authorIndex : ValidatorIndex
-  entropySource : BandersnatchSignature
-  offendersMark : Array Ed25519Public
-  seal : BandersnatchSignature
   deriving BEq, Repr
 
 /-- The context a work package was refined in (GP 11.4). -/

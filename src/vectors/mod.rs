@@ -1,6 +1,7 @@
 //! Conformance-vector runners. Vectors are data outside the repository: they are found through
 //! `JARKIT_VECTORS`, else `../shared/vectors` relative to the working directory or the repository.
 
+pub mod codec;
 pub mod pvm;
 pub mod shuffle;
 
@@ -31,6 +32,8 @@ pub enum CaseResult {
 #[derive(Debug, Default)]
 pub struct Report {
     pub cases: Vec<(String, CaseResult)>,
+    /// Files that were found but not run, with the reason (listed, never counted as passed).
+    pub not_run: Vec<(String, String)>,
 }
 
 impl Report {
@@ -56,6 +59,12 @@ impl Report {
                 CaseResult::Passed => {}
             }
         }
+        for (name, why) in &self.not_run {
+            out.push_str(&format!("NOT RUN {name}: {why}\n"));
+        }
+        if !self.not_run.is_empty() {
+            out.push_str(&format!("{} not run\n", self.not_run.len()));
+        }
         if self.known() > 0 {
             out.push_str(&format!("{} known differences (not counted as passed)\n", self.known()));
         }
@@ -79,4 +88,52 @@ pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// The first place where two JSON values differ, as a path such as `post_state.pools[1][3]`.
+pub fn json_diff(expected: &serde_json::Value, got: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn walk(e: &Value, g: &Value, path: &mut String) -> Option<String> {
+        match (e, g) {
+            (Value::Object(a), Value::Object(b)) => {
+                for (k, v) in a {
+                    let len = path.len();
+                    path.push_str(&format!(".{k}"));
+                    match b.get(k) {
+                        None => return Some(format!("{path}: missing")),
+                        Some(w) => {
+                            if let Some(d) = walk(v, w, path) {
+                                return Some(d);
+                            }
+                        }
+                    }
+                    path.truncate(len);
+                }
+                b.keys().find(|k| !a.contains_key(*k)).map(|k| format!("{path}.{k}: unexpected"))
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                if a.len() != b.len() {
+                    return Some(format!("{path}: {} elements, expected {}", b.len(), a.len()));
+                }
+                for (i, (v, w)) in a.iter().zip(b).enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    if let Some(d) = walk(v, w, path) {
+                        return Some(d);
+                    }
+                    path.truncate(len);
+                }
+                None
+            }
+            _ if e == g => None,
+            _ => {
+                let short = |v: &Value| {
+                    let s = v.to_string();
+                    if s.len() > 80 { format!("{}…", &s[..80]) } else { s }
+                };
+                Some(format!("{}: got {}, expected {}", if path.is_empty() { "(root)" } else { path }, short(g), short(e)))
+            }
+        }
+    }
+    walk(expected, got, &mut String::new()).unwrap_or_else(|| "no difference".into())
 }

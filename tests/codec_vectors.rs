@@ -1,0 +1,69 @@
+//! The w3f codec vectors through the codec that codegen derives from the Lean types, and the
+//! decoder's behaviour on damaged input.
+
+use jarkit::vectors::{codec, vectors_root};
+use jarkit_spec::codec::Codec;
+use jarkit_spec::jar::{Block, Gp072Full, Gp072Tiny, Header, WorkReport};
+use proptest::prelude::*;
+
+fn root() -> Option<std::path::PathBuf> {
+    let r = vectors_root();
+    if r.is_none() {
+        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
+    }
+    r
+}
+
+#[test]
+fn w3f_codec_vectors_pass_both_ways() {
+    let Some(root) = root() else { return };
+    let report = codec::run(&root.join("w3f/codec")).unwrap();
+    print!("{}", report.render());
+    assert_eq!(report.cases.len(), 30, "15 tiny and 15 full cases");
+    assert_eq!(report.failed(), 0);
+    assert!(report.not_run.is_empty());
+}
+
+#[test]
+fn full_blocks_do_not_decode_with_tiny_lengths() {
+    let Some(root) = root() else { return };
+    let bytes = std::fs::read(root.join("w3f/codec/full/header_0.bin")).unwrap();
+    assert!(Header::decode::<Gp072Full>(&bytes).is_ok());
+    // The epoch marker holds V validators; tiny's V is smaller, so bytes are left over.
+    let e = Header::decode::<Gp072Tiny>(&bytes).unwrap_err();
+    assert!(e.message.contains("trailing") || e.offset > 0, "{e}");
+}
+
+#[test]
+fn every_truncation_of_a_block_is_an_error_with_an_offset() {
+    let Some(root) = root() else { return };
+    let bytes = std::fs::read(root.join("w3f/codec/tiny/block.bin")).unwrap();
+    for cut in 0..bytes.len() {
+        let e = Block::decode::<Gp072Tiny>(&bytes[..cut]).expect_err("a truncated block must not decode");
+        assert!(e.offset <= cut, "offset {} beyond the {cut} bytes given", e.offset);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Damaged work reports either fail to decode or decode to a value that encodes back to the
+    /// same bytes (the decoder accepts canonical encodings only). Never a panic.
+    #[test]
+    fn damaged_reports_decode_canonically_or_fail(
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let Some(root) = vectors_root() else { return Ok(()) };
+        let mut bytes = std::fs::read(root.join("w3f/codec/tiny/work_report.bin")).unwrap();
+        for (i, b) in flips {
+            let i = i.index(bytes.len());
+            bytes[i] = b;
+        }
+        let keep = bytes.len() - cut.index(bytes.len() / 4 + 1);
+        bytes.truncate(keep);
+        if let Ok(v) = WorkReport::decode::<Gp072Tiny>(&bytes) {
+            prop_assert_eq!(v.encode(), bytes);
+        }
+    }
+}
