@@ -1,4 +1,5 @@
 //! jarkit: the JAR Lean spec extracted into Rust, the JAVM runtime, and the conformance and
 //! cross-check tooling that keeps them in agreement. The `jarkit` binary is a thin CLI over this.
 
+pub mod stf;
 pub mod vectors;

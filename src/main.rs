@@ -33,6 +33,21 @@ enum Command {
         #[command(subcommand)]
         family: Family,
     },
+    /// Run one sub-transition on a `{pre_state, input}` JSON file (the w3f vector shape; a full
+    /// vector file also works) and print `{output, post_state}`. Exit 2 on malformed input.
+    Stf {
+        /// Variant whose parameters apply.
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
+        /// Rewrite `output` and `post_state` of every vector in this directory from the spec
+        /// (inputs and pre-states are kept), instead of running one file.
+        #[arg(long, value_name = "DIR")]
+        bless: Option<PathBuf>,
+        /// authorizations, history, preimages or statistics.
+        sub: String,
+        /// The input file (`-` or absent: standard input).
+        input: Option<PathBuf>,
+    },
     /// Run a program: a GP code blob file (jump table, code, bitmask).
     Run {
         blob: PathBuf,
@@ -55,6 +70,13 @@ enum Family {
     Pvm { dir: Option<PathBuf> },
     /// The w3f codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
     Codec { dir: Option<PathBuf> },
+    /// The w3f vectors of one sub-transition (default directory: w3f/stf/SUB/tiny).
+    Stf {
+        sub: String,
+        dir: Option<PathBuf>,
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
+    },
 }
 
 /// Writes to stdout; a closed pipe (`jarkit variants | head`) ends the output quietly instead of
@@ -146,12 +168,52 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     vectors::pvm::run_dir(&dir, &known)?
                 }
                 Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "w3f/codec")?)?,
+                Family::Stf { sub, dir, variant } => {
+                    let dir = vector_path(dir, &format!("w3f/stf/{sub}/tiny"))?;
+                    vectors::stf::run(&sub, &dir, variant.parse()?)?
+                }
             };
             write_stdout(&report.render());
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Run { blob, variant, gas, trace } => run_blob(&blob, &variant, gas, trace),
+        Command::Stf { variant, bless, sub, input } => run_stf(&variant, bless.as_deref(), &sub, input.as_deref()),
     }
+}
+
+fn run_stf(variant: &str, bless: Option<&std::path::Path>, sub: &str, input: Option<&std::path::Path>) -> Result<ExitCode, String> {
+    let id: jarkit_spec::jar::VariantId = variant.parse()?;
+    if let Some(dir) = bless {
+        let n = bless_dir(id, sub, dir)?;
+        eprintln!("blessed {n} vectors in {}", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = match input {
+        None => std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))?,
+        Some(p) if p.as_os_str() == "-" => std::io::read_to_string(std::io::stdin()).map_err(|e| format!("standard input: {e}"))?,
+        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+    };
+    let name = input.map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
+    let case: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{name}: line {} column {}: {e}", e.line(), e.column()))?;
+    let out = jarkit::stf::run(id, sub, &case).map_err(|e| format!("{name}: {e}"))?;
+    write_stdout(&format!("{}\n", serde_json::to_string_pretty(&out).expect("JSON values print")));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Rewrites `output` and `post_state` of every vector in `dir` from the spec; every other key is
+/// written back unchanged.
+fn bless_dir(id: jarkit_spec::jar::VariantId, sub: &str, dir: &std::path::Path) -> Result<usize, String> {
+    let files = vectors::json_files(dir)?;
+    for path in &files {
+        let mut case = vectors::read_json(path)?;
+        let out = jarkit::stf::run(id, sub, &case).map_err(|e| format!("{}: {e}", path.display()))?;
+        case["output"] = out["output"].clone();
+        case["post_state"] = out["post_state"].clone();
+        let text = serde_json::to_string_pretty(&case).expect("JSON values print");
+        std::fs::write(path, format!("{text}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(files.len())
 }
 
 fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<ExitCode, String> {

@@ -83,6 +83,11 @@ pub fn rust_type(m: &Model, t: &Ty, params: &[String], diags: &mut Vec<Diagnosti
                     quote!(Vec<#a>)
                 }
                 ("BytesN", [_]) => quote!(ByteArray),
+                ("Except", [e, a]) => {
+                    let e = rust_type(m, e, params, diags);
+                    let a = rust_type(m, a, params, diags);
+                    quote!(Result<#a, #e>)
+                }
                 ("OctetSeq", [Ty::Lit(n, _)]) => {
                     let n = *n as usize;
                     quote!(OctetSeq<#n>)

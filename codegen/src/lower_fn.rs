@@ -25,6 +25,8 @@ enum T {
     Octets(u64),
     Array(Box<T>),
     Option(Box<T>),
+    /// `Except ε α`: `Result<α, ε>` (ok type first).
+    Result(Box<T>, Box<T>),
     Tuple(Vec<T>),
     Named(String),
     Param(String),
@@ -50,7 +52,8 @@ struct Cx<'a> {
     type_params: Vec<String>,
     variant_generic: bool,
     /// Label of the innermost `Id.run do` block, for `return`.
-    run_labels: Vec<syn::Lifetime>,
+    /// with the type the block produces (what `return e` must have).
+    run_labels: Vec<(syn::Lifetime, Option<T>)>,
     next_label: usize,
 }
 
@@ -79,6 +82,7 @@ fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
             (Some("Array"), [a]) => T::Array(Box::new(resolve(m, a, params))),
             (Some("Option"), [a]) => T::Option(Box::new(resolve(m, a, params))),
             (Some("SeqN"), [_, a]) => T::Array(Box::new(resolve(m, a, params))),
+            (Some("Except"), [e, a]) => T::Result(Box::new(resolve(m, a, params)), Box::new(resolve(m, e, params))),
             (Some("BytesN"), [_]) => T::Bytes,
             (Some("OctetSeq"), [Ty::Lit(n, _)]) => T::Octets(*n),
             _ => T::Unknown,
@@ -296,6 +300,10 @@ impl<'a> Cx<'a> {
                 (quote!(#b), T::Bool)
             }
             ExprKind::Var(n) if n == "none" => (quote!(None), expected.cloned().unwrap_or(T::Option(Box::new(T::Unknown)))),
+            // `default` of `Inhabited`: Rust's `Default`, which codegen derives to agree.
+            ExprKind::Var(n) if n == "default" && self.local(n).is_none() => {
+                (quote!(Default::default()), expected.cloned().unwrap_or(T::Unknown))
+            }
             ExprKind::Var(n) => {
                 if let Some(l) = self.local(n) {
                     let ty = l.ty.clone();
@@ -320,6 +328,9 @@ impl<'a> Cx<'a> {
                     if !is_global {
                         return self.method(e, base, f, args, expected);
                     }
+                }
+                if let ExprKind::DotCtor(c) = &head.kind {
+                    return self.ctor(e, c, args, expected);
                 }
                 match dotted(head) {
                     Some(path) => self.global(e, &path, args, expected),
@@ -372,7 +383,7 @@ impl<'a> Cx<'a> {
             ExprKind::Do(stmts) => {
                 let label = syn::Lifetime::new(&format!("'run{}", self.next_label), proc_macro2::Span::call_site());
                 self.next_label += 1;
-                self.run_labels.push(label.clone());
+                self.run_labels.push((label.clone(), expected.cloned()));
                 let (body, ty) = self.block(stmts, expected);
                 self.run_labels.pop();
                 (quote!(#label: #body), ty)
@@ -424,10 +435,15 @@ impl<'a> Cx<'a> {
             }
             ExprKind::DotCtor(c) => self.ctor(e, c, &[], expected),
             ExprKind::StructInst(base, fields) => self.struct_inst(e, base.as_deref(), fields, expected),
-            ExprKind::Match(..) | ExprKind::Fun(..) | ExprKind::Anon(..) => {
+            ExprKind::Match(scrutinees, alts) => self.match_expr(e, scrutinees, alts, expected),
+            ExprKind::Anon(items) if matches!(expected, Some(T::Tuple(_))) => {
+                let tuple = Expr { kind: ExprKind::Tuple(items.clone()), span: e.span };
+                self.expr(&tuple, expected)
+            }
+            ExprKind::Fun(..) | ExprKind::Anon(..) => {
                 self.err(
                     Diagnostic::error(e.span, "this construct is parsed but not yet lowered to Rust")
-                        .with_hint("see codegen/SUBSET.md: `match`, `fun` and `⟨…⟩` are accepted by the grammar and lowered in a later release"),
+                        .with_hint("see codegen/SUBSET.md: `fun` is lowered as the argument of `map`, `filter`, `any`, `all` and `foldl`; `⟨…⟩` builds pairs; otherwise write a `def` or a structure literal"),
                 );
                 (quote!(()), T::Unknown)
             }
@@ -469,6 +485,14 @@ impl<'a> Cx<'a> {
                 }
             }
             "ByteArray.empty" if args.is_empty() => return (quote!(ByteArray::empty()), T::Bytes),
+            "Array.replicate" => {
+                let el = match expected {
+                    Some(T::Array(t)) => (**t).clone(),
+                    _ => T::Unknown,
+                };
+                let a = self.args(args, &[T::Nat, el.clone()]);
+                return (quote!(array::replicate(#(#a),*)), T::Array(Box::new(el)));
+            }
             "Array.range" => {
                 let a = self.args(args, &[T::Nat]);
                 return (quote!(array::range(#(#a),*)), T::Array(Box::new(T::Nat)));
@@ -561,6 +585,28 @@ impl<'a> Cx<'a> {
     }
 
     fn ctor(&mut self, e: &Expr, c: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
+        // The constructors of the prelude's `Option` and `Except`.
+        let prelude: Option<(TokenStream, Option<T>)> = match (expected, c) {
+            (Some(T::Option(t)), "some") => Some((quote!(Some), Some((**t).clone()))),
+            (Some(T::Option(_)), "none") => Some((quote!(None), None)),
+            (Some(T::Result(ok, _)), "ok") => Some((quote!(Ok), Some((**ok).clone()))),
+            (Some(T::Result(_, err)), "error") => Some((quote!(Err), Some((**err).clone()))),
+            _ => None,
+        };
+        if let Some((head, arg_ty)) = prelude {
+            let ty = expected.cloned().unwrap_or(T::Unknown);
+            return match (arg_ty, args) {
+                (None, []) => (head, ty),
+                (Some(t), [_]) => {
+                    let a = self.args(args, &[t]);
+                    (quote!(#head(#(#a),*)), ty)
+                }
+                _ => {
+                    self.err(Diagnostic::error(e.span, format!("`.{c}` takes {} argument", if c == "none" { "no" } else { "one" })));
+                    (quote!(()), T::Unknown)
+                }
+            };
+        }
         let Some(T::Named(en)) = expected else {
             self.err(Diagnostic::error(e.span, format!("cannot tell which type `.{c}` belongs to")).with_hint("write `Type.ctor` or add a type annotation"));
             return (quote!(()), T::Unknown);
@@ -634,10 +680,15 @@ impl<'a> Cx<'a> {
     }
 
     fn method(&mut self, e: &Expr, recv: &Expr, m: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
+        if matches!(m, "map" | "filter" | "any" | "all" | "foldl") {
+            return self.higher_order(e, recv, m, args, expected);
+        }
         let consuming = matches!(m, "push" | "set!" | "pop" | "append");
         let (rt, rty) = if consuming { self.expr(recv, None) } else { self.expr_ref(recv) };
         let arg_tys: Vec<T> = match (&rty, m) {
-            (T::Array(el), "push") => vec![(**el).clone()],
+            (T::Array(el), "push" | "contains") => vec![(**el).clone()],
+            (T::Array(_), "extract") => vec![T::Nat, T::Nat],
+            (T::Option(t), "getD") => vec![(**t).clone()],
             (T::Array(el), "set!") => vec![T::Nat, (**el).clone()],
             (T::Bytes, "push") => vec![T::U(8)],
             (T::Bytes, "extract") => vec![T::Nat, T::Nat],
@@ -650,6 +701,13 @@ impl<'a> Cx<'a> {
             (T::Array(_), "pop", []) => (quote!(array::pop(#rt)), rty.clone()),
             (T::Array(_), "set!", [i, x]) => (quote!(array::set_bang(#rt, #i, #x)), rty.clone()),
             (T::Array(_), "isEmpty", []) => (quote!(#rt.is_empty()), T::Bool),
+            (T::Array(_), "extract", [x, y]) => (quote!(array::extract(&#rt, #x, #y)), rty.clone()),
+            (T::Array(_), "contains", [x]) => (quote!(array::contains(&#rt, &#x)), T::Bool),
+            (T::Array(_), "reverse", []) => (quote!(array::reverse(#rt.clone())), rty.clone()),
+            (T::Option(t), "getD", [d]) => (quote!(#rt.clone().unwrap_or(#d)), (**t).clone()),
+            (T::Option(_), "isSome", []) => (quote!(#rt.is_some()), T::Bool),
+            (T::Option(_), "isNone", []) => (quote!(#rt.is_none()), T::Bool),
+            (T::Str, "toUTF8", []) => (quote!(ByteArray(#rt.as_bytes().to_vec())), T::Bytes),
             (T::Bytes, "size", []) => (quote!(#rt.size()), T::Nat),
             (T::Bytes, "push", [x]) => (quote!(#rt.push(#x)), T::Bytes),
             (T::Bytes, "extract", [x, y]) => (quote!(#rt.extract(#x, #y)), T::Bytes),
@@ -675,6 +733,180 @@ impl<'a> Cx<'a> {
             }
         };
         out
+    }
+
+    /// `xs.map f`, `xs.filter p`, `xs.any p`, `xs.all p`, `xs.foldl f init` with `f` a `fun`.
+    fn higher_order(&mut self, e: &Expr, recv: &Expr, m: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
+        let (rt, rty) = self.expr_ref(recv);
+        let T::Array(el) = rty else {
+            self.err(Diagnostic::error(e.span, format!("`{m}` is supported on Array only, not on {rty:?}")));
+            return (quote!(()), T::Unknown);
+        };
+        let el = *el;
+        let mut positional = Vec::new();
+        let mut init = None;
+        for a in args {
+            match a {
+                Arg::Positional(x) => positional.push(x),
+                Arg::Named(n, x) if n == "init" && m == "foldl" => init = Some(x),
+                Arg::Named(n, x) => self.err(Diagnostic::error(x.span, format!("named argument `({n} := …)` is not supported here")).with_hint("`foldl` accepts `(init := …)`; pass other arguments positionally")),
+            }
+        }
+        let (f, rest) = match positional.split_first() {
+            Some((f, rest)) => (*f, rest.to_vec()),
+            None => {
+                self.err(Diagnostic::error(e.span, format!("`{m}` needs a function argument")));
+                return (quote!(()), T::Unknown);
+            }
+        };
+        let ExprKind::Fun(params, body) = &f.kind else {
+            self.err(Diagnostic::error(f.span, format!("the argument of `{m}` must be a `fun`")).with_hint("write `xs.map (fun x => f x)`"));
+            return (quote!(()), T::Unknown);
+        };
+        if m == "foldl" {
+            let init = init.or(rest.first().copied());
+            let Some(init) = init else {
+                self.err(Diagnostic::error(e.span, "`foldl` needs an initial value").with_hint("write `xs.foldl (fun acc x => …) init`"));
+                return (quote!(()), T::Unknown);
+            };
+            let (it, ity) = self.expr(init, expected);
+            let acc_ty = if ity == T::Unknown { expected.cloned().unwrap_or(T::Unknown) } else { ity };
+            if params.len() != 2 {
+                self.err(Diagnostic::error(f.span, "the function of `foldl` takes the accumulator and the element"));
+                return (quote!(()), T::Unknown);
+            }
+            let (closure, _) = self.closure(params, &[acc_ty.clone(), el], body, Some(&acc_ty));
+            return (quote!(#rt.iter().cloned().fold(#it, #closure)), acc_ty);
+        }
+        if params.len() != 1 {
+            self.err(Diagnostic::error(f.span, format!("the function of `{m}` takes one argument")));
+            return (quote!(()), T::Unknown);
+        }
+        let want = if m == "map" { expected.and_then(|t| if let T::Array(x) = t { Some((**x).clone()) } else { None }) } else { Some(T::Bool) };
+        let (closure, bty) = self.closure(params, std::slice::from_ref(&el), body, want.as_ref());
+        match m {
+            "map" => (quote!(#rt.iter().cloned().map(#closure).collect::<Vec<_>>()), T::Array(Box::new(bty))),
+            "filter" => (quote!(#rt.iter().cloned().filter(|x| (#closure)(x.clone())).collect::<Vec<_>>()), T::Array(Box::new(el))),
+            "any" => (quote!(#rt.iter().cloned().any(#closure)), T::Bool),
+            _ => (quote!(#rt.iter().cloned().all(#closure)), T::Bool),
+        }
+    }
+
+    /// A Rust closure for a Lean `fun` whose parameters have the types `tys`.
+    fn closure(&mut self, params: &[Pattern], tys: &[T], body: &Expr, want: Option<&T>) -> (TokenStream, T) {
+        self.scopes.push(HashMap::new());
+        let pats: Vec<TokenStream> = params.iter().zip(tys).map(|(p, t)| self.bind_pattern(p, t)).collect();
+        // `return` inside a `fun` would leave the closure, not the `do` block: not allowed.
+        let labels = std::mem::take(&mut self.run_labels);
+        let (bt, bty) = self.expr(body, want);
+        self.run_labels = labels;
+        self.scopes.pop();
+        (quote!(|#(#pats),*| #bt), bty)
+    }
+
+    /// `match x, y with | p, q => e …` as a Rust `match` on the value (or tuple of values).
+    fn match_expr(&mut self, e: &Expr, scrutinees: &[Expr], alts: &[Alt], expected: Option<&T>) -> (TokenStream, T) {
+        let mut sts = Vec::new();
+        let mut stys = Vec::new();
+        for x in scrutinees {
+            let (t, ty) = self.expr(x, None);
+            sts.push(t);
+            stys.push(ty);
+        }
+        let scrut = if sts.len() == 1 { sts[0].clone() } else { quote!((#(#sts),*)) };
+        let mut ty = expected.cloned().filter(|t| *t != T::Unknown);
+        let mut arms = Vec::new();
+        for alt in alts {
+            if alt.patterns.len() != scrutinees.len() {
+                self.err(Diagnostic::error(alt.span, format!("this alternative has {} patterns for {} values", alt.patterns.len(), scrutinees.len())));
+                continue;
+            }
+            self.scopes.push(HashMap::new());
+            let pats: Vec<TokenStream> = alt.patterns.iter().zip(&stys).map(|(p, t)| self.match_pattern(p, t)).collect();
+            let pat = if pats.len() == 1 { pats[0].clone() } else { quote!((#(#pats),*)) };
+            let (bt, bty) = self.expr(&alt.body, ty.as_ref());
+            if ty.is_none() && !matches!(bty, T::Unknown | T::Unit) {
+                ty = Some(bty);
+            }
+            self.scopes.pop();
+            arms.push(quote!(#pat => #bt,));
+        }
+        let _ = e;
+        (quote!(match #scrut { #(#arms)* }), ty.unwrap_or(T::Unit))
+    }
+
+    /// A pattern of a `match` alternative against a value of type `ty`, binding its variables.
+    fn match_pattern(&mut self, p: &Pattern, ty: &T) -> TokenStream {
+        match p {
+            Pattern::Wild => quote!(_),
+            Pattern::Var(n, span) => {
+                // A bare constructor name (`| red`) is a constructor, not a binding.
+                if let T::Named(en) = ty {
+                    if self.m.enums.get(en).is_some_and(|d| d.item.ctors.iter().any(|c| c.name == *n)) {
+                        return self.ctor_pattern(n, &[], ty, *span);
+                    }
+                }
+                self.bind_pattern(p, ty)
+            }
+            Pattern::Typed(..) => self.bind_pattern(p, ty),
+            Pattern::Lit(x) => match (&x.kind, ty) {
+                (ExprKind::Nat(v), T::U(_)) => {
+                    let lit = proc_macro2::Literal::u64_unsuffixed(*v as u64);
+                    quote!(#lit)
+                }
+                (ExprKind::Nat(v), _) => {
+                    let lit = proc_macro2::Literal::u64_unsuffixed(*v as u64);
+                    quote!(Nat(#lit))
+                }
+                _ => {
+                    self.err(Diagnostic::error(x.span, "only number literals can be matched").with_hint("compare strings with `==` in an `if`"));
+                    quote!(_)
+                }
+            },
+            Pattern::Tuple(ps) => {
+                let tys = match ty {
+                    T::Tuple(ts) if ts.len() == ps.len() => ts.clone(),
+                    _ => vec![T::Unknown; ps.len()],
+                };
+                let parts: Vec<TokenStream> = ps.iter().zip(&tys).map(|(p, t)| self.match_pattern(p, t)).collect();
+                quote!((#(#parts),*))
+            }
+            Pattern::Ctor { name, args, span, .. } => self.ctor_pattern(name, args, ty, *span),
+        }
+    }
+
+    fn ctor_pattern(&mut self, name: &str, args: &[Pattern], ty: &T, span: Span) -> TokenStream {
+        let c = crate::names::last(name);
+        let (head, arg_tys): (TokenStream, Vec<T>) = match (ty, c) {
+            (T::Bool, "true") => return quote!(true),
+            (T::Bool, "false") => return quote!(false),
+            (T::Option(_), "none") => return quote!(None),
+            (T::Option(t), "some") => (quote!(Some), vec![(**t).clone()]),
+            (T::Result(ok, _), "ok") => (quote!(Ok), vec![(**ok).clone()]),
+            (T::Result(_, err), "error") => (quote!(Err), vec![(**err).clone()]),
+            (T::Named(en), _) => {
+                let Some(ctor) = self.m.enums.get(en).and_then(|d| d.item.ctors.iter().find(|x| x.name == c)).cloned() else {
+                    self.err(Diagnostic::error(span, format!("`{en}` has no constructor `{c}`")));
+                    return quote!(_);
+                };
+                let (ei, ci) = (ident(&camel(en)), ident(&camel(c)));
+                let tys = ctor.args.iter().flat_map(|b| b.names.iter().map(|_| b.ty.as_ref().map(|t| resolve(self.m, t, &[])).unwrap_or(T::Unknown))).collect();
+                (quote!(#ei::#ci), tys)
+            }
+            _ => {
+                self.err(Diagnostic::error(span, format!("cannot match constructor `{c}` against a value of type {ty:?}")).with_hint("match on an inductive, an Option, an Except or a Bool"));
+                return quote!(_);
+            }
+        };
+        if args.len() != arg_tys.len() {
+            self.err(Diagnostic::error(span, format!("constructor `{c}` has {} arguments, the pattern gives {}", arg_tys.len(), args.len())));
+            return quote!(_);
+        }
+        if args.is_empty() {
+            return head;
+        }
+        let parts: Vec<TokenStream> = args.iter().zip(&arg_tys).map(|(p, t)| self.match_pattern(p, t)).collect();
+        quote!(#head(#(#parts),*))
     }
 
     fn binary(&mut self, e: &Expr, op: &str, l: &Expr, r: &Expr, expected: Option<&T>) -> (TokenStream, T) {
@@ -809,12 +1041,13 @@ impl<'a> Cx<'a> {
                     out.push(quote!(for #pat in #it { #bt; }));
                 }
                 Stmt::Return(v, span) => {
+                    let run_ty = self.run_labels.last().and_then(|(_, t)| t.clone());
                     let (vt, _) = match v {
-                        Some(v) => self.expr(v, expected),
+                        Some(v) => self.expr(v, run_ty.as_ref().or(expected)),
                         None => (quote!(()), T::Unit),
                     };
                     match self.run_labels.last() {
-                        Some(l) => out.push(quote!(break #l #vt;)),
+                        Some((l, _)) => out.push(quote!(break #l #vt;)),
                         None => {
                             self.err(Diagnostic::error(*span, "`return` outside a `do` block").with_hint("`return` is only meaningful inside `Id.run do`"));
                         }

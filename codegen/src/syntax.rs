@@ -327,7 +327,7 @@ fn ty(ctx: &Ctx, p: Pair<Rule>) -> Ty {
             match x.as_rule() {
                 Rule::qident => Ty::Name(x.as_str().to_string(), span),
                 Rule::nat_lit => Ty::Lit(parse_nat(x.as_str()) as u64, span),
-                Rule::prop_eq => Ty::Prop,
+                Rule::prop_eq | Rule::prop_rel => Ty::Prop,
                 _ => ty(ctx, x),
             }
         }

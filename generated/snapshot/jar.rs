@@ -3,6 +3,14 @@
 
 use crate::prelude::*;
 use crate::codec::{self, Codec, Decoder, DecodeError};
+/// A core and the authorizer a guarantee for it used (derived from the guarantees extrinsic).
+///
+/// Lean: `Jar.CoreAuthorizer` at spec/Jar/Authorizations.lean:12
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CoreAuthorizer {
+    pub core: CoreIndex,
+    pub auth_hash: Hash,
+}
 /// A validator as listed in an epoch marker.
 ///
 /// Lean: `Jar.EpochMarkValidator` at spec/Jar/Block.lean:14
@@ -152,6 +160,39 @@ pub struct Block {
     pub header: Header,
     pub extrinsic: Extrinsic,
 }
+/// A work package reported in a block: its hash and its exports root.
+///
+/// Lean: `Jar.ReportedWorkPackage` at spec/Jar/History.lean:12
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportedWorkPackage {
+    pub hash: Hash,
+    pub exports_root: Hash,
+}
+/// One recent block (GP 7.1).
+///
+/// Lean: `Jar.BlockInfo` at spec/Jar/History.lean:18
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BlockInfo {
+    pub header_hash: Hash,
+    pub beefy_root: Hash,
+    pub state_root: Hash,
+    pub reported: Vec<ReportedWorkPackage>,
+}
+/// A Merkle mountain range: peak `i` covers 2^i leaves, `none` where there is no such peak.
+///
+/// Lean: `Jar.Mmr` at spec/Jar/History.lean:26
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mmr {
+    pub peaks: Vec<Option<Hash>>,
+}
+/// β: the recent blocks and the accumulation-output MMR.
+///
+/// Lean: `Jar.RecentBlocks` at spec/Jar/History.lean:31
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecentBlocks {
+    pub history: Vec<BlockInfo>,
+    pub mmr: Mmr,
+}
 /// The size parameters of a JAM chain. Names follow the Gray Paper symbols.
 ///
 /// Lean: `Jar.Params` at spec/Jar/Params.lean:10
@@ -205,6 +246,144 @@ pub struct Params {
     pub b_s: Nat,
     /// W_P: the number of erasure-coded pieces in a segment.
     pub w_p: Nat,
+}
+/// A stored preimage of a service: hash ↦ data.
+///
+/// Lean: `Jar.PreimagesMapEntry` at spec/Jar/Preimages.lean:13
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PreimagesMapEntry {
+    pub hash: Hash,
+    pub blob: ByteArray,
+}
+/// The key of a lookup entry: a hash and the length of its preimage.
+///
+/// Lean: `Jar.LookupMetaMapKey` at spec/Jar/Preimages.lean:19
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LookupMetaMapKey {
+    pub hash: Hash,
+    pub length: u32,
+}
+/// A lookup entry: the timeslots at which the preimage became available or unavailable. An empty list means solicited but not yet provided.
+///
+/// Lean: `Jar.LookupMetaMapEntry` at spec/Jar/Preimages.lean:25
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LookupMetaMapEntry {
+    pub key: LookupMetaMapKey,
+    pub value: Vec<TimeSlot>,
+}
+/// The preimage part of a service account (a_p and a_l), both sorted by key.
+///
+/// Lean: `Jar.Account` at spec/Jar/Preimages.lean:32
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Account {
+    pub preimages: Vec<PreimagesMapEntry>,
+    pub lookup_meta: Vec<LookupMetaMapEntry>,
+}
+/// δ as a dictionary sorted by service id.
+///
+/// Lean: `Jar.AccountsMapEntry` at spec/Jar/Preimages.lean:38
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountsMapEntry {
+    pub id: ServiceId,
+    pub data: Account,
+}
+/// One service's activity in a block (GP 13.7).
+///
+/// Lean: `Jar.ServiceActivityRecord` at spec/Jar/Preimages.lean:44
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceActivityRecord {
+    pub provided_count: u16,
+    pub provided_size: u32,
+    pub refinement_count: u32,
+    pub refinement_gas_used: Gas,
+    pub imports: u32,
+    pub extrinsic_count: u32,
+    pub extrinsic_size: u32,
+    pub exports: u32,
+    pub accumulate_count: u32,
+    pub accumulate_gas_used: Gas,
+    pub on_transfers_count: u32,
+    pub on_transfers_gas_used: Gas,
+}
+impl Default for ServiceActivityRecord {
+    fn default() -> Self {
+        ServiceActivityRecord {
+            provided_count: (0 as u16),
+            provided_size: (0 as u32),
+            refinement_count: (0 as u32),
+            refinement_gas_used: (0 as u64),
+            imports: (0 as u32),
+            extrinsic_count: (0 as u32),
+            extrinsic_size: (0 as u32),
+            exports: (0 as u32),
+            accumulate_count: (0 as u32),
+            accumulate_gas_used: (0 as u64),
+            on_transfers_count: (0 as u32),
+            on_transfers_gas_used: (0 as u64),
+        }
+    }
+}
+/// π_S as a dictionary sorted by service id.
+///
+/// Lean: `Jar.ServicesStatisticsMapEntry` at spec/Jar/Preimages.lean:60
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServicesStatisticsMapEntry {
+    pub id: ServiceId,
+    pub record: ServiceActivityRecord,
+}
+/// Why a preimages extrinsic is invalid.
+///
+/// Lean: `Jar.PreimagesError` at spec/Jar/Preimages.lean:66
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize
+)]
+pub enum PreimagesError {
+    #[default]
+    #[serde(rename = "preimage_unneeded")]
+    PreimageUnneeded,
+    #[serde(rename = "preimages_not_sorted_unique")]
+    PreimagesNotSortedUnique,
+}
+impl PreimagesError {
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            PreimagesError::PreimageUnneeded => "preimageUnneeded",
+            PreimagesError::PreimagesNotSortedUnique => "preimagesNotSortedUnique",
+        }
+    }
+}
+/// One validator's activity in an epoch (GP 13.1).
+///
+/// Lean: `Jar.ValidatorActivityRecord` at spec/Jar/Statistics.lean:11
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ValidatorActivityRecord {
+    pub blocks: u32,
+    pub tickets: u32,
+    pub pre_images: u32,
+    pub pre_images_size: u32,
+    pub guarantees: u32,
+    pub assurances: u32,
+}
+impl Default for ValidatorActivityRecord {
+    fn default() -> Self {
+        ValidatorActivityRecord {
+            blocks: (0 as u32),
+            tickets: (0 as u32),
+            pre_images: (0 as u32),
+            pre_images_size: (0 as u32),
+            guarantees: (0 as u32),
+            assurances: (0 as u32),
+        }
+    }
 }
 /// A 32-byte blake2b-256 (or keccak-256) digest.
 ///
@@ -1119,6 +1298,68 @@ impl Params {
         y_tail: Nat(10),
     };
 }
+/// `pool` without the first occurrence of `h`. A guarantee consumes one entry: if the pool holds the same authorizer twice, the second stays (GP 8.3 reads the pool as a multiset).
+///
+/// Lean: `Jar.removeFirst` at spec/Jar/Authorizations.lean:18
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn remove_first(pool: Vec<Hash>, h: Hash) -> Vec<Hash> {
+    'run0: {
+        let mut out: Vec<Hash> = vec![];
+        let mut removed = false;
+        for x in pool.clone() {
+            {
+                if (!removed && (x == h)) {
+                    {
+                        removed = true;
+                    }
+                } else {
+                    {
+                        out = array::push(out.clone(), x);
+                    }
+                }
+            };
+        }
+        break 'run0 out.clone();
+    }
+}
+/// α′ (GP 8.2–8.3): for each core, remove the authorizers used in this block, append the queue entry at `slot mod Q`, and keep the last O.
+///
+/// Lean: `Jar.updateAuthPools` at spec/Jar/Authorizations.lean:33
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn update_auth_pools<V: Variant>(
+    pools: Vec<Vec<Hash>>,
+    queues: Vec<Vec<Hash>>,
+    slot: TimeSlot,
+    used: Vec<CoreAuthorizer>,
+) -> Vec<Vec<Hash>> {
+    'run0: {
+        let mut out = pools.clone();
+        for c in range(Nat(0), array::size(&pools)) {
+            {
+                let mut pool = array::get_bang(&pools, c);
+                for u in used.clone() {
+                    {
+                        if (Nat(u.core as u64) == c) {
+                            {
+                                pool = remove_first(pool.clone(), u.auth_hash);
+                            };
+                        }
+                    };
+                }
+                let next = array::get_bang(
+                    &array::get_bang(&queues, c),
+                    (Nat(slot as u64) % V::Q_QUEUE),
+                );
+                out = array::set_bang(
+                    out.clone(),
+                    c,
+                    take_last::<_>(array::push(pool.clone(), next), V::O_POOL),
+                );
+            };
+        }
+        break 'run0 out.clone();
+    }
+}
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
 ///
 /// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:68
@@ -1154,15 +1395,406 @@ pub fn slot_in_epoch<V: Variant>(slot: Nat) -> Nat {
 pub fn epoch_of<V: Variant>(slot: Nat) -> Nat {
     (slot / V::E)
 }
-/// blake2b with a 256-bit digest. Implemented by the runtime.
+/// blake2b with a 256-bit digest (GP H).
 ///
-/// Lean: `Jar.blake2b256` at spec/Jar/Shuffle.lean:11
+/// Lean: `Jar.blake2b256` at spec/Jar/Crypto.lean:11
 pub fn blake2b256(a0: ByteArray) -> Hash {
     crate::prims::blake2b256(a0)
 }
+/// keccak-256, the original Keccak padding as Ethereum uses it (GP H_K): the hash of the recent-history Merkle mountain range.
+///
+/// Lean: `Jar.keccak256` at spec/Jar/Crypto.lean:15
+pub fn keccak256(a0: ByteArray) -> Hash {
+    crate::prims::keccak256(a0)
+}
+/// Appends `leaf` to the MMR (GP E.8, A): carry the merged hash upwards until an empty slot.
+///
+/// Lean: `Jar.mmrAppend` at spec/Jar/History.lean:37
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn mmr_append(peaks: Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
+    'run0: {
+        let mut out = peaks.clone();
+        let mut carry = leaf;
+        for i in range(Nat(0), array::size(&peaks)) {
+            {
+                match array::get_bang(&peaks, i) {
+                    None => {
+                        break 'run0 array::set_bang(out.clone(), i, Some(carry));
+                    }
+                    Some(p) => {
+                        carry = keccak256(p.data().append(carry.data()));
+                        out = array::set_bang(out.clone(), i, None);
+                    }
+                }
+            };
+        }
+        break 'run0 array::push(out.clone(), Some(carry));
+    }
+}
+/// The super-peak of an MMR (GP E.10, M_R): the zero hash for no peaks, the peak itself for one, and otherwise keccak("peak" ‖ super-peak of all but the last ‖ last), lowest peak first.
+///
+/// Lean: `Jar.superPeak` at spec/Jar/History.lean:50
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn super_peak(peaks: Vec<Option<Hash>>) -> Hash {
+    'run0: {
+        let mut acc: Option<Hash> = None;
+        for p in peaks.clone() {
+            {
+                match p.clone() {
+                    None => {
+                        continue;
+                    }
+                    Some(h) => {
+                        match acc.clone() {
+                            None => {
+                                acc = Some(h);
+                            }
+                            Some(a) => {
+                                acc = Some(
+                                    keccak256(
+                                        ByteArray(String::from("peak").as_bytes().to_vec())
+                                            .append(a.data())
+                                            .append(h.data()),
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        break 'run0 acc.clone().unwrap_or(Default::default());
+    }
+}
+/// β′ (GP 7.2–7.8): fix the previous block's state root, append the accumulation root to the MMR, and record this block, keeping the last H.
+///
+/// Lean: `Jar.updateRecentHistory` at spec/Jar/History.lean:63
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn update_recent_history<V: Variant>(
+    beta: RecentBlocks,
+    header_hash: Hash,
+    parent_state_root: Hash,
+    accumulate_root: Hash,
+    reported: Vec<ReportedWorkPackage>,
+) -> RecentBlocks {
+    {
+        let n = array::size(&beta.history.clone());
+        let fixed = if (n == Nat(0)) {
+            beta.history.clone()
+        } else {
+            array::set_bang(
+                beta.history.clone(),
+                (n - Nat(1)),
+                BlockInfo {
+                    state_root: parent_state_root,
+                    ..array::get_bang(&beta.history.clone(), (n - Nat(1)))
+                },
+            )
+        };
+        let peaks = mmr_append(beta.mmr.clone().peaks.clone(), accumulate_root);
+        let entry: BlockInfo = BlockInfo {
+            header_hash: header_hash,
+            beefy_root: super_peak(peaks.clone()),
+            state_root: Default::default(),
+            reported: reported.clone(),
+        };
+        RecentBlocks {
+            history: take_last::<
+                _,
+            >(array::push(fixed.clone(), entry.clone()), V::H_RECENT),
+            mmr: Mmr { peaks: peaks.clone() },
+        }
+    }
+}
+/// The last `n` elements of `xs` (all of them if there are fewer): the GP's `←n` operator.
+///
+/// Lean: `Jar.takeLast` at spec/Jar/Notation.lean:39
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn take_last<A: Clone + Default + PartialEq + std::fmt::Debug>(
+    xs: Vec<A>,
+    n: Nat,
+) -> Vec<A> {
+    { array::extract(&xs, (array::size(&xs) - n), array::size(&xs)) }
+}
+/// Whether `p` comes strictly before `q` in the required order (requester, then data).
+///
+/// Lean: `Jar.preimageBefore` at spec/Jar/Preimages.lean:72
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn preimage_before(p: Preimage, q: Preimage) -> bool {
+    {
+        ((p.requester < q.requester)
+            || ((p.requester == q.requester) && (p.blob.clone() < q.blob.clone())))
+    }
+}
+/// R (GP 12.30): the service solicited a preimage of `hash` with `length` bytes and has not received it yet.
+///
+/// Lean: `Jar.isSolicited` at spec/Jar/Preimages.lean:76
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn is_solicited(
+    accounts: Vec<AccountsMapEntry>,
+    service: ServiceId,
+    hash: Hash,
+    length: Nat,
+) -> bool {
+    'run0: {
+        for a in accounts.clone() {
+            {
+                if (a.id == service) {
+                    {
+                        if a
+                            .data
+                            .clone()
+                            .preimages
+                            .clone()
+                            .iter()
+                            .cloned()
+                            .any(|e| (e.hash == hash))
+                        {
+                            {
+                                break 'run0 false;
+                            };
+                        }
+                        break 'run0 a
+                            .data
+                            .clone()
+                            .lookup_meta
+                            .clone()
+                            .iter()
+                            .cloned()
+                            .any(|e| {
+                                (((e.key.clone().hash == hash)
+                                    && (Nat(e.key.clone().length as u64) == length))
+                                    && e.value.clone().is_empty())
+                            });
+                    };
+                }
+            };
+        }
+        break 'run0 false;
+    }
+}
+/// Inserts `(hash, blob)` into a preimage dictionary, keeping it sorted by hash.
+///
+/// Lean: `Jar.insertPreimage` at spec/Jar/Preimages.lean:86
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn insert_preimage(
+    entries: Vec<PreimagesMapEntry>,
+    hash: Hash,
+    blob: ByteArray,
+) -> Vec<PreimagesMapEntry> {
+    'run0: {
+        let mut out: Vec<PreimagesMapEntry> = vec![];
+        let mut placed = false;
+        for e in entries.clone() {
+            {
+                if (!placed && (hash < e.hash)) {
+                    {
+                        out = array::push(
+                            out.clone(),
+                            PreimagesMapEntry {
+                                hash: hash,
+                                blob: blob.clone(),
+                            },
+                        );
+                        placed = true;
+                    };
+                }
+                out = array::push(out.clone(), e.clone());
+            };
+        }
+        if !placed {
+            {
+                out = array::push(
+                    out.clone(),
+                    PreimagesMapEntry {
+                        hash: hash,
+                        blob: blob.clone(),
+                    },
+                );
+            };
+        }
+        break 'run0 out.clone();
+    }
+}
+/// The service statistics with one more preimage of `size` bytes provided to `service`; the entry is created (in id order) if the service has none.
+///
+/// Lean: `Jar.countProvided` at spec/Jar/Preimages.lean:99
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn count_provided(
+    stats: Vec<ServicesStatisticsMapEntry>,
+    service: ServiceId,
+    size: Nat,
+) -> Vec<ServicesStatisticsMapEntry> {
+    'run0: {
+        let mut out: Vec<ServicesStatisticsMapEntry> = vec![];
+        let mut placed = false;
+        for e in stats.clone() {
+            {
+                if (!placed && (service <= e.id)) {
+                    {
+                        let r = if (service == e.id) {
+                            e.record.clone()
+                        } else {
+                            Default::default()
+                        };
+                        out = array::push(
+                            out.clone(),
+                            ServicesStatisticsMapEntry {
+                                id: service,
+                                record: ServiceActivityRecord {
+                                    provided_count: r.provided_count.wrapping_add((1 as u16)),
+                                    provided_size: r.provided_size.wrapping_add(size.to_u32()),
+                                    ..r.clone()
+                                },
+                            },
+                        );
+                        placed = true;
+                        if (service != e.id) {
+                            {
+                                out = array::push(out.clone(), e.clone());
+                            };
+                        }
+                    }
+                } else {
+                    {
+                        out = array::push(out.clone(), e.clone());
+                    }
+                }
+            };
+        }
+        if !placed {
+            {
+                out = array::push(
+                    out.clone(),
+                    ServicesStatisticsMapEntry {
+                        id: service,
+                        record: ServiceActivityRecord {
+                            provided_count: (1 as u16),
+                            provided_size: size.to_u32(),
+                            ..Default::default()
+                        },
+                    },
+                );
+            };
+        }
+        break 'run0 out.clone();
+    }
+}
+/// The lookup entry for (`hash`, `length`) records that the preimage arrived at `slot`; other entries are unchanged.
+///
+/// Lean: `Jar.markProvided` at spec/Jar/Preimages.lean:119
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn mark_provided(
+    e: LookupMetaMapEntry,
+    hash: Hash,
+    length: Nat,
+    slot: TimeSlot,
+) -> LookupMetaMapEntry {
+    {
+        if ((e.key.clone().hash == hash) && (Nat(e.key.clone().length as u64) == length))
+        {
+            LookupMetaMapEntry {
+                value: vec![slot],
+                ..e.clone()
+            }
+        } else {
+            e.clone()
+        }
+    }
+}
+/// δ‡ and the preimage counts of π_S (GP 12.28–12.33) for the preimages extrinsic `items` in a block of timeslot `slot`.
+///
+/// Lean: `Jar.integratePreimages` at spec/Jar/Preimages.lean:124
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn integrate_preimages(
+    accounts: Vec<AccountsMapEntry>,
+    stats: Vec<ServicesStatisticsMapEntry>,
+    items: Vec<Preimage>,
+    slot: TimeSlot,
+) -> Result<(Vec<AccountsMapEntry>, Vec<ServicesStatisticsMapEntry>), PreimagesError> {
+    'run0: {
+        for i in range(Nat(1), array::size(&items)) {
+            {
+                if !preimage_before(
+                    array::get_bang(&items, (i - Nat(1))),
+                    array::get_bang(&items, i),
+                ) {
+                    {
+                        break 'run0 Err(PreimagesError::PreimagesNotSortedUnique);
+                    };
+                }
+            };
+        }
+        for p in items.clone() {
+            {
+                if !is_solicited(
+                    accounts.clone(),
+                    p.requester,
+                    blake2b256(p.blob.clone()),
+                    p.blob.clone().size(),
+                ) {
+                    {
+                        break 'run0 Err(PreimagesError::PreimageUnneeded);
+                    };
+                }
+            };
+        }
+        let mut accts = accounts.clone();
+        let mut st = stats.clone();
+        for p in items.clone() {
+            {
+                let h = blake2b256(p.blob.clone());
+                let mut next: Vec<AccountsMapEntry> = vec![];
+                for a in accts.clone() {
+                    {
+                        if (a.id == p.requester) {
+                            {
+                                let lookup = a
+                                    .data
+                                    .clone()
+                                    .lookup_meta
+                                    .clone()
+                                    .iter()
+                                    .cloned()
+                                    .map(|e| mark_provided(
+                                        e.clone(),
+                                        h,
+                                        p.blob.clone().size(),
+                                        slot,
+                                    ))
+                                    .collect::<Vec<_>>();
+                                next = array::push(
+                                    next.clone(),
+                                    AccountsMapEntry {
+                                        data: Account {
+                                            preimages: insert_preimage(
+                                                a.data.clone().preimages.clone(),
+                                                h,
+                                                p.blob.clone(),
+                                            ),
+                                            lookup_meta: lookup.clone(),
+                                        },
+                                        ..a.clone()
+                                    },
+                                );
+                            }
+                        } else {
+                            {
+                                next = array::push(next.clone(), a.clone());
+                            }
+                        }
+                    };
+                }
+                accts = next.clone();
+                st = count_provided(st.clone(), p.requester, p.blob.clone().size());
+            };
+        }
+        break 'run0 Ok((accts.clone(), st.clone()));
+    }
+}
 /// The little-endian encoding of `x` in four bytes (E₄; the value is reduced modulo 2³²).
 ///
-/// Lean: `Jar.encodeU32LE` at spec/Jar/Shuffle.lean:15
+/// Lean: `Jar.encodeU32LE` at spec/Jar/Shuffle.lean:11
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn encode_u32_le(x: Nat) -> ByteArray {
     'run0: {
@@ -1179,7 +1811,7 @@ pub fn encode_u32_le(x: Nat) -> ByteArray {
 }
 /// The little-endian number in the four bytes of `bytes` starting at `offset` (bytes past the end read as zero).
 ///
-/// Lean: `Jar.decodeU32LE` at spec/Jar/Shuffle.lean:22
+/// Lean: `Jar.decodeU32LE` at spec/Jar/Shuffle.lean:18
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn decode_u32_le(bytes: ByteArray, offset: Nat) -> Nat {
     'run0: {
@@ -1196,7 +1828,7 @@ pub fn decode_u32_le(bytes: ByteArray, offset: Nat) -> Nat {
 }
 /// Word `i` of the shuffle sequence Q (GP F.2): word `i mod 8` of blake2b-256 of the entropy followed by E₄(⌊i / 8⌋).
 ///
-/// Lean: `Jar.shuffleWord` at spec/Jar/Shuffle.lean:30
+/// Lean: `Jar.shuffleWord` at spec/Jar/Shuffle.lean:26
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn shuffle_word(entropy: Hash, i: Nat) -> Nat {
     {
@@ -1206,7 +1838,7 @@ pub fn shuffle_word(entropy: Hash, i: Nat) -> Nat {
 }
 /// The Fisher–Yates shuffle of `xs` by `entropy` (GP F.1 and F.3): each step picks the element at the next sequence word modulo the number left, and moves the last remaining element into its place.
 ///
-/// Lean: `Jar.shuffle` at spec/Jar/Shuffle.lean:36
+/// Lean: `Jar.shuffle` at spec/Jar/Shuffle.lean:32
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
     xs: Vec<A>,
@@ -1232,10 +1864,106 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
 }
 /// The shuffled order of `0, 1, …, n − 1`, as used for validator and core assignments.
 ///
-/// Lean: `Jar.shuffledIndices` at spec/Jar/Shuffle.lean:49
+/// Lean: `Jar.shuffledIndices` at spec/Jar/Shuffle.lean:45
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn shuffled_indices(n: Nat, entropy: Hash) -> Vec<Nat> {
     { shuffle::<_>(array::range(n), entropy) }
+}
+/// π′_V and π′_L (GP 13.3–13.5) after a block of timeslot `slot` by validator `author` with extrinsic `ext`, where `tau` is the previous block's timeslot. A guarantor is credited once per block however many reports it signed; an assurer once per assurance.
+///
+/// Lean: `Jar.updateValidatorStats` at spec/Jar/Statistics.lean:24
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn update_validator_stats<V: Variant>(
+    curr: Vec<ValidatorActivityRecord>,
+    last: Vec<ValidatorActivityRecord>,
+    tau: TimeSlot,
+    slot: TimeSlot,
+    author: ValidatorIndex,
+    ext: Extrinsic,
+) -> (Vec<ValidatorActivityRecord>, Vec<ValidatorActivityRecord>) {
+    'run0: {
+        let new_epoch = (epoch_of::<V>(Nat(slot as u64))
+            != epoch_of::<V>(Nat(tau as u64)));
+        let last_p = if new_epoch { curr.clone() } else { last.clone() };
+        let mut stats: Vec<ValidatorActivityRecord> = if new_epoch {
+            array::replicate(V::V, Default::default())
+        } else {
+            curr.clone()
+        };
+        let mut preimage_bytes: Nat = Nat(0);
+        for p in ext.preimages.clone() {
+            {
+                preimage_bytes = (preimage_bytes + p.blob.clone().size());
+            };
+        }
+        let a = array::get_bang(&stats, Nat(author as u64));
+        stats = array::set_bang(
+            stats.clone(),
+            Nat(author as u64),
+            ValidatorActivityRecord {
+                blocks: a.blocks.wrapping_add((1 as u32)),
+                tickets: a
+                    .tickets
+                    .wrapping_add(array::size(&ext.tickets.clone()).to_u32()),
+                pre_images: a
+                    .pre_images
+                    .wrapping_add(array::size(&ext.preimages.clone()).to_u32()),
+                pre_images_size: a.pre_images_size.wrapping_add(preimage_bytes.to_u32()),
+                ..a.clone()
+            },
+        );
+        let mut credited: Vec<Nat> = vec![];
+        for g in ext.guarantees.clone() {
+            {
+                for s in g.signatures.clone() {
+                    {
+                        let v = Nat(s.validator_index as u64);
+                        if !array::contains(&credited, &v) {
+                            {
+                                credited = array::push(credited.clone(), v);
+                                let r = array::get_bang(&stats, v);
+                                stats = array::set_bang(
+                                    stats.clone(),
+                                    v,
+                                    ValidatorActivityRecord {
+                                        guarantees: r.guarantees.wrapping_add((1 as u32)),
+                                        ..r.clone()
+                                    },
+                                );
+                            };
+                        }
+                    };
+                }
+            };
+        }
+        for x in ext.assurances.clone() {
+            {
+                let v = Nat(x.validator_index as u64);
+                let r = array::get_bang(&stats, v);
+                stats = array::set_bang(
+                    stats.clone(),
+                    v,
+                    ValidatorActivityRecord {
+                        assurances: r.assurances.wrapping_add((1 as u32)),
+                        ..r.clone()
+                    },
+                );
+            };
+        }
+        break 'run0 (stats.clone(), last_p.clone());
+    }
+}
+impl Codec for CoreAuthorizer {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.core, out);
+        Codec::encode_to(&self.auth_hash, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(CoreAuthorizer {
+            core: <CoreIndex as Codec>::decode_from::<V>(r)?,
+            auth_hash: <Hash as Codec>::decode_from::<V>(r)?,
+        })
+    }
 }
 impl Codec for EpochMarkValidator {
     fn encode_to(&self, out: &mut Vec<u8>) {
@@ -1560,6 +2288,85 @@ impl Codec for Block {
         })
     }
 }
+impl Codec for ReportedWorkPackage {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.hash, out);
+        Codec::encode_to(&self.exports_root, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ReportedWorkPackage {
+            hash: <Hash as Codec>::decode_from::<V>(r)?,
+            exports_root: <Hash as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for BlockInfo {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.header_hash, out);
+        Codec::encode_to(&self.beefy_root, out);
+        Codec::encode_to(&self.state_root, out);
+        codec::encode_compact((&self.reported).len() as u64, out);
+        for x0 in (&self.reported).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(BlockInfo {
+            header_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            beefy_root: <Hash as Codec>::decode_from::<V>(r)?,
+            state_root: <Hash as Codec>::decode_from::<V>(r)?,
+            reported: codec::decode_seq(
+                r,
+                |r| Ok(<ReportedWorkPackage as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for Mmr {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.peaks).len() as u64, out);
+        for x0 in (&self.peaks).iter() {
+            match x0 {
+                None => out.push(0),
+                Some(x1) => {
+                    out.push(1);
+                    Codec::encode_to(x1, out);
+                }
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Mmr {
+            peaks: codec::decode_seq(
+                r,
+                |r| Ok(
+                    codec::decode_option(
+                        r,
+                        |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
+                    )?,
+                ),
+            )?,
+        })
+    }
+}
+impl Codec for RecentBlocks {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.history).len() as u64, out);
+        for x0 in (&self.history).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.mmr, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(RecentBlocks {
+            history: codec::decode_seq(
+                r,
+                |r| Ok(<BlockInfo as Codec>::decode_from::<V>(r)?),
+            )?,
+            mmr: <Mmr as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
 impl Codec for Params {
     fn encode_to(&self, out: &mut Vec<u8>) {
         Codec::encode_to(&self.v, out);
@@ -1613,6 +2420,165 @@ impl Codec for Params {
             b_l: <Nat as Codec>::decode_from::<V>(r)?,
             b_s: <Nat as Codec>::decode_from::<V>(r)?,
             w_p: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for PreimagesMapEntry {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.hash, out);
+        Codec::encode_to(&self.blob, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(PreimagesMapEntry {
+            hash: <Hash as Codec>::decode_from::<V>(r)?,
+            blob: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for LookupMetaMapKey {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.hash, out);
+        Codec::encode_to(&self.length, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(LookupMetaMapKey {
+            hash: <Hash as Codec>::decode_from::<V>(r)?,
+            length: <u32 as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for LookupMetaMapEntry {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.key, out);
+        codec::encode_compact((&self.value).len() as u64, out);
+        for x0 in (&self.value).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(LookupMetaMapEntry {
+            key: <LookupMetaMapKey as Codec>::decode_from::<V>(r)?,
+            value: codec::decode_seq(
+                r,
+                |r| Ok(<TimeSlot as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for Account {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.preimages).len() as u64, out);
+        for x0 in (&self.preimages).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.lookup_meta).len() as u64, out);
+        for x0 in (&self.lookup_meta).iter() {
+            Codec::encode_to(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Account {
+            preimages: codec::decode_seq(
+                r,
+                |r| Ok(<PreimagesMapEntry as Codec>::decode_from::<V>(r)?),
+            )?,
+            lookup_meta: codec::decode_seq(
+                r,
+                |r| Ok(<LookupMetaMapEntry as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for AccountsMapEntry {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.id, out);
+        Codec::encode_to(&self.data, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AccountsMapEntry {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            data: <Account as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceActivityRecord {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.provided_count, out);
+        Codec::encode_to(&self.provided_size, out);
+        Codec::encode_to(&self.refinement_count, out);
+        Codec::encode_to(&self.refinement_gas_used, out);
+        Codec::encode_to(&self.imports, out);
+        Codec::encode_to(&self.extrinsic_count, out);
+        Codec::encode_to(&self.extrinsic_size, out);
+        Codec::encode_to(&self.exports, out);
+        Codec::encode_to(&self.accumulate_count, out);
+        Codec::encode_to(&self.accumulate_gas_used, out);
+        Codec::encode_to(&self.on_transfers_count, out);
+        Codec::encode_to(&self.on_transfers_gas_used, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceActivityRecord {
+            provided_count: <u16 as Codec>::decode_from::<V>(r)?,
+            provided_size: <u32 as Codec>::decode_from::<V>(r)?,
+            refinement_count: <u32 as Codec>::decode_from::<V>(r)?,
+            refinement_gas_used: <Gas as Codec>::decode_from::<V>(r)?,
+            imports: <u32 as Codec>::decode_from::<V>(r)?,
+            extrinsic_count: <u32 as Codec>::decode_from::<V>(r)?,
+            extrinsic_size: <u32 as Codec>::decode_from::<V>(r)?,
+            exports: <u32 as Codec>::decode_from::<V>(r)?,
+            accumulate_count: <u32 as Codec>::decode_from::<V>(r)?,
+            accumulate_gas_used: <Gas as Codec>::decode_from::<V>(r)?,
+            on_transfers_count: <u32 as Codec>::decode_from::<V>(r)?,
+            on_transfers_gas_used: <Gas as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServicesStatisticsMapEntry {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.id, out);
+        Codec::encode_to(&self.record, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServicesStatisticsMapEntry {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            record: <ServiceActivityRecord as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for PreimagesError {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            PreimagesError::PreimageUnneeded => out.push(0u8),
+            PreimagesError::PreimagesNotSortedUnique => out.push(1u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "PreimagesError")? {
+                0usize => PreimagesError::PreimageUnneeded,
+                1usize => PreimagesError::PreimagesNotSortedUnique,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for ValidatorActivityRecord {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.blocks, out);
+        Codec::encode_to(&self.tickets, out);
+        Codec::encode_to(&self.pre_images, out);
+        Codec::encode_to(&self.pre_images_size, out);
+        Codec::encode_to(&self.guarantees, out);
+        Codec::encode_to(&self.assurances, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ValidatorActivityRecord {
+            blocks: <u32 as Codec>::decode_from::<V>(r)?,
+            tickets: <u32 as Codec>::decode_from::<V>(r)?,
+            pre_images: <u32 as Codec>::decode_from::<V>(r)?,
+            pre_images_size: <u32 as Codec>::decode_from::<V>(r)?,
+            guarantees: <u32 as Codec>::decode_from::<V>(r)?,
+            assurances: <u32 as Codec>::decode_from::<V>(r)?,
         })
     }
 }

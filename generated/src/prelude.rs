@@ -296,6 +296,16 @@ pub mod array {
     pub fn contains<T: PartialEq>(a: &[T], v: &T) -> bool {
         a.contains(v)
     }
+    /// `a.extract lo hi`: elements `[lo, hi)` clamped to the array.
+    pub fn extract<T: Clone>(a: &[T], lo: Nat, hi: Nat) -> Vec<T> {
+        let hi = hi.as_index().min(a.len());
+        let lo = lo.as_index().min(hi);
+        a[lo..hi].to_vec()
+    }
+    pub fn reverse<T>(mut a: Vec<T>) -> Vec<T> {
+        a.reverse();
+        a
+    }
 }
 
 /// `[a:b]` ranges of `for` loops.

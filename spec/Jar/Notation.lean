@@ -26,4 +26,18 @@ abbrev SeqN (_n : Nat) (α : Type) : Type := Array α
 in the spec, use `OctetSeq`). The codec writes no length prefix. -/
 abbrev BytesN (_n : Nat) : Type := ByteArray
 
+/-- The all-zero byte string is the default (`default : Hash` is the zero hash). -/
+instance : Inhabited (OctetSeq n) := ⟨⟨ByteArray.mk (Array.replicate n 0), Array.size_replicate⟩⟩
+
+/-- Byte strings compare lexicographically: the order of every sorted dictionary in the state. -/
+instance : LT ByteArray := ⟨fun a b => a.toList < b.toList⟩
+instance (a b : ByteArray) : Decidable (a < b) := inferInstanceAs (Decidable (a.toList < b.toList))
+instance : LT (OctetSeq n) := ⟨fun a b => a.data < b.data⟩
+instance (a b : OctetSeq n) : Decidable (a < b) := inferInstanceAs (Decidable (a.data < b.data))
+instance : BEq (OctetSeq n) := ⟨fun a b => a.data.toList == b.data.toList⟩
+
+/-- The last `n` elements of `xs` (all of them if there are fewer): the GP's `←n` operator. -/
+def takeLast {α : Type} (xs : Array α) (n : Nat) : Array α :=
+  xs.extract (xs.size - n) xs.size
+
 end Jar

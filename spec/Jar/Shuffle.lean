@@ -4,13 +4,9 @@
 The Fisher–Yates shuffle of Gray Paper Appendix F, driven by a sequence of 32-bit words derived
 from a 32-byte entropy with blake2b-256.
 -/
-import Jar.Types
+import Jar.Crypto
 
 namespace Jar
-
-/-- blake2b with a 256-bit digest. Implemented by the runtime. -/
-@[extern "jarkit_blake2b256"]
-opaque blake2b256 : ByteArray → Hash
 
 /-- The little-endian encoding of `x` in four bytes (E₄; the value is reduced modulo 2³²). -/
 def encodeU32LE (x : Nat) : ByteArray := Id.run do

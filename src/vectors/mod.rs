@@ -4,6 +4,7 @@
 pub mod codec;
 pub mod pvm;
 pub mod shuffle;
+pub mod stf;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,137 @@
+//! Sub-transitions on the w3f vector shape: `{pre_state, input}` in, `{output, post_state}` out.
+//!
+//! Each adapter only maps the vector's JSON shape onto the arguments of the generated spec
+//! function (the same function block import uses) and back; it holds no protocol logic. Shapes
+//! are checked against the variant (sequence lengths V, C, Q, O) before anything runs, and every
+//! problem is an [`StfError`] naming the JSON path.
+
+use jarkit_spec::jar::{self, Variant, VariantId};
+use jarkit_spec::prelude::Nat;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The sub-transitions jarkit runs, by their vector directory names.
+pub const SUB_TRANSITIONS: [&str; 4] = ["authorizations", "history", "preimages", "statistics"];
+
+/// A malformed vector or input: the message names the JSON path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StfError(pub String);
+
+impl std::fmt::Display for StfError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn field<T: DeserializeOwned>(v: &Value, path: &str) -> Result<T, StfError> {
+    let mut cur = v;
+    for key in path.split('.') {
+        cur = cur.get(key).ok_or_else(|| StfError(format!("`{path}` is missing")))?;
+    }
+    serde_json::from_value(cur.clone()).map_err(|e| StfError(format!("`{path}`: {e}")))
+}
+
+fn check_len<T>(items: &[T], want: Nat, path: &str, what: &str) -> Result<(), StfError> {
+    if items.len() as u64 != want.0 {
+        return Err(StfError(format!("`{path}` has {} entries; the variant has {want} {what}", items.len())));
+    }
+    Ok(())
+}
+
+fn to_json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("spec types serialize to JSON")
+}
+
+/// Runs sub-transition `sub` of variant `variant` on a vector-shaped `case` and returns
+/// `{output, post_state}`.
+pub fn run(variant: VariantId, sub: &str, case: &Value) -> Result<Value, StfError> {
+    jarkit_spec::with_variant!(variant, V => run_as::<V>(sub, case))
+}
+
+fn run_as<V: Variant>(sub: &str, case: &Value) -> Result<Value, StfError> {
+    if !case.is_object() {
+        return Err(StfError("the input must be a JSON object with `pre_state` and `input`".into()));
+    }
+    match sub {
+        "authorizations" => authorizations::<V>(case),
+        "history" => history::<V>(case),
+        "statistics" => statistics::<V>(case),
+        "preimages" => preimages(case),
+        _ => Err(StfError(format!("unknown sub-transition `{sub}`; jarkit runs: {}", SUB_TRANSITIONS.join(", ")))),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuthState {
+    auth_pools: Vec<Vec<jar::Hash>>,
+    auth_queues: Vec<Vec<jar::Hash>>,
+}
+
+fn authorizations<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let pre: AuthState = field(case, "pre_state")?;
+    let slot: u32 = field(case, "input.slot")?;
+    let auths: Vec<jar::CoreAuthorizer> = field(case, "input.auths")?;
+    check_len(&pre.auth_pools, V::C, "pre_state.auth_pools", "cores")?;
+    check_len(&pre.auth_queues, V::C, "pre_state.auth_queues", "cores")?;
+    for (c, q) in pre.auth_queues.iter().enumerate() {
+        check_len(q, V::Q_QUEUE, &format!("pre_state.auth_queues[{c}]"), "queue entries (Q)")?;
+    }
+    let pools = jar::update_auth_pools::<V>(pre.auth_pools, pre.auth_queues.clone(), slot, auths);
+    let post = AuthState { auth_pools: pools, auth_queues: pre.auth_queues };
+    Ok(json!({ "output": null, "post_state": to_json(&post) }))
+}
+
+fn history<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let beta: jar::RecentBlocks = field(case, "pre_state.beta")?;
+    let header_hash: jar::Hash = field(case, "input.header_hash")?;
+    let parent_state_root: jar::Hash = field(case, "input.parent_state_root")?;
+    let accumulate_root: jar::Hash = field(case, "input.accumulate_root")?;
+    let reported: Vec<jar::ReportedWorkPackage> = field(case, "input.work_packages")?;
+    let post = jar::update_recent_history::<V>(beta, header_hash, parent_state_root, accumulate_root, reported);
+    Ok(json!({ "output": null, "post_state": { "beta": to_json(&post) } }))
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsState {
+    vals_curr_stats: Vec<jar::ValidatorActivityRecord>,
+    vals_last_stats: Vec<jar::ValidatorActivityRecord>,
+    slot: u32,
+    curr_validators: Vec<jar::ValidatorKeys>,
+}
+
+fn statistics<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let pre: StatsState = field(case, "pre_state")?;
+    let slot: u32 = field(case, "input.slot")?;
+    let author: u16 = field(case, "input.author_index")?;
+    let extrinsic: jar::Extrinsic = field(case, "input.extrinsic")?;
+    check_len(&pre.vals_curr_stats, V::V, "pre_state.vals_curr_stats", "validators")?;
+    check_len(&pre.vals_last_stats, V::V, "pre_state.vals_last_stats", "validators")?;
+    if u64::from(author) >= V::V.0 {
+        return Err(StfError(format!("`input.author_index` {author} is not a validator index (V = {})", V::V)));
+    }
+    let (curr, last) = jar::update_validator_stats::<V>(pre.vals_curr_stats, pre.vals_last_stats, pre.slot, slot, author, extrinsic);
+    let post = StatsState { vals_curr_stats: curr, vals_last_stats: last, ..pre };
+    Ok(json!({ "output": null, "post_state": to_json(&post) }))
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreimagesState {
+    accounts: Vec<jar::AccountsMapEntry>,
+    statistics: Vec<jar::ServicesStatisticsMapEntry>,
+}
+
+fn preimages(case: &Value) -> Result<Value, StfError> {
+    let pre: PreimagesState = field(case, "pre_state")?;
+    let items: Vec<jar::Preimage> = field(case, "input.preimages")?;
+    let slot: u32 = field(case, "input.slot")?;
+    match jar::integrate_preimages(pre.accounts.clone(), pre.statistics.clone(), items, slot) {
+        Ok((accounts, statistics)) => {
+            Ok(json!({ "output": { "ok": null }, "post_state": to_json(&PreimagesState { accounts, statistics }) }))
+        }
+        // A rejected extrinsic leaves the state as it was.
+        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
+    }
+}

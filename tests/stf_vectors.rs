@@ -1,0 +1,144 @@
+//! The w3f tiny state-transition vectors through the sub-transitions generated from the Lean
+//! spec, the `jarkit stf` command's contract, and variant switching.
+
+use std::process::Command;
+
+use jarkit::stf;
+use jarkit::vectors::{self, vectors_root};
+use jarkit_spec::jar::VariantId;
+use serde_json::{json, Value};
+
+fn root() -> Option<std::path::PathBuf> {
+    let r = vectors_root();
+    if r.is_none() {
+        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
+    }
+    r
+}
+
+#[test]
+fn every_tiny_vector_of_the_four_sub_transitions_passes() {
+    let Some(root) = root() else { return };
+    for (sub, count) in [("authorizations", 3), ("history", 4), ("statistics", 3), ("preimages", 8)] {
+        let report = vectors::stf::run(sub, &root.join(format!("w3f/stf/{sub}/tiny")), VariantId::Gp072Tiny).unwrap();
+        print!("{sub}: {}", report.render());
+        assert_eq!(report.cases.len(), count, "{sub}");
+        assert_eq!(report.failed(), 0, "{sub}");
+    }
+}
+
+#[test]
+fn a_wrong_expected_post_state_is_reported_as_a_failure() {
+    let Some(root) = root() else { return };
+    let dir = tempdir("stf-wrong");
+    let src = root.join("w3f/stf/history/tiny/progress_blocks_history-2.json");
+    let mut case: Value = serde_json::from_str(&std::fs::read_to_string(src).unwrap()).unwrap();
+    case["post_state"]["beta"]["history"][1]["beefy_root"] = json!(format!("0x{}", "11".repeat(32)));
+    std::fs::write(dir.join("case.json"), case.to_string()).unwrap();
+    let report = vectors::stf::run("history", &dir, VariantId::Gp072Tiny).unwrap();
+    assert_eq!(report.failed(), 1);
+    assert!(report.render().contains("beefy_root"), "{}", report.render());
+}
+
+/// Statistics reset at an epoch boundary, and the epoch length is a variant parameter: the block
+/// at slot 12 after slot 11 opens an epoch with E = 12 (the tiny variants) but not with E = 600.
+#[test]
+fn the_epoch_length_of_the_variant_decides_the_statistics_rotation() {
+    for id in [VariantId::Gp072Tiny, VariantId::Jar080Tiny, VariantId::Gp072Full] {
+        let v = id.describe().into_iter().find(|(k, _)| *k == "V").unwrap().1.parse::<usize>().unwrap();
+        let e = id.describe().into_iter().find(|(k, _)| *k == "E").unwrap().1.parse::<u64>().unwrap();
+        let record = |n: u32| json!({"blocks": n, "tickets": 0, "pre_images": 0, "pre_images_size": 0, "guarantees": 0, "assurances": 0});
+        let keys = json!({"bandersnatch": format!("0x{}", "00".repeat(32)), "ed25519": format!("0x{}", "00".repeat(32)),
+                          "bls": format!("0x{}", "00".repeat(144)), "metadata": format!("0x{}", "00".repeat(128))});
+        let case = json!({
+            "input": {"slot": 12, "author_index": 0,
+                      "extrinsic": {"tickets": [], "preimages": [], "guarantees": [], "assurances": [],
+                                    "disputes": {"verdicts": [], "culprits": [], "faults": []}}},
+            "pre_state": {"vals_curr_stats": vec![record(5); v], "vals_last_stats": vec![record(9); v], "slot": 11,
+                          "curr_validators": vec![keys; v]},
+        });
+        let out = stf::run(id, "statistics", &case).unwrap();
+        let post = &out["post_state"];
+        // The spec's rule (GP 13.3–13.4): a new epoch when ⌊12/E⌋ ≠ ⌊11/E⌋.
+        let new_epoch = 12 / e != 11 / e;
+        let (curr0, last0) = (post["vals_curr_stats"][0]["blocks"].as_u64().unwrap(), post["vals_last_stats"][0]["blocks"].as_u64().unwrap());
+        if new_epoch {
+            assert_eq!((curr0, last0), (1, 5), "{id}: counts restart and the old epoch moves to last");
+        } else {
+            assert_eq!((curr0, last0), (6, 9), "{id}: counts continue within the epoch");
+        }
+        assert_eq!(new_epoch, e == 12, "{id}");
+    }
+}
+
+#[test]
+fn shapes_that_do_not_fit_the_variant_are_errors_naming_the_path() {
+    let case = json!({"input": {"slot": 1, "auths": []}, "pre_state": {"auth_pools": [[]], "auth_queues": [[]]}});
+    let e = stf::run(VariantId::Gp072Tiny, "authorizations", &case).unwrap_err();
+    assert!(e.0.contains("pre_state.auth_pools") && e.0.contains("cores"), "{e}");
+    let e = stf::run(VariantId::Gp072Tiny, "history", &json!({"input": {}, "pre_state": {"beta": {"history": [], "mmr": {"peaks": []}}}})).unwrap_err();
+    assert!(e.0.contains("input.header_hash"), "{e}");
+    let e = stf::run(VariantId::Gp072Tiny, "preimages", &json!({"input": {"preimages": [{"requester": 1, "blob": "0xzz"}], "slot": 1},
+        "pre_state": {"accounts": [], "statistics": []}})).unwrap_err();
+    assert!(e.0.contains("input.preimages"), "{e}");
+    assert!(stf::run(VariantId::Gp072Tiny, "safrole", &json!({})).unwrap_err().0.contains("unknown sub-transition"));
+    assert!(stf::run(VariantId::Gp072Tiny, "history", &json!([1, 2])).is_err());
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("jarkit-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn jarkit(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_jarkit")).args(args).output().unwrap()
+}
+
+#[test]
+fn the_stf_command_prints_output_and_post_state_matching_the_vector() {
+    let Some(root) = root() else { return };
+    let file = root.join("w3f/stf/preimages/tiny/preimage_needed-2.json");
+    let out = jarkit(&["stf", "--variant", "gp072_tiny", "preimages", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(got["output"], want["output"]);
+    assert_eq!(got["post_state"], want["post_state"]);
+}
+
+#[test]
+fn malformed_stf_input_exits_2_with_a_location() {
+    let dir = tempdir("stf-bad");
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, "{\"input\": {\"slot\": 4").unwrap();
+    let out = jarkit(&["stf", "history", truncated.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 1 column"), "{err}");
+
+    let wrong = dir.join("wrong.json");
+    std::fs::write(&wrong, r#"{"input": {"slot": "soon", "auths": []}, "pre_state": {"auth_pools": [], "auth_queues": []}}"#).unwrap();
+    let out = jarkit(&["stf", "authorizations", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("input.slot"));
+
+    let out = jarkit(&["stf", "--variant", "gp999", "history", wrong.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn bless_rewrites_outputs_and_keeps_inputs() {
+    let Some(root) = root() else { return };
+    let dir = tempdir("stf-bless");
+    let src = root.join("w3f/stf/authorizations/tiny/progress_authorizations-1.json");
+    let original: Value = serde_json::from_str(&std::fs::read_to_string(&src).unwrap()).unwrap();
+    let mut damaged = original.clone();
+    damaged["post_state"] = json!({"auth_pools": [], "auth_queues": []});
+    std::fs::write(dir.join("case.json"), damaged.to_string()).unwrap();
+    let out = jarkit(&["stf", "--bless", dir.to_str().unwrap(), "authorizations"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let blessed: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
+    assert_eq!(blessed, original);
+}
