@@ -1,5 +1,6 @@
 //! jarkit: the JAR Lean spec extracted into Rust, the JAVM runtime, and the conformance and
 //! cross-check tooling that keeps them in agreement. The `jarkit` binary is a thin CLI over this.
 
+pub mod codec_cli;
 pub mod stf;
 pub mod vectors;

@@ -48,6 +48,20 @@ enum Command {
         /// The input file (`-` or absent: standard input).
         input: Option<PathBuf>,
     },
+    /// Decode a JAM-codec file as a spec type (`WorkReport`, `Header`, …) and print its JSON.
+    Decode {
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
+        type_name: String,
+        file: PathBuf,
+    },
+    /// Encode a JSON file as a spec type and write the bytes (to `--out`, else hex on stdout).
+    Encode {
+        type_name: String,
+        file: PathBuf,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Run a program: a GP code blob file (jump table, code, bitmask).
     Run {
         blob: PathBuf,
@@ -177,6 +191,21 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Run { blob, variant, gas, trace } => run_blob(&blob, &variant, gas, trace),
+        Command::Decode { variant, type_name, file } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let json = jarkit::codec_cli::decode(&type_name, variant.parse()?, &bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+            write_stdout(&format!("{}\n", serde_json::to_string_pretty(&json).expect("JSON values print")));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Encode { type_name, file, out } => {
+            let json = vectors::read_json(&file)?;
+            let bytes = jarkit::codec_cli::encode(&type_name, &json).map_err(|e| format!("{}: {e}", file.display()))?;
+            match out {
+                Some(p) => std::fs::write(&p, &bytes).map_err(|e| format!("{}: {e}", p.display()))?,
+                None => write_stdout(&format!("0x{}\n", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stf { variant, bless, sub, input } => run_stf(&variant, bless.as_deref(), &sub, input.as_deref()),
     }
 }

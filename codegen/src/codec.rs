@@ -17,13 +17,23 @@ use crate::names::camel;
 /// Emits `impl Codec` for every structure and inductive of the spec.
 pub fn emit_codecs(m: &Model, diags: &mut Vec<Diagnostic>) -> TokenStream {
     let mut out = TokenStream::new();
+    let mut names = Vec::new();
     for (kind, name) in &m.order {
         match kind {
             Kind::Struct => out.extend(struct_codec(m, name, diags)),
             Kind::Enum => out.extend(enum_codec(m, name, diags)),
-            _ => {}
+            _ => continue,
         }
+        names.push(ident(&camel(name)));
     }
+    out.extend(quote! {
+        /// Calls `$m!(T1, T2, …)` with every structure and inductive of the spec, so that tests
+        /// can check a property (codec and JSON round trips) for all of them.
+        #[macro_export]
+        macro_rules! for_each_spec_type {
+            ($m:ident) => { $m!(#(#names),*); };
+        }
+    });
     out
 }
 

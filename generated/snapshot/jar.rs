@@ -3017,3 +3017,20 @@ impl Codec for WorkReport {
         })
     }
 }
+/// Calls `$m!(T1, T2, …)` with every structure and inductive of the spec, so that tests
+/// can check a property (codec and JSON round trips) for all of them.
+#[macro_export]
+macro_rules! for_each_spec_type {
+    ($m:ident) => {
+        $m ! (CoreAuthorizer, EpochMarkValidator, EpochMark, TicketBody, Header,
+        TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
+        AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
+        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, Params, PreimagesMapEntry,
+        LookupMetaMapKey, LookupMetaMapEntry, Account, AccountsMapEntry,
+        ServiceActivityRecord, ServicesStatisticsMapEntry, PreimagesError,
+        ValidatorActivityRecord, ValidatorKeys, RefineContext, AvailabilitySpec, State,
+        MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice,
+        ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad,
+        WorkResult, SegmentRootLookupItem, WorkReport);
+    };
+}

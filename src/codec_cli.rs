@@ -1,0 +1,54 @@
+//! `jarkit decode` / `jarkit encode`: any spec type between the JAM binary codec and JSON, by
+//! its Rust name (`WorkReport`, `Header`, …). The type list comes from codegen, so a type added
+//! to the spec is available here without a Rust edit.
+
+use jarkit_spec::codec::Codec;
+use jarkit_spec::jar::{Variant, VariantId};
+use serde_json::Value;
+
+fn names() -> Vec<&'static str> {
+    macro_rules! list {
+        ($($t:ident),*) => { vec![$(stringify!($t)),*] };
+    }
+    jarkit_spec::for_each_spec_type!(list)
+}
+
+fn unknown(type_name: &str) -> String {
+    format!("unknown type `{type_name}`; the spec types are: {}", names().join(", "))
+}
+
+/// Decodes `bytes` as `type_name` under `variant` and returns its JSON.
+pub fn decode(type_name: &str, variant: VariantId, bytes: &[u8]) -> Result<Value, String> {
+    fn one<T: Codec + serde::Serialize, V: Variant>(bytes: &[u8]) -> Result<Value, String> {
+        let v = T::decode::<V>(bytes).map_err(|e| e.to_string())?;
+        Ok(serde_json::to_value(&v).expect("spec types serialize to JSON"))
+    }
+    jarkit_spec::with_variant!(variant, V => {
+        macro_rules! dispatch {
+            ($($t:ident),*) => {
+                match type_name {
+                    $(stringify!($t) => one::<jarkit_spec::jar::$t, V>(bytes),)*
+                    _ => Err(unknown(type_name)),
+                }
+            };
+        }
+        jarkit_spec::for_each_spec_type!(dispatch)
+    })
+}
+
+/// Encodes the JSON `value` as `type_name`.
+pub fn encode(type_name: &str, value: &Value) -> Result<Vec<u8>, String> {
+    fn one<T: Codec + serde::de::DeserializeOwned>(value: &Value) -> Result<Vec<u8>, String> {
+        let v: T = serde_json::from_value(value.clone()).map_err(|e| format!("JSON does not fit the type: {e}"))?;
+        Ok(v.encode())
+    }
+    macro_rules! dispatch {
+        ($($t:ident),*) => {
+            match type_name {
+                $(stringify!($t) => one::<jarkit_spec::jar::$t>(value),)*
+                _ => Err(unknown(type_name)),
+            }
+        };
+    }
+    jarkit_spec::for_each_spec_type!(dispatch)
+}

@@ -1,0 +1,102 @@
+//! Invariants the spec states in prose, checked on random valid states of the generated
+//! sub-transitions (beyond the handful of w3f vectors).
+
+use jarkit_spec::jar::{self, Gp072Tiny, Variant};
+use jarkit_spec::prelude::{ByteArray, OctetSeq};
+use proptest::prelude::*;
+
+type V = Gp072Tiny;
+
+fn hash() -> impl Strategy<Value = jar::Hash> {
+    // A small alphabet so that used authorizers often match pool entries.
+    (0u8..6).prop_map(|b| OctetSeq([b; 32]))
+}
+
+fn activity() -> impl Strategy<Value = jar::ValidatorActivityRecord> {
+    (0u32..1000, 0u32..1000, 0u32..1000, 0u32..1000, 0u32..1000, 0u32..1000).prop_map(|(a, b, c, d, e, f)| {
+        jar::ValidatorActivityRecord { blocks: a, tickets: b, pre_images: c, pre_images_size: d, guarantees: e, assurances: f }
+    })
+}
+
+fn extrinsic() -> impl Strategy<Value = jar::Extrinsic> {
+    let v = V::V.0 as u16;
+    let sigs = proptest::collection::vec((0..v).prop_map(|i| jar::ValidatorSignature { validator_index: i, signature: OctetSeq([0; 64]) }), 0..4);
+    let guarantee = sigs.prop_map(|signatures| jar::ReportGuarantee { signatures, ..Default::default() });
+    let assurance = (0..v).prop_map(|i| jar::AvailAssurance { validator_index: i, ..Default::default() });
+    let preimage = proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| jar::Preimage { requester: 1, blob: ByteArray(b) });
+    (
+        proptest::collection::vec(Just(jar::TicketEnvelope { attempt: 0, signature: OctetSeq([0; 784]) }), 0..3),
+        proptest::collection::vec(preimage, 0..3),
+        proptest::collection::vec(guarantee, 0..3),
+        proptest::collection::vec(assurance, 0..6),
+    )
+        .prop_map(|(tickets, preimages, guarantees, assurances)| jar::Extrinsic { tickets, preimages, guarantees, assurances, ..Default::default() })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// α′: every pool holds at most O entries and ends with the queue entry the slot selects.
+    #[test]
+    fn auth_pools_stay_bounded_and_take_the_slot_queue_entry(
+        pools in proptest::collection::vec(proptest::collection::vec(hash(), 0..=8), 2),
+        queues in proptest::collection::vec(proptest::collection::vec(hash(), 80), 2),
+        used in proptest::collection::vec((0u16..2, hash()).prop_map(|(core, auth_hash)| jar::CoreAuthorizer { core, auth_hash }), 0..4),
+        slot in any::<u32>(),
+    ) {
+        let post = jar::update_auth_pools::<V>(pools.clone(), queues.clone(), slot, used.clone());
+        prop_assert_eq!(post.len(), pools.len());
+        for (c, pool) in post.iter().enumerate() {
+            prop_assert!(pool.len() as u64 <= V::O_POOL.0);
+            prop_assert_eq!(*pool.last().unwrap(), queues[c][slot as usize % 80]);
+            let used_here = used.iter().filter(|u| u.core as usize == c).count();
+            // Each guarantee removes at most one entry; one is appended; then the pool is cut to O.
+            let before = pools[c].len();
+            prop_assert!(pool.len() + used_here + 1 >= (before + 1).min(V::O_POOL.0 as usize));
+        }
+    }
+
+    /// β′: at most H entries, the new block last with a zero state root, the previous block's
+    /// state root fixed, and the MMR peak count never more than ⌊log2 leaves⌋ + 1.
+    #[test]
+    fn history_is_bounded_and_records_the_block(
+        len in 0usize..=8,
+        // A valid MMR: empty, or its highest peak is present.
+        peaks in (proptest::collection::vec(proptest::option::of(hash()), 0..9), proptest::option::of(hash()))
+            .prop_map(|(mut v, top)| { if let Some(h) = top { v.push(Some(h)) } else { v.clear() } v }),
+        header in hash(), parent_root in hash(), acc_root in hash(),
+    ) {
+        let history: Vec<jar::BlockInfo> = (0..len).map(|i| jar::BlockInfo { header_hash: OctetSeq([i as u8; 32]), ..Default::default() }).collect();
+        let beta = jar::RecentBlocks { history, mmr: jar::Mmr { peaks: peaks.clone() } };
+        let post = jar::update_recent_history::<V>(beta, header, parent_root, acc_root, vec![]);
+        prop_assert!(post.history.len() as u64 <= V::H_RECENT.0);
+        let last = post.history.last().unwrap();
+        prop_assert_eq!(last.header_hash, header);
+        prop_assert_eq!(last.state_root, OctetSeq([0; 32]));
+        if len > 0 && post.history.len() >= 2 {
+            prop_assert_eq!(post.history[post.history.len() - 2].state_root, parent_root);
+        }
+        prop_assert!(post.mmr.peaks.len() <= peaks.len() + 1);
+        prop_assert!(post.mmr.peaks.last().unwrap().is_some(), "the highest peak of an MMR is present");
+    }
+
+    /// π′_V within one epoch: no counter decreases, the author's block count grows by one, and
+    /// π_L is untouched.
+    #[test]
+    fn statistics_are_monotone_within_an_epoch(
+        curr in proptest::collection::vec(activity(), 6),
+        last in proptest::collection::vec(activity(), 6),
+        tau in 0u32..11, step in 1u32..12, author in 0u16..6,
+        ext in extrinsic(),
+    ) {
+        let slot = (tau + step).min(11);
+        let (post, post_last) = jar::update_validator_stats::<V>(curr.clone(), last.clone(), tau, slot, author, ext);
+        prop_assert_eq!(post_last, last);
+        for (a, b) in curr.iter().zip(&post) {
+            prop_assert!(b.blocks >= a.blocks && b.tickets >= a.tickets && b.pre_images >= a.pre_images);
+            prop_assert!(b.pre_images_size >= a.pre_images_size && b.guarantees >= a.guarantees && b.assurances >= a.assurances);
+            prop_assert!(b.guarantees <= a.guarantees + 1, "a guarantor is credited at most once per block");
+        }
+        prop_assert_eq!(post[author as usize].blocks, curr[author as usize].blocks + 1);
+    }
+}
