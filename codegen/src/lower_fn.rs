@@ -786,7 +786,8 @@ impl<'a> Cx<'a> {
         let (closure, bty) = self.closure(params, std::slice::from_ref(&el), body, want.as_ref());
         match m {
             "map" => (quote!(#rt.iter().cloned().map(#closure).collect::<Vec<_>>()), T::Array(Box::new(bty))),
-            "filter" => (quote!(#rt.iter().cloned().filter(|x| (#closure)(x.clone())).collect::<Vec<_>>()), T::Array(Box::new(el))),
+            // `filter` hands the closure a reference: take the element by value, as Lean does.
+            "filter" => (quote!(#rt.iter().cloned().filter(|x| { let f = #closure; f(x.clone()) }).collect::<Vec<_>>()), T::Array(Box::new(el))),
             "any" => (quote!(#rt.iter().cloned().any(#closure)), T::Bool),
             _ => (quote!(#rt.iter().cloned().all(#closure)), T::Bool),
         }
