@@ -62,6 +62,22 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run every guest program on jarkit and on PolkaVM 0.37 (interpreter and compiler) in this
+    /// process, check each result, and print load+execute and execute-only times with ratios.
+    Bench {
+        /// Only this guest (fib, sort, sieve, blake2b, keccak, hostcall, memcpy).
+        #[arg(long)]
+        guest: Option<String>,
+        /// Sampling time per guest, VM and measurement, in seconds.
+        #[arg(long, default_value_t = 0.5)]
+        seconds: f64,
+        /// Also write a bar chart (SVG) of the interpreter ratios here.
+        #[arg(long)]
+        svg: Option<PathBuf>,
+        /// Skip PolkaVM's compiler backends.
+        #[arg(long)]
+        interpreters_only: bool,
+    },
     /// Run a program: a GP code blob file (jump table, code, bitmask).
     Run {
         blob: PathBuf,
@@ -206,8 +222,36 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench { guest, seconds, svg, interpreters_only } => run_bench(guest.as_deref(), seconds, svg.as_deref(), interpreters_only),
         Command::Stf { variant, bless, sub, input } => run_stf(&variant, bless.as_deref(), &sub, input.as_deref()),
     }
+}
+
+fn run_bench(only: Option<&str>, seconds: f64, svg: Option<&std::path::Path>, interpreters_only: bool) -> Result<ExitCode, String> {
+    use jarkit_bench::harness::{self, Row, Vm};
+    use jarkit_bench::polkavm_vm::Backend;
+    let guests: Vec<_> = match only {
+        Some(name) => vec![jarkit_bench::guests::find(name).ok_or_else(|| format!("unknown guest `{name}`"))?],
+        None => jarkit_bench::GUESTS.iter().collect(),
+    };
+    let mut vms = vec![Vm::Jarkit, Vm::PolkaVm(Backend::Interpreter)];
+    if !interpreters_only {
+        vms.extend([Vm::PolkaVm(Backend::CompilerGeneric), Vm::PolkaVm(Backend::CompilerLinux)]);
+    }
+    let budget = std::time::Duration::from_secs_f64(seconds.max(0.01));
+    let mut rows = Vec::new();
+    for g in guests {
+        eprintln!("{}: {}", g.name, g.what);
+        let results = vms.iter().map(|&vm| (vm, harness::time(g, vm, budget))).collect();
+        rows.push(Row { guest: g, results });
+    }
+    write_stdout(&harness::render(&rows, &vms));
+    if let Some(path) = svg {
+        std::fs::write(path, harness::svg(&rows)).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    // A wrong result on any VM is a failure, not a footnote.
+    let wrong = rows.iter().flat_map(|r| &r.results).any(|(_, t)| matches!(t, Err(e) if e.contains("expected")));
+    Ok(if wrong { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 fn run_stf(variant: &str, bless: Option<&std::path::Path>, sub: &str, input: Option<&std::path::Path>) -> Result<ExitCode, String> {

@@ -30,7 +30,8 @@ typedef unsigned long usize;
             ".popsection\n")
 
 /* Declare host function number `index` as `name`: one u64 argument, one u64 result. Calling it
- * executes `ecalli index`. */
+ * executes `ecalli index`. Like a function call, a host call may change every caller-saved
+ * register (the linker relies on this), so the asm lists them as clobbered. */
 #define JARKIT_IMPORT(name, index)                                                           \
     __asm__(".pushsection .polkavm_metadata,\"aw\",@progbits\n"                             \
             ".L_jk_isym_" #name ": .ascii \"" #name "\"\n"                                   \
@@ -50,7 +51,7 @@ typedef unsigned long usize;
                          ".8byte .L_jk_imeta_" #name "\n"                                    \
                          : "+r"(a0)                                                          \
                          :                                                                   \
-                         : "memory");                                                        \
+                         : "memory", "ra", "t0", "t1", "t2", "a1", "a2", "a3", "a4", "a5");  \
         return a0;                                                                           \
     }
 

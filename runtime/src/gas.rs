@@ -27,3 +27,25 @@ impl GasCosts {
         }
     }
 }
+
+impl GasCosts {
+    /// One gas per instruction, charged per basic block on entry (PolkaVM's naive cost model
+    /// with block metering): each block start costs the number of instructions in its block.
+    pub fn instruction_count_per_block(code: &crate::program::Code) -> GasCosts {
+        let starts = code.block_starts();
+        let mut costs = HashMap::new();
+        let mut current: Option<u32> = None;
+        for pc in 0..code.code.len() as u32 {
+            if !code.is_start(pc) {
+                continue;
+            }
+            if starts[pc as usize] {
+                current = Some(pc);
+            }
+            if let Some(block) = current {
+                *costs.entry(block).or_insert(0) += 1;
+            }
+        }
+        GasCosts::PerBlock(costs)
+    }
+}

@@ -9,6 +9,7 @@ pub mod interpreter;
 pub mod isa;
 pub mod memory;
 pub mod outcome;
+pub mod polkavm_blob;
 pub mod program;
 pub mod reader;
 
@@ -18,4 +19,5 @@ pub use interpreter::{predecode::Predecoded, Vm, REGISTER_COUNT};
 pub use isa::{Numbering, Opcode, OperandClass};
 pub use memory::{Access, LinearMemory, MemFault, Memory, PagedMemory};
 pub use outcome::Exit;
+pub use polkavm_blob::{MemoryMap, PolkaVmBlob};
 pub use program::{BlockRules, Code, Instruction, LengthEncoding};
