@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::isa::Opcode;
 use crate::memory::{MemFault, Memory};
 use crate::outcome::Exit;
-use predecode::{Predecoded, KIND_INVALID, NO_INDEX};
+use predecode::{Predecoded, INVALID_MARK, NO_INDEX};
 
 /// Number of guest registers.
 pub const REGISTER_COUNT: usize = 13;
@@ -179,17 +179,18 @@ impl<M: Memory> Vm<M> {
         }
 
         loop {
-            let op = ops[idx];
+            // SAFETY: `idx < ops.len()`: checked before the loop, and every path that sets `idx`
+            // (the end of this loop body) checks `next < ops.len()` first.
+            let op = unsafe { ops.get_unchecked(idx) };
             let mut next = idx + 1;
             let (a, b) = (op.ra, op.rb);
-            if op.kind == KIND_INVALID {
-                exit!(Exit::Panic, idx, false);
-            }
-            // SAFETY: `kind` is either KIND_INVALID (handled above) or was produced from
-            // `op as u8` for a valid `Opcode` in predecode, and `Opcode` is `repr(u8)`.
+            // SAFETY: every record's `kind` was produced from `op as u8` for a valid `Opcode` in
+            // predecode (invalid bytes become `Trap` records marked with `INVALID_MARK`), and
+            // `Opcode` is `repr(u8)`.
             let opcode: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op.kind) };
             use Opcode::*;
             match opcode {
+                Trap if op.rd == INVALID_MARK => exit!(Exit::Panic, idx, false),
                 Trap => exit!(Exit::Trap, idx, false),
                 Fallthrough | Unlikely => {}
                 Ecalli => exit!(Exit::HostCall(op.imm1 as u32), next, true),
@@ -279,14 +280,88 @@ impl<M: Memory> Vm<M> {
                 LoadIndU32 => r!(a) = load!(4, r!(b).wrapping_add(op.imm1), |b| u32::from_le_bytes(b) as u64),
                 LoadIndI32 => r!(a) = load!(4, r!(b).wrapping_add(op.imm1), |b| i32::from_le_bytes(b) as i64 as u64),
                 LoadIndU64 => r!(a) = load!(8, r!(b).wrapping_add(op.imm1), u64::from_le_bytes),
-                _ => alu(opcode, &mut regs, &op),
+                // Two-register-plus-immediate forms: ra = f(rb, immediate).
+                AddImm32 => r!(a) = sext32(r!(b).wrapping_add(op.imm1)),
+                AndImm => r!(a) = r!(b) & op.imm1,
+                XorImm => r!(a) = r!(b) ^ op.imm1,
+                OrImm => r!(a) = r!(b) | op.imm1,
+                MulImm32 => r!(a) = sext32(r!(b).wrapping_mul(op.imm1)),
+                SetLtUImm => r!(a) = (r!(b) < op.imm1) as u64,
+                SetLtSImm => r!(a) = ((r!(b) as i64) < op.imm1 as i64) as u64,
+                ShloLImm32 => r!(a) = sext32(((r!(b) as u32) << (op.imm1 & 31)) as u64),
+                ShloRImm32 => r!(a) = sext32(((r!(b) as u32) >> (op.imm1 & 31)) as u64),
+                SharRImm32 => r!(a) = ((r!(b) as u32 as i32) >> (op.imm1 & 31)) as i64 as u64,
+                NegAddImm32 => r!(a) = sext32(op.imm1.wrapping_sub(r!(b))),
+                SetGtUImm => r!(a) = (r!(b) > op.imm1) as u64,
+                SetGtSImm => r!(a) = ((r!(b) as i64) > op.imm1 as i64) as u64,
+                ShloLImmAlt32 => r!(a) = sext32(((op.imm1 as u32) << (r!(b) & 31)) as u64),
+                ShloRImmAlt32 => r!(a) = sext32(((op.imm1 as u32) >> (r!(b) & 31)) as u64),
+                SharRImmAlt32 => r!(a) = ((op.imm1 as u32 as i32) >> (r!(b) & 31)) as i64 as u64,
+                CmovIzImm => r!(a) = if r!(b) == 0 { op.imm1 } else { r!(a) },
+                CmovNzImm => r!(a) = if r!(b) != 0 { op.imm1 } else { r!(a) },
+                AddImm64 => r!(a) = r!(b).wrapping_add(op.imm1),
+                MulImm64 => r!(a) = r!(b).wrapping_mul(op.imm1),
+                ShloLImm64 => r!(a) = r!(b) << (op.imm1 & 63),
+                ShloRImm64 => r!(a) = r!(b) >> (op.imm1 & 63),
+                SharRImm64 => r!(a) = ((r!(b) as i64) >> (op.imm1 & 63)) as u64,
+                NegAddImm64 => r!(a) = op.imm1.wrapping_sub(r!(b)),
+                ShloLImmAlt64 => r!(a) = op.imm1 << (r!(b) & 63),
+                ShloRImmAlt64 => r!(a) = op.imm1 >> (r!(b) & 63),
+                SharRImmAlt64 => r!(a) = ((op.imm1 as i64) >> (r!(b) & 63)) as u64,
+                RotR64Imm => r!(a) = r!(b).rotate_right((op.imm1 & 63) as u32),
+                RotR64ImmAlt => r!(a) = op.imm1.rotate_right((r!(b) & 63) as u32),
+                RotR32Imm => r!(a) = sext32((r!(b) as u32).rotate_right((op.imm1 & 31) as u32) as u64),
+                RotR32ImmAlt => r!(a) = sext32((op.imm1 as u32).rotate_right((r!(b) & 31) as u32) as u64),
+                // Three-register forms: rd = f(ra, rb).
+                Add32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); sext32(x.wrapping_add(y)) },
+                Sub32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); sext32(x.wrapping_sub(y)) },
+                Mul32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); sext32(x.wrapping_mul(y)) },
+                DivU32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); if y32 == 0 { u64::MAX } else { sext32((x32 / y32) as u64) } },
+                DivS32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); { let (p, q) = (x32 as i32, y32 as i32); if q == 0 { u64::MAX } else { p.wrapping_div(q) as i64 as u64 } } },
+                RemU32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); if y32 == 0 { sext32(x32 as u64) } else { sext32((x32 % y32) as u64) } },
+                RemS32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); { let (p, q) = (x32 as i32, y32 as i32); if q == 0 { p as i64 as u64 } else { p.wrapping_rem(q) as i64 as u64 } } },
+                ShloL32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32((x32 << (y & 31)) as u64) },
+                ShloR32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32((x32 >> (y & 31)) as u64) },
+                SharR32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; ((x32 as i32) >> (y & 31)) as i64 as u64 },
+                Add64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.wrapping_add(y) },
+                Sub64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.wrapping_sub(y) },
+                Mul64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.wrapping_mul(y) },
+                DivU64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { u64::MAX } else { x / y } },
+                DivS64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { u64::MAX } else { (x as i64).wrapping_div(y as i64) as u64 } },
+                RemU64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { x % y } },
+                RemS64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { (x as i64).wrapping_rem(y as i64) as u64 } },
+                ShloL64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x << (y & 63) },
+                ShloR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x >> (y & 63) },
+                SharR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64) >> (y & 63)) as u64 },
+                And => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x & y },
+                Xor => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x ^ y },
+                Or => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x | y },
+                MulUpperSS => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64 as i128 * y as i64 as i128) >> 64) as u64 },
+                MulUpperUU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as u128 * y as u128) >> 64) as u64 },
+                MulUpperSU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64 as i128 * y as u128 as i128) >> 64) as u64 },
+                SetLtU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x < y) as u64 },
+                SetLtS => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64) < y as i64) as u64 },
+                CmovIz => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { r!(op.rd) } },
+                CmovNz => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y != 0 { x } else { r!(op.rd) } },
+                RotL64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.rotate_left((y & 63) as u32) },
+                RotL32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32(x32.rotate_left((y & 31) as u32) as u64) },
+                RotR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.rotate_right((y & 63) as u32) },
+                RotR32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32(x32.rotate_right((y & 31) as u32) as u64) },
+                AndInv => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x & !y },
+                OrInv => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x | !y },
+                Xnor => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); !(x ^ y) },
+                Max => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x as i64).max(y as i64) as u64 },
+                MaxU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.max(y) },
+                Min => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x as i64).min(y as i64) as u64 },
+                MinU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.min(y) },
             }
             if next >= ops.len() {
                 // A branch to something that is not a basic-block start (NO_INDEX is past the end).
                 exit!(Exit::Panic, idx, false);
             }
             idx = next;
-            let charge = ops[idx].charge;
+            // SAFETY: `next < ops.len()` was checked just above.
+            let charge = unsafe { ops.get_unchecked(idx) }.charge;
             if charge != 0 {
                 if gas < charge as i64 {
                     exit!(Exit::OutOfGas, idx, true);
@@ -300,108 +375,4 @@ impl<M: Memory> Vm<M> {
 #[inline(always)]
 fn sext32(x: u64) -> u64 {
     x as u32 as i32 as i64 as u64
-}
-
-/// Register-only arithmetic, shared by every memory model's loop.
-#[inline(always)]
-fn alu(opcode: Opcode, regs: &mut [u64; 16], op: &predecode::Op) {
-    use Opcode::*;
-    let (ra, rb, rd) = ((op.ra & 15) as usize, (op.rb & 15) as usize, (op.rd & 15) as usize);
-    let imm = op.imm1;
-    let vb = regs[rb];
-    let va = regs[ra];
-    // Two-register-plus-immediate forms write ra from rb and the immediate.
-    let imm_result = match opcode {
-        AddImm32 => Some(sext32(vb.wrapping_add(imm))),
-        AndImm => Some(vb & imm),
-        XorImm => Some(vb ^ imm),
-        OrImm => Some(vb | imm),
-        MulImm32 => Some(sext32(vb.wrapping_mul(imm))),
-        SetLtUImm => Some((vb < imm) as u64),
-        SetLtSImm => Some(((vb as i64) < imm as i64) as u64),
-        ShloLImm32 => Some(sext32(((vb as u32) << (imm & 31)) as u64)),
-        ShloRImm32 => Some(sext32(((vb as u32) >> (imm & 31)) as u64)),
-        SharRImm32 => Some(((vb as u32 as i32) >> (imm & 31)) as i64 as u64),
-        NegAddImm32 => Some(sext32(imm.wrapping_sub(vb))),
-        SetGtUImm => Some((vb > imm) as u64),
-        SetGtSImm => Some(((vb as i64) > imm as i64) as u64),
-        ShloLImmAlt32 => Some(sext32(((imm as u32) << (vb & 31)) as u64)),
-        ShloRImmAlt32 => Some(sext32(((imm as u32) >> (vb & 31)) as u64)),
-        SharRImmAlt32 => Some(((imm as u32 as i32) >> (vb & 31)) as i64 as u64),
-        CmovIzImm => Some(if vb == 0 { imm } else { va }),
-        CmovNzImm => Some(if vb != 0 { imm } else { va }),
-        AddImm64 => Some(vb.wrapping_add(imm)),
-        MulImm64 => Some(vb.wrapping_mul(imm)),
-        ShloLImm64 => Some(vb << (imm & 63)),
-        ShloRImm64 => Some(vb >> (imm & 63)),
-        SharRImm64 => Some(((vb as i64) >> (imm & 63)) as u64),
-        NegAddImm64 => Some(imm.wrapping_sub(vb)),
-        ShloLImmAlt64 => Some(imm << (vb & 63)),
-        ShloRImmAlt64 => Some(imm >> (vb & 63)),
-        SharRImmAlt64 => Some(((imm as i64) >> (vb & 63)) as u64),
-        RotR64Imm => Some(vb.rotate_right((imm & 63) as u32)),
-        RotR64ImmAlt => Some(imm.rotate_right((vb & 63) as u32)),
-        RotR32Imm => Some(sext32((vb as u32).rotate_right((imm & 31) as u32) as u64)),
-        RotR32ImmAlt => Some(sext32((imm as u32).rotate_right((vb & 31) as u32) as u64)),
-        _ => None,
-    };
-    if let Some(v) = imm_result {
-        regs[ra] = v;
-        return;
-    }
-    // Three-register forms: rd = ra op rb.
-    let (x, y) = (va, vb);
-    let (x32, y32) = (x as u32, y as u32);
-    let v = match opcode {
-        Add32 => sext32(x.wrapping_add(y)),
-        Sub32 => sext32(x.wrapping_sub(y)),
-        Mul32 => sext32(x.wrapping_mul(y)),
-        DivU32 => if y32 == 0 { u64::MAX } else { sext32((x32 / y32) as u64) },
-        DivS32 => {
-            let (p, q) = (x32 as i32, y32 as i32);
-            if q == 0 { u64::MAX } else { p.wrapping_div(q) as i64 as u64 }
-        }
-        RemU32 => if y32 == 0 { sext32(x32 as u64) } else { sext32((x32 % y32) as u64) },
-        RemS32 => {
-            let (p, q) = (x32 as i32, y32 as i32);
-            if q == 0 { p as i64 as u64 } else { p.wrapping_rem(q) as i64 as u64 }
-        }
-        ShloL32 => sext32((x32 << (y & 31)) as u64),
-        ShloR32 => sext32((x32 >> (y & 31)) as u64),
-        SharR32 => ((x32 as i32) >> (y & 31)) as i64 as u64,
-        Add64 => x.wrapping_add(y),
-        Sub64 => x.wrapping_sub(y),
-        Mul64 => x.wrapping_mul(y),
-        DivU64 => if y == 0 { u64::MAX } else { x / y },
-        DivS64 => if y == 0 { u64::MAX } else { (x as i64).wrapping_div(y as i64) as u64 },
-        RemU64 => if y == 0 { x } else { x % y },
-        RemS64 => if y == 0 { x } else { (x as i64).wrapping_rem(y as i64) as u64 },
-        ShloL64 => x << (y & 63),
-        ShloR64 => x >> (y & 63),
-        SharR64 => ((x as i64) >> (y & 63)) as u64,
-        And => x & y,
-        Xor => x ^ y,
-        Or => x | y,
-        MulUpperSS => ((x as i64 as i128 * y as i64 as i128) >> 64) as u64,
-        MulUpperUU => ((x as u128 * y as u128) >> 64) as u64,
-        MulUpperSU => ((x as i64 as i128 * y as u128 as i128) >> 64) as u64,
-        SetLtU => (x < y) as u64,
-        SetLtS => ((x as i64) < y as i64) as u64,
-        CmovIz => if y == 0 { x } else { regs[rd] },
-        CmovNz => if y != 0 { x } else { regs[rd] },
-        RotL64 => x.rotate_left((y & 63) as u32),
-        RotL32 => sext32(x32.rotate_left((y & 31) as u32) as u64),
-        RotR64 => x.rotate_right((y & 63) as u32),
-        RotR32 => sext32(x32.rotate_right((y & 31) as u32) as u64),
-        AndInv => x & !y,
-        OrInv => x | !y,
-        Xnor => !(x ^ y),
-        Max => (x as i64).max(y as i64) as u64,
-        MaxU => x.max(y),
-        Min => (x as i64).min(y as i64) as u64,
-        MinU => x.min(y),
-        // Every other opcode is handled by the caller's match before reaching here.
-        _ => return,
-    };
-    regs[rd] = v;
 }

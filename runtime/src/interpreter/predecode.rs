@@ -8,8 +8,10 @@ use crate::program::{Code, Instruction};
 
 /// Index meaning "no valid instruction here"; jumping to it panics.
 pub const NO_INDEX: u32 = u32::MAX;
-/// Record kind for an invalid opcode byte (executing it panics).
-pub const KIND_INVALID: u8 = u8::MAX;
+/// An invalid opcode byte is stored as a `trap` record with this `rd` (a `trap` has no operands);
+/// executing it panics. Keeping every record's `kind` a valid opcode lets the interpreter
+/// dispatch without a separate validity check.
+pub const INVALID_MARK: u8 = u8::MAX;
 
 #[derive(Copy, Clone, Debug)]
 pub struct Op {
@@ -41,6 +43,9 @@ pub struct Predecoded {
 
 impl Op {
     pub fn opcode(&self) -> Option<Opcode> {
+        if self.kind == Opcode::Trap as u8 && self.rd == INVALID_MARK {
+            return None;
+        }
         Opcode::ALL.get(self.kind as usize).copied()
     }
 }
@@ -93,7 +98,7 @@ impl Predecoded {
                 }
                 None => {
                     prev_ends = true;
-                    Op { kind: KIND_INVALID, ra: 0, rb: 0, rd: 0, charge, imm1: 0, imm2: 0, target: NO_INDEX, pc }
+                    Op { kind: Opcode::Trap as u8, ra: 0, rb: 0, rd: INVALID_MARK, charge, imm1: 0, imm2: 0, target: NO_INDEX, pc }
                 }
             };
             ops.push(op);
