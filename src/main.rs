@@ -78,7 +78,8 @@ enum Command {
         #[arg(long)]
         interpreters_only: bool,
     },
-    /// Run a program: a GP code blob file (jump table, code, bitmask).
+    /// Run a program: a GP code blob file (jump table, code, bitmask), or a PolkaVM `.polkavm`
+    /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention.
     Run {
         blob: PathBuf,
         /// Variant whose rules apply (numbering, block rules, gas model).
@@ -89,6 +90,12 @@ enum Command {
         /// Print each instruction as it runs.
         #[arg(long)]
         trace: bool,
+        /// For a `.polkavm` file: the export to call (default: the first).
+        #[arg(long)]
+        entry: Option<String>,
+        /// For a `.polkavm` file: arguments, in a0, a1, ….
+        #[arg(long, value_delimiter = ',')]
+        args: Vec<u64>,
     },
 }
 
@@ -206,7 +213,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&report.render());
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Run { blob, variant, gas, trace } => run_blob(&blob, &variant, gas, trace),
+        Command::Run { blob, variant, gas, trace, entry, args } => {
+            let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
+            if bytes.starts_with(b"PVM\0") {
+                run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas)
+            } else {
+                run_blob(&blob, &variant, gas, trace)
+            }
+        }
         Command::Decode { variant, type_name, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let json = jarkit::codec_cli::decode(&type_name, variant.parse()?, &bytes).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -287,6 +301,38 @@ fn bless_dir(id: jarkit_spec::jar::VariantId, sub: &str, dir: &std::path::Path) 
         std::fs::write(path, format!("{text}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(files.len())
+}
+
+/// Runs an export of a `.polkavm` container until it returns or stops, and prints the exit.
+fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: &[u64], gas: i64) -> Result<ExitCode, String> {
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PolkaVmBlob, Predecoded, Vm};
+    let at = |e: String| format!("{}: {e}", path.display());
+    let blob = PolkaVmBlob::parse(bytes).map_err(|e| at(e.to_string()))?;
+    let (name, pc) = match entry {
+        Some(n) => (n.to_string(), blob.export(n).ok_or_else(|| at(format!("no export `{n}`")))?),
+        None => blob.exports.first().cloned().ok_or_else(|| at("the program exports nothing".into()))?,
+    };
+    if args.len() > 6 {
+        return Err("at most 6 arguments (a0..a5)".into());
+    }
+    let rules = BlockRules { ecalli_ends_block: false, strict: false };
+    let code = Code::parse(&blob.code, LengthEncoding::Compact, Numbering::PolkaVm, rules).map_err(|e| at(e.to_string()))?;
+    let costs = GasCosts::instruction_count_per_block(&code);
+    let (memory, map) = blob.memory().map_err(|e| at(e.to_string()))?;
+    let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), memory, gas);
+    vm.set_reg(0, u64::from(javm::polkavm_blob::RETURN_TO_HOST));
+    vm.set_reg(1, u64::from(map.stack_high));
+    for (i, a) in args.iter().enumerate() {
+        vm.set_reg(7 + i, *a);
+    }
+    vm.set_pc(pc);
+    let exit = vm.run();
+    println!("called `{name}` at pc {pc}");
+    println!("exit: {exit:?} at pc {}", vm.exit_pc());
+    println!("gas used: {}", gas - vm.gas);
+    println!("a0 = {} ({:#x})", vm.reg(7), vm.reg(7));
+    println!("registers: {:?}", vm.regs());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<ExitCode, String> {
