@@ -220,15 +220,20 @@ pub fn emit_types(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) 
                 } else if payload {
                     quote!(#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)])
                 } else {
-                    quote!(#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)])
+                    // `repr(u8)`: discriminants are the constructor indices (compact tables, and the
+                    // runtime stores opcodes as bytes).
+                    quote!(#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)] #[repr(u8)])
                 };
                 let names: Vec<&str> = e.item.ctors.iter().map(|c| c.name.as_str()).collect();
                 let idents: Vec<Ident> = e.item.ctors.iter().map(|c| ident(&camel(&c.name))).collect();
                 let name_fn = if payload {
                     quote!()
                 } else {
+                    let count = idents.len();
                     quote! {
                         impl #ename {
+                            /// Every constructor, in declaration order (the discriminant is the index).
+                            pub const ALL: [#ename; #count] = [#(#ename::#idents),*];
                             /// The Lean name of the constructor.
                             pub const fn lean_name(self) -> &'static str {
                                 match self { #(#ename::#idents => #names),* }

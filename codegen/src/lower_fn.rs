@@ -222,7 +222,7 @@ impl<'a> Cx<'a> {
     }
 
     fn function(&mut self, f: &FnDef) -> TokenStream {
-        let name = ident(&snake(&f.name));
+        let name = ident(&fn_rust_name(self.m, &f.name));
         let mut generics = Vec::new();
         if f.variant_generic {
             generics.push(quote!(V: Variant));
@@ -553,7 +553,7 @@ impl<'a> Cx<'a> {
                 };
                 return (k, ret);
             }
-            let name = ident(&snake(short));
+            let name = ident(&fn_rust_name(self.m, &f.name));
             let mut turbofish = Vec::new();
             if f.variant_generic {
                 turbofish.push(quote!(V));
@@ -722,6 +722,12 @@ impl<'a> Cx<'a> {
                 let fi = ident(&snake(f));
                 let ts = if ft.is_copy() { quote!(#rt.#fi) } else { quote!(#rt.#fi.clone()) };
                 (ts, ft)
+            }
+            // Dot notation: `x.f` with `x : T` calls `T.f x`.
+            (T::Named(s), f, _) if self.m.fns.contains_key(&format!("{s}.{f}")) => {
+                let mut all = vec![Arg::Positional(recv.clone())];
+                all.extend(args.iter().cloned());
+                return self.global(e, &format!("{s}.{f}"), &all, expected);
             }
             _ => {
                 let _ = expected;
@@ -1106,6 +1112,17 @@ impl<'a> Cx<'a> {
                 quote!(_)
             }
         }
+    }
+}
+
+/// The Rust name of a function: `snake_case` of its last component, prefixed with its type's
+/// name when it is declared in a type's namespace (`Opcode.name` → `opcode_name`), since every
+/// generated item lives in one module.
+pub fn fn_rust_name(m: &Model, lean: &str) -> String {
+    let parts: Vec<&str> = lean.split('.').collect();
+    match parts.as_slice() {
+        [.., owner, f] if m.structs.contains_key(*owner) || m.enums.contains_key(*owner) => format!("{}_{}", snake(owner), snake(f)),
+        _ => snake(lean),
     }
 }
 

@@ -193,6 +193,682 @@ pub struct RecentBlocks {
     pub history: Vec<BlockInfo>,
     pub mmr: Mmr,
 }
+/// How the bytes after an opcode are interpreted.
+///
+/// Lean: `Jar.JAVM.OperandClass` at spec/Jar/JAVM/Isa.lean:19
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum OperandClass {
+    #[default]
+    #[serde(rename = "no_args")]
+    NoArgs,
+    #[serde(rename = "one_imm")]
+    OneImm,
+    #[serde(rename = "one_reg_ext_imm")]
+    OneRegExtImm,
+    #[serde(rename = "two_imm")]
+    TwoImm,
+    #[serde(rename = "one_offset")]
+    OneOffset,
+    #[serde(rename = "one_reg_one_imm")]
+    OneRegOneImm,
+    #[serde(rename = "one_reg_two_imm")]
+    OneRegTwoImm,
+    #[serde(rename = "one_reg_imm_offset")]
+    OneRegImmOffset,
+    #[serde(rename = "two_reg")]
+    TwoReg,
+    #[serde(rename = "two_reg_one_imm")]
+    TwoRegOneImm,
+    #[serde(rename = "two_reg_one_offset")]
+    TwoRegOneOffset,
+    #[serde(rename = "two_reg_two_imm")]
+    TwoRegTwoImm,
+    #[serde(rename = "three_reg")]
+    ThreeReg,
+}
+impl OperandClass {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [OperandClass; 13usize] = [
+        OperandClass::NoArgs,
+        OperandClass::OneImm,
+        OperandClass::OneRegExtImm,
+        OperandClass::TwoImm,
+        OperandClass::OneOffset,
+        OperandClass::OneRegOneImm,
+        OperandClass::OneRegTwoImm,
+        OperandClass::OneRegImmOffset,
+        OperandClass::TwoReg,
+        OperandClass::TwoRegOneImm,
+        OperandClass::TwoRegOneOffset,
+        OperandClass::TwoRegTwoImm,
+        OperandClass::ThreeReg,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            OperandClass::NoArgs => "noArgs",
+            OperandClass::OneImm => "oneImm",
+            OperandClass::OneRegExtImm => "oneRegExtImm",
+            OperandClass::TwoImm => "twoImm",
+            OperandClass::OneOffset => "oneOffset",
+            OperandClass::OneRegOneImm => "oneRegOneImm",
+            OperandClass::OneRegTwoImm => "oneRegTwoImm",
+            OperandClass::OneRegImmOffset => "oneRegImmOffset",
+            OperandClass::TwoReg => "twoReg",
+            OperandClass::TwoRegOneImm => "twoRegOneImm",
+            OperandClass::TwoRegOneOffset => "twoRegOneOffset",
+            OperandClass::TwoRegTwoImm => "twoRegTwoImm",
+            OperandClass::ThreeReg => "threeReg",
+        }
+    }
+}
+/// One JAVM instruction kind, independent of its opcode byte.
+///
+/// Lean: `Jar.JAVM.Opcode` at spec/Jar/JAVM/Isa.lean:36
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum Opcode {
+    #[default]
+    #[serde(rename = "trap")]
+    Trap,
+    #[serde(rename = "fallthrough")]
+    Fallthrough,
+    #[serde(rename = "unlikely")]
+    Unlikely,
+    #[serde(rename = "ecall")]
+    Ecall,
+    #[serde(rename = "ecalli")]
+    Ecalli,
+    #[serde(rename = "load_imm64")]
+    LoadImm64,
+    #[serde(rename = "store_imm_u8")]
+    StoreImmU8,
+    #[serde(rename = "store_imm_u16")]
+    StoreImmU16,
+    #[serde(rename = "store_imm_u32")]
+    StoreImmU32,
+    #[serde(rename = "store_imm_u64")]
+    StoreImmU64,
+    #[serde(rename = "jump")]
+    Jump,
+    #[serde(rename = "jump_ind")]
+    JumpInd,
+    #[serde(rename = "load_imm")]
+    LoadImm,
+    #[serde(rename = "load_u8")]
+    LoadU8,
+    #[serde(rename = "load_i8")]
+    LoadI8,
+    #[serde(rename = "load_u16")]
+    LoadU16,
+    #[serde(rename = "load_i16")]
+    LoadI16,
+    #[serde(rename = "load_u32")]
+    LoadU32,
+    #[serde(rename = "load_i32")]
+    LoadI32,
+    #[serde(rename = "load_u64")]
+    LoadU64,
+    #[serde(rename = "store_u8")]
+    StoreU8,
+    #[serde(rename = "store_u16")]
+    StoreU16,
+    #[serde(rename = "store_u32")]
+    StoreU32,
+    #[serde(rename = "store_u64")]
+    StoreU64,
+    #[serde(rename = "store_imm_ind_u8")]
+    StoreImmIndU8,
+    #[serde(rename = "store_imm_ind_u16")]
+    StoreImmIndU16,
+    #[serde(rename = "store_imm_ind_u32")]
+    StoreImmIndU32,
+    #[serde(rename = "store_imm_ind_u64")]
+    StoreImmIndU64,
+    #[serde(rename = "load_imm_jump")]
+    LoadImmJump,
+    #[serde(rename = "branch_eq_imm")]
+    BranchEqImm,
+    #[serde(rename = "branch_ne_imm")]
+    BranchNeImm,
+    #[serde(rename = "branch_lt_u_imm")]
+    BranchLtUImm,
+    #[serde(rename = "branch_le_u_imm")]
+    BranchLeUImm,
+    #[serde(rename = "branch_ge_u_imm")]
+    BranchGeUImm,
+    #[serde(rename = "branch_gt_u_imm")]
+    BranchGtUImm,
+    #[serde(rename = "branch_lt_s_imm")]
+    BranchLtSImm,
+    #[serde(rename = "branch_le_s_imm")]
+    BranchLeSImm,
+    #[serde(rename = "branch_ge_s_imm")]
+    BranchGeSImm,
+    #[serde(rename = "branch_gt_s_imm")]
+    BranchGtSImm,
+    #[serde(rename = "move_reg")]
+    MoveReg,
+    #[serde(rename = "sbrk")]
+    Sbrk,
+    #[serde(rename = "count_set_bits64")]
+    CountSetBits64,
+    #[serde(rename = "count_set_bits32")]
+    CountSetBits32,
+    #[serde(rename = "leading_zero_bits64")]
+    LeadingZeroBits64,
+    #[serde(rename = "leading_zero_bits32")]
+    LeadingZeroBits32,
+    #[serde(rename = "trailing_zero_bits64")]
+    TrailingZeroBits64,
+    #[serde(rename = "trailing_zero_bits32")]
+    TrailingZeroBits32,
+    #[serde(rename = "sign_extend8")]
+    SignExtend8,
+    #[serde(rename = "sign_extend16")]
+    SignExtend16,
+    #[serde(rename = "zero_extend16")]
+    ZeroExtend16,
+    #[serde(rename = "reverse_bytes")]
+    ReverseBytes,
+    #[serde(rename = "store_ind_u8")]
+    StoreIndU8,
+    #[serde(rename = "store_ind_u16")]
+    StoreIndU16,
+    #[serde(rename = "store_ind_u32")]
+    StoreIndU32,
+    #[serde(rename = "store_ind_u64")]
+    StoreIndU64,
+    #[serde(rename = "load_ind_u8")]
+    LoadIndU8,
+    #[serde(rename = "load_ind_i8")]
+    LoadIndI8,
+    #[serde(rename = "load_ind_u16")]
+    LoadIndU16,
+    #[serde(rename = "load_ind_i16")]
+    LoadIndI16,
+    #[serde(rename = "load_ind_u32")]
+    LoadIndU32,
+    #[serde(rename = "load_ind_i32")]
+    LoadIndI32,
+    #[serde(rename = "load_ind_u64")]
+    LoadIndU64,
+    #[serde(rename = "add_imm32")]
+    AddImm32,
+    #[serde(rename = "and_imm")]
+    AndImm,
+    #[serde(rename = "xor_imm")]
+    XorImm,
+    #[serde(rename = "or_imm")]
+    OrImm,
+    #[serde(rename = "mul_imm32")]
+    MulImm32,
+    #[serde(rename = "set_lt_u_imm")]
+    SetLtUImm,
+    #[serde(rename = "set_lt_s_imm")]
+    SetLtSImm,
+    #[serde(rename = "shlo_l_imm32")]
+    ShloLImm32,
+    #[serde(rename = "shlo_r_imm32")]
+    ShloRImm32,
+    #[serde(rename = "shar_r_imm32")]
+    SharRImm32,
+    #[serde(rename = "neg_add_imm32")]
+    NegAddImm32,
+    #[serde(rename = "set_gt_u_imm")]
+    SetGtUImm,
+    #[serde(rename = "set_gt_s_imm")]
+    SetGtSImm,
+    #[serde(rename = "shlo_l_imm_alt32")]
+    ShloLImmAlt32,
+    #[serde(rename = "shlo_r_imm_alt32")]
+    ShloRImmAlt32,
+    #[serde(rename = "shar_r_imm_alt32")]
+    SharRImmAlt32,
+    #[serde(rename = "cmov_iz_imm")]
+    CmovIzImm,
+    #[serde(rename = "cmov_nz_imm")]
+    CmovNzImm,
+    #[serde(rename = "add_imm64")]
+    AddImm64,
+    #[serde(rename = "mul_imm64")]
+    MulImm64,
+    #[serde(rename = "shlo_l_imm64")]
+    ShloLImm64,
+    #[serde(rename = "shlo_r_imm64")]
+    ShloRImm64,
+    #[serde(rename = "shar_r_imm64")]
+    SharRImm64,
+    #[serde(rename = "neg_add_imm64")]
+    NegAddImm64,
+    #[serde(rename = "shlo_l_imm_alt64")]
+    ShloLImmAlt64,
+    #[serde(rename = "shlo_r_imm_alt64")]
+    ShloRImmAlt64,
+    #[serde(rename = "shar_r_imm_alt64")]
+    SharRImmAlt64,
+    #[serde(rename = "rot_r64_imm")]
+    RotR64Imm,
+    #[serde(rename = "rot_r64_imm_alt")]
+    RotR64ImmAlt,
+    #[serde(rename = "rot_r32_imm")]
+    RotR32Imm,
+    #[serde(rename = "rot_r32_imm_alt")]
+    RotR32ImmAlt,
+    #[serde(rename = "branch_eq")]
+    BranchEq,
+    #[serde(rename = "branch_ne")]
+    BranchNe,
+    #[serde(rename = "branch_lt_u")]
+    BranchLtU,
+    #[serde(rename = "branch_lt_s")]
+    BranchLtS,
+    #[serde(rename = "branch_ge_u")]
+    BranchGeU,
+    #[serde(rename = "branch_ge_s")]
+    BranchGeS,
+    #[serde(rename = "load_imm_jump_ind")]
+    LoadImmJumpInd,
+    #[serde(rename = "add32")]
+    Add32,
+    #[serde(rename = "sub32")]
+    Sub32,
+    #[serde(rename = "mul32")]
+    Mul32,
+    #[serde(rename = "div_u32")]
+    DivU32,
+    #[serde(rename = "div_s32")]
+    DivS32,
+    #[serde(rename = "rem_u32")]
+    RemU32,
+    #[serde(rename = "rem_s32")]
+    RemS32,
+    #[serde(rename = "shlo_l32")]
+    ShloL32,
+    #[serde(rename = "shlo_r32")]
+    ShloR32,
+    #[serde(rename = "shar_r32")]
+    SharR32,
+    #[serde(rename = "add64")]
+    Add64,
+    #[serde(rename = "sub64")]
+    Sub64,
+    #[serde(rename = "mul64")]
+    Mul64,
+    #[serde(rename = "div_u64")]
+    DivU64,
+    #[serde(rename = "div_s64")]
+    DivS64,
+    #[serde(rename = "rem_u64")]
+    RemU64,
+    #[serde(rename = "rem_s64")]
+    RemS64,
+    #[serde(rename = "shlo_l64")]
+    ShloL64,
+    #[serde(rename = "shlo_r64")]
+    ShloR64,
+    #[serde(rename = "shar_r64")]
+    SharR64,
+    #[serde(rename = "and")]
+    And,
+    #[serde(rename = "xor")]
+    Xor,
+    #[serde(rename = "or")]
+    Or,
+    #[serde(rename = "mul_upper_ss")]
+    MulUpperSS,
+    #[serde(rename = "mul_upper_uu")]
+    MulUpperUU,
+    #[serde(rename = "mul_upper_su")]
+    MulUpperSU,
+    #[serde(rename = "set_lt_u")]
+    SetLtU,
+    #[serde(rename = "set_lt_s")]
+    SetLtS,
+    #[serde(rename = "cmov_iz")]
+    CmovIz,
+    #[serde(rename = "cmov_nz")]
+    CmovNz,
+    #[serde(rename = "rot_l64")]
+    RotL64,
+    #[serde(rename = "rot_l32")]
+    RotL32,
+    #[serde(rename = "rot_r64")]
+    RotR64,
+    #[serde(rename = "rot_r32")]
+    RotR32,
+    #[serde(rename = "and_inv")]
+    AndInv,
+    #[serde(rename = "or_inv")]
+    OrInv,
+    #[serde(rename = "xnor")]
+    Xnor,
+    #[serde(rename = "max")]
+    Max,
+    #[serde(rename = "max_u")]
+    MaxU,
+    #[serde(rename = "min")]
+    Min,
+    #[serde(rename = "min_u")]
+    MinU,
+}
+impl Opcode {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [Opcode; 141usize] = [
+        Opcode::Trap,
+        Opcode::Fallthrough,
+        Opcode::Unlikely,
+        Opcode::Ecall,
+        Opcode::Ecalli,
+        Opcode::LoadImm64,
+        Opcode::StoreImmU8,
+        Opcode::StoreImmU16,
+        Opcode::StoreImmU32,
+        Opcode::StoreImmU64,
+        Opcode::Jump,
+        Opcode::JumpInd,
+        Opcode::LoadImm,
+        Opcode::LoadU8,
+        Opcode::LoadI8,
+        Opcode::LoadU16,
+        Opcode::LoadI16,
+        Opcode::LoadU32,
+        Opcode::LoadI32,
+        Opcode::LoadU64,
+        Opcode::StoreU8,
+        Opcode::StoreU16,
+        Opcode::StoreU32,
+        Opcode::StoreU64,
+        Opcode::StoreImmIndU8,
+        Opcode::StoreImmIndU16,
+        Opcode::StoreImmIndU32,
+        Opcode::StoreImmIndU64,
+        Opcode::LoadImmJump,
+        Opcode::BranchEqImm,
+        Opcode::BranchNeImm,
+        Opcode::BranchLtUImm,
+        Opcode::BranchLeUImm,
+        Opcode::BranchGeUImm,
+        Opcode::BranchGtUImm,
+        Opcode::BranchLtSImm,
+        Opcode::BranchLeSImm,
+        Opcode::BranchGeSImm,
+        Opcode::BranchGtSImm,
+        Opcode::MoveReg,
+        Opcode::Sbrk,
+        Opcode::CountSetBits64,
+        Opcode::CountSetBits32,
+        Opcode::LeadingZeroBits64,
+        Opcode::LeadingZeroBits32,
+        Opcode::TrailingZeroBits64,
+        Opcode::TrailingZeroBits32,
+        Opcode::SignExtend8,
+        Opcode::SignExtend16,
+        Opcode::ZeroExtend16,
+        Opcode::ReverseBytes,
+        Opcode::StoreIndU8,
+        Opcode::StoreIndU16,
+        Opcode::StoreIndU32,
+        Opcode::StoreIndU64,
+        Opcode::LoadIndU8,
+        Opcode::LoadIndI8,
+        Opcode::LoadIndU16,
+        Opcode::LoadIndI16,
+        Opcode::LoadIndU32,
+        Opcode::LoadIndI32,
+        Opcode::LoadIndU64,
+        Opcode::AddImm32,
+        Opcode::AndImm,
+        Opcode::XorImm,
+        Opcode::OrImm,
+        Opcode::MulImm32,
+        Opcode::SetLtUImm,
+        Opcode::SetLtSImm,
+        Opcode::ShloLImm32,
+        Opcode::ShloRImm32,
+        Opcode::SharRImm32,
+        Opcode::NegAddImm32,
+        Opcode::SetGtUImm,
+        Opcode::SetGtSImm,
+        Opcode::ShloLImmAlt32,
+        Opcode::ShloRImmAlt32,
+        Opcode::SharRImmAlt32,
+        Opcode::CmovIzImm,
+        Opcode::CmovNzImm,
+        Opcode::AddImm64,
+        Opcode::MulImm64,
+        Opcode::ShloLImm64,
+        Opcode::ShloRImm64,
+        Opcode::SharRImm64,
+        Opcode::NegAddImm64,
+        Opcode::ShloLImmAlt64,
+        Opcode::ShloRImmAlt64,
+        Opcode::SharRImmAlt64,
+        Opcode::RotR64Imm,
+        Opcode::RotR64ImmAlt,
+        Opcode::RotR32Imm,
+        Opcode::RotR32ImmAlt,
+        Opcode::BranchEq,
+        Opcode::BranchNe,
+        Opcode::BranchLtU,
+        Opcode::BranchLtS,
+        Opcode::BranchGeU,
+        Opcode::BranchGeS,
+        Opcode::LoadImmJumpInd,
+        Opcode::Add32,
+        Opcode::Sub32,
+        Opcode::Mul32,
+        Opcode::DivU32,
+        Opcode::DivS32,
+        Opcode::RemU32,
+        Opcode::RemS32,
+        Opcode::ShloL32,
+        Opcode::ShloR32,
+        Opcode::SharR32,
+        Opcode::Add64,
+        Opcode::Sub64,
+        Opcode::Mul64,
+        Opcode::DivU64,
+        Opcode::DivS64,
+        Opcode::RemU64,
+        Opcode::RemS64,
+        Opcode::ShloL64,
+        Opcode::ShloR64,
+        Opcode::SharR64,
+        Opcode::And,
+        Opcode::Xor,
+        Opcode::Or,
+        Opcode::MulUpperSS,
+        Opcode::MulUpperUU,
+        Opcode::MulUpperSU,
+        Opcode::SetLtU,
+        Opcode::SetLtS,
+        Opcode::CmovIz,
+        Opcode::CmovNz,
+        Opcode::RotL64,
+        Opcode::RotL32,
+        Opcode::RotR64,
+        Opcode::RotR32,
+        Opcode::AndInv,
+        Opcode::OrInv,
+        Opcode::Xnor,
+        Opcode::Max,
+        Opcode::MaxU,
+        Opcode::Min,
+        Opcode::MinU,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            Opcode::Trap => "trap",
+            Opcode::Fallthrough => "fallthrough",
+            Opcode::Unlikely => "unlikely",
+            Opcode::Ecall => "ecall",
+            Opcode::Ecalli => "ecalli",
+            Opcode::LoadImm64 => "loadImm64",
+            Opcode::StoreImmU8 => "storeImmU8",
+            Opcode::StoreImmU16 => "storeImmU16",
+            Opcode::StoreImmU32 => "storeImmU32",
+            Opcode::StoreImmU64 => "storeImmU64",
+            Opcode::Jump => "jump",
+            Opcode::JumpInd => "jumpInd",
+            Opcode::LoadImm => "loadImm",
+            Opcode::LoadU8 => "loadU8",
+            Opcode::LoadI8 => "loadI8",
+            Opcode::LoadU16 => "loadU16",
+            Opcode::LoadI16 => "loadI16",
+            Opcode::LoadU32 => "loadU32",
+            Opcode::LoadI32 => "loadI32",
+            Opcode::LoadU64 => "loadU64",
+            Opcode::StoreU8 => "storeU8",
+            Opcode::StoreU16 => "storeU16",
+            Opcode::StoreU32 => "storeU32",
+            Opcode::StoreU64 => "storeU64",
+            Opcode::StoreImmIndU8 => "storeImmIndU8",
+            Opcode::StoreImmIndU16 => "storeImmIndU16",
+            Opcode::StoreImmIndU32 => "storeImmIndU32",
+            Opcode::StoreImmIndU64 => "storeImmIndU64",
+            Opcode::LoadImmJump => "loadImmJump",
+            Opcode::BranchEqImm => "branchEqImm",
+            Opcode::BranchNeImm => "branchNeImm",
+            Opcode::BranchLtUImm => "branchLtUImm",
+            Opcode::BranchLeUImm => "branchLeUImm",
+            Opcode::BranchGeUImm => "branchGeUImm",
+            Opcode::BranchGtUImm => "branchGtUImm",
+            Opcode::BranchLtSImm => "branchLtSImm",
+            Opcode::BranchLeSImm => "branchLeSImm",
+            Opcode::BranchGeSImm => "branchGeSImm",
+            Opcode::BranchGtSImm => "branchGtSImm",
+            Opcode::MoveReg => "moveReg",
+            Opcode::Sbrk => "sbrk",
+            Opcode::CountSetBits64 => "countSetBits64",
+            Opcode::CountSetBits32 => "countSetBits32",
+            Opcode::LeadingZeroBits64 => "leadingZeroBits64",
+            Opcode::LeadingZeroBits32 => "leadingZeroBits32",
+            Opcode::TrailingZeroBits64 => "trailingZeroBits64",
+            Opcode::TrailingZeroBits32 => "trailingZeroBits32",
+            Opcode::SignExtend8 => "signExtend8",
+            Opcode::SignExtend16 => "signExtend16",
+            Opcode::ZeroExtend16 => "zeroExtend16",
+            Opcode::ReverseBytes => "reverseBytes",
+            Opcode::StoreIndU8 => "storeIndU8",
+            Opcode::StoreIndU16 => "storeIndU16",
+            Opcode::StoreIndU32 => "storeIndU32",
+            Opcode::StoreIndU64 => "storeIndU64",
+            Opcode::LoadIndU8 => "loadIndU8",
+            Opcode::LoadIndI8 => "loadIndI8",
+            Opcode::LoadIndU16 => "loadIndU16",
+            Opcode::LoadIndI16 => "loadIndI16",
+            Opcode::LoadIndU32 => "loadIndU32",
+            Opcode::LoadIndI32 => "loadIndI32",
+            Opcode::LoadIndU64 => "loadIndU64",
+            Opcode::AddImm32 => "addImm32",
+            Opcode::AndImm => "andImm",
+            Opcode::XorImm => "xorImm",
+            Opcode::OrImm => "orImm",
+            Opcode::MulImm32 => "mulImm32",
+            Opcode::SetLtUImm => "setLtUImm",
+            Opcode::SetLtSImm => "setLtSImm",
+            Opcode::ShloLImm32 => "shloLImm32",
+            Opcode::ShloRImm32 => "shloRImm32",
+            Opcode::SharRImm32 => "sharRImm32",
+            Opcode::NegAddImm32 => "negAddImm32",
+            Opcode::SetGtUImm => "setGtUImm",
+            Opcode::SetGtSImm => "setGtSImm",
+            Opcode::ShloLImmAlt32 => "shloLImmAlt32",
+            Opcode::ShloRImmAlt32 => "shloRImmAlt32",
+            Opcode::SharRImmAlt32 => "sharRImmAlt32",
+            Opcode::CmovIzImm => "cmovIzImm",
+            Opcode::CmovNzImm => "cmovNzImm",
+            Opcode::AddImm64 => "addImm64",
+            Opcode::MulImm64 => "mulImm64",
+            Opcode::ShloLImm64 => "shloLImm64",
+            Opcode::ShloRImm64 => "shloRImm64",
+            Opcode::SharRImm64 => "sharRImm64",
+            Opcode::NegAddImm64 => "negAddImm64",
+            Opcode::ShloLImmAlt64 => "shloLImmAlt64",
+            Opcode::ShloRImmAlt64 => "shloRImmAlt64",
+            Opcode::SharRImmAlt64 => "sharRImmAlt64",
+            Opcode::RotR64Imm => "rotR64Imm",
+            Opcode::RotR64ImmAlt => "rotR64ImmAlt",
+            Opcode::RotR32Imm => "rotR32Imm",
+            Opcode::RotR32ImmAlt => "rotR32ImmAlt",
+            Opcode::BranchEq => "branchEq",
+            Opcode::BranchNe => "branchNe",
+            Opcode::BranchLtU => "branchLtU",
+            Opcode::BranchLtS => "branchLtS",
+            Opcode::BranchGeU => "branchGeU",
+            Opcode::BranchGeS => "branchGeS",
+            Opcode::LoadImmJumpInd => "loadImmJumpInd",
+            Opcode::Add32 => "add32",
+            Opcode::Sub32 => "sub32",
+            Opcode::Mul32 => "mul32",
+            Opcode::DivU32 => "divU32",
+            Opcode::DivS32 => "divS32",
+            Opcode::RemU32 => "remU32",
+            Opcode::RemS32 => "remS32",
+            Opcode::ShloL32 => "shloL32",
+            Opcode::ShloR32 => "shloR32",
+            Opcode::SharR32 => "sharR32",
+            Opcode::Add64 => "add64",
+            Opcode::Sub64 => "sub64",
+            Opcode::Mul64 => "mul64",
+            Opcode::DivU64 => "divU64",
+            Opcode::DivS64 => "divS64",
+            Opcode::RemU64 => "remU64",
+            Opcode::RemS64 => "remS64",
+            Opcode::ShloL64 => "shloL64",
+            Opcode::ShloR64 => "shloR64",
+            Opcode::SharR64 => "sharR64",
+            Opcode::And => "and",
+            Opcode::Xor => "xor",
+            Opcode::Or => "or",
+            Opcode::MulUpperSS => "mulUpperSS",
+            Opcode::MulUpperUU => "mulUpperUU",
+            Opcode::MulUpperSU => "mulUpperSU",
+            Opcode::SetLtU => "setLtU",
+            Opcode::SetLtS => "setLtS",
+            Opcode::CmovIz => "cmovIz",
+            Opcode::CmovNz => "cmovNz",
+            Opcode::RotL64 => "rotL64",
+            Opcode::RotL32 => "rotL32",
+            Opcode::RotR64 => "rotR64",
+            Opcode::RotR32 => "rotR32",
+            Opcode::AndInv => "andInv",
+            Opcode::OrInv => "orInv",
+            Opcode::Xnor => "xnor",
+            Opcode::Max => "max",
+            Opcode::MaxU => "maxU",
+            Opcode::Min => "min",
+            Opcode::MinU => "minU",
+        }
+    }
+}
 /// The size parameters of a JAM chain. Names follow the Gray Paper symbols.
 ///
 /// Lean: `Jar.Params` at spec/Jar/Params.lean:10
@@ -342,9 +1018,12 @@ pub struct ServicesStatisticsMapEntry {
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     serde::Serialize,
     serde::Deserialize
 )]
+#[repr(u8)]
 pub enum PreimagesError {
     #[default]
     #[serde(rename = "preimage_unneeded")]
@@ -353,6 +1032,11 @@ pub enum PreimagesError {
     PreimagesNotSortedUnique,
 }
 impl PreimagesError {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [PreimagesError; 2usize] = [
+        PreimagesError::PreimageUnneeded,
+        PreimagesError::PreimagesNotSortedUnique,
+    ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
         match self {
@@ -514,9 +1198,12 @@ impl Default for State {
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     serde::Serialize,
     serde::Deserialize
 )]
+#[repr(u8)]
 pub enum MemoryModel {
     /// GP 0.7.2: guard zone, read-only data, read-write data and heap, stack, arguments; per-page access.
     #[default]
@@ -530,6 +1217,12 @@ pub enum MemoryModel {
     CapabilityPages,
 }
 impl MemoryModel {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [MemoryModel; 3usize] = [
+        MemoryModel::Segmented,
+        MemoryModel::Linear,
+        MemoryModel::CapabilityPages,
+    ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
         match self {
@@ -550,9 +1243,12 @@ impl MemoryModel {
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     serde::Serialize,
     serde::Deserialize
 )]
+#[repr(u8)]
 pub enum GasModel {
     /// One unit per executed instruction.
     #[default]
@@ -566,6 +1262,12 @@ pub enum GasModel {
     BasicBlockFull,
 }
 impl GasModel {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [GasModel; 3usize] = [
+        GasModel::PerInstruction,
+        GasModel::BasicBlockSinglePass,
+        GasModel::BasicBlockFull,
+    ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
         match self {
@@ -586,9 +1288,12 @@ impl GasModel {
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     serde::Serialize,
     serde::Deserialize
 )]
+#[repr(u8)]
 pub enum CapabilityModel {
     #[default]
     #[serde(rename = "none")]
@@ -598,6 +1303,11 @@ pub enum CapabilityModel {
     V2,
 }
 impl CapabilityModel {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [CapabilityModel; 2usize] = [
+        CapabilityModel::None,
+        CapabilityModel::V2,
+    ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
         match self {
@@ -617,9 +1327,12 @@ impl CapabilityModel {
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     serde::Serialize,
     serde::Deserialize
 )]
+#[repr(u8)]
 pub enum HostInterface {
     /// Host calls by id through `ecalli`, heap growth through `sbrk`.
     #[default]
@@ -633,6 +1346,12 @@ pub enum HostInterface {
     Kernel,
 }
 impl HostInterface {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [HostInterface; 3usize] = [
+        HostInterface::FlatSbrk,
+        HostInterface::FlatGrowHeap,
+        HostInterface::Kernel,
+    ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
         match self {
@@ -653,9 +1372,12 @@ impl HostInterface {
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     serde::Serialize,
     serde::Deserialize
 )]
+#[repr(u8)]
 pub enum BlobFormat {
     /// GP standard program blob with a compact-integer code blob.
     #[default]
@@ -669,6 +1391,12 @@ pub enum BlobFormat {
     JarV2,
 }
 impl BlobFormat {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [BlobFormat; 3usize] = [
+        BlobFormat::GpStandard,
+        BlobFormat::JarV1,
+        BlobFormat::JarV2,
+    ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
         match self {
@@ -689,9 +1417,12 @@ impl BlobFormat {
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     serde::Serialize,
     serde::Deserialize
 )]
+#[repr(u8)]
 pub enum CodecChoice {
     /// GP codec with compact naturals.
     #[default]
@@ -702,6 +1433,11 @@ pub enum CodecChoice {
     JarFixed,
 }
 impl CodecChoice {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [CodecChoice; 2usize] = [
+        CodecChoice::GpCompact,
+        CodecChoice::JarFixed,
+    ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
         match self {
@@ -1503,6 +2239,644 @@ pub fn update_recent_history<V: Variant>(
                 _,
             >(array::push(fixed.clone(), entry.clone()), V::H_RECENT),
             mmr: Mmr { peaks: peaks.clone() },
+        }
+    }
+}
+/// The assembler name (Gray Paper spelling).
+///
+/// Lean: `Jar.JAVM.Opcode.name` at spec/Jar/JAVM/Isa.lean:181
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn opcode_name(op: Opcode) -> String {
+    {
+        match op.clone() {
+            Opcode::Trap => String::from("trap"),
+            Opcode::Fallthrough => String::from("fallthrough"),
+            Opcode::Unlikely => String::from("unlikely"),
+            Opcode::Ecall => String::from("ecall"),
+            Opcode::Ecalli => String::from("ecalli"),
+            Opcode::LoadImm64 => String::from("load_imm_64"),
+            Opcode::StoreImmU8 => String::from("store_imm_u8"),
+            Opcode::StoreImmU16 => String::from("store_imm_u16"),
+            Opcode::StoreImmU32 => String::from("store_imm_u32"),
+            Opcode::StoreImmU64 => String::from("store_imm_u64"),
+            Opcode::Jump => String::from("jump"),
+            Opcode::JumpInd => String::from("jump_ind"),
+            Opcode::LoadImm => String::from("load_imm"),
+            Opcode::LoadU8 => String::from("load_u8"),
+            Opcode::LoadI8 => String::from("load_i8"),
+            Opcode::LoadU16 => String::from("load_u16"),
+            Opcode::LoadI16 => String::from("load_i16"),
+            Opcode::LoadU32 => String::from("load_u32"),
+            Opcode::LoadI32 => String::from("load_i32"),
+            Opcode::LoadU64 => String::from("load_u64"),
+            Opcode::StoreU8 => String::from("store_u8"),
+            Opcode::StoreU16 => String::from("store_u16"),
+            Opcode::StoreU32 => String::from("store_u32"),
+            Opcode::StoreU64 => String::from("store_u64"),
+            Opcode::StoreImmIndU8 => String::from("store_imm_ind_u8"),
+            Opcode::StoreImmIndU16 => String::from("store_imm_ind_u16"),
+            Opcode::StoreImmIndU32 => String::from("store_imm_ind_u32"),
+            Opcode::StoreImmIndU64 => String::from("store_imm_ind_u64"),
+            Opcode::LoadImmJump => String::from("load_imm_jump"),
+            Opcode::BranchEqImm => String::from("branch_eq_imm"),
+            Opcode::BranchNeImm => String::from("branch_ne_imm"),
+            Opcode::BranchLtUImm => String::from("branch_lt_u_imm"),
+            Opcode::BranchLeUImm => String::from("branch_le_u_imm"),
+            Opcode::BranchGeUImm => String::from("branch_ge_u_imm"),
+            Opcode::BranchGtUImm => String::from("branch_gt_u_imm"),
+            Opcode::BranchLtSImm => String::from("branch_lt_s_imm"),
+            Opcode::BranchLeSImm => String::from("branch_le_s_imm"),
+            Opcode::BranchGeSImm => String::from("branch_ge_s_imm"),
+            Opcode::BranchGtSImm => String::from("branch_gt_s_imm"),
+            Opcode::MoveReg => String::from("move_reg"),
+            Opcode::Sbrk => String::from("sbrk"),
+            Opcode::CountSetBits64 => String::from("count_set_bits_64"),
+            Opcode::CountSetBits32 => String::from("count_set_bits_32"),
+            Opcode::LeadingZeroBits64 => String::from("leading_zero_bits_64"),
+            Opcode::LeadingZeroBits32 => String::from("leading_zero_bits_32"),
+            Opcode::TrailingZeroBits64 => String::from("trailing_zero_bits_64"),
+            Opcode::TrailingZeroBits32 => String::from("trailing_zero_bits_32"),
+            Opcode::SignExtend8 => String::from("sign_extend_8"),
+            Opcode::SignExtend16 => String::from("sign_extend_16"),
+            Opcode::ZeroExtend16 => String::from("zero_extend_16"),
+            Opcode::ReverseBytes => String::from("reverse_bytes"),
+            Opcode::StoreIndU8 => String::from("store_ind_u8"),
+            Opcode::StoreIndU16 => String::from("store_ind_u16"),
+            Opcode::StoreIndU32 => String::from("store_ind_u32"),
+            Opcode::StoreIndU64 => String::from("store_ind_u64"),
+            Opcode::LoadIndU8 => String::from("load_ind_u8"),
+            Opcode::LoadIndI8 => String::from("load_ind_i8"),
+            Opcode::LoadIndU16 => String::from("load_ind_u16"),
+            Opcode::LoadIndI16 => String::from("load_ind_i16"),
+            Opcode::LoadIndU32 => String::from("load_ind_u32"),
+            Opcode::LoadIndI32 => String::from("load_ind_i32"),
+            Opcode::LoadIndU64 => String::from("load_ind_u64"),
+            Opcode::AddImm32 => String::from("add_imm_32"),
+            Opcode::AndImm => String::from("and_imm"),
+            Opcode::XorImm => String::from("xor_imm"),
+            Opcode::OrImm => String::from("or_imm"),
+            Opcode::MulImm32 => String::from("mul_imm_32"),
+            Opcode::SetLtUImm => String::from("set_lt_u_imm"),
+            Opcode::SetLtSImm => String::from("set_lt_s_imm"),
+            Opcode::ShloLImm32 => String::from("shlo_l_imm_32"),
+            Opcode::ShloRImm32 => String::from("shlo_r_imm_32"),
+            Opcode::SharRImm32 => String::from("shar_r_imm_32"),
+            Opcode::NegAddImm32 => String::from("neg_add_imm_32"),
+            Opcode::SetGtUImm => String::from("set_gt_u_imm"),
+            Opcode::SetGtSImm => String::from("set_gt_s_imm"),
+            Opcode::ShloLImmAlt32 => String::from("shlo_l_imm_alt_32"),
+            Opcode::ShloRImmAlt32 => String::from("shlo_r_imm_alt_32"),
+            Opcode::SharRImmAlt32 => String::from("shar_r_imm_alt_32"),
+            Opcode::CmovIzImm => String::from("cmov_iz_imm"),
+            Opcode::CmovNzImm => String::from("cmov_nz_imm"),
+            Opcode::AddImm64 => String::from("add_imm_64"),
+            Opcode::MulImm64 => String::from("mul_imm_64"),
+            Opcode::ShloLImm64 => String::from("shlo_l_imm_64"),
+            Opcode::ShloRImm64 => String::from("shlo_r_imm_64"),
+            Opcode::SharRImm64 => String::from("shar_r_imm_64"),
+            Opcode::NegAddImm64 => String::from("neg_add_imm_64"),
+            Opcode::ShloLImmAlt64 => String::from("shlo_l_imm_alt_64"),
+            Opcode::ShloRImmAlt64 => String::from("shlo_r_imm_alt_64"),
+            Opcode::SharRImmAlt64 => String::from("shar_r_imm_alt_64"),
+            Opcode::RotR64Imm => String::from("rot_r_64_imm"),
+            Opcode::RotR64ImmAlt => String::from("rot_r_64_imm_alt"),
+            Opcode::RotR32Imm => String::from("rot_r_32_imm"),
+            Opcode::RotR32ImmAlt => String::from("rot_r_32_imm_alt"),
+            Opcode::BranchEq => String::from("branch_eq"),
+            Opcode::BranchNe => String::from("branch_ne"),
+            Opcode::BranchLtU => String::from("branch_lt_u"),
+            Opcode::BranchLtS => String::from("branch_lt_s"),
+            Opcode::BranchGeU => String::from("branch_ge_u"),
+            Opcode::BranchGeS => String::from("branch_ge_s"),
+            Opcode::LoadImmJumpInd => String::from("load_imm_jump_ind"),
+            Opcode::Add32 => String::from("add_32"),
+            Opcode::Sub32 => String::from("sub_32"),
+            Opcode::Mul32 => String::from("mul_32"),
+            Opcode::DivU32 => String::from("div_u_32"),
+            Opcode::DivS32 => String::from("div_s_32"),
+            Opcode::RemU32 => String::from("rem_u_32"),
+            Opcode::RemS32 => String::from("rem_s_32"),
+            Opcode::ShloL32 => String::from("shlo_l_32"),
+            Opcode::ShloR32 => String::from("shlo_r_32"),
+            Opcode::SharR32 => String::from("shar_r_32"),
+            Opcode::Add64 => String::from("add_64"),
+            Opcode::Sub64 => String::from("sub_64"),
+            Opcode::Mul64 => String::from("mul_64"),
+            Opcode::DivU64 => String::from("div_u_64"),
+            Opcode::DivS64 => String::from("div_s_64"),
+            Opcode::RemU64 => String::from("rem_u_64"),
+            Opcode::RemS64 => String::from("rem_s_64"),
+            Opcode::ShloL64 => String::from("shlo_l_64"),
+            Opcode::ShloR64 => String::from("shlo_r_64"),
+            Opcode::SharR64 => String::from("shar_r_64"),
+            Opcode::And => String::from("and"),
+            Opcode::Xor => String::from("xor"),
+            Opcode::Or => String::from("or"),
+            Opcode::MulUpperSS => String::from("mul_upper_s_s"),
+            Opcode::MulUpperUU => String::from("mul_upper_u_u"),
+            Opcode::MulUpperSU => String::from("mul_upper_s_u"),
+            Opcode::SetLtU => String::from("set_lt_u"),
+            Opcode::SetLtS => String::from("set_lt_s"),
+            Opcode::CmovIz => String::from("cmov_iz"),
+            Opcode::CmovNz => String::from("cmov_nz"),
+            Opcode::RotL64 => String::from("rot_l_64"),
+            Opcode::RotL32 => String::from("rot_l_32"),
+            Opcode::RotR64 => String::from("rot_r_64"),
+            Opcode::RotR32 => String::from("rot_r_32"),
+            Opcode::AndInv => String::from("and_inv"),
+            Opcode::OrInv => String::from("or_inv"),
+            Opcode::Xnor => String::from("xnor"),
+            Opcode::Max => String::from("max"),
+            Opcode::MaxU => String::from("max_u"),
+            Opcode::Min => String::from("min"),
+            Opcode::MinU => String::from("min_u"),
+        }
+    }
+}
+/// The operand class that decides how the instruction's bytes are read.
+///
+/// Lean: `Jar.JAVM.Opcode.operands` at spec/Jar/JAVM/Isa.lean:326
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn opcode_operands(op: Opcode) -> OperandClass {
+    {
+        match op.clone() {
+            Opcode::Trap => OperandClass::NoArgs,
+            Opcode::Fallthrough => OperandClass::NoArgs,
+            Opcode::Unlikely => OperandClass::NoArgs,
+            Opcode::Ecall => OperandClass::NoArgs,
+            Opcode::Ecalli => OperandClass::OneImm,
+            Opcode::LoadImm64 => OperandClass::OneRegExtImm,
+            Opcode::StoreImmU8 => OperandClass::TwoImm,
+            Opcode::StoreImmU16 => OperandClass::TwoImm,
+            Opcode::StoreImmU32 => OperandClass::TwoImm,
+            Opcode::StoreImmU64 => OperandClass::TwoImm,
+            Opcode::Jump => OperandClass::OneOffset,
+            Opcode::JumpInd => OperandClass::OneRegOneImm,
+            Opcode::LoadImm => OperandClass::OneRegOneImm,
+            Opcode::LoadU8 => OperandClass::OneRegOneImm,
+            Opcode::LoadI8 => OperandClass::OneRegOneImm,
+            Opcode::LoadU16 => OperandClass::OneRegOneImm,
+            Opcode::LoadI16 => OperandClass::OneRegOneImm,
+            Opcode::LoadU32 => OperandClass::OneRegOneImm,
+            Opcode::LoadI32 => OperandClass::OneRegOneImm,
+            Opcode::LoadU64 => OperandClass::OneRegOneImm,
+            Opcode::StoreU8 => OperandClass::OneRegOneImm,
+            Opcode::StoreU16 => OperandClass::OneRegOneImm,
+            Opcode::StoreU32 => OperandClass::OneRegOneImm,
+            Opcode::StoreU64 => OperandClass::OneRegOneImm,
+            Opcode::StoreImmIndU8 => OperandClass::OneRegTwoImm,
+            Opcode::StoreImmIndU16 => OperandClass::OneRegTwoImm,
+            Opcode::StoreImmIndU32 => OperandClass::OneRegTwoImm,
+            Opcode::StoreImmIndU64 => OperandClass::OneRegTwoImm,
+            Opcode::LoadImmJump => OperandClass::OneRegImmOffset,
+            Opcode::BranchEqImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchNeImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchLtUImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchLeUImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchGeUImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchGtUImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchLtSImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchLeSImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchGeSImm => OperandClass::OneRegImmOffset,
+            Opcode::BranchGtSImm => OperandClass::OneRegImmOffset,
+            Opcode::MoveReg => OperandClass::TwoReg,
+            Opcode::Sbrk => OperandClass::TwoReg,
+            Opcode::CountSetBits64 => OperandClass::TwoReg,
+            Opcode::CountSetBits32 => OperandClass::TwoReg,
+            Opcode::LeadingZeroBits64 => OperandClass::TwoReg,
+            Opcode::LeadingZeroBits32 => OperandClass::TwoReg,
+            Opcode::TrailingZeroBits64 => OperandClass::TwoReg,
+            Opcode::TrailingZeroBits32 => OperandClass::TwoReg,
+            Opcode::SignExtend8 => OperandClass::TwoReg,
+            Opcode::SignExtend16 => OperandClass::TwoReg,
+            Opcode::ZeroExtend16 => OperandClass::TwoReg,
+            Opcode::ReverseBytes => OperandClass::TwoReg,
+            Opcode::StoreIndU8 => OperandClass::TwoRegOneImm,
+            Opcode::StoreIndU16 => OperandClass::TwoRegOneImm,
+            Opcode::StoreIndU32 => OperandClass::TwoRegOneImm,
+            Opcode::StoreIndU64 => OperandClass::TwoRegOneImm,
+            Opcode::LoadIndU8 => OperandClass::TwoRegOneImm,
+            Opcode::LoadIndI8 => OperandClass::TwoRegOneImm,
+            Opcode::LoadIndU16 => OperandClass::TwoRegOneImm,
+            Opcode::LoadIndI16 => OperandClass::TwoRegOneImm,
+            Opcode::LoadIndU32 => OperandClass::TwoRegOneImm,
+            Opcode::LoadIndI32 => OperandClass::TwoRegOneImm,
+            Opcode::LoadIndU64 => OperandClass::TwoRegOneImm,
+            Opcode::AddImm32 => OperandClass::TwoRegOneImm,
+            Opcode::AndImm => OperandClass::TwoRegOneImm,
+            Opcode::XorImm => OperandClass::TwoRegOneImm,
+            Opcode::OrImm => OperandClass::TwoRegOneImm,
+            Opcode::MulImm32 => OperandClass::TwoRegOneImm,
+            Opcode::SetLtUImm => OperandClass::TwoRegOneImm,
+            Opcode::SetLtSImm => OperandClass::TwoRegOneImm,
+            Opcode::ShloLImm32 => OperandClass::TwoRegOneImm,
+            Opcode::ShloRImm32 => OperandClass::TwoRegOneImm,
+            Opcode::SharRImm32 => OperandClass::TwoRegOneImm,
+            Opcode::NegAddImm32 => OperandClass::TwoRegOneImm,
+            Opcode::SetGtUImm => OperandClass::TwoRegOneImm,
+            Opcode::SetGtSImm => OperandClass::TwoRegOneImm,
+            Opcode::ShloLImmAlt32 => OperandClass::TwoRegOneImm,
+            Opcode::ShloRImmAlt32 => OperandClass::TwoRegOneImm,
+            Opcode::SharRImmAlt32 => OperandClass::TwoRegOneImm,
+            Opcode::CmovIzImm => OperandClass::TwoRegOneImm,
+            Opcode::CmovNzImm => OperandClass::TwoRegOneImm,
+            Opcode::AddImm64 => OperandClass::TwoRegOneImm,
+            Opcode::MulImm64 => OperandClass::TwoRegOneImm,
+            Opcode::ShloLImm64 => OperandClass::TwoRegOneImm,
+            Opcode::ShloRImm64 => OperandClass::TwoRegOneImm,
+            Opcode::SharRImm64 => OperandClass::TwoRegOneImm,
+            Opcode::NegAddImm64 => OperandClass::TwoRegOneImm,
+            Opcode::ShloLImmAlt64 => OperandClass::TwoRegOneImm,
+            Opcode::ShloRImmAlt64 => OperandClass::TwoRegOneImm,
+            Opcode::SharRImmAlt64 => OperandClass::TwoRegOneImm,
+            Opcode::RotR64Imm => OperandClass::TwoRegOneImm,
+            Opcode::RotR64ImmAlt => OperandClass::TwoRegOneImm,
+            Opcode::RotR32Imm => OperandClass::TwoRegOneImm,
+            Opcode::RotR32ImmAlt => OperandClass::TwoRegOneImm,
+            Opcode::BranchEq => OperandClass::TwoRegOneOffset,
+            Opcode::BranchNe => OperandClass::TwoRegOneOffset,
+            Opcode::BranchLtU => OperandClass::TwoRegOneOffset,
+            Opcode::BranchLtS => OperandClass::TwoRegOneOffset,
+            Opcode::BranchGeU => OperandClass::TwoRegOneOffset,
+            Opcode::BranchGeS => OperandClass::TwoRegOneOffset,
+            Opcode::LoadImmJumpInd => OperandClass::TwoRegTwoImm,
+            Opcode::Add32 => OperandClass::ThreeReg,
+            Opcode::Sub32 => OperandClass::ThreeReg,
+            Opcode::Mul32 => OperandClass::ThreeReg,
+            Opcode::DivU32 => OperandClass::ThreeReg,
+            Opcode::DivS32 => OperandClass::ThreeReg,
+            Opcode::RemU32 => OperandClass::ThreeReg,
+            Opcode::RemS32 => OperandClass::ThreeReg,
+            Opcode::ShloL32 => OperandClass::ThreeReg,
+            Opcode::ShloR32 => OperandClass::ThreeReg,
+            Opcode::SharR32 => OperandClass::ThreeReg,
+            Opcode::Add64 => OperandClass::ThreeReg,
+            Opcode::Sub64 => OperandClass::ThreeReg,
+            Opcode::Mul64 => OperandClass::ThreeReg,
+            Opcode::DivU64 => OperandClass::ThreeReg,
+            Opcode::DivS64 => OperandClass::ThreeReg,
+            Opcode::RemU64 => OperandClass::ThreeReg,
+            Opcode::RemS64 => OperandClass::ThreeReg,
+            Opcode::ShloL64 => OperandClass::ThreeReg,
+            Opcode::ShloR64 => OperandClass::ThreeReg,
+            Opcode::SharR64 => OperandClass::ThreeReg,
+            Opcode::And => OperandClass::ThreeReg,
+            Opcode::Xor => OperandClass::ThreeReg,
+            Opcode::Or => OperandClass::ThreeReg,
+            Opcode::MulUpperSS => OperandClass::ThreeReg,
+            Opcode::MulUpperUU => OperandClass::ThreeReg,
+            Opcode::MulUpperSU => OperandClass::ThreeReg,
+            Opcode::SetLtU => OperandClass::ThreeReg,
+            Opcode::SetLtS => OperandClass::ThreeReg,
+            Opcode::CmovIz => OperandClass::ThreeReg,
+            Opcode::CmovNz => OperandClass::ThreeReg,
+            Opcode::RotL64 => OperandClass::ThreeReg,
+            Opcode::RotL32 => OperandClass::ThreeReg,
+            Opcode::RotR64 => OperandClass::ThreeReg,
+            Opcode::RotR32 => OperandClass::ThreeReg,
+            Opcode::AndInv => OperandClass::ThreeReg,
+            Opcode::OrInv => OperandClass::ThreeReg,
+            Opcode::Xnor => OperandClass::ThreeReg,
+            Opcode::Max => OperandClass::ThreeReg,
+            Opcode::MaxU => OperandClass::ThreeReg,
+            Opcode::Min => OperandClass::ThreeReg,
+            Opcode::MinU => OperandClass::ThreeReg,
+        }
+    }
+}
+/// Whether the instruction ends a basic block: the GP's set T, plus `unlikely`.
+///
+/// Lean: `Jar.JAVM.Opcode.isTerminator` at spec/Jar/JAVM/Isa.lean:471
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn opcode_is_terminator(op: Opcode) -> bool {
+    {
+        match op.clone() {
+            Opcode::Trap => true,
+            Opcode::Fallthrough => true,
+            Opcode::Unlikely => true,
+            Opcode::Jump => true,
+            Opcode::JumpInd => true,
+            Opcode::LoadImmJump => true,
+            Opcode::BranchEqImm => true,
+            Opcode::BranchNeImm => true,
+            Opcode::BranchLtUImm => true,
+            Opcode::BranchLeUImm => true,
+            Opcode::BranchGeUImm => true,
+            Opcode::BranchGtUImm => true,
+            Opcode::BranchLtSImm => true,
+            Opcode::BranchLeSImm => true,
+            Opcode::BranchGeSImm => true,
+            Opcode::BranchGtSImm => true,
+            Opcode::BranchEq => true,
+            Opcode::BranchNe => true,
+            Opcode::BranchLtU => true,
+            Opcode::BranchLtS => true,
+            Opcode::BranchGeU => true,
+            Opcode::BranchGeS => true,
+            Opcode::LoadImmJumpInd => true,
+            _ => false,
+        }
+    }
+}
+/// The opcode byte in the Gray Paper numbering.
+///
+/// Lean: `Jar.JAVM.Opcode.gpByte` at spec/Jar/JAVM/Isa.lean:499
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn opcode_gp_byte(op: Opcode) -> Nat {
+    {
+        match op.clone() {
+            Opcode::Trap => Nat(0),
+            Opcode::Fallthrough => Nat(1),
+            Opcode::Unlikely => Nat(2),
+            Opcode::Ecall => Nat(3),
+            Opcode::Ecalli => Nat(10),
+            Opcode::LoadImm64 => Nat(20),
+            Opcode::StoreImmU8 => Nat(30),
+            Opcode::StoreImmU16 => Nat(31),
+            Opcode::StoreImmU32 => Nat(32),
+            Opcode::StoreImmU64 => Nat(33),
+            Opcode::Jump => Nat(40),
+            Opcode::JumpInd => Nat(50),
+            Opcode::LoadImm => Nat(51),
+            Opcode::LoadU8 => Nat(52),
+            Opcode::LoadI8 => Nat(53),
+            Opcode::LoadU16 => Nat(54),
+            Opcode::LoadI16 => Nat(55),
+            Opcode::LoadU32 => Nat(56),
+            Opcode::LoadI32 => Nat(57),
+            Opcode::LoadU64 => Nat(58),
+            Opcode::StoreU8 => Nat(59),
+            Opcode::StoreU16 => Nat(60),
+            Opcode::StoreU32 => Nat(61),
+            Opcode::StoreU64 => Nat(62),
+            Opcode::StoreImmIndU8 => Nat(70),
+            Opcode::StoreImmIndU16 => Nat(71),
+            Opcode::StoreImmIndU32 => Nat(72),
+            Opcode::StoreImmIndU64 => Nat(73),
+            Opcode::LoadImmJump => Nat(80),
+            Opcode::BranchEqImm => Nat(81),
+            Opcode::BranchNeImm => Nat(82),
+            Opcode::BranchLtUImm => Nat(83),
+            Opcode::BranchLeUImm => Nat(84),
+            Opcode::BranchGeUImm => Nat(85),
+            Opcode::BranchGtUImm => Nat(86),
+            Opcode::BranchLtSImm => Nat(87),
+            Opcode::BranchLeSImm => Nat(88),
+            Opcode::BranchGeSImm => Nat(89),
+            Opcode::BranchGtSImm => Nat(90),
+            Opcode::MoveReg => Nat(100),
+            Opcode::Sbrk => Nat(101),
+            Opcode::CountSetBits64 => Nat(102),
+            Opcode::CountSetBits32 => Nat(103),
+            Opcode::LeadingZeroBits64 => Nat(104),
+            Opcode::LeadingZeroBits32 => Nat(105),
+            Opcode::TrailingZeroBits64 => Nat(106),
+            Opcode::TrailingZeroBits32 => Nat(107),
+            Opcode::SignExtend8 => Nat(108),
+            Opcode::SignExtend16 => Nat(109),
+            Opcode::ZeroExtend16 => Nat(110),
+            Opcode::ReverseBytes => Nat(111),
+            Opcode::StoreIndU8 => Nat(120),
+            Opcode::StoreIndU16 => Nat(121),
+            Opcode::StoreIndU32 => Nat(122),
+            Opcode::StoreIndU64 => Nat(123),
+            Opcode::LoadIndU8 => Nat(124),
+            Opcode::LoadIndI8 => Nat(125),
+            Opcode::LoadIndU16 => Nat(126),
+            Opcode::LoadIndI16 => Nat(127),
+            Opcode::LoadIndU32 => Nat(128),
+            Opcode::LoadIndI32 => Nat(129),
+            Opcode::LoadIndU64 => Nat(130),
+            Opcode::AddImm32 => Nat(131),
+            Opcode::AndImm => Nat(132),
+            Opcode::XorImm => Nat(133),
+            Opcode::OrImm => Nat(134),
+            Opcode::MulImm32 => Nat(135),
+            Opcode::SetLtUImm => Nat(136),
+            Opcode::SetLtSImm => Nat(137),
+            Opcode::ShloLImm32 => Nat(138),
+            Opcode::ShloRImm32 => Nat(139),
+            Opcode::SharRImm32 => Nat(140),
+            Opcode::NegAddImm32 => Nat(141),
+            Opcode::SetGtUImm => Nat(142),
+            Opcode::SetGtSImm => Nat(143),
+            Opcode::ShloLImmAlt32 => Nat(144),
+            Opcode::ShloRImmAlt32 => Nat(145),
+            Opcode::SharRImmAlt32 => Nat(146),
+            Opcode::CmovIzImm => Nat(147),
+            Opcode::CmovNzImm => Nat(148),
+            Opcode::AddImm64 => Nat(149),
+            Opcode::MulImm64 => Nat(150),
+            Opcode::ShloLImm64 => Nat(151),
+            Opcode::ShloRImm64 => Nat(152),
+            Opcode::SharRImm64 => Nat(153),
+            Opcode::NegAddImm64 => Nat(154),
+            Opcode::ShloLImmAlt64 => Nat(155),
+            Opcode::ShloRImmAlt64 => Nat(156),
+            Opcode::SharRImmAlt64 => Nat(157),
+            Opcode::RotR64Imm => Nat(158),
+            Opcode::RotR64ImmAlt => Nat(159),
+            Opcode::RotR32Imm => Nat(160),
+            Opcode::RotR32ImmAlt => Nat(161),
+            Opcode::BranchEq => Nat(170),
+            Opcode::BranchNe => Nat(171),
+            Opcode::BranchLtU => Nat(172),
+            Opcode::BranchLtS => Nat(173),
+            Opcode::BranchGeU => Nat(174),
+            Opcode::BranchGeS => Nat(175),
+            Opcode::LoadImmJumpInd => Nat(180),
+            Opcode::Add32 => Nat(190),
+            Opcode::Sub32 => Nat(191),
+            Opcode::Mul32 => Nat(192),
+            Opcode::DivU32 => Nat(193),
+            Opcode::DivS32 => Nat(194),
+            Opcode::RemU32 => Nat(195),
+            Opcode::RemS32 => Nat(196),
+            Opcode::ShloL32 => Nat(197),
+            Opcode::ShloR32 => Nat(198),
+            Opcode::SharR32 => Nat(199),
+            Opcode::Add64 => Nat(200),
+            Opcode::Sub64 => Nat(201),
+            Opcode::Mul64 => Nat(202),
+            Opcode::DivU64 => Nat(203),
+            Opcode::DivS64 => Nat(204),
+            Opcode::RemU64 => Nat(205),
+            Opcode::RemS64 => Nat(206),
+            Opcode::ShloL64 => Nat(207),
+            Opcode::ShloR64 => Nat(208),
+            Opcode::SharR64 => Nat(209),
+            Opcode::And => Nat(210),
+            Opcode::Xor => Nat(211),
+            Opcode::Or => Nat(212),
+            Opcode::MulUpperSS => Nat(213),
+            Opcode::MulUpperUU => Nat(214),
+            Opcode::MulUpperSU => Nat(215),
+            Opcode::SetLtU => Nat(216),
+            Opcode::SetLtS => Nat(217),
+            Opcode::CmovIz => Nat(218),
+            Opcode::CmovNz => Nat(219),
+            Opcode::RotL64 => Nat(220),
+            Opcode::RotL32 => Nat(221),
+            Opcode::RotR64 => Nat(222),
+            Opcode::RotR32 => Nat(223),
+            Opcode::AndInv => Nat(224),
+            Opcode::OrInv => Nat(225),
+            Opcode::Xnor => Nat(226),
+            Opcode::Max => Nat(227),
+            Opcode::MaxU => Nat(228),
+            Opcode::Min => Nat(229),
+            Opcode::MinU => Nat(230),
+        }
+    }
+}
+/// The opcode byte in PolkaVM's JamV1 numbering (`none`: not in that numbering).
+///
+/// Lean: `Jar.JAVM.Opcode.jamV1Byte` at spec/Jar/JAVM/Isa.lean:644
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn opcode_jam_v1_byte(op: Opcode) -> Option<Nat> {
+    {
+        match op.clone() {
+            Opcode::Trap => Some(Nat(0)),
+            Opcode::Fallthrough => Some(Nat(1)),
+            Opcode::Unlikely => Some(Nat(2)),
+            Opcode::Ecall => None,
+            Opcode::Ecalli => Some(Nat(10)),
+            Opcode::LoadImm64 => Some(Nat(20)),
+            Opcode::StoreImmU8 => Some(Nat(30)),
+            Opcode::StoreImmU16 => Some(Nat(31)),
+            Opcode::StoreImmU32 => Some(Nat(32)),
+            Opcode::StoreImmU64 => Some(Nat(33)),
+            Opcode::Jump => Some(Nat(40)),
+            Opcode::JumpInd => Some(Nat(50)),
+            Opcode::LoadImm => Some(Nat(51)),
+            Opcode::LoadU8 => Some(Nat(52)),
+            Opcode::LoadI8 => Some(Nat(53)),
+            Opcode::LoadU16 => Some(Nat(54)),
+            Opcode::LoadI16 => Some(Nat(55)),
+            Opcode::LoadU32 => Some(Nat(56)),
+            Opcode::LoadI32 => Some(Nat(57)),
+            Opcode::LoadU64 => Some(Nat(58)),
+            Opcode::StoreU8 => Some(Nat(59)),
+            Opcode::StoreU16 => Some(Nat(60)),
+            Opcode::StoreU32 => Some(Nat(61)),
+            Opcode::StoreU64 => Some(Nat(62)),
+            Opcode::StoreImmIndU8 => Some(Nat(70)),
+            Opcode::StoreImmIndU16 => Some(Nat(71)),
+            Opcode::StoreImmIndU32 => Some(Nat(72)),
+            Opcode::StoreImmIndU64 => Some(Nat(73)),
+            Opcode::LoadImmJump => Some(Nat(80)),
+            Opcode::BranchEqImm => Some(Nat(81)),
+            Opcode::BranchNeImm => Some(Nat(82)),
+            Opcode::BranchLtUImm => Some(Nat(83)),
+            Opcode::BranchLeUImm => Some(Nat(84)),
+            Opcode::BranchGeUImm => Some(Nat(85)),
+            Opcode::BranchGtUImm => Some(Nat(86)),
+            Opcode::BranchLtSImm => Some(Nat(87)),
+            Opcode::BranchLeSImm => Some(Nat(88)),
+            Opcode::BranchGeSImm => Some(Nat(89)),
+            Opcode::BranchGtSImm => Some(Nat(90)),
+            Opcode::MoveReg => Some(Nat(100)),
+            Opcode::Sbrk => None,
+            Opcode::CountSetBits64 => Some(Nat(101)),
+            Opcode::CountSetBits32 => Some(Nat(102)),
+            Opcode::LeadingZeroBits64 => Some(Nat(103)),
+            Opcode::LeadingZeroBits32 => Some(Nat(104)),
+            Opcode::TrailingZeroBits64 => Some(Nat(105)),
+            Opcode::TrailingZeroBits32 => Some(Nat(106)),
+            Opcode::SignExtend8 => Some(Nat(107)),
+            Opcode::SignExtend16 => Some(Nat(108)),
+            Opcode::ZeroExtend16 => Some(Nat(109)),
+            Opcode::ReverseBytes => Some(Nat(110)),
+            Opcode::StoreIndU8 => Some(Nat(120)),
+            Opcode::StoreIndU16 => Some(Nat(121)),
+            Opcode::StoreIndU32 => Some(Nat(122)),
+            Opcode::StoreIndU64 => Some(Nat(123)),
+            Opcode::LoadIndU8 => Some(Nat(124)),
+            Opcode::LoadIndI8 => Some(Nat(125)),
+            Opcode::LoadIndU16 => Some(Nat(126)),
+            Opcode::LoadIndI16 => Some(Nat(127)),
+            Opcode::LoadIndU32 => Some(Nat(128)),
+            Opcode::LoadIndI32 => Some(Nat(129)),
+            Opcode::LoadIndU64 => Some(Nat(130)),
+            Opcode::AddImm32 => Some(Nat(131)),
+            Opcode::AndImm => Some(Nat(132)),
+            Opcode::XorImm => Some(Nat(133)),
+            Opcode::OrImm => Some(Nat(134)),
+            Opcode::MulImm32 => Some(Nat(135)),
+            Opcode::SetLtUImm => Some(Nat(136)),
+            Opcode::SetLtSImm => Some(Nat(137)),
+            Opcode::ShloLImm32 => Some(Nat(138)),
+            Opcode::ShloRImm32 => Some(Nat(139)),
+            Opcode::SharRImm32 => Some(Nat(140)),
+            Opcode::NegAddImm32 => Some(Nat(141)),
+            Opcode::SetGtUImm => Some(Nat(142)),
+            Opcode::SetGtSImm => Some(Nat(143)),
+            Opcode::ShloLImmAlt32 => Some(Nat(144)),
+            Opcode::ShloRImmAlt32 => Some(Nat(145)),
+            Opcode::SharRImmAlt32 => Some(Nat(146)),
+            Opcode::CmovIzImm => Some(Nat(147)),
+            Opcode::CmovNzImm => Some(Nat(148)),
+            Opcode::AddImm64 => Some(Nat(149)),
+            Opcode::MulImm64 => Some(Nat(150)),
+            Opcode::ShloLImm64 => Some(Nat(151)),
+            Opcode::ShloRImm64 => Some(Nat(152)),
+            Opcode::SharRImm64 => Some(Nat(153)),
+            Opcode::NegAddImm64 => Some(Nat(154)),
+            Opcode::ShloLImmAlt64 => Some(Nat(155)),
+            Opcode::ShloRImmAlt64 => Some(Nat(156)),
+            Opcode::SharRImmAlt64 => Some(Nat(157)),
+            Opcode::RotR64Imm => Some(Nat(158)),
+            Opcode::RotR64ImmAlt => Some(Nat(159)),
+            Opcode::RotR32Imm => Some(Nat(160)),
+            Opcode::RotR32ImmAlt => Some(Nat(161)),
+            Opcode::BranchEq => Some(Nat(170)),
+            Opcode::BranchNe => Some(Nat(171)),
+            Opcode::BranchLtU => Some(Nat(172)),
+            Opcode::BranchLtS => Some(Nat(173)),
+            Opcode::BranchGeU => Some(Nat(174)),
+            Opcode::BranchGeS => Some(Nat(175)),
+            Opcode::LoadImmJumpInd => Some(Nat(180)),
+            Opcode::Add32 => Some(Nat(190)),
+            Opcode::Sub32 => Some(Nat(191)),
+            Opcode::Mul32 => Some(Nat(192)),
+            Opcode::DivU32 => Some(Nat(193)),
+            Opcode::DivS32 => Some(Nat(194)),
+            Opcode::RemU32 => Some(Nat(195)),
+            Opcode::RemS32 => Some(Nat(196)),
+            Opcode::ShloL32 => Some(Nat(197)),
+            Opcode::ShloR32 => Some(Nat(198)),
+            Opcode::SharR32 => Some(Nat(199)),
+            Opcode::Add64 => Some(Nat(200)),
+            Opcode::Sub64 => Some(Nat(201)),
+            Opcode::Mul64 => Some(Nat(202)),
+            Opcode::DivU64 => Some(Nat(203)),
+            Opcode::DivS64 => Some(Nat(204)),
+            Opcode::RemU64 => Some(Nat(205)),
+            Opcode::RemS64 => Some(Nat(206)),
+            Opcode::ShloL64 => Some(Nat(207)),
+            Opcode::ShloR64 => Some(Nat(208)),
+            Opcode::SharR64 => Some(Nat(209)),
+            Opcode::And => Some(Nat(210)),
+            Opcode::Xor => Some(Nat(211)),
+            Opcode::Or => Some(Nat(212)),
+            Opcode::MulUpperSS => Some(Nat(213)),
+            Opcode::MulUpperUU => Some(Nat(214)),
+            Opcode::MulUpperSU => Some(Nat(215)),
+            Opcode::SetLtU => Some(Nat(216)),
+            Opcode::SetLtS => Some(Nat(217)),
+            Opcode::CmovIz => Some(Nat(218)),
+            Opcode::CmovNz => Some(Nat(219)),
+            Opcode::RotL64 => Some(Nat(220)),
+            Opcode::RotL32 => Some(Nat(221)),
+            Opcode::RotR64 => Some(Nat(222)),
+            Opcode::RotR32 => Some(Nat(223)),
+            Opcode::AndInv => Some(Nat(224)),
+            Opcode::OrInv => Some(Nat(225)),
+            Opcode::Xnor => Some(Nat(226)),
+            Opcode::Max => Some(Nat(227)),
+            Opcode::MaxU => Some(Nat(228)),
+            Opcode::Min => Some(Nat(229)),
+            Opcode::MinU => Some(Nat(230)),
         }
     }
 }
@@ -2367,6 +3741,340 @@ impl Codec for RecentBlocks {
         })
     }
 }
+impl Codec for OperandClass {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            OperandClass::NoArgs => out.push(0u8),
+            OperandClass::OneImm => out.push(1u8),
+            OperandClass::OneRegExtImm => out.push(2u8),
+            OperandClass::TwoImm => out.push(3u8),
+            OperandClass::OneOffset => out.push(4u8),
+            OperandClass::OneRegOneImm => out.push(5u8),
+            OperandClass::OneRegTwoImm => out.push(6u8),
+            OperandClass::OneRegImmOffset => out.push(7u8),
+            OperandClass::TwoReg => out.push(8u8),
+            OperandClass::TwoRegOneImm => out.push(9u8),
+            OperandClass::TwoRegOneOffset => out.push(10u8),
+            OperandClass::TwoRegTwoImm => out.push(11u8),
+            OperandClass::ThreeReg => out.push(12u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 13usize, "OperandClass")? {
+                0usize => OperandClass::NoArgs,
+                1usize => OperandClass::OneImm,
+                2usize => OperandClass::OneRegExtImm,
+                3usize => OperandClass::TwoImm,
+                4usize => OperandClass::OneOffset,
+                5usize => OperandClass::OneRegOneImm,
+                6usize => OperandClass::OneRegTwoImm,
+                7usize => OperandClass::OneRegImmOffset,
+                8usize => OperandClass::TwoReg,
+                9usize => OperandClass::TwoRegOneImm,
+                10usize => OperandClass::TwoRegOneOffset,
+                11usize => OperandClass::TwoRegTwoImm,
+                12usize => OperandClass::ThreeReg,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for Opcode {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Opcode::Trap => out.push(0u8),
+            Opcode::Fallthrough => out.push(1u8),
+            Opcode::Unlikely => out.push(2u8),
+            Opcode::Ecall => out.push(3u8),
+            Opcode::Ecalli => out.push(4u8),
+            Opcode::LoadImm64 => out.push(5u8),
+            Opcode::StoreImmU8 => out.push(6u8),
+            Opcode::StoreImmU16 => out.push(7u8),
+            Opcode::StoreImmU32 => out.push(8u8),
+            Opcode::StoreImmU64 => out.push(9u8),
+            Opcode::Jump => out.push(10u8),
+            Opcode::JumpInd => out.push(11u8),
+            Opcode::LoadImm => out.push(12u8),
+            Opcode::LoadU8 => out.push(13u8),
+            Opcode::LoadI8 => out.push(14u8),
+            Opcode::LoadU16 => out.push(15u8),
+            Opcode::LoadI16 => out.push(16u8),
+            Opcode::LoadU32 => out.push(17u8),
+            Opcode::LoadI32 => out.push(18u8),
+            Opcode::LoadU64 => out.push(19u8),
+            Opcode::StoreU8 => out.push(20u8),
+            Opcode::StoreU16 => out.push(21u8),
+            Opcode::StoreU32 => out.push(22u8),
+            Opcode::StoreU64 => out.push(23u8),
+            Opcode::StoreImmIndU8 => out.push(24u8),
+            Opcode::StoreImmIndU16 => out.push(25u8),
+            Opcode::StoreImmIndU32 => out.push(26u8),
+            Opcode::StoreImmIndU64 => out.push(27u8),
+            Opcode::LoadImmJump => out.push(28u8),
+            Opcode::BranchEqImm => out.push(29u8),
+            Opcode::BranchNeImm => out.push(30u8),
+            Opcode::BranchLtUImm => out.push(31u8),
+            Opcode::BranchLeUImm => out.push(32u8),
+            Opcode::BranchGeUImm => out.push(33u8),
+            Opcode::BranchGtUImm => out.push(34u8),
+            Opcode::BranchLtSImm => out.push(35u8),
+            Opcode::BranchLeSImm => out.push(36u8),
+            Opcode::BranchGeSImm => out.push(37u8),
+            Opcode::BranchGtSImm => out.push(38u8),
+            Opcode::MoveReg => out.push(39u8),
+            Opcode::Sbrk => out.push(40u8),
+            Opcode::CountSetBits64 => out.push(41u8),
+            Opcode::CountSetBits32 => out.push(42u8),
+            Opcode::LeadingZeroBits64 => out.push(43u8),
+            Opcode::LeadingZeroBits32 => out.push(44u8),
+            Opcode::TrailingZeroBits64 => out.push(45u8),
+            Opcode::TrailingZeroBits32 => out.push(46u8),
+            Opcode::SignExtend8 => out.push(47u8),
+            Opcode::SignExtend16 => out.push(48u8),
+            Opcode::ZeroExtend16 => out.push(49u8),
+            Opcode::ReverseBytes => out.push(50u8),
+            Opcode::StoreIndU8 => out.push(51u8),
+            Opcode::StoreIndU16 => out.push(52u8),
+            Opcode::StoreIndU32 => out.push(53u8),
+            Opcode::StoreIndU64 => out.push(54u8),
+            Opcode::LoadIndU8 => out.push(55u8),
+            Opcode::LoadIndI8 => out.push(56u8),
+            Opcode::LoadIndU16 => out.push(57u8),
+            Opcode::LoadIndI16 => out.push(58u8),
+            Opcode::LoadIndU32 => out.push(59u8),
+            Opcode::LoadIndI32 => out.push(60u8),
+            Opcode::LoadIndU64 => out.push(61u8),
+            Opcode::AddImm32 => out.push(62u8),
+            Opcode::AndImm => out.push(63u8),
+            Opcode::XorImm => out.push(64u8),
+            Opcode::OrImm => out.push(65u8),
+            Opcode::MulImm32 => out.push(66u8),
+            Opcode::SetLtUImm => out.push(67u8),
+            Opcode::SetLtSImm => out.push(68u8),
+            Opcode::ShloLImm32 => out.push(69u8),
+            Opcode::ShloRImm32 => out.push(70u8),
+            Opcode::SharRImm32 => out.push(71u8),
+            Opcode::NegAddImm32 => out.push(72u8),
+            Opcode::SetGtUImm => out.push(73u8),
+            Opcode::SetGtSImm => out.push(74u8),
+            Opcode::ShloLImmAlt32 => out.push(75u8),
+            Opcode::ShloRImmAlt32 => out.push(76u8),
+            Opcode::SharRImmAlt32 => out.push(77u8),
+            Opcode::CmovIzImm => out.push(78u8),
+            Opcode::CmovNzImm => out.push(79u8),
+            Opcode::AddImm64 => out.push(80u8),
+            Opcode::MulImm64 => out.push(81u8),
+            Opcode::ShloLImm64 => out.push(82u8),
+            Opcode::ShloRImm64 => out.push(83u8),
+            Opcode::SharRImm64 => out.push(84u8),
+            Opcode::NegAddImm64 => out.push(85u8),
+            Opcode::ShloLImmAlt64 => out.push(86u8),
+            Opcode::ShloRImmAlt64 => out.push(87u8),
+            Opcode::SharRImmAlt64 => out.push(88u8),
+            Opcode::RotR64Imm => out.push(89u8),
+            Opcode::RotR64ImmAlt => out.push(90u8),
+            Opcode::RotR32Imm => out.push(91u8),
+            Opcode::RotR32ImmAlt => out.push(92u8),
+            Opcode::BranchEq => out.push(93u8),
+            Opcode::BranchNe => out.push(94u8),
+            Opcode::BranchLtU => out.push(95u8),
+            Opcode::BranchLtS => out.push(96u8),
+            Opcode::BranchGeU => out.push(97u8),
+            Opcode::BranchGeS => out.push(98u8),
+            Opcode::LoadImmJumpInd => out.push(99u8),
+            Opcode::Add32 => out.push(100u8),
+            Opcode::Sub32 => out.push(101u8),
+            Opcode::Mul32 => out.push(102u8),
+            Opcode::DivU32 => out.push(103u8),
+            Opcode::DivS32 => out.push(104u8),
+            Opcode::RemU32 => out.push(105u8),
+            Opcode::RemS32 => out.push(106u8),
+            Opcode::ShloL32 => out.push(107u8),
+            Opcode::ShloR32 => out.push(108u8),
+            Opcode::SharR32 => out.push(109u8),
+            Opcode::Add64 => out.push(110u8),
+            Opcode::Sub64 => out.push(111u8),
+            Opcode::Mul64 => out.push(112u8),
+            Opcode::DivU64 => out.push(113u8),
+            Opcode::DivS64 => out.push(114u8),
+            Opcode::RemU64 => out.push(115u8),
+            Opcode::RemS64 => out.push(116u8),
+            Opcode::ShloL64 => out.push(117u8),
+            Opcode::ShloR64 => out.push(118u8),
+            Opcode::SharR64 => out.push(119u8),
+            Opcode::And => out.push(120u8),
+            Opcode::Xor => out.push(121u8),
+            Opcode::Or => out.push(122u8),
+            Opcode::MulUpperSS => out.push(123u8),
+            Opcode::MulUpperUU => out.push(124u8),
+            Opcode::MulUpperSU => out.push(125u8),
+            Opcode::SetLtU => out.push(126u8),
+            Opcode::SetLtS => out.push(127u8),
+            Opcode::CmovIz => out.push(128u8),
+            Opcode::CmovNz => out.push(129u8),
+            Opcode::RotL64 => out.push(130u8),
+            Opcode::RotL32 => out.push(131u8),
+            Opcode::RotR64 => out.push(132u8),
+            Opcode::RotR32 => out.push(133u8),
+            Opcode::AndInv => out.push(134u8),
+            Opcode::OrInv => out.push(135u8),
+            Opcode::Xnor => out.push(136u8),
+            Opcode::Max => out.push(137u8),
+            Opcode::MaxU => out.push(138u8),
+            Opcode::Min => out.push(139u8),
+            Opcode::MinU => out.push(140u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 141usize, "Opcode")? {
+                0usize => Opcode::Trap,
+                1usize => Opcode::Fallthrough,
+                2usize => Opcode::Unlikely,
+                3usize => Opcode::Ecall,
+                4usize => Opcode::Ecalli,
+                5usize => Opcode::LoadImm64,
+                6usize => Opcode::StoreImmU8,
+                7usize => Opcode::StoreImmU16,
+                8usize => Opcode::StoreImmU32,
+                9usize => Opcode::StoreImmU64,
+                10usize => Opcode::Jump,
+                11usize => Opcode::JumpInd,
+                12usize => Opcode::LoadImm,
+                13usize => Opcode::LoadU8,
+                14usize => Opcode::LoadI8,
+                15usize => Opcode::LoadU16,
+                16usize => Opcode::LoadI16,
+                17usize => Opcode::LoadU32,
+                18usize => Opcode::LoadI32,
+                19usize => Opcode::LoadU64,
+                20usize => Opcode::StoreU8,
+                21usize => Opcode::StoreU16,
+                22usize => Opcode::StoreU32,
+                23usize => Opcode::StoreU64,
+                24usize => Opcode::StoreImmIndU8,
+                25usize => Opcode::StoreImmIndU16,
+                26usize => Opcode::StoreImmIndU32,
+                27usize => Opcode::StoreImmIndU64,
+                28usize => Opcode::LoadImmJump,
+                29usize => Opcode::BranchEqImm,
+                30usize => Opcode::BranchNeImm,
+                31usize => Opcode::BranchLtUImm,
+                32usize => Opcode::BranchLeUImm,
+                33usize => Opcode::BranchGeUImm,
+                34usize => Opcode::BranchGtUImm,
+                35usize => Opcode::BranchLtSImm,
+                36usize => Opcode::BranchLeSImm,
+                37usize => Opcode::BranchGeSImm,
+                38usize => Opcode::BranchGtSImm,
+                39usize => Opcode::MoveReg,
+                40usize => Opcode::Sbrk,
+                41usize => Opcode::CountSetBits64,
+                42usize => Opcode::CountSetBits32,
+                43usize => Opcode::LeadingZeroBits64,
+                44usize => Opcode::LeadingZeroBits32,
+                45usize => Opcode::TrailingZeroBits64,
+                46usize => Opcode::TrailingZeroBits32,
+                47usize => Opcode::SignExtend8,
+                48usize => Opcode::SignExtend16,
+                49usize => Opcode::ZeroExtend16,
+                50usize => Opcode::ReverseBytes,
+                51usize => Opcode::StoreIndU8,
+                52usize => Opcode::StoreIndU16,
+                53usize => Opcode::StoreIndU32,
+                54usize => Opcode::StoreIndU64,
+                55usize => Opcode::LoadIndU8,
+                56usize => Opcode::LoadIndI8,
+                57usize => Opcode::LoadIndU16,
+                58usize => Opcode::LoadIndI16,
+                59usize => Opcode::LoadIndU32,
+                60usize => Opcode::LoadIndI32,
+                61usize => Opcode::LoadIndU64,
+                62usize => Opcode::AddImm32,
+                63usize => Opcode::AndImm,
+                64usize => Opcode::XorImm,
+                65usize => Opcode::OrImm,
+                66usize => Opcode::MulImm32,
+                67usize => Opcode::SetLtUImm,
+                68usize => Opcode::SetLtSImm,
+                69usize => Opcode::ShloLImm32,
+                70usize => Opcode::ShloRImm32,
+                71usize => Opcode::SharRImm32,
+                72usize => Opcode::NegAddImm32,
+                73usize => Opcode::SetGtUImm,
+                74usize => Opcode::SetGtSImm,
+                75usize => Opcode::ShloLImmAlt32,
+                76usize => Opcode::ShloRImmAlt32,
+                77usize => Opcode::SharRImmAlt32,
+                78usize => Opcode::CmovIzImm,
+                79usize => Opcode::CmovNzImm,
+                80usize => Opcode::AddImm64,
+                81usize => Opcode::MulImm64,
+                82usize => Opcode::ShloLImm64,
+                83usize => Opcode::ShloRImm64,
+                84usize => Opcode::SharRImm64,
+                85usize => Opcode::NegAddImm64,
+                86usize => Opcode::ShloLImmAlt64,
+                87usize => Opcode::ShloRImmAlt64,
+                88usize => Opcode::SharRImmAlt64,
+                89usize => Opcode::RotR64Imm,
+                90usize => Opcode::RotR64ImmAlt,
+                91usize => Opcode::RotR32Imm,
+                92usize => Opcode::RotR32ImmAlt,
+                93usize => Opcode::BranchEq,
+                94usize => Opcode::BranchNe,
+                95usize => Opcode::BranchLtU,
+                96usize => Opcode::BranchLtS,
+                97usize => Opcode::BranchGeU,
+                98usize => Opcode::BranchGeS,
+                99usize => Opcode::LoadImmJumpInd,
+                100usize => Opcode::Add32,
+                101usize => Opcode::Sub32,
+                102usize => Opcode::Mul32,
+                103usize => Opcode::DivU32,
+                104usize => Opcode::DivS32,
+                105usize => Opcode::RemU32,
+                106usize => Opcode::RemS32,
+                107usize => Opcode::ShloL32,
+                108usize => Opcode::ShloR32,
+                109usize => Opcode::SharR32,
+                110usize => Opcode::Add64,
+                111usize => Opcode::Sub64,
+                112usize => Opcode::Mul64,
+                113usize => Opcode::DivU64,
+                114usize => Opcode::DivS64,
+                115usize => Opcode::RemU64,
+                116usize => Opcode::RemS64,
+                117usize => Opcode::ShloL64,
+                118usize => Opcode::ShloR64,
+                119usize => Opcode::SharR64,
+                120usize => Opcode::And,
+                121usize => Opcode::Xor,
+                122usize => Opcode::Or,
+                123usize => Opcode::MulUpperSS,
+                124usize => Opcode::MulUpperUU,
+                125usize => Opcode::MulUpperSU,
+                126usize => Opcode::SetLtU,
+                127usize => Opcode::SetLtS,
+                128usize => Opcode::CmovIz,
+                129usize => Opcode::CmovNz,
+                130usize => Opcode::RotL64,
+                131usize => Opcode::RotL32,
+                132usize => Opcode::RotR64,
+                133usize => Opcode::RotR32,
+                134usize => Opcode::AndInv,
+                135usize => Opcode::OrInv,
+                136usize => Opcode::Xnor,
+                137usize => Opcode::Max,
+                138usize => Opcode::MaxU,
+                139usize => Opcode::Min,
+                140usize => Opcode::MinU,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for Params {
     fn encode_to(&self, out: &mut Vec<u8>) {
         Codec::encode_to(&self.v, out);
@@ -3025,12 +4733,12 @@ macro_rules! for_each_spec_type {
         $m ! (CoreAuthorizer, EpochMarkValidator, EpochMark, TicketBody, Header,
         TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
         AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
-        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, Params, PreimagesMapEntry,
-        LookupMetaMapKey, LookupMetaMapEntry, Account, AccountsMapEntry,
-        ServiceActivityRecord, ServicesStatisticsMapEntry, PreimagesError,
-        ValidatorActivityRecord, ValidatorKeys, RefineContext, AvailabilitySpec, State,
-        MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice,
-        ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad,
-        WorkResult, SegmentRootLookupItem, WorkReport);
+        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, OperandClass, Opcode, Params,
+        PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
+        AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
+        PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,
+        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
+        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
+        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }

@@ -16,7 +16,7 @@ pub mod reader;
 pub use error::LoadError;
 pub use gas::GasCosts;
 pub use interpreter::{predecode::Predecoded, Vm, REGISTER_COUNT};
-pub use isa::{Numbering, Opcode, OperandClass};
+pub use isa::{Numbering, Opcode, OpcodeInfo, OperandClass};
 pub use memory::{Access, LinearMemory, MemFault, Memory, PagedMemory};
 pub use outcome::Exit;
 pub use polkavm_blob::{MemoryMap, PolkaVmBlob};

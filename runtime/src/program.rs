@@ -2,7 +2,7 @@
 //! plus decoding of single instructions and load-time validation.
 
 use crate::error::LoadError;
-use crate::isa::{Numbering, Opcode, OperandClass};
+use crate::isa::{Numbering, Opcode, OpcodeInfo, OperandClass};
 use crate::reader::Reader;
 
 /// How the three length fields of a code blob are encoded.
