@@ -256,7 +256,7 @@ fn run_bench(only: Option<&str>, seconds: f64, svg: Option<&std::path::Path>, in
     let mut rows = Vec::new();
     for g in guests {
         eprintln!("{}: {}", g.name, g.what);
-        let results = vms.iter().map(|&vm| (vm, harness::time(g, vm, budget))).collect();
+        let results = harness::time_all(g, &vms, budget);
         rows.push(Row { guest: g, results });
     }
     write_stdout(&harness::render(&rows, &vms));

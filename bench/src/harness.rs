@@ -53,38 +53,81 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Samples `f` until `budget` is spent (at least 3, at most 51 samples) and returns the median.
-fn sample(budget: Duration, mut f: impl FnMut() -> Result<(), String>) -> Result<Duration, String> {
-    let start = Instant::now();
-    let mut times = Vec::new();
-    while times.len() < 3 || (start.elapsed() < budget && times.len() < 51) {
-        let t = Instant::now();
-        f()?;
-        times.push(t.elapsed());
-    }
-    Ok(median(times))
+/// A loaded instance of a guest on one VM.
+enum Loaded {
+    Jarkit(JarkitGuest),
+    PolkaVm(PolkaVmGuest),
 }
 
-/// Times `guest` on `vm`, after checking its result.
-pub fn time(guest: &Guest, vm: Vm, budget: Duration) -> Result<Timing, String> {
-    let first = run_once(guest, vm)?;
-    let check = |r: CallResult| if r.value == first.value { Ok(()) } else { Err(format!("{} changed its result between calls", guest.name)) };
-    let (total, execute) = match vm {
-        Vm::Jarkit => {
-            let total = sample(budget, || check(JarkitGuest::load(guest.blob, "run")?.call(guest.arg, GAS)?))?;
-            let mut g = JarkitGuest::load(guest.blob, "run")?;
-            let execute = sample(budget, || check(g.call(guest.arg, GAS)?))?;
-            (total, execute)
-        }
+fn load(guest: &Guest, vm: Vm, engines: &[(Backend, polkavm::Engine)]) -> Result<Loaded, String> {
+    Ok(match vm {
+        Vm::Jarkit => Loaded::Jarkit(JarkitGuest::load(guest.blob, "run")?),
         Vm::PolkaVm(b) => {
-            let engine = engine(b)?;
-            let total = sample(budget, || check(PolkaVmGuest::load(&engine, guest.blob)?.call("run", guest.arg, GAS)?))?;
-            let mut g = PolkaVmGuest::load(&engine, guest.blob)?;
-            let execute = sample(budget, || check(g.call("run", guest.arg, GAS)?))?;
-            (total, execute)
+            let engine = &engines.iter().find(|(x, _)| *x == b).ok_or("no engine")?.1;
+            Loaded::PolkaVm(PolkaVmGuest::load(engine, guest.blob)?)
         }
+    })
+}
+
+fn call(loaded: &mut Loaded, guest: &Guest) -> Result<u64, String> {
+    Ok(match loaded {
+        Loaded::Jarkit(g) => g.call(guest.arg, GAS)?.value,
+        Loaded::PolkaVm(g) => g.call("run", guest.arg, GAS)?.value,
+    })
+}
+
+/// Times `guest` on every VM in `vms`, after checking each result. Samples of the VMs are
+/// interleaved (one call on each, round after round) so that a change in machine speed during
+/// the run affects all of them alike and the ratios stay fair; each VM's median is reported.
+pub fn time_all(guest: &Guest, vms: &[Vm], budget: Duration) -> Vec<(Vm, Result<Timing, String>)> {
+    let mut engines = Vec::new();
+    let mut ready: Vec<(Vm, i64)> = Vec::new();
+    let mut results: Vec<(Vm, Result<Timing, String>)> = Vec::new();
+    for &vm in vms {
+        let prepared = (|| {
+            if let Vm::PolkaVm(b) = vm {
+                engines.push((b, engine(b)?));
+            }
+            run_once(guest, vm)
+        })();
+        match prepared {
+            Ok(r) => ready.push((vm, r.gas_used)),
+            Err(e) => results.push((vm, Err(e))),
+        }
+    }
+    let want = (guest.expected)(guest.arg);
+    if ready.is_empty() {
+        return results;
+    }
+    let measure = |fresh: bool| -> Result<Vec<Duration>, String> {
+        let mut instances = ready.iter().map(|&(vm, _)| load(guest, vm, &engines)).collect::<Result<Vec<_>, _>>()?;
+        let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); ready.len()];
+        let start = Instant::now();
+        while samples[0].len() < 3 || (start.elapsed() < budget && samples[0].len() < 51) {
+            for (k, &(vm, _)) in ready.iter().enumerate() {
+                let t = Instant::now();
+                if fresh {
+                    instances[k] = load(guest, vm, &engines)?;
+                }
+                if call(&mut instances[k], guest)? != want {
+                    return Err(format!("{} changed its result between calls on {}", guest.name, vm.label()));
+                }
+                samples[k].push(t.elapsed());
+            }
+        }
+        Ok(samples.into_iter().map(median).collect())
     };
-    Ok(Timing { total, execute, gas_used: first.gas_used })
+    let timed = measure(true).and_then(|total| Ok((total, measure(false)?)));
+    match timed {
+        Ok((total, execute)) => {
+            for (k, &(vm, gas_used)) in ready.iter().enumerate() {
+                results.push((vm, Ok(Timing { total: total[k], execute: execute[k], gas_used })));
+            }
+        }
+        Err(e) => results.extend(ready.iter().map(|&(vm, _)| (vm, Err(e.clone())))),
+    }
+    results.sort_by_key(|(vm, _)| vms.iter().position(|v| v == vm));
+    results
 }
 
 /// One row of the report.
