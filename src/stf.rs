@@ -77,7 +77,7 @@ fn authorizations<V: Variant>(case: &Value) -> Result<Value, StfError> {
     for (c, q) in pre.auth_queues.iter().enumerate() {
         check_len(q, V::Q_QUEUE, &format!("pre_state.auth_queues[{c}]"), "queue entries (Q)")?;
     }
-    let pools = jar::update_auth_pools::<V>(pre.auth_pools, pre.auth_queues.clone(), slot, auths);
+    let pools = jar::update_auth_pools::<V>(&pre.auth_pools, &pre.auth_queues, slot, &auths);
     let post = AuthState { auth_pools: pools, auth_queues: pre.auth_queues };
     Ok(json!({ "output": null, "post_state": to_json(&post) }))
 }
@@ -88,7 +88,7 @@ fn history<V: Variant>(case: &Value) -> Result<Value, StfError> {
     let parent_state_root: jar::Hash = field(case, "input.parent_state_root")?;
     let accumulate_root: jar::Hash = field(case, "input.accumulate_root")?;
     let reported: Vec<jar::ReportedWorkPackage> = field(case, "input.work_packages")?;
-    let post = jar::update_recent_history::<V>(beta, header_hash, parent_state_root, accumulate_root, reported);
+    let post = jar::update_recent_history::<V>(&beta, header_hash, parent_state_root, accumulate_root, &reported);
     Ok(json!({ "output": null, "post_state": { "beta": to_json(&post) } }))
 }
 
@@ -111,7 +111,7 @@ fn statistics<V: Variant>(case: &Value) -> Result<Value, StfError> {
     if u64::from(author) >= V::V.0 {
         return Err(StfError(format!("`input.author_index` {author} is not a validator index (V = {})", V::V)));
     }
-    let (curr, last) = jar::update_validator_stats::<V>(pre.vals_curr_stats, pre.vals_last_stats, pre.slot, slot, author, extrinsic);
+    let (curr, last) = jar::update_validator_stats::<V>(&pre.vals_curr_stats, &pre.vals_last_stats, pre.slot, slot, author, &extrinsic);
     let post = StatsState { vals_curr_stats: curr, vals_last_stats: last, ..pre };
     Ok(json!({ "output": null, "post_state": to_json(&post) }))
 }
@@ -127,7 +127,7 @@ fn preimages(case: &Value) -> Result<Value, StfError> {
     let pre: PreimagesState = field(case, "pre_state")?;
     let items: Vec<jar::Preimage> = field(case, "input.preimages")?;
     let slot: u32 = field(case, "input.slot")?;
-    match jar::integrate_preimages(pre.accounts.clone(), pre.statistics.clone(), items, slot) {
+    match jar::integrate_preimages(&pre.accounts, &pre.statistics, &items, slot) {
         Ok((accounts, statistics)) => {
             Ok(json!({ "output": { "ok": null }, "post_state": to_json(&PreimagesState { accounts, statistics }) }))
         }

@@ -44,7 +44,7 @@ proptest! {
         used in proptest::collection::vec((0u16..2, hash()).prop_map(|(core, auth_hash)| jar::CoreAuthorizer { core, auth_hash }), 0..4),
         slot in any::<u32>(),
     ) {
-        let post = jar::update_auth_pools::<V>(pools.clone(), queues.clone(), slot, used.clone());
+        let post = jar::update_auth_pools::<V>(&pools, &queues, slot, &used);
         prop_assert_eq!(post.len(), pools.len());
         for (c, pool) in post.iter().enumerate() {
             prop_assert!(pool.len() as u64 <= V::O_POOL.0);
@@ -68,7 +68,7 @@ proptest! {
     ) {
         let history: Vec<jar::BlockInfo> = (0..len).map(|i| jar::BlockInfo { header_hash: OctetSeq([i as u8; 32]), ..Default::default() }).collect();
         let beta = jar::RecentBlocks { history, mmr: jar::Mmr { peaks: peaks.clone() } };
-        let post = jar::update_recent_history::<V>(beta, header, parent_root, acc_root, vec![]);
+        let post = jar::update_recent_history::<V>(&beta, header, parent_root, acc_root, &vec![]);
         prop_assert!(post.history.len() as u64 <= V::H_RECENT.0);
         let last = post.history.last().unwrap();
         prop_assert_eq!(last.header_hash, header);
@@ -90,7 +90,7 @@ proptest! {
         ext in extrinsic(),
     ) {
         let slot = (tau + step).min(11);
-        let (post, post_last) = jar::update_validator_stats::<V>(curr.clone(), last.clone(), tau, slot, author, ext);
+        let (post, post_last) = jar::update_validator_stats::<V>(&curr, &last, tau, slot, author, &ext);
         prop_assert_eq!(post_last, last);
         for (a, b) in curr.iter().zip(&post) {
             prop_assert!(b.blocks >= a.blocks && b.tickets >= a.tickets && b.pre_images >= a.pre_images);

@@ -155,7 +155,8 @@ pub struct Alt {
 
 #[derive(Clone, Debug)]
 pub enum Stmt {
-    Let { mutable: bool, pattern: Pattern, ty: Option<Ty>, arrow: bool, value: Expr, span: Span },
+    /// `otherwise` is the alternative of `let pat := e | alt` (taken when `pat` does not match).
+    Let { mutable: bool, pattern: Pattern, ty: Option<Ty>, arrow: bool, value: Expr, otherwise: Option<Expr>, span: Span },
     Assign { name: String, arrow: bool, value: Expr, span: Span },
     For { pattern: Pattern, iter: Expr, body: Expr, span: Span },
     Return(Option<Expr>, Span),

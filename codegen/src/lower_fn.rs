@@ -40,6 +40,15 @@ impl T {
     }
 }
 
+/// Whether values of `t` are `Copy` in the generated Rust: the primitive types, and inductives
+/// whose constructors have no arguments (emitted as `Copy` enums).
+fn copy_ty(m: &Model, t: &T) -> bool {
+    match t {
+        T::Named(n) => m.enums.get(n).is_some_and(|e| e.item.ctors.iter().all(|c| c.args.is_empty())),
+        t => t.is_copy(),
+    }
+}
+
 struct Local {
     ty: T,
 }
@@ -142,7 +151,15 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
                     let ret_name = f.item.ret.as_ref().and_then(type_name);
                     if let Ok(v) = ev.eval(&f.item.body, ret_name.as_deref()) {
                         let ty = f.item.ret.as_ref().map(|t| rust_type(m, t, &[], diags)).unwrap_or(quote!(Nat));
-                        let v = value_tokens(&v);
+                        let fixed_width = f.item.ret.as_ref().is_some_and(|t| matches!(resolve(m, t, &[]), T::U(_)));
+                        let v = match (&v, fixed_width) {
+                            // A `UIntN` constant: a plain literal of the declared type.
+                            (crate::eval::Value::Nat(n), true) => {
+                                let lit = proc_macro2::Literal::u64_unsuffixed(*n as u64);
+                                quote!(#lit)
+                            }
+                            _ => value_tokens(&v),
+                        };
                         // `Params.full` becomes `Params::FULL`; a plain name a module constant.
                         match name.rsplit_once('.') {
                             Some((owner, short)) if m.structs.contains_key(owner) => {
@@ -246,6 +263,9 @@ impl<'a> Cx<'a> {
                         }
                         let rt = self.rty(&t);
                         let ty = resolve(self.m, &t, &self.type_params);
+                        // Values that are not `Copy` are passed by reference: a function that
+                        // only reads its argument (the common case) then copies nothing.
+                        let rt = if copy_ty(self.m, &ty) { rt } else { quote!(&#rt) };
                         self.bind(n, ty);
                         let pn = ident(&snake(n));
                         params.push(quote!(#pn: #rt));
@@ -308,7 +328,7 @@ impl<'a> Cx<'a> {
                 if let Some(l) = self.local(n) {
                     let ty = l.ty.clone();
                     let i = ident(&snake(n));
-                    let ts = if ty.is_copy() { quote!(#i) } else { quote!(#i.clone()) };
+                    let ts = if copy_ty(self.m, &ty) { quote!(#i) } else { quote!(#i.clone()) };
                     return (ts, ty);
                 }
                 self.global(e, n, &[], expected)
@@ -475,6 +495,34 @@ impl<'a> Cx<'a> {
             .collect()
     }
 
+    /// Arguments of a call to a spec function: `Copy` values as they are, others by reference
+    /// (a local is lent without cloning).
+    fn args_by_ref(&mut self, args: &[Arg], tys: &[T]) -> Vec<TokenStream> {
+        args.iter()
+            .enumerate()
+            .map(|(k, a)| {
+                let ty = tys.get(k).cloned().unwrap_or(T::Unknown);
+                match a {
+                    Arg::Positional(x) if copy_ty(self.m, &ty) => self.expr(x, Some(&ty)).0,
+                    Arg::Positional(x) => match &x.kind {
+                        ExprKind::Var(n) if self.local(n).is_some() => {
+                            let i = ident(&snake(n));
+                            quote!(&#i)
+                        }
+                        _ => {
+                            let (t, _) = self.expr(x, Some(&ty));
+                            quote!(&#t)
+                        }
+                    },
+                    Arg::Named(n, x) => {
+                        self.err(Diagnostic::error(x.span, format!("named argument `({n} := …)` is not supported yet")).with_hint("pass the argument positionally"));
+                        quote!(())
+                    }
+                }
+            })
+            .collect()
+    }
+
     fn global(&mut self, e: &Expr, path: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
         let short = crate::names::last(path);
         // Builtins of the Lean prelude.
@@ -485,6 +533,25 @@ impl<'a> Cx<'a> {
                 }
             }
             "ByteArray.empty" if args.is_empty() => return (quote!(ByteArray::empty()), T::Bytes),
+            "min" | "max" | "Nat.min" | "Nat.max" if args.len() == 2 => {
+                // The operand type: the expected one, else whatever the first operand has.
+                let ty = match expected {
+                    Some(t @ (T::Nat | T::U(_))) => t.clone(),
+                    _ => {
+                        self.quiet += 1;
+                        let t = match &args[0] {
+                            Arg::Positional(x) => self.expr(x, None).1,
+                            Arg::Named(..) => T::Nat,
+                        };
+                        self.quiet -= 1;
+                        if matches!(t, T::U(_)) { t } else { T::Nat }
+                    }
+                };
+                let a = self.args(args, &[ty.clone(), ty.clone()]);
+                let f = ident(short);
+                let (x, y) = (&a[0], &a[1]);
+                return (quote!(#x.#f(#y)), ty);
+            }
             "Array.replicate" => {
                 let el = match expected {
                     Some(T::Array(t)) => (**t).clone(),
@@ -529,7 +596,7 @@ impl<'a> Cx<'a> {
             }
             let tparams: Vec<String> = f.binders.iter().filter(|b| b.kind == BinderKind::Implicit).flat_map(|b| b.names.clone()).collect();
             let ptys: Vec<T> = explicit.iter().flat_map(|b| b.names.iter().map(|_| b.ty.as_ref().map(|t| resolve(self.m, t, &tparams)).unwrap_or(T::Unknown))).collect();
-            let a = self.args(args, &ptys);
+            let a = self.args_by_ref(args, &ptys);
             let ret = f.ret.as_ref().map(|t| resolve(self.m, t, &tparams)).unwrap_or(T::Unknown);
             let ret = if matches!(ret, T::Param(_) | T::Array(_)) && contains_param(&ret) {
                 expected.cloned().unwrap_or(T::Unknown)
@@ -692,6 +759,7 @@ impl<'a> Cx<'a> {
             (T::Array(el), "set!") => vec![T::Nat, (**el).clone()],
             (T::Bytes, "push") => vec![T::U(8)],
             (T::Bytes, "extract") => vec![T::Nat, T::Nat],
+            (T::Bytes, "set!") => vec![T::Nat, T::U(8)],
             _ => vec![],
         };
         let a = self.args(args, &arg_tys);
@@ -717,6 +785,11 @@ impl<'a> Cx<'a> {
             (T::Nat, "toUInt32", []) => (quote!(#rt.to_u32()), T::U(32)),
             (T::Nat, "toUInt64", []) => (quote!(#rt.to_u64()), T::U(64)),
             (T::U(_), "toNat", []) => (quote!(Nat(#rt as u64)), T::Nat),
+            (T::U(_), "toUInt8", []) => (quote!((#rt as u8)), T::U(8)),
+            (T::U(_), "toUInt16", []) => (quote!((#rt as u16)), T::U(16)),
+            (T::U(_), "toUInt32", []) => (quote!((#rt as u32)), T::U(32)),
+            (T::U(_), "toUInt64", []) => (quote!((#rt as u64)), T::U(64)),
+            (T::Bytes, "set!", [i, x]) => (quote!(#rt.set_bang(#i, #x)), T::Bytes),
             (T::Named(s), f, []) if self.m.structs.get(s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == f)) => {
                 let ft = self.m.structs[s].item.fields.iter().find(|x| x.name == f).map(|x| resolve(self.m, &x.ty, &[])).unwrap_or(T::Unknown);
                 let fi = ident(&snake(f));
@@ -992,13 +1065,21 @@ impl<'a> Cx<'a> {
         for (k, s) in stmts.iter().enumerate() {
             let last = k + 1 == stmts.len();
             match s {
-                Stmt::Let { mutable, pattern, ty: t, arrow, value, span } => {
+                Stmt::Let { mutable, pattern, ty: t, arrow, value, otherwise, span } => {
                     if *arrow {
                         self.err(Diagnostic::error(*span, "`←` binds are not supported yet").with_hint("use `match` on the Option, or `let x := …`"));
                     }
                     let want = t.as_ref().map(|t| resolve(self.m, t, &self.type_params));
                     let (vt, vty) = self.expr(value, want.as_ref());
                     let bty = want.unwrap_or(vty);
+                    if let Some(alt) = otherwise {
+                        // `let pat := e | alt` becomes Rust's `let pat = e else { alt };`; the
+                        // alternative must leave the block (`return`, `break`, `continue`).
+                        let (at, _) = self.expr(alt, None);
+                        let pat = self.match_pattern(pattern, &bty);
+                        out.push(quote!(let #pat = #vt else { #at; };));
+                        continue;
+                    }
                     let annot = t.as_ref().map(|t| {
                         let r = self.rty(t);
                         quote!(: #r)

@@ -125,6 +125,12 @@ impl Model {
         is_builtin_type(n) || self.structs.contains_key(n) || self.enums.contains_key(n) || self.aliases.contains_key(n)
     }
 
+    /// Whether a structure, class, inductive or alias of this name exists: all of them become
+    /// Rust types in one module, so their names must differ.
+    fn is_declared_type(&self, name: &str) -> bool {
+        self.structs.contains_key(name) || self.classes.contains_key(name) || self.enums.contains_key(name) || self.aliases.contains_key(name)
+    }
+
     /// Builds the model from parsed files. Returns the model and any diagnostics (duplicate names).
     pub fn build(files: &[(usize, Vec<Command>)], diags: &mut Vec<crate::diagnostics::Diagnostic>) -> Model {
         let mut m = Model::default();
@@ -193,7 +199,7 @@ impl Model {
                     self.classes.insert(key.clone(), item);
                     self.order.push((Kind::Class, key));
                 } else {
-                    dup(&key, self.structs.contains_key(&key));
+                    dup(&key, self.is_declared_type(&key));
                     self.structs.insert(key.clone(), item);
                     self.order.push((Kind::Struct, key));
                 }
@@ -201,7 +207,7 @@ impl Model {
             DeclKind::Inductive { name, ctors, .. } => {
                 let (lean_name, doc) = loc(name);
                 let key = crate::names::last(name).to_string();
-                dup(&key, self.enums.contains_key(&key));
+                dup(&key, self.is_declared_type(&key));
                 self.enums.insert(key.clone(), Located { file, doc, lean_name, span: d.span, item: EnumDef { name: key.clone(), ctors: ctors.clone() } });
                 self.order.push((Kind::Enum, key));
             }
@@ -221,7 +227,7 @@ impl Model {
                 if binders.is_empty() && returns_type {
                     if let Some(t) = expr_as_type(body) {
                         let key = name.clone();
-                        dup(&key, self.aliases.contains_key(&key));
+                        dup(&key, self.is_declared_type(&key));
                         self.aliases.insert(key.clone(), Located { file, doc, lean_name, span: d.span, item: t });
                         self.order.push((Kind::Alias, key));
                         return;

@@ -384,17 +384,29 @@ fn stmt(ctx: &Ctx, p: Pair<Rule>) -> Stmt {
             let mut t = None;
             let mut arrow = false;
             let mut value = None;
+            let mut otherwise = None;
             for x in inner.into_inner() {
                 match x.as_rule() {
                     Rule::mut_kw => mutable = true,
                     Rule::simple_pattern => pattern = Some(simple_pattern(ctx, x)),
+                    Rule::ctor_pattern => {
+                        let span = ctx.span(&x);
+                        let mut it = x.into_inner();
+                        let head = it.next().unwrap();
+                        let (name, dotted) = match head.as_rule() {
+                            Rule::dot_ctor => (head.into_inner().next().unwrap().as_str().to_string(), true),
+                            _ => (head.as_str().to_string(), false),
+                        };
+                        pattern = Some(Pattern::Ctor { name, dotted, args: it.map(|x| simple_pattern(ctx, x)).collect(), span });
+                    }
+                    Rule::let_else => otherwise = Some(branch(ctx, x.into_inner().next().unwrap())),
                     Rule::ty => t = Some(ty(ctx, x)),
                     Rule::bind_op => arrow = x.as_str() == "←",
                     Rule::body => value = Some(body_expr(ctx, x)),
                     _ => {}
                 }
             }
-            Stmt::Let { mutable, pattern: pattern.unwrap(), ty: t, arrow, value: value.unwrap(), span }
+            Stmt::Let { mutable, pattern: pattern.unwrap(), ty: t, arrow, value: value.unwrap(), otherwise, span }
         }
         Rule::reassign_stmt => {
             let mut it = inner.into_inner();
@@ -420,6 +432,7 @@ fn stmt(ctx: &Ctx, p: Pair<Rule>) -> Stmt {
 fn precedence(op: &str) -> (u8, bool) {
     // (binding power, right associative)
     match op {
+        "|>" => (10, false),
         "||" | "∨" => (30, false),
         "&&" | "∧" => (35, false),
         "==" | "!=" | "<" | ">" | "<=" | ">=" | "≠" | "≤" | "≥" => (50, false),
@@ -608,7 +621,7 @@ fn expr(ctx: &Ctx, p: Pair<Rule>) -> Expr {
             let lspan = span;
             Expr {
                 kind: ExprKind::Block(vec![
-                    Stmt::Let { mutable: false, pattern: pat, ty: t, arrow: false, value, span: lspan },
+                    Stmt::Let { mutable: false, pattern: pat, ty: t, arrow: false, value, otherwise: None, span: lspan },
                     Stmt::Expr(rest),
                 ]),
                 span,
@@ -628,7 +641,19 @@ fn climb(mut operands: Vec<Expr>, ops: Vec<String>, span: Span) -> Expr {
         let r = out.pop().unwrap();
         let l = out.pop().unwrap();
         let s = Span { file: l.span.file, start: l.span.start, end: r.span.end.max(span.start) };
-        out.push(Expr { kind: ExprKind::Binary(op, Box::new(l), Box::new(r)), span: s });
+        // `x |> f a` is the application `f a x`.
+        let kind = if op == "|>" {
+            match r.kind {
+                ExprKind::App(f, mut args) => {
+                    args.push(Arg::Positional(l));
+                    ExprKind::App(f, args)
+                }
+                _ => ExprKind::App(Box::new(r), vec![Arg::Positional(l)]),
+            }
+        } else {
+            ExprKind::Binary(op, Box::new(l), Box::new(r))
+        };
+        out.push(Expr { kind, span: s });
     };
     for op in ops {
         let (p, right) = precedence(&op);

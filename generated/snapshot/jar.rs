@@ -869,6 +869,197 @@ impl Opcode {
         }
     }
 }
+/// One mapped page.
+///
+/// Lean: `Jar.JAVM.Page` at spec/Jar/JAVM/Memory.lean:18
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Page {
+    /// The page number (address / 4096).
+    pub index: Nat,
+    pub writable: bool,
+    /// Exactly 4096 bytes.
+    pub data: ByteArray,
+}
+/// A memory: the mapped pages (in any order, each index at most once) and the guard zone.
+///
+/// Lean: `Jar.JAVM.Memory` at spec/Jar/JAVM/Memory.lean:26
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Memory {
+    pub pages: Vec<Page>,
+    /// Accesses to addresses below `guard` panic rather than fault.
+    pub guard: Nat,
+}
+/// Why a memory access failed.
+///
+/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:32
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum MemFault {
+    #[serde(rename = "panic")]
+    Panic,
+    #[serde(rename = "page_fault")]
+    PageFault(Nat),
+}
+impl serde::Serialize for MemFault {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            MemFault::Panic => m.serialize_entry("panic", &())?,
+            MemFault::PageFault(a0) => m.serialize_entry("page_fault", a0)?,
+        }
+        m.end()
+    }
+}
+impl Default for MemFault {
+    fn default() -> Self {
+        MemFault::Panic
+    }
+}
+/// Which opcode byte means which instruction.
+///
+/// Lean: `Jar.JAVM.Numbering` at spec/Jar/JAVM/Program.lean:13
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum Numbering {
+    /// The Gray Paper's (GP 0.7.2, upstream JAR).
+    #[default]
+    #[serde(rename = "gp")]
+    Gp,
+    /// PolkaVM's JamV1 (polkavm-spectool vectors, polkavm-linker output).
+    #[serde(rename = "jam_v1")]
+    JamV1,
+}
+impl Numbering {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [Numbering; 2usize] = [Numbering::Gp, Numbering::JamV1];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            Numbering::Gp => "gp",
+            Numbering::JamV1 => "jamV1",
+        }
+    }
+}
+/// A parsed program.
+///
+/// Lean: `Jar.JAVM.Program` at spec/Jar/JAVM/Program.lean:21
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Program {
+    pub code: ByteArray,
+    /// Bit `i` (byte `i / 8`, bit `i % 8`) marks an instruction start at `i`.
+    pub bitmask: ByteArray,
+    pub jump_table: Vec<Nat>,
+    pub numbering: Numbering,
+    /// Whether `ecalli` and `ecall` end basic blocks (jar080 and later).
+    pub ecalli_ends_block: bool,
+}
+/// A decoded instruction: registers, immediates, and the static target of a branch.
+///
+/// Lean: `Jar.JAVM.Instr` at spec/Jar/JAVM/Program.lean:66
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Instr {
+    pub op: Opcode,
+    pub ra: Nat,
+    pub rb: Nat,
+    pub rd: Nat,
+    pub imm1: u64,
+    pub imm2: u64,
+    pub target: Nat,
+    /// The pc of the next instruction: pc + 1 + ℓ.
+    pub next: Nat,
+}
+impl Default for Instr {
+    fn default() -> Self {
+        Instr {
+            op: Default::default(),
+            ra: Nat(0),
+            rb: Nat(0),
+            rd: Nat(0),
+            imm1: (0 as u64),
+            imm2: (0 as u64),
+            target: Nat(0),
+            next: Nat(0),
+        }
+    }
+}
+/// Registers φ₀…φ₁₂, the pc, the gas left and the memory.
+///
+/// Lean: `Jar.JAVM.Machine` at spec/Jar/JAVM/Step.lean:15
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Machine {
+    pub regs: Vec<u64>,
+    pub pc: Nat,
+    pub gas: Nat,
+    pub memory: Memory,
+}
+/// Why execution stopped.
+///
+/// Lean: `Jar.JAVM.Exit` at spec/Jar/JAVM/Step.lean:22
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum Exit {
+    #[serde(rename = "halt")]
+    Halt,
+    #[serde(rename = "trap")]
+    Trap,
+    #[serde(rename = "panic")]
+    Panic,
+    #[serde(rename = "out_of_gas")]
+    OutOfGas,
+    #[serde(rename = "page_fault")]
+    PageFault(Nat),
+    #[serde(rename = "host_call")]
+    HostCall(Nat),
+    #[serde(rename = "ecall")]
+    Ecall,
+}
+impl serde::Serialize for Exit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            Exit::Halt => m.serialize_entry("halt", &())?,
+            Exit::Trap => m.serialize_entry("trap", &())?,
+            Exit::Panic => m.serialize_entry("panic", &())?,
+            Exit::OutOfGas => m.serialize_entry("out_of_gas", &())?,
+            Exit::PageFault(a0) => m.serialize_entry("page_fault", a0)?,
+            Exit::HostCall(a0) => m.serialize_entry("host_call", a0)?,
+            Exit::Ecall => m.serialize_entry("ecall", &())?,
+        }
+        m.end()
+    }
+}
+impl Default for Exit {
+    fn default() -> Self {
+        Exit::Halt
+    }
+}
+/// The result of one step.
+///
+/// Lean: `Jar.JAVM.StepResult` at spec/Jar/JAVM/Step.lean:33
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StepResult {
+    #[serde(rename = "next")]
+    Next(Machine),
+    #[serde(rename = "stop")]
+    Stop(Exit, Machine),
+}
+impl Default for StepResult {
+    fn default() -> Self {
+        StepResult::Next(Default::default())
+    }
+}
 /// The size parameters of a JAM chain. Names follow the Gray Paper symbols.
 ///
 /// Lean: `Jar.Params` at spec/Jar/Params.lean:10
@@ -1972,6 +2163,18 @@ pub const S_MIN: Nat = Nat(256);
 ///
 /// Lean: `Jar.JAM_EPOCH_UNIX` at spec/Jar/Constants.lean:45
 pub const JAM_EPOCH_UNIX: Nat = Nat(1735732800);
+/// The sign bit of a 64-bit value.
+///
+/// Lean: `Jar.JAVM.SIGN64` at spec/Jar/JAVM/Arith.lean:12
+pub const SIGN64: u64 = 9223372036854775808;
+/// The JAVM page size.
+///
+/// Lean: `Jar.JAVM.PAGE_BYTES` at spec/Jar/JAVM/Memory.lean:15
+pub const PAGE_BYTES: Nat = Nat(4096);
+/// Dynamic jumps to this address halt the machine (GP: 2³² − 2¹⁶).
+///
+/// Lean: `Jar.JAVM.HALT_ADDRESS` at spec/Jar/JAVM/Step.lean:12
+pub const HALT_ADDRESS: Nat = Nat(4294901760);
 impl Params {
     /// The full-size chain.
     ///
@@ -2038,7 +2241,7 @@ impl Params {
 ///
 /// Lean: `Jar.removeFirst` at spec/Jar/Authorizations.lean:18
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn remove_first(pool: Vec<Hash>, h: Hash) -> Vec<Hash> {
+pub fn remove_first(pool: &Vec<Hash>, h: Hash) -> Vec<Hash> {
     'run0: {
         let mut out: Vec<Hash> = vec![];
         let mut removed = false;
@@ -2063,10 +2266,10 @@ pub fn remove_first(pool: Vec<Hash>, h: Hash) -> Vec<Hash> {
 /// Lean: `Jar.updateAuthPools` at spec/Jar/Authorizations.lean:33
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn update_auth_pools<V: Variant>(
-    pools: Vec<Vec<Hash>>,
-    queues: Vec<Vec<Hash>>,
+    pools: &Vec<Vec<Hash>>,
+    queues: &Vec<Vec<Hash>>,
     slot: TimeSlot,
-    used: Vec<CoreAuthorizer>,
+    used: &Vec<CoreAuthorizer>,
 ) -> Vec<Vec<Hash>> {
     'run0: {
         let mut out = pools.clone();
@@ -2077,7 +2280,7 @@ pub fn update_auth_pools<V: Variant>(
                     {
                         if (Nat(u.core as u64) == c) {
                             {
-                                pool = remove_first(pool.clone(), u.auth_hash);
+                                pool = remove_first(&pool, u.auth_hash);
                             };
                         }
                     };
@@ -2089,7 +2292,7 @@ pub fn update_auth_pools<V: Variant>(
                 out = array::set_bang(
                     out.clone(),
                     c,
-                    take_last::<_>(array::push(pool.clone(), next), V::O_POOL),
+                    take_last::<_>(&array::push(pool.clone(), next), V::O_POOL),
                 );
             };
         }
@@ -2147,7 +2350,7 @@ pub fn keccak256(a0: ByteArray) -> Hash {
 ///
 /// Lean: `Jar.mmrAppend` at spec/Jar/History.lean:37
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn mmr_append(peaks: Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
+pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
     'run0: {
         let mut out = peaks.clone();
         let mut carry = leaf;
@@ -2171,7 +2374,7 @@ pub fn mmr_append(peaks: Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
 ///
 /// Lean: `Jar.superPeak` at spec/Jar/History.lean:50
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn super_peak(peaks: Vec<Option<Hash>>) -> Hash {
+pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
     'run0: {
         let mut acc: Option<Hash> = None;
         for p in peaks.clone() {
@@ -2207,11 +2410,11 @@ pub fn super_peak(peaks: Vec<Option<Hash>>) -> Hash {
 /// Lean: `Jar.updateRecentHistory` at spec/Jar/History.lean:63
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn update_recent_history<V: Variant>(
-    beta: RecentBlocks,
+    beta: &RecentBlocks,
     header_hash: Hash,
     parent_state_root: Hash,
     accumulate_root: Hash,
-    reported: Vec<ReportedWorkPackage>,
+    reported: &Vec<ReportedWorkPackage>,
 ) -> RecentBlocks {
     {
         let n = array::size(&beta.history.clone());
@@ -2227,19 +2430,371 @@ pub fn update_recent_history<V: Variant>(
                 },
             )
         };
-        let peaks = mmr_append(beta.mmr.clone().peaks.clone(), accumulate_root);
+        let peaks = mmr_append(&beta.mmr.clone().peaks.clone(), accumulate_root);
         let entry: BlockInfo = BlockInfo {
             header_hash: header_hash,
-            beefy_root: super_peak(peaks.clone()),
+            beefy_root: super_peak(&peaks),
             state_root: Default::default(),
             reported: reported.clone(),
         };
         RecentBlocks {
             history: take_last::<
                 _,
-            >(array::push(fixed.clone(), entry.clone()), V::H_RECENT),
+            >(&array::push(fixed.clone(), entry.clone()), V::H_RECENT),
             mmr: Mmr { peaks: peaks.clone() },
         }
+    }
+}
+/// The low `n` bytes (0 ≤ n ≤ 8) of `x`, sign-extended to 64 bits (X_n); zero for n = 0.
+///
+/// Lean: `Jar.JAVM.sextBytes` at spec/Jar/JAVM/Arith.lean:15
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn sext_bytes(x: u64, n: Nat) -> u64 {
+    {
+        if (n == Nat(0)) {
+            (0 as u64)
+        } else {
+            if (n >= Nat(8)) {
+                x
+            } else {
+                {
+                    let shift = (Nat(64) - (Nat(8) * n)).to_u64();
+                    let shifted = x.wrapping_shl((shift as u32) % 64u32);
+                    let logical = shifted.wrapping_shr((shift as u32) % 64u32);
+                    if ((shifted & SIGN64) == (0 as u64)) {
+                        logical
+                    } else {
+                        (logical
+                            | (18446744073709551615 as u64)
+                                .wrapping_shl(
+                                    ((64 as u64).wrapping_sub(shift) as u32) % 64u32,
+                                ))
+                    }
+                }
+            }
+        }
+    }
+}
+/// The low 32 bits of `x`, sign-extended: the result of every 32-bit operation.
+///
+/// Lean: `Jar.JAVM.sext32` at spec/Jar/JAVM/Arith.lean:27
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn sext32(x: u64) -> u64 {
+    sext_bytes(x, Nat(4))
+}
+/// Signed less-than on two's-complement 64-bit values.
+///
+/// Lean: `Jar.JAVM.slt` at spec/Jar/JAVM/Arith.lean:30
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn slt(a: u64, b: u64) -> bool {
+    ((a ^ SIGN64) < (b ^ SIGN64))
+}
+/// Two's-complement negation.
+///
+/// Lean: `Jar.JAVM.neg` at spec/Jar/JAVM/Arith.lean:33
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn neg(a: u64) -> u64 {
+    (0 as u64).wrapping_sub(a)
+}
+/// |a| of a signed value, as an unsigned number (|MIN| = MIN).
+///
+/// Lean: `Jar.JAVM.absS` at spec/Jar/JAVM/Arith.lean:36
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn abs_s(a: u64) -> u64 {
+    if ((a & SIGN64) == (0 as u64)) { a } else { neg(a) }
+}
+/// Unsigned division; x / 0 = 2⁶⁴ − 1.
+///
+/// Lean: `Jar.JAVM.divU` at spec/Jar/JAVM/Arith.lean:39
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn div_u(a: u64, b: u64) -> u64 {
+    if (b == (0 as u64)) {
+        (18446744073709551615 as u64)
+    } else {
+        a.checked_div(b).unwrap_or(0)
+    }
+}
+/// Unsigned remainder; x % 0 = x.
+///
+/// Lean: `Jar.JAVM.remU` at spec/Jar/JAVM/Arith.lean:42
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rem_u(a: u64, b: u64) -> u64 {
+    if (b == (0 as u64)) {
+        a
+    } else {
+        {
+            let (a, b) = (a, b);
+            if b == 0 { a } else { a % b }
+        }
+    }
+}
+/// Signed division rounding toward zero; x / 0 = 2⁶⁴ − 1 and MIN / −1 = MIN.
+///
+/// Lean: `Jar.JAVM.divS` at spec/Jar/JAVM/Arith.lean:45
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn div_s(a: u64, b: u64) -> u64 {
+    {
+        if (b == (0 as u64)) {
+            (18446744073709551615 as u64)
+        } else {
+            if ((a == SIGN64) && (b == (18446744073709551615 as u64))) {
+                a
+            } else {
+                {
+                    let q = abs_s(a).checked_div(abs_s(b)).unwrap_or(0);
+                    if (((a ^ b) & SIGN64) == (0 as u64)) { q } else { neg(q) }
+                }
+            }
+        }
+    }
+}
+/// Signed remainder with the sign of the dividend; x % 0 = x and MIN % −1 = 0.
+///
+/// Lean: `Jar.JAVM.remS` at spec/Jar/JAVM/Arith.lean:53
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rem_s(a: u64, b: u64) -> u64 {
+    {
+        if (b == (0 as u64)) {
+            a
+        } else {
+            if ((a == SIGN64) && (b == (18446744073709551615 as u64))) {
+                (0 as u64)
+            } else {
+                {
+                    let r = {
+                        let (a, b) = (abs_s(a), abs_s(b));
+                        if b == 0 { a } else { a % b }
+                    };
+                    if ((a & SIGN64) == (0 as u64)) { r } else { neg(r) }
+                }
+            }
+        }
+    }
+}
+/// 32-bit signed division of the low halves, sign-extended.
+///
+/// Lean: `Jar.JAVM.divS32` at spec/Jar/JAVM/Arith.lean:61
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn div_s32(a: u64, b: u64) -> u64 {
+    sext32(div_s(sext32(a), sext32(b)))
+}
+/// 32-bit signed remainder of the low halves, sign-extended.
+///
+/// Lean: `Jar.JAVM.remS32` at spec/Jar/JAVM/Arith.lean:64
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rem_s32(a: u64, b: u64) -> u64 {
+    sext32(rem_s(sext32(a), sext32(b)))
+}
+/// The high 64 bits of the unsigned 128-bit product a · b, by 32-bit limbs.
+///
+/// Lean: `Jar.JAVM.mulUpperUU` at spec/Jar/JAVM/Arith.lean:67
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn mul_upper_uu(a: u64, b: u64) -> u64 {
+    {
+        let mask: u64 = (4294967295 as u64);
+        let (a0, a1) = ((a & mask), a.wrapping_shr(((32 as u64) as u32) % 64u32));
+        let (b0, b1) = ((b & mask), b.wrapping_shr(((32 as u64) as u32) % 64u32));
+        let p00 = a0.wrapping_mul(b0);
+        let p01 = a0.wrapping_mul(b1);
+        let p10 = a1.wrapping_mul(b0);
+        let p11 = a1.wrapping_mul(b1);
+        let middle = p00
+            .wrapping_shr(((32 as u64) as u32) % 64u32)
+            .wrapping_add((p01 & mask))
+            .wrapping_add((p10 & mask));
+        p11.wrapping_add(p01.wrapping_shr(((32 as u64) as u32) % 64u32))
+            .wrapping_add(p10.wrapping_shr(((32 as u64) as u32) % 64u32))
+            .wrapping_add(middle.wrapping_shr(((32 as u64) as u32) % 64u32))
+    }
+}
+/// The high 64 bits of the signed 128-bit product.
+///
+/// Lean: `Jar.JAVM.mulUpperSS` at spec/Jar/JAVM/Arith.lean:79
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn mul_upper_ss(a: u64, b: u64) -> u64 {
+    {
+        let hi = mul_upper_uu(a, b);
+        let hi = if ((a & SIGN64) == (0 as u64)) { hi } else { hi.wrapping_sub(b) };
+        if ((b & SIGN64) == (0 as u64)) { hi } else { hi.wrapping_sub(a) }
+    }
+}
+/// The high 64 bits of the product of signed `a` and unsigned `b`.
+///
+/// Lean: `Jar.JAVM.mulUpperSU` at spec/Jar/JAVM/Arith.lean:85
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn mul_upper_su(a: u64, b: u64) -> u64 {
+    {
+        let hi = mul_upper_uu(a, b);
+        if ((a & SIGN64) == (0 as u64)) { hi } else { hi.wrapping_sub(b) }
+    }
+}
+/// Rotate left by `n` mod 64.
+///
+/// Lean: `Jar.JAVM.rotl64` at spec/Jar/JAVM/Arith.lean:90
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rotl64(x: u64, n: u64) -> u64 {
+    {
+        let k = (n & (63 as u64));
+        if (k == (0 as u64)) {
+            x
+        } else {
+            (x.wrapping_shl((k as u32) % 64u32)
+                | x.wrapping_shr(((64 as u64).wrapping_sub(k) as u32) % 64u32))
+        }
+    }
+}
+/// Rotate right by `n` mod 64.
+///
+/// Lean: `Jar.JAVM.rotr64` at spec/Jar/JAVM/Arith.lean:95
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rotr64(x: u64, n: u64) -> u64 {
+    {
+        let k = (n & (63 as u64));
+        if (k == (0 as u64)) {
+            x
+        } else {
+            (x.wrapping_shr((k as u32) % 64u32)
+                | x.wrapping_shl(((64 as u64).wrapping_sub(k) as u32) % 64u32))
+        }
+    }
+}
+/// Rotate the low 32 bits left by `n` mod 32; the result is sign-extended.
+///
+/// Lean: `Jar.JAVM.rotl32` at spec/Jar/JAVM/Arith.lean:100
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rotl32(x: u64, n: u64) -> u64 {
+    {
+        let lo = (x & (4294967295 as u64));
+        let k = (n & (31 as u64));
+        if (k == (0 as u64)) {
+            sext32(lo)
+        } else {
+            sext32(
+                (lo.wrapping_shl((k as u32) % 64u32)
+                    | lo.wrapping_shr(((32 as u64).wrapping_sub(k) as u32) % 64u32)),
+            )
+        }
+    }
+}
+/// Rotate the low 32 bits right by `n` mod 32; the result is sign-extended.
+///
+/// Lean: `Jar.JAVM.rotr32` at spec/Jar/JAVM/Arith.lean:106
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rotr32(x: u64, n: u64) -> u64 {
+    {
+        let lo = (x & (4294967295 as u64));
+        let k = (n & (31 as u64));
+        if (k == (0 as u64)) {
+            sext32(lo)
+        } else {
+            sext32(
+                (lo.wrapping_shr((k as u32) % 64u32)
+                    | lo.wrapping_shl(((32 as u64).wrapping_sub(k) as u32) % 64u32)),
+            )
+        }
+    }
+}
+/// Arithmetic shift right by `n` mod 64.
+///
+/// Lean: `Jar.JAVM.sar64` at spec/Jar/JAVM/Arith.lean:112
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn sar64(x: u64, n: u64) -> u64 {
+    {
+        let k = (n & (63 as u64));
+        let logical = x.wrapping_shr((k as u32) % 64u32);
+        if (((x & SIGN64) == (0 as u64)) || (k == (0 as u64))) {
+            logical
+        } else {
+            (logical
+                | (18446744073709551615 as u64)
+                    .wrapping_shl(((64 as u64).wrapping_sub(k) as u32) % 64u32))
+        }
+    }
+}
+/// Arithmetic shift right of the low 32 bits by `n` mod 32, sign-extended.
+///
+/// Lean: `Jar.JAVM.sar32` at spec/Jar/JAVM/Arith.lean:118
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn sar32(x: u64, n: u64) -> u64 {
+    sext32(sar64(sext32(x), (n & (31 as u64))))
+}
+/// The number of set bits.
+///
+/// Lean: `Jar.JAVM.popcount` at spec/Jar/JAVM/Arith.lean:121
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn popcount(x: u64, bits: Nat) -> u64 {
+    'run0: {
+        let mut n: u64 = (0 as u64);
+        for i in range(Nat(0), bits) {
+            {
+                n = n
+                    .wrapping_add(
+                        (x.wrapping_shr((i.to_u64() as u32) % 64u32) & (1 as u64)),
+                    );
+            };
+        }
+        break 'run0 n;
+    }
+}
+/// The number of leading zero bits among the low `bits` bits.
+///
+/// Lean: `Jar.JAVM.clz` at spec/Jar/JAVM/Arith.lean:128
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn clz(x: u64, bits: Nat) -> u64 {
+    'run0: {
+        let mut n: u64 = (0 as u64);
+        for k in range(Nat(0), bits) {
+            {
+                if ((x.wrapping_shr((((bits - Nat(1)) - k).to_u64() as u32) % 64u32)
+                    & (1 as u64)) == (1 as u64))
+                {
+                    {
+                        break 'run0 n;
+                    };
+                }
+                n = n.wrapping_add((1 as u64));
+            };
+        }
+        break 'run0 n;
+    }
+}
+/// The number of trailing zero bits among the low `bits` bits.
+///
+/// Lean: `Jar.JAVM.ctz` at spec/Jar/JAVM/Arith.lean:137
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn ctz(x: u64, bits: Nat) -> u64 {
+    'run0: {
+        let mut n: u64 = (0 as u64);
+        for k in range(Nat(0), bits) {
+            {
+                if ((x.wrapping_shr((k.to_u64() as u32) % 64u32) & (1 as u64))
+                    == (1 as u64))
+                {
+                    {
+                        break 'run0 n;
+                    };
+                }
+                n = n.wrapping_add((1 as u64));
+            };
+        }
+        break 'run0 n;
+    }
+}
+/// The bytes of `x` in reverse order.
+///
+/// Lean: `Jar.JAVM.reverseBytes` at spec/Jar/JAVM/Arith.lean:146
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn reverse_bytes(x: u64) -> u64 {
+    'run0: {
+        let mut out: u64 = (0 as u64);
+        for k in range(Nat(0), Nat(8)) {
+            {
+                out = (out.wrapping_shl(((8 as u64) as u32) % 64u32)
+                    | (x.wrapping_shr(((Nat(8) * k).to_u64() as u32) % 64u32)
+                        & (255 as u64)));
+            };
+        }
+        break 'run0 out;
     }
 }
 /// The assembler name (Gray Paper spelling).
@@ -2248,7 +2803,7 @@ pub fn update_recent_history<V: Variant>(
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_name(op: Opcode) -> String {
     {
-        match op.clone() {
+        match op {
             Opcode::Trap => String::from("trap"),
             Opcode::Fallthrough => String::from("fallthrough"),
             Opcode::Unlikely => String::from("unlikely"),
@@ -2399,7 +2954,7 @@ pub fn opcode_name(op: Opcode) -> String {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_operands(op: Opcode) -> OperandClass {
     {
-        match op.clone() {
+        match op {
             Opcode::Trap => OperandClass::NoArgs,
             Opcode::Fallthrough => OperandClass::NoArgs,
             Opcode::Unlikely => OperandClass::NoArgs,
@@ -2550,7 +3105,7 @@ pub fn opcode_operands(op: Opcode) -> OperandClass {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_is_terminator(op: Opcode) -> bool {
     {
-        match op.clone() {
+        match op {
             Opcode::Trap => true,
             Opcode::Fallthrough => true,
             Opcode::Unlikely => true,
@@ -2584,7 +3139,7 @@ pub fn opcode_is_terminator(op: Opcode) -> bool {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_gp_byte(op: Opcode) -> Nat {
     {
-        match op.clone() {
+        match op {
             Opcode::Trap => Nat(0),
             Opcode::Fallthrough => Nat(1),
             Opcode::Unlikely => Nat(2),
@@ -2735,7 +3290,7 @@ pub fn opcode_gp_byte(op: Opcode) -> Nat {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_jam_v1_byte(op: Opcode) -> Option<Nat> {
     {
-        match op.clone() {
+        match op {
             Opcode::Trap => Some(Nat(0)),
             Opcode::Fallthrough => Some(Nat(1)),
             Opcode::Unlikely => Some(Nat(2)),
@@ -2880,12 +3435,1274 @@ pub fn opcode_jam_v1_byte(op: Opcode) -> Option<Nat> {
         }
     }
 }
+/// The instruction with Gray Paper opcode byte `b` (`none`: invalid, executing it panics).
+///
+/// Lean: `Jar.JAVM.Opcode.ofGpByte` at spec/Jar/JAVM/Isa.lean:789
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn opcode_of_gp_byte(b: Nat) -> Option<Opcode> {
+    {
+        match b {
+            Nat(0) => Some(Opcode::Trap),
+            Nat(1) => Some(Opcode::Fallthrough),
+            Nat(2) => Some(Opcode::Unlikely),
+            Nat(3) => Some(Opcode::Ecall),
+            Nat(10) => Some(Opcode::Ecalli),
+            Nat(20) => Some(Opcode::LoadImm64),
+            Nat(30) => Some(Opcode::StoreImmU8),
+            Nat(31) => Some(Opcode::StoreImmU16),
+            Nat(32) => Some(Opcode::StoreImmU32),
+            Nat(33) => Some(Opcode::StoreImmU64),
+            Nat(40) => Some(Opcode::Jump),
+            Nat(50) => Some(Opcode::JumpInd),
+            Nat(51) => Some(Opcode::LoadImm),
+            Nat(52) => Some(Opcode::LoadU8),
+            Nat(53) => Some(Opcode::LoadI8),
+            Nat(54) => Some(Opcode::LoadU16),
+            Nat(55) => Some(Opcode::LoadI16),
+            Nat(56) => Some(Opcode::LoadU32),
+            Nat(57) => Some(Opcode::LoadI32),
+            Nat(58) => Some(Opcode::LoadU64),
+            Nat(59) => Some(Opcode::StoreU8),
+            Nat(60) => Some(Opcode::StoreU16),
+            Nat(61) => Some(Opcode::StoreU32),
+            Nat(62) => Some(Opcode::StoreU64),
+            Nat(70) => Some(Opcode::StoreImmIndU8),
+            Nat(71) => Some(Opcode::StoreImmIndU16),
+            Nat(72) => Some(Opcode::StoreImmIndU32),
+            Nat(73) => Some(Opcode::StoreImmIndU64),
+            Nat(80) => Some(Opcode::LoadImmJump),
+            Nat(81) => Some(Opcode::BranchEqImm),
+            Nat(82) => Some(Opcode::BranchNeImm),
+            Nat(83) => Some(Opcode::BranchLtUImm),
+            Nat(84) => Some(Opcode::BranchLeUImm),
+            Nat(85) => Some(Opcode::BranchGeUImm),
+            Nat(86) => Some(Opcode::BranchGtUImm),
+            Nat(87) => Some(Opcode::BranchLtSImm),
+            Nat(88) => Some(Opcode::BranchLeSImm),
+            Nat(89) => Some(Opcode::BranchGeSImm),
+            Nat(90) => Some(Opcode::BranchGtSImm),
+            Nat(100) => Some(Opcode::MoveReg),
+            Nat(101) => Some(Opcode::Sbrk),
+            Nat(102) => Some(Opcode::CountSetBits64),
+            Nat(103) => Some(Opcode::CountSetBits32),
+            Nat(104) => Some(Opcode::LeadingZeroBits64),
+            Nat(105) => Some(Opcode::LeadingZeroBits32),
+            Nat(106) => Some(Opcode::TrailingZeroBits64),
+            Nat(107) => Some(Opcode::TrailingZeroBits32),
+            Nat(108) => Some(Opcode::SignExtend8),
+            Nat(109) => Some(Opcode::SignExtend16),
+            Nat(110) => Some(Opcode::ZeroExtend16),
+            Nat(111) => Some(Opcode::ReverseBytes),
+            Nat(120) => Some(Opcode::StoreIndU8),
+            Nat(121) => Some(Opcode::StoreIndU16),
+            Nat(122) => Some(Opcode::StoreIndU32),
+            Nat(123) => Some(Opcode::StoreIndU64),
+            Nat(124) => Some(Opcode::LoadIndU8),
+            Nat(125) => Some(Opcode::LoadIndI8),
+            Nat(126) => Some(Opcode::LoadIndU16),
+            Nat(127) => Some(Opcode::LoadIndI16),
+            Nat(128) => Some(Opcode::LoadIndU32),
+            Nat(129) => Some(Opcode::LoadIndI32),
+            Nat(130) => Some(Opcode::LoadIndU64),
+            Nat(131) => Some(Opcode::AddImm32),
+            Nat(132) => Some(Opcode::AndImm),
+            Nat(133) => Some(Opcode::XorImm),
+            Nat(134) => Some(Opcode::OrImm),
+            Nat(135) => Some(Opcode::MulImm32),
+            Nat(136) => Some(Opcode::SetLtUImm),
+            Nat(137) => Some(Opcode::SetLtSImm),
+            Nat(138) => Some(Opcode::ShloLImm32),
+            Nat(139) => Some(Opcode::ShloRImm32),
+            Nat(140) => Some(Opcode::SharRImm32),
+            Nat(141) => Some(Opcode::NegAddImm32),
+            Nat(142) => Some(Opcode::SetGtUImm),
+            Nat(143) => Some(Opcode::SetGtSImm),
+            Nat(144) => Some(Opcode::ShloLImmAlt32),
+            Nat(145) => Some(Opcode::ShloRImmAlt32),
+            Nat(146) => Some(Opcode::SharRImmAlt32),
+            Nat(147) => Some(Opcode::CmovIzImm),
+            Nat(148) => Some(Opcode::CmovNzImm),
+            Nat(149) => Some(Opcode::AddImm64),
+            Nat(150) => Some(Opcode::MulImm64),
+            Nat(151) => Some(Opcode::ShloLImm64),
+            Nat(152) => Some(Opcode::ShloRImm64),
+            Nat(153) => Some(Opcode::SharRImm64),
+            Nat(154) => Some(Opcode::NegAddImm64),
+            Nat(155) => Some(Opcode::ShloLImmAlt64),
+            Nat(156) => Some(Opcode::ShloRImmAlt64),
+            Nat(157) => Some(Opcode::SharRImmAlt64),
+            Nat(158) => Some(Opcode::RotR64Imm),
+            Nat(159) => Some(Opcode::RotR64ImmAlt),
+            Nat(160) => Some(Opcode::RotR32Imm),
+            Nat(161) => Some(Opcode::RotR32ImmAlt),
+            Nat(170) => Some(Opcode::BranchEq),
+            Nat(171) => Some(Opcode::BranchNe),
+            Nat(172) => Some(Opcode::BranchLtU),
+            Nat(173) => Some(Opcode::BranchLtS),
+            Nat(174) => Some(Opcode::BranchGeU),
+            Nat(175) => Some(Opcode::BranchGeS),
+            Nat(180) => Some(Opcode::LoadImmJumpInd),
+            Nat(190) => Some(Opcode::Add32),
+            Nat(191) => Some(Opcode::Sub32),
+            Nat(192) => Some(Opcode::Mul32),
+            Nat(193) => Some(Opcode::DivU32),
+            Nat(194) => Some(Opcode::DivS32),
+            Nat(195) => Some(Opcode::RemU32),
+            Nat(196) => Some(Opcode::RemS32),
+            Nat(197) => Some(Opcode::ShloL32),
+            Nat(198) => Some(Opcode::ShloR32),
+            Nat(199) => Some(Opcode::SharR32),
+            Nat(200) => Some(Opcode::Add64),
+            Nat(201) => Some(Opcode::Sub64),
+            Nat(202) => Some(Opcode::Mul64),
+            Nat(203) => Some(Opcode::DivU64),
+            Nat(204) => Some(Opcode::DivS64),
+            Nat(205) => Some(Opcode::RemU64),
+            Nat(206) => Some(Opcode::RemS64),
+            Nat(207) => Some(Opcode::ShloL64),
+            Nat(208) => Some(Opcode::ShloR64),
+            Nat(209) => Some(Opcode::SharR64),
+            Nat(210) => Some(Opcode::And),
+            Nat(211) => Some(Opcode::Xor),
+            Nat(212) => Some(Opcode::Or),
+            Nat(213) => Some(Opcode::MulUpperSS),
+            Nat(214) => Some(Opcode::MulUpperUU),
+            Nat(215) => Some(Opcode::MulUpperSU),
+            Nat(216) => Some(Opcode::SetLtU),
+            Nat(217) => Some(Opcode::SetLtS),
+            Nat(218) => Some(Opcode::CmovIz),
+            Nat(219) => Some(Opcode::CmovNz),
+            Nat(220) => Some(Opcode::RotL64),
+            Nat(221) => Some(Opcode::RotL32),
+            Nat(222) => Some(Opcode::RotR64),
+            Nat(223) => Some(Opcode::RotR32),
+            Nat(224) => Some(Opcode::AndInv),
+            Nat(225) => Some(Opcode::OrInv),
+            Nat(226) => Some(Opcode::Xnor),
+            Nat(227) => Some(Opcode::Max),
+            Nat(228) => Some(Opcode::MaxU),
+            Nat(229) => Some(Opcode::Min),
+            Nat(230) => Some(Opcode::MinU),
+            _ => None,
+        }
+    }
+}
+/// The instruction with JamV1 opcode byte `b`.
+///
+/// Lean: `Jar.JAVM.Opcode.ofJamV1Byte` at spec/Jar/JAVM/Isa.lean:935
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
+    {
+        match b {
+            Nat(0) => Some(Opcode::Trap),
+            Nat(1) => Some(Opcode::Fallthrough),
+            Nat(2) => Some(Opcode::Unlikely),
+            Nat(10) => Some(Opcode::Ecalli),
+            Nat(20) => Some(Opcode::LoadImm64),
+            Nat(30) => Some(Opcode::StoreImmU8),
+            Nat(31) => Some(Opcode::StoreImmU16),
+            Nat(32) => Some(Opcode::StoreImmU32),
+            Nat(33) => Some(Opcode::StoreImmU64),
+            Nat(40) => Some(Opcode::Jump),
+            Nat(50) => Some(Opcode::JumpInd),
+            Nat(51) => Some(Opcode::LoadImm),
+            Nat(52) => Some(Opcode::LoadU8),
+            Nat(53) => Some(Opcode::LoadI8),
+            Nat(54) => Some(Opcode::LoadU16),
+            Nat(55) => Some(Opcode::LoadI16),
+            Nat(56) => Some(Opcode::LoadU32),
+            Nat(57) => Some(Opcode::LoadI32),
+            Nat(58) => Some(Opcode::LoadU64),
+            Nat(59) => Some(Opcode::StoreU8),
+            Nat(60) => Some(Opcode::StoreU16),
+            Nat(61) => Some(Opcode::StoreU32),
+            Nat(62) => Some(Opcode::StoreU64),
+            Nat(70) => Some(Opcode::StoreImmIndU8),
+            Nat(71) => Some(Opcode::StoreImmIndU16),
+            Nat(72) => Some(Opcode::StoreImmIndU32),
+            Nat(73) => Some(Opcode::StoreImmIndU64),
+            Nat(80) => Some(Opcode::LoadImmJump),
+            Nat(81) => Some(Opcode::BranchEqImm),
+            Nat(82) => Some(Opcode::BranchNeImm),
+            Nat(83) => Some(Opcode::BranchLtUImm),
+            Nat(84) => Some(Opcode::BranchLeUImm),
+            Nat(85) => Some(Opcode::BranchGeUImm),
+            Nat(86) => Some(Opcode::BranchGtUImm),
+            Nat(87) => Some(Opcode::BranchLtSImm),
+            Nat(88) => Some(Opcode::BranchLeSImm),
+            Nat(89) => Some(Opcode::BranchGeSImm),
+            Nat(90) => Some(Opcode::BranchGtSImm),
+            Nat(100) => Some(Opcode::MoveReg),
+            Nat(101) => Some(Opcode::CountSetBits64),
+            Nat(102) => Some(Opcode::CountSetBits32),
+            Nat(103) => Some(Opcode::LeadingZeroBits64),
+            Nat(104) => Some(Opcode::LeadingZeroBits32),
+            Nat(105) => Some(Opcode::TrailingZeroBits64),
+            Nat(106) => Some(Opcode::TrailingZeroBits32),
+            Nat(107) => Some(Opcode::SignExtend8),
+            Nat(108) => Some(Opcode::SignExtend16),
+            Nat(109) => Some(Opcode::ZeroExtend16),
+            Nat(110) => Some(Opcode::ReverseBytes),
+            Nat(120) => Some(Opcode::StoreIndU8),
+            Nat(121) => Some(Opcode::StoreIndU16),
+            Nat(122) => Some(Opcode::StoreIndU32),
+            Nat(123) => Some(Opcode::StoreIndU64),
+            Nat(124) => Some(Opcode::LoadIndU8),
+            Nat(125) => Some(Opcode::LoadIndI8),
+            Nat(126) => Some(Opcode::LoadIndU16),
+            Nat(127) => Some(Opcode::LoadIndI16),
+            Nat(128) => Some(Opcode::LoadIndU32),
+            Nat(129) => Some(Opcode::LoadIndI32),
+            Nat(130) => Some(Opcode::LoadIndU64),
+            Nat(131) => Some(Opcode::AddImm32),
+            Nat(132) => Some(Opcode::AndImm),
+            Nat(133) => Some(Opcode::XorImm),
+            Nat(134) => Some(Opcode::OrImm),
+            Nat(135) => Some(Opcode::MulImm32),
+            Nat(136) => Some(Opcode::SetLtUImm),
+            Nat(137) => Some(Opcode::SetLtSImm),
+            Nat(138) => Some(Opcode::ShloLImm32),
+            Nat(139) => Some(Opcode::ShloRImm32),
+            Nat(140) => Some(Opcode::SharRImm32),
+            Nat(141) => Some(Opcode::NegAddImm32),
+            Nat(142) => Some(Opcode::SetGtUImm),
+            Nat(143) => Some(Opcode::SetGtSImm),
+            Nat(144) => Some(Opcode::ShloLImmAlt32),
+            Nat(145) => Some(Opcode::ShloRImmAlt32),
+            Nat(146) => Some(Opcode::SharRImmAlt32),
+            Nat(147) => Some(Opcode::CmovIzImm),
+            Nat(148) => Some(Opcode::CmovNzImm),
+            Nat(149) => Some(Opcode::AddImm64),
+            Nat(150) => Some(Opcode::MulImm64),
+            Nat(151) => Some(Opcode::ShloLImm64),
+            Nat(152) => Some(Opcode::ShloRImm64),
+            Nat(153) => Some(Opcode::SharRImm64),
+            Nat(154) => Some(Opcode::NegAddImm64),
+            Nat(155) => Some(Opcode::ShloLImmAlt64),
+            Nat(156) => Some(Opcode::ShloRImmAlt64),
+            Nat(157) => Some(Opcode::SharRImmAlt64),
+            Nat(158) => Some(Opcode::RotR64Imm),
+            Nat(159) => Some(Opcode::RotR64ImmAlt),
+            Nat(160) => Some(Opcode::RotR32Imm),
+            Nat(161) => Some(Opcode::RotR32ImmAlt),
+            Nat(170) => Some(Opcode::BranchEq),
+            Nat(171) => Some(Opcode::BranchNe),
+            Nat(172) => Some(Opcode::BranchLtU),
+            Nat(173) => Some(Opcode::BranchLtS),
+            Nat(174) => Some(Opcode::BranchGeU),
+            Nat(175) => Some(Opcode::BranchGeS),
+            Nat(180) => Some(Opcode::LoadImmJumpInd),
+            Nat(190) => Some(Opcode::Add32),
+            Nat(191) => Some(Opcode::Sub32),
+            Nat(192) => Some(Opcode::Mul32),
+            Nat(193) => Some(Opcode::DivU32),
+            Nat(194) => Some(Opcode::DivS32),
+            Nat(195) => Some(Opcode::RemU32),
+            Nat(196) => Some(Opcode::RemS32),
+            Nat(197) => Some(Opcode::ShloL32),
+            Nat(198) => Some(Opcode::ShloR32),
+            Nat(199) => Some(Opcode::SharR32),
+            Nat(200) => Some(Opcode::Add64),
+            Nat(201) => Some(Opcode::Sub64),
+            Nat(202) => Some(Opcode::Mul64),
+            Nat(203) => Some(Opcode::DivU64),
+            Nat(204) => Some(Opcode::DivS64),
+            Nat(205) => Some(Opcode::RemU64),
+            Nat(206) => Some(Opcode::RemS64),
+            Nat(207) => Some(Opcode::ShloL64),
+            Nat(208) => Some(Opcode::ShloR64),
+            Nat(209) => Some(Opcode::SharR64),
+            Nat(210) => Some(Opcode::And),
+            Nat(211) => Some(Opcode::Xor),
+            Nat(212) => Some(Opcode::Or),
+            Nat(213) => Some(Opcode::MulUpperSS),
+            Nat(214) => Some(Opcode::MulUpperUU),
+            Nat(215) => Some(Opcode::MulUpperSU),
+            Nat(216) => Some(Opcode::SetLtU),
+            Nat(217) => Some(Opcode::SetLtS),
+            Nat(218) => Some(Opcode::CmovIz),
+            Nat(219) => Some(Opcode::CmovNz),
+            Nat(220) => Some(Opcode::RotL64),
+            Nat(221) => Some(Opcode::RotL32),
+            Nat(222) => Some(Opcode::RotR64),
+            Nat(223) => Some(Opcode::RotR32),
+            Nat(224) => Some(Opcode::AndInv),
+            Nat(225) => Some(Opcode::OrInv),
+            Nat(226) => Some(Opcode::Xnor),
+            Nat(227) => Some(Opcode::Max),
+            Nat(228) => Some(Opcode::MaxU),
+            Nat(229) => Some(Opcode::Min),
+            Nat(230) => Some(Opcode::MinU),
+            _ => None,
+        }
+    }
+}
+/// The position of page `index` in `m.pages`.
+///
+/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:38
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
+    'run0: {
+        for i in range(Nat(0), array::size(&m.pages.clone())) {
+            {
+                if (array::get_bang(&m.pages.clone(), i).index == index) {
+                    {
+                        break 'run0 Some(i);
+                    };
+                }
+            };
+        }
+        break 'run0 None;
+    }
+}
+/// The first byte of `[addr, addr + n)` (wrapping) that the access may not touch.
+///
+/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:45
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Nat> {
+    'run0: {
+        for k in range(Nat(0), n) {
+            {
+                let a = ((addr + k) % Nat(2).pow(Nat(32)));
+                match memory_find_page(&m, (a / PAGE_BYTES)) {
+                    None => {
+                        break 'run0 Some(a);
+                    }
+                    Some(i) => {
+                        if (write && !array::get_bang(&m.pages.clone(), i).writable) {
+                            {
+                                break 'run0 Some(a);
+                            };
+                        }
+                    }
+                }
+            };
+        }
+        break 'run0 None;
+    }
+}
+/// The fault of touching the inaccessible byte `a`.
+///
+/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:56
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
+    {
+        if (a < m.guard) {
+            MemFault::Panic
+        } else {
+            MemFault::PageFault(((a / PAGE_BYTES) * PAGE_BYTES))
+        }
+    }
+}
+/// The `n`-byte little-endian value at `addr`.
+///
+/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:60
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
+    'run0: {
+        match memory_first_bad(&m, addr, n, false) {
+            Some(a) => {
+                break 'run0 Err(memory_fault_at(&m, a));
+            }
+            None => {
+                let mut v: u64 = (0 as u64);
+                for k in range(Nat(0), n) {
+                    {
+                        let a = ((addr + k) % Nat(2).pow(Nat(32)));
+                        let page = array::get_bang(
+                            &m.pages.clone(),
+                            memory_find_page(&m, (a / PAGE_BYTES))
+                                .clone()
+                                .unwrap_or(Nat(0)),
+                        );
+                        v = (v
+                            | (page.data.clone().get_bang((a % PAGE_BYTES)) as u64)
+                                .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
+                    };
+                }
+                break 'run0 Ok(v);
+            }
+        }
+    }
+}
+/// Writes the low `n` bytes of `v` at `addr`, little-endian.
+///
+/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:72
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, MemFault> {
+    'run0: {
+        match memory_first_bad(&m, addr, n, true) {
+            Some(a) => {
+                break 'run0 Err(memory_fault_at(&m, a));
+            }
+            None => {
+                let mut pages = m.pages.clone();
+                for k in range(Nat(0), n) {
+                    {
+                        let a = ((addr + k) % Nat(2).pow(Nat(32)));
+                        let i = memory_find_page(&m, (a / PAGE_BYTES))
+                            .clone()
+                            .unwrap_or(Nat(0));
+                        let page = array::get_bang(&pages, i);
+                        let byte = ((v
+                            .wrapping_shr(((Nat(8) * k).to_u64() as u32) % 64u32)
+                            & (255 as u64)) as u8);
+                        pages = array::set_bang(
+                            pages.clone(),
+                            i,
+                            Page {
+                                data: page.data.clone().set_bang((a % PAGE_BYTES), byte),
+                                ..page.clone()
+                            },
+                        );
+                    };
+                }
+                break 'run0 Ok(Memory {
+                    pages: pages.clone(),
+                    ..m.clone()
+                });
+            }
+        }
+    }
+}
+/// The code byte at `i`, zero past the end (ζ is zero-extended).
+///
+/// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:31
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_byte_at(p: &Program, i: Nat) -> Nat {
+    Nat(p.code.clone().get_bang(i) as u64)
+}
+/// Whether `pc` is the first byte of an instruction. Past the end of the code the bitmask reads as set (and the code as zeros), so execution that runs off the end meets a `trap`.
+///
+/// Lean: `Jar.JAVM.Program.isStart` at spec/Jar/JAVM/Program.lean:34
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_is_start(p: &Program, pc: Nat) -> bool {
+    {
+        ((pc >= p.code.clone().size())
+            || (((Nat(p.bitmask.clone().get_bang((pc / Nat(8))) as u64)
+                / Nat(2).pow((pc % Nat(8)))) % Nat(2)) == Nat(1)))
+    }
+}
+/// ℓ: the number of argument bytes, the distance to the next instruction start minus one, capped at 24. The bitmask counts as set past the end of the code.
+///
+/// Lean: `Jar.JAVM.Program.skip` at spec/Jar/JAVM/Program.lean:39
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_skip(p: &Program, pc: Nat) -> Nat {
+    'run0: {
+        for j in range(Nat(0), Nat(24)) {
+            {
+                let at = ((pc + Nat(1)) + j);
+                if ((at >= p.code.clone().size()) || program_is_start(&p, at)) {
+                    {
+                        break 'run0 j;
+                    };
+                }
+            };
+        }
+        break 'run0 Nat(24);
+    }
+}
+/// The `n`-byte little-endian number at `at`.
+///
+/// Lean: `Jar.JAVM.Program.leAt` at spec/Jar/JAVM/Program.lean:48
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_le_at(p: &Program, at: Nat, n: Nat) -> u64 {
+    'run0: {
+        let mut acc: u64 = (0 as u64);
+        for k in range(Nat(0), n) {
+            {
+                acc = (acc
+                    | program_byte_at(&p, (at + k))
+                        .to_u64()
+                        .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
+            };
+        }
+        break 'run0 acc;
+    }
+}
+/// An immediate of `n` ≤ 4 bytes at `at`, sign-extended (X_n).
+///
+/// Lean: `Jar.JAVM.Program.immAt` at spec/Jar/JAVM/Program.lean:55
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_imm_at(p: &Program, at: Nat, n: Nat) -> u64 {
+    sext_bytes(program_le_at(&p, at, n), n)
+}
+/// The instruction at `pc`, or `none` if `pc` is not an instruction start or its byte is not an opcode in the program's numbering.
+///
+/// Lean: `Jar.JAVM.Program.opcodeAt` at spec/Jar/JAVM/Program.lean:58
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_opcode_at(p: &Program, pc: Nat) -> Option<Opcode> {
+    {
+        if !program_is_start(&p, pc) {
+            None
+        } else {
+            match p.numbering.clone() {
+                Numbering::Gp => opcode_of_gp_byte(program_byte_at(&p, pc)),
+                Numbering::JamV1 => opcode_of_jam_v1_byte(program_byte_at(&p, pc)),
+            }
+        }
+    }
+}
+/// A branch target: `pc` plus a signed offset, modulo 2³².
+///
+/// Lean: `Jar.JAVM.relTarget` at spec/Jar/JAVM/Program.lean:78
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn rel_target(pc: Nat, offset: u64) -> Nat {
+    (Nat(pc.to_u64().wrapping_add(offset) as u64) % Nat(2).pow(Nat(32)))
+}
+/// Decodes the operands of `op` at `pc` (GP A.5.1–A.5.13).
+///
+/// Lean: `Jar.JAVM.Program.decode` at spec/Jar/JAVM/Program.lean:81
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
+    {
+        let l = program_skip(&p, pc);
+        let b1 = program_byte_at(&p, (pc + Nat(1)));
+        let lo = Nat(12).min((b1 % Nat(16)));
+        let hi = Nat(12).min((b1 / Nat(16)));
+        let base: Instr = Instr {
+            op: op,
+            next: ((pc + Nat(1)) + l),
+            ..Default::default()
+        };
+        match opcode_operands(op) {
+            OperandClass::NoArgs => base.clone(),
+            OperandClass::OneImm => {
+                Instr {
+                    imm1: program_imm_at(&p, (pc + Nat(1)), Nat(4).min(l)),
+                    ..base.clone()
+                }
+            }
+            OperandClass::OneRegExtImm => {
+                Instr {
+                    ra: lo,
+                    imm1: program_le_at(&p, (pc + Nat(2)), Nat(8)),
+                    ..base.clone()
+                }
+            }
+            OperandClass::TwoImm => {
+                let lx = Nat(4).min((b1 % Nat(8)));
+                let ly = Nat(4).min((l - (lx + Nat(1))));
+                Instr {
+                    imm1: program_imm_at(&p, (pc + Nat(2)), lx),
+                    imm2: program_imm_at(&p, ((pc + Nat(2)) + lx), ly),
+                    ..base.clone()
+                }
+            }
+            OperandClass::OneOffset => {
+                Instr {
+                    target: rel_target(
+                        pc,
+                        program_imm_at(&p, (pc + Nat(1)), Nat(4).min(l)),
+                    ),
+                    ..base.clone()
+                }
+            }
+            OperandClass::OneRegOneImm => {
+                Instr {
+                    ra: lo,
+                    imm1: program_imm_at(&p, (pc + Nat(2)), Nat(4).min((l - Nat(1)))),
+                    ..base.clone()
+                }
+            }
+            OperandClass::OneRegTwoImm => {
+                let lx = Nat(4).min((hi % Nat(8)));
+                let ly = Nat(4).min((l - (lx + Nat(1))));
+                Instr {
+                    ra: lo,
+                    imm1: program_imm_at(&p, (pc + Nat(2)), lx),
+                    imm2: program_imm_at(&p, ((pc + Nat(2)) + lx), ly),
+                    ..base.clone()
+                }
+            }
+            OperandClass::OneRegImmOffset => {
+                let lx = Nat(4).min(((b1 / Nat(16)) % Nat(8)));
+                let ly = Nat(4).min((l - (lx + Nat(1))));
+                let off = program_imm_at(&p, ((pc + Nat(2)) + lx), ly);
+                Instr {
+                    ra: lo,
+                    imm1: program_imm_at(&p, (pc + Nat(2)), lx),
+                    imm2: off,
+                    target: rel_target(pc, off),
+                    ..base.clone()
+                }
+            }
+            OperandClass::TwoReg => {
+                Instr {
+                    rd: lo,
+                    ra: hi,
+                    ..base.clone()
+                }
+            }
+            OperandClass::TwoRegOneImm => {
+                Instr {
+                    ra: lo,
+                    rb: hi,
+                    imm1: program_imm_at(&p, (pc + Nat(2)), Nat(4).min((l - Nat(1)))),
+                    ..base.clone()
+                }
+            }
+            OperandClass::TwoRegOneOffset => {
+                Instr {
+                    ra: lo,
+                    rb: hi,
+                    target: rel_target(
+                        pc,
+                        program_imm_at(&p, (pc + Nat(2)), Nat(4).min((l - Nat(1)))),
+                    ),
+                    ..base.clone()
+                }
+            }
+            OperandClass::TwoRegTwoImm => {
+                let lx = Nat(4).min((program_byte_at(&p, (pc + Nat(2))) % Nat(8)));
+                let ly = Nat(4).min((l - (lx + Nat(2))));
+                Instr {
+                    ra: lo,
+                    rb: hi,
+                    imm1: program_imm_at(&p, (pc + Nat(3)), lx),
+                    imm2: program_imm_at(&p, ((pc + Nat(3)) + lx), ly),
+                    ..base.clone()
+                }
+            }
+            OperandClass::ThreeReg => {
+                Instr {
+                    ra: lo,
+                    rb: hi,
+                    rd: Nat(12).min(program_byte_at(&p, (pc + Nat(2)))),
+                    ..base.clone()
+                }
+            }
+        }
+    }
+}
+/// Whether `op` ends a basic block in this program.
+///
+/// Lean: `Jar.JAVM.Program.endsBlock` at spec/Jar/JAVM/Program.lean:118
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
+    {
+        (opcode_is_terminator(op)
+            || (p.ecalli_ends_block
+                && ((op == Opcode::Ecalli) || (op == Opcode::Ecall))))
+    }
+}
+/// Whether `pc` starts a basic block: pc 0, or the instruction after a terminator (or after an invalid opcode, which execution cannot pass).
+///
+/// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:122
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
+    'run0: {
+        if ((pc > p.code.clone().size()) || !program_is_start(&p, pc)) {
+            {
+                break 'run0 false;
+            };
+        }
+        if (pc == Nat(0)) {
+            {
+                break 'run0 true;
+            };
+        }
+        for k in range(Nat(1), (pc + Nat(1))) {
+            {
+                let q = (pc - k);
+                if program_is_start(&p, q) {
+                    {
+                        match program_opcode_at(&p, q) {
+                            None => {
+                                break 'run0 true;
+                            }
+                            Some(op) => {
+                                break 'run0 program_ends_block(&p, op);
+                            }
+                        }
+                    };
+                }
+            };
+        }
+        break 'run0 true;
+    }
+}
+/// A compact natural (GP C.6) at `at`: its value and the offset after it.
+///
+/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:138
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn read_compact(b: &ByteArray, at: Nat) -> Option<(Nat, Nat)> {
+    'run0: {
+        if (at >= b.size()) {
+            {
+                break 'run0 None;
+            };
+        }
+        let head = Nat(b.get_bang(at) as u64);
+        let mut len = Nat(0);
+        for k in range(Nat(0), Nat(8)) {
+            {
+                if (((head / Nat(2).pow((Nat(7) - k))) % Nat(2)) == Nat(1)) {
+                    {
+                        len = (len + Nat(1));
+                    }
+                } else {
+                    {
+                        break;
+                    }
+                }
+            };
+        }
+        if (((at + Nat(1)) + len) > b.size()) {
+            {
+                break 'run0 None;
+            };
+        }
+        let mut low = Nat(0);
+        for k in range(Nat(0), len) {
+            {
+                low = (low
+                    + (Nat(b.get_bang(((at + Nat(1)) + k)) as u64)
+                        * Nat(2).pow((Nat(8) * k))));
+            };
+        }
+        if (len == Nat(8)) {
+            {
+                break 'run0 Some((low, (at + Nat(9))));
+            };
+        }
+        let high = (head % Nat(2).pow((Nat(7) - len)));
+        break 'run0 Some((
+            ((high * Nat(2).pow((Nat(8) * len))) + low),
+            ((at + Nat(1)) + len),
+        ));
+    }
+}
+/// Parses a code blob with compact lengths; `none` if it is malformed.
+///
+/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:159
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn parse_program(
+    blob: &ByteArray,
+    numbering: Numbering,
+    ecalli_ends_block: bool,
+) -> Option<Program> {
+    'run0: {
+        let Some((jump_len, at)) = read_compact(&blob, Nat(0)) else {
+            {
+                break 'run0 None;
+            };
+        };
+        if (at >= blob.size()) {
+            {
+                break 'run0 None;
+            };
+        }
+        let z = Nat(blob.get_bang(at) as u64);
+        if ((z > Nat(4)) || ((jump_len > Nat(0)) && (z == Nat(0)))) {
+            {
+                break 'run0 None;
+            };
+        }
+        let Some((code_len, at)) = read_compact(&blob, (at + Nat(1))) else {
+            {
+                break 'run0 None;
+            };
+        };
+        if ((jump_len > blob.size()) || (code_len > blob.size())) {
+            {
+                break 'run0 None;
+            };
+        }
+        let table_end = (at + (jump_len * z));
+        let code_end = (table_end + code_len);
+        let mask_end = (code_end + ((code_len + Nat(7)) / Nat(8)));
+        if (mask_end != blob.size()) {
+            {
+                break 'run0 None;
+            };
+        }
+        let mut table: Vec<Nat> = vec![];
+        for i in range(Nat(0), jump_len) {
+            {
+                let mut entry = Nat(0);
+                for k in range(Nat(0), z) {
+                    {
+                        entry = (entry
+                            + (Nat(blob.get_bang(((at + (i * z)) + k)) as u64)
+                                * Nat(2).pow((Nat(8) * k))));
+                    };
+                }
+                table = array::push(table.clone(), entry);
+            };
+        }
+        break 'run0 Some(Program {
+            code: blob.extract(table_end, code_end),
+            bitmask: blob.extract(code_end, mask_end),
+            jump_table: table.clone(),
+            numbering: numbering,
+            ecalli_ends_block: ecalli_ends_block,
+        });
+    }
+}
+/// Register `r`.
+///
+/// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:38
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn machine_reg(m: &Machine, r: Nat) -> u64 {
+    array::get_bang(&m.regs.clone(), r)
+}
+/// Continue at `pc'` with register `r` set to `v`.
+///
+/// Lean: `Jar.JAVM.setReg` at spec/Jar/JAVM/Step.lean:41
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn set_reg(m: &Machine, r: Nat, v: u64, pc_p: Nat) -> StepResult {
+    {
+        StepResult::Next(Machine {
+            regs: array::set_bang(m.regs.clone(), r, v),
+            pc: pc_p,
+            ..m.clone()
+        })
+    }
+}
+/// Continue at `pc'` unchanged.
+///
+/// Lean: `Jar.JAVM.goto` at spec/Jar/JAVM/Step.lean:45
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn goto(m: &Machine, pc_p: Nat) -> StepResult {
+    StepResult::Next(Machine { pc: pc_p, ..m.clone() })
+}
+/// Take a static branch: its target must start a basic block, or the machine panics.
+///
+/// Lean: `Jar.JAVM.branch` at spec/Jar/JAVM/Step.lean:48
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn branch(
+    p: &Program,
+    m: &Machine,
+    taken: bool,
+    target: Nat,
+    next: Nat,
+) -> StepResult {
+    {
+        if !taken {
+            goto(&m, next)
+        } else {
+            if program_is_block_start(&p, target) {
+                goto(&m, target)
+            } else {
+                StepResult::Stop(Exit::Panic, m.clone())
+            }
+        }
+    }
+}
+/// A dynamic jump to `address` (GP A.11): the halt address halts; otherwise the address must be a non-zero even index into the jump table whose entry starts a basic block.
+///
+/// Lean: `Jar.JAVM.djump` at spec/Jar/JAVM/Step.lean:54
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
+    {
+        if (address == HALT_ADDRESS) {
+            StepResult::Stop(Exit::Halt, m.clone())
+        } else {
+            if (((address == Nat(0)) || ((address % Nat(2)) != Nat(0)))
+                || ((address / Nat(2)) > array::size(&p.jump_table.clone())))
+            {
+                StepResult::Stop(Exit::Panic, m.clone())
+            } else {
+                {
+                    let target = array::get_bang(
+                        &p.jump_table.clone(),
+                        ((address / Nat(2)) - Nat(1)),
+                    );
+                    if program_is_block_start(&p, target) {
+                        goto(&m, target)
+                    } else {
+                        StepResult::Stop(Exit::Panic, m.clone())
+                    }
+                }
+            }
+        }
+    }
+}
+/// A memory fault as an exit.
+///
+/// Lean: `Jar.JAVM.faultExit` at spec/Jar/JAVM/Step.lean:63
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn fault_exit(f: &MemFault) -> Exit {
+    {
+        match f.clone() {
+            MemFault::Panic => Exit::Panic,
+            MemFault::PageFault(a) => Exit::PageFault(a),
+        }
+    }
+}
+/// Load `n` bytes at `address` into register `r`, sign-extending when `signed`.
+///
+/// Lean: `Jar.JAVM.loadTo` at spec/Jar/JAVM/Step.lean:69
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn load_to(
+    m: &Machine,
+    r: Nat,
+    address: Nat,
+    n: Nat,
+    signed: bool,
+    next: Nat,
+) -> StepResult {
+    {
+        match memory_load(&m.memory.clone(), (address % Nat(2).pow(Nat(32))), n) {
+            Err(f) => StepResult::Stop(fault_exit(&f), m.clone()),
+            Ok(v) => set_reg(&m, r, if signed { sext_bytes(v, n) } else { v }, next),
+        }
+    }
+}
+/// Store the low `n` bytes of `v` at `address`.
+///
+/// Lean: `Jar.JAVM.storeAt` at spec/Jar/JAVM/Step.lean:75
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepResult {
+    {
+        match memory_store(&m.memory.clone(), (address % Nat(2).pow(Nat(32))), n, v) {
+            Err(f) => StepResult::Stop(fault_exit(&f), m.clone()),
+            Ok(mem) => {
+                StepResult::Next(Machine {
+                    memory: mem.clone(),
+                    pc: next,
+                    ..m.clone()
+                })
+            }
+        }
+    }
+}
+/// The low 32 bits.
+///
+/// Lean: `Jar.JAVM.lo32` at spec/Jar/JAVM/Step.lean:81
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn lo32(x: u64) -> u64 {
+    (x & (4294967295 as u64))
+}
+/// `a + b` as an address modulo 2³².
+///
+/// Lean: `Jar.JAVM.addr` at spec/Jar/JAVM/Step.lean:84
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn addr(a: u64, b: u64) -> Nat {
+    (Nat(a.wrapping_add(b) as u64) % Nat(2).pow(Nat(32)))
+}
+/// Signed maximum and minimum.
+///
+/// Lean: `Jar.JAVM.maxS` at spec/Jar/JAVM/Step.lean:87
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn max_s(a: u64, b: u64) -> u64 {
+    if slt(a, b) { b } else { a }
+}
+/// Lean: `Jar.JAVM.minS` at spec/Jar/JAVM/Step.lean:89
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn min_s(a: u64, b: u64) -> u64 {
+    if slt(a, b) { a } else { b }
+}
+/// Execute the instruction `i` (decoded at `m.pc`).
+///
+/// Lean: `Jar.JAVM.execute` at spec/Jar/JAVM/Step.lean:91
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
+    {
+        let n = i.next;
+        let a = machine_reg(&m, i.ra);
+        let b = machine_reg(&m, i.rb);
+        let imm = i.imm1;
+        match i.op.clone() {
+            Opcode::Trap => StepResult::Stop(Exit::Trap, m.clone()),
+            Opcode::Fallthrough => goto(&m, n),
+            Opcode::Unlikely => goto(&m, n),
+            Opcode::Ecall => StepResult::Stop(Exit::Ecall, m.clone()),
+            Opcode::Ecalli => {
+                StepResult::Stop(
+                    Exit::HostCall((Nat(imm as u64) % Nat(2).pow(Nat(32)))),
+                    m.clone(),
+                )
+            }
+            Opcode::LoadImm64 => set_reg(&m, i.ra, imm, n),
+            Opcode::StoreImmU8 => store_at(&m, Nat(imm as u64), Nat(1), i.imm2, n),
+            Opcode::StoreImmU16 => store_at(&m, Nat(imm as u64), Nat(2), i.imm2, n),
+            Opcode::StoreImmU32 => store_at(&m, Nat(imm as u64), Nat(4), i.imm2, n),
+            Opcode::StoreImmU64 => store_at(&m, Nat(imm as u64), Nat(8), i.imm2, n),
+            Opcode::Jump => branch(&p, &m, true, i.target, n),
+            Opcode::JumpInd => djump(&p, &m, addr(a, imm)),
+            Opcode::LoadImm => set_reg(&m, i.ra, imm, n),
+            Opcode::LoadU8 => load_to(&m, i.ra, Nat(imm as u64), Nat(1), false, n),
+            Opcode::LoadI8 => load_to(&m, i.ra, Nat(imm as u64), Nat(1), true, n),
+            Opcode::LoadU16 => load_to(&m, i.ra, Nat(imm as u64), Nat(2), false, n),
+            Opcode::LoadI16 => load_to(&m, i.ra, Nat(imm as u64), Nat(2), true, n),
+            Opcode::LoadU32 => load_to(&m, i.ra, Nat(imm as u64), Nat(4), false, n),
+            Opcode::LoadI32 => load_to(&m, i.ra, Nat(imm as u64), Nat(4), true, n),
+            Opcode::LoadU64 => load_to(&m, i.ra, Nat(imm as u64), Nat(8), false, n),
+            Opcode::StoreU8 => store_at(&m, Nat(imm as u64), Nat(1), a, n),
+            Opcode::StoreU16 => store_at(&m, Nat(imm as u64), Nat(2), a, n),
+            Opcode::StoreU32 => store_at(&m, Nat(imm as u64), Nat(4), a, n),
+            Opcode::StoreU64 => store_at(&m, Nat(imm as u64), Nat(8), a, n),
+            Opcode::StoreImmIndU8 => store_at(&m, addr(a, imm), Nat(1), i.imm2, n),
+            Opcode::StoreImmIndU16 => store_at(&m, addr(a, imm), Nat(2), i.imm2, n),
+            Opcode::StoreImmIndU32 => store_at(&m, addr(a, imm), Nat(4), i.imm2, n),
+            Opcode::StoreImmIndU64 => store_at(&m, addr(a, imm), Nat(8), i.imm2, n),
+            Opcode::LoadImmJump => {
+                match branch(&p, &m, true, i.target, n) {
+                    StepResult::Next(m_p) => set_reg(&m_p, i.ra, imm, m_p.pc),
+                    r => r.clone(),
+                }
+            }
+            Opcode::BranchEqImm => branch(&p, &m, (a == imm), i.target, n),
+            Opcode::BranchNeImm => branch(&p, &m, (a != imm), i.target, n),
+            Opcode::BranchLtUImm => branch(&p, &m, (a < imm), i.target, n),
+            Opcode::BranchLeUImm => branch(&p, &m, (a <= imm), i.target, n),
+            Opcode::BranchGeUImm => branch(&p, &m, (a >= imm), i.target, n),
+            Opcode::BranchGtUImm => branch(&p, &m, (a > imm), i.target, n),
+            Opcode::BranchLtSImm => branch(&p, &m, slt(a, imm), i.target, n),
+            Opcode::BranchLeSImm => branch(&p, &m, !slt(imm, a), i.target, n),
+            Opcode::BranchGeSImm => branch(&p, &m, !slt(a, imm), i.target, n),
+            Opcode::BranchGtSImm => branch(&p, &m, slt(imm, a), i.target, n),
+            Opcode::MoveReg => set_reg(&m, i.rd, a, n),
+            Opcode::Sbrk => StepResult::Stop(Exit::Panic, m.clone()),
+            Opcode::CountSetBits64 => set_reg(&m, i.rd, popcount(a, Nat(64)), n),
+            Opcode::CountSetBits32 => set_reg(&m, i.rd, popcount(lo32(a), Nat(32)), n),
+            Opcode::LeadingZeroBits64 => set_reg(&m, i.rd, clz(a, Nat(64)), n),
+            Opcode::LeadingZeroBits32 => set_reg(&m, i.rd, clz(lo32(a), Nat(32)), n),
+            Opcode::TrailingZeroBits64 => set_reg(&m, i.rd, ctz(a, Nat(64)), n),
+            Opcode::TrailingZeroBits32 => set_reg(&m, i.rd, ctz(lo32(a), Nat(32)), n),
+            Opcode::SignExtend8 => set_reg(&m, i.rd, sext_bytes(a, Nat(1)), n),
+            Opcode::SignExtend16 => set_reg(&m, i.rd, sext_bytes(a, Nat(2)), n),
+            Opcode::ZeroExtend16 => set_reg(&m, i.rd, (a & (65535 as u64)), n),
+            Opcode::ReverseBytes => set_reg(&m, i.rd, reverse_bytes(a), n),
+            Opcode::StoreIndU8 => store_at(&m, addr(b, imm), Nat(1), a, n),
+            Opcode::StoreIndU16 => store_at(&m, addr(b, imm), Nat(2), a, n),
+            Opcode::StoreIndU32 => store_at(&m, addr(b, imm), Nat(4), a, n),
+            Opcode::StoreIndU64 => store_at(&m, addr(b, imm), Nat(8), a, n),
+            Opcode::LoadIndU8 => load_to(&m, i.ra, addr(b, imm), Nat(1), false, n),
+            Opcode::LoadIndI8 => load_to(&m, i.ra, addr(b, imm), Nat(1), true, n),
+            Opcode::LoadIndU16 => load_to(&m, i.ra, addr(b, imm), Nat(2), false, n),
+            Opcode::LoadIndI16 => load_to(&m, i.ra, addr(b, imm), Nat(2), true, n),
+            Opcode::LoadIndU32 => load_to(&m, i.ra, addr(b, imm), Nat(4), false, n),
+            Opcode::LoadIndI32 => load_to(&m, i.ra, addr(b, imm), Nat(4), true, n),
+            Opcode::LoadIndU64 => load_to(&m, i.ra, addr(b, imm), Nat(8), false, n),
+            Opcode::AddImm32 => set_reg(&m, i.ra, sext32(b.wrapping_add(imm)), n),
+            Opcode::AndImm => set_reg(&m, i.ra, (b & imm), n),
+            Opcode::XorImm => set_reg(&m, i.ra, (b ^ imm), n),
+            Opcode::OrImm => set_reg(&m, i.ra, (b | imm), n),
+            Opcode::MulImm32 => set_reg(&m, i.ra, sext32(b.wrapping_mul(imm)), n),
+            Opcode::SetLtUImm => {
+                set_reg(&m, i.ra, if (b < imm) { (1 as u64) } else { (0 as u64) }, n)
+            }
+            Opcode::SetLtSImm => {
+                set_reg(&m, i.ra, if slt(b, imm) { (1 as u64) } else { (0 as u64) }, n)
+            }
+            Opcode::ShloLImm32 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    sext32(lo32(b).wrapping_shl(((imm & (31 as u64)) as u32) % 64u32)),
+                    n,
+                )
+            }
+            Opcode::ShloRImm32 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    sext32(lo32(b).wrapping_shr(((imm & (31 as u64)) as u32) % 64u32)),
+                    n,
+                )
+            }
+            Opcode::SharRImm32 => set_reg(&m, i.ra, sar32(b, imm), n),
+            Opcode::NegAddImm32 => set_reg(&m, i.ra, sext32(imm.wrapping_sub(b)), n),
+            Opcode::SetGtUImm => {
+                set_reg(&m, i.ra, if (b > imm) { (1 as u64) } else { (0 as u64) }, n)
+            }
+            Opcode::SetGtSImm => {
+                set_reg(&m, i.ra, if slt(imm, b) { (1 as u64) } else { (0 as u64) }, n)
+            }
+            Opcode::ShloLImmAlt32 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    sext32(lo32(imm).wrapping_shl(((b & (31 as u64)) as u32) % 64u32)),
+                    n,
+                )
+            }
+            Opcode::ShloRImmAlt32 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    sext32(lo32(imm).wrapping_shr(((b & (31 as u64)) as u32) % 64u32)),
+                    n,
+                )
+            }
+            Opcode::SharRImmAlt32 => set_reg(&m, i.ra, sar32(imm, b), n),
+            Opcode::CmovIzImm => {
+                set_reg(&m, i.ra, if (b == (0 as u64)) { imm } else { a }, n)
+            }
+            Opcode::CmovNzImm => {
+                set_reg(&m, i.ra, if (b != (0 as u64)) { imm } else { a }, n)
+            }
+            Opcode::AddImm64 => set_reg(&m, i.ra, b.wrapping_add(imm), n),
+            Opcode::MulImm64 => set_reg(&m, i.ra, b.wrapping_mul(imm), n),
+            Opcode::ShloLImm64 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    b.wrapping_shl(((imm & (63 as u64)) as u32) % 64u32),
+                    n,
+                )
+            }
+            Opcode::ShloRImm64 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    b.wrapping_shr(((imm & (63 as u64)) as u32) % 64u32),
+                    n,
+                )
+            }
+            Opcode::SharRImm64 => set_reg(&m, i.ra, sar64(b, imm), n),
+            Opcode::NegAddImm64 => set_reg(&m, i.ra, imm.wrapping_sub(b), n),
+            Opcode::ShloLImmAlt64 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    imm.wrapping_shl(((b & (63 as u64)) as u32) % 64u32),
+                    n,
+                )
+            }
+            Opcode::ShloRImmAlt64 => {
+                set_reg(
+                    &m,
+                    i.ra,
+                    imm.wrapping_shr(((b & (63 as u64)) as u32) % 64u32),
+                    n,
+                )
+            }
+            Opcode::SharRImmAlt64 => set_reg(&m, i.ra, sar64(imm, b), n),
+            Opcode::RotR64Imm => set_reg(&m, i.ra, rotr64(b, imm), n),
+            Opcode::RotR64ImmAlt => set_reg(&m, i.ra, rotr64(imm, b), n),
+            Opcode::RotR32Imm => set_reg(&m, i.ra, rotr32(b, imm), n),
+            Opcode::RotR32ImmAlt => set_reg(&m, i.ra, rotr32(imm, b), n),
+            Opcode::BranchEq => branch(&p, &m, (a == b), i.target, n),
+            Opcode::BranchNe => branch(&p, &m, (a != b), i.target, n),
+            Opcode::BranchLtU => branch(&p, &m, (a < b), i.target, n),
+            Opcode::BranchLtS => branch(&p, &m, slt(a, b), i.target, n),
+            Opcode::BranchGeU => branch(&p, &m, (a >= b), i.target, n),
+            Opcode::BranchGeS => branch(&p, &m, !slt(a, b), i.target, n),
+            Opcode::LoadImmJumpInd => {
+                match djump(&p, &m, addr(b, i.imm2)) {
+                    StepResult::Next(m_p) => set_reg(&m_p, i.ra, imm, m_p.pc),
+                    r => r.clone(),
+                }
+            }
+            Opcode::Add32 => set_reg(&m, i.rd, sext32(a.wrapping_add(b)), n),
+            Opcode::Sub32 => set_reg(&m, i.rd, sext32(a.wrapping_sub(b)), n),
+            Opcode::Mul32 => set_reg(&m, i.rd, sext32(a.wrapping_mul(b)), n),
+            Opcode::DivU32 => {
+                set_reg(
+                    &m,
+                    i.rd,
+                    if (lo32(b) == (0 as u64)) {
+                        (18446744073709551615 as u64)
+                    } else {
+                        sext32(lo32(a).checked_div(lo32(b)).unwrap_or(0))
+                    },
+                    n,
+                )
+            }
+            Opcode::DivS32 => set_reg(&m, i.rd, div_s32(a, b), n),
+            Opcode::RemU32 => set_reg(&m, i.rd, sext32(rem_u(lo32(a), lo32(b))), n),
+            Opcode::RemS32 => set_reg(&m, i.rd, rem_s32(a, b), n),
+            Opcode::ShloL32 => {
+                set_reg(
+                    &m,
+                    i.rd,
+                    sext32(lo32(a).wrapping_shl(((b & (31 as u64)) as u32) % 64u32)),
+                    n,
+                )
+            }
+            Opcode::ShloR32 => {
+                set_reg(
+                    &m,
+                    i.rd,
+                    sext32(lo32(a).wrapping_shr(((b & (31 as u64)) as u32) % 64u32)),
+                    n,
+                )
+            }
+            Opcode::SharR32 => set_reg(&m, i.rd, sar32(a, b), n),
+            Opcode::Add64 => set_reg(&m, i.rd, a.wrapping_add(b), n),
+            Opcode::Sub64 => set_reg(&m, i.rd, a.wrapping_sub(b), n),
+            Opcode::Mul64 => set_reg(&m, i.rd, a.wrapping_mul(b), n),
+            Opcode::DivU64 => set_reg(&m, i.rd, div_u(a, b), n),
+            Opcode::DivS64 => set_reg(&m, i.rd, div_s(a, b), n),
+            Opcode::RemU64 => set_reg(&m, i.rd, rem_u(a, b), n),
+            Opcode::RemS64 => set_reg(&m, i.rd, rem_s(a, b), n),
+            Opcode::ShloL64 => {
+                set_reg(&m, i.rd, a.wrapping_shl(((b & (63 as u64)) as u32) % 64u32), n)
+            }
+            Opcode::ShloR64 => {
+                set_reg(&m, i.rd, a.wrapping_shr(((b & (63 as u64)) as u32) % 64u32), n)
+            }
+            Opcode::SharR64 => set_reg(&m, i.rd, sar64(a, b), n),
+            Opcode::And => set_reg(&m, i.rd, (a & b), n),
+            Opcode::Xor => set_reg(&m, i.rd, (a ^ b), n),
+            Opcode::Or => set_reg(&m, i.rd, (a | b), n),
+            Opcode::MulUpperSS => set_reg(&m, i.rd, mul_upper_ss(a, b), n),
+            Opcode::MulUpperUU => set_reg(&m, i.rd, mul_upper_uu(a, b), n),
+            Opcode::MulUpperSU => set_reg(&m, i.rd, mul_upper_su(a, b), n),
+            Opcode::SetLtU => {
+                set_reg(&m, i.rd, if (a < b) { (1 as u64) } else { (0 as u64) }, n)
+            }
+            Opcode::SetLtS => {
+                set_reg(&m, i.rd, if slt(a, b) { (1 as u64) } else { (0 as u64) }, n)
+            }
+            Opcode::CmovIz => {
+                set_reg(
+                    &m,
+                    i.rd,
+                    if (b == (0 as u64)) { a } else { machine_reg(&m, i.rd) },
+                    n,
+                )
+            }
+            Opcode::CmovNz => {
+                set_reg(
+                    &m,
+                    i.rd,
+                    if (b != (0 as u64)) { a } else { machine_reg(&m, i.rd) },
+                    n,
+                )
+            }
+            Opcode::RotL64 => set_reg(&m, i.rd, rotl64(a, b), n),
+            Opcode::RotL32 => set_reg(&m, i.rd, rotl32(a, b), n),
+            Opcode::RotR64 => set_reg(&m, i.rd, rotr64(a, b), n),
+            Opcode::RotR32 => set_reg(&m, i.rd, rotr32(a, b), n),
+            Opcode::AndInv => {
+                set_reg(&m, i.rd, (a & (b ^ (18446744073709551615 as u64))), n)
+            }
+            Opcode::OrInv => {
+                set_reg(&m, i.rd, (a | (b ^ (18446744073709551615 as u64))), n)
+            }
+            Opcode::Xnor => {
+                set_reg(&m, i.rd, ((a ^ b) ^ (18446744073709551615 as u64)), n)
+            }
+            Opcode::Max => set_reg(&m, i.rd, max_s(a, b), n),
+            Opcode::MaxU => set_reg(&m, i.rd, if (a < b) { b } else { a }, n),
+            Opcode::Min => set_reg(&m, i.rd, min_s(a, b), n),
+            Opcode::MinU => set_reg(&m, i.rd, if (a < b) { a } else { b }, n),
+        }
+    }
+}
+/// One step: decode the instruction at `m.pc` (an invalid opcode, or a pc that is not an instruction start, panics) and execute it.
+///
+/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:252
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn step(p: &Program, m: &Machine) -> StepResult {
+    {
+        match program_opcode_at(&p, m.pc) {
+            None => StepResult::Stop(Exit::Panic, m.clone()),
+            Some(op) => execute(&p, &m, &program_decode(&p, m.pc, op)),
+        }
+    }
+}
 /// The last `n` elements of `xs` (all of them if there are fewer): the GP's `←n` operator.
 ///
 /// Lean: `Jar.takeLast` at spec/Jar/Notation.lean:39
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn take_last<A: Clone + Default + PartialEq + std::fmt::Debug>(
-    xs: Vec<A>,
+    xs: &Vec<A>,
     n: Nat,
 ) -> Vec<A> {
     { array::extract(&xs, (array::size(&xs) - n), array::size(&xs)) }
@@ -2894,7 +4711,7 @@ pub fn take_last<A: Clone + Default + PartialEq + std::fmt::Debug>(
 ///
 /// Lean: `Jar.preimageBefore` at spec/Jar/Preimages.lean:72
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn preimage_before(p: Preimage, q: Preimage) -> bool {
+pub fn preimage_before(p: &Preimage, q: &Preimage) -> bool {
     {
         ((p.requester < q.requester)
             || ((p.requester == q.requester) && (p.blob.clone() < q.blob.clone())))
@@ -2905,7 +4722,7 @@ pub fn preimage_before(p: Preimage, q: Preimage) -> bool {
 /// Lean: `Jar.isSolicited` at spec/Jar/Preimages.lean:76
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn is_solicited(
-    accounts: Vec<AccountsMapEntry>,
+    accounts: &Vec<AccountsMapEntry>,
     service: ServiceId,
     hash: Hash,
     length: Nat,
@@ -2952,9 +4769,9 @@ pub fn is_solicited(
 /// Lean: `Jar.insertPreimage` at spec/Jar/Preimages.lean:86
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn insert_preimage(
-    entries: Vec<PreimagesMapEntry>,
+    entries: &Vec<PreimagesMapEntry>,
     hash: Hash,
-    blob: ByteArray,
+    blob: &ByteArray,
 ) -> Vec<PreimagesMapEntry> {
     'run0: {
         let mut out: Vec<PreimagesMapEntry> = vec![];
@@ -2995,7 +4812,7 @@ pub fn insert_preimage(
 /// Lean: `Jar.countProvided` at spec/Jar/Preimages.lean:99
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn count_provided(
-    stats: Vec<ServicesStatisticsMapEntry>,
+    stats: &Vec<ServicesStatisticsMapEntry>,
     service: ServiceId,
     size: Nat,
 ) -> Vec<ServicesStatisticsMapEntry> {
@@ -3059,7 +4876,7 @@ pub fn count_provided(
 /// Lean: `Jar.markProvided` at spec/Jar/Preimages.lean:119
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn mark_provided(
-    e: LookupMetaMapEntry,
+    e: &LookupMetaMapEntry,
     hash: Hash,
     length: Nat,
     slot: TimeSlot,
@@ -3081,17 +4898,17 @@ pub fn mark_provided(
 /// Lean: `Jar.integratePreimages` at spec/Jar/Preimages.lean:124
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn integrate_preimages(
-    accounts: Vec<AccountsMapEntry>,
-    stats: Vec<ServicesStatisticsMapEntry>,
-    items: Vec<Preimage>,
+    accounts: &Vec<AccountsMapEntry>,
+    stats: &Vec<ServicesStatisticsMapEntry>,
+    items: &Vec<Preimage>,
     slot: TimeSlot,
 ) -> Result<(Vec<AccountsMapEntry>, Vec<ServicesStatisticsMapEntry>), PreimagesError> {
     'run0: {
         for i in range(Nat(1), array::size(&items)) {
             {
                 if !preimage_before(
-                    array::get_bang(&items, (i - Nat(1))),
-                    array::get_bang(&items, i),
+                    &array::get_bang(&items, (i - Nat(1))),
+                    &array::get_bang(&items, i),
                 ) {
                     {
                         break 'run0 Err(PreimagesError::PreimagesNotSortedUnique);
@@ -3102,7 +4919,7 @@ pub fn integrate_preimages(
         for p in items.clone() {
             {
                 if !is_solicited(
-                    accounts.clone(),
+                    &accounts,
                     p.requester,
                     blake2b256(p.blob.clone()),
                     p.blob.clone().size(),
@@ -3130,21 +4947,16 @@ pub fn integrate_preimages(
                                     .clone()
                                     .iter()
                                     .cloned()
-                                    .map(|e| mark_provided(
-                                        e.clone(),
-                                        h,
-                                        p.blob.clone().size(),
-                                        slot,
-                                    ))
+                                    .map(|e| mark_provided(&e, h, p.blob.clone().size(), slot))
                                     .collect::<Vec<_>>();
                                 next = array::push(
                                     next.clone(),
                                     AccountsMapEntry {
                                         data: Account {
                                             preimages: insert_preimage(
-                                                a.data.clone().preimages.clone(),
+                                                &a.data.clone().preimages.clone(),
                                                 h,
-                                                p.blob.clone(),
+                                                &p.blob.clone(),
                                             ),
                                             lookup_meta: lookup.clone(),
                                         },
@@ -3160,7 +4972,7 @@ pub fn integrate_preimages(
                     };
                 }
                 accts = next.clone();
-                st = count_provided(st.clone(), p.requester, p.blob.clone().size());
+                st = count_provided(&st, p.requester, p.blob.clone().size());
             };
         }
         break 'run0 Ok((accts.clone(), st.clone()));
@@ -3187,7 +4999,7 @@ pub fn encode_u32_le(x: Nat) -> ByteArray {
 ///
 /// Lean: `Jar.decodeU32LE` at spec/Jar/Shuffle.lean:18
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn decode_u32_le(bytes: ByteArray, offset: Nat) -> Nat {
+pub fn decode_u32_le(bytes: &ByteArray, offset: Nat) -> Nat {
     'run0: {
         let mut acc = Nat(0);
         for k in range(Nat(0), Nat(4)) {
@@ -3207,7 +5019,7 @@ pub fn decode_u32_le(bytes: ByteArray, offset: Nat) -> Nat {
 pub fn shuffle_word(entropy: Hash, i: Nat) -> Nat {
     {
         let digest = blake2b256(entropy.data().append(encode_u32_le((i / Nat(8)))));
-        decode_u32_le(digest.data(), (Nat(4) * (i % Nat(8))))
+        decode_u32_le(&digest.data(), (Nat(4) * (i % Nat(8))))
     }
 }
 /// The Fisher–Yates shuffle of `xs` by `entropy` (GP F.1 and F.3): each step picks the element at the next sequence word modulo the number left, and moves the last remaining element into its place.
@@ -3215,7 +5027,7 @@ pub fn shuffle_word(entropy: Hash, i: Nat) -> Nat {
 /// Lean: `Jar.shuffle` at spec/Jar/Shuffle.lean:32
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
-    xs: Vec<A>,
+    xs: &Vec<A>,
     entropy: Hash,
 ) -> Vec<A> {
     'run0: {
@@ -3241,19 +5053,19 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
 /// Lean: `Jar.shuffledIndices` at spec/Jar/Shuffle.lean:45
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn shuffled_indices(n: Nat, entropy: Hash) -> Vec<Nat> {
-    { shuffle::<_>(array::range(n), entropy) }
+    { shuffle::<_>(&array::range(n), entropy) }
 }
 /// π′_V and π′_L (GP 13.3–13.5) after a block of timeslot `slot` by validator `author` with extrinsic `ext`, where `tau` is the previous block's timeslot. A guarantor is credited once per block however many reports it signed; an assurer once per assurance.
 ///
 /// Lean: `Jar.updateValidatorStats` at spec/Jar/Statistics.lean:24
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn update_validator_stats<V: Variant>(
-    curr: Vec<ValidatorActivityRecord>,
-    last: Vec<ValidatorActivityRecord>,
+    curr: &Vec<ValidatorActivityRecord>,
+    last: &Vec<ValidatorActivityRecord>,
     tau: TimeSlot,
     slot: TimeSlot,
     author: ValidatorIndex,
-    ext: Extrinsic,
+    ext: &Extrinsic,
 ) -> (Vec<ValidatorActivityRecord>, Vec<ValidatorActivityRecord>) {
     'run0: {
         let new_epoch = (epoch_of::<V>(Nat(slot as u64))
@@ -4075,6 +5887,201 @@ impl Codec for Opcode {
         )
     }
 }
+impl Codec for Page {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.index, out);
+        Codec::encode_to(&self.writable, out);
+        Codec::encode_to(&self.data, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Page {
+            index: <Nat as Codec>::decode_from::<V>(r)?,
+            writable: <bool as Codec>::decode_from::<V>(r)?,
+            data: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Memory {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.pages).len() as u64, out);
+        for x0 in (&self.pages).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.guard, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Memory {
+            pages: codec::decode_seq(r, |r| Ok(<Page as Codec>::decode_from::<V>(r)?))?,
+            guard: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for MemFault {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            MemFault::Panic => out.push(0u8),
+            MemFault::PageFault(a0) => {
+                out.push(1u8);
+                Codec::encode_to(a0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "MemFault")? {
+                0usize => MemFault::Panic,
+                1usize => MemFault::PageFault(<Nat as Codec>::decode_from::<V>(r)?),
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for Numbering {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Numbering::Gp => out.push(0u8),
+            Numbering::JamV1 => out.push(1u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "Numbering")? {
+                0usize => Numbering::Gp,
+                1usize => Numbering::JamV1,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for Program {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.code, out);
+        Codec::encode_to(&self.bitmask, out);
+        codec::encode_compact((&self.jump_table).len() as u64, out);
+        for x0 in (&self.jump_table).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.numbering, out);
+        Codec::encode_to(&self.ecalli_ends_block, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Program {
+            code: <ByteArray as Codec>::decode_from::<V>(r)?,
+            bitmask: <ByteArray as Codec>::decode_from::<V>(r)?,
+            jump_table: codec::decode_seq(
+                r,
+                |r| Ok(<Nat as Codec>::decode_from::<V>(r)?),
+            )?,
+            numbering: <Numbering as Codec>::decode_from::<V>(r)?,
+            ecalli_ends_block: <bool as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Instr {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.op, out);
+        Codec::encode_to(&self.ra, out);
+        Codec::encode_to(&self.rb, out);
+        Codec::encode_to(&self.rd, out);
+        Codec::encode_to(&self.imm1, out);
+        Codec::encode_to(&self.imm2, out);
+        Codec::encode_to(&self.target, out);
+        Codec::encode_to(&self.next, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Instr {
+            op: <Opcode as Codec>::decode_from::<V>(r)?,
+            ra: <Nat as Codec>::decode_from::<V>(r)?,
+            rb: <Nat as Codec>::decode_from::<V>(r)?,
+            rd: <Nat as Codec>::decode_from::<V>(r)?,
+            imm1: <u64 as Codec>::decode_from::<V>(r)?,
+            imm2: <u64 as Codec>::decode_from::<V>(r)?,
+            target: <Nat as Codec>::decode_from::<V>(r)?,
+            next: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Machine {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.regs).len() as u64, out);
+        for x0 in (&self.regs).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.pc, out);
+        Codec::encode_to(&self.gas, out);
+        Codec::encode_to(&self.memory, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Machine {
+            regs: codec::decode_seq(r, |r| Ok(<u64 as Codec>::decode_from::<V>(r)?))?,
+            pc: <Nat as Codec>::decode_from::<V>(r)?,
+            gas: <Nat as Codec>::decode_from::<V>(r)?,
+            memory: <Memory as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Exit {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Exit::Halt => out.push(0u8),
+            Exit::Trap => out.push(1u8),
+            Exit::Panic => out.push(2u8),
+            Exit::OutOfGas => out.push(3u8),
+            Exit::PageFault(a0) => {
+                out.push(4u8);
+                Codec::encode_to(a0, out);
+            }
+            Exit::HostCall(a0) => {
+                out.push(5u8);
+                Codec::encode_to(a0, out);
+            }
+            Exit::Ecall => out.push(6u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 7usize, "Exit")? {
+                0usize => Exit::Halt,
+                1usize => Exit::Trap,
+                2usize => Exit::Panic,
+                3usize => Exit::OutOfGas,
+                4usize => Exit::PageFault(<Nat as Codec>::decode_from::<V>(r)?),
+                5usize => Exit::HostCall(<Nat as Codec>::decode_from::<V>(r)?),
+                6usize => Exit::Ecall,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for StepResult {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            StepResult::Next(a0) => {
+                out.push(0u8);
+                Codec::encode_to(a0, out);
+            }
+            StepResult::Stop(a0, a1) => {
+                out.push(1u8);
+                Codec::encode_to(a0, out);
+                Codec::encode_to(a1, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "StepResult")? {
+                0usize => StepResult::Next(<Machine as Codec>::decode_from::<V>(r)?),
+                1usize => {
+                    StepResult::Stop(
+                        <Exit as Codec>::decode_from::<V>(r)?,
+                        <Machine as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for Params {
     fn encode_to(&self, out: &mut Vec<u8>) {
         Codec::encode_to(&self.v, out);
@@ -4733,7 +6740,8 @@ macro_rules! for_each_spec_type {
         $m ! (CoreAuthorizer, EpochMarkValidator, EpochMark, TicketBody, Header,
         TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
         AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
-        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, OperandClass, Opcode, Params,
+        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, OperandClass, Opcode, Page,
+        Memory, MemFault, Numbering, Program, Instr, Machine, Exit, StepResult, Params,
         PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
         AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
         PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,

@@ -186,6 +186,13 @@ impl ByteArray {
     pub fn get_bang(&self, i: Nat) -> u8 {
         self.0.get(i.as_index()).copied().unwrap_or(0)
     }
+    /// `b.set! i v`: unchanged when out of bounds.
+    pub fn set_bang(mut self, i: Nat, v: u8) -> ByteArray {
+        if let Some(slot) = self.0.get_mut(i.as_index()) {
+            *slot = v;
+        }
+        self
+    }
     pub fn append(mut self, o: ByteArray) -> ByteArray {
         self.0.extend_from_slice(&o.0);
         self
