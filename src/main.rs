@@ -104,7 +104,13 @@ enum Family {
     /// The w3f Fisher–Yates shuffle vectors, through the generated `shuffle`.
     Shuffle { path: Option<PathBuf> },
     /// PVM vectors (polkavm-spectool or w3f v0.4 format, detected per file).
-    Pvm { dir: Option<PathBuf> },
+    Pvm {
+        dir: Option<PathBuf>,
+        /// Run them on the reference executor generated from the Lean spec instead of the
+        /// interpreter.
+        #[arg(long)]
+        reference: bool,
+    },
     /// The w3f codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
     Codec { dir: Option<PathBuf> },
     /// The w3f vectors of one sub-transition (default directory: w3f/stf/SUB/tiny).
@@ -195,14 +201,15 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Vectors { family } => {
             let report = match family {
                 Family::Shuffle { path } => vectors::shuffle::run(&vector_path(path, "w3f/shuffle")?)?,
-                Family::Pvm { dir } => {
+                Family::Pvm { dir, reference } => {
                     let dir = vector_path(dir, "polkavm-spectool/programs")?;
                     let known_file = repo_root().join("tests/known-differences/w3f-pvm.txt");
                     let known = match std::fs::read_to_string(&known_file) {
                         Ok(t) if dir.ends_with("w3f/pvm/programs") => vectors::pvm::parse_known(&t),
                         _ => Default::default(),
                     };
-                    vectors::pvm::run_dir(&dir, &known)?
+                    let executor = if reference { vectors::pvm::Executor::Reference } else { vectors::pvm::Executor::Interpreter };
+                    vectors::pvm::run_dir_on(&dir, &known, executor)?
                 }
                 Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "w3f/codec")?)?,
                 Family::Stf { sub, dir, variant } => {

@@ -994,6 +994,41 @@ impl Default for Instr {
         }
     }
 }
+/// How gas is charged.
+///
+/// Lean: `Jar.JAVM.GasCharge` at spec/Jar/JAVM/Run.lean:15
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum GasCharge {
+    #[serde(rename = "per_instruction")]
+    PerInstruction,
+    /// The cost of each basic block, by the pc that starts it (blocks not listed cost nothing).
+    #[serde(rename = "per_block")]
+    PerBlock(Vec<(Nat, Nat)>),
+}
+impl serde::Serialize for GasCharge {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            GasCharge::PerInstruction => m.serialize_entry("per_instruction", &())?,
+            GasCharge::PerBlock(a0) => m.serialize_entry("per_block", a0)?,
+        }
+        m.end()
+    }
+}
+impl Default for GasCharge {
+    fn default() -> Self {
+        GasCharge::PerInstruction
+    }
+}
+/// How a run ended: the exit and the machine at that point (`pc` is the pc of the instruction that caused the exit).
+///
+/// Lean: `Jar.JAVM.Outcome` at spec/Jar/JAVM/Run.lean:38
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Outcome {
+    pub exit: Exit,
+    pub machine: Machine,
+}
 /// Registers φ₀…φ₁₂, the pc, the gas left and the memory.
 ///
 /// Lean: `Jar.JAVM.Machine` at spec/Jar/JAVM/Step.lean:15
@@ -4240,6 +4275,89 @@ pub fn parse_program(
         });
     }
 }
+/// The charge for entering the instruction at `pc`.
+///
+/// Lean: `Jar.JAVM.GasCharge.at` at spec/Jar/JAVM/Run.lean:21
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn gas_charge_at(g: &GasCharge, pc: Nat) -> Nat {
+    {
+        match g.clone() {
+            GasCharge::PerInstruction => Nat(1),
+            GasCharge::PerBlock(costs) => 'run0: {
+                for (start, cost) in costs.clone() {
+                    {
+                        if (start == pc) {
+                            {
+                                break 'run0 cost;
+                            };
+                        }
+                    };
+                }
+                break 'run0 Nat(0);
+            }
+        }
+    }
+}
+/// The start of the basic block that contains `pc`.
+///
+/// Lean: `Jar.JAVM.Program.blockStartOf` at spec/Jar/JAVM/Run.lean:31
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_block_start_of(p: &Program, pc: Nat) -> Nat {
+    'run0: {
+        for k in range(Nat(0), (pc + Nat(1))) {
+            {
+                if program_is_block_start(&p, (pc - k)) {
+                    {
+                        break 'run0 (pc - k);
+                    };
+                }
+            };
+        }
+        break 'run0 Nat(0);
+    }
+}
+/// Runs from `m` for at most `fuel` instructions; `none` if the fuel runs out first.
+///
+/// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:44
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome> {
+    'run0: {
+        let mut cur = m.clone();
+        let mut charge = match g.clone() {
+            GasCharge::PerInstruction => Nat(1),
+            GasCharge::PerBlock(_) => gas_charge_at(&g, program_block_start_of(&p, m.pc)),
+        };
+        for _ in range(Nat(0), fuel) {
+            {
+                if (cur.gas < charge) {
+                    {
+                        break 'run0 Some(Outcome {
+                            exit: Exit::OutOfGas,
+                            machine: cur.clone(),
+                        });
+                    };
+                }
+                cur = Machine {
+                    gas: (cur.gas - charge),
+                    ..cur.clone()
+                };
+                match step(&p, &cur) {
+                    StepResult::Next(m_p) => {
+                        cur = m_p.clone();
+                        charge = gas_charge_at(&g, m_p.pc);
+                    }
+                    StepResult::Stop(e, m_p) => {
+                        break 'run0 Some(Outcome {
+                            exit: e.clone(),
+                            machine: m_p.clone(),
+                        });
+                    }
+                }
+            };
+        }
+        break 'run0 None;
+    }
+}
 /// Register `r`.
 ///
 /// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:38
@@ -4439,10 +4557,16 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
             Opcode::StoreImmIndU32 => store_at(&m, addr(a, imm), Nat(4), i.imm2, n),
             Opcode::StoreImmIndU64 => store_at(&m, addr(a, imm), Nat(8), i.imm2, n),
             Opcode::LoadImmJump => {
-                match branch(&p, &m, true, i.target, n) {
-                    StepResult::Next(m_p) => set_reg(&m_p, i.ra, imm, m_p.pc),
-                    r => r.clone(),
-                }
+                branch(
+                    &p,
+                    &Machine {
+                        regs: array::set_bang(m.regs.clone(), i.ra, imm),
+                        ..m.clone()
+                    },
+                    true,
+                    i.target,
+                    n,
+                )
             }
             Opcode::BranchEqImm => branch(&p, &m, (a == imm), i.target, n),
             Opcode::BranchNeImm => branch(&p, &m, (a != imm), i.target, n),
@@ -4583,10 +4707,14 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
             Opcode::BranchGeU => branch(&p, &m, (a >= b), i.target, n),
             Opcode::BranchGeS => branch(&p, &m, !slt(a, b), i.target, n),
             Opcode::LoadImmJumpInd => {
-                match djump(&p, &m, addr(b, i.imm2)) {
-                    StepResult::Next(m_p) => set_reg(&m_p, i.ra, imm, m_p.pc),
-                    r => r.clone(),
-                }
+                djump(
+                    &p,
+                    &Machine {
+                        regs: array::set_bang(m.regs.clone(), i.ra, imm),
+                        ..m.clone()
+                    },
+                    addr(b, i.imm2),
+                )
             }
             Opcode::Add32 => set_reg(&m, i.rd, sext32(a.wrapping_add(b)), n),
             Opcode::Sub32 => set_reg(&m, i.rd, sext32(a.wrapping_sub(b)), n),
@@ -4687,7 +4815,7 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
 }
 /// One step: decode the instruction at `m.pc` (an invalid opcode, or a pc that is not an instruction start, panics) and execute it.
 ///
-/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:252
+/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:248
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn step(p: &Program, m: &Machine) -> StepResult {
     {
@@ -6001,6 +6129,52 @@ impl Codec for Instr {
         })
     }
 }
+impl Codec for GasCharge {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            GasCharge::PerInstruction => out.push(0u8),
+            GasCharge::PerBlock(a0) => {
+                out.push(1u8);
+                codec::encode_compact((a0).len() as u64, out);
+                for x0 in (a0).iter() {
+                    Codec::encode_to(&(x0).0, out);
+                    Codec::encode_to(&(x0).1, out);
+                }
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "GasCharge")? {
+                0usize => GasCharge::PerInstruction,
+                1usize => {
+                    GasCharge::PerBlock(
+                        codec::decode_seq(
+                            r,
+                            |r| Ok((
+                                <Nat as Codec>::decode_from::<V>(r)?,
+                                <Nat as Codec>::decode_from::<V>(r)?,
+                            )),
+                        )?,
+                    )
+                }
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for Outcome {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.exit, out);
+        Codec::encode_to(&self.machine, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Outcome {
+            exit: <Exit as Codec>::decode_from::<V>(r)?,
+            machine: <Machine as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
 impl Codec for Machine {
     fn encode_to(&self, out: &mut Vec<u8>) {
         codec::encode_compact((&self.regs).len() as u64, out);
@@ -6741,9 +6915,9 @@ macro_rules! for_each_spec_type {
         TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
         AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
         ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, OperandClass, Opcode, Page,
-        Memory, MemFault, Numbering, Program, Instr, Machine, Exit, StepResult, Params,
-        PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
-        AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
+        Memory, MemFault, Numbering, Program, Instr, GasCharge, Outcome, Machine, Exit,
+        StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
+        Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
         PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,
         AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
         BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,

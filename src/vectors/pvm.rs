@@ -95,15 +95,38 @@ struct W3fCase {
     expected_page_fault_address: Option<u32>,
 }
 
+/// Which executor runs the vectors.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Executor {
+    /// The hand-tuned interpreter (`javm`).
+    Interpreter,
+    /// The reference executor generated from the Lean spec ([`crate::reference`]).
+    Reference,
+}
+
 /// Runs every `*.json` case in `dir`, detecting the format per file. `known` maps case names of
 /// known differences to their reason.
 pub fn run_dir(dir: &Path, known: &HashMap<String, String>) -> Result<Report, String> {
+    run_dir_on(dir, known, Executor::Interpreter)
+}
+
+/// [`run_dir`] on a chosen executor. Cases the reference executor cannot express yet (several
+/// runs with resumption in between) are listed as not run.
+pub fn run_dir_on(dir: &Path, known: &HashMap<String, String>, executor: Executor) -> Result<Report, String> {
     let mut report = Report::default();
     for path in json_files(dir)? {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        let result = match read_json(&path) {
-            Ok(v) => run_case(v),
-            Err(e) => Err(e),
+        let result = match (read_json(&path), executor) {
+            (Ok(v), Executor::Interpreter) => run_case(v),
+            (Ok(v), Executor::Reference) => match run_case_reference(v) {
+                Ok(Some(())) => Ok(()),
+                Ok(None) => {
+                    report.not_run.push((name, "several runs with resumption in between: not in the reference executor yet".into()));
+                    continue;
+                }
+                Err(e) => Err(e),
+            },
+            (Err(e), _) => Err(e),
         };
         let result = match (result, known.get(&name)) {
             (Ok(()), _) => CaseResult::Passed,
@@ -133,6 +156,106 @@ pub fn run_case(value: serde_json::Value) -> Result<(), String> {
         let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
         run_w3f(&case)
     }
+}
+
+/// Runs one case on the reference executor; `Ok(None)` if the case needs resumption.
+pub fn run_case_reference(value: serde_json::Value) -> Result<Option<()>, String> {
+    use crate::reference::{self, Setup};
+    let mut pages: std::collections::BTreeMap<u32, (bool, Vec<u8>)> = Default::default();
+    let map = |pages: &mut std::collections::BTreeMap<u32, (bool, Vec<u8>)>, m: &MapStep| {
+        if m.length == 0 {
+            return;
+        }
+        let last = ((m.address as u64 + m.length as u64 - 1) / 4096).min(0xfffff) as u32;
+        for page in m.address / 4096..=last {
+            let e = pages.entry(page).or_insert((m.is_writable, vec![0; 4096]));
+            e.0 = m.is_writable;
+        }
+    };
+    let write = |pages: &mut std::collections::BTreeMap<u32, (bool, Vec<u8>)>, w: &WriteStep| -> Result<(), String> {
+        for (k, b) in w.contents.iter().enumerate() {
+            let a = w.address.wrapping_add(k as u32);
+            let page = pages.get_mut(&(a / 4096)).ok_or_else(|| format!("write to unmapped memory at {a:#x}"))?;
+            page.1[(a % 4096) as usize] = *b;
+        }
+        Ok(())
+    };
+    let (setup, expect) = if value.get("steps").is_some() {
+        let case: SpectoolCase = serde_json::from_value(value).map_err(|e| format!("malformed spectool case: {e}"))?;
+        let runs = case.steps.iter().filter(|s| matches!(s, Step::Run(_))).count();
+        if runs != 1 {
+            return Ok(None);
+        }
+        let mut regs = [0u64; 13];
+        let mut assert = None;
+        for step in &case.steps {
+            match step {
+                Step::Map(m) => map(&mut pages, m),
+                Step::Write(w) => write(&mut pages, w)?,
+                Step::SetReg(r) if r.reg < 13 => regs[r.reg] = r.value,
+                Step::SetReg(r) => return Err(format!("register {} out of range", r.reg)),
+                Step::Run(_) => {}
+                Step::Assert(a) => assert = Some(a),
+            }
+        }
+        let Some(a) = assert else { return Ok(Some(())) };
+        if case.initial_gas < 0 {
+            return Ok(None);
+        }
+        let costs = case.block_gas_costs.iter().map(|c| (c.pc, c.cost)).collect();
+        let setup = Setup {
+            program: case.program.clone(),
+            numbering: Numbering::PolkaVm,
+            ecalli_ends_block: false,
+            block_costs: Some(costs),
+            regs,
+            pc: case.initial_pc,
+            gas: case.initial_gas as u64,
+            pages: vec![],
+            guard: 0x10000,
+        };
+        let expect = (case.name.clone(), a.status.clone(), a.gas, a.pc, a.regs.clone(), a.memory.iter().flatten().map(|w| WriteStep { address: w.address, contents: w.contents.clone() }).collect::<Vec<_>>(), a.page_fault_address, a.hostcall);
+        (setup, expect)
+    } else {
+        let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
+        for m in &case.initial_page_map {
+            map(&mut pages, m);
+        }
+        for w in &case.initial_memory {
+            write(&mut pages, w)?;
+        }
+        if case.initial_regs.len() != 13 || case.initial_gas < 0 {
+            return Err("the case needs 13 registers and non-negative gas".into());
+        }
+        let mut regs = [0u64; 13];
+        regs.copy_from_slice(&case.initial_regs);
+        let setup = Setup {
+            program: case.program.clone(),
+            numbering: Numbering::Gp,
+            ecalli_ends_block: false,
+            block_costs: None,
+            regs,
+            pc: case.initial_pc,
+            gas: case.initial_gas as u64,
+            pages: vec![],
+            guard: 0x10000,
+        };
+        let expect = (case.name.clone(), case.expected_status.clone(), Some(case.expected_gas), Some(case.expected_pc), Some(case.expected_regs.clone()), case.expected_memory.iter().map(|w| WriteStep { address: w.address, contents: w.contents.clone() }).collect(), case.expected_page_fault_address, None);
+        (setup, expect)
+    };
+    let setup = Setup { pages: pages.into_iter().map(|(i, (w, d))| (i, w, d)).collect(), ..setup };
+    let fin = reference::run(&setup, 10_000_000)?;
+    let read = |addr: u32, n: u32| -> Option<Vec<u8>> {
+        (0..n)
+            .map(|k| {
+                let a = addr.wrapping_add(k);
+                fin.pages.iter().find(|(i, _)| *i == a / 4096).map(|(_, d)| d[(a % 4096) as usize])
+            })
+            .collect()
+    };
+    let observed = Observed { exit: fin.exit, gas: fin.gas as i64, pc: fin.pc, regs: fin.regs, read: Box::new(read) };
+    let (name, status, gas, pc, regs, memory, fault, hostcall) = expect;
+    check(&name, &observed, &status, gas, pc, regs.as_deref(), &memory, fault, hostcall).map(Some)
 }
 
 /// Memory as both vector families expect it: nothing mapped, and the low 64 KiB a guard zone
@@ -176,8 +299,7 @@ fn run_spectool(case: &SpectoolCase) -> Result<(), String> {
                 let exit = last.ok_or_else(|| format!("step {i}: assert before any run"))?;
                 check(
                     &format!("{} step {i}", case.name),
-                    &vm,
-                    exit,
+                    &Observed::of_vm(&vm, exit),
                     &a.status,
                     a.gas,
                     a.pc,
@@ -210,10 +332,10 @@ fn run_w3f(case: &W3fCase) -> Result<(), String> {
     }
     vm.set_pc(case.initial_pc);
     let exit = vm.run();
+    let observed = Observed::of_vm(&vm, exit);
     check(
         &case.name,
-        &vm,
-        exit,
+        &observed,
         &case.expected_status,
         Some(case.expected_gas),
         Some(case.expected_pc),
@@ -224,11 +346,25 @@ fn run_w3f(case: &W3fCase) -> Result<(), String> {
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check<M: Memory>(
-    what: &str,
-    vm: &Vm<M>,
+/// What a run ended with, from either executor.
+struct Observed<'a> {
     exit: Exit,
+    gas: i64,
+    pc: u32,
+    regs: [u64; 13],
+    read: Box<dyn Fn(u32, u32) -> Option<Vec<u8>> + 'a>,
+}
+
+impl<'a> Observed<'a> {
+    fn of_vm<M: Memory>(vm: &'a Vm<M>, exit: Exit) -> Observed<'a> {
+        Observed { exit, gas: vm.gas, pc: vm.exit_pc(), regs: vm.regs(), read: Box::new(move |a, n| vm.memory.read_bytes(a, n)) }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check(
+    what: &str,
+    obs: &Observed,
     status: &str,
     gas: Option<i64>,
     pc: Option<u32>,
@@ -237,28 +373,29 @@ fn check<M: Memory>(
     fault_address: Option<u32>,
     hostcall: Option<u32>,
 ) -> Result<(), String> {
+    let exit = obs.exit;
     let mut diffs = Vec::new();
     if exit.status_name() != status {
         diffs.push(format!("status {} (expected {status})", exit.status_name()));
     }
     if let Some(g) = gas {
-        if vm.gas != g {
-            diffs.push(format!("gas {} (expected {g})", vm.gas));
+        if obs.gas != g {
+            diffs.push(format!("gas {} (expected {g})", obs.gas));
         }
     }
     if let Some(p) = pc {
-        if vm.exit_pc() != p {
-            diffs.push(format!("pc {} (expected {p})", vm.exit_pc()));
+        if obs.pc != p {
+            diffs.push(format!("pc {} (expected {p})", obs.pc));
         }
     }
     if let Some(r) = regs {
-        let actual = vm.regs();
+        let actual = obs.regs;
         if actual[..] != r[..] {
             diffs.push(format!("regs {actual:?} (expected {r:?})"));
         }
     }
     for m in memory {
-        let actual = vm.memory.read_bytes(m.address, m.contents.len() as u32);
+        let actual = (obs.read)(m.address, m.contents.len() as u32);
         if actual.as_deref() != Some(&m.contents[..]) {
             diffs.push(format!("memory at {:#x}: {actual:?} (expected {:?})", m.address, m.contents));
         }

@@ -123,10 +123,9 @@ def execute (p : Program) (m : Machine) (i : Instr) : StepResult :=
   | .storeImmIndU16 => storeAt m (addr a imm) 2 i.imm2 n
   | .storeImmIndU32 => storeAt m (addr a imm) 4 i.imm2 n
   | .storeImmIndU64 => storeAt m (addr a imm) 8 i.imm2 n
-  | .loadImmJump =>
-    match branch p m true i.target n with
-    | .next m' => setReg m' i.ra imm m'.pc
-    | r => r
+  -- The register is written before the jump is checked: a bad target panics with φA set (as the
+  -- polkavm-spectool vectors require).
+  | .loadImmJump => branch p { m with regs := m.regs.set! i.ra imm } true i.target n
   | .branchEqImm => branch p m (a == imm) i.target n
   | .branchNeImm => branch p m (a != imm) i.target n
   | .branchLtUImm => branch p m (a < imm) i.target n
@@ -201,11 +200,8 @@ def execute (p : Program) (m : Machine) (i : Instr) : StepResult :=
   | .branchLtS => branch p m (slt a b) i.target n
   | .branchGeU => branch p m (a >= b) i.target n
   | .branchGeS => branch p m (!slt a b) i.target n
-  -- φA := imm1, then jump to (old φB) + imm2.
-  | .loadImmJumpInd =>
-    match djump p m (addr b i.imm2) with
-    | .next m' => setReg m' i.ra imm m'.pc
-    | r => r
+  -- φA := imm1, then jump to (old φB) + imm2; φA is set even when the jump panics.
+  | .loadImmJumpInd => djump p { m with regs := m.regs.set! i.ra imm } (addr b i.imm2)
   -- Three registers: rd := f(ra, rb).
   | .add32 => setReg m i.rd (sext32 (a + b)) n
   | .sub32 => setReg m i.rd (sext32 (a - b)) n
