@@ -2,6 +2,7 @@
 //! cross-check tooling that keeps them in agreement. The `jarkit` binary is a thin CLI over this.
 
 pub mod codec_cli;
+pub mod crosscheck;
 pub mod reference;
 pub mod stf;
 pub mod vectors;

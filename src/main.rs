@@ -48,6 +48,16 @@ enum Command {
         /// The input file (`-` or absent: standard input).
         input: Option<PathBuf>,
     },
+    /// Cross-check the interpreter against the reference executor generated from the Lean spec
+    /// on random programs; ends with `N cases, M divergences` (a divergence is printed shrunk).
+    Crosscheck {
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
+        #[arg(long, default_value_t = 10_000)]
+        cases: u32,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Decode a JAM-codec file as a spec type (`WorkReport`, `Header`, …) and print its JSON.
     Decode {
         #[arg(long, default_value = "gp072_tiny")]
@@ -227,6 +237,19 @@ fn run(command: Command) -> Result<ExitCode, String> {
             } else {
                 run_blob(&blob, &variant, gas, trace)
             }
+        }
+        Command::Crosscheck { variant, cases, seed } => {
+            let id: jarkit_spec::jar::VariantId = variant.parse()?;
+            let start = std::time::Instant::now();
+            let summary = jarkit::crosscheck::run(id, cases, seed);
+            if let Some(d) = &summary.divergence {
+                write_stdout(&format!("divergence (shrunk):\n{d}\n"));
+            }
+            let found = u64::from(summary.divergence.is_some());
+            let exits: Vec<String> = summary.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            eprintln!("exits: {}; gas used in all: {}", exits.join(", "), summary.gas_used);
+            write_stdout(&format!("{} cases, {found} divergences ({id}, seed {seed}, {:.1} s)\n", summary.cases, start.elapsed().as_secs_f64()));
+            Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Decode { variant, type_name, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;

@@ -9,6 +9,8 @@ pub mod interpreter;
 pub mod isa;
 pub mod memory;
 pub mod outcome;
+#[cfg(feature = "planted-bugs")]
+pub mod planted;
 pub mod polkavm_blob;
 pub mod program;
 pub mod reader;

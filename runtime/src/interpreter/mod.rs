@@ -217,7 +217,7 @@ impl<M: Memory> Vm<M> {
                     next = program.jump_targets[slot - 1] as usize;
                 }
                 LoadU8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| b[0] as u64),
-                LoadI8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| b[0] as i8 as i64 as u64),
+                LoadI8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| sign_extend_byte(b[0])),
                 LoadU16 => r!(a) = load!(2, op.imm1, |b| u16::from_le_bytes(b) as u64),
                 LoadI16 => r!(a) = load!(2, op.imm1, |b| i16::from_le_bytes(b) as i64 as u64),
                 LoadU32 => r!(a) = load!(4, op.imm1, |b| u32::from_le_bytes(b) as u64),
@@ -248,7 +248,7 @@ impl<M: Memory> Vm<M> {
                 BranchEq => if r!(a) == r!(b) { next = op.target as usize },
                 BranchNe => if r!(a) != r!(b) { next = op.target as usize },
                 BranchLtU => if r!(a) < r!(b) { next = op.target as usize },
-                BranchLtS => if (r!(a) as i64) < r!(b) as i64 { next = op.target as usize },
+                BranchLtS => if signed_less(r!(a), r!(b)) { next = op.target as usize },
                 BranchGeU => if r!(a) >= r!(b) { next = op.target as usize },
                 BranchGeS => if (r!(a) as i64) >= r!(b) as i64 { next = op.target as usize },
                 // Two-register forms: rd = destination (low nibble), ra = source (high nibble).
@@ -274,7 +274,7 @@ impl<M: Memory> Vm<M> {
                 StoreIndU32 => { store!(4, r!(b).wrapping_add(op.imm1), r!(a)); }
                 StoreIndU64 => { store!(8, r!(b).wrapping_add(op.imm1), r!(a)); }
                 LoadIndU8 => r!(a) = load!(1, r!(b).wrapping_add(op.imm1), |b: [u8; 1]| b[0] as u64),
-                LoadIndI8 => r!(a) = load!(1, r!(b).wrapping_add(op.imm1), |b: [u8; 1]| b[0] as i8 as i64 as u64),
+                LoadIndI8 => r!(a) = load!(1, r!(b).wrapping_add(op.imm1), |b: [u8; 1]| sign_extend_byte(b[0])),
                 LoadIndU16 => r!(a) = load!(2, r!(b).wrapping_add(op.imm1), |b| u16::from_le_bytes(b) as u64),
                 LoadIndI16 => r!(a) = load!(2, r!(b).wrapping_add(op.imm1), |b| i16::from_le_bytes(b) as i64 as u64),
                 LoadIndU32 => r!(a) = load!(4, r!(b).wrapping_add(op.imm1), |b| u32::from_le_bytes(b) as u64),
@@ -330,7 +330,7 @@ impl<M: Memory> Vm<M> {
                 DivS64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { u64::MAX } else { (x as i64).wrapping_div(y as i64) as u64 } },
                 RemU64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { x % y } },
                 RemS64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { (x as i64).wrapping_rem(y as i64) as u64 } },
-                ShloL64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x << (y & 63) },
+                ShloL64 => r!(op.rd) = shift_left_64(r!(a), r!(b)),
                 ShloR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x >> (y & 63) },
                 SharR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64) >> (y & 63)) as u64 },
                 And => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x & y },
@@ -370,6 +370,36 @@ impl<M: Memory> Vm<M> {
             }
         }
     }
+}
+
+/// `shlo_l_64` (with the planted bug, the count masked to 5 bits).
+#[inline(always)]
+fn shift_left_64(x: u64, y: u64) -> u64 {
+    #[cfg(feature = "planted-bugs")]
+    if crate::planted::active(crate::planted::Bug::ShiftMask) {
+        return x << (y & 31);
+    }
+    x << (y & 63)
+}
+
+/// `load_i8`'s extension (with the planted bug, a zero extension).
+#[inline(always)]
+fn sign_extend_byte(b: u8) -> u64 {
+    #[cfg(feature = "planted-bugs")]
+    if crate::planted::active(crate::planted::Bug::LoadSignExtension) {
+        return b as u64;
+    }
+    b as i8 as i64 as u64
+}
+
+/// `branch_lt_s`'s comparison (with the planted bug, unsigned).
+#[inline(always)]
+fn signed_less(a: u64, b: u64) -> bool {
+    #[cfg(feature = "planted-bugs")]
+    if crate::planted::active(crate::planted::Bug::SignedBranch) {
+        return a < b;
+    }
+    (a as i64) < b as i64
 }
 
 #[inline(always)]

@@ -81,6 +81,8 @@ impl Predecoded {
             let is_block = starts.get(pc as usize).copied().unwrap_or(prev_ends);
             block_start.push(is_block);
             let charge = gas.charge_at(pc, is_block);
+            #[cfg(feature = "planted-bugs")]
+            let charge = if is_block && crate::planted::active(crate::planted::Bug::BlockCostOffByOne) { charge + 1 } else { charge };
             let op = match ins {
                 Some(i) => {
                     prev_ends = code.ends_block(i.op);

@@ -1,0 +1,32 @@
+//! Deliberate bugs for testing the cross-check (feature `planted-bugs`, used by jarkit's tests
+//! only): a test switches one on and asserts that the cross-check against the spec finds it. With
+//! the feature off this module does not exist and the interpreter has no trace of it.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// A bug the interpreter can be told to have.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Bug {
+    None = 0,
+    /// `shlo_l_64` masks the shift count with 31 instead of 63.
+    ShiftMask = 1,
+    /// Every basic block is charged one gas more than its cost.
+    BlockCostOffByOne = 2,
+    /// `load_i8` / `load_ind_i8` zero-extend instead of sign-extending.
+    LoadSignExtension = 3,
+    /// `branch_lt_s` compares unsigned.
+    SignedBranch = 4,
+}
+
+static ACTIVE: AtomicU8 = AtomicU8::new(0);
+
+/// Activates `bug` for every interpreter in the process (and deactivates any other).
+pub fn set(bug: Bug) {
+    ACTIVE.store(bug as u8, Ordering::SeqCst);
+}
+
+#[inline]
+pub fn active(bug: Bug) -> bool {
+    ACTIVE.load(Ordering::Relaxed) == bug as u8
+}

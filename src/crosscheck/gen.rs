@@ -1,0 +1,183 @@
+//! Generators of valid-looking JAVM programs and initial states for the cross-check: straight
+//! code, forward and backward branches (loops bounded by the gas limit), jump tables, loads and
+//! stores at page boundaries and into unmapped, read-only and guard-zone memory, every ALU
+//! operation with edge-case operands, host calls, and the occasional invalid opcode or branch
+//! into the middle of a block.
+
+use javm::{Opcode, OpcodeInfo, OperandClass};
+use proptest::prelude::*;
+
+use super::asm::{assemble, Inst};
+use crate::reference::Setup;
+
+/// The parts of a variant that change how a program runs.
+#[derive(Clone, Debug)]
+pub struct Rules {
+    pub ecalli_ends_block: bool,
+    /// Segmented memory (guard zone below 0x10000, pages there) or linear (one region from 0).
+    pub linear_memory: bool,
+    /// One gas per instruction, or per basic block.
+    pub per_block_gas: bool,
+}
+
+/// Pages the generated programs use (segmented layout): one read-only, two writable, one unmapped
+/// gap between them; the linear layout uses pages 0–2.
+const RO_PAGE: u32 = 0x10;
+const RW_PAGES: [u32; 2] = [0x12, 0x13];
+
+/// Register values that exercise edge cases, memory boundaries and the jump table.
+fn interesting_value() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        4 => any::<u64>(),
+        2 => 0u64..16,
+        1 => Just(u64::MAX),
+        1 => Just(i64::MIN as u64),
+        1 => Just(i64::MAX as u64),
+        1 => Just(0x8000_0000),
+        1 => Just(0xFFFF_FFFF),
+        1 => Just(0xFFFF_FFFF_8000_0000),
+        // Addresses: inside and at the edges of the mapped pages, the gap, the guard zone.
+        3 => prop::sample::select(vec![0x10000u64, 0x10FFC, 0x11000, 0x12000, 0x12FFD, 0x13FF8, 0x13FFF, 0x14000, 0xFFFC, 0x0, 0x1000, 0x2FFE]),
+        // Jump-table addresses (2, 4, 6) and the halt address.
+        1 => prop::sample::select(vec![2u64, 4, 6, 8, 3, 0xFFFF_0000]),
+    ]
+}
+
+fn small_imm() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        3 => -16i64..16,
+        2 => any::<i32>().prop_map(i64::from),
+        1 => prop::sample::select(vec![0i64, 1, -1, 31, 32, 63, 64, i32::MIN as i64, i32::MAX as i64, 0x10000, 0x12000, 0x12FFE, 0x13FFC]),
+    ]
+}
+
+/// The instructions a program is drawn from: everything except `sbrk` and `ecall` appears, most
+/// often the ALU and memory operations.
+fn opcode() -> impl Strategy<Value = Opcode> {
+    let all: Vec<Opcode> = Opcode::ALL.iter().copied().filter(|o| !matches!(o, Opcode::Sbrk)).collect();
+    let terminators: Vec<Opcode> = all.iter().copied().filter(|o| o.is_terminator()).collect();
+    prop_oneof![
+        6 => prop::sample::select(all),
+        1 => prop::sample::select(terminators),
+    ]
+}
+
+/// One abstract instruction: an opcode and raw material for its operands.
+#[derive(Clone, Debug)]
+pub struct Raw {
+    op: Opcode,
+    regs: (u8, u8, u8),
+    imm1: i64,
+    imm2: i64,
+    target: prop::sample::Index,
+    /// Small chance of an invalid opcode byte or a target that is not a block start.
+    odd: u8,
+}
+
+fn raw() -> impl Strategy<Value = Raw> {
+    (opcode(), (0u8..13, 0u8..13, 0u8..13), small_imm(), small_imm(), any::<prop::sample::Index>(), any::<u8>())
+        .prop_map(|(op, regs, imm1, imm2, target, odd)| Raw { op, regs, imm1, imm2, target, odd })
+}
+
+/// A whole test case before it is turned into a [`Setup`] for a variant.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub program: Vec<Raw>,
+    pub jump_table: Vec<prop::sample::Index>,
+    pub regs: [u64; 13],
+    pub gas: u64,
+    pub memory_seed: u64,
+}
+
+pub fn case() -> impl Strategy<Value = Case> {
+    (
+        proptest::collection::vec(raw(), 1..40),
+        proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+        proptest::array::uniform13(interesting_value()),
+        prop_oneof![3 => 0u64..400, 1 => 0u64..5],
+        any::<u64>(),
+    )
+        .prop_map(|(program, jump_table, regs, gas, memory_seed)| Case { program, jump_table, regs, gas, memory_seed })
+}
+
+/// Whether instruction `i` of `ops` starts a basic block under `rules`.
+fn block_starts(ops: &[Inst], rules: &Rules) -> Vec<bool> {
+    let mut out = Vec::with_capacity(ops.len());
+    let mut start = true;
+    for i in ops {
+        out.push(start);
+        start = i.raw_opcode.is_some()
+            || i.op.is_terminator()
+            || (rules.ecalli_ends_block && matches!(i.op, Opcode::Ecalli | Opcode::Ecall));
+    }
+    out
+}
+
+/// The instructions of `case`, with branch targets resolved against the block starts.
+pub fn instructions(case: &Case, rules: &Rules) -> (Vec<Inst>, Vec<usize>) {
+    let mut ops: Vec<Inst> = case
+        .program
+        .iter()
+        .map(|r| {
+            let mut i = Inst::new(r.op);
+            (i.ra, i.rb, i.rd) = r.regs;
+            i.imm1 = r.imm1;
+            i.imm2 = r.imm2;
+            if r.op == Opcode::LoadImm64 {
+                i.imm1 = (r.imm1 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as i64;
+            }
+            if r.odd == 255 {
+                i.raw_opcode = Some(255); // not an opcode in either numbering
+            }
+            i
+        })
+        .collect();
+    let starts = block_starts(&ops, rules);
+    let block_indices: Vec<usize> = (0..ops.len()).filter(|&k| starts[k]).collect();
+    for (i, r) in ops.iter_mut().zip(&case.program) {
+        if matches!(i.op.class(), OperandClass::OneOffset | OperandClass::OneRegImmOffset | OperandClass::TwoRegOneOffset) {
+            i.target = if r.odd == 254 { r.target.index(case.program.len()) } else { block_indices[r.target.index(block_indices.len())] };
+        }
+    }
+    let table = case.jump_table.iter().map(|t| block_indices[t.index(block_indices.len())]).collect();
+    (ops, table)
+}
+
+/// Memory contents: a deterministic pattern from the seed.
+fn page_bytes(seed: u64, page: u32) -> Vec<u8> {
+    let mut x = seed ^ (u64::from(page) << 32) ^ 0x243F_6A88_85A3_08D3;
+    (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// The run `case` describes, under `rules`.
+pub fn setup(case: &Case, rules: &Rules) -> Setup {
+    let (ops, table) = instructions(case, rules);
+    let program = assemble(&ops, &table);
+    let (pages, guard) = if rules.linear_memory {
+        ((0..3).map(|p| (p, true, page_bytes(case.memory_seed, p))).collect(), 0)
+    } else {
+        let mut pages = vec![(RO_PAGE, false, page_bytes(case.memory_seed, RO_PAGE))];
+        pages.extend(RW_PAGES.iter().map(|&p| (p, true, page_bytes(case.memory_seed, p))));
+        (pages, 0x10000)
+    };
+    let block_costs = rules.per_block_gas.then(|| {
+        let code = javm::Code::parse(&program, javm::LengthEncoding::Compact, javm::Numbering::Gp, javm::BlockRules { ecalli_ends_block: rules.ecalli_ends_block, strict: false })
+            .expect("assembled programs parse");
+        match javm::GasCosts::instruction_count_per_block(&code) {
+            javm::GasCosts::PerBlock(m) => {
+                let mut v: Vec<(u32, u32)> = m.into_iter().collect();
+                v.sort();
+                v
+            }
+            javm::GasCosts::PerInstruction => vec![],
+        }
+    });
+    Setup { program, numbering: javm::Numbering::Gp, ecalli_ends_block: rules.ecalli_ends_block, block_costs, regs: case.regs, pc: 0, gas: case.gas, pages, guard }
+}

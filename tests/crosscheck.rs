@@ -1,0 +1,61 @@
+//! The spec ⇄ interpreter cross-check: thousands of random programs per variant agree, and bugs
+//! planted in the interpreter are found (so the check can fail).
+
+use std::sync::Mutex;
+
+use jarkit::crosscheck;
+use jarkit_spec::jar::VariantId;
+use javm::planted::{self, Bug};
+
+/// Planted bugs are process-wide: the tests in this file take turns.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn clean_run(id: VariantId) {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    planted::set(Bug::None);
+    let s = crosscheck::run(id, 5000, 1);
+    assert!(s.divergence.is_none(), "{id}: {}", s.divergence.unwrap_or_default());
+    eprintln!("{id}: {:?}, gas {}", s.exits, s.gas_used);
+    // The programs do reach every kind of ending, not just an immediate fault.
+    for kind in ["out-of-gas", "page-fault", "panic", "trap", "host-call"] {
+        assert!(s.exits.get(kind).copied().unwrap_or(0) > 0, "{id}: no run ended with {kind}: {:?}", s.exits);
+    }
+}
+
+#[test]
+fn gp072_tiny_agrees_with_the_spec_on_5000_programs() {
+    clean_run(VariantId::Gp072Tiny);
+}
+
+#[test]
+fn gp072_full_agrees_with_the_spec_on_5000_programs() {
+    clean_run(VariantId::Gp072Full);
+}
+
+#[test]
+fn jar080_tiny_agrees_with_the_spec_on_5000_programs() {
+    clean_run(VariantId::Jar080Tiny);
+}
+
+#[test]
+fn jar1_agrees_with_the_spec_on_5000_programs() {
+    clean_run(VariantId::Jar1);
+}
+
+#[test]
+fn planted_bugs_are_found() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for (bug, variant) in [
+        (Bug::ShiftMask, VariantId::Gp072Tiny),
+        (Bug::LoadSignExtension, VariantId::Gp072Tiny),
+        (Bug::SignedBranch, VariantId::Gp072Tiny),
+        (Bug::BlockCostOffByOne, VariantId::Jar080Tiny),
+    ] {
+        planted::set(bug);
+        let s = crosscheck::run(variant, 5000, 7);
+        planted::set(Bug::None);
+        let d = s.divergence.unwrap_or_else(|| panic!("{bug:?} was not found in 5000 cases"));
+        assert!(d.contains("reference (spec)") && d.contains("≠"), "{bug:?}: {d}");
+        eprintln!("{bug:?} found; shrunk report:\n{d}");
+    }
+}
