@@ -376,11 +376,16 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<Exit
         let rules = BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK };
         (lengths, rules, V::GAS_MODEL)
     });
-    if gas_model != GasModel::PerInstruction {
-        eprintln!("note: {id} charges gas per basic block; the block-cost model is not wired into `run` yet, so this run charges 1 per instruction");
-    }
     let code = Code::parse(&bytes, lengths, Numbering::Gp, rules).map_err(|e| format!("{}: {e}", path.display()))?;
-    let program = Arc::new(Predecoded::new(code, &GasCosts::PerInstruction));
+    let costs = match gas_model {
+        GasModel::PerInstruction => GasCosts::PerInstruction,
+        GasModel::BasicBlockSinglePass => GasCosts::single_pass(&code),
+        GasModel::BasicBlockFull => {
+            eprintln!("note: the full pipeline gas model is not in the spec yet; {id} is charged with the single-pass model");
+            GasCosts::single_pass(&code)
+        }
+    };
+    let program = Arc::new(Predecoded::new(code, &costs));
     let mut memory = PagedMemory::new();
     memory.guard = 0x10000;
     let mut vm = Vm::new(Arc::clone(&program), memory, gas);

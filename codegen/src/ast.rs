@@ -173,4 +173,6 @@ pub enum Pattern {
     Tuple(Vec<Pattern>),
     Ctor { name: String, dotted: bool, args: Vec<Pattern>, span: Span },
     Typed(String, Ty),
+    /// `p | q`: either (the alternatives bind no names).
+    Or(Vec<Pattern>),
 }

@@ -470,14 +470,32 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// Lowers an expression that is only read (no clone needed for locals).
+    /// Lowers an expression that is only read: a local, or a field path from a local
+    /// (`m.memory.pages`), is used in place, without a clone.
     fn expr_ref(&mut self, e: &Expr) -> (TokenStream, T) {
-        if let ExprKind::Var(n) = &e.kind {
-            if let Some(l) = self.local(n) {
-                let ty = l.ty.clone();
-                let i = ident(&snake(n));
-                return (quote!(#i), ty);
+        match &e.kind {
+            ExprKind::Var(n) => {
+                if let Some(l) = self.local(n) {
+                    let ty = l.ty.clone();
+                    let i = ident(&snake(n));
+                    return (quote!(#i), ty);
+                }
             }
+            ExprKind::Field(base, f) => {
+                let is_local_path = dotted(base).is_some_and(|p| self.local(p.split('.').next().unwrap_or("")).is_some());
+                if is_local_path {
+                    let (bt, bty) = self.expr_ref(base);
+                    if let T::Named(sn) = &bty {
+                        let field = self.m.structs.get(sn).and_then(|d| d.item.fields.iter().find(|x| x.name == *f)).map(|x| x.ty.clone());
+                        if let Some(fty) = field {
+                            let ty = resolve(self.m, &fty, &[]);
+                            let fi = ident(&snake(f));
+                            return (quote!(#bt.#fi), ty);
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
         self.expr(e, None)
     }
@@ -897,6 +915,19 @@ impl<'a> Cx<'a> {
         let mut ty = expected.cloned().filter(|t| *t != T::Unknown);
         let mut arms = Vec::new();
         for alt in alts {
+            // `| a, b | c, d =>`: one or-pattern of rows, matched against the tuple of values.
+            let row_or = alt.patterns.len() == 1 && scrutinees.len() > 1 && matches!(alt.patterns[0], Pattern::Or(_));
+            if row_or {
+                self.scopes.push(HashMap::new());
+                let pat = self.match_pattern(&alt.patterns[0], &T::Tuple(stys.clone()));
+                let (bt, bty) = self.expr(&alt.body, ty.as_ref());
+                if ty.is_none() && !matches!(bty, T::Unknown | T::Unit) {
+                    ty = Some(bty);
+                }
+                self.scopes.pop();
+                arms.push(quote!(#pat => #bt,));
+                continue;
+            }
             if alt.patterns.len() != scrutinees.len() {
                 self.err(Diagnostic::error(alt.span, format!("this alternative has {} patterns for {} values", alt.patterns.len(), scrutinees.len())));
                 continue;
@@ -929,6 +960,10 @@ impl<'a> Cx<'a> {
                 self.bind_pattern(p, ty)
             }
             Pattern::Typed(..) => self.bind_pattern(p, ty),
+            Pattern::Or(alts) => {
+                let parts: Vec<TokenStream> = alts.iter().map(|a| self.match_pattern(a, ty)).collect();
+                quote!(#(#parts)|*)
+            }
             Pattern::Lit(x) => match (&x.kind, ty) {
                 (ExprKind::Nat(v), T::U(_)) => {
                     let lit = proc_macro2::Literal::u64_unsuffixed(*v as u64);
@@ -1192,6 +1227,7 @@ impl<'a> Cx<'a> {
                 self.err(Diagnostic::error(x.span, "a literal cannot be bound"));
                 quote!(_)
             }
+            Pattern::Or(_) => quote!(_),
         }
     }
 }

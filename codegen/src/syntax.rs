@@ -592,14 +592,23 @@ fn expr(ctx: &Ctx, p: Pair<Rule>) -> Expr {
                 match x.as_rule() {
                     Rule::alt => {
                         let aspan = ctx.span(&x);
-                        let mut patterns = Vec::new();
+                        let mut lists: Vec<Vec<Pattern>> = Vec::new();
                         let mut body = None;
                         for y in x.into_inner() {
                             match y.as_rule() {
-                                Rule::pattern => patterns.push(pattern(ctx, y)),
+                                Rule::alt_patterns => lists.push(y.into_inner().map(|z| pattern(ctx, z)).collect()),
                                 _ => body = Some(branch(ctx, y)),
                             }
                         }
+                        // `| a | b => e` with one value: an or-pattern; with several values, an or
+                        // of tuples (matched against the tuple of the values).
+                        let patterns = if lists.len() == 1 {
+                            lists.pop().unwrap()
+                        } else if lists.iter().all(|l| l.len() == 1) {
+                            vec![Pattern::Or(lists.into_iter().map(|mut l| l.pop().unwrap()).collect())]
+                        } else {
+                            vec![Pattern::Or(lists.into_iter().map(Pattern::Tuple).collect())]
+                        };
                         alts.push(Alt { patterns, body: body.unwrap(), span: aspan });
                     }
                     _ => scrut.push(expr(ctx, x)),

@@ -193,6 +193,29 @@ pub struct RecentBlocks {
     pub history: Vec<BlockInfo>,
     pub mmr: Mmr,
 }
+/// How the cost model sees one instruction.
+///
+/// Lean: `Jar.JAVM.CostInfo` at spec/Jar/JAVM/GasModel.lean:28
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CostInfo {
+    pub cycles: Nat,
+    pub slots: Nat,
+    pub dst: Vec<Nat>,
+    pub srcs: Vec<Nat>,
+    /// `move_reg`: forwards readiness from source to destination.
+    pub is_move: bool,
+}
+impl Default for CostInfo {
+    fn default() -> Self {
+        CostInfo {
+            cycles: Default::default(),
+            slots: Default::default(),
+            dst: vec![],
+            srcs: vec![],
+            is_move: false,
+        }
+    }
+}
 /// How the bytes after an opcode are interpreted.
 ///
 /// Lean: `Jar.JAVM.OperandClass` at spec/Jar/JAVM/Isa.lean:19
@@ -2202,6 +2225,10 @@ pub const JAM_EPOCH_UNIX: Nat = Nat(1735732800);
 ///
 /// Lean: `Jar.JAVM.SIGN64` at spec/Jar/JAVM/Arith.lean:12
 pub const SIGN64: u64 = 9223372036854775808;
+/// Cycles of a memory access (memory tier of up to 8 MiB).
+///
+/// Lean: `Jar.JAVM.MEM_CYCLES` at spec/Jar/JAVM/GasModel.lean:37
+pub const MEM_CYCLES: Nat = Nat(25);
 /// The JAVM page size.
 ///
 /// Lean: `Jar.JAVM.PAGE_BYTES` at spec/Jar/JAVM/Memory.lean:15
@@ -2452,7 +2479,7 @@ pub fn update_recent_history<V: Variant>(
     reported: &Vec<ReportedWorkPackage>,
 ) -> RecentBlocks {
     {
-        let n = array::size(&beta.history.clone());
+        let n = array::size(&beta.history);
         let fixed = if (n == Nat(0)) {
             beta.history.clone()
         } else {
@@ -2461,11 +2488,11 @@ pub fn update_recent_history<V: Variant>(
                 (n - Nat(1)),
                 BlockInfo {
                     state_root: parent_state_root,
-                    ..array::get_bang(&beta.history.clone(), (n - Nat(1)))
+                    ..array::get_bang(&beta.history, (n - Nat(1)))
                 },
             )
         };
-        let peaks = mmr_append(&beta.mmr.clone().peaks.clone(), accumulate_root);
+        let peaks = mmr_append(&beta.mmr.peaks.clone(), accumulate_root);
         let entry: BlockInfo = BlockInfo {
             header_hash: header_hash,
             beefy_root: super_peak(&peaks),
@@ -2830,6 +2857,580 @@ pub fn reverse_bytes(x: u64) -> u64 {
             };
         }
         break 'run0 out;
+    }
+}
+/// "1 or 2 slots": one when the destination is among the sources.
+///
+/// Lean: `Jar.JAVM.slotsIfReused` at spec/Jar/JAVM/GasModel.lean:40
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn slots_if_reused(dst: Nat, srcs: &Vec<Nat>, same: Nat, other: Nat) -> Nat {
+    { if array::contains(&srcs, &dst) { same } else { other } }
+}
+/// The cost-model view of the instruction `op` at `pc`.
+///
+/// Lean: `Jar.JAVM.costInfo` at spec/Jar/JAVM/GasModel.lean:44
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
+    {
+        let b1 = program_byte_at(&p, (pc + Nat(1)));
+        let ra = Nat(12).min((b1 % Nat(16)));
+        let rb = Nat(12).min((b1 / Nat(16)));
+        let rd = Nat(12).min((program_byte_at(&p, (pc + Nat(2))) % Nat(16)));
+        let two = vec![rb, rd];
+        let one = vec![rb];
+        let branch_cycles = match program_opcode_at(
+            &p,
+            program_decode(&p, pc, op).target,
+        ) {
+            Some(Opcode::Trap) => Nat(1),
+            Some(Opcode::Unlikely) => Nat(1),
+            _ => Nat(20),
+        };
+        match op {
+            Opcode::Trap => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(1),
+                    ..Default::default()
+                }
+            }
+            Opcode::Fallthrough => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(1),
+                    ..Default::default()
+                }
+            }
+            Opcode::Unlikely => {
+                CostInfo {
+                    cycles: Nat(40),
+                    slots: Nat(1),
+                    ..Default::default()
+                }
+            }
+            Opcode::Ecalli => {
+                CostInfo {
+                    cycles: Nat(100),
+                    slots: Nat(4),
+                    ..Default::default()
+                }
+            }
+            Opcode::Jump => {
+                CostInfo {
+                    cycles: Nat(15),
+                    slots: Nat(1),
+                    ..Default::default()
+                }
+            }
+            Opcode::LoadImmJump => {
+                CostInfo {
+                    cycles: Nat(15),
+                    slots: Nat(1),
+                    dst: vec![ra],
+                    ..Default::default()
+                }
+            }
+            Opcode::JumpInd => {
+                CostInfo {
+                    cycles: Nat(22),
+                    slots: Nat(1),
+                    ..Default::default()
+                }
+            }
+            Opcode::LoadImmJumpInd => {
+                CostInfo {
+                    cycles: Nat(22),
+                    slots: Nat(1),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::LoadU8
+            | Opcode::LoadI8
+            | Opcode::LoadU16
+            | Opcode::LoadI16
+            | Opcode::LoadU32
+            | Opcode::LoadI32
+            | Opcode::LoadU64
+            | Opcode::LoadIndU8
+            | Opcode::LoadIndI8
+            | Opcode::LoadIndU16
+            | Opcode::LoadIndI16
+            | Opcode::LoadIndU32
+            | Opcode::LoadIndI32
+            | Opcode::LoadIndU64 => {
+                CostInfo {
+                    cycles: MEM_CYCLES,
+                    slots: Nat(1),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::StoreU8
+            | Opcode::StoreU16
+            | Opcode::StoreU32
+            | Opcode::StoreU64
+            | Opcode::StoreIndU8
+            | Opcode::StoreIndU16
+            | Opcode::StoreIndU32
+            | Opcode::StoreIndU64 => {
+                CostInfo {
+                    cycles: MEM_CYCLES,
+                    slots: Nat(1),
+                    srcs: vec![ra, rb],
+                    ..Default::default()
+                }
+            }
+            Opcode::StoreImmU8
+            | Opcode::StoreImmU16
+            | Opcode::StoreImmU32
+            | Opcode::StoreImmU64 => {
+                CostInfo {
+                    cycles: MEM_CYCLES,
+                    slots: Nat(1),
+                    ..Default::default()
+                }
+            }
+            Opcode::StoreImmIndU8
+            | Opcode::StoreImmIndU16
+            | Opcode::StoreImmIndU32
+            | Opcode::StoreImmIndU64 => {
+                CostInfo {
+                    cycles: MEM_CYCLES,
+                    slots: Nat(1),
+                    srcs: vec![ra],
+                    ..Default::default()
+                }
+            }
+            Opcode::LoadImm => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: Nat(1),
+                    dst: vec![ra],
+                    ..Default::default()
+                }
+            }
+            Opcode::LoadImm64 => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: Nat(2),
+                    dst: vec![ra],
+                    ..Default::default()
+                }
+            }
+            Opcode::MoveReg => {
+                CostInfo {
+                    cycles: Nat(0),
+                    slots: Nat(1),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    is_move: true,
+                }
+            }
+            Opcode::BranchEqImm
+            | Opcode::BranchNeImm
+            | Opcode::BranchLtUImm
+            | Opcode::BranchLeUImm
+            | Opcode::BranchGeUImm
+            | Opcode::BranchGtUImm
+            | Opcode::BranchLtSImm
+            | Opcode::BranchLeSImm
+            | Opcode::BranchGeSImm
+            | Opcode::BranchGtSImm => {
+                CostInfo {
+                    cycles: branch_cycles,
+                    slots: Nat(1),
+                    srcs: vec![ra],
+                    ..Default::default()
+                }
+            }
+            Opcode::BranchEq
+            | Opcode::BranchNe
+            | Opcode::BranchLtU
+            | Opcode::BranchLtS
+            | Opcode::BranchGeU
+            | Opcode::BranchGeS => {
+                CostInfo {
+                    cycles: branch_cycles,
+                    slots: Nat(1),
+                    srcs: vec![ra, rb],
+                    ..Default::default()
+                }
+            }
+            Opcode::Add64 | Opcode::Sub64 | Opcode::And | Opcode::Xor | Opcode::Or => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: slots_if_reused(ra, &two, Nat(1), Nat(2)),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::Add32 | Opcode::Sub32 => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: slots_if_reused(ra, &two, Nat(2), Nat(3)),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::AndImm
+            | Opcode::XorImm
+            | Opcode::OrImm
+            | Opcode::AddImm64
+            | Opcode::ShloLImm64
+            | Opcode::ShloRImm64
+            | Opcode::SharRImm64
+            | Opcode::RotR64Imm
+            | Opcode::ZeroExtend16 => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: slots_if_reused(ra, &one, Nat(1), Nat(2)),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::AddImm32
+            | Opcode::ShloLImm32
+            | Opcode::ShloRImm32
+            | Opcode::SharRImm32
+            | Opcode::RotR32Imm => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: slots_if_reused(ra, &one, Nat(2), Nat(3)),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::CountSetBits64
+            | Opcode::CountSetBits32
+            | Opcode::LeadingZeroBits64
+            | Opcode::LeadingZeroBits32
+            | Opcode::SignExtend8
+            | Opcode::SignExtend16 => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: Nat(1),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::TrailingZeroBits64 | Opcode::TrailingZeroBits32 => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(1),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::ShloL64
+            | Opcode::ShloR64
+            | Opcode::SharR64
+            | Opcode::RotL64
+            | Opcode::RotR64 => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: if (rb == ra) { Nat(2) } else { Nat(3) },
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::ShloL32
+            | Opcode::ShloR32
+            | Opcode::SharR32
+            | Opcode::RotL32
+            | Opcode::RotR32 => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: if (rb == ra) { Nat(3) } else { Nat(4) },
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::ShloLImmAlt64
+            | Opcode::ShloRImmAlt64
+            | Opcode::SharRImmAlt64
+            | Opcode::RotR64ImmAlt => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: Nat(3),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::ShloLImmAlt32
+            | Opcode::ShloRImmAlt32
+            | Opcode::SharRImmAlt32
+            | Opcode::RotR32ImmAlt => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(4),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::SetLtU | Opcode::SetLtS => {
+                CostInfo {
+                    cycles: Nat(3),
+                    slots: Nat(3),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::SetLtUImm
+            | Opcode::SetLtSImm
+            | Opcode::SetGtUImm
+            | Opcode::SetGtSImm => {
+                CostInfo {
+                    cycles: Nat(3),
+                    slots: Nat(3),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::CmovIz | Opcode::CmovNz => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(2),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::CmovIzImm | Opcode::CmovNzImm => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(3),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::Max | Opcode::MaxU | Opcode::Min | Opcode::MinU => {
+                CostInfo {
+                    cycles: Nat(3),
+                    slots: slots_if_reused(ra, &two, Nat(2), Nat(3)),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::AndInv | Opcode::OrInv => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(3),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::Xnor => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: slots_if_reused(ra, &two, Nat(2), Nat(3)),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::NegAddImm64 => {
+                CostInfo {
+                    cycles: Nat(2),
+                    slots: Nat(3),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::NegAddImm32 => {
+                CostInfo {
+                    cycles: Nat(3),
+                    slots: Nat(4),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::Mul64 => {
+                CostInfo {
+                    cycles: Nat(3),
+                    slots: slots_if_reused(ra, &two, Nat(1), Nat(2)),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::MulImm64 => {
+                CostInfo {
+                    cycles: Nat(3),
+                    slots: slots_if_reused(ra, &one, Nat(1), Nat(2)),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::Mul32 => {
+                CostInfo {
+                    cycles: Nat(4),
+                    slots: slots_if_reused(ra, &two, Nat(2), Nat(3)),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::MulImm32 => {
+                CostInfo {
+                    cycles: Nat(4),
+                    slots: slots_if_reused(ra, &one, Nat(2), Nat(3)),
+                    dst: vec![ra],
+                    srcs: one.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::MulUpperSS | Opcode::MulUpperUU => {
+                CostInfo {
+                    cycles: Nat(4),
+                    slots: Nat(4),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::MulUpperSU => {
+                CostInfo {
+                    cycles: Nat(6),
+                    slots: Nat(4),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            Opcode::DivU32
+            | Opcode::DivS32
+            | Opcode::RemU32
+            | Opcode::RemS32
+            | Opcode::DivU64
+            | Opcode::DivS64
+            | Opcode::RemU64
+            | Opcode::RemS64 => {
+                CostInfo {
+                    cycles: Nat(60),
+                    slots: Nat(4),
+                    dst: vec![ra],
+                    srcs: two.clone(),
+                    ..Default::default()
+                }
+            }
+            _ => {
+                CostInfo {
+                    cycles: Nat(1),
+                    slots: Nat(1),
+                    ..Default::default()
+                }
+            }
+        }
+    }
+}
+/// The cost of the basic block starting at `start` under the single-pass model.
+///
+/// Lean: `Jar.JAVM.blockCostSinglePass` at spec/Jar/JAVM/GasModel.lean:124
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
+    'run0: {
+        let mut reg_done: Vec<Nat> = array::replicate(Nat(13), Nat(0));
+        let mut cycle = Nat(0);
+        let mut decode_used = Nat(0);
+        let mut max_done = Nat(0);
+        let mut pc = start;
+        for _ in range(Nat(0), (p.code.size() + Nat(1))) {
+            {
+                match program_opcode_at(&p, pc) {
+                    None => {
+                        break;
+                    }
+                    Some(op) => {
+                        let c = cost_info(&p, pc, op);
+                        if (decode_used >= Nat(4)) {
+                            {
+                                cycle = (cycle + Nat(1));
+                                decode_used = c.slots;
+                            }
+                        } else {
+                            {
+                                decode_used = (decode_used + c.slots);
+                            }
+                        };
+                        if c.is_move {
+                            {
+                                reg_done = array::set_bang(
+                                    reg_done.clone(),
+                                    array::get_bang(&c.dst, Nat(0)),
+                                    array::get_bang(&reg_done, array::get_bang(&c.srcs, Nat(0))),
+                                );
+                            }
+                        } else {
+                            {
+                                let mut begin = cycle;
+                                for s in c.srcs.clone() {
+                                    {
+                                        begin = begin.max(array::get_bang(&reg_done, s));
+                                    };
+                                }
+                                let done = (begin + c.cycles);
+                                for d in c.dst.clone() {
+                                    {
+                                        reg_done = array::set_bang(reg_done.clone(), d, done);
+                                    };
+                                }
+                                max_done = max_done.max(done);
+                            }
+                        };
+                        if (program_ends_block(&p, op) || (pc >= p.code.size())) {
+                            {
+                                break;
+                            };
+                        }
+                        pc = ((pc + Nat(1)) + program_skip(&p, pc));
+                    }
+                }
+            };
+        }
+        break 'run0 (max_done - Nat(3)).max(Nat(1));
+    }
+}
+/// The cost of every basic block of `p` under the single-pass model, by start pc.
+///
+/// Lean: `Jar.JAVM.blockCostsSinglePass` at spec/Jar/JAVM/GasModel.lean:157
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
+    'run0: {
+        let mut out: Vec<(Nat, Nat)> = vec![];
+        for pc in range(Nat(0), p.code.size()) {
+            {
+                if program_is_block_start(&p, pc) {
+                    {
+                        out = array::push(
+                            out.clone(),
+                            (pc, block_cost_single_pass(&p, pc)),
+                        );
+                    };
+                }
+            };
+        }
+        break 'run0 out.clone();
     }
 }
 /// The assembler name (Gray Paper spelling).
@@ -3778,9 +4379,9 @@ pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
     'run0: {
-        for i in range(Nat(0), array::size(&m.pages.clone())) {
+        for i in range(Nat(0), array::size(&m.pages)) {
             {
-                if (array::get_bang(&m.pages.clone(), i).index == index) {
+                if (array::get_bang(&m.pages, i).index == index) {
                     {
                         break 'run0 Some(i);
                     };
@@ -3804,7 +4405,7 @@ pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Na
                         break 'run0 Some(a);
                     }
                     Some(i) => {
-                        if (write && !array::get_bang(&m.pages.clone(), i).writable) {
+                        if (write && !array::get_bang(&m.pages, i).writable) {
                             {
                                 break 'run0 Some(a);
                             };
@@ -3845,13 +4446,13 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
                     {
                         let a = ((addr + k) % Nat(2).pow(Nat(32)));
                         let page = array::get_bang(
-                            &m.pages.clone(),
+                            &m.pages,
                             memory_find_page(&m, (a / PAGE_BYTES))
                                 .clone()
                                 .unwrap_or(Nat(0)),
                         );
                         v = (v
-                            | (page.data.clone().get_bang((a % PAGE_BYTES)) as u64)
+                            | (page.data.get_bang((a % PAGE_BYTES)) as u64)
                                 .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
                     };
                 }
@@ -3905,7 +4506,7 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
 /// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:31
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_byte_at(p: &Program, i: Nat) -> Nat {
-    Nat(p.code.clone().get_bang(i) as u64)
+    Nat(p.code.get_bang(i) as u64)
 }
 /// Whether `pc` is the first byte of an instruction. Past the end of the code the bitmask reads as set (and the code as zeros), so execution that runs off the end meets a `trap`.
 ///
@@ -3913,8 +4514,8 @@ pub fn program_byte_at(p: &Program, i: Nat) -> Nat {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_is_start(p: &Program, pc: Nat) -> bool {
     {
-        ((pc >= p.code.clone().size())
-            || (((Nat(p.bitmask.clone().get_bang((pc / Nat(8))) as u64)
+        ((pc >= p.code.size())
+            || (((Nat(p.bitmask.get_bang((pc / Nat(8))) as u64)
                 / Nat(2).pow((pc % Nat(8)))) % Nat(2)) == Nat(1)))
     }
 }
@@ -3927,7 +4528,7 @@ pub fn program_skip(p: &Program, pc: Nat) -> Nat {
         for j in range(Nat(0), Nat(24)) {
             {
                 let at = ((pc + Nat(1)) + j);
-                if ((at >= p.code.clone().size()) || program_is_start(&p, at)) {
+                if ((at >= p.code.size()) || program_is_start(&p, at)) {
                     {
                         break 'run0 j;
                     };
@@ -4127,7 +4728,7 @@ pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
     'run0: {
-        if ((pc > p.code.clone().size()) || !program_is_start(&p, pc)) {
+        if ((pc > p.code.size()) || !program_is_start(&p, pc)) {
             {
                 break 'run0 false;
             };
@@ -4363,7 +4964,7 @@ pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome
 /// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:38
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn machine_reg(m: &Machine, r: Nat) -> u64 {
-    array::get_bang(&m.regs.clone(), r)
+    array::get_bang(&m.regs, r)
 }
 /// Continue at `pc'` with register `r` set to `v`.
 ///
@@ -4418,13 +5019,13 @@ pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
             StepResult::Stop(Exit::Halt, m.clone())
         } else {
             if (((address == Nat(0)) || ((address % Nat(2)) != Nat(0)))
-                || ((address / Nat(2)) > array::size(&p.jump_table.clone())))
+                || ((address / Nat(2)) > array::size(&p.jump_table)))
             {
                 StepResult::Stop(Exit::Panic, m.clone())
             } else {
                 {
                     let target = array::get_bang(
-                        &p.jump_table.clone(),
+                        &p.jump_table,
                         ((address / Nat(2)) - Nat(1)),
                     );
                     if program_is_block_start(&p, target) {
@@ -4860,30 +5461,20 @@ pub fn is_solicited(
             {
                 if (a.id == service) {
                     {
-                        if a
-                            .data
-                            .clone()
-                            .preimages
-                            .clone()
-                            .iter()
-                            .cloned()
-                            .any(|e| (e.hash == hash))
-                        {
+                        if a.data.preimages.iter().cloned().any(|e| (e.hash == hash)) {
                             {
                                 break 'run0 false;
                             };
                         }
                         break 'run0 a
                             .data
-                            .clone()
                             .lookup_meta
-                            .clone()
                             .iter()
                             .cloned()
                             .any(|e| {
-                                (((e.key.clone().hash == hash)
-                                    && (Nat(e.key.clone().length as u64) == length))
-                                    && e.value.clone().is_empty())
+                                (((e.key.hash == hash)
+                                    && (Nat(e.key.length as u64) == length))
+                                    && e.value.is_empty())
                             });
                     };
                 }
@@ -5010,8 +5601,7 @@ pub fn mark_provided(
     slot: TimeSlot,
 ) -> LookupMetaMapEntry {
     {
-        if ((e.key.clone().hash == hash) && (Nat(e.key.clone().length as u64) == length))
-        {
+        if ((e.key.hash == hash) && (Nat(e.key.length as u64) == length)) {
             LookupMetaMapEntry {
                 value: vec![slot],
                 ..e.clone()
@@ -5050,7 +5640,7 @@ pub fn integrate_preimages(
                     &accounts,
                     p.requester,
                     blake2b256(p.blob.clone()),
-                    p.blob.clone().size(),
+                    p.blob.size(),
                 ) {
                     {
                         break 'run0 Err(PreimagesError::PreimageUnneeded);
@@ -5070,19 +5660,17 @@ pub fn integrate_preimages(
                             {
                                 let lookup = a
                                     .data
-                                    .clone()
                                     .lookup_meta
-                                    .clone()
                                     .iter()
                                     .cloned()
-                                    .map(|e| mark_provided(&e, h, p.blob.clone().size(), slot))
+                                    .map(|e| mark_provided(&e, h, p.blob.size(), slot))
                                     .collect::<Vec<_>>();
                                 next = array::push(
                                     next.clone(),
                                     AccountsMapEntry {
                                         data: Account {
                                             preimages: insert_preimage(
-                                                &a.data.clone().preimages.clone(),
+                                                &a.data.preimages.clone(),
                                                 h,
                                                 &p.blob.clone(),
                                             ),
@@ -5100,7 +5688,7 @@ pub fn integrate_preimages(
                     };
                 }
                 accts = next.clone();
-                st = count_provided(&st, p.requester, p.blob.clone().size());
+                st = count_provided(&st, p.requester, p.blob.size());
             };
         }
         break 'run0 Ok((accts.clone(), st.clone()));
@@ -5207,7 +5795,7 @@ pub fn update_validator_stats<V: Variant>(
         let mut preimage_bytes: Nat = Nat(0);
         for p in ext.preimages.clone() {
             {
-                preimage_bytes = (preimage_bytes + p.blob.clone().size());
+                preimage_bytes = (preimage_bytes + p.blob.size());
             };
         }
         let a = array::get_bang(&stats, Nat(author as u64));
@@ -5216,12 +5804,10 @@ pub fn update_validator_stats<V: Variant>(
             Nat(author as u64),
             ValidatorActivityRecord {
                 blocks: a.blocks.wrapping_add((1 as u32)),
-                tickets: a
-                    .tickets
-                    .wrapping_add(array::size(&ext.tickets.clone()).to_u32()),
+                tickets: a.tickets.wrapping_add(array::size(&ext.tickets).to_u32()),
                 pre_images: a
                     .pre_images
-                    .wrapping_add(array::size(&ext.preimages.clone()).to_u32()),
+                    .wrapping_add(array::size(&ext.preimages).to_u32()),
                 pre_images_size: a.pre_images_size.wrapping_add(preimage_bytes.to_u32()),
                 ..a.clone()
             },
@@ -5678,6 +6264,30 @@ impl Codec for RecentBlocks {
                 |r| Ok(<BlockInfo as Codec>::decode_from::<V>(r)?),
             )?,
             mmr: <Mmr as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for CostInfo {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.cycles, out);
+        Codec::encode_to(&self.slots, out);
+        codec::encode_compact((&self.dst).len() as u64, out);
+        for x0 in (&self.dst).iter() {
+            Codec::encode_to(x0, out);
+        }
+        codec::encode_compact((&self.srcs).len() as u64, out);
+        for x0 in (&self.srcs).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.is_move, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(CostInfo {
+            cycles: <Nat as Codec>::decode_from::<V>(r)?,
+            slots: <Nat as Codec>::decode_from::<V>(r)?,
+            dst: codec::decode_seq(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            srcs: codec::decode_seq(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            is_move: <bool as Codec>::decode_from::<V>(r)?,
         })
     }
 }
@@ -6914,13 +7524,14 @@ macro_rules! for_each_spec_type {
         $m ! (CoreAuthorizer, EpochMarkValidator, EpochMark, TicketBody, Header,
         TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
         AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
-        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, OperandClass, Opcode, Page,
-        Memory, MemFault, Numbering, Program, Instr, GasCharge, Outcome, Machine, Exit,
-        StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
-        Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
-        PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,
-        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
-        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
-        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, CostInfo, OperandClass,
+        Opcode, Page, Memory, MemFault, Numbering, Program, Instr, GasCharge, Outcome,
+        Machine, Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
+        LookupMetaMapEntry, Account, AccountsMapEntry, ServiceActivityRecord,
+        ServicesStatisticsMapEntry, PreimagesError, ValidatorActivityRecord,
+        ValidatorKeys, RefineContext, AvailabilitySpec, State, MemoryModel, GasModel,
+        CapabilityModel, HostInterface, BlobFormat, CodecChoice, ImportSpec,
+        ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad, WorkResult,
+        SegmentRootLookupItem, WorkReport);
     };
 }

@@ -49,3 +49,71 @@ impl GasCosts {
         GasCosts::PerBlock(costs)
     }
 }
+
+impl GasCosts {
+    /// Block costs from the spec's single-pass pipeline model (`spec/Jar/JAVM/GasModel.lean`,
+    /// generated): the jar080 and jar1 consensus model.
+    pub fn single_pass(code: &crate::program::Code) -> GasCosts {
+        let program = spec_program(code);
+        let costs = jarkit_spec::jar::block_costs_single_pass(&program);
+        GasCosts::PerBlock(costs.into_iter().map(|(pc, cost)| (pc.0 as u32, cost.0 as u32)).collect())
+    }
+}
+
+/// The spec's view of a loaded program.
+pub fn spec_program(code: &crate::program::Code) -> jarkit_spec::jar::Program {
+    use jarkit_spec::prelude::{ByteArray, Nat};
+    let mut bitmask = vec![0u8; code.code.len().div_ceil(8)];
+    for (i, _) in code.starts.iter().enumerate().filter(|(_, s)| **s) {
+        bitmask[i / 8] |= 1 << (i % 8);
+    }
+    jarkit_spec::jar::Program {
+        code: ByteArray(code.code.clone()),
+        bitmask: ByteArray(bitmask),
+        jump_table: code.jump_table.iter().map(|&t| Nat(t.into())).collect(),
+        numbering: match code.numbering {
+            crate::isa::Numbering::Gp => jarkit_spec::jar::Numbering::Gp,
+            crate::isa::Numbering::PolkaVm => jarkit_spec::jar::Numbering::JamV1,
+        },
+        ecalli_ends_block: code.rules.ecalli_ends_block,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::{Numbering, Opcode, OpcodeInfo};
+    use crate::program::{BlockRules, Code, LengthEncoding};
+
+    fn code_of(ops: &[Vec<u8>]) -> Code {
+        let mut code = Vec::new();
+        let mut starts = Vec::new();
+        for op in ops {
+            starts.push(true);
+            starts.extend(std::iter::repeat_n(false, op.len() - 1));
+            code.extend(op);
+        }
+        let blob = Code::encode(&[], &code, &starts, LengthEncoding::Compact);
+        Code::parse(&blob, LengthEncoding::Compact, Numbering::Gp, BlockRules::JAR).unwrap()
+    }
+
+    fn byte(op: Opcode) -> u8 {
+        op.byte(Numbering::Gp).unwrap()
+    }
+
+    #[test]
+    fn single_pass_matches_the_documented_examples() {
+        // A five-deep dependency chain of one-cycle ops (add_64 r0 = r0 + r0), then trap: 2.
+        let add = vec![byte(Opcode::Add64), 0x00, 0x00];
+        let mut ops = vec![add.clone(); 5];
+        ops.push(vec![byte(Opcode::Trap)]);
+        let GasCosts::PerBlock(c) = GasCosts::single_pass(&code_of(&ops)) else { panic!() };
+        assert_eq!(c.get(&0), Some(&2));
+        // A short block: 1.
+        let GasCosts::PerBlock(c) = GasCosts::single_pass(&code_of(&[vec![byte(Opcode::Trap)]])) else { panic!() };
+        assert_eq!(c.get(&0), Some(&1));
+        // A division dominates: 60 − 3.
+        let GasCosts::PerBlock(c) = GasCosts::single_pass(&code_of(&[vec![byte(Opcode::DivU64), 0x21, 0x03], vec![byte(Opcode::Trap)]])) else { panic!() };
+        assert_eq!(c.get(&0), Some(&57));
+    }
+}

@@ -167,10 +167,12 @@ pub fn setup(case: &Case, rules: &Rules) -> Setup {
         pages.extend(RW_PAGES.iter().map(|&p| (p, true, page_bytes(case.memory_seed, p))));
         (pages, 0x10000)
     };
+    // Block costs from the spec's single-pass model (the same generated function the runtime
+    // calls at load time).
     let block_costs = rules.per_block_gas.then(|| {
         let code = javm::Code::parse(&program, javm::LengthEncoding::Compact, javm::Numbering::Gp, javm::BlockRules { ecalli_ends_block: rules.ecalli_ends_block, strict: false })
             .expect("assembled programs parse");
-        match javm::GasCosts::instruction_count_per_block(&code) {
+        match javm::GasCosts::single_pass(&code) {
             javm::GasCosts::PerBlock(m) => {
                 let mut v: Vec<(u32, u32)> = m.into_iter().collect();
                 v.sort();

@@ -14,8 +14,7 @@ pub use gen::Rules;
 
 /// The execution rules of a variant, as far as the cross-check exercises them. Every variant uses
 /// the GP numbering; gp072_* run segmented memory with one gas per instruction; the JAR variants
-/// run linear memory with block gas. Block costs are the instruction count of each block on both
-/// sides (the single-pass pipeline model is not in the spec yet).
+/// run linear memory with block gas from the spec's single-pass pipeline model.
 pub fn rules(id: VariantId) -> Rules {
     jarkit_spec::with_variant!(id, V => Rules {
         ecalli_ends_block: V::ECALLI_ENDS_BLOCK,
