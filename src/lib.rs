@@ -3,6 +3,7 @@
 
 pub mod codec_cli;
 pub mod crosscheck;
+pub mod fuzz;
 pub mod reference;
 pub mod stf;
 pub mod vectors;

@@ -58,6 +58,16 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Fuzz a parser for as long as you like: code, polkavm, codec, reference or lean (or all).
+    /// Ends with `N cases, M panics`.
+    Fuzz {
+        #[arg(default_value = "all")]
+        target: String,
+        #[arg(long, default_value_t = 10_000)]
+        cases: u32,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Decode a JAM-codec file as a spec type (`WorkReport`, `Header`, …) and print its JSON.
     Decode {
         #[arg(long, default_value = "gp072_tiny")]
@@ -250,6 +260,20 @@ fn run(command: Command) -> Result<ExitCode, String> {
             eprintln!("exits: {}; gas used in all: {}", exits.join(", "), summary.gas_used);
             write_stdout(&format!("{} cases, {found} divergences ({id}, seed {seed}, {:.1} s)\n", summary.cases, start.elapsed().as_secs_f64()));
             Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Fuzz { target, cases, seed } => {
+            let targets: Vec<&str> = if target == "all" { jarkit::fuzz::TARGETS.to_vec() } else { vec![target.as_str()] };
+            let mut panics = 0;
+            for t in targets {
+                let start = std::time::Instant::now();
+                let s = jarkit::fuzz::run(t, cases, seed)?;
+                if let Some((bytes, why)) = &s.finding {
+                    panics += 1;
+                    write_stdout(&format!("{t}: PANIC on {} bytes (shrunk) {:02x?}: {why}\n", bytes.len(), bytes));
+                }
+                write_stdout(&format!("{t}: {} cases, {} panics ({:.1} s)\n", s.cases, u32::from(s.finding.is_some()), start.elapsed().as_secs_f64()));
+            }
+            Ok(if panics == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Decode { variant, type_name, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;

@@ -1,0 +1,170 @@
+//! Fuzzing every parser that reads untrusted input, with a case budget the user chooses
+//! (`jarkit fuzz TARGET --cases N`): cargo-fuzz needs a nightly toolchain, so this drives
+//! proptest's generators instead, from random bytes and from mutations of valid inputs. A panic
+//! anywhere is a finding; hangs are excluded by gas and fuel limits.
+//!
+//! Targets: `code` (code blobs, decoded and run), `polkavm` (program containers, imported and
+//! run), `codec` (JAM codec bytes as every spec type), `reference` (code blobs on the reference
+//! executor), `lean` (mutated spec text through codegen).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
+/// Every fuzz target by name.
+pub const TARGETS: [&str; 5] = ["code", "polkavm", "codec", "reference", "lean"];
+
+/// Valid inputs to mutate, per target.
+fn seeds(target: &str) -> Vec<Vec<u8>> {
+    let guests: Vec<Vec<u8>> = jarkit_bench::GUESTS.iter().map(|g| g.blob.to_vec()).collect();
+    match target {
+        "polkavm" => guests,
+        // The code section of each guest is a code blob.
+        "code" | "reference" => guests.iter().filter_map(|b| javm::PolkaVmBlob::parse(b).ok()).map(|p| p.code).collect(),
+        "codec" => {
+            let mut v = vec![jarkit_spec::jar::WorkReport::default(), jarkit_spec::jar::WorkReport { auth_output: jarkit_spec::prelude::ByteArray(vec![1, 2, 3]), ..Default::default() }]
+                .iter()
+                .map(jarkit_spec::codec::Codec::encode)
+                .collect::<Vec<_>>();
+            v.push(jarkit_spec::codec::Codec::encode(&jarkit_spec::jar::Header::default()));
+            v
+        }
+        _ => vec![],
+    }
+}
+
+fn input(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
+    let random = proptest::collection::vec(any::<u8>(), 0..512).boxed();
+    if seeds.is_empty() {
+        return random;
+    }
+    let mutated = (
+        prop::sample::select(seeds),
+        proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        proptest::option::weighted(0.2, any::<prop::sample::Index>()),
+        any::<bool>(),
+    )
+        .prop_map(|(mut bytes, flips, cut, fix_length)| {
+            for (i, b) in flips {
+                if !bytes.is_empty() {
+                    let at = i.index(bytes.len());
+                    bytes[at] = b;
+                }
+            }
+            if let Some(cut) = cut {
+                let keep = bytes.len() - cut.index(bytes.len() / 8 + 1);
+                bytes.truncate(keep);
+            }
+            // A `.polkavm` container states its own length: keep it consistent half the time so
+            // that mutations reach the sections behind it.
+            if fix_length && bytes.starts_with(b"PVM\0") && bytes.len() >= 13 {
+                let n = bytes.len() as u64;
+                bytes[5..13].copy_from_slice(&n.to_le_bytes());
+            }
+            bytes
+        })
+        .boxed();
+    prop_oneof![1 => random, 3 => mutated].boxed()
+}
+
+fn run_code(bytes: &[u8]) {
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PagedMemory, Predecoded, Vm};
+    for numbering in [Numbering::Gp, Numbering::PolkaVm] {
+        for rules in [BlockRules::GP, BlockRules::JAR] {
+            if let Ok(code) = Code::parse(bytes, LengthEncoding::Compact, numbering, rules) {
+                let costs = if rules.strict { GasCosts::single_pass(&code) } else { GasCosts::PerInstruction };
+                let mut memory = PagedMemory::new();
+                memory.guard = 0x10000;
+                memory.map(0x10000, 0x3000, javm::Access::ReadWrite);
+                let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), memory, 5_000);
+                let _ = vm.run();
+            }
+        }
+    }
+}
+
+fn run_polkavm(bytes: &[u8]) {
+    if let Ok(mut g) = jarkit_bench::jarkit_vm::JarkitGuest::load(bytes, "run") {
+        let _ = g.call(7, 20_000);
+    }
+}
+
+fn run_codec(bytes: &[u8]) {
+    use jarkit_spec::codec::Codec;
+    macro_rules! all {
+        ($($t:ident),*) => {$(
+            if let Ok(v) = jarkit_spec::jar::$t::decode::<jarkit_spec::jar::Gp072Tiny>(bytes) {
+                assert_eq!(v.encode(), bytes, "{} re-encodes differently", stringify!($t));
+            }
+        )*};
+    }
+    jarkit_spec::for_each_spec_type!(all);
+}
+
+fn run_reference(bytes: &[u8]) {
+    let setup = crate::reference::Setup {
+        program: bytes.to_vec(),
+        numbering: javm::Numbering::Gp,
+        ecalli_ends_block: false,
+        block_costs: None,
+        regs: [0; 13],
+        pc: 0,
+        gas: 2_000,
+        pages: vec![(0x10, true, vec![0; 4096])],
+        guard: 0x10000,
+    };
+    let _ = crate::reference::run(&setup, 4_000);
+}
+
+fn run_lean(bytes: &[u8]) {
+    let base = "namespace Fx\ndef f (x : Nat) : Nat := Id.run do\n  let mut y := x\n  for i in [:4] do\n    y := y + i\n  return y\nend Fx\n";
+    let mut text = base.as_bytes().to_vec();
+    for (k, &b) in bytes.iter().enumerate().take(16) {
+        let at = (b as usize * 7 + k * 13) % text.len();
+        text[at] = b" ()[]{}:=|.\n\tfxy0#@!".get(b as usize % 21).copied().unwrap_or(b' ');
+    }
+    let text = String::from_utf8_lossy(&text).into_owned();
+    let _ = jarkit_codegen::generate_sources(vec![jarkit_codegen::SourceFile { display: "fuzz.lean".into(), text }]);
+}
+
+/// The outcome of a fuzzing run.
+pub struct FuzzSummary {
+    pub cases: u32,
+    /// The first input that made the target panic, with the panic message.
+    pub finding: Option<(Vec<u8>, String)>,
+}
+
+/// Runs `cases` inputs through `target` from `seed`.
+pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
+    let f: fn(&[u8]) = match target {
+        "code" => run_code,
+        "polkavm" => run_polkavm,
+        "codec" => run_codec,
+        "reference" => run_reference,
+        "lean" => run_lean,
+        _ => return Err(format!("unknown fuzz target `{target}`; the targets are: {}", TARGETS.join(", "))),
+    };
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config { cases, failure_persistence: None, max_shrink_iters: 2048, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    // Findings are reported through the result; keep the default hook from printing each one.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = runner.run(&input(seeds(target)), |bytes| match catch_unwind(AssertUnwindSafe(|| f(&bytes))) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+            Err(proptest::test_runner::TestCaseError::fail(msg))
+        }
+    });
+    std::panic::set_hook(hook);
+    let finding = match result {
+        Ok(()) => None,
+        Err(proptest::test_runner::TestError::Fail(why, bytes)) => Some((bytes, why.to_string())),
+        Err(proptest::test_runner::TestError::Abort(why)) => Some((vec![], why.to_string())),
+    };
+    Ok(FuzzSummary { cases, finding })
+}
