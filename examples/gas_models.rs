@@ -1,6 +1,6 @@
 //! Compares the spec's single-pass block costs with the costs the polkavm-spectool vectors list.
 use jarkit_spec::jar;
-use jarkit_spec::prelude::{ByteArray, Nat};
+use jarkit_spec::prelude::ByteArray;
 
 fn main() {
     let root = jarkit::vectors::vectors_root().expect("vectors");
