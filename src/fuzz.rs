@@ -3,7 +3,8 @@
 //! proptest's generators instead, from random bytes and from mutations of valid inputs. A panic
 //! anywhere is a finding; hangs are excluded by gas and fuel limits.
 //!
-//! Targets: `code` (code blobs, decoded and run), `polkavm` (program containers, imported and
+//! Targets: `code` (code blobs, decoded and run), `standard` (GP standard programs, laid out
+//! and run), `polkavm` (program containers, imported and
 //! run), `codec` (JAM codec bytes as every spec type), `reference` (code blobs on the reference
 //! executor), `lean` (mutated spec text through codegen).
 
@@ -14,13 +15,18 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Every fuzz target by name.
-pub const TARGETS: [&str; 5] = ["code", "polkavm", "codec", "reference", "lean"];
+pub const TARGETS: [&str; 6] = ["code", "standard", "polkavm", "codec", "reference", "lean"];
 
 /// Valid inputs to mutate, per target.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
     let guests: Vec<Vec<u8>> = jarkit_bench::GUESTS.iter().map(|g| g.blob.to_vec()).collect();
     match target {
         "polkavm" => guests,
+        "standard" => guests
+            .iter()
+            .filter_map(|b| javm::PolkaVmBlob::parse(b).ok())
+            .map(|p| javm::StandardProgram { ro_data: p.ro_data, rw_data: p.rw_data, heap_pages: 1, stack_bytes: 8192, code: p.code }.encode())
+            .collect(),
         // The code section of each guest is a code blob.
         "code" | "reference" => guests.iter().filter_map(|b| javm::PolkaVmBlob::parse(b).ok()).map(|p| p.code).collect(),
         "codec" => {
@@ -85,6 +91,18 @@ fn run_code(bytes: &[u8]) {
     }
 }
 
+fn run_standard(bytes: &[u8]) {
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Predecoded, StandardProgram, Vm};
+    let Ok(p) = StandardProgram::parse(bytes) else { return };
+    let Ok(instance) = p.instantiate(b"input") else { return };
+    let Ok(code) = Code::parse(&p.code, LengthEncoding::Compact, Numbering::Gp, BlockRules::GP) else { return };
+    let mut vm = Vm::new(Arc::new(Predecoded::new(code, &GasCosts::PerInstruction)), instance.memory, 5_000);
+    for (i, r) in instance.regs.iter().enumerate() {
+        vm.set_reg(i, *r);
+    }
+    let _ = vm.run();
+}
+
 fn run_polkavm(bytes: &[u8]) {
     if let Ok(mut g) = jarkit_bench::jarkit_vm::JarkitGuest::load(bytes, "run") {
         let _ = g.call(7, 20_000);
@@ -140,6 +158,7 @@ pub struct FuzzSummary {
 pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
     let f: fn(&[u8]) = match target {
         "code" => run_code,
+        "standard" => run_standard,
         "polkavm" => run_polkavm,
         "codec" => run_codec,
         "reference" => run_reference,

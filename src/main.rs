@@ -58,7 +58,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
-    /// Fuzz a parser for as long as you like: code, polkavm, codec, reference or lean (or all).
+    /// Fuzz a parser for as long as you like: code, standard, polkavm, codec, reference or lean
+    /// (or all).
     /// Ends with `N cases, M panics`.
     Fuzz {
         #[arg(default_value = "all")]
@@ -116,6 +117,12 @@ enum Command {
         /// For a `.polkavm` file: arguments, in a0, a1, ….
         #[arg(long, value_delimiter = ',')]
         args: Vec<u64>,
+        /// BLOB is a GP 0.7.2 standard program (RO/RW data, heap, stack, code) laid out in the
+        /// segmented memory map; `--input` is its argument data (hex).
+        #[arg(long)]
+        standard: bool,
+        #[arg(long, default_value = "")]
+        input: String,
     },
 }
 
@@ -240,9 +247,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&report.render());
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Run { blob, variant, gas, trace, entry, args } => {
+        Command::Run { blob, variant, gas, trace, entry, args, standard, input } => {
             let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
-            if bytes.starts_with(b"PVM\0") {
+            if standard {
+                run_standard(&blob, &bytes, &variant, &input, gas)
+            } else if bytes.starts_with(b"PVM\0") {
                 run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas)
             } else {
                 run_blob(&blob, &variant, gas, trace)
@@ -355,6 +364,46 @@ fn bless_dir(id: jarkit_spec::jar::VariantId, sub: &str, dir: &std::path::Path) 
         std::fs::write(path, format!("{text}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(files.len())
+}
+
+/// Runs a GP standard program from pc 0 with `input` as its arguments, and prints the exit and the
+/// output (memory at φ₇ of length φ₈ on halt).
+fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Memory, Numbering, Predecoded, StandardProgram, Vm};
+    let id: jarkit_spec::jar::VariantId = variant.parse()?;
+    let at = |e: String| format!("{}: {e}", path.display());
+    let hex = input.strip_prefix("0x").unwrap_or(input);
+    if hex.len() % 2 != 0 {
+        return Err("--input must be hex with an even number of digits".into());
+    }
+    let args = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| "--input must be hex".to_string()))
+        .collect::<Result<Vec<u8>, String>>()?;
+    let program = StandardProgram::parse(bytes).map_err(|e| at(e.to_string()))?;
+    let (lengths, rules, per_instruction) = jarkit_spec::with_variant!(id, V => {
+        use jarkit_spec::jar::Variant;
+        let lengths = if V::USE_COMPACT_DEBLOB { LengthEncoding::Compact } else { LengthEncoding::U32 };
+        (lengths, BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK }, V::GAS_MODEL == jarkit_spec::jar::GasModel::PerInstruction)
+    });
+    let code = Code::parse(&program.code, lengths, Numbering::Gp, rules).map_err(|e| at(e.to_string()))?;
+    let costs = if per_instruction { GasCosts::PerInstruction } else { GasCosts::single_pass(&code) };
+    let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
+    let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), instance.memory, gas);
+    for (i, r) in instance.regs.iter().enumerate() {
+        vm.set_reg(i, *r);
+    }
+    vm.set_pc(0);
+    let exit = vm.run();
+    println!("exit: {exit:?} at pc {}", vm.exit_pc());
+    println!("gas used: {}", gas - vm.gas);
+    if exit == javm::Exit::Halt {
+        match vm.memory.read_bytes(vm.reg(7) as u32, vm.reg(8).min(1 << 24) as u32) {
+            Some(out) => println!("output: 0x{}", out.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            None => println!("output: (φ7..φ7+φ8 is not readable)"),
+        }
+    }
+    println!("registers: {:?}", vm.regs());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs an export of a `.polkavm` container until it returns or stops, and prints the exit.

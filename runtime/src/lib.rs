@@ -14,6 +14,7 @@ pub mod planted;
 pub mod polkavm_blob;
 pub mod program;
 pub mod reader;
+pub mod standard;
 
 pub use error::LoadError;
 pub use gas::GasCosts;
@@ -23,3 +24,4 @@ pub use memory::{Access, LinearMemory, MemFault, Memory, PagedMemory};
 pub use outcome::Exit;
 pub use polkavm_blob::{MemoryMap, PolkaVmBlob};
 pub use program::{BlockRules, Code, Instruction, LengthEncoding};
+pub use standard::StandardProgram;
