@@ -112,3 +112,110 @@ pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
         .collect();
     Ok(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas.max(0) as u64, pages })
 }
+
+/// A reference-executor instance that can be stopped, changed and resumed, for vectors that run
+/// several times (host calls, page faults served between runs).
+pub struct ReferenceVm {
+    program: jar::Program,
+    gas: jar::GasCharge,
+    machine: jar::Machine,
+    /// The last exit, if the machine has run.
+    last: Option<jar::Exit>,
+    fuel: u64,
+}
+
+impl ReferenceVm {
+    pub fn new(setup: &Setup, fuel: u64) -> Result<ReferenceVm, String> {
+        let numbering = match setup.numbering {
+            javm::Numbering::Gp => jar::Numbering::Gp,
+            javm::Numbering::PolkaVm => jar::Numbering::JamV1,
+        };
+        let program = jar::parse_program(&ByteArray(setup.program.clone()), numbering, setup.ecalli_ends_block)
+            .ok_or("the reference executor rejects the program blob")?;
+        let gas = match &setup.block_costs {
+            None => jar::GasCharge::PerInstruction,
+            Some(costs) => jar::GasCharge::PerBlock(costs.iter().map(|&(pc, c)| (Nat(pc.into()), Nat(c.into()))).collect()),
+        };
+        let pages = setup
+            .pages
+            .iter()
+            .map(|(index, writable, data)| jar::Page { index: Nat((*index).into()), writable: *writable, data: ByteArray(data.clone()) })
+            .collect();
+        let machine = jar::Machine {
+            regs: setup.regs.to_vec(),
+            pc: Nat(setup.pc.into()),
+            gas: Nat(setup.gas),
+            memory: jar::Memory { pages, guard: Nat(setup.guard.into()) },
+        };
+        Ok(ReferenceVm { program, gas, machine, last: None, fuel })
+    }
+
+    /// Makes every page overlapping `[addr, addr + len)` accessible (zero-filled if new).
+    pub fn map(&mut self, addr: u32, len: u32, writable: bool) {
+        if len == 0 {
+            return;
+        }
+        let last = ((u64::from(addr) + u64::from(len) - 1) / 4096).min(0xF_FFFF) as u32;
+        for page in addr / 4096..=last {
+            let pages = &mut self.machine.memory.pages;
+            match pages.iter_mut().find(|p| p.index.0 == u64::from(page)) {
+                Some(p) => p.writable = writable,
+                None => pages.push(jar::Page { index: Nat(page.into()), writable, data: ByteArray(vec![0; 4096]) }),
+            }
+        }
+    }
+
+    /// Writes bytes as the host (ignoring page protection); `Err` if a page is unmapped.
+    pub fn write(&mut self, addr: u32, bytes: &[u8]) -> Result<(), String> {
+        for (k, b) in bytes.iter().enumerate() {
+            let a = addr.wrapping_add(k as u32);
+            let page = self.machine.memory.pages.iter_mut().find(|p| p.index.0 == u64::from(a / 4096)).ok_or_else(|| format!("write to unmapped memory at {a:#x}"))?;
+            page.data.0[(a % 4096) as usize] = *b;
+        }
+        Ok(())
+    }
+
+    /// Reads bytes; `None` if a page is unmapped.
+    pub fn read(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
+        (0..len)
+            .map(|k| {
+                let a = addr.wrapping_add(k);
+                self.machine.memory.pages.iter().find(|p| p.index.0 == u64::from(a / 4096)).map(|p| p.data.0[(a % 4096) as usize])
+            })
+            .collect()
+    }
+
+    pub fn set_reg(&mut self, r: usize, v: u64) {
+        self.machine.regs[r] = v;
+    }
+
+    pub fn regs(&self) -> [u64; 13] {
+        let mut regs = [0u64; 13];
+        regs.copy_from_slice(&self.machine.regs[..13]);
+        regs
+    }
+
+    pub fn gas(&self) -> u64 {
+        self.machine.gas.0
+    }
+
+    pub fn pc(&self) -> u32 {
+        self.machine.pc.0 as u32
+    }
+
+    /// Runs, or resumes after the previous exit.
+    pub fn run(&mut self) -> Result<javm::Exit, String> {
+        let outcome = match self.last.take() {
+            None => jar::run(&self.program, &self.gas, &self.machine, Nat(self.fuel)),
+            Some(exit) => {
+                let before = jar::Outcome { exit, machine: self.machine.clone() };
+                jar::resume(&self.program, &self.gas, &before, Nat(self.fuel))
+            }
+        };
+        let outcome = outcome.ok_or("the reference executor ran out of fuel, or the last exit is final")?;
+        self.machine = outcome.machine;
+        let exit = exit_of(&outcome.exit);
+        self.last = Some(outcome.exit);
+        Ok(exit)
+    }
+}

@@ -4917,17 +4917,20 @@ pub fn program_block_start_of(p: &Program, pc: Nat) -> Nat {
         break 'run0 Nat(0);
     }
 }
-/// Runs from `m` for at most `fuel` instructions; `none` if the fuel runs out first.
+/// Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every later one, for at most `fuel` instructions; `none` if the fuel runs out first.
 ///
-/// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:44
+/// Lean: `Jar.JAVM.runCharged` at spec/Jar/JAVM/Run.lean:44
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome> {
+pub fn run_charged(
+    p: &Program,
+    g: &GasCharge,
+    m: &Machine,
+    first_charge: Nat,
+    fuel: Nat,
+) -> Option<Outcome> {
     'run0: {
         let mut cur = m.clone();
-        let mut charge = match g.clone() {
-            GasCharge::PerInstruction => Nat(1),
-            GasCharge::PerBlock(_) => gas_charge_at(&g, program_block_start_of(&p, m.pc)),
-        };
+        let mut charge = first_charge;
         for _ in range(Nat(0), fuel) {
             {
                 if (cur.gas < charge) {
@@ -4957,6 +4960,56 @@ pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome
             };
         }
         break 'run0 None;
+    }
+}
+/// The charge for starting at `pc`: entering mid-block pays for the enclosing block.
+///
+/// Lean: `Jar.JAVM.GasCharge.entry` at spec/Jar/JAVM/Run.lean:60
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn gas_charge_entry(g: &GasCharge, p: &Program, pc: Nat) -> Nat {
+    {
+        match g.clone() {
+            GasCharge::PerInstruction => Nat(1),
+            GasCharge::PerBlock(_) => gas_charge_at(&g, program_block_start_of(&p, pc)),
+        }
+    }
+}
+/// Runs from `m` (starting at `m.pc`) for at most `fuel` instructions.
+///
+/// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:66
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome> {
+    { run_charged(&p, &g, &m, gas_charge_entry(&g, &p, m.pc), fuel) }
+}
+/// Continues after a resumable exit (the host may have changed registers and memory in between): after a host call or `ecall`, at the next instruction, paying for it as usual; after a page fault, the faulting instruction again without paying twice; after running out of gas, the same instruction, paying for it. Other exits are final: `none`.
+///
+/// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:70
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outcome> {
+    {
+        let m = o.machine.clone();
+        match o.exit.clone() {
+            Exit::HostCall(_) | Exit::Ecall => {
+                match program_opcode_at(&p, m.pc) {
+                    None => None,
+                    Some(op) => {
+                        let next = program_decode(&p, m.pc, op).next;
+                        run_charged(
+                            &p,
+                            &g,
+                            &Machine { pc: next, ..m.clone() },
+                            gas_charge_at(&g, next),
+                            fuel,
+                        )
+                    }
+                }
+            }
+            Exit::PageFault(_) => run_charged(&p, &g, &m, Nat(0), fuel),
+            Exit::OutOfGas => {
+                run_charged(&p, &g, &m, gas_charge_entry(&g, &p, m.pc), fuel)
+            }
+            _ => None,
+        }
     }
 }
 /// Register `r`.

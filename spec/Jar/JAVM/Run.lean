@@ -41,13 +41,11 @@ structure Outcome where
   exit : Exit
   machine : Machine
 
-/-- Runs from `m` for at most `fuel` instructions; `none` if the fuel runs out first. -/
-def run (p : Program) (g : GasCharge) (m : Machine) (fuel : Nat) : Option Outcome := Id.run do
+/-- Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every
+later one, for at most `fuel` instructions; `none` if the fuel runs out first. -/
+def runCharged (p : Program) (g : GasCharge) (m : Machine) (firstCharge fuel : Nat) : Option Outcome := Id.run do
   let mut cur := m
-  -- Entering mid-block pays for the enclosing block.
-  let mut charge := match g with
-    | .perInstruction => 1
-    | .perBlock _ => g.at (p.blockStartOf m.pc)
+  let mut charge := firstCharge
   for _ in [:fuel] do
     if cur.gas < charge then
       return some { exit := .outOfGas, machine := cur }
@@ -58,5 +56,32 @@ def run (p : Program) (g : GasCharge) (m : Machine) (fuel : Nat) : Option Outcom
       charge := g.at m'.pc
     | .stop e m' => return some { exit := e, machine := m' }
   return none
+
+/-- The charge for starting at `pc`: entering mid-block pays for the enclosing block. -/
+def GasCharge.entry (g : GasCharge) (p : Program) (pc : Nat) : Nat :=
+  match g with
+  | .perInstruction => 1
+  | .perBlock _ => g.at (p.blockStartOf pc)
+
+/-- Runs from `m` (starting at `m.pc`) for at most `fuel` instructions. -/
+def run (p : Program) (g : GasCharge) (m : Machine) (fuel : Nat) : Option Outcome :=
+  runCharged p g m (g.entry p m.pc) fuel
+
+/-- Continues after a resumable exit (the host may have changed registers and memory in
+between): after a host call or `ecall`, at the next instruction, paying for it as usual; after a
+page fault, the faulting instruction again without paying twice; after running out of gas, the
+same instruction, paying for it. Other exits are final: `none`. -/
+def resume (p : Program) (g : GasCharge) (o : Outcome) (fuel : Nat) : Option Outcome :=
+  let m := o.machine
+  match o.exit with
+  | .hostCall _ | .ecall =>
+    match p.opcodeAt m.pc with
+    | none => none
+    | some op =>
+      let next := (p.decode m.pc op).next
+      runCharged p g { m with pc := next } (g.at next) fuel
+  | .pageFault _ => runCharged p g m 0 fuel
+  | .outOfGas => runCharged p g m (g.entry p m.pc) fuel
+  | _ => none
 
 end Jar.JAVM
