@@ -4,7 +4,7 @@
 //! anywhere is a finding; hangs are excluded by gas and fuel limits.
 //!
 //! Targets: `code` (code blobs, decoded and run), `standard` (GP standard programs, laid out
-//! and run), `polkavm` (program containers, imported and
+//! and run), `jarv1` (JAR v1 blobs, laid out linearly and run), `polkavm` (program containers, imported and
 //! run), `codec` (JAM codec bytes as every spec type), `reference` (code blobs on the reference
 //! executor), `lean` (mutated spec text through codegen).
 
@@ -15,13 +15,19 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Every fuzz target by name.
-pub const TARGETS: [&str; 6] = ["code", "standard", "polkavm", "codec", "reference", "lean"];
+pub const TARGETS: [&str; 7] = ["code", "standard", "jarv1", "polkavm", "codec", "reference", "lean"];
 
 /// Valid inputs to mutate, per target.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
     let guests: Vec<Vec<u8>> = jarkit_bench::GUESTS.iter().map(|g| g.blob.to_vec()).collect();
     match target {
         "polkavm" => guests,
+        "jarv1" => guests
+            .iter()
+            .filter_map(|b| javm::PolkaVmBlob::parse(b).ok())
+            .filter_map(|p| javm::Code::parse(&p.code, javm::LengthEncoding::Compact, javm::Numbering::PolkaVm, javm::BlockRules::GP).ok().map(|c| (p, c)))
+            .map(|(p, c)| javm::JarV1Program::encode(&p.ro_data, &p.rw_data, 1, 2, 2, &c.jump_table, &c.code, &c.starts))
+            .collect(),
         "standard" => guests
             .iter()
             .filter_map(|b| javm::PolkaVmBlob::parse(b).ok())
@@ -103,6 +109,18 @@ fn run_standard(bytes: &[u8]) {
     let _ = vm.run();
 }
 
+fn run_jar_v1(bytes: &[u8]) {
+    use javm::{BlockRules, GasCosts, JarV1Program, Predecoded, Vm};
+    let Ok(p) = JarV1Program::parse(bytes, BlockRules { ecalli_ends_block: true, strict: false }) else { return };
+    let Ok(instance) = p.instantiate(b"input") else { return };
+    let costs = GasCosts::single_pass(&p.code);
+    let mut vm = Vm::new(Arc::new(Predecoded::new(p.code, &costs)), instance.memory, 5_000);
+    for (i, r) in instance.regs.iter().enumerate() {
+        vm.set_reg(i, *r);
+    }
+    let _ = vm.run();
+}
+
 fn run_polkavm(bytes: &[u8]) {
     if let Ok(mut g) = jarkit_bench::jarkit_vm::JarkitGuest::load(bytes, "run") {
         let _ = g.call(7, 20_000);
@@ -159,6 +177,7 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
     let f: fn(&[u8]) = match target {
         "code" => run_code,
         "standard" => run_standard,
+        "jarv1" => run_jar_v1,
         "polkavm" => run_polkavm,
         "codec" => run_codec,
         "reference" => run_reference,

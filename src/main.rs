@@ -58,8 +58,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
-    /// Fuzz a parser for as long as you like: code, standard, polkavm, codec, reference or lean
-    /// (or all).
+    /// Fuzz a parser for as long as you like: code, standard, jarv1, polkavm, codec, reference,
+    /// lean (or all).
     /// Ends with `N cases, M panics`.
     Fuzz {
         #[arg(default_value = "all")]
@@ -118,7 +118,8 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         args: Vec<u64>,
         /// BLOB is a GP 0.7.2 standard program (RO/RW data, heap, stack, code) laid out in the
-        /// segmented memory map; `--input` is its argument data (hex).
+        /// segmented memory map. (A JAR v1 blob, magic `JAR\x01`, is recognised by itself and
+        /// laid out linearly.) `--input` is the argument data (hex).
         #[arg(long)]
         standard: bool,
         #[arg(long, default_value = "")]
@@ -251,6 +252,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
             if standard {
                 run_standard(&blob, &bytes, &variant, &input, gas)
+            } else if bytes.starts_with(b"JAR\x01") {
+                run_jar_v1(&blob, &bytes, &variant, &input, gas)
             } else if bytes.starts_with(b"PVM\0") {
                 run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas)
             } else {
@@ -366,30 +369,34 @@ fn bless_dir(id: jarkit_spec::jar::VariantId, sub: &str, dir: &std::path::Path) 
     Ok(files.len())
 }
 
-/// Runs a GP standard program from pc 0 with `input` as its arguments, and prints the exit and the
-/// output (memory at φ₇ of length φ₈ on halt).
-fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
-    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Memory, Numbering, Predecoded, StandardProgram, Vm};
-    let id: jarkit_spec::jar::VariantId = variant.parse()?;
-    let at = |e: String| format!("{}: {e}", path.display());
+fn parse_hex_input(input: &str) -> Result<Vec<u8>, String> {
     let hex = input.strip_prefix("0x").unwrap_or(input);
     if hex.len() % 2 != 0 {
         return Err("--input must be hex with an even number of digits".into());
     }
-    let args = (0..hex.len() / 2)
-        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| "--input must be hex".to_string()))
-        .collect::<Result<Vec<u8>, String>>()?;
-    let program = StandardProgram::parse(bytes).map_err(|e| at(e.to_string()))?;
-    let (lengths, rules, per_instruction) = jarkit_spec::with_variant!(id, V => {
+    (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| "--input must be hex".to_string())).collect()
+}
+
+/// The block rules, blob length encoding and gas costs of variant `id` for `code`.
+fn variant_rules(id: jarkit_spec::jar::VariantId) -> (javm::LengthEncoding, javm::BlockRules, jarkit_spec::jar::GasModel) {
+    jarkit_spec::with_variant!(id, V => {
         use jarkit_spec::jar::Variant;
-        let lengths = if V::USE_COMPACT_DEBLOB { LengthEncoding::Compact } else { LengthEncoding::U32 };
-        (lengths, BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK }, V::GAS_MODEL == jarkit_spec::jar::GasModel::PerInstruction)
-    });
-    let code = Code::parse(&program.code, lengths, Numbering::Gp, rules).map_err(|e| at(e.to_string()))?;
-    let costs = if per_instruction { GasCosts::PerInstruction } else { GasCosts::single_pass(&code) };
-    let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
-    let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), instance.memory, gas);
-    for (i, r) in instance.regs.iter().enumerate() {
+        let lengths = if V::USE_COMPACT_DEBLOB { javm::LengthEncoding::Compact } else { javm::LengthEncoding::U32 };
+        (lengths, javm::BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK }, V::GAS_MODEL)
+    })
+}
+
+fn costs_for(model: jarkit_spec::jar::GasModel, code: &javm::Code) -> javm::GasCosts {
+    match model {
+        jarkit_spec::jar::GasModel::PerInstruction => javm::GasCosts::PerInstruction,
+        _ => javm::GasCosts::single_pass(code),
+    }
+}
+
+/// Runs a loaded program from pc 0 and prints the exit and the output (φ₇..φ₇+φ₈ on halt).
+fn run_and_report<M: javm::Memory>(code: javm::Code, costs: &javm::GasCosts, memory: M, regs: &[u64; 13], gas: i64) {
+    let mut vm = javm::Vm::new(Arc::new(javm::Predecoded::new(code, costs)), memory, gas);
+    for (i, r) in regs.iter().enumerate() {
         vm.set_reg(i, *r);
     }
     vm.set_pc(0);
@@ -403,6 +410,32 @@ fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str
         }
     }
     println!("registers: {:?}", vm.regs());
+}
+
+/// Runs a GP standard program (segmented layout) with `input` as its arguments.
+fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
+    let id: jarkit_spec::jar::VariantId = variant.parse()?;
+    let at = |e: String| format!("{}: {e}", path.display());
+    let args = parse_hex_input(input)?;
+    let program = javm::StandardProgram::parse(bytes).map_err(|e| at(e.to_string()))?;
+    let (lengths, rules, model) = variant_rules(id);
+    let code = javm::Code::parse(&program.code, lengths, javm::Numbering::Gp, rules).map_err(|e| at(e.to_string()))?;
+    let costs = costs_for(model, &code);
+    let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
+    run_and_report(code, &costs, instance.memory, &instance.regs, gas);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a JAR v1 program (linear layout) with `input` as its arguments.
+fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
+    let id: jarkit_spec::jar::VariantId = variant.parse()?;
+    let at = |e: String| format!("{}: {e}", path.display());
+    let args = parse_hex_input(input)?;
+    let (_, rules, model) = variant_rules(id);
+    let program = javm::JarV1Program::parse(bytes, rules).map_err(|e| at(e.to_string()))?;
+    let costs = costs_for(model, &program.code);
+    let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
+    run_and_report(program.code.clone(), &costs, instance.memory, &instance.regs, gas);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -7,6 +7,7 @@ pub mod error;
 pub mod gas;
 pub mod interpreter;
 pub mod isa;
+pub mod jar_v1;
 pub mod memory;
 pub mod outcome;
 #[cfg(feature = "planted-bugs")]
@@ -24,4 +25,5 @@ pub use memory::{Access, LinearMemory, MemFault, Memory, PagedMemory};
 pub use outcome::Exit;
 pub use polkavm_blob::{MemoryMap, PolkaVmBlob};
 pub use program::{BlockRules, Code, Instruction, LengthEncoding};
+pub use jar_v1::JarV1Program;
 pub use standard::StandardProgram;
