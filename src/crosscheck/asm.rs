@@ -104,6 +104,8 @@ pub fn assemble(program: &[Inst], jump_table: &[usize]) -> Vec<u8> {
         pcs.push(pc);
         pc += encode_one(i, 0, &[]).len() as u32;
     }
+    // Index `program.len()` names the end of the code (the implicit trap).
+    pcs.push(pc);
     let mut code = Vec::new();
     let mut starts = Vec::new();
     for (i, &pc) in program.iter().zip(&pcs) {

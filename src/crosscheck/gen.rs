@@ -133,7 +133,11 @@ pub fn instructions(case: &Case, rules: &Rules) -> (Vec<Inst>, Vec<usize>) {
         })
         .collect();
     let starts = block_starts(&ops, rules);
-    let block_indices: Vec<usize> = (0..ops.len()).filter(|&k| starts[k]).collect();
+    let mut block_indices: Vec<usize> = (0..ops.len()).filter(|&k| starts[k]).collect();
+    // The implicit trap past the end starts a block too when the last instruction ends one.
+    if block_starts(&[ops.clone(), vec![Inst::new(Opcode::Trap)]].concat(), rules)[ops.len()] {
+        block_indices.push(ops.len());
+    }
     for (i, r) in ops.iter_mut().zip(&case.program) {
         if matches!(i.op.class(), OperandClass::OneOffset | OperandClass::OneRegImmOffset | OperandClass::TwoRegOneOffset) {
             i.target = if r.odd == 254 { r.target.index(case.program.len()) } else { block_indices[r.target.index(block_indices.len())] };

@@ -178,9 +178,23 @@ impl<M: Memory> Vm<M> {
             };
         }
 
+        // Continue at record `t`, or panic if the target is not a basic-block start.
+        macro_rules! goto {
+            ($next:ident, $t:expr) => {{
+                let t = $t;
+                if t == NO_INDEX {
+                    exit!(Exit::Panic, idx, false);
+                }
+                $next = t as usize;
+            }};
+        }
+
         loop {
-            // SAFETY: `idx < ops.len()`: checked before the loop, and every path that sets `idx`
-            // (the end of this loop body) checks `next < ops.len()` first.
+            // SAFETY: `idx < ops.len()`. It is checked before the loop. Inside, `idx` becomes either
+            // `idx + 1`, which is in range because the last record is the implicit trap and every
+            // arm that continues sequentially is not that record (a trap exits), or a branch or
+            // jump-table target, which predecode sets to a valid index or NO_INDEX, and `goto!`
+            // exits on NO_INDEX.
             let op = unsafe { ops.get_unchecked(idx) };
             let mut next = idx + 1;
             let (a, b) = (op.ra, op.rb);
@@ -200,7 +214,7 @@ impl<M: Memory> Vm<M> {
                 StoreImmU16 => { store!(2, op.imm1, op.imm2); }
                 StoreImmU32 => { store!(4, op.imm1, op.imm2); }
                 StoreImmU64 => { store!(8, op.imm1, op.imm2); }
-                Jump => next = op.target as usize,
+                Jump => goto!(next, op.target),
                 JumpInd | LoadImmJumpInd => {
                     let base = if opcode == JumpInd { r!(a) } else { r!(b) };
                     let addr = base.wrapping_add(if opcode == JumpInd { op.imm1 } else { op.imm2 }) as u32;
@@ -214,7 +228,7 @@ impl<M: Memory> Vm<M> {
                     if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
                         exit!(Exit::Panic, idx, false);
                     }
-                    next = program.jump_targets[slot - 1] as usize;
+                    goto!(next, program.jump_targets[slot - 1]);
                 }
                 LoadU8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| b[0] as u64),
                 LoadI8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| sign_extend_byte(b[0])),
@@ -233,24 +247,24 @@ impl<M: Memory> Vm<M> {
                 StoreImmIndU64 => { store!(8, r!(a).wrapping_add(op.imm1), op.imm2); }
                 LoadImmJump => {
                     r!(a) = op.imm1;
-                    next = op.target as usize;
+                    goto!(next, op.target);
                 }
-                BranchEqImm => if r!(a) == op.imm1 { next = op.target as usize },
-                BranchNeImm => if r!(a) != op.imm1 { next = op.target as usize },
-                BranchLtUImm => if r!(a) < op.imm1 { next = op.target as usize },
-                BranchLeUImm => if r!(a) <= op.imm1 { next = op.target as usize },
-                BranchGeUImm => if r!(a) >= op.imm1 { next = op.target as usize },
-                BranchGtUImm => if r!(a) > op.imm1 { next = op.target as usize },
-                BranchLtSImm => if (r!(a) as i64) < op.imm1 as i64 { next = op.target as usize },
-                BranchLeSImm => if (r!(a) as i64) <= op.imm1 as i64 { next = op.target as usize },
-                BranchGeSImm => if (r!(a) as i64) >= op.imm1 as i64 { next = op.target as usize },
-                BranchGtSImm => if (r!(a) as i64) > op.imm1 as i64 { next = op.target as usize },
-                BranchEq => if r!(a) == r!(b) { next = op.target as usize },
-                BranchNe => if r!(a) != r!(b) { next = op.target as usize },
-                BranchLtU => if r!(a) < r!(b) { next = op.target as usize },
-                BranchLtS => if signed_less(r!(a), r!(b)) { next = op.target as usize },
-                BranchGeU => if r!(a) >= r!(b) { next = op.target as usize },
-                BranchGeS => if (r!(a) as i64) >= r!(b) as i64 { next = op.target as usize },
+                BranchEqImm => if r!(a) == op.imm1 { goto!(next, op.target) },
+                BranchNeImm => if r!(a) != op.imm1 { goto!(next, op.target) },
+                BranchLtUImm => if r!(a) < op.imm1 { goto!(next, op.target) },
+                BranchLeUImm => if r!(a) <= op.imm1 { goto!(next, op.target) },
+                BranchGeUImm => if r!(a) >= op.imm1 { goto!(next, op.target) },
+                BranchGtUImm => if r!(a) > op.imm1 { goto!(next, op.target) },
+                BranchLtSImm => if (r!(a) as i64) < op.imm1 as i64 { goto!(next, op.target) },
+                BranchLeSImm => if (r!(a) as i64) <= op.imm1 as i64 { goto!(next, op.target) },
+                BranchGeSImm => if (r!(a) as i64) >= op.imm1 as i64 { goto!(next, op.target) },
+                BranchGtSImm => if (r!(a) as i64) > op.imm1 as i64 { goto!(next, op.target) },
+                BranchEq => if r!(a) == r!(b) { goto!(next, op.target) },
+                BranchNe => if r!(a) != r!(b) { goto!(next, op.target) },
+                BranchLtU => if r!(a) < r!(b) { goto!(next, op.target) },
+                BranchLtS => if signed_less(r!(a), r!(b)) { goto!(next, op.target) },
+                BranchGeU => if r!(a) >= r!(b) { goto!(next, op.target) },
+                BranchGeS => if (r!(a) as i64) >= r!(b) as i64 { goto!(next, op.target) },
                 // Two-register forms: rd = destination (low nibble), ra = source (high nibble).
                 MoveReg => r!(op.rd) = r!(a),
                 Sbrk => {
@@ -355,12 +369,8 @@ impl<M: Memory> Vm<M> {
                 Min => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x as i64).min(y as i64) as u64 },
                 MinU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.min(y) },
             }
-            if next >= ops.len() {
-                // A branch to something that is not a basic-block start (NO_INDEX is past the end).
-                exit!(Exit::Panic, idx, false);
-            }
             idx = next;
-            // SAFETY: `next < ops.len()` was checked just above.
+            // SAFETY: `idx < ops.len()`, as argued at the top of the loop.
             let charge = unsafe { ops.get_unchecked(idx) }.charge;
             if charge != 0 {
                 if gas < charge as i64 {

@@ -68,9 +68,17 @@ impl Predecoded {
         let implicit_trap = Instruction { op: Opcode::Trap, ra: 0, rb: 0, rd: 0, imm1: 0, imm2: 0, target: 0 };
         decoded.push((end, Some(implicit_trap)));
 
+        // The implicit trap at pc = len starts a block when the last instruction ends one (or is
+        // invalid), so a branch may target it (GP: ϖ includes the pc after every terminator).
+        let end_is_block = match decoded.iter().rev().nth(1) {
+            None => true,
+            Some((_, None)) => true,
+            Some((_, Some(i))) => code.ends_block(i.op),
+        };
         let block_index = |t: u32| -> u32 {
             match starts.get(t as usize) {
                 Some(true) => pc_to_index[t as usize],
+                None if t == end && end_is_block => pc_to_index[end as usize],
                 _ => NO_INDEX,
             }
         };
