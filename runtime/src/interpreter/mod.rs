@@ -106,7 +106,7 @@ impl<M: Memory> Vm<M> {
         if self.finished {
             return Exit::Panic;
         }
-        let exit = self.run_inner();
+        let exit = if self.program.per_block { self.run_inner::<true>() } else { self.run_inner::<false>() };
         if !exit.is_resumable() {
             self.finished = true;
         }
@@ -114,7 +114,11 @@ impl<M: Memory> Vm<M> {
     }
 
     #[inline(never)]
-    fn run_inner(&mut self) -> Exit {
+    /// The run loop. With `PER_BLOCK`, only block starts charge gas, and a block start can only be
+    /// reached from a terminator (sequential flow after any other instruction stays inside its
+    /// block; an instruction that exits is resumed through the charge at the top), so gas is
+    /// checked only in the terminators' arms.
+    fn run_inner<const PER_BLOCK: bool>(&mut self) -> Exit {
         let program = Arc::clone(&self.program);
         let ops = &program.ops[..];
         let mut regs = self.regs;
@@ -189,6 +193,24 @@ impl<M: Memory> Vm<M> {
             }};
         }
 
+        // Pay for entering record `n` (per-block mode, after a terminator).
+        macro_rules! enter {
+            ($n:expr) => {{
+                let n = $n;
+                if PER_BLOCK {
+                    // SAFETY: `n < ops.len()` (see the loop's SAFETY note).
+                    let charge = unsafe { ops.get_unchecked(n) }.charge;
+                    if charge != 0 {
+                        if gas < charge as i64 {
+                            idx = n;
+                            exit!(Exit::OutOfGas, idx, true);
+                        }
+                        gas -= charge as i64;
+                    }
+                }
+            }};
+        }
+
         loop {
             // SAFETY: `idx < ops.len()`. It is checked before the loop. Inside, `idx` becomes either
             // `idx + 1`, which is in range because the last record is the implicit trap and every
@@ -206,7 +228,7 @@ impl<M: Memory> Vm<M> {
             match opcode {
                 Trap if op.rd == INVALID_MARK => exit!(Exit::Panic, idx, false),
                 Trap => exit!(Exit::Trap, idx, false),
-                Fallthrough | Unlikely => {}
+                Fallthrough | Unlikely => enter!(next),
                 Ecalli => exit!(Exit::HostCall(op.imm1 as u32), next, true),
                 Ecall => exit!(Exit::Ecall, next, true),
                 LoadImm64 | LoadImm => r!(a) = op.imm1,
@@ -214,7 +236,10 @@ impl<M: Memory> Vm<M> {
                 StoreImmU16 => { store!(2, op.imm1, op.imm2); }
                 StoreImmU32 => { store!(4, op.imm1, op.imm2); }
                 StoreImmU64 => { store!(8, op.imm1, op.imm2); }
-                Jump => goto!(next, op.target),
+                Jump => {
+                    goto!(next, op.target);
+                    enter!(next);
+                }
                 JumpInd | LoadImmJumpInd => {
                     let base = if opcode == JumpInd { r!(a) } else { r!(b) };
                     let addr = base.wrapping_add(if opcode == JumpInd { op.imm1 } else { op.imm2 }) as u32;
@@ -229,6 +254,7 @@ impl<M: Memory> Vm<M> {
                         exit!(Exit::Panic, idx, false);
                     }
                     goto!(next, program.jump_targets[slot - 1]);
+                    enter!(next);
                 }
                 LoadU8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| b[0] as u64),
                 LoadI8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| sign_extend_byte(b[0])),
@@ -248,23 +274,24 @@ impl<M: Memory> Vm<M> {
                 LoadImmJump => {
                     r!(a) = op.imm1;
                     goto!(next, op.target);
+                    enter!(next);
                 }
-                BranchEqImm => if r!(a) == op.imm1 { goto!(next, op.target) },
-                BranchNeImm => if r!(a) != op.imm1 { goto!(next, op.target) },
-                BranchLtUImm => if r!(a) < op.imm1 { goto!(next, op.target) },
-                BranchLeUImm => if r!(a) <= op.imm1 { goto!(next, op.target) },
-                BranchGeUImm => if r!(a) >= op.imm1 { goto!(next, op.target) },
-                BranchGtUImm => if r!(a) > op.imm1 { goto!(next, op.target) },
-                BranchLtSImm => if (r!(a) as i64) < op.imm1 as i64 { goto!(next, op.target) },
-                BranchLeSImm => if (r!(a) as i64) <= op.imm1 as i64 { goto!(next, op.target) },
-                BranchGeSImm => if (r!(a) as i64) >= op.imm1 as i64 { goto!(next, op.target) },
-                BranchGtSImm => if (r!(a) as i64) > op.imm1 as i64 { goto!(next, op.target) },
-                BranchEq => if r!(a) == r!(b) { goto!(next, op.target) },
-                BranchNe => if r!(a) != r!(b) { goto!(next, op.target) },
-                BranchLtU => if r!(a) < r!(b) { goto!(next, op.target) },
-                BranchLtS => if signed_less(r!(a), r!(b)) { goto!(next, op.target) },
-                BranchGeU => if r!(a) >= r!(b) { goto!(next, op.target) },
-                BranchGeS => if (r!(a) as i64) >= r!(b) as i64 { goto!(next, op.target) },
+                BranchEqImm => { if r!(a) == op.imm1 { goto!(next, op.target) } enter!(next); }
+                BranchNeImm => { if r!(a) != op.imm1 { goto!(next, op.target) } enter!(next); }
+                BranchLtUImm => { if r!(a) < op.imm1 { goto!(next, op.target) } enter!(next); }
+                BranchLeUImm => { if r!(a) <= op.imm1 { goto!(next, op.target) } enter!(next); }
+                BranchGeUImm => { if r!(a) >= op.imm1 { goto!(next, op.target) } enter!(next); }
+                BranchGtUImm => { if r!(a) > op.imm1 { goto!(next, op.target) } enter!(next); }
+                BranchLtSImm => { if (r!(a) as i64) < op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
+                BranchLeSImm => { if (r!(a) as i64) <= op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
+                BranchGeSImm => { if (r!(a) as i64) >= op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
+                BranchGtSImm => { if (r!(a) as i64) > op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
+                BranchEq => { if r!(a) == r!(b) { goto!(next, op.target) } enter!(next); }
+                BranchNe => { if r!(a) != r!(b) { goto!(next, op.target) } enter!(next); }
+                BranchLtU => { if r!(a) < r!(b) { goto!(next, op.target) } enter!(next); }
+                BranchLtS => { if signed_less(r!(a), r!(b)) { goto!(next, op.target) } enter!(next); }
+                BranchGeU => { if r!(a) >= r!(b) { goto!(next, op.target) } enter!(next); }
+                BranchGeS => { if (r!(a) as i64) >= r!(b) as i64 { goto!(next, op.target) } enter!(next); }
                 // Two-register forms: rd = destination (low nibble), ra = source (high nibble).
                 MoveReg => r!(op.rd) = r!(a),
                 Sbrk => {
@@ -370,13 +397,15 @@ impl<M: Memory> Vm<M> {
                 MinU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.min(y) },
             }
             idx = next;
-            // SAFETY: `idx < ops.len()`, as argued at the top of the loop.
-            let charge = unsafe { ops.get_unchecked(idx) }.charge;
-            if charge != 0 {
-                if gas < charge as i64 {
-                    exit!(Exit::OutOfGas, idx, true);
+            if !PER_BLOCK {
+                // SAFETY: `idx < ops.len()`, as argued at the top of the loop.
+                let charge = unsafe { ops.get_unchecked(idx) }.charge;
+                if charge != 0 {
+                    if gas < charge as i64 {
+                        exit!(Exit::OutOfGas, idx, true);
+                    }
+                    gas -= charge as i64;
                 }
-                gas -= charge as i64;
             }
         }
     }

@@ -38,6 +38,9 @@ pub struct Predecoded {
     pub jump_targets: Vec<u32>,
     /// Whether each record starts a basic block.
     pub block_start: Vec<bool>,
+    /// Whether gas is charged only at block starts: then only control transfers can reach a
+    /// record that charges, and the interpreter checks gas only there.
+    pub per_block: bool,
     pub code: Code,
 }
 
@@ -114,7 +117,8 @@ impl Predecoded {
             ops.push(op);
         }
         let jump_targets = code.jump_table.iter().map(|&t| block_index(t)).collect();
-        Predecoded { ops, pc_to_index, jump_targets, block_start, code }
+        let per_block = matches!(gas, GasCosts::PerBlock(_));
+        Predecoded { ops, pc_to_index, jump_targets, block_start, per_block, code }
     }
 
     /// The record index of `pc`, if an instruction starts there.
