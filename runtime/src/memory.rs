@@ -44,19 +44,58 @@ pub enum Access {
 }
 
 /// Paged memory: a flat page table of 2^20 entries (allocated zeroed, so the OS only backs the
-/// parts that are touched) pointing into a vector of page frames.
-#[derive(Clone)]
+/// parts that are touched). An entry is 0 for an unmapped page, otherwise the address of the
+/// page's frame (frames are 4096-aligned, so the low bits are free) with [`WRITABLE`] set for a
+/// writable page. An access is then one table load and one data access, with no bounds checks.
 pub struct PagedMemory {
-    /// 0 = unmapped; otherwise `frame + 1`, with [`WRITABLE`] set for writable pages.
-    table: Vec<u32>,
-    frames: Vec<Box<[u8; PAGE_SIZE as usize]>>,
+    table: Box<[usize; PAGE_COUNT]>,
+    /// The frames the table points into, allocated with `Box::into_raw` and freed in `Drop`
+    /// (raw pointers, so that no `Box` asserts uniqueness over memory the table also reaches).
+    frames: Vec<*mut Frame>,
     /// Accesses below this address panic (the GP guard zone); 0 disables the rule.
     pub guard: u32,
     /// Current heap top for `sbrk`, if the layout has a heap.
     pub heap_top: Option<u32>,
 }
 
-const WRITABLE: u32 = 1 << 31;
+/// One page of guest memory, aligned to its size so that table entries can carry flags.
+#[repr(C, align(4096))]
+struct Frame([u8; PAGE_SIZE as usize]);
+
+const WRITABLE: usize = 1;
+const FLAGS: usize = PAGE_SIZE as usize - 1;
+
+impl Drop for PagedMemory {
+    fn drop(&mut self) {
+        for &frame in &self.frames {
+            // SAFETY: every pointer in `frames` came from `Box::into_raw` in `map` and is freed
+            // exactly once, here; the table that also holds it is dropped with `self`.
+            drop(unsafe { Box::from_raw(frame) });
+        }
+    }
+}
+
+// SAFETY: the frames are owned by this value alone (nothing else holds the pointers), so moving
+// it to another thread moves sole ownership, as a `Vec<Box<Frame>>` would.
+unsafe impl Send for PagedMemory {}
+// SAFETY: shared access only reads the frames (writes need `&mut self`).
+unsafe impl Sync for PagedMemory {}
+
+impl Clone for PagedMemory {
+    fn clone(&self) -> Self {
+        let mut copy = PagedMemory::new();
+        copy.guard = self.guard;
+        copy.heap_top = self.heap_top;
+        for page in self.mapped_pages() {
+            let e = self.table[page as usize];
+            let access = if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly };
+            copy.map(page << PAGE_BITS, PAGE_SIZE, access);
+            let data = *self.frame(e);
+            *copy.frame_mut(copy.table[page as usize]) = data;
+        }
+        copy
+    }
+}
 
 impl Default for PagedMemory {
     fn default() -> Self {
@@ -66,7 +105,8 @@ impl Default for PagedMemory {
 
 impl PagedMemory {
     pub fn new() -> Self {
-        PagedMemory { table: vec![0; PAGE_COUNT], frames: Vec::new(), guard: 0, heap_top: None }
+        let table: Box<[usize; PAGE_COUNT]> = vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries");
+        PagedMemory { table, frames: Vec::new(), guard: 0, heap_top: None }
     }
 
     /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
@@ -80,8 +120,9 @@ impl PagedMemory {
         for page in first..=last {
             let entry = &mut self.table[page as usize];
             if *entry == 0 {
-                self.frames.push(Box::new([0; PAGE_SIZE as usize]));
-                *entry = self.frames.len() as u32;
+                let frame = Box::into_raw(Box::new(Frame([0; PAGE_SIZE as usize])));
+                *entry = frame as usize;
+                self.frames.push(frame);
             }
             match access {
                 Access::ReadWrite => *entry |= WRITABLE,
@@ -101,9 +142,22 @@ impl PagedMemory {
         self.table.iter().enumerate().filter(|(_, &e)| e != 0).map(|(i, _)| i as u32)
     }
 
-    #[inline]
-    fn frame(&self, entry: u32) -> &[u8; PAGE_SIZE as usize] {
-        &self.frames[((entry & !WRITABLE) - 1) as usize]
+    /// The frame a non-zero table entry points to.
+    #[inline(always)]
+    fn frame(&self, entry: usize) -> &[u8; PAGE_SIZE as usize] {
+        debug_assert!(entry != 0);
+        // SAFETY: a non-zero entry holds the address of a live `Frame` allocated in `map` and
+        // listed in `self.frames` (only the WRITABLE flag changes afterwards, and `FLAGS` masks
+        // it out); frames are freed only in `Drop`, and `&self` rules out `&mut` access to them
+        // for the returned lifetime.
+        unsafe { &(*((entry & !FLAGS) as *const Frame)).0 }
+    }
+
+    #[inline(always)]
+    fn frame_mut(&mut self, entry: usize) -> &mut [u8; PAGE_SIZE as usize] {
+        debug_assert!(entry != 0);
+        // SAFETY: as in `frame`; `&mut self` makes this the only reference to the frame.
+        unsafe { &mut (*((entry & !FLAGS) as *mut Frame)).0 }
     }
 
     /// Checks that `[addr, addr + n)` is accessible, returning the first failure (GP: the lowest
@@ -141,7 +195,7 @@ impl PagedMemory {
         for (k, b) in value.iter().enumerate() {
             let a = addr.wrapping_add(k as u32);
             let e = self.table[(a >> PAGE_BITS) as usize];
-            self.frames[((e & !WRITABLE) - 1) as usize][(a & (PAGE_SIZE - 1)) as usize] = *b;
+            self.frame_mut(e)[(a & (PAGE_SIZE - 1)) as usize] = *b;
         }
         Ok(())
     }
@@ -166,8 +220,7 @@ impl Memory for PagedMemory {
         let off = (addr & (PAGE_SIZE - 1)) as usize;
         let e = self.table[(addr >> PAGE_BITS) as usize];
         if e & WRITABLE != 0 && off + N <= PAGE_SIZE as usize {
-            let frame = &mut self.frames[((e & !WRITABLE) - 1) as usize];
-            frame[off..off + N].copy_from_slice(&value);
+            self.frame_mut(e)[off..off + N].copy_from_slice(&value);
             return Ok(());
         }
         self.slow_store(addr, value)
@@ -211,7 +264,7 @@ impl Memory for PagedMemory {
             if e == 0 {
                 return Err(MemFault::PageFault(a & !(PAGE_SIZE - 1)));
             }
-            self.frames[((e & !WRITABLE) - 1) as usize][(a & (PAGE_SIZE - 1)) as usize] = b;
+            self.frame_mut(e)[(a & (PAGE_SIZE - 1)) as usize] = b;
         }
         Ok(())
     }
