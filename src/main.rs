@@ -507,8 +507,8 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<Exit
             let exit = vm.run();
             vm.gas += rest;
             let text = match program.code.opcode_at(pc, &table) {
-                Some(op) => format!("{:?}", program.code.decode(pc, op)),
-                None => "invalid".into(),
+                Some(op) => javm::disasm::format(&program.code.decode(pc, op)),
+                None => "invalid opcode".into(),
             };
             let changed: Vec<String> = (0..13).filter(|&i| vm.reg(i) != before[i]).map(|i| format!("r{i}={:#x}", vm.reg(i))).collect();
             println!("{pc:>6}: {text} {}", changed.join(" "));

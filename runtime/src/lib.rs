@@ -3,6 +3,7 @@
 //!
 //! Guest exits ([`Exit`]) are values; host failures ([`LoadError`]) are errors.
 
+pub mod disasm;
 pub mod error;
 pub mod gas;
 pub mod interpreter;

@@ -45,29 +45,8 @@ pub fn describe(setup: &Setup, reference: &Final, interpreter: &Final) -> String
     let mut out = String::from("program:\n");
     let rules = javm::BlockRules { ecalli_ends_block: setup.ecalli_ends_block, strict: false };
     if let Ok(code) = javm::Code::parse(&setup.program, javm::LengthEncoding::Compact, setup.numbering, rules) {
-        let table = code.numbering.decode_table();
-        for pc in 0..code.code.len() as u32 {
-            if code.is_start(pc) {
-                match code.opcode_at(pc, &table) {
-                    Some(op) => {
-                        let i = code.decode(pc, op);
-                        out.push_str(&format!(
-                            "  {pc:>4}: {:<22} ra={} rb={} rd={} imm1={:#x} imm2={:#x} target={}\n",
-                            javm::OpcodeInfo::name(op),
-                            i.ra,
-                            i.rb,
-                            i.rd,
-                            i.imm1,
-                            i.imm2,
-                            i.target
-                        ));
-                    }
-                    None => out.push_str(&format!("  {pc:>4}: invalid opcode\n")),
-                }
-            }
-        }
-        if !code.jump_table.is_empty() {
-            out.push_str(&format!("  jump table: {:?}\n", code.jump_table));
+        for line in javm::disasm::listing(&code).lines() {
+            out.push_str(&format!("  {line}\n"));
         }
     }
     out.push_str(&format!("initial: regs {:x?}, gas {}\n", setup.regs, setup.gas));
