@@ -4,7 +4,8 @@
 //! anywhere is a finding; hangs are excluded by gas and fuel limits.
 //!
 //! Targets: `code` (code blobs, decoded and run), `standard` (GP standard programs, laid out
-//! and run), `jarv1` (JAR v1 blobs, laid out linearly and run), `polkavm` (program containers, imported and
+//! and run), `jarv1` (JAR v1 blobs, laid out linearly and run), `manifest` (JAR v2 capability
+//! manifests, validated), `polkavm` (program containers, imported and
 //! run), `codec` (JAM codec bytes as every spec type), `reference` (code blobs on the reference
 //! executor), `lean` (mutated spec text through codegen).
 
@@ -15,7 +16,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Every fuzz target by name.
-pub const TARGETS: [&str; 7] = ["code", "standard", "jarv1", "polkavm", "codec", "reference", "lean"];
+pub const TARGETS: [&str; 8] = ["code", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean"];
 
 /// Valid inputs to mutate, per target.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -27,6 +28,16 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             .filter_map(|b| javm::PolkaVmBlob::parse(b).ok())
             .filter_map(|p| javm::Code::parse(&p.code, javm::LengthEncoding::Compact, javm::Numbering::PolkaVm, javm::BlockRules::GP).ok().map(|c| (p, c)))
             .map(|(p, c)| javm::JarV1Program::encode(&p.ro_data, &p.rw_data, 1, 2, 2, &c.jump_table, &c.code, &c.starts))
+            .collect(),
+        "manifest" => guests
+            .iter()
+            .filter_map(|b| javm::PolkaVmBlob::parse(b).ok())
+            .filter_map(|p| javm::Code::parse(&p.code, javm::LengthEncoding::Compact, javm::Numbering::PolkaVm, javm::BlockRules::GP).ok().map(|c| (p, c)))
+            .map(|(p, c)| {
+                let code = javm::Code::encode(&c.jump_table, &c.code, &c.starts, javm::LengthEncoding::U32);
+                let e = |slot, kind, base_page, page_count, access, bytes| javm::manifest::EntrySpec { slot, kind, base_page, page_count, access, bytes };
+                javm::manifest::encode(16, 64, &[e(64, 0, 0, 0, 0, &code), e(65, 1, 0, 2, 1, &[]), e(66, 1, 2, 4, 0, &p.ro_data)])
+            })
             .collect(),
         "standard" => guests
             .iter()
@@ -121,6 +132,12 @@ fn run_jar_v1(bytes: &[u8]) {
     let _ = vm.run();
 }
 
+fn run_manifest(bytes: &[u8]) {
+    if let Ok(m) = javm::manifest::Manifest::parse(bytes) {
+        let _ = m.init_gas();
+    }
+}
+
 fn run_polkavm(bytes: &[u8]) {
     if let Ok(mut g) = jarkit_bench::jarkit_vm::JarkitGuest::load(bytes, "run") {
         let _ = g.call(7, 20_000);
@@ -178,6 +195,7 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
         "code" => run_code,
         "standard" => run_standard,
         "jarv1" => run_jar_v1,
+        "manifest" => run_manifest,
         "polkavm" => run_polkavm,
         "codec" => run_codec,
         "reference" => run_reference,

@@ -58,7 +58,8 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
-    /// Fuzz a parser for as long as you like: code, standard, jarv1, polkavm, codec, reference,
+    /// Fuzz a parser for as long as you like: code, standard, jarv1, manifest, polkavm, codec,
+    /// reference,
     /// lean (or all).
     /// Ends with `N cases, M panics`.
     Fuzz {
@@ -69,6 +70,9 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Show what a program file holds: its format (code blob, GP standard program, JAR v1, JAR v2
+    /// manifest, .polkavm), its parts and a disassembly. Invalid files get the reason and exit 2.
+    Inspect { file: PathBuf },
     /// Decode a JAM-codec file as a spec type (`WorkReport`, `Header`, …) and print its JSON.
     Decode {
         #[arg(long, default_value = "gp072_tiny")]
@@ -260,6 +264,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 run_blob(&blob, &variant, gas, trace)
             }
         }
+        Command::Inspect { file } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let text = inspect(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+            write_stdout(&text);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Crosscheck { variant, cases, seed } => {
             let id: jarkit_spec::jar::VariantId = variant.parse()?;
             let start = std::time::Instant::now();
@@ -367,6 +377,51 @@ fn bless_dir(id: jarkit_spec::jar::VariantId, sub: &str, dir: &std::path::Path) 
         std::fs::write(path, format!("{text}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(files.len())
+}
+
+/// The description `jarkit inspect` prints.
+fn inspect(bytes: &[u8]) -> Result<String, String> {
+    use javm::{disasm, BlockRules, Code, LengthEncoding, Numbering};
+    let mut out = String::new();
+    let code = if bytes.starts_with(b"JAR\x02") {
+        let m = javm::manifest::Manifest::parse(bytes).map_err(|e| e.to_string())?;
+        out.push_str(&format!("JAR v2 capability manifest: {} pages, runs slot {} first, init gas {}\n", m.memory_pages, m.invoke, m.init_gas()));
+        let mut first = None;
+        for c in &m.caps {
+            match c {
+                javm::manifest::Capability::Code { slot, code } => {
+                    out.push_str(&format!("  slot {slot}: CODE, {} bytes of code\n", code.code.len()));
+                    if *slot == m.invoke {
+                        first = Some(code.clone());
+                    }
+                }
+                javm::manifest::Capability::Data { slot, base_page, page_count, access, init } => {
+                    out.push_str(&format!("  slot {slot}: DATA pages {base_page}..{} {access:?}, {} initial bytes\n", base_page + page_count, init.len()));
+                }
+            }
+        }
+        out.push_str("(the capability kernel that runs this is not implemented yet)\n");
+        first
+    } else if bytes.starts_with(b"JAR\x01") {
+        let p = javm::JarV1Program::parse(bytes, BlockRules::JAR).map_err(|e| e.to_string())?;
+        out.push_str(&format!("JAR v1 program (linear layout): RO {} bytes, RW {} bytes, heap {}/{} pages, stack {} pages\n", p.ro_data.len(), p.rw_data.len(), p.heap_pages, p.max_heap_pages, p.stack_pages));
+        Some(p.code)
+    } else if bytes.starts_with(b"PVM\0") {
+        let p = javm::PolkaVmBlob::parse(bytes).map_err(|e| e.to_string())?;
+        out.push_str(&format!("PolkaVM container (JamV1): RO {} of {} bytes, RW {} of {} bytes, stack {} bytes, exports {:?}\n", p.ro_data.len(), p.ro_data_size, p.rw_data.len(), p.rw_data_size, p.stack_size, p.exports));
+        Some(Code::parse(&p.code, LengthEncoding::Compact, Numbering::PolkaVm, BlockRules::GP).map_err(|e| e.to_string())?)
+    } else if let Ok(p) = javm::StandardProgram::parse(bytes) {
+        out.push_str(&format!("GP standard program (segmented layout): RO {} bytes, RW {} bytes, {} heap pages, stack {} bytes\n", p.ro_data.len(), p.rw_data.len(), p.heap_pages, p.stack_bytes));
+        Some(Code::parse(&p.code, LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).map_err(|e| e.to_string())?)
+    } else {
+        let c = Code::parse(bytes, LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).map_err(|e| format!("not a known program format: {e}"))?;
+        out.push_str("GP code blob (jump table, code, bitmask)\n");
+        Some(c)
+    };
+    if let Some(code) = code {
+        out.push_str(&disasm::listing(&code));
+    }
+    Ok(out)
 }
 
 fn parse_hex_input(input: &str) -> Result<Vec<u8>, String> {

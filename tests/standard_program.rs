@@ -43,3 +43,29 @@ fn a_jar_v1_program_runs_in_the_linear_layout_with_block_gas() {
     // One block holding `jump_ind`: 22 cycles under the single-pass model, minus 3.
     assert!(text.contains("gas used: 19"), "{text}");
 }
+
+#[test]
+fn inspect_recognises_every_program_format() {
+    let dir = std::env::temp_dir().join(format!("jarkit-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let code = Code::encode(&[], &[0], &[true], LengthEncoding::U32);
+    let e = |slot, kind, base_page, page_count, access, bytes| javm::manifest::EntrySpec { slot, kind, base_page, page_count, access, bytes };
+    let manifest = javm::manifest::encode(8, 64, &[e(64, 0, 0, 0, 0, &code), e(65, 1, 0, 2, 1, &[])]);
+    let standard = StandardProgram { ro_data: vec![], rw_data: vec![], heap_pages: 0, stack_bytes: 0, code: Code::encode(&[], &[0], &[true], LengthEncoding::Compact) }.encode();
+    let guest = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/guests/bin/fib.polkavm")).unwrap();
+    for (name, bytes, expect) in [
+        ("m.bin", manifest, "JAR v2 capability manifest"),
+        ("s.bin", standard, "GP standard program"),
+        ("g.polkavm", guest, "PolkaVM container"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).arg("inspect").arg(&path).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains(expect), "{name}: {text}");
+    }
+    let broken = dir.join("broken.bin");
+    std::fs::write(&broken, b"JAR\x02\x00").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).arg("inspect").arg(&broken).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

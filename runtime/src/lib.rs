@@ -9,6 +9,7 @@ pub mod gas;
 pub mod interpreter;
 pub mod isa;
 pub mod jar_v1;
+pub mod manifest;
 pub mod memory;
 pub mod outcome;
 #[cfg(feature = "planted-bugs")]
