@@ -40,6 +40,16 @@ impl T {
     }
 }
 
+/// The monad of a `do` block: `Id.run do` (plain control flow), or a `do` whose value is an
+/// `Option` or an `Except`, where `←` unwraps or leaves with the failure, `return`/`pure` wrap,
+/// and `guard c` fails the block when `c` is false.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Monad {
+    Id,
+    Option,
+    Except,
+}
+
 /// Whether values of `t` are `Copy` in the generated Rust: the primitive types, and inductives
 /// whose constructors have no arguments (emitted as `Copy` enums).
 fn copy_ty(m: &Model, t: &T) -> bool {
@@ -62,7 +72,9 @@ struct Cx<'a> {
     variant_generic: bool,
     /// Label of the innermost `Id.run do` block, for `return`.
     /// with the type the block produces (what `return e` must have).
-    run_labels: Vec<(syn::Lifetime, Option<T>)>,
+    run_labels: Vec<(syn::Lifetime, Option<T>, Monad)>,
+    /// Set by `Id.run` for the `do` block it runs.
+    next_do_is_id: bool,
     next_label: usize,
 }
 
@@ -212,7 +224,7 @@ fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
 
 impl<'a> Cx<'a> {
     fn new(m: &'a Model, type_params: Vec<String>, variant_generic: bool) -> Self {
-        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_label: 0 }
+        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0 }
     }
 
     fn err(&mut self, d: Diagnostic) {
@@ -403,7 +415,13 @@ impl<'a> Cx<'a> {
             ExprKind::Do(stmts) => {
                 let label = syn::Lifetime::new(&format!("'run{}", self.next_label), proc_macro2::Span::call_site());
                 self.next_label += 1;
-                self.run_labels.push((label.clone(), expected.cloned()));
+                let monad = match (std::mem::take(&mut self.next_do_is_id), expected) {
+                    (true, _) => Monad::Id,
+                    (false, Some(T::Option(_))) => Monad::Option,
+                    (false, Some(T::Result(..))) => Monad::Except,
+                    _ => Monad::Id,
+                };
+                self.run_labels.push((label.clone(), expected.cloned(), monad));
                 let (body, ty) = self.block(stmts, expected);
                 self.run_labels.pop();
                 (quote!(#label: #body), ty)
@@ -456,14 +474,30 @@ impl<'a> Cx<'a> {
             ExprKind::DotCtor(c) => self.ctor(e, c, &[], expected),
             ExprKind::StructInst(base, fields) => self.struct_inst(e, base.as_deref(), fields, expected),
             ExprKind::Match(scrutinees, alts) => self.match_expr(e, scrutinees, alts, expected),
-            ExprKind::Anon(items) if matches!(expected, Some(T::Tuple(_))) => {
-                let tuple = Expr { kind: ExprKind::Tuple(items.clone()), span: e.span };
-                self.expr(&tuple, expected)
-            }
-            ExprKind::Fun(..) | ExprKind::Anon(..) => {
+            ExprKind::Anon(items) => match expected {
+                Some(T::Tuple(_)) => {
+                    let tuple = Expr { kind: ExprKind::Tuple(items.clone()), span: e.span };
+                    self.expr(&tuple, expected)
+                }
+                // `⟨a, b⟩` for a structure: its fields in declaration order (propositions skipped).
+                Some(T::Named(sname)) if self.m.structs.contains_key(sname) => {
+                    let fields: Vec<Field> = self.m.structs[sname].item.fields.iter().filter(|f| !matches!(f.ty, Ty::Prop)).cloned().collect();
+                    if fields.len() != items.len() {
+                        self.err(Diagnostic::error(e.span, format!("`{sname}` has {} fields, `⟨…⟩` gives {}", fields.len(), items.len())).with_hint("give every field, in declaration order, or use `{ f := … }`"));
+                        return (quote!(()), T::Unknown);
+                    }
+                    let inits = fields.iter().zip(items).map(|(f, x)| (f.name.clone(), x.clone(), x.span)).collect::<Vec<_>>();
+                    self.struct_inst(e, None, &inits, expected)
+                }
+                _ => {
+                    self.err(Diagnostic::error(e.span, "cannot tell what `⟨…⟩` builds").with_hint("`⟨…⟩` builds a pair or a structure whose type is known here; add a type annotation"));
+                    (quote!(()), T::Unknown)
+                }
+            },
+            ExprKind::Fun(..) => {
                 self.err(
-                    Diagnostic::error(e.span, "this construct is parsed but not yet lowered to Rust")
-                        .with_hint("see codegen/SUBSET.md: `fun` is lowered as the argument of `map`, `filter`, `any`, `all` and `foldl`; `⟨…⟩` builds pairs; otherwise write a `def` or a structure literal"),
+                    Diagnostic::error(e.span, "a `fun` is lowered only as the argument of an array method")
+                        .with_hint("see codegen/SUBSET.md: `fun` is lowered as the argument of `map`, `filter`, `any`, `all` and `foldl`; otherwise name the function with `def`"),
                 );
                 (quote!(()), T::Unknown)
             }
@@ -547,7 +581,32 @@ impl<'a> Cx<'a> {
         match path {
             "Id.run" => {
                 if let [Arg::Positional(x)] = args {
+                    self.next_do_is_id = matches!(x.kind, ExprKind::Do(_));
                     return self.expr(x, expected);
+                }
+            }
+            // `pure x` / `guard c` inside a monadic `do`.
+            "pure" if args.len() == 1 => {
+                let (_, run_ty, monad) = self.run_labels.last().cloned().unwrap_or((syn::Lifetime::new("'none", proc_macro2::Span::call_site()), None, Monad::Id));
+                let want = expected.cloned().or(run_ty);
+                let (inner, wrap) = match (&want, monad) {
+                    (Some(T::Option(t)), Monad::Option) => (Some((**t).clone()), quote!(Some)),
+                    (Some(T::Result(t, _)), Monad::Except) => (Some((**t).clone()), quote!(Ok)),
+                    _ => (want.clone(), quote!()),
+                };
+                let a = self.args(args, &[inner.unwrap_or(T::Unknown)]);
+                let x = &a[0];
+                return (quote!(#wrap(#x)), want.unwrap_or(T::Unknown));
+            }
+            "guard" if args.len() == 1 => {
+                let a = self.args(args, &[T::Bool]);
+                let c = &a[0];
+                match self.run_labels.last().cloned() {
+                    Some((l, _, Monad::Option)) => return (quote!(if !(#c) { break #l None; }), T::Unit),
+                    _ => {
+                        self.err(Diagnostic::error(e.span, "`guard` is supported in a `do` block whose value is an Option").with_hint("write `if !c then return none`"));
+                        return (quote!(()), T::Unit);
+                    }
                 }
             }
             "ByteArray.empty" if args.is_empty() => return (quote!(ByteArray::empty()), T::Bytes),
@@ -895,11 +954,31 @@ impl<'a> Cx<'a> {
         self.scopes.push(HashMap::new());
         let pats: Vec<TokenStream> = params.iter().zip(tys).map(|(p, t)| self.bind_pattern(p, t)).collect();
         // `return` inside a `fun` would leave the closure, not the `do` block: not allowed.
-        let labels = std::mem::take(&mut self.run_labels);
+        let labels: Vec<(syn::Lifetime, Option<T>, Monad)> = std::mem::take(&mut self.run_labels);
         let (bt, bty) = self.expr(body, want);
         self.run_labels = labels;
         self.scopes.pop();
         (quote!(|#(#pats),*| #bt), bty)
+    }
+
+    /// `x ← e` in a monadic `do`: the value of `e` (an Option or an Except), or leave the block
+    /// with its failure. Returns the tokens of the unwrapped value and its type.
+    fn unwrap_bind(&mut self, vt: &TokenStream, vty: &T, span: Span) -> (TokenStream, T) {
+        let Some((label, _, monad)) = self.run_labels.last().cloned() else {
+            self.err(Diagnostic::error(span, "`←` outside a `do` block"));
+            return (quote!(()), T::Unknown);
+        };
+        match (monad, vty) {
+            (Monad::Option, T::Option(t)) => (quote!(match #vt { Some(v) => v, None => break #label None }), (**t).clone()),
+            (Monad::Except, T::Result(t, _)) => (quote!(match #vt { Ok(v) => v, Err(e) => break #label Err(e) }), (**t).clone()),
+            _ => {
+                self.err(
+                    Diagnostic::error(span, format!("`←` needs an Option or Except value in a `do` block of the same kind (here {monad:?}, value {vty:?})"))
+                        .with_hint("inside `Id.run do`, match on the value instead"),
+                );
+                (quote!(()), T::Unknown)
+            }
+        }
     }
 
     /// `match x, y with | p, q => e …` as a Rust `match` on the value (or tuple of values).
@@ -1101,10 +1180,16 @@ impl<'a> Cx<'a> {
             let last = k + 1 == stmts.len();
             match s {
                 Stmt::Let { mutable, pattern, ty: t, arrow, value, otherwise, span } => {
-                    if *arrow {
-                        self.err(Diagnostic::error(*span, "`←` binds are not supported yet").with_hint("use `match` on the Option, or `let x := …`"));
-                    }
                     let want = t.as_ref().map(|t| resolve(self.m, t, &self.type_params));
+                    if *arrow {
+                        // `let x ← e`: unwrap `e` in the block's monad, or leave with its failure.
+                        let (vt, vty) = self.expr(value, None);
+                        let (bind, inner) = self.unwrap_bind(&vt, &vty, *span);
+                        let pat = self.bind_pattern(pattern, &want.unwrap_or(inner));
+                        let m = if *mutable { quote!(mut) } else { quote!() };
+                        out.push(quote!(let #m #pat = #bind;));
+                        continue;
+                    }
                     let (vt, vty) = self.expr(value, want.as_ref());
                     let bty = want.unwrap_or(vty);
                     if let Some(alt) = otherwise {
@@ -1124,14 +1209,17 @@ impl<'a> Cx<'a> {
                     out.push(quote!(let #m #pat #annot = #vt;));
                 }
                 Stmt::Assign { name, arrow, value, span } => {
-                    if *arrow {
-                        self.err(Diagnostic::error(*span, "`←` binds are not supported yet"));
-                    }
                     let lty = self.local(name).map(|l| l.ty.clone());
                     if lty.is_none() {
                         self.err(Diagnostic::error(*span, format!("unknown variable `{name}`")).with_hint("declare it first with `let mut`"));
                     }
-                    let (vt, _) = self.expr(value, lty.as_ref());
+                    let (vt, _) = if *arrow {
+                        let (vt, vty) = self.expr(value, None);
+                        let (bind, inner) = self.unwrap_bind(&vt, &vty, *span);
+                        (bind, inner)
+                    } else {
+                        self.expr(value, lty.as_ref())
+                    };
                     let n = ident(&snake(name));
                     out.push(quote!(#n = #vt;));
                 }
@@ -1164,13 +1252,20 @@ impl<'a> Cx<'a> {
                     out.push(quote!(for #pat in #it { #bt; }));
                 }
                 Stmt::Return(v, span) => {
-                    let run_ty = self.run_labels.last().and_then(|(_, t)| t.clone());
+                    let (run_ty, monad) = self.run_labels.last().map(|(_, t, m)| (t.clone(), *m)).unwrap_or((None, Monad::Id));
+                    // In an Option or Except `do`, `return x` succeeds with `x`.
+                    let (inner, wrap) = match (&run_ty, monad) {
+                        (Some(T::Option(t)), Monad::Option) => (Some((**t).clone()), quote!(Some)),
+                        (Some(T::Result(t, _)), Monad::Except) => (Some((**t).clone()), quote!(Ok)),
+                        _ => (run_ty.clone(), quote!()),
+                    };
                     let (vt, _) = match v {
-                        Some(v) => self.expr(v, run_ty.as_ref().or(expected)),
+                        Some(v) => self.expr(v, inner.as_ref().or(expected)),
                         None => (quote!(()), T::Unit),
                     };
+                    let vt = quote!(#wrap(#vt));
                     match self.run_labels.last() {
-                        Some((l, _)) => out.push(quote!(break #l #vt;)),
+                        Some((l, _, _)) => out.push(quote!(break #l #vt;)),
                         None => {
                             self.err(Diagnostic::error(*span, "`return` outside a `do` block").with_hint("`return` is only meaningful inside `Id.run do`"));
                         }

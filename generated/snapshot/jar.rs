@@ -2320,7 +2320,7 @@ pub fn remove_first(pool: &Vec<Hash>, h: Hash) -> Vec<Hash> {
                 }
             };
         }
-        break 'run0 out.clone();
+        break 'run0 (out.clone());
     }
 }
 /// α′ (GP 8.2–8.3): for each core, remove the authorizers used in this block, append the queue entry at `slot mod Q`, and keep the last O.
@@ -2358,7 +2358,7 @@ pub fn update_auth_pools<V: Variant>(
                 );
             };
         }
-        break 'run0 out.clone();
+        break 'run0 (out.clone());
     }
 }
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
@@ -2420,7 +2420,7 @@ pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
             {
                 match array::get_bang(&peaks, i) {
                     None => {
-                        break 'run0 array::set_bang(out.clone(), i, Some(carry));
+                        break 'run0 (array::set_bang(out.clone(), i, Some(carry)));
                     }
                     Some(p) => {
                         carry = keccak256(p.data().append(carry.data()));
@@ -2429,7 +2429,7 @@ pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
                 }
             };
         }
-        break 'run0 array::push(out.clone(), Some(carry));
+        break 'run0 (array::push(out.clone(), Some(carry)));
     }
 }
 /// The super-peak of an MMR (GP E.10, M_R): the zero hash for no peaks, the peak itself for one, and otherwise keccak("peak" ‖ super-peak of all but the last ‖ last), lowest peak first.
@@ -2464,7 +2464,7 @@ pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
                 }
             };
         }
-        break 'run0 acc.clone().unwrap_or(Default::default());
+        break 'run0 (acc.clone().unwrap_or(Default::default()));
     }
 }
 /// β′ (GP 7.2–7.8): fix the previous block's state root, append the accumulation root to the MMR, and record this block, keeping the last H.
@@ -2795,7 +2795,7 @@ pub fn popcount(x: u64, bits: Nat) -> u64 {
                     );
             };
         }
-        break 'run0 n;
+        break 'run0 (n);
     }
 }
 /// The number of leading zero bits among the low `bits` bits.
@@ -2811,13 +2811,13 @@ pub fn clz(x: u64, bits: Nat) -> u64 {
                     & (1 as u64)) == (1 as u64))
                 {
                     {
-                        break 'run0 n;
+                        break 'run0 (n);
                     };
                 }
                 n = n.wrapping_add((1 as u64));
             };
         }
-        break 'run0 n;
+        break 'run0 (n);
     }
 }
 /// The number of trailing zero bits among the low `bits` bits.
@@ -2833,13 +2833,13 @@ pub fn ctz(x: u64, bits: Nat) -> u64 {
                     == (1 as u64))
                 {
                     {
-                        break 'run0 n;
+                        break 'run0 (n);
                     };
                 }
                 n = n.wrapping_add((1 as u64));
             };
         }
-        break 'run0 n;
+        break 'run0 (n);
     }
 }
 /// The bytes of `x` in reverse order.
@@ -2856,7 +2856,7 @@ pub fn reverse_bytes(x: u64) -> u64 {
                         & (255 as u64)));
             };
         }
-        break 'run0 out;
+        break 'run0 (out);
     }
 }
 /// "1 or 2 slots": one when the destination is among the sources.
@@ -3408,7 +3408,7 @@ pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
                 }
             };
         }
-        break 'run0 (max_done - Nat(3)).max(Nat(1));
+        break 'run0 ((max_done - Nat(3)).max(Nat(1)));
     }
 }
 /// The cost of every basic block of `p` under the single-pass model, by start pc.
@@ -3430,7 +3430,7 @@ pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
                 }
             };
         }
-        break 'run0 out.clone();
+        break 'run0 (out.clone());
     }
 }
 /// The assembler name (Gray Paper spelling).
@@ -4383,12 +4383,12 @@ pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
             {
                 if (array::get_bang(&m.pages, i).index == index) {
                     {
-                        break 'run0 Some(i);
+                        break 'run0 (Some(i));
                     };
                 }
             };
         }
-        break 'run0 None;
+        break 'run0 (None);
     }
 }
 /// The first byte of `[addr, addr + n)` (wrapping) that the access may not touch.
@@ -4402,19 +4402,19 @@ pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Na
                 let a = ((addr + k) % Nat(2).pow(Nat(32)));
                 match memory_find_page(&m, (a / PAGE_BYTES)) {
                     None => {
-                        break 'run0 Some(a);
+                        break 'run0 (Some(a));
                     }
                     Some(i) => {
                         if (write && !array::get_bang(&m.pages, i).writable) {
                             {
-                                break 'run0 Some(a);
+                                break 'run0 (Some(a));
                             };
                         }
                     }
                 }
             };
         }
-        break 'run0 None;
+        break 'run0 (None);
     }
 }
 /// The fault of touching the inaccessible byte `a`.
@@ -4438,7 +4438,7 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
     'run0: {
         match memory_first_bad(&m, addr, n, false) {
             Some(a) => {
-                break 'run0 Err(memory_fault_at(&m, a));
+                break 'run0 (Err(memory_fault_at(&m, a)));
             }
             None => {
                 let mut v: u64 = (0 as u64);
@@ -4456,7 +4456,7 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
                                 .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
                     };
                 }
-                break 'run0 Ok(v);
+                break 'run0 (Ok(v));
             }
         }
     }
@@ -4469,7 +4469,7 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
     'run0: {
         match memory_first_bad(&m, addr, n, true) {
             Some(a) => {
-                break 'run0 Err(memory_fault_at(&m, a));
+                break 'run0 (Err(memory_fault_at(&m, a)));
             }
             None => {
                 let mut pages = m.pages.clone();
@@ -4493,10 +4493,10 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
                         );
                     };
                 }
-                break 'run0 Ok(Memory {
+                break 'run0 (Ok(Memory {
                     pages: pages.clone(),
                     ..m.clone()
-                });
+                }));
             }
         }
     }
@@ -4530,12 +4530,12 @@ pub fn program_skip(p: &Program, pc: Nat) -> Nat {
                 let at = ((pc + Nat(1)) + j);
                 if ((at >= p.code.size()) || program_is_start(&p, at)) {
                     {
-                        break 'run0 j;
+                        break 'run0 (j);
                     };
                 }
             };
         }
-        break 'run0 Nat(24);
+        break 'run0 (Nat(24));
     }
 }
 /// The `n`-byte little-endian number at `at`.
@@ -4553,7 +4553,7 @@ pub fn program_le_at(p: &Program, at: Nat, n: Nat) -> u64 {
                         .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
             };
         }
-        break 'run0 acc;
+        break 'run0 (acc);
     }
 }
 /// An immediate of `n` ≤ 4 bytes at `at`, sign-extended (X_n).
@@ -4730,12 +4730,12 @@ pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
     'run0: {
         if ((pc > p.code.size()) || !program_is_start(&p, pc)) {
             {
-                break 'run0 false;
+                break 'run0 (false);
             };
         }
         if (pc == Nat(0)) {
             {
-                break 'run0 true;
+                break 'run0 (true);
             };
         }
         for k in range(Nat(1), (pc + Nat(1))) {
@@ -4745,17 +4745,17 @@ pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
                     {
                         match program_opcode_at(&p, q) {
                             None => {
-                                break 'run0 true;
+                                break 'run0 (true);
                             }
                             Some(op) => {
-                                break 'run0 program_ends_block(&p, op);
+                                break 'run0 (program_ends_block(&p, op));
                             }
                         }
                     };
                 }
             };
         }
-        break 'run0 true;
+        break 'run0 (true);
     }
 }
 /// A compact natural (GP C.6) at `at`: its value and the offset after it.
@@ -4766,7 +4766,7 @@ pub fn read_compact(b: &ByteArray, at: Nat) -> Option<(Nat, Nat)> {
     'run0: {
         if (at >= b.size()) {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         }
         let head = Nat(b.get_bang(at) as u64);
@@ -4786,7 +4786,7 @@ pub fn read_compact(b: &ByteArray, at: Nat) -> Option<(Nat, Nat)> {
         }
         if (((at + Nat(1)) + len) > b.size()) {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         }
         let mut low = Nat(0);
@@ -4799,14 +4799,14 @@ pub fn read_compact(b: &ByteArray, at: Nat) -> Option<(Nat, Nat)> {
         }
         if (len == Nat(8)) {
             {
-                break 'run0 Some((low, (at + Nat(9))));
+                break 'run0 (Some((low, (at + Nat(9)))));
             };
         }
         let high = (head % Nat(2).pow((Nat(7) - len)));
-        break 'run0 Some((
+        break 'run0 (Some((
             ((high * Nat(2).pow((Nat(8) * len))) + low),
             ((at + Nat(1)) + len),
-        ));
+        )));
     }
 }
 /// Parses a code blob with compact lengths; `none` if it is malformed.
@@ -4821,28 +4821,28 @@ pub fn parse_program(
     'run0: {
         let Some((jump_len, at)) = read_compact(&blob, Nat(0)) else {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         };
         if (at >= blob.size()) {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         }
         let z = Nat(blob.get_bang(at) as u64);
         if ((z > Nat(4)) || ((jump_len > Nat(0)) && (z == Nat(0)))) {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         }
         let Some((code_len, at)) = read_compact(&blob, (at + Nat(1))) else {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         };
         if ((jump_len > blob.size()) || (code_len > blob.size())) {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         }
         let table_end = (at + (jump_len * z));
@@ -4850,7 +4850,7 @@ pub fn parse_program(
         let mask_end = (code_end + ((code_len + Nat(7)) / Nat(8)));
         if (mask_end != blob.size()) {
             {
-                break 'run0 None;
+                break 'run0 (None);
             };
         }
         let mut table: Vec<Nat> = vec![];
@@ -4867,13 +4867,13 @@ pub fn parse_program(
                 table = array::push(table.clone(), entry);
             };
         }
-        break 'run0 Some(Program {
+        break 'run0 (Some(Program {
             code: blob.extract(table_end, code_end),
             bitmask: blob.extract(code_end, mask_end),
             jump_table: table.clone(),
             numbering: numbering,
             ecalli_ends_block: ecalli_ends_block,
-        });
+        }));
     }
 }
 /// The charge for entering the instruction at `pc`.
@@ -4889,12 +4889,12 @@ pub fn gas_charge_at(g: &GasCharge, pc: Nat) -> Nat {
                     {
                         if (start == pc) {
                             {
-                                break 'run0 cost;
+                                break 'run0 (cost);
                             };
                         }
                     };
                 }
-                break 'run0 Nat(0);
+                break 'run0 (Nat(0));
             }
         }
     }
@@ -4909,12 +4909,12 @@ pub fn program_block_start_of(p: &Program, pc: Nat) -> Nat {
             {
                 if program_is_block_start(&p, (pc - k)) {
                     {
-                        break 'run0 (pc - k);
+                        break 'run0 ((pc - k));
                     };
                 }
             };
         }
-        break 'run0 Nat(0);
+        break 'run0 (Nat(0));
     }
 }
 /// Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every later one, for at most `fuel` instructions; `none` if the fuel runs out first.
@@ -4935,10 +4935,10 @@ pub fn run_charged(
             {
                 if (cur.gas < charge) {
                     {
-                        break 'run0 Some(Outcome {
+                        break 'run0 (Some(Outcome {
                             exit: Exit::OutOfGas,
                             machine: cur.clone(),
-                        });
+                        }));
                     };
                 }
                 cur = Machine {
@@ -4951,15 +4951,15 @@ pub fn run_charged(
                         charge = gas_charge_at(&g, m_p.pc);
                     }
                     StepResult::Stop(e, m_p) => {
-                        break 'run0 Some(Outcome {
+                        break 'run0 (Some(Outcome {
                             exit: e.clone(),
                             machine: m_p.clone(),
-                        });
+                        }));
                     }
                 }
             };
         }
-        break 'run0 None;
+        break 'run0 (None);
     }
 }
 /// The charge for starting at `pc`: entering mid-block pays for the enclosing block.
@@ -5516,10 +5516,10 @@ pub fn is_solicited(
                     {
                         if a.data.preimages.iter().cloned().any(|e| (e.hash == hash)) {
                             {
-                                break 'run0 false;
+                                break 'run0 (false);
                             };
                         }
-                        break 'run0 a
+                        break 'run0 (a
                             .data
                             .lookup_meta
                             .iter()
@@ -5528,12 +5528,12 @@ pub fn is_solicited(
                                 (((e.key.hash == hash)
                                     && (Nat(e.key.length as u64) == length))
                                     && e.value.is_empty())
-                            });
+                            }));
                     };
                 }
             };
         }
-        break 'run0 false;
+        break 'run0 (false);
     }
 }
 /// Inserts `(hash, blob)` into a preimage dictionary, keeping it sorted by hash.
@@ -5576,7 +5576,7 @@ pub fn insert_preimage(
                 );
             };
         }
-        break 'run0 out.clone();
+        break 'run0 (out.clone());
     }
 }
 /// The service statistics with one more preimage of `size` bytes provided to `service`; the entry is created (in id order) if the service has none.
@@ -5640,7 +5640,7 @@ pub fn count_provided(
                 );
             };
         }
-        break 'run0 out.clone();
+        break 'run0 (out.clone());
     }
 }
 /// The lookup entry for (`hash`, `length`) records that the preimage arrived at `slot`; other entries are unchanged.
@@ -5682,7 +5682,7 @@ pub fn integrate_preimages(
                     &array::get_bang(&items, i),
                 ) {
                     {
-                        break 'run0 Err(PreimagesError::PreimagesNotSortedUnique);
+                        break 'run0 (Err(PreimagesError::PreimagesNotSortedUnique));
                     };
                 }
             };
@@ -5696,7 +5696,7 @@ pub fn integrate_preimages(
                     p.blob.size(),
                 ) {
                     {
-                        break 'run0 Err(PreimagesError::PreimageUnneeded);
+                        break 'run0 (Err(PreimagesError::PreimageUnneeded));
                     };
                 }
             };
@@ -5744,7 +5744,7 @@ pub fn integrate_preimages(
                 st = count_provided(&st, p.requester, p.blob.size());
             };
         }
-        break 'run0 Ok((accts.clone(), st.clone()));
+        break 'run0 (Ok((accts.clone(), st.clone())));
     }
 }
 /// The little-endian encoding of `x` in four bytes (E₄; the value is reduced modulo 2³²).
@@ -5761,7 +5761,7 @@ pub fn encode_u32_le(x: Nat) -> ByteArray {
                     .push(((x / Nat(2).pow((Nat(8) * k))) % Nat(256)).to_u8());
             };
         }
-        break 'run0 out.clone();
+        break 'run0 (out.clone());
     }
 }
 /// The little-endian number in the four bytes of `bytes` starting at `offset` (bytes past the end read as zero).
@@ -5778,7 +5778,7 @@ pub fn decode_u32_le(bytes: &ByteArray, offset: Nat) -> Nat {
                         * Nat(2).pow((Nat(8) * k))));
             };
         }
-        break 'run0 acc;
+        break 'run0 (acc);
     }
 }
 /// Word `i` of the shuffle sequence Q (GP F.2): word `i mod 8` of blake2b-256 of the entropy followed by E₄(⌊i / 8⌋).
@@ -5814,7 +5814,7 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
                 remaining = array::pop(remaining.clone());
             };
         }
-        break 'run0 out.clone();
+        break 'run0 (out.clone());
     }
 }
 /// The shuffled order of `0, 1, …, n − 1`, as used for validator and core assignments.
@@ -5903,7 +5903,7 @@ pub fn update_validator_stats<V: Variant>(
                 );
             };
         }
-        break 'run0 (stats.clone(), last_p.clone());
+        break 'run0 ((stats.clone(), last_p.clone()));
     }
 }
 impl Codec for CoreAuthorizer {
