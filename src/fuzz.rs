@@ -47,7 +47,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         // The code section of each guest is a code blob.
         "code" | "reference" => guests.iter().filter_map(|b| javm::PolkaVmBlob::parse(b).ok()).map(|p| p.code).collect(),
         "codec" => {
-            let mut v = vec![jarkit_spec::jar::WorkReport::default(), jarkit_spec::jar::WorkReport { auth_output: jarkit_spec::prelude::ByteArray(vec![1, 2, 3]), ..Default::default() }]
+            let mut v = [jarkit_spec::jar::WorkReport::default(), jarkit_spec::jar::WorkReport { auth_output: jarkit_spec::prelude::ByteArray(vec![1, 2, 3]), ..Default::default() }]
                 .iter()
                 .map(jarkit_spec::codec::Codec::encode)
                 .collect::<Vec<_>>();

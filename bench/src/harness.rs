@@ -55,16 +55,16 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 /// A loaded instance of a guest on one VM.
 enum Loaded {
-    Jarkit(JarkitGuest),
-    PolkaVm(PolkaVmGuest),
+    Jarkit(Box<JarkitGuest>),
+    PolkaVm(Box<PolkaVmGuest>),
 }
 
 fn load(guest: &Guest, vm: Vm, engines: &[(Backend, polkavm::Engine)]) -> Result<Loaded, String> {
     Ok(match vm {
-        Vm::Jarkit => Loaded::Jarkit(JarkitGuest::load(guest.blob, "run")?),
+        Vm::Jarkit => Loaded::Jarkit(Box::new(JarkitGuest::load(guest.blob, "run")?)),
         Vm::PolkaVm(b) => {
             let engine = &engines.iter().find(|(x, _)| *x == b).ok_or("no engine")?.1;
-            Loaded::PolkaVm(PolkaVmGuest::load(engine, guest.blob)?)
+            Loaded::PolkaVm(Box::new(PolkaVmGuest::load(engine, guest.blob)?))
         }
     })
 }

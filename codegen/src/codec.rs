@@ -45,7 +45,7 @@ fn struct_codec(m: &Model, name: &str, diags: &mut Vec<Diagnostic>) -> TokenStre
     for f in s.item.fields.iter().filter(|f| !matches!(f.ty, Ty::Prop)) {
         let fi = ident(&crate::names::snake(&f.name));
         enc.push(encode(m, &f.ty, quote!(&self.#fi), 0, diags));
-        let d = decode(m, &f.ty, 0, diags);
+        let d = decode(m, &f.ty, diags);
         dec.push(quote!(#fi: #d));
     }
     quote! {
@@ -75,7 +75,7 @@ fn enum_codec(m: &Model, name: &str, diags: &mut Vec<Diagnostic>) -> TokenStream
         }
         let binds: Vec<_> = (0..tys.len()).map(|i| format_ident!("a{}", i)).collect();
         let encs: Vec<TokenStream> = tys.iter().zip(&binds).map(|(t, b)| encode(m, t, quote!(#b), 0, diags)).collect();
-        let decs: Vec<TokenStream> = tys.iter().map(|t| decode(m, t, 0, diags)).collect();
+        let decs: Vec<TokenStream> = tys.iter().map(|t| decode(m, t, diags)).collect();
         enc_arms.push(quote!(#ename::#cname(#(#binds),*) => { out.push(#tag8); #(#encs)* }));
         dec_arms.push(quote!(#tag => #ename::#cname(#(#decs),*),));
     }
@@ -144,16 +144,16 @@ fn encode(m: &Model, t: &Ty, v: TokenStream, depth: usize, diags: &mut Vec<Diagn
 }
 
 /// An expression decoding a value of type `t` from `r`, propagating errors with `?`.
-fn decode(m: &Model, t: &Ty, depth: usize, diags: &mut Vec<Diagnostic>) -> TokenStream {
+fn decode(m: &Model, t: &Ty, diags: &mut Vec<Diagnostic>) -> TokenStream {
     match unalias(m, t) {
         Ty::App(h, args, _) => match (type_name(h).as_deref(), args.as_slice()) {
             (Some("Array" | "List"), [a]) => {
-                let inner = decode(m, a, depth + 1, diags);
+                let inner = decode(m, a, diags);
                 quote!(codec::decode_seq(r, |r| Ok(#inner))?)
             }
             (Some("SeqN"), [n, a]) => {
                 let len = lower_len(m, n, diags);
-                let inner = decode(m, a, depth + 1, diags);
+                let inner = decode(m, a, diags);
                 quote!(codec::decode_fixed_seq(r, #len, |r| Ok(#inner))?)
             }
             (Some("BytesN"), [n]) => {
@@ -161,13 +161,13 @@ fn decode(m: &Model, t: &Ty, depth: usize, diags: &mut Vec<Diagnostic>) -> Token
                 quote!(codec::decode_fixed_bytes(r, #len)?)
             }
             (Some("Option"), [a]) => {
-                let inner = decode(m, a, depth + 1, diags);
+                let inner = decode(m, a, diags);
                 quote!(codec::decode_option(r, |r| Ok(#inner))?)
             }
             _ => plain_decode(m, t, diags),
         },
         Ty::Prod(parts) => {
-            let decs: Vec<TokenStream> = parts.iter().map(|p| decode(m, p, depth + 1, diags)).collect();
+            let decs: Vec<TokenStream> = parts.iter().map(|p| decode(m, p, diags)).collect();
             quote!((#(#decs),*))
         }
         Ty::Arrow(..) | Ty::Lit(..) | Ty::Prop => quote!(Default::default()),

@@ -408,10 +408,7 @@ impl<'a> Cx<'a> {
                     None => (quote!(if #ct { #tt; }), T::Unit),
                 }
             }
-            ExprKind::Block(stmts) => {
-                let ts = self.block(stmts, expected);
-                ts
-            }
+            ExprKind::Block(stmts) => self.block(stmts, expected),
             ExprKind::Do(stmts) => {
                 let label = syn::Lifetime::new(&format!("'run{}", self.next_label), proc_macro2::Span::call_site());
                 self.next_label += 1;
@@ -1143,8 +1140,8 @@ impl<'a> Cx<'a> {
             (T::Nat, "&&&") => quote!((#lt & #rt)),
             (T::Nat, "|||") => quote!((#lt | #rt)),
             (T::Nat, "^^^") => quote!((#lt ^ #rt)),
-            (T::Nat, "<<<") => quote!(#lt.shl(#rt)),
-            (T::Nat, ">>>") => quote!(#lt.shr(#rt)),
+            (T::Nat, "<<<") => quote!(#lt.shift_left(#rt)),
+            (T::Nat, ">>>") => quote!(#lt.shift_right(#rt)),
             (T::U(_), "+") => quote!(#lt.wrapping_add(#rt)),
             (T::U(_), "-") => quote!(#lt.wrapping_sub(#rt)),
             (T::U(_), "*") => quote!(#lt.wrapping_mul(#rt)),

@@ -34,7 +34,8 @@ impl Nat {
     pub fn as_index(self) -> usize {
         usize::try_from(self.0).unwrap_or(usize::MAX)
     }
-    pub fn shl(self, n: Nat) -> Nat {
+    /// `x <<< n`.
+    pub fn shift_left(self, n: Nat) -> Nat {
         if self.0 == 0 {
             return self;
         }
@@ -44,7 +45,8 @@ impl Nat {
             _ => overflow("<<<"),
         }
     }
-    pub fn shr(self, n: Nat) -> Nat {
+    /// `x >>> n`.
+    pub fn shift_right(self, n: Nat) -> Nat {
         Nat(self.0.checked_shr(u32::try_from(n.0).unwrap_or(u32::MAX)).unwrap_or(0))
     }
     pub fn min(self, o: Nat) -> Nat {

@@ -112,6 +112,7 @@ impl JarV1Program {
 
     /// Encodes a JAR v1 blob from its parts (`code` as jump table entries, code bytes and
     /// instruction starts).
+    #[allow(clippy::too_many_arguments)] // one argument per header field, as in the format
     pub fn encode(ro: &[u8], rw: &[u8], heap_pages: u32, max_heap_pages: u32, stack_pages: u32, jump_table: &[u32], code: &[u8], starts: &[bool]) -> Vec<u8> {
         let framed = Code::encode(jump_table, code, starts, LengthEncoding::U32);
         // `framed` is E4(|j|) ‖ z ‖ E4(|c|) ‖ rest.

@@ -134,7 +134,7 @@ impl PagedMemory {
     /// The access of the page holding `addr`, if mapped.
     pub fn access(&self, addr: u32) -> Option<Access> {
         let e = self.table[(addr >> PAGE_BITS) as usize];
-        (e != 0).then(|| if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly })
+        (e != 0).then_some(if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly })
     }
 
     /// Page numbers that are mapped, in ascending order.
