@@ -51,34 +51,11 @@ fn exit_of(e: &jar::Exit) -> javm::Exit {
 /// Runs `setup` on the reference executor for at most `fuel` instructions. `Err` if the blob
 /// does not parse or the fuel runs out.
 pub fn run(setup: &Setup, fuel: u64) -> Result<Final, String> {
-    let numbering = match setup.numbering {
-        javm::Numbering::Gp => jar::Numbering::Gp,
-        javm::Numbering::PolkaVm => jar::Numbering::JamV1,
-    };
-    let program = jar::parse_program(&ByteArray(setup.program.clone()), numbering, setup.ecalli_ends_block)
-        .ok_or("the reference executor rejects the program blob")?;
-    let gas = match &setup.block_costs {
-        None => jar::GasCharge::PerInstruction,
-        Some(costs) => jar::GasCharge::PerBlock(costs.iter().map(|&(pc, c)| (Nat(pc.into()), Nat(c.into()))).collect()),
-    };
-    let pages = setup
-        .pages
-        .iter()
-        .map(|(index, writable, data)| jar::Page { index: Nat((*index).into()), writable: *writable, data: ByteArray(data.clone()) })
-        .collect();
-    let machine = jar::Machine {
-        regs: setup.regs.to_vec(),
-        pc: Nat(setup.pc.into()),
-        gas: Nat(setup.gas),
-        memory: jar::Memory { pages, guard: Nat(setup.guard.into()) },
-    };
-    let outcome = jar::run(&program, &gas, &machine, Nat(fuel)).ok_or("the reference executor ran out of fuel")?;
-    let m = outcome.machine;
-    let mut regs = [0u64; 13];
-    regs.copy_from_slice(&m.regs[..13]);
-    let mut pages: Vec<(u32, Vec<u8>)> = m.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
+    let mut vm = ReferenceVm::new(setup, fuel)?;
+    let exit = vm.run()?;
+    let mut pages: Vec<(u32, Vec<u8>)> = vm.machine.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
     pages.sort();
-    Ok(Final { exit: exit_of(&outcome.exit), pc: m.pc.0 as u32, regs, gas: m.gas.0, pages })
+    Ok(Final { exit, pc: vm.pc(), regs: vm.regs(), gas: vm.gas(), pages })
 }
 
 /// Runs `setup` on the hand-tuned interpreter.

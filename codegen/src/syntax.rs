@@ -389,16 +389,7 @@ fn stmt(ctx: &Ctx, p: Pair<Rule>) -> Stmt {
                 match x.as_rule() {
                     Rule::mut_kw => mutable = true,
                     Rule::simple_pattern => pattern = Some(simple_pattern(ctx, x)),
-                    Rule::ctor_pattern => {
-                        let span = ctx.span(&x);
-                        let mut it = x.into_inner();
-                        let head = it.next().unwrap();
-                        let (name, dotted) = match head.as_rule() {
-                            Rule::dot_ctor => (head.into_inner().next().unwrap().as_str().to_string(), true),
-                            _ => (head.as_str().to_string(), false),
-                        };
-                        pattern = Some(Pattern::Ctor { name, dotted, args: it.map(|x| simple_pattern(ctx, x)).collect(), span });
-                    }
+                    Rule::ctor_pattern => pattern = Some(ctor_pattern(ctx, x)),
                     Rule::let_else => otherwise = Some(branch(ctx, x.into_inner().next().unwrap())),
                     Rule::ty => t = Some(ty(ctx, x)),
                     Rule::bind_op => arrow = x.as_str() == "←",
@@ -687,18 +678,21 @@ fn climb(mut operands: Vec<Expr>, ops: Vec<String>, span: Span) -> Expr {
 fn pattern(ctx: &Ctx, p: Pair<Rule>) -> Pattern {
     let inner = p.into_inner().next().expect("pattern");
     match inner.as_rule() {
-        Rule::ctor_pattern => {
-            let span = ctx.span(&inner);
-            let mut it = inner.into_inner();
-            let head = it.next().unwrap();
-            let (name, dotted) = match head.as_rule() {
-                Rule::dot_ctor => (head.into_inner().next().unwrap().as_str().to_string(), true),
-                _ => (head.as_str().to_string(), false),
-            };
-            Pattern::Ctor { name, dotted, args: it.map(|x| simple_pattern(ctx, x)).collect(), span }
-        }
+        Rule::ctor_pattern => ctor_pattern(ctx, inner),
         _ => simple_pattern(ctx, inner),
     }
+}
+
+/// `.ctor p q` / `Type.ctor p q`.
+fn ctor_pattern(ctx: &Ctx, p: Pair<Rule>) -> Pattern {
+    let span = ctx.span(&p);
+    let mut it = p.into_inner();
+    let head = it.next().expect("constructor");
+    let (name, dotted) = match head.as_rule() {
+        Rule::dot_ctor => (head.into_inner().next().expect("name").as_str().to_string(), true),
+        _ => (head.as_str().to_string(), false),
+    };
+    Pattern::Ctor { name, dotted, args: it.map(|x| simple_pattern(ctx, x)).collect(), span }
 }
 
 fn simple_pattern(ctx: &Ctx, p: Pair<Rule>) -> Pattern {

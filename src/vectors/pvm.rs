@@ -217,18 +217,7 @@ pub fn run_case_reference(value: serde_json::Value) -> Result<Option<()>, String
     }
     let exit = vm.run()?;
     let observed = observe(&vm, exit);
-    check(
-        &case.name,
-        &observed,
-        &case.expected_status,
-        Some(case.expected_gas),
-        Some(case.expected_pc),
-        Some(&case.expected_regs),
-        &case.expected_memory,
-        case.expected_page_fault_address,
-        None,
-    )
-    .map(Some)
+    check_w3f(&case, &observed).map(Some)
 }
 
 /// Memory as both vector families expect it: nothing mapped, and the low 64 KiB a guard zone
@@ -306,9 +295,14 @@ fn run_w3f(case: &W3fCase) -> Result<(), String> {
     vm.set_pc(case.initial_pc);
     let exit = vm.run();
     let observed = Observed::of_vm(&vm, exit);
+    check_w3f(case, &observed)
+}
+
+/// A w3f case's expectations against what a run ended with.
+fn check_w3f(case: &W3fCase, observed: &Observed) -> Result<(), String> {
     check(
         &case.name,
-        &observed,
+        observed,
         &case.expected_status,
         Some(case.expected_gas),
         Some(case.expected_pc),
