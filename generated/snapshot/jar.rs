@@ -905,7 +905,7 @@ pub struct Page {
 }
 /// A memory: the mapped pages (in any order, each index at most once) and the guard zone.
 ///
-/// Lean: `Jar.JAVM.Memory` at spec/Jar/JAVM/Memory.lean:26
+/// Lean: `Jar.JAVM.Memory` at spec/Jar/JAVM/Memory.lean:27
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Memory {
     pub pages: Vec<Page>,
@@ -914,7 +914,7 @@ pub struct Memory {
 }
 /// Why a memory access failed.
 ///
-/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:32
+/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:34
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub enum MemFault {
     #[serde(rename = "panic")]
@@ -990,7 +990,7 @@ pub struct Program {
 }
 /// A decoded instruction: registers, immediates, and the static target of a branch.
 ///
-/// Lean: `Jar.JAVM.Instr` at spec/Jar/JAVM/Program.lean:66
+/// Lean: `Jar.JAVM.Instr` at spec/Jar/JAVM/Program.lean:67
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instr {
     pub op: Opcode,
@@ -1064,7 +1064,7 @@ pub struct Machine {
 }
 /// Why execution stopped.
 ///
-/// Lean: `Jar.JAVM.Exit` at spec/Jar/JAVM/Step.lean:22
+/// Lean: `Jar.JAVM.Exit` at spec/Jar/JAVM/Step.lean:23
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub enum Exit {
     #[serde(rename = "halt")]
@@ -1105,7 +1105,7 @@ impl Default for Exit {
 }
 /// The result of one step.
 ///
-/// Lean: `Jar.JAVM.StepResult` at spec/Jar/JAVM/Step.lean:33
+/// Lean: `Jar.JAVM.StepResult` at spec/Jar/JAVM/Step.lean:34
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StepResult {
     #[serde(rename = "next")]
@@ -2227,7 +2227,7 @@ pub const JAM_EPOCH_UNIX: Nat = Nat(1735732800);
 pub const SIGN64: u64 = 9223372036854775808;
 /// Cycles of a memory access (memory tier of up to 8 MiB).
 ///
-/// Lean: `Jar.JAVM.MEM_CYCLES` at spec/Jar/JAVM/GasModel.lean:37
+/// Lean: `Jar.JAVM.MEM_CYCLES` at spec/Jar/JAVM/GasModel.lean:38
 pub const MEM_CYCLES: Nat = Nat(25);
 /// The JAVM page size.
 ///
@@ -2861,14 +2861,14 @@ pub fn reverse_bytes(x: u64) -> u64 {
 }
 /// "1 or 2 slots": one when the destination is among the sources.
 ///
-/// Lean: `Jar.JAVM.slotsIfReused` at spec/Jar/JAVM/GasModel.lean:40
+/// Lean: `Jar.JAVM.slotsIfReused` at spec/Jar/JAVM/GasModel.lean:41
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn slots_if_reused(dst: Nat, srcs: &Vec<Nat>, same: Nat, other: Nat) -> Nat {
     { if array::contains(&srcs, &dst) { same } else { other } }
 }
 /// The cost-model view of the instruction `op` at `pc`.
 ///
-/// Lean: `Jar.JAVM.costInfo` at spec/Jar/JAVM/GasModel.lean:44
+/// Lean: `Jar.JAVM.costInfo` at spec/Jar/JAVM/GasModel.lean:45
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
     {
@@ -3346,7 +3346,7 @@ pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
 }
 /// The cost of the basic block starting at `start` under the single-pass model.
 ///
-/// Lean: `Jar.JAVM.blockCostSinglePass` at spec/Jar/JAVM/GasModel.lean:124
+/// Lean: `Jar.JAVM.blockCostSinglePass` at spec/Jar/JAVM/GasModel.lean:125
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
     'run0: {
@@ -3413,7 +3413,7 @@ pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
 }
 /// The cost of every basic block of `p` under the single-pass model, by start pc.
 ///
-/// Lean: `Jar.JAVM.blockCostsSinglePass` at spec/Jar/JAVM/GasModel.lean:157
+/// Lean: `Jar.JAVM.blockCostsSinglePass` at spec/Jar/JAVM/GasModel.lean:158
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
     'run0: {
@@ -4375,7 +4375,7 @@ pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
 }
 /// The position of page `index` in `m.pages`.
 ///
-/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:38
+/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:40
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
     'run0: {
@@ -4393,7 +4393,7 @@ pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
 }
 /// The first byte of `[addr, addr + n)` (wrapping) that the access may not touch.
 ///
-/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:45
+/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:47
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Nat> {
     'run0: {
@@ -4419,7 +4419,7 @@ pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Na
 }
 /// The fault of touching the inaccessible byte `a`.
 ///
-/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:56
+/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:58
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
     {
@@ -4432,7 +4432,7 @@ pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
 }
 /// The `n`-byte little-endian value at `addr`.
 ///
-/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:60
+/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:62
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
     'run0: {
@@ -4463,7 +4463,7 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
 }
 /// Writes the low `n` bytes of `v` at `addr`, little-endian.
 ///
-/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:72
+/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:74
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, MemFault> {
     'run0: {
@@ -4503,14 +4503,14 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
 }
 /// The code byte at `i`, zero past the end (ζ is zero-extended).
 ///
-/// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:31
+/// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:32
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_byte_at(p: &Program, i: Nat) -> Nat {
     Nat(p.code.get_bang(i) as u64)
 }
 /// Whether `pc` is the first byte of an instruction. Past the end of the code the bitmask reads as set (and the code as zeros), so execution that runs off the end meets a `trap`.
 ///
-/// Lean: `Jar.JAVM.Program.isStart` at spec/Jar/JAVM/Program.lean:34
+/// Lean: `Jar.JAVM.Program.isStart` at spec/Jar/JAVM/Program.lean:35
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_is_start(p: &Program, pc: Nat) -> bool {
     {
@@ -4521,14 +4521,14 @@ pub fn program_is_start(p: &Program, pc: Nat) -> bool {
 }
 /// ℓ: the number of argument bytes, the distance to the next instruction start minus one, capped at 24. The bitmask counts as set past the end of the code.
 ///
-/// Lean: `Jar.JAVM.Program.skip` at spec/Jar/JAVM/Program.lean:39
+/// Lean: `Jar.JAVM.Program.skip` at spec/Jar/JAVM/Program.lean:40
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_skip(p: &Program, pc: Nat) -> Nat {
     'run0: {
         for j in range(Nat(0), Nat(24)) {
             {
-                let at = ((pc + Nat(1)) + j);
-                if ((at >= p.code.size()) || program_is_start(&p, at)) {
+                let pos = ((pc + Nat(1)) + j);
+                if ((pos >= p.code.size()) || program_is_start(&p, pos)) {
                     {
                         break 'run0 (j);
                     };
@@ -4538,17 +4538,17 @@ pub fn program_skip(p: &Program, pc: Nat) -> Nat {
         break 'run0 (Nat(24));
     }
 }
-/// The `n`-byte little-endian number at `at`.
+/// The `n`-byte little-endian number at `pos`.
 ///
-/// Lean: `Jar.JAVM.Program.leAt` at spec/Jar/JAVM/Program.lean:48
+/// Lean: `Jar.JAVM.Program.leAt` at spec/Jar/JAVM/Program.lean:49
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn program_le_at(p: &Program, at: Nat, n: Nat) -> u64 {
+pub fn program_le_at(p: &Program, pos: Nat, n: Nat) -> u64 {
     'run0: {
         let mut acc: u64 = (0 as u64);
         for k in range(Nat(0), n) {
             {
                 acc = (acc
-                    | program_byte_at(&p, (at + k))
+                    | program_byte_at(&p, (pos + k))
                         .to_u64()
                         .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
             };
@@ -4556,16 +4556,16 @@ pub fn program_le_at(p: &Program, at: Nat, n: Nat) -> u64 {
         break 'run0 (acc);
     }
 }
-/// An immediate of `n` ≤ 4 bytes at `at`, sign-extended (X_n).
+/// An immediate of `n` ≤ 4 bytes at `pos`, sign-extended (X_n).
 ///
-/// Lean: `Jar.JAVM.Program.immAt` at spec/Jar/JAVM/Program.lean:55
+/// Lean: `Jar.JAVM.Program.immAt` at spec/Jar/JAVM/Program.lean:56
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn program_imm_at(p: &Program, at: Nat, n: Nat) -> u64 {
-    sext_bytes(program_le_at(&p, at, n), n)
+pub fn program_imm_at(p: &Program, pos: Nat, n: Nat) -> u64 {
+    sext_bytes(program_le_at(&p, pos, n), n)
 }
 /// The instruction at `pc`, or `none` if `pc` is not an instruction start or its byte is not an opcode in the program's numbering.
 ///
-/// Lean: `Jar.JAVM.Program.opcodeAt` at spec/Jar/JAVM/Program.lean:58
+/// Lean: `Jar.JAVM.Program.opcodeAt` at spec/Jar/JAVM/Program.lean:59
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_opcode_at(p: &Program, pc: Nat) -> Option<Opcode> {
     {
@@ -4581,14 +4581,14 @@ pub fn program_opcode_at(p: &Program, pc: Nat) -> Option<Opcode> {
 }
 /// A branch target: `pc` plus a signed offset, modulo 2³².
 ///
-/// Lean: `Jar.JAVM.relTarget` at spec/Jar/JAVM/Program.lean:78
+/// Lean: `Jar.JAVM.relTarget` at spec/Jar/JAVM/Program.lean:80
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn rel_target(pc: Nat, offset: u64) -> Nat {
     (Nat(pc.to_u64().wrapping_add(offset) as u64) % Nat(2).pow(Nat(32)))
 }
 /// Decodes the operands of `op` at `pc` (GP A.5.1–A.5.13).
 ///
-/// Lean: `Jar.JAVM.Program.decode` at spec/Jar/JAVM/Program.lean:81
+/// Lean: `Jar.JAVM.Program.decode` at spec/Jar/JAVM/Program.lean:83
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
     {
@@ -4713,7 +4713,7 @@ pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
 }
 /// Whether `op` ends a basic block in this program.
 ///
-/// Lean: `Jar.JAVM.Program.endsBlock` at spec/Jar/JAVM/Program.lean:118
+/// Lean: `Jar.JAVM.Program.endsBlock` at spec/Jar/JAVM/Program.lean:120
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
     {
@@ -4724,7 +4724,7 @@ pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
 }
 /// Whether `pc` starts a basic block: pc 0, or the instruction after a terminator (or after an invalid opcode, which execution cannot pass).
 ///
-/// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:122
+/// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:124
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
     'run0: {
@@ -4758,18 +4758,18 @@ pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
         break 'run0 (true);
     }
 }
-/// A compact natural (GP C.6) at `at`: its value and the offset after it.
+/// A compact natural (GP C.6) at `pos`: its value and the offset after it.
 ///
-/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:138
+/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:140
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn read_compact(b: &ByteArray, at: Nat) -> Option<(Nat, Nat)> {
+pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
     'run0: {
-        if (at >= b.size()) {
+        if (pos >= b.size()) {
             {
                 break 'run0 (None);
             };
         }
-        let head = Nat(b.get_bang(at) as u64);
+        let head = Nat(b.get_bang(pos) as u64);
         let mut len = Nat(0);
         for k in range(Nat(0), Nat(8)) {
             {
@@ -4784,7 +4784,7 @@ pub fn read_compact(b: &ByteArray, at: Nat) -> Option<(Nat, Nat)> {
                 }
             };
         }
-        if (((at + Nat(1)) + len) > b.size()) {
+        if (((pos + Nat(1)) + len) > b.size()) {
             {
                 break 'run0 (None);
             };
@@ -4793,25 +4793,25 @@ pub fn read_compact(b: &ByteArray, at: Nat) -> Option<(Nat, Nat)> {
         for k in range(Nat(0), len) {
             {
                 low = (low
-                    + (Nat(b.get_bang(((at + Nat(1)) + k)) as u64)
+                    + (Nat(b.get_bang(((pos + Nat(1)) + k)) as u64)
                         * Nat(2).pow((Nat(8) * k))));
             };
         }
         if (len == Nat(8)) {
             {
-                break 'run0 (Some((low, (at + Nat(9)))));
+                break 'run0 (Some((low, (pos + Nat(9)))));
             };
         }
         let high = (head % Nat(2).pow((Nat(7) - len)));
         break 'run0 (Some((
             ((high * Nat(2).pow((Nat(8) * len))) + low),
-            ((at + Nat(1)) + len),
+            ((pos + Nat(1)) + len),
         )));
     }
 }
 /// Parses a code blob with compact lengths; `none` if it is malformed.
 ///
-/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:159
+/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:161
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn parse_program(
     blob: &ByteArray,
@@ -4819,23 +4819,23 @@ pub fn parse_program(
     ecalli_ends_block: bool,
 ) -> Option<Program> {
     'run0: {
-        let Some((jump_len, at)) = read_compact(&blob, Nat(0)) else {
+        let Some((jump_len, pos)) = read_compact(&blob, Nat(0)) else {
             {
                 break 'run0 (None);
             };
         };
-        if (at >= blob.size()) {
+        if (pos >= blob.size()) {
             {
                 break 'run0 (None);
             };
         }
-        let z = Nat(blob.get_bang(at) as u64);
+        let z = Nat(blob.get_bang(pos) as u64);
         if ((z > Nat(4)) || ((jump_len > Nat(0)) && (z == Nat(0)))) {
             {
                 break 'run0 (None);
             };
         }
-        let Some((code_len, at)) = read_compact(&blob, (at + Nat(1))) else {
+        let Some((code_len, pos)) = read_compact(&blob, (pos + Nat(1))) else {
             {
                 break 'run0 (None);
             };
@@ -4845,7 +4845,7 @@ pub fn parse_program(
                 break 'run0 (None);
             };
         }
-        let table_end = (at + (jump_len * z));
+        let table_end = (pos + (jump_len * z));
         let code_end = (table_end + code_len);
         let mask_end = (code_end + ((code_len + Nat(7)) / Nat(8)));
         if (mask_end != blob.size()) {
@@ -4860,7 +4860,7 @@ pub fn parse_program(
                 for k in range(Nat(0), z) {
                     {
                         entry = (entry
-                            + (Nat(blob.get_bang(((at + (i * z)) + k)) as u64)
+                            + (Nat(blob.get_bang(((pos + (i * z)) + k)) as u64)
                                 * Nat(2).pow((Nat(8) * k))));
                     };
                 }
@@ -4878,9 +4878,9 @@ pub fn parse_program(
 }
 /// The charge for entering the instruction at `pc`.
 ///
-/// Lean: `Jar.JAVM.GasCharge.at` at spec/Jar/JAVM/Run.lean:21
+/// Lean: `Jar.JAVM.GasCharge.costAt` at spec/Jar/JAVM/Run.lean:21
 #[allow(unused_mut, unused_variables, clippy::all)]
-pub fn gas_charge_at(g: &GasCharge, pc: Nat) -> Nat {
+pub fn gas_charge_cost_at(g: &GasCharge, pc: Nat) -> Nat {
     {
         match g.clone() {
             GasCharge::PerInstruction => Nat(1),
@@ -4919,7 +4919,7 @@ pub fn program_block_start_of(p: &Program, pc: Nat) -> Nat {
 }
 /// Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every later one, for at most `fuel` instructions; `none` if the fuel runs out first.
 ///
-/// Lean: `Jar.JAVM.runCharged` at spec/Jar/JAVM/Run.lean:44
+/// Lean: `Jar.JAVM.runCharged` at spec/Jar/JAVM/Run.lean:45
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn run_charged(
     p: &Program,
@@ -4948,7 +4948,7 @@ pub fn run_charged(
                 match step(&p, &cur) {
                     StepResult::Next(m_p) => {
                         cur = m_p.clone();
-                        charge = gas_charge_at(&g, m_p.pc);
+                        charge = gas_charge_cost_at(&g, m_p.pc);
                     }
                     StepResult::Stop(e, m_p) => {
                         break 'run0 (Some(Outcome {
@@ -4964,26 +4964,28 @@ pub fn run_charged(
 }
 /// The charge for starting at `pc`: entering mid-block pays for the enclosing block.
 ///
-/// Lean: `Jar.JAVM.GasCharge.entry` at spec/Jar/JAVM/Run.lean:60
+/// Lean: `Jar.JAVM.GasCharge.entry` at spec/Jar/JAVM/Run.lean:61
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn gas_charge_entry(g: &GasCharge, p: &Program, pc: Nat) -> Nat {
     {
         match g.clone() {
             GasCharge::PerInstruction => Nat(1),
-            GasCharge::PerBlock(_) => gas_charge_at(&g, program_block_start_of(&p, pc)),
+            GasCharge::PerBlock(_) => {
+                gas_charge_cost_at(&g, program_block_start_of(&p, pc))
+            }
         }
     }
 }
 /// Runs from `m` (starting at `m.pc`) for at most `fuel` instructions.
 ///
-/// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:66
+/// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:67
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome> {
     { run_charged(&p, &g, &m, gas_charge_entry(&g, &p, m.pc), fuel) }
 }
 /// Continues after a resumable exit (the host may have changed registers and memory in between): after a host call or `ecall`, at the next instruction, paying for it as usual; after a page fault, the faulting instruction again without paying twice; after running out of gas, the same instruction, paying for it. Other exits are final: `none`.
 ///
-/// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:70
+/// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:71
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outcome> {
     {
@@ -4998,7 +5000,7 @@ pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outc
                             &p,
                             &g,
                             &Machine { pc: next, ..m.clone() },
-                            gas_charge_at(&g, next),
+                            gas_charge_cost_at(&g, next),
                             fuel,
                         )
                     }
@@ -5014,14 +5016,14 @@ pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outc
 }
 /// Register `r`.
 ///
-/// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:38
+/// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:39
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn machine_reg(m: &Machine, r: Nat) -> u64 {
     array::get_bang(&m.regs, r)
 }
 /// Continue at `pc'` with register `r` set to `v`.
 ///
-/// Lean: `Jar.JAVM.setReg` at spec/Jar/JAVM/Step.lean:41
+/// Lean: `Jar.JAVM.setReg` at spec/Jar/JAVM/Step.lean:42
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn set_reg(m: &Machine, r: Nat, v: u64, pc_p: Nat) -> StepResult {
     {
@@ -5034,14 +5036,14 @@ pub fn set_reg(m: &Machine, r: Nat, v: u64, pc_p: Nat) -> StepResult {
 }
 /// Continue at `pc'` unchanged.
 ///
-/// Lean: `Jar.JAVM.goto` at spec/Jar/JAVM/Step.lean:45
+/// Lean: `Jar.JAVM.goto` at spec/Jar/JAVM/Step.lean:46
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn goto(m: &Machine, pc_p: Nat) -> StepResult {
     StepResult::Next(Machine { pc: pc_p, ..m.clone() })
 }
 /// Take a static branch: its target must start a basic block, or the machine panics.
 ///
-/// Lean: `Jar.JAVM.branch` at spec/Jar/JAVM/Step.lean:48
+/// Lean: `Jar.JAVM.branch` at spec/Jar/JAVM/Step.lean:49
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn branch(
     p: &Program,
@@ -5064,7 +5066,7 @@ pub fn branch(
 }
 /// A dynamic jump to `address` (GP A.11): the halt address halts; otherwise the address must be a non-zero even index into the jump table whose entry starts a basic block.
 ///
-/// Lean: `Jar.JAVM.djump` at spec/Jar/JAVM/Step.lean:54
+/// Lean: `Jar.JAVM.djump` at spec/Jar/JAVM/Step.lean:55
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
     {
@@ -5093,7 +5095,7 @@ pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
 }
 /// A memory fault as an exit.
 ///
-/// Lean: `Jar.JAVM.faultExit` at spec/Jar/JAVM/Step.lean:63
+/// Lean: `Jar.JAVM.faultExit` at spec/Jar/JAVM/Step.lean:64
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn fault_exit(f: &MemFault) -> Exit {
     {
@@ -5105,7 +5107,7 @@ pub fn fault_exit(f: &MemFault) -> Exit {
 }
 /// Load `n` bytes at `address` into register `r`, sign-extending when `signed`.
 ///
-/// Lean: `Jar.JAVM.loadTo` at spec/Jar/JAVM/Step.lean:69
+/// Lean: `Jar.JAVM.loadTo` at spec/Jar/JAVM/Step.lean:70
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn load_to(
     m: &Machine,
@@ -5124,7 +5126,7 @@ pub fn load_to(
 }
 /// Store the low `n` bytes of `v` at `address`.
 ///
-/// Lean: `Jar.JAVM.storeAt` at spec/Jar/JAVM/Step.lean:75
+/// Lean: `Jar.JAVM.storeAt` at spec/Jar/JAVM/Step.lean:76
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepResult {
     {
@@ -5142,33 +5144,33 @@ pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepRes
 }
 /// The low 32 bits.
 ///
-/// Lean: `Jar.JAVM.lo32` at spec/Jar/JAVM/Step.lean:81
+/// Lean: `Jar.JAVM.lo32` at spec/Jar/JAVM/Step.lean:82
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn lo32(x: u64) -> u64 {
     (x & (4294967295 as u64))
 }
 /// `a + b` as an address modulo 2³².
 ///
-/// Lean: `Jar.JAVM.addr` at spec/Jar/JAVM/Step.lean:84
+/// Lean: `Jar.JAVM.addr` at spec/Jar/JAVM/Step.lean:85
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn addr(a: u64, b: u64) -> Nat {
     (Nat(a.wrapping_add(b) as u64) % Nat(2).pow(Nat(32)))
 }
 /// Signed maximum and minimum.
 ///
-/// Lean: `Jar.JAVM.maxS` at spec/Jar/JAVM/Step.lean:87
+/// Lean: `Jar.JAVM.maxS` at spec/Jar/JAVM/Step.lean:88
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn max_s(a: u64, b: u64) -> u64 {
     if slt(a, b) { b } else { a }
 }
-/// Lean: `Jar.JAVM.minS` at spec/Jar/JAVM/Step.lean:89
+/// Lean: `Jar.JAVM.minS` at spec/Jar/JAVM/Step.lean:90
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn min_s(a: u64, b: u64) -> u64 {
     if slt(a, b) { a } else { b }
 }
 /// Execute the instruction `i` (decoded at `m.pc`).
 ///
-/// Lean: `Jar.JAVM.execute` at spec/Jar/JAVM/Step.lean:91
+/// Lean: `Jar.JAVM.execute` at spec/Jar/JAVM/Step.lean:92
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
     {
@@ -5469,7 +5471,7 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
 }
 /// One step: decode the instruction at `m.pc` (an invalid opcode, or a pc that is not an instruction start, panics) and execute it.
 ///
-/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:248
+/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:249
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn step(p: &Program, m: &Machine) -> StepResult {
     {

@@ -13,7 +13,7 @@ namespace Jar
 structure CoreAuthorizer where
   core : CoreIndex
   authHash : Hash
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- `pool` without the first occurrence of `h`. A guarantee consumes one entry: if the pool holds
 the same authorizer twice, the second stays (GP 8.3 reads the pool as a multiset). -/

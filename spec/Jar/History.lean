@@ -13,7 +13,7 @@ namespace Jar
 structure ReportedWorkPackage where
   hash : Hash
   exportsRoot : Hash
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- One recent block (GP 7.1). -/
 structure BlockInfo where
@@ -21,18 +21,18 @@ structure BlockInfo where
   beefyRoot : Hash
   stateRoot : Hash
   reported : Array ReportedWorkPackage
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- A Merkle mountain range: peak `i` covers 2^i leaves, `none` where there is no such peak. -/
 structure Mmr where
   peaks : Array (Option Hash)
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- β: the recent blocks and the accumulation-output MMR. -/
 structure RecentBlocks where
   history : Array BlockInfo
   mmr : Mmr
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- Appends `leaf` to the MMR (GP E.8, A): carry the merged hash upwards until an empty slot. -/
 def mmrAppend (peaks : Array (Option Hash)) (leaf : Hash) : Array (Option Hash) := Id.run do

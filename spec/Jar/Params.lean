@@ -57,7 +57,7 @@ structure Params where
   B_S : Nat
   /-- W_P: the number of erasure-coded pieces in a segment. -/
   W_P : Nat
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The full-size chain. -/
 def Params.full : Params := {

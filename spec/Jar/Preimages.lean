@@ -14,32 +14,32 @@ namespace Jar
 structure PreimagesMapEntry where
   hash : Hash
   blob : ByteArray
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The key of a lookup entry: a hash and the length of its preimage. -/
 structure LookupMetaMapKey where
   hash : Hash
   length : UInt32
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- A lookup entry: the timeslots at which the preimage became available or unavailable. An
 empty list means solicited but not yet provided. -/
 structure LookupMetaMapEntry where
   key : LookupMetaMapKey
   value : Array TimeSlot
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The preimage part of a service account (a_p and a_l), both sorted by key. -/
 structure Account where
   preimages : Array PreimagesMapEntry
   lookupMeta : Array LookupMetaMapEntry
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- δ as a dictionary sorted by service id. -/
 structure AccountsMapEntry where
   id : ServiceId
   data : Account
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- One service's activity in a block (GP 13.7). -/
 structure ServiceActivityRecord where
@@ -55,19 +55,19 @@ structure ServiceActivityRecord where
   accumulateGasUsed : Gas := 0
   onTransfersCount : UInt32 := 0
   onTransfersGasUsed : Gas := 0
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- π_S as a dictionary sorted by service id. -/
 structure ServicesStatisticsMapEntry where
   id : ServiceId
   record : ServiceActivityRecord
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- Why a preimages extrinsic is invalid. -/
 inductive PreimagesError where
   | preimageUnneeded
   | preimagesNotSortedUnique
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- Whether `p` comes strictly before `q` in the required order (requester, then data). -/
 def preimageBefore (p q : Preimage) : Bool :=

@@ -16,7 +16,7 @@ structure ValidatorActivityRecord where
   preImagesSize : UInt32 := 0
   guarantees : UInt32 := 0
   assurances : UInt32 := 0
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 section
 variable [JarVariant]

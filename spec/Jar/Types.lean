@@ -42,7 +42,7 @@ structure ValidatorKeys where
   ed25519 : Ed25519Public
   bls : BlsPublic
   metadata : ValidatorMetadata
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The context a work package was refined in (GP 11.4). -/
 structure RefineContext where
@@ -52,7 +52,7 @@ structure RefineContext where
   lookupAnchor : Hash
   lookupAnchorSlot : TimeSlot
   prerequisites : Array Hash
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The availability specification of a work package (GP 11.5). -/
 structure AvailabilitySpec where
@@ -61,7 +61,7 @@ structure AvailabilitySpec where
   erasureRoot : Hash
   exportsRoot : Hash
   exportsCount : UInt16
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The top-level state components that the first sub-transitions read (GP 4.4). -/
 structure State where
@@ -79,6 +79,6 @@ structure State where
   authPools : Array (Array Hash) := #[]
   /-- φ: the authorizer queue of each core. -/
   authQueues : Array (Array Hash) := #[]
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 end Jar

@@ -17,7 +17,7 @@ inductive MemoryModel where
   | linear
   /-- jar1: pages come from data capabilities. -/
   | capabilityPages
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- How gas is charged. -/
 inductive GasModel where
@@ -27,14 +27,14 @@ inductive GasModel where
   | basicBlockSinglePass
   /-- Per basic block, from the full pipeline model (reorder buffer and execution units). -/
   | basicBlockFull
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- Whether programs run under the capability kernel. -/
 inductive CapabilityModel where
   | none
   /-- JAVM v2: CALL / REPLY / RESUME between VMs, data and code as capabilities. -/
   | v2
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- How a guest reaches the host. -/
 inductive HostInterface where
@@ -44,7 +44,7 @@ inductive HostInterface where
   | flatGrowHeap
   /-- Protocol capabilities called through the kernel. -/
   | kernel
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The program blob format. -/
 inductive BlobFormat where
@@ -54,7 +54,7 @@ inductive BlobFormat where
   | jarV1
   /-- JAR v2: capability manifest. -/
   | jarV2
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The block and state codec. -/
 inductive CodecChoice where
@@ -62,7 +62,7 @@ inductive CodecChoice where
   | gpCompact
   /-- Fixed-width little-endian integers, u32 length prefixes, u8 tags. -/
   | jarFixed
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- Everything a variant decides. Code that depends on the variant takes `[JarVariant]`. -/
 class JarVariant where

@@ -13,13 +13,13 @@ namespace Jar
 structure ImportSpec where
   treeRoot : Hash
   index : UInt16
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- An extrinsic blob a work item needs: its hash and length. -/
 structure ExtrinsicSpec where
   hash : Hash
   len : UInt32
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- One work item of a package (GP 14.3). -/
 structure WorkItem where
@@ -31,7 +31,7 @@ structure WorkItem where
   payload : ByteArray
   importSegments : Array ImportSpec
   extrinsic : Array ExtrinsicSpec
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- A work package (GP 14.2). -/
 structure WorkPackage where
@@ -41,7 +41,7 @@ structure WorkPackage where
   authorization : ByteArray
   authorizerConfig : ByteArray
   items : Array WorkItem
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The outcome of refining one work item (GP 11.7). -/
 inductive WorkExecResult where
@@ -51,7 +51,7 @@ inductive WorkExecResult where
   | badExports
   | badCode
   | codeOversize
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- What refining one work item consumed; every count is a compact natural. -/
 structure RefineLoad where
@@ -60,7 +60,7 @@ structure RefineLoad where
   extrinsicCount : Nat
   extrinsicSize : Nat
   exports : Nat
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The digest of one refined work item (GP 11.6). -/
 structure WorkResult where
@@ -70,13 +70,13 @@ structure WorkResult where
   accumulateGas : Gas
   result : WorkExecResult
   refineLoad : RefineLoad
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- A work-package hash and the root of the segment tree it exported. -/
 structure SegmentRootLookupItem where
   workPackageHash : Hash
   segmentTreeRoot : Hash
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- A work report (GP 11.2). The core index and the authorizer's gas are compact naturals. -/
 structure WorkReport where
@@ -88,6 +88,6 @@ structure WorkReport where
   authOutput : ByteArray
   segmentRootLookup : Array SegmentRootLookupItem
   results : Array WorkResult
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 end Jar

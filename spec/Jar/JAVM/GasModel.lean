@@ -33,6 +33,7 @@ structure CostInfo where
   srcs : Array Nat := #[]
   /-- `move_reg`: forwards readiness from source to destination. -/
   isMove : Bool := false
+  deriving Inhabited
 
 /-- Cycles of a memory access (memory tier of up to 8 MiB). -/
 def MEM_CYCLES : Nat := 25

@@ -31,7 +31,7 @@ inductive OperandClass where
   | twoRegOneOffset
   | twoRegTwoImm
   | threeReg
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- One JAVM instruction kind, independent of its opcode byte. -/
 inductive Opcode where
@@ -176,7 +176,7 @@ inductive Opcode where
   | maxU
   | min
   | minU
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The assembler name (Gray Paper spelling). -/
 def Opcode.name (op : Opcode) : String :=

@@ -22,18 +22,20 @@ structure Page where
   writable : Bool
   /-- Exactly 4096 bytes. -/
   data : ByteArray
+  deriving Inhabited
 
 /-- A memory: the mapped pages (in any order, each index at most once) and the guard zone. -/
 structure Memory where
   pages : Array Page
   /-- Accesses to addresses below `guard` panic rather than fault. -/
   guard : Nat
+  deriving Inhabited
 
 /-- Why a memory access failed. -/
 inductive MemFault where
   | panic
   | pageFault (address : Nat)
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The position of page `index` in `m.pages`. -/
 def Memory.findPage (m : Memory) (index : Nat) : Option Nat := Id.run do

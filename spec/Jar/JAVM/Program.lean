@@ -16,7 +16,7 @@ inductive Numbering where
   | gp
   /-- PolkaVM's JamV1 (polkavm-spectool vectors, polkavm-linker output). -/
   | jamV1
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- A parsed program. -/
 structure Program where
@@ -27,6 +27,7 @@ structure Program where
   numbering : Numbering
   /-- Whether `ecalli` and `ecall` end basic blocks (jar080 and later). -/
   ecalliEndsBlock : Bool
+  deriving Inhabited
 
 /-- The code byte at `i`, zero past the end (ζ is zero-extended). -/
 def Program.byteAt (p : Program) (i : Nat) : Nat := p.code[i]!.toNat
@@ -40,20 +41,20 @@ def Program.isStart (p : Program) (pc : Nat) : Bool :=
 capped at 24. The bitmask counts as set past the end of the code. -/
 def Program.skip (p : Program) (pc : Nat) : Nat := Id.run do
   for j in [:24] do
-    let at := pc + 1 + j
-    if at >= p.code.size || p.isStart at then
+    let pos := pc + 1 + j
+    if pos >= p.code.size || p.isStart pos then
       return j
   return 24
 
-/-- The `n`-byte little-endian number at `at`. -/
-def Program.leAt (p : Program) (at n : Nat) : UInt64 := Id.run do
+/-- The `n`-byte little-endian number at `pos`. -/
+def Program.leAt (p : Program) (pos n : Nat) : UInt64 := Id.run do
   let mut acc : UInt64 := 0
   for k in [:n] do
-    acc := acc ||| ((p.byteAt (at + k)).toUInt64 <<< (8 * k).toUInt64)
+    acc := acc ||| ((p.byteAt (pos + k)).toUInt64 <<< (8 * k).toUInt64)
   return acc
 
-/-- An immediate of `n` ≤ 4 bytes at `at`, sign-extended (X_n). -/
-def Program.immAt (p : Program) (at n : Nat) : UInt64 := sextBytes (p.leAt at n) n
+/-- An immediate of `n` ≤ 4 bytes at `pos`, sign-extended (X_n). -/
+def Program.immAt (p : Program) (pos n : Nat) : UInt64 := sextBytes (p.leAt pos n) n
 
 /-- The instruction at `pc`, or `none` if `pc` is not an instruction start or its byte is not an
 opcode in the program's numbering. -/
@@ -74,6 +75,7 @@ structure Instr where
   target : Nat := 0
   /-- The pc of the next instruction: pc + 1 + ℓ. -/
   next : Nat := 0
+  deriving Inhabited
 
 /-- A branch target: `pc` plus a signed offset, modulo 2³². -/
 def relTarget (pc : Nat) (offset : UInt64) : Nat := (pc.toUInt64 + offset).toNat % 2 ^ 32
@@ -135,40 +137,40 @@ def Program.isBlockStart (p : Program) (pc : Nat) : Bool := Id.run do
       | some op => return p.endsBlock op
   return true
 
-/-- A compact natural (GP C.6) at `at`: its value and the offset after it. -/
-def readCompact (b : ByteArray) (at : Nat) : Option (Nat × Nat) := Id.run do
-  if at >= b.size then
+/-- A compact natural (GP C.6) at `pos`: its value and the offset after it. -/
+def readCompact (b : ByteArray) (pos : Nat) : Option (Nat × Nat) := Id.run do
+  if pos >= b.size then
     return none
-  let head := b[at]!.toNat
+  let head := b[pos]!.toNat
   let mut len := 0
   for k in [:8] do
     if (head / 2 ^ (7 - k)) % 2 == 1 then
       len := len + 1
     else
       break
-  if at + 1 + len > b.size then
+  if pos + 1 + len > b.size then
     return none
   let mut low := 0
   for k in [:len] do
-    low := low + b[at + 1 + k]!.toNat * 2 ^ (8 * k)
+    low := low + b[pos + 1 + k]!.toNat * 2 ^ (8 * k)
   if len == 8 then
-    return some (low, at + 9)
+    return some (low, pos + 9)
   let high := head % 2 ^ (7 - len)
-  return some (high * 2 ^ (8 * len) + low, at + 1 + len)
+  return some (high * 2 ^ (8 * len) + low, pos + 1 + len)
 
 /-- Parses a code blob with compact lengths; `none` if it is malformed. -/
 def parseProgram (blob : ByteArray) (numbering : Numbering) (ecalliEndsBlock : Bool) : Option Program := Id.run do
-  let some (jumpLen, at) := readCompact blob 0 | return none
-  if at >= blob.size then
+  let some (jumpLen, pos) := readCompact blob 0 | return none
+  if pos >= blob.size then
     return none
-  let z := blob[at]!.toNat
+  let z := blob[pos]!.toNat
   if z > 4 || (jumpLen > 0 && z == 0) then
     return none
-  let some (codeLen, at) := readCompact blob (at + 1) | return none
+  let some (codeLen, pos) := readCompact blob (pos + 1) | return none
   -- Lengths larger than the blob cannot be right (and would overflow the arithmetic below).
   if jumpLen > blob.size || codeLen > blob.size then
     return none
-  let tableEnd := at + jumpLen * z
+  let tableEnd := pos + jumpLen * z
   let codeEnd := tableEnd + codeLen
   let maskEnd := codeEnd + (codeLen + 7) / 8
   if maskEnd != blob.size then
@@ -177,7 +179,7 @@ def parseProgram (blob : ByteArray) (numbering : Numbering) (ecalliEndsBlock : B
   for i in [:jumpLen] do
     let mut entry := 0
     for k in [:z] do
-      entry := entry + blob[at + i * z + k]!.toNat * 2 ^ (8 * k)
+      entry := entry + blob[pos + i * z + k]!.toNat * 2 ^ (8 * k)
     table := table.push entry
   return some {
     code := blob.extract tableEnd codeEnd,

@@ -19,7 +19,7 @@ inductive GasCharge where
   | perBlock (costs : Array (Nat × Nat))
 
 /-- The charge for entering the instruction at `pc`. -/
-def GasCharge.at (g : GasCharge) (pc : Nat) : Nat :=
+def GasCharge.costAt (g : GasCharge) (pc : Nat) : Nat :=
   match g with
   | .perInstruction => 1
   | .perBlock costs => Id.run do
@@ -40,6 +40,7 @@ that caused the exit). -/
 structure Outcome where
   exit : Exit
   machine : Machine
+  deriving Inhabited
 
 /-- Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every
 later one, for at most `fuel` instructions; `none` if the fuel runs out first. -/
@@ -53,7 +54,7 @@ def runCharged (p : Program) (g : GasCharge) (m : Machine) (firstCharge fuel : N
     match step p cur with
     | .next m' =>
       cur := m'
-      charge := g.at m'.pc
+      charge := g.costAt m'.pc
     | .stop e m' => return some { exit := e, machine := m' }
   return none
 
@@ -61,7 +62,7 @@ def runCharged (p : Program) (g : GasCharge) (m : Machine) (firstCharge fuel : N
 def GasCharge.entry (g : GasCharge) (p : Program) (pc : Nat) : Nat :=
   match g with
   | .perInstruction => 1
-  | .perBlock _ => g.at (p.blockStartOf pc)
+  | .perBlock _ => g.costAt (p.blockStartOf pc)
 
 /-- Runs from `m` (starting at `m.pc`) for at most `fuel` instructions. -/
 def run (p : Program) (g : GasCharge) (m : Machine) (fuel : Nat) : Option Outcome :=
@@ -79,7 +80,7 @@ def resume (p : Program) (g : GasCharge) (o : Outcome) (fuel : Nat) : Option Out
     | none => none
     | some op =>
       let next := (p.decode m.pc op).next
-      runCharged p g { m with pc := next } (g.at next) fuel
+      runCharged p g { m with pc := next } (g.costAt next) fuel
   | .pageFault _ => runCharged p g m 0 fuel
   | .outOfGas => runCharged p g m (g.entry p m.pc) fuel
   | _ => none

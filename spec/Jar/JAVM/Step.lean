@@ -18,6 +18,7 @@ structure Machine where
   pc : Nat
   gas : Nat
   memory : Memory
+  deriving Inhabited
 
 /-- Why execution stopped. -/
 inductive Exit where
@@ -28,7 +29,7 @@ inductive Exit where
   | pageFault (address : Nat)
   | hostCall (id : Nat)
   | ecall
-  deriving BEq, Repr
+  deriving BEq, Repr, Inhabited
 
 /-- The result of one step. -/
 inductive StepResult where
