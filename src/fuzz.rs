@@ -167,6 +167,7 @@ fn run_reference(bytes: &[u8]) {
         gas: 2_000,
         pages: vec![(0x10, true, vec![0; 4096])],
         guard: 0x10000,
+        heap_top: None,
     };
     let _ = crate::reference::run(&setup, 4_000);
 }

@@ -22,6 +22,8 @@ pub struct Setup {
     pub pages: Vec<(u32, bool, Vec<u8>)>,
     /// Accesses below this address panic.
     pub guard: u32,
+    /// The `sbrk` heap top, if the layout has a heap.
+    pub heap_top: Option<u32>,
 }
 
 /// Where a run ended, in terms both executors can produce.
@@ -32,7 +34,8 @@ pub struct Final {
     pub pc: u32,
     pub regs: [u64; 13],
     pub gas: u64,
-    /// Every mapped page's number and contents, in page order.
+    /// Every page that holds data (set up with contents, or written), in page order; other
+    /// mapped pages read as zeros.
     pub pages: Vec<(u32, Vec<u8>)>,
 }
 
@@ -69,6 +72,7 @@ pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
     };
     let mut memory = PagedMemory::new();
     memory.guard = setup.guard;
+    memory.heap_top = setup.heap_top;
     for (index, writable, data) in &setup.pages {
         let addr = index * 4096;
         memory.map(addr, 4096, if *writable { Access::ReadWrite } else { Access::ReadOnly });
@@ -80,13 +84,8 @@ pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
     }
     vm.set_pc(setup.pc);
     let exit = vm.run();
-    let pages = setup
-        .pages
-        .iter()
-        .map(|(index, _, _)| (*index, vm.memory.read_bytes(index * 4096, 4096).unwrap_or_default()))
-        .collect::<std::collections::BTreeMap<_, _>>()
-        .into_iter()
-        .collect();
+    // The pages that hold data (mapped pages that were never written read as zeros on both sides).
+    let pages = vm.memory.pages_with_data().into_iter().map(|index| (index, vm.memory.read_bytes(index * 4096, 4096).unwrap_or_default())).collect();
     Ok(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas.max(0) as u64, pages })
 }
 
@@ -113,41 +112,34 @@ impl ReferenceVm {
             None => jar::GasCharge::PerInstruction,
             Some(costs) => jar::GasCharge::PerBlock(costs.iter().map(|&(pc, c)| (Nat(pc.into()), Nat(c.into()))).collect()),
         };
-        let pages = setup
-            .pages
-            .iter()
-            .map(|(index, writable, data)| jar::Page { index: Nat((*index).into()), writable: *writable, data: ByteArray(data.clone()) })
-            .collect();
+        let regions = setup.pages.iter().map(|(index, writable, _)| jar::Region { first: Nat((*index).into()), count: Nat(1), writable: *writable }).collect();
+        let pages = setup.pages.iter().map(|(index, _, data)| jar::Page { index: Nat((*index).into()), data: ByteArray(data.clone()) }).collect();
         let machine = jar::Machine {
             regs: setup.regs.to_vec(),
             pc: Nat(setup.pc.into()),
             gas: Nat(setup.gas),
-            memory: jar::Memory { pages, guard: Nat(setup.guard.into()) },
+            memory: jar::Memory { regions, pages, guard: Nat(setup.guard.into()), heap_top: setup.heap_top.map(|t| Nat(t.into())) },
         };
         Ok(ReferenceVm { program, gas, machine, last: None, fuel })
     }
 
-    /// Makes every page overlapping `[addr, addr + len)` accessible (zero-filled if new).
+    /// Makes every page overlapping `[addr, addr + len)` accessible (contents kept).
     pub fn map(&mut self, addr: u32, len: u32, writable: bool) {
         if len == 0 {
             return;
         }
-        let last = ((u64::from(addr) + u64::from(len) - 1) / 4096).min(0xF_FFFF) as u32;
-        for page in addr / 4096..=last {
-            let pages = &mut self.machine.memory.pages;
-            match pages.iter_mut().find(|p| p.index.0 == u64::from(page)) {
-                Some(p) => p.writable = writable,
-                None => pages.push(jar::Page { index: Nat(page.into()), writable, data: ByteArray(vec![0; 4096]) }),
-            }
-        }
+        let last = ((u64::from(addr) + u64::from(len) - 1) / 4096).min(0xF_FFFF);
+        self.machine.memory = jar::memory_map_pages(&self.machine.memory, Nat(u64::from(addr / 4096)), Nat(last), writable);
     }
 
     /// Writes bytes as the host (ignoring page protection); `Err` if a page is unmapped.
     pub fn write(&mut self, addr: u32, bytes: &[u8]) -> Result<(), String> {
         for (k, b) in bytes.iter().enumerate() {
             let a = addr.wrapping_add(k as u32);
-            let page = self.machine.memory.pages.iter_mut().find(|p| p.index.0 == u64::from(a / 4096)).ok_or_else(|| format!("write to unmapped memory at {a:#x}"))?;
-            page.data.0[(a % 4096) as usize] = *b;
+            if jar::memory_access_of(&self.machine.memory, Nat(u64::from(a / 4096))).is_none() {
+                return Err(format!("write to unmapped memory at {a:#x}"));
+            }
+            self.machine.memory = jar::memory_set_byte(&self.machine.memory, Nat(a.into()), *b);
         }
         Ok(())
     }
@@ -157,7 +149,8 @@ impl ReferenceVm {
         (0..len)
             .map(|k| {
                 let a = addr.wrapping_add(k);
-                self.machine.memory.pages.iter().find(|p| p.index.0 == u64::from(a / 4096)).map(|p| p.data.0[(a % 4096) as usize])
+                jar::memory_access_of(&self.machine.memory, Nat(u64::from(a / 4096)))?;
+                Some(jar::memory_byte_at(&self.machine.memory, Nat(a.into())))
             })
             .collect()
     }

@@ -607,6 +607,11 @@ impl<'a> Cx<'a> {
                 }
             }
             "ByteArray.empty" if args.is_empty() => return (quote!(ByteArray::empty()), T::Bytes),
+            "ByteArray.mk" if args.len() == 1 => {
+                let a = self.args(args, &[T::Array(Box::new(T::U(8)))]);
+                let x = &a[0];
+                return (quote!(ByteArray(#x)), T::Bytes);
+            }
             "min" | "max" | "Nat.min" | "Nat.max" if args.len() == 2 => {
                 // The operand type: the expected one, else whatever the first operand has.
                 let ty = match expected {

@@ -892,29 +892,51 @@ impl Opcode {
         }
     }
 }
-/// One mapped page.
+/// A run of mapped pages with one access.
 ///
-/// Lean: `Jar.JAVM.Page` at spec/Jar/JAVM/Memory.lean:18
+/// Lean: `Jar.JAVM.Region` at spec/Jar/JAVM/Memory.lean:18
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Region {
+    /// The first page number (address / 4096).
+    pub first: Nat,
+    pub count: Nat,
+    pub writable: bool,
+}
+/// The contents of one page that holds data.
+///
+/// Lean: `Jar.JAVM.Page` at spec/Jar/JAVM/Memory.lean:26
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Page {
     /// The page number (address / 4096).
     pub index: Nat,
-    pub writable: bool,
     /// Exactly 4096 bytes.
     pub data: ByteArray,
 }
-/// A memory: the mapped pages (in any order, each index at most once) and the guard zone.
+/// A memory: which pages are mapped and how (the regions; where they overlap, the later one decides), the contents of the pages that hold data (a mapped page without an entry reads as zeros, and gets one when it is first written), the guard zone and the heap top. Mapping is therefore cheap however large the range, as `sbrk` needs.
 ///
-/// Lean: `Jar.JAVM.Memory` at spec/Jar/JAVM/Memory.lean:27
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Lean: `Jar.JAVM.Memory` at spec/Jar/JAVM/Memory.lean:34
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Memory {
+    pub regions: Vec<Region>,
     pub pages: Vec<Page>,
     /// Accesses to addresses below `guard` panic rather than fault.
     pub guard: Nat,
+    /// The top of the `sbrk` heap, in layouts that have one (GP 0.7.2's standard layout); `none` makes `sbrk` panic (the JAR variants grow memory by host call instead).
+    pub heap_top: Option<Nat>,
+}
+impl Default for Memory {
+    fn default() -> Self {
+        Memory {
+            regions: Default::default(),
+            pages: Default::default(),
+            guard: Default::default(),
+            heap_top: None,
+        }
+    }
 }
 /// Why a memory access failed.
 ///
-/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:34
+/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:48
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub enum MemFault {
     #[serde(rename = "panic")]
@@ -4373,9 +4395,28 @@ pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
         }
     }
 }
-/// The position of page `index` in `m.pages`.
+/// The access of page `index`: `none` if unmapped, else whether it is writable.
 ///
-/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:40
+/// Lean: `Jar.JAVM.Memory.accessOf` at spec/Jar/JAVM/Memory.lean:54
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
+    'run0: {
+        let mut found: Option<bool> = None;
+        for r in m.regions.clone() {
+            {
+                if ((r.first <= index) && (index < (r.first + r.count))) {
+                    {
+                        found = Some(r.writable);
+                    };
+                }
+            };
+        }
+        break 'run0 (found.clone());
+    }
+}
+/// The position of page `index` in `m.pages`, if it holds data.
+///
+/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:62
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
     'run0: {
@@ -4393,19 +4434,19 @@ pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
 }
 /// The first byte of `[addr, addr + n)` (wrapping) that the access may not touch.
 ///
-/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:47
+/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:69
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Nat> {
     'run0: {
         for k in range(Nat(0), n) {
             {
                 let a = ((addr + k) % Nat(2).pow(Nat(32)));
-                match memory_find_page(&m, (a / PAGE_BYTES)) {
+                match memory_access_of(&m, (a / PAGE_BYTES)) {
                     None => {
                         break 'run0 (Some(a));
                     }
-                    Some(i) => {
-                        if (write && !array::get_bang(&m.pages, i).writable) {
+                    Some(writable) => {
+                        if (write && !writable) {
                             {
                                 break 'run0 (Some(a));
                             };
@@ -4419,7 +4460,7 @@ pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Na
 }
 /// The fault of touching the inaccessible byte `a`.
 ///
-/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:58
+/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:80
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
     {
@@ -4430,9 +4471,60 @@ pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
         }
     }
 }
+/// The byte at `a` of a mapped page (zero if the page holds no data).
+///
+/// Lean: `Jar.JAVM.Memory.byteAt` at spec/Jar/JAVM/Memory.lean:84
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
+    {
+        match memory_find_page(&m, (a / PAGE_BYTES)) {
+            None => (0 as u8),
+            Some(i) => {
+                array::get_bang(&m.pages, i).data.clone().get_bang((a % PAGE_BYTES))
+            }
+        }
+    }
+}
+/// Writes one byte of a mapped page, giving the page its contents first if it has none.
+///
+/// Lean: `Jar.JAVM.Memory.setByte` at spec/Jar/JAVM/Memory.lean:90
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
+    {
+        match memory_find_page(&m, (a / PAGE_BYTES)) {
+            Some(i) => {
+                let page = array::get_bang(&m.pages, i);
+                Memory {
+                    pages: array::set_bang(
+                        m.pages.clone(),
+                        i,
+                        Page {
+                            data: page.data.clone().set_bang((a % PAGE_BYTES), b),
+                            ..page.clone()
+                        },
+                    ),
+                    ..m.clone()
+                }
+            }
+            None => {
+                let zeros = ByteArray(array::replicate(PAGE_BYTES, (0 as u8)));
+                Memory {
+                    pages: array::push(
+                        m.pages.clone(),
+                        Page {
+                            index: (a / PAGE_BYTES),
+                            data: zeros.clone().set_bang((a % PAGE_BYTES), b),
+                        },
+                    ),
+                    ..m.clone()
+                }
+            }
+        }
+    }
+}
 /// The `n`-byte little-endian value at `addr`.
 ///
-/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:62
+/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:100
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
     'run0: {
@@ -4444,15 +4536,9 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
                 let mut v: u64 = (0 as u64);
                 for k in range(Nat(0), n) {
                     {
-                        let a = ((addr + k) % Nat(2).pow(Nat(32)));
-                        let page = array::get_bang(
-                            &m.pages,
-                            memory_find_page(&m, (a / PAGE_BYTES))
-                                .clone()
-                                .unwrap_or(Nat(0)),
-                        );
                         v = (v
-                            | (page.data.get_bang((a % PAGE_BYTES)) as u64)
+                            | (memory_byte_at(&m, ((addr + k) % Nat(2).pow(Nat(32))))
+                                as u64)
                                 .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
                     };
                 }
@@ -4463,7 +4549,7 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
 }
 /// Writes the low `n` bytes of `v` at `addr`, little-endian.
 ///
-/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:74
+/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:110
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, MemFault> {
     'run0: {
@@ -4472,31 +4558,80 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
                 break 'run0 (Err(memory_fault_at(&m, a)));
             }
             None => {
-                let mut pages = m.pages.clone();
+                let mut out = m.clone();
                 for k in range(Nat(0), n) {
                     {
-                        let a = ((addr + k) % Nat(2).pow(Nat(32)));
-                        let i = memory_find_page(&m, (a / PAGE_BYTES))
-                            .clone()
-                            .unwrap_or(Nat(0));
-                        let page = array::get_bang(&pages, i);
-                        let byte = ((v
-                            .wrapping_shr(((Nat(8) * k).to_u64() as u32) % 64u32)
-                            & (255 as u64)) as u8);
-                        pages = array::set_bang(
-                            pages.clone(),
-                            i,
-                            Page {
-                                data: page.data.clone().set_bang((a % PAGE_BYTES), byte),
-                                ..page.clone()
-                            },
+                        out = memory_set_byte(
+                            &out,
+                            ((addr + k) % Nat(2).pow(Nat(32))),
+                            ((v.wrapping_shr(((Nat(8) * k).to_u64() as u32) % 64u32)
+                                & (255 as u64)) as u8),
                         );
                     };
                 }
-                break 'run0 (Ok(Memory {
-                    pages: pages.clone(),
-                    ..m.clone()
-                }));
+                break 'run0 (Ok(out.clone()));
+            }
+        }
+    }
+}
+/// Maps pages `first` … `last`, writable or read-only; their contents are kept (new pages read as zeros).
+///
+/// Lean: `Jar.JAVM.Memory.mapPages` at spec/Jar/JAVM/Memory.lean:120
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Memory {
+    {
+        Memory {
+            regions: array::push(
+                m.regions.clone(),
+                Region {
+                    first: first,
+                    count: ((last + Nat(1)) - first),
+                    writable: writable,
+                },
+            ),
+            ..m.clone()
+        }
+    }
+}
+/// `sbrk n` (GP A.5.9): grows the heap by `n` bytes and returns the previous top, making the new pages writable. `n = 0` only reads the top. A request that would reach 2³² returns 0 and changes nothing (the heap top must stay a 32-bit address; upstream's Lean allows exactly 2³², which no register could hold). `none` when the layout has no heap.
+///
+/// Lean: `Jar.JAVM.Memory.sbrk` at spec/Jar/JAVM/Memory.lean:125
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
+    {
+        match m.heap_top.clone() {
+            None => None,
+            Some(top) => {
+                if (n == Nat(0)) {
+                    Some((top, m.clone()))
+                } else {
+                    if (n >= (Nat(2).pow(Nat(32)) - top)) {
+                        Some((Nat(0), m.clone()))
+                    } else {
+                        {
+                            let first_new = ((((top + PAGE_BYTES) - Nat(1)) / PAGE_BYTES)
+                                * PAGE_BYTES);
+                            let new_top = (top + n);
+                            let grown = if (new_top > first_new) {
+                                memory_map_pages(
+                                    &m,
+                                    (first_new / PAGE_BYTES),
+                                    ((new_top - Nat(1)) / PAGE_BYTES),
+                                    true,
+                                )
+                            } else {
+                                m.clone()
+                            };
+                            Some((
+                                top,
+                                Memory {
+                                    heap_top: Some(new_top),
+                                    ..grown.clone()
+                                },
+                            ))
+                        }
+                    }
+                }
             }
         }
     }
@@ -5235,7 +5370,19 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
             Opcode::BranchGeSImm => branch(&p, &m, !slt(a, imm), i.target, n),
             Opcode::BranchGtSImm => branch(&p, &m, slt(imm, a), i.target, n),
             Opcode::MoveReg => set_reg(&m, i.rd, a, n),
-            Opcode::Sbrk => StepResult::Stop(Exit::Panic, m.clone()),
+            Opcode::Sbrk => {
+                match memory_sbrk(&m.memory.clone(), Nat(a as u64)) {
+                    None => StepResult::Stop(Exit::Panic, m.clone()),
+                    Some((top, mem)) => {
+                        StepResult::Next(Machine {
+                            memory: mem.clone(),
+                            regs: array::set_bang(m.regs.clone(), i.rd, top.to_u64()),
+                            pc: n,
+                            ..m.clone()
+                        })
+                    }
+                }
+            }
             Opcode::CountSetBits64 => set_reg(&m, i.rd, popcount(a, Nat(64)), n),
             Opcode::CountSetBits32 => set_reg(&m, i.rd, popcount(lo32(a), Nat(32)), n),
             Opcode::LeadingZeroBits64 => set_reg(&m, i.rd, clz(a, Nat(64)), n),
@@ -5471,7 +5618,7 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
 }
 /// One step: decode the instruction at `m.pc` (an invalid opcode, or a pc that is not an instruction start, panics) and execute it.
 ///
-/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:249
+/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:251
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn step(p: &Program, m: &Machine) -> StepResult {
     {
@@ -6680,32 +6827,63 @@ impl Codec for Opcode {
         )
     }
 }
+impl Codec for Region {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.first, out);
+        Codec::encode_to(&self.count, out);
+        Codec::encode_to(&self.writable, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Region {
+            first: <Nat as Codec>::decode_from::<V>(r)?,
+            count: <Nat as Codec>::decode_from::<V>(r)?,
+            writable: <bool as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
 impl Codec for Page {
     fn encode_to(&self, out: &mut Vec<u8>) {
         Codec::encode_to(&self.index, out);
-        Codec::encode_to(&self.writable, out);
         Codec::encode_to(&self.data, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Page {
             index: <Nat as Codec>::decode_from::<V>(r)?,
-            writable: <bool as Codec>::decode_from::<V>(r)?,
             data: <ByteArray as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for Memory {
     fn encode_to(&self, out: &mut Vec<u8>) {
+        codec::encode_compact((&self.regions).len() as u64, out);
+        for x0 in (&self.regions).iter() {
+            Codec::encode_to(x0, out);
+        }
         codec::encode_compact((&self.pages).len() as u64, out);
         for x0 in (&self.pages).iter() {
             Codec::encode_to(x0, out);
         }
         Codec::encode_to(&self.guard, out);
+        match &self.heap_top {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to(x0, out);
+            }
+        }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Memory {
+            regions: codec::decode_seq(
+                r,
+                |r| Ok(<Region as Codec>::decode_from::<V>(r)?),
+            )?,
             pages: codec::decode_seq(r, |r| Ok(<Page as Codec>::decode_from::<V>(r)?))?,
             guard: <Nat as Codec>::decode_from::<V>(r)?,
+            heap_top: codec::decode_option(
+                r,
+                |r| Ok(<Nat as Codec>::decode_from::<V>(r)?),
+            )?,
         })
     }
 }
@@ -7580,8 +7758,8 @@ macro_rules! for_each_spec_type {
         TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
         AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
         ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, CostInfo, OperandClass,
-        Opcode, Page, Memory, MemFault, Numbering, Program, Instr, GasCharge, Outcome,
-        Machine, Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
+        Opcode, Region, Page, Memory, MemFault, Numbering, Program, Instr, GasCharge,
+        Outcome, Machine, Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
         LookupMetaMapEntry, Account, AccountsMapEntry, ServiceActivityRecord,
         ServicesStatisticsMapEntry, PreimagesError, ValidatorActivityRecord,
         ValidatorKeys, RefineContext, AvailabilitySpec, State, MemoryModel, GasModel,

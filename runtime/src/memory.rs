@@ -47,11 +47,17 @@ pub enum Access {
 /// parts that are touched). An entry is 0 for an unmapped page, otherwise the address of the
 /// page's frame (frames are 4096-aligned, so the low bits are free) with [`WRITABLE`] set for a
 /// writable page. An access is then one table load and one data access, with no bounds checks.
+///
+/// Mapping allocates nothing: a newly mapped page points at one shared zero frame (flag
+/// [`SHARED`]) and gets a frame of its own on its first write. So a guest that maps gigabytes
+/// (`sbrk`) costs the host only the pages it writes, and each write costs gas.
 pub struct PagedMemory {
     table: Box<[usize; PAGE_COUNT]>,
     /// The frames the table points into, allocated with `Box::into_raw` and freed in `Drop`
     /// (raw pointers, so that no `Box` asserts uniqueness over memory the table also reaches).
     frames: Vec<*mut Frame>,
+    /// The page number of each frame, in the order the frames were allocated.
+    pages: Vec<u32>,
     /// Accesses below this address panic (the GP guard zone); 0 disables the rule.
     pub guard: u32,
     /// Current heap top for `sbrk`, if the layout has a heap.
@@ -63,7 +69,12 @@ pub struct PagedMemory {
 struct Frame([u8; PAGE_SIZE as usize]);
 
 const WRITABLE: usize = 1;
+/// The entry points at [`ZERO_FRAME`]: the page has not been written yet.
+const SHARED: usize = 2;
 const FLAGS: usize = PAGE_SIZE as usize - 1;
+
+/// The contents of every mapped page that has not been written yet.
+static ZERO_FRAME: Frame = Frame([0; PAGE_SIZE as usize]);
 
 impl Drop for PagedMemory {
     fn drop(&mut self) {
@@ -86,12 +97,13 @@ impl Clone for PagedMemory {
         let mut copy = PagedMemory::new();
         copy.guard = self.guard;
         copy.heap_top = self.heap_top;
-        for page in self.mapped_pages() {
-            let e = self.table[page as usize];
+        for (page, &e) in self.table.iter().enumerate().filter(|(_, e)| **e != 0) {
             let access = if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly };
-            copy.map(page << PAGE_BITS, PAGE_SIZE, access);
-            let data = *self.frame(e);
-            *copy.frame_mut(copy.table[page as usize]) = data;
+            copy.map((page as u32) << PAGE_BITS, PAGE_SIZE, access);
+            if e & SHARED == 0 {
+                let data = *self.frame(e);
+                *copy.own_frame(page as u32) = data;
+            }
         }
         copy
     }
@@ -106,7 +118,7 @@ impl Default for PagedMemory {
 impl PagedMemory {
     pub fn new() -> Self {
         let table: Box<[usize; PAGE_COUNT]> = vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries");
-        PagedMemory { table, frames: Vec::new(), guard: 0, heap_top: None }
+        PagedMemory { table, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None }
     }
 
     /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
@@ -120,9 +132,7 @@ impl PagedMemory {
         for page in first..=last {
             let entry = &mut self.table[page as usize];
             if *entry == 0 {
-                let frame = Box::into_raw(Box::new(Frame([0; PAGE_SIZE as usize])));
-                *entry = frame as usize;
-                self.frames.push(frame);
+                *entry = &ZERO_FRAME as *const Frame as usize | SHARED;
             }
             match access {
                 Access::ReadWrite => *entry |= WRITABLE,
@@ -137,26 +147,50 @@ impl PagedMemory {
         (e != 0).then_some(if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly })
     }
 
-    /// Page numbers that are mapped, in ascending order.
+    /// Page numbers that are mapped, in ascending order (a scan of the whole table).
     pub fn mapped_pages(&self) -> impl Iterator<Item = u32> + '_ {
         self.table.iter().enumerate().filter(|(_, &e)| e != 0).map(|(i, _)| i as u32)
+    }
+
+    /// Page numbers of the pages that hold data (written, or filled when loaded), in ascending
+    /// order; every other mapped page reads as zeros.
+    pub fn pages_with_data(&self) -> Vec<u32> {
+        let mut pages = self.pages.clone();
+        pages.sort_unstable();
+        pages
+    }
+
+    /// The frame of mapped page `page`, allocating it on first use.
+    fn own_frame(&mut self, page: u32) -> &mut [u8; PAGE_SIZE as usize] {
+        let e = self.table[page as usize];
+        debug_assert!(e != 0);
+        if e & SHARED != 0 {
+            let frame = Box::into_raw(Box::new(Frame([0; PAGE_SIZE as usize])));
+            self.frames.push(frame);
+            self.pages.push(page);
+            self.table[page as usize] = frame as usize | (e & WRITABLE);
+        }
+        let e = self.table[page as usize];
+        self.frame_mut(e)
     }
 
     /// The frame a non-zero table entry points to.
     #[inline(always)]
     fn frame(&self, entry: usize) -> &[u8; PAGE_SIZE as usize] {
         debug_assert!(entry != 0);
-        // SAFETY: a non-zero entry holds the address of a live `Frame` allocated in `map` and
-        // listed in `self.frames` (only the WRITABLE flag changes afterwards, and `FLAGS` masks
-        // it out); frames are freed only in `Drop`, and `&self` rules out `&mut` access to them
-        // for the returned lifetime.
+        // SAFETY: a non-zero entry holds the address of the static zero frame (SHARED) or of a
+        // live `Frame` allocated in `own_frame` and listed in `self.frames` (flags are masked out
+        // by `FLAGS`); frames are freed only in `Drop`, and `&self` rules out `&mut` access to
+        // them for the returned lifetime.
         unsafe { &(*((entry & !FLAGS) as *const Frame)).0 }
     }
 
+    /// The frame of a non-zero, non-[`SHARED`] entry, for writing.
     #[inline(always)]
     fn frame_mut(&mut self, entry: usize) -> &mut [u8; PAGE_SIZE as usize] {
-        debug_assert!(entry != 0);
-        // SAFETY: as in `frame`; `&mut self` makes this the only reference to the frame.
+        debug_assert!(entry != 0 && entry & SHARED == 0);
+        // SAFETY: as in `frame`, and the entry is not SHARED, so it points at a frame of this
+        // memory (never at the static zero frame); `&mut self` makes this the only reference.
         unsafe { &mut (*((entry & !FLAGS) as *mut Frame)).0 }
     }
 
@@ -194,8 +228,7 @@ impl PagedMemory {
         self.check(addr, N, true)?;
         for (k, b) in value.iter().enumerate() {
             let a = addr.wrapping_add(k as u32);
-            let e = self.table[(a >> PAGE_BITS) as usize];
-            self.frame_mut(e)[(a & (PAGE_SIZE - 1)) as usize] = *b;
+            self.own_frame(a >> PAGE_BITS)[(a & (PAGE_SIZE - 1)) as usize] = *b;
         }
         Ok(())
     }
@@ -219,7 +252,7 @@ impl Memory for PagedMemory {
     fn store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
         let off = (addr & (PAGE_SIZE - 1)) as usize;
         let e = self.table[(addr >> PAGE_BITS) as usize];
-        if e & WRITABLE != 0 && off + N <= PAGE_SIZE as usize {
+        if e & (WRITABLE | SHARED) == WRITABLE && off + N <= PAGE_SIZE as usize {
             self.frame_mut(e)[off..off + N].copy_from_slice(&value);
             return Ok(());
         }
@@ -231,11 +264,12 @@ impl Memory for PagedMemory {
         if n == 0 {
             return Some(top);
         }
-        let new_top = top as u64 + n;
-        if new_top > u32::MAX as u64 {
-            // GP: a request that cannot be met returns 0 and changes nothing.
-            return Some(0);
-        }
+        // GP: a request that cannot be met returns 0 and changes nothing (`n` is a whole register,
+        // so the sum is checked, not wrapped).
+        let new_top = match (top as u64).checked_add(n) {
+            Some(t) if t <= u32::MAX as u64 => t,
+            _ => return Some(0),
+        };
         let first_new = (top as u64).div_ceil(PAGE_SIZE as u64) * PAGE_SIZE as u64;
         if new_top > first_new {
             self.map(first_new as u32, (new_top - first_new) as u32, Access::ReadWrite);
@@ -264,7 +298,7 @@ impl Memory for PagedMemory {
             if e == 0 {
                 return Err(MemFault::PageFault(a & !(PAGE_SIZE - 1)));
             }
-            self.frame_mut(e)[(a & (PAGE_SIZE - 1)) as usize] = b;
+            self.own_frame(a >> PAGE_BITS)[(a & (PAGE_SIZE - 1)) as usize] = b;
         }
         Ok(())
     }
@@ -387,5 +421,25 @@ mod tests {
         assert_eq!(m.store::<8>(8188, [7; 8]), Err(MemFault::PageFault(8192)));
         assert_eq!(m.load::<4>(u32::MAX - 1), Err(MemFault::PageFault(0xFFFF_F000)));
         assert!(!m.grow(1));
+    }
+
+    #[test]
+    fn mapping_and_sbrk_allocate_only_written_pages() {
+        let mut m = PagedMemory::new();
+        m.heap_top = Some(0x20000);
+        // A hostile guest asks for almost the whole address space.
+        assert_eq!(m.sbrk(0xF000_0000), Some(0x20000));
+        assert_eq!(m.access(0x8000_0000), Some(Access::ReadWrite));
+        assert!(m.pages_with_data().is_empty(), "nothing is allocated before a write");
+        assert_eq!(m.load::<8>(0x8000_0000), Ok([0; 8]));
+        m.store::<4>(0x8000_0ffe, [1, 2, 3, 4]).unwrap();
+        assert_eq!(m.pages_with_data(), vec![0x80000, 0x80001]);
+        assert_eq!(m.load::<4>(0x8000_0ffe), Ok([1, 2, 3, 4]));
+        // A request that would pass 2^32 (or overflow 64 bits) returns 0 and changes nothing.
+        assert_eq!(m.sbrk(u64::MAX), Some(0));
+        assert_eq!(m.heap_top, Some(0xF002_0000));
+        let copy = m.clone();
+        assert_eq!(copy.load::<4>(0x8000_0ffe), Ok([1, 2, 3, 4]));
+        assert_eq!(copy.pages_with_data(), m.pages_with_data());
     }
 }

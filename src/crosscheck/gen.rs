@@ -51,10 +51,9 @@ fn small_imm() -> impl Strategy<Value = i64> {
     ]
 }
 
-/// The instructions a program is drawn from: everything except `sbrk` and `ecall` appears, most
-/// often the ALU and memory operations.
+/// The instructions a program is drawn from: every instruction, terminators a little more often.
 fn opcode() -> impl Strategy<Value = Opcode> {
-    let all: Vec<Opcode> = Opcode::ALL.iter().copied().filter(|o| !matches!(o, Opcode::Sbrk)).collect();
+    let all: Vec<Opcode> = Opcode::ALL.to_vec();
     let terminators: Vec<Opcode> = all.iter().copied().filter(|o| o.is_terminator()).collect();
     prop_oneof![
         6 => prop::sample::select(all),
@@ -87,6 +86,8 @@ pub struct Case {
     pub regs: [u64; 13],
     pub gas: u64,
     pub memory_seed: u64,
+    /// Whether the (segmented) layout has an `sbrk` heap above the RW pages.
+    pub heap: bool,
 }
 
 pub fn case() -> impl Strategy<Value = Case> {
@@ -96,8 +97,9 @@ pub fn case() -> impl Strategy<Value = Case> {
         proptest::array::uniform13(interesting_value()),
         prop_oneof![3 => 0u64..400, 1 => 0u64..5],
         any::<u64>(),
+        any::<bool>(),
     )
-        .prop_map(|(program, jump_table, regs, gas, memory_seed)| Case { program, jump_table, regs, gas, memory_seed })
+        .prop_map(|(program, jump_table, regs, gas, memory_seed, heap)| Case { program, jump_table, regs, gas, memory_seed, heap })
 }
 
 /// Whether instruction `i` of `ops` starts a basic block under `rules`.
@@ -185,5 +187,13 @@ pub fn setup(case: &Case, rules: &Rules) -> Setup {
             javm::GasCosts::PerInstruction => vec![],
         }
     });
-    Setup { program, numbering: javm::Numbering::Gp, ecalli_ends_block: rules.ecalli_ends_block, block_costs, regs: case.regs, pc: 0, gas: case.gas, pages, guard }
+    // The heap starts just above the RW pages, mid-page so that growth both fills a page and maps
+    // new ones.
+    let heap_top = (case.heap && !rules.linear_memory).then_some(0x14000 + (case.memory_seed % 4096) as u32);
+    let mut pages = pages;
+    if heap_top.is_some() {
+        // The page holding the heap top is part of the heap already.
+        pages.push((0x14, true, vec![0; 4096]));
+    }
+    Setup { program, numbering: javm::Numbering::Gp, ecalli_ends_block: rules.ecalli_ends_block, block_costs, regs: case.regs, pc: 0, gas: case.gas, pages, guard, heap_top }
 }

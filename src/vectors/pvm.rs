@@ -173,6 +173,7 @@ pub fn run_case_reference(value: serde_json::Value) -> Result<Option<()>, String
         gas: gas as u64,
         pages: vec![],
         guard: 0x10000,
+        heap_top: None,
     };
     fn observe(vm: &ReferenceVm, exit: Exit) -> Observed<'_> {
         Observed { exit, gas: vm.gas() as i64, pc: vm.pc(), regs: vm.regs(), read: Box::new(move |a, n| vm.read(a, n)) }

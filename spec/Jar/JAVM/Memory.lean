@@ -15,20 +15,34 @@ namespace Jar.JAVM
 /-- The JAVM page size. -/
 def PAGE_BYTES : Nat := 4096
 
-/-- One mapped page. -/
+/-- A run of mapped pages with one access. -/
+structure Region where
+  /-- The first page number (address / 4096). -/
+  first : Nat
+  count : Nat
+  writable : Bool
+  deriving BEq, Repr, Inhabited
+
+/-- The contents of one page that holds data. -/
 structure Page where
   /-- The page number (address / 4096). -/
   index : Nat
-  writable : Bool
   /-- Exactly 4096 bytes. -/
   data : ByteArray
   deriving Inhabited
 
-/-- A memory: the mapped pages (in any order, each index at most once) and the guard zone. -/
+/-- A memory: which pages are mapped and how (the regions; where they overlap, the later one
+decides), the contents of the pages that hold data (a mapped page without an entry reads as
+zeros, and gets one when it is first written), the guard zone and the heap top. Mapping is
+therefore cheap however large the range, as `sbrk` needs. -/
 structure Memory where
+  regions : Array Region
   pages : Array Page
   /-- Accesses to addresses below `guard` panic rather than fault. -/
   guard : Nat
+  /-- The top of the `sbrk` heap, in layouts that have one (GP 0.7.2's standard layout); `none`
+  makes `sbrk` panic (the JAR variants grow memory by host call instead). -/
+  heapTop : Option Nat := none
   deriving Inhabited
 
 /-- Why a memory access failed. -/
@@ -37,7 +51,15 @@ inductive MemFault where
   | pageFault (address : Nat)
   deriving BEq, Repr, Inhabited
 
-/-- The position of page `index` in `m.pages`. -/
+/-- The access of page `index`: `none` if unmapped, else whether it is writable. -/
+def Memory.accessOf (m : Memory) (index : Nat) : Option Bool := Id.run do
+  let mut found : Option Bool := none
+  for r in m.regions do
+    if r.first <= index && index < r.first + r.count then
+      found := some r.writable
+  return found
+
+/-- The position of page `index` in `m.pages`, if it holds data. -/
 def Memory.findPage (m : Memory) (index : Nat) : Option Nat := Id.run do
   for i in [:m.pages.size] do
     if m.pages[i]!.index == index then
@@ -48,16 +70,32 @@ def Memory.findPage (m : Memory) (index : Nat) : Option Nat := Id.run do
 def Memory.firstBad (m : Memory) (addr n : Nat) (write : Bool) : Option Nat := Id.run do
   for k in [:n] do
     let a := (addr + k) % 2 ^ 32
-    match m.findPage (a / PAGE_BYTES) with
+    match m.accessOf (a / PAGE_BYTES) with
     | none => return some a
-    | some i =>
-      if write && !m.pages[i]!.writable then
+    | some writable =>
+      if write && !writable then
         return some a
   return none
 
 /-- The fault of touching the inaccessible byte `a`. -/
 def Memory.faultAt (m : Memory) (a : Nat) : MemFault :=
   if a < m.guard then .panic else .pageFault (a / PAGE_BYTES * PAGE_BYTES)
+
+/-- The byte at `a` of a mapped page (zero if the page holds no data). -/
+def Memory.byteAt (m : Memory) (a : Nat) : UInt8 :=
+  match m.findPage (a / PAGE_BYTES) with
+  | none => 0
+  | some i => m.pages[i]!.data[a % PAGE_BYTES]!
+
+/-- Writes one byte of a mapped page, giving the page its contents first if it has none. -/
+def Memory.setByte (m : Memory) (a : Nat) (b : UInt8) : Memory :=
+  match m.findPage (a / PAGE_BYTES) with
+  | some i =>
+    let page := m.pages[i]!
+    { m with pages := m.pages.set! i { page with data := page.data.set! (a % PAGE_BYTES) b } }
+  | none =>
+    let zeros := ByteArray.mk (Array.replicate PAGE_BYTES 0)
+    { m with pages := m.pages.push { index := a / PAGE_BYTES, data := zeros.set! (a % PAGE_BYTES) b } }
 
 /-- The `n`-byte little-endian value at `addr`. -/
 def Memory.load (m : Memory) (addr n : Nat) : Except MemFault UInt64 := Id.run do
@@ -66,9 +104,7 @@ def Memory.load (m : Memory) (addr n : Nat) : Except MemFault UInt64 := Id.run d
   | none =>
     let mut v : UInt64 := 0
     for k in [:n] do
-      let a := (addr + k) % 2 ^ 32
-      let page := m.pages[(m.findPage (a / PAGE_BYTES)).getD 0]!
-      v := v ||| (page.data[a % PAGE_BYTES]!.toUInt64 <<< (8 * k).toUInt64)
+      v := v ||| ((m.byteAt ((addr + k) % 2 ^ 32)).toUInt64 <<< (8 * k).toUInt64)
     return .ok v
 
 /-- Writes the low `n` bytes of `v` at `addr`, little-endian. -/
@@ -76,13 +112,31 @@ def Memory.store (m : Memory) (addr n : Nat) (v : UInt64) : Except MemFault Memo
   match m.firstBad addr n true with
   | some a => return .error (m.faultAt a)
   | none =>
-    let mut pages := m.pages
+    let mut out := m
     for k in [:n] do
-      let a := (addr + k) % 2 ^ 32
-      let i := (m.findPage (a / PAGE_BYTES)).getD 0
-      let page := pages[i]!
-      let byte := ((v >>> (8 * k).toUInt64) &&& 0xFF).toUInt8
-      pages := pages.set! i { page with data := page.data.set! (a % PAGE_BYTES) byte }
-    return .ok { m with pages := pages }
+      out := out.setByte ((addr + k) % 2 ^ 32) ((v >>> (8 * k).toUInt64) &&& 0xFF).toUInt8
+    return .ok out
+
+/-- Maps pages `first` … `last`, writable or read-only; their contents are kept (new pages read
+as zeros). -/
+def Memory.mapPages (m : Memory) (first last : Nat) (writable : Bool) : Memory :=
+  { m with regions := m.regions.push { first := first, count := last + 1 - first, writable := writable } }
+
+/-- `sbrk n` (GP A.5.9): grows the heap by `n` bytes and returns the previous top, making the new
+pages writable. `n = 0` only reads the top. A request that would reach 2³² returns 0 and changes
+nothing (the heap top must stay a 32-bit address; upstream's Lean allows exactly 2³², which no
+register could hold). `none` when the layout has no heap. -/
+def Memory.sbrk (m : Memory) (n : Nat) : Option (Nat × Memory) :=
+  match m.heapTop with
+  | none => none
+  | some top =>
+    if n == 0 then some (top, m)
+    -- Written as `n ≥ 2³² − top` so that no intermediate value passes 64 bits in the Rust.
+    else if n >= 2 ^ 32 - top then some (0, m)
+    else
+      let firstNew := (top + PAGE_BYTES - 1) / PAGE_BYTES * PAGE_BYTES
+      let newTop := top + n
+      let grown := if newTop > firstNew then m.mapPages (firstNew / PAGE_BYTES) ((newTop - 1) / PAGE_BYTES) true else m
+      some (top, { grown with heapTop := some newTop })
 
 end Jar.JAVM

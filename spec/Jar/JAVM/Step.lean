@@ -139,9 +139,11 @@ def execute (p : Program) (m : Machine) (i : Instr) : StepResult :=
   | .branchGtSImm => branch p m (slt imm a) i.target n
   -- Two-register forms: rd is the low nibble, ra the high one.
   | .moveReg => setReg m i.rd a n
-  -- This memory has no `sbrk` heap: the instruction panics (variants with a heap grow it by host
-  -- call instead).
-  | .sbrk => .stop .panic m
+  -- rd := the old heap top after growing it by φA bytes; layouts without a heap panic.
+  | .sbrk =>
+    match m.memory.sbrk a.toNat with
+    | none => .stop .panic m
+    | some (top, mem) => .next { m with memory := mem, regs := m.regs.set! i.rd top.toUInt64, pc := n }
   | .countSetBits64 => setReg m i.rd (popcount a 64) n
   | .countSetBits32 => setReg m i.rd (popcount (lo32 a) 32) n
   | .leadingZeroBits64 => setReg m i.rd (clz a 64) n
