@@ -161,6 +161,8 @@ impl PagedMemory {
     }
 
     /// The frame of mapped page `page`, allocating it on first use.
+    #[cold]
+    #[inline(never)]
     fn own_frame(&mut self, page: u32) -> &mut [u8; PAGE_SIZE as usize] {
         let e = self.table[page as usize];
         debug_assert!(e != 0);
@@ -213,6 +215,8 @@ impl PagedMemory {
         Ok(())
     }
 
+    #[cold]
+    #[inline(never)]
     fn slow_load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault> {
         self.check(addr, N, false)?;
         let mut out = [0u8; N];
@@ -224,6 +228,8 @@ impl PagedMemory {
         Ok(out)
     }
 
+    #[cold]
+    #[inline(never)]
     fn slow_store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
         self.check(addr, N, true)?;
         for (k, b) in value.iter().enumerate() {
