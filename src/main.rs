@@ -442,9 +442,14 @@ fn variant_rules(id: jarkit_spec::jar::VariantId) -> (javm::LengthEncoding, javm
 }
 
 fn costs_for(model: jarkit_spec::jar::GasModel, code: &javm::Code) -> javm::GasCosts {
+    use jarkit_spec::jar::GasModel;
     match model {
-        jarkit_spec::jar::GasModel::PerInstruction => javm::GasCosts::PerInstruction,
-        _ => javm::GasCosts::single_pass(code),
+        GasModel::PerInstruction => javm::GasCosts::PerInstruction,
+        GasModel::BasicBlockSinglePass => javm::GasCosts::single_pass(code),
+        GasModel::BasicBlockFull => {
+            eprintln!("note: the full pipeline gas model is not in the spec yet; charging the single-pass model");
+            javm::GasCosts::single_pass(code)
+        }
     }
 }
 
@@ -527,25 +532,13 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
 }
 
 fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<ExitCode, String> {
-    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PagedMemory, Predecoded, Vm};
-    use jarkit_spec::jar::{GasModel, VariantId};
+    use javm::{Code, Numbering, PagedMemory, Predecoded, Vm};
+    use jarkit_spec::jar::VariantId;
     let id: VariantId = variant.parse()?;
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (lengths, rules, gas_model) = jarkit_spec::with_variant!(id, V => {
-        use jarkit_spec::jar::Variant;
-        let lengths = if V::USE_COMPACT_DEBLOB { LengthEncoding::Compact } else { LengthEncoding::U32 };
-        let rules = BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK };
-        (lengths, rules, V::GAS_MODEL)
-    });
+    let (lengths, rules, gas_model) = variant_rules(id);
     let code = Code::parse(&bytes, lengths, Numbering::Gp, rules).map_err(|e| format!("{}: {e}", path.display()))?;
-    let costs = match gas_model {
-        GasModel::PerInstruction => GasCosts::PerInstruction,
-        GasModel::BasicBlockSinglePass => GasCosts::single_pass(&code),
-        GasModel::BasicBlockFull => {
-            eprintln!("note: the full pipeline gas model is not in the spec yet; {id} is charged with the single-pass model");
-            GasCosts::single_pass(&code)
-        }
-    };
+    let costs = costs_for(gas_model, &code);
     let program = Arc::new(Predecoded::new(code, &costs));
     let mut memory = PagedMemory::new();
     memory.guard = 0x10000;
