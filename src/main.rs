@@ -142,6 +142,10 @@ enum Family {
         /// interpreter.
         #[arg(long)]
         reference: bool,
+        /// Where block gas costs come from: `listed` (the vector's `block-gas-costs`) or
+        /// `computed` (the spec's full pipeline model, which must also equal the listed table).
+        #[arg(long, default_value = "listed", value_parser = ["listed", "computed"])]
+        gas: String,
     },
     /// The w3f codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
     Codec { dir: Option<PathBuf> },
@@ -233,7 +237,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Vectors { family } => {
             let report = match family {
                 Family::Shuffle { path } => vectors::shuffle::run(&vector_path(path, "w3f/shuffle")?)?,
-                Family::Pvm { dir, reference } => {
+                Family::Pvm { dir, reference, gas } => {
                     let dir = vector_path(dir, "polkavm-spectool/programs")?;
                     let known_file = repo_root().join("tests/known-differences/w3f-pvm.txt");
                     let known = match std::fs::read_to_string(&known_file) {
@@ -241,7 +245,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
                         _ => Default::default(),
                     };
                     let executor = if reference { vectors::pvm::Executor::Reference } else { vectors::pvm::Executor::Interpreter };
-                    vectors::pvm::run_dir_on(&dir, &known, executor)?
+                    let gas = if gas == "computed" { vectors::pvm::GasSource::Computed } else { vectors::pvm::GasSource::Listed };
+                    vectors::pvm::run_dir_on(&dir, &known, executor, gas)?
                 }
                 Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "w3f/codec")?)?,
                 Family::Stf { sub, dir, variant } => {
@@ -446,10 +451,7 @@ fn costs_for(model: jarkit_spec::jar::GasModel, code: &javm::Code) -> javm::GasC
     match model {
         GasModel::PerInstruction => javm::GasCosts::PerInstruction,
         GasModel::BasicBlockSinglePass => javm::GasCosts::single_pass(code),
-        GasModel::BasicBlockFull => {
-            eprintln!("note: the full pipeline gas model is not in the spec yet; charging the single-pass model");
-            javm::GasCosts::single_pass(code)
-        }
+        GasModel::BasicBlockFull => javm::GasCosts::pipeline(code),
     }
 }
 

@@ -4,12 +4,16 @@
 use jarkit::vectors::{pvm, vectors_root, CaseResult};
 
 fn run(sub: &str, known_file: Option<&str>) {
+    run_with(sub, known_file, pvm::Executor::Interpreter, pvm::GasSource::Listed);
+}
+
+fn run_with(sub: &str, known_file: Option<&str>, executor: pvm::Executor, gas: pvm::GasSource) {
     let Some(root) = vectors_root() else {
         eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
         return;
     };
     let known = known_file.map(|f| pvm::parse_known(&std::fs::read_to_string(f).unwrap())).unwrap_or_default();
-    let report = pvm::run_dir(&root.join(sub), &known).unwrap();
+    let report = pvm::run_dir_on(&root.join(sub), &known, executor, gas).unwrap();
     print!("{}", report.render());
     assert!(report.cases.len() > 300, "suspiciously few cases in {sub}");
     assert_eq!(report.failed(), 0, "{}", report.render());
@@ -28,4 +32,11 @@ fn polkavm_spectool_vectors_all_pass() {
 #[test]
 fn w3f_v04_vectors_pass_or_are_known_differences() {
     run("w3f/pvm/programs", Some(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/known-differences/w3f-pvm.txt")));
+}
+
+/// The spec's full pipeline model computes every block cost the spectool vectors list (the case
+/// fails on any block whose cost differs), and the vectors pass when run with those costs.
+#[test]
+fn polkavm_spectool_vectors_pass_with_computed_gas() {
+    run_with("polkavm-spectool/programs", None, pvm::Executor::Interpreter, pvm::GasSource::Computed);
 }

@@ -1,6 +1,6 @@
 //! Running a `.polkavm` guest's export on jarkit's interpreter: import the container, predecode
-//! with PolkaVM's numbering and block-metered gas (one per instruction, charged on block entry,
-//! as PolkaVM's naive cost model), and serve host calls.
+//! with PolkaVM's numbering and block-metered gas from the spec's full pipeline model (the cost
+//! model PolkaVM's side is configured with), and serve host calls.
 
 use std::sync::Arc;
 
@@ -34,7 +34,8 @@ impl JarkitGuest {
         // a terminator (the linker ends code with one anyway).
         let rules = BlockRules { ecalli_ends_block: false, strict: false };
         let code = Code::parse(&container.code, LengthEncoding::Compact, Numbering::PolkaVm, rules).map_err(|e| e.to_string())?;
-        let gas = GasCosts::instruction_count_per_block(&code);
+        // The spec's full pipeline model: PolkaVM's side meters with the same model.
+        let gas = GasCosts::pipeline(&code);
         let program = Arc::new(Predecoded::new(code, &gas));
         let (memory, map) = container.memory().map_err(|e| e.to_string())?;
         Ok(JarkitGuest { vm: Vm::new(program, memory, 0), entry, stack_high: map.stack_high })

@@ -1,7 +1,8 @@
 //! Running a guest on the peer, PolkaVM 0.37, through its public API: the same blob, the same
-//! export, synchronous gas metering with its default (naive: one per instruction) cost model.
+//! export, synchronous gas metering with its full pipeline cost model (memory accesses as L2
+//! hits, 25 cycles) — the model jarkit's spec defines in `spec/Jar/JAVM/Pipeline.lean`.
 
-use polkavm::{BackendKind, Caller, Config, Engine, GasMeteringKind, Linker, Module, ModuleConfig, ProgramBlob, SandboxKind};
+use polkavm::{BackendKind, CacheModel, Caller, Config, CostModelKind, Engine, GasMeteringKind, Linker, Module, ModuleConfig, ProgramBlob, SandboxKind};
 
 use crate::jarkit_vm::CallResult;
 
@@ -61,6 +62,7 @@ impl PolkaVmGuest {
         let blob = ProgramBlob::parse(blob.to_vec().into()).map_err(|e| e.to_string())?;
         let mut module_config = ModuleConfig::new();
         module_config.set_gas_metering(Some(GasMeteringKind::Sync));
+        module_config.set_cost_model(Some(CostModelKind::Full(CacheModel::L2Hit)));
         let module = Module::from_blob(engine, &module_config, blob).map_err(|e| e.to_string())?;
         let mut linker: Linker<HostState, String> = Linker::new();
         linker

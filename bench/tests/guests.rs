@@ -1,6 +1,8 @@
 //! Every guest builds (the blob is committed, CI rebuilds it), imports, and returns the right
 //! result on jarkit; on PolkaVM's interpreter it returns the same result and uses the same gas
-//! (both charge one per instruction on block entry). No timing here.
+//! (both meter with the full pipeline cost model: the spec's on jarkit, PolkaVM's own on the peer,
+//! so equal gas cross-checks the spec's model against PolkaVM on every block these guests run).
+//! No timing here.
 
 use jarkit_bench::harness::{run_once, Vm};
 use jarkit_bench::polkavm_vm::Backend;

@@ -157,7 +157,8 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
             Kind::Fn => {
                 let f = &m.fns[name];
                 let d = docs(&f.doc, &f.lean_name, files, f.file, f.span);
-                // A constant: no binders, not variant-generic, and evaluable now.
+                // A constant: no binders, not variant-generic, and evaluable now. Otherwise a
+                // zero-argument function (uses call it: see `evaluates_now`).
                 if f.item.binders.is_empty() && !f.item.variant_generic {
                     let mut ev = Evaluator::new(m);
                     let ret_name = f.item.ret.as_ref().and_then(type_name);
@@ -209,6 +210,13 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
         }
     }
     (consts, fns)
+}
+
+/// Whether a zero-argument definition is evaluated at codegen time (and emitted as a Rust
+/// constant) rather than emitted as a function (its body builds arrays, calls functions, …).
+fn evaluates_now(m: &Model, f: &crate::model::FnDef) -> bool {
+    let ret_name = f.ret.as_ref().and_then(type_name);
+    Evaluator::new(m).eval(&f.body, ret_name.as_deref()).is_ok()
 }
 
 fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
@@ -686,7 +694,7 @@ impl<'a> Cx<'a> {
                 self.err(Diagnostic::error(e.span, format!("`{short}` depends on the variant, but this definition is not variant-generic")).with_hint("add `[JarVariant]` to the definition"));
             }
             // A zero-argument definition that evaluated to a constant.
-            if f.binders.is_empty() && !f.variant_generic {
+            if f.binders.is_empty() && !f.variant_generic && evaluates_now(self.m, &f) {
                 let k = match path.rsplit_once('.') {
                     Some((o, s)) if self.m.structs.contains_key(o) => {
                         let (o, s) = (ident(&camel(o)), ident(&screaming(s)));

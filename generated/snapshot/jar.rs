@@ -960,6 +960,109 @@ impl Default for MemFault {
         MemFault::Panic
     }
 }
+/// Execution units, as counts.
+///
+/// Lean: `Jar.JAVM.Units` at spec/Jar/JAVM/Pipeline.lean:46
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Units {
+    pub alu: Nat,
+    pub load: Nat,
+    pub store: Nat,
+    pub mul: Nat,
+    pub div: Nat,
+}
+/// How the pipeline sees one instruction.
+///
+/// Lean: `Jar.JAVM.PipeOp` at spec/Jar/JAVM/Pipeline.lean:76
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PipeOp {
+    pub latency: Nat,
+    pub slots: Nat,
+    pub units: Units,
+    pub dst: Option<Nat>,
+    pub srcs: Vec<Nat>,
+    /// `move_reg`: renaming only.
+    pub is_move: bool,
+    /// Ends the block: the machine drains after it.
+    pub drains: bool,
+}
+/// Where an entry of the reorder buffer is.
+///
+/// Lean: `Jar.JAVM.Phase` at spec/Jar/JAVM/Pipeline.lean:198
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum Phase {
+    /// Decoded this cycle; it can start from the next one.
+    #[default]
+    #[serde(rename = "decoded")]
+    Decoded,
+    #[serde(rename = "waiting")]
+    Waiting,
+    #[serde(rename = "executing")]
+    Executing,
+    /// Its latency has passed this cycle: its result and units are available.
+    #[serde(rename = "finished")]
+    Finished,
+    /// Waiting to retire (in order).
+    #[serde(rename = "done")]
+    Done,
+}
+impl Phase {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [Phase; 5usize] = [
+        Phase::Decoded,
+        Phase::Waiting,
+        Phase::Executing,
+        Phase::Finished,
+        Phase::Done,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            Phase::Decoded => "decoded",
+            Phase::Waiting => "waiting",
+            Phase::Executing => "executing",
+            Phase::Finished => "finished",
+            Phase::Done => "done",
+        }
+    }
+}
+/// Lean: `Jar.JAVM.RobEntry` at spec/Jar/JAVM/Pipeline.lean:210
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RobEntry {
+    pub phase: Phase,
+    /// Cycles of latency still to run.
+    pub left: Nat,
+    pub units: Units,
+    /// The instructions (numbered from the block's first) producing the sources.
+    pub dep1: Option<Nat>,
+    pub dep2: Option<Nat>,
+}
+/// Lean: `Jar.JAVM.Pipe` at spec/Jar/JAVM/Pipeline.lean:220
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pipe {
+    pub cycle: Nat,
+    pub slots_left: Nat,
+    pub free: Units,
+    /// The entries in flight, oldest first: `rob[k]` is instruction `retired + k`.
+    pub rob: Vec<RobEntry>,
+    /// How many instructions (with a reorder-buffer entry) have retired.
+    pub retired: Nat,
+    /// By register: the instruction that last wrote it.
+    pub producer: Vec<Option<Nat>>,
+}
 /// Which opcode byte means which instruction.
 ///
 /// Lean: `Jar.JAVM.Numbering` at spec/Jar/JAVM/Program.lean:13
@@ -2255,6 +2358,80 @@ pub const MEM_CYCLES: Nat = Nat(25);
 ///
 /// Lean: `Jar.JAVM.PAGE_BYTES` at spec/Jar/JAVM/Memory.lean:15
 pub const PAGE_BYTES: Nat = Nat(4096);
+/// Lean: `Jar.JAVM.DECODE_WIDTH` at spec/Jar/JAVM/Pipeline.lean:40
+pub const DECODE_WIDTH: Nat = Nat(4);
+/// Lean: `Jar.JAVM.ROB_SIZE` at spec/Jar/JAVM/Pipeline.lean:41
+pub const ROB_SIZE: Nat = Nat(32);
+/// Lean: `Jar.JAVM.DISPATCH_WIDTH` at spec/Jar/JAVM/Pipeline.lean:42
+pub const DISPATCH_WIDTH: Nat = Nat(5);
+/// More cycles than draining a full reorder buffer can take (32 entries of at most 100 cycles).
+///
+/// Lean: `Jar.JAVM.TICK_BOUND` at spec/Jar/JAVM/Pipeline.lean:43
+pub const TICK_BOUND: Nat = Nat(8192);
+/// Lean: `Jar.JAVM.NO_UNITS` at spec/Jar/JAVM/Pipeline.lean:55
+pub const NO_UNITS: Units = Units {
+    alu: Nat(0),
+    div: Nat(0),
+    load: Nat(0),
+    mul: Nat(0),
+    store: Nat(0),
+};
+/// Lean: `Jar.JAVM.ALU` at spec/Jar/JAVM/Pipeline.lean:56
+pub const ALU: Units = Units {
+    alu: Nat(1),
+    div: Nat(0),
+    load: Nat(0),
+    mul: Nat(0),
+    store: Nat(0),
+};
+/// Lean: `Jar.JAVM.ALU2` at spec/Jar/JAVM/Pipeline.lean:57
+pub const ALU2: Units = Units {
+    alu: Nat(2),
+    div: Nat(0),
+    load: Nat(0),
+    mul: Nat(0),
+    store: Nat(0),
+};
+/// Lean: `Jar.JAVM.LOAD_UNITS` at spec/Jar/JAVM/Pipeline.lean:58
+pub const LOAD_UNITS: Units = Units {
+    alu: Nat(1),
+    div: Nat(0),
+    load: Nat(1),
+    mul: Nat(0),
+    store: Nat(0),
+};
+/// Lean: `Jar.JAVM.STORE_UNITS` at spec/Jar/JAVM/Pipeline.lean:59
+pub const STORE_UNITS: Units = Units {
+    alu: Nat(1),
+    div: Nat(0),
+    load: Nat(0),
+    mul: Nat(0),
+    store: Nat(1),
+};
+/// Lean: `Jar.JAVM.MUL_UNITS` at spec/Jar/JAVM/Pipeline.lean:60
+pub const MUL_UNITS: Units = Units {
+    alu: Nat(1),
+    div: Nat(0),
+    load: Nat(0),
+    mul: Nat(1),
+    store: Nat(0),
+};
+/// Lean: `Jar.JAVM.DIV_UNITS` at spec/Jar/JAVM/Pipeline.lean:61
+pub const DIV_UNITS: Units = Units {
+    alu: Nat(1),
+    div: Nat(1),
+    load: Nat(0),
+    mul: Nat(0),
+    store: Nat(0),
+};
+/// Lean: `Jar.JAVM.UNITS_PER_CYCLE` at spec/Jar/JAVM/Pipeline.lean:62
+pub const UNITS_PER_CYCLE: Units = Units {
+    alu: Nat(4),
+    div: Nat(1),
+    load: Nat(4),
+    mul: Nat(1),
+    store: Nat(4),
+};
 /// Dynamic jumps to this address halt the machine (GP: 2³² − 2¹⁶).
 ///
 /// Lean: `Jar.JAVM.HALT_ADDRESS` at spec/Jar/JAVM/Step.lean:12
@@ -4636,6 +4813,682 @@ pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
         }
     }
 }
+/// Lean: `Jar.JAVM.Units.fitsIn` at spec/Jar/JAVM/Pipeline.lean:64
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn units_fits_in(need: &Units, free: &Units) -> bool {
+    {
+        (((((need.alu <= free.alu) && (need.load <= free.load))
+            && (need.store <= free.store)) && (need.mul <= free.mul))
+            && (need.div <= free.div))
+    }
+}
+/// Lean: `Jar.JAVM.Units.minus` at spec/Jar/JAVM/Pipeline.lean:68
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn units_minus(a: &Units, b: &Units) -> Units {
+    {
+        Units {
+            alu: (a.alu - b.alu),
+            load: (a.load - b.load),
+            store: (a.store - b.store),
+            mul: (a.mul - b.mul),
+            div: (a.div - b.div),
+        }
+    }
+}
+/// Lean: `Jar.JAVM.Units.plus` at spec/Jar/JAVM/Pipeline.lean:72
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn units_plus(a: &Units, b: &Units) -> Units {
+    {
+        Units {
+            alu: (a.alu + b.alu),
+            load: (a.load + b.load),
+            store: (a.store + b.store),
+            mul: (a.mul + b.mul),
+            div: (a.div + b.div),
+        }
+    }
+}
+/// Lean: `Jar.JAVM.pipeOp` at spec/Jar/JAVM/Pipeline.lean:89
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_op(
+    latency: Nat,
+    slots: Nat,
+    units: &Units,
+    dst: &Option<Nat>,
+    srcs: &Vec<Nat>,
+) -> PipeOp {
+    {
+        PipeOp {
+            latency: latency,
+            slots: slots,
+            units: units.clone(),
+            dst: dst.clone(),
+            srcs: srcs.clone(),
+            is_move: false,
+            drains: false,
+        }
+    }
+}
+/// Three registers: the third (`rd`) is written, the first two are read.
+///
+/// Lean: `Jar.JAVM.pipe3` at spec/Jar/JAVM/Pipeline.lean:93
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe3(i: &Instr, latency: Nat, slots: Nat, units: &Units) -> PipeOp {
+    { pipe_op(latency, slots, &units, &Some(i.rd), &vec![i.ra, i.rb]) }
+}
+/// Two registers and an immediate: `ra` is written, `rb` read.
+///
+/// Lean: `Jar.JAVM.pipe2i` at spec/Jar/JAVM/Pipeline.lean:97
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe2i(i: &Instr, latency: Nat, slots: Nat, units: &Units) -> PipeOp {
+    { pipe_op(latency, slots, &units, &Some(i.ra), &vec![i.rb]) }
+}
+/// Two registers: `rd` (the low nibble) is written, `ra` (the high nibble) read.
+///
+/// Lean: `Jar.JAVM.pipe2` at spec/Jar/JAVM/Pipeline.lean:101
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe2(i: &Instr, latency: Nat, slots: Nat, units: &Units) -> PipeOp {
+    { pipe_op(latency, slots, &units, &Some(i.rd), &vec![i.ra]) }
+}
+/// `move_reg`: `rd` takes over the producer of `ra`.
+///
+/// Lean: `Jar.JAVM.pipeMove` at spec/Jar/JAVM/Pipeline.lean:105
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_move(i: &Instr) -> PipeOp {
+    {
+        PipeOp {
+            latency: Nat(0),
+            slots: Nat(1),
+            units: NO_UNITS,
+            dst: Some(i.rd),
+            srcs: vec![i.ra],
+            is_move: true,
+            drains: false,
+        }
+    }
+}
+/// One more decode slot when the destination is not a source (a copy comes first).
+///
+/// Lean: `Jar.JAVM.extra3` at spec/Jar/JAVM/Pipeline.lean:110
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn extra3(i: &Instr) -> Nat {
+    if ((i.rd != i.ra) && (i.rd != i.rb)) { Nat(1) } else { Nat(0) }
+}
+/// Lean: `Jar.JAVM.extra2i` at spec/Jar/JAVM/Pipeline.lean:112
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn extra2i(i: &Instr) -> Nat {
+    if (i.ra != i.rb) { Nat(1) } else { Nat(0) }
+}
+/// Lean: `Jar.JAVM.extra2` at spec/Jar/JAVM/Pipeline.lean:113
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn extra2(i: &Instr) -> Nat {
+    if (i.rd != i.ra) { Nat(1) } else { Nat(0) }
+}
+/// Whether the raw code byte at `pos` is a `trap` or `unlikely` opcode (the bitmask is not consulted; past the end of the code the byte reads as 0, a `trap`).
+///
+/// Lean: `Jar.JAVM.Program.coldAt` at spec/Jar/JAVM/Pipeline.lean:115
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn program_cold_at(p: &Program, pos: Nat) -> bool {
+    {
+        let op = match p.numbering.clone() {
+            Numbering::Gp => opcode_of_gp_byte(program_byte_at(&p, pos)),
+            Numbering::JamV1 => opcode_of_jam_v1_byte(program_byte_at(&p, pos)),
+        };
+        match op.clone() {
+            Some(Opcode::Trap) => true,
+            Some(Opcode::Unlikely) => true,
+            _ => false,
+        }
+    }
+}
+/// The pipeline's view of the instruction `op` at `pc`.
+///
+/// Lean: `Jar.JAVM.pipeOpOf` at spec/Jar/JAVM/Pipeline.lean:126
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_op_of(p: &Program, pc: Nat, op: Opcode) -> PipeOp {
+    {
+        let i = program_decode(&p, pc, op);
+        let branch_latency = if (program_cold_at(&p, i.next)
+            || program_cold_at(&p, i.target))
+        {
+            Nat(1)
+        } else {
+            Nat(20)
+        };
+        let base: PipeOp = match op {
+            Opcode::Trap | Opcode::Fallthrough => {
+                pipe_op(Nat(2), Nat(1), &NO_UNITS, &None, &vec![])
+            }
+            Opcode::Unlikely => pipe_op(Nat(40), Nat(1), &NO_UNITS, &None, &vec![]),
+            Opcode::Ecalli | Opcode::Ecall => {
+                pipe_op(Nat(100), Nat(4), &ALU, &None, &vec![])
+            }
+            Opcode::Sbrk => pipe2(&i, Nat(100), Nat(4), &ALU),
+            Opcode::Jump | Opcode::LoadImmJump => {
+                pipe_op(Nat(15), Nat(1), &NO_UNITS, &None, &vec![])
+            }
+            Opcode::JumpInd => pipe_op(Nat(22), Nat(1), &NO_UNITS, &None, &vec![i.ra]),
+            Opcode::LoadImmJumpInd => {
+                pipe_op(Nat(22), Nat(1), &NO_UNITS, &None, &vec![i.rb])
+            }
+            Opcode::LoadImm => pipe_op(Nat(1), Nat(1), &NO_UNITS, &Some(i.ra), &vec![]),
+            Opcode::LoadImm64 => pipe_op(Nat(1), Nat(2), &NO_UNITS, &Some(i.ra), &vec![]),
+            Opcode::MoveReg => pipe_move(&i),
+            Opcode::LoadU8
+            | Opcode::LoadI8
+            | Opcode::LoadU16
+            | Opcode::LoadI16
+            | Opcode::LoadU32
+            | Opcode::LoadI32
+            | Opcode::LoadU64 => {
+                pipe_op(MEM_CYCLES, Nat(1), &LOAD_UNITS, &Some(i.ra), &vec![])
+            }
+            Opcode::LoadIndU8
+            | Opcode::LoadIndI8
+            | Opcode::LoadIndU16
+            | Opcode::LoadIndI16
+            | Opcode::LoadIndU32
+            | Opcode::LoadIndI32
+            | Opcode::LoadIndU64 => pipe2i(&i, MEM_CYCLES, Nat(1), &LOAD_UNITS),
+            Opcode::StoreU8 | Opcode::StoreU16 | Opcode::StoreU32 | Opcode::StoreU64 => {
+                pipe_op(MEM_CYCLES, Nat(1), &STORE_UNITS, &None, &vec![i.ra])
+            }
+            Opcode::StoreIndU8
+            | Opcode::StoreIndU16
+            | Opcode::StoreIndU32
+            | Opcode::StoreIndU64 => {
+                pipe_op(MEM_CYCLES, Nat(1), &STORE_UNITS, &None, &vec![i.ra, i.rb])
+            }
+            Opcode::StoreImmU8
+            | Opcode::StoreImmU16
+            | Opcode::StoreImmU32
+            | Opcode::StoreImmU64 => {
+                pipe_op(MEM_CYCLES, Nat(1), &STORE_UNITS, &None, &vec![])
+            }
+            Opcode::StoreImmIndU8
+            | Opcode::StoreImmIndU16
+            | Opcode::StoreImmIndU32
+            | Opcode::StoreImmIndU64 => {
+                pipe_op(MEM_CYCLES, Nat(1), &STORE_UNITS, &None, &vec![i.ra])
+            }
+            Opcode::BranchEqImm
+            | Opcode::BranchNeImm
+            | Opcode::BranchLtUImm
+            | Opcode::BranchLeUImm
+            | Opcode::BranchGeUImm
+            | Opcode::BranchGtUImm
+            | Opcode::BranchLtSImm
+            | Opcode::BranchLeSImm
+            | Opcode::BranchGeSImm
+            | Opcode::BranchGtSImm => {
+                pipe_op(branch_latency, Nat(1), &ALU, &None, &vec![i.ra])
+            }
+            Opcode::BranchEq
+            | Opcode::BranchNe
+            | Opcode::BranchLtU
+            | Opcode::BranchLtS
+            | Opcode::BranchGeU
+            | Opcode::BranchGeS => {
+                pipe_op(branch_latency, Nat(1), &ALU, &None, &vec![i.ra, i.rb])
+            }
+            Opcode::Add64 | Opcode::Sub64 | Opcode::And | Opcode::Xor | Opcode::Or => {
+                pipe3(&i, Nat(1), (Nat(1) + extra3(&i)), &ALU)
+            }
+            Opcode::Add32 | Opcode::Sub32 => {
+                pipe3(&i, Nat(2), (Nat(2) + extra3(&i)), &ALU)
+            }
+            Opcode::AndImm
+            | Opcode::XorImm
+            | Opcode::OrImm
+            | Opcode::AddImm64
+            | Opcode::ShloLImm64
+            | Opcode::ShloRImm64
+            | Opcode::SharRImm64
+            | Opcode::RotR64Imm => pipe2i(&i, Nat(1), (Nat(1) + extra2i(&i)), &ALU),
+            Opcode::ReverseBytes => pipe2(&i, Nat(1), (Nat(1) + extra2(&i)), &ALU),
+            Opcode::AddImm32
+            | Opcode::ShloLImm32
+            | Opcode::ShloRImm32
+            | Opcode::SharRImm32
+            | Opcode::RotR32Imm => pipe2i(&i, Nat(2), (Nat(2) + extra2i(&i)), &ALU),
+            Opcode::CountSetBits64
+            | Opcode::CountSetBits32
+            | Opcode::LeadingZeroBits64
+            | Opcode::LeadingZeroBits32
+            | Opcode::SignExtend8
+            | Opcode::SignExtend16
+            | Opcode::ZeroExtend16 => pipe2(&i, Nat(1), Nat(1), &ALU),
+            Opcode::TrailingZeroBits64 | Opcode::TrailingZeroBits32 => {
+                pipe2(&i, Nat(2), Nat(1), &ALU2)
+            }
+            Opcode::ShloL64
+            | Opcode::ShloR64
+            | Opcode::SharR64
+            | Opcode::RotL64
+            | Opcode::RotR64 => {
+                pipe3(&i, Nat(1), if (i.rd != i.ra) { Nat(3) } else { Nat(2) }, &ALU)
+            }
+            Opcode::ShloL32
+            | Opcode::ShloR32
+            | Opcode::SharR32
+            | Opcode::RotL32
+            | Opcode::RotR32 => {
+                pipe3(&i, Nat(2), if (i.rd != i.ra) { Nat(4) } else { Nat(3) }, &ALU)
+            }
+            Opcode::ShloLImmAlt64
+            | Opcode::ShloRImmAlt64
+            | Opcode::SharRImmAlt64
+            | Opcode::RotR64ImmAlt => pipe2i(&i, Nat(1), Nat(3), &ALU),
+            Opcode::ShloLImmAlt32
+            | Opcode::ShloRImmAlt32
+            | Opcode::SharRImmAlt32
+            | Opcode::RotR32ImmAlt => pipe2i(&i, Nat(2), Nat(4), &ALU),
+            Opcode::SetLtU | Opcode::SetLtS => pipe3(&i, Nat(3), Nat(3), &ALU),
+            Opcode::SetLtUImm
+            | Opcode::SetLtSImm
+            | Opcode::SetGtUImm
+            | Opcode::SetGtSImm => pipe2i(&i, Nat(3), Nat(3), &ALU),
+            Opcode::CmovIz | Opcode::CmovNz => pipe3(&i, Nat(2), Nat(2), &ALU),
+            Opcode::CmovIzImm | Opcode::CmovNzImm => pipe2i(&i, Nat(2), Nat(3), &ALU),
+            Opcode::Max | Opcode::MaxU | Opcode::Min | Opcode::MinU => {
+                pipe3(&i, Nat(3), (Nat(2) + extra3(&i)), &ALU)
+            }
+            Opcode::AndInv | Opcode::OrInv => pipe3(&i, Nat(2), Nat(3), &ALU),
+            Opcode::Xnor => pipe3(&i, Nat(2), (Nat(2) + extra3(&i)), &ALU),
+            Opcode::NegAddImm64 => pipe2i(&i, Nat(2), Nat(3), &ALU),
+            Opcode::NegAddImm32 => pipe2i(&i, Nat(3), Nat(4), &ALU),
+            Opcode::Mul64 => pipe3(&i, Nat(3), (Nat(1) + extra3(&i)), &MUL_UNITS),
+            Opcode::MulImm64 => pipe2i(&i, Nat(3), (Nat(1) + extra2i(&i)), &MUL_UNITS),
+            Opcode::Mul32 => pipe3(&i, Nat(4), (Nat(2) + extra3(&i)), &MUL_UNITS),
+            Opcode::MulImm32 => pipe2i(&i, Nat(4), (Nat(2) + extra2i(&i)), &MUL_UNITS),
+            Opcode::MulUpperSS | Opcode::MulUpperUU => {
+                pipe3(&i, Nat(4), Nat(4), &MUL_UNITS)
+            }
+            Opcode::MulUpperSU => pipe3(&i, Nat(6), Nat(4), &MUL_UNITS),
+            Opcode::DivU32
+            | Opcode::DivS32
+            | Opcode::RemU32
+            | Opcode::RemS32
+            | Opcode::DivU64
+            | Opcode::DivS64
+            | Opcode::RemU64
+            | Opcode::RemS64 => pipe3(&i, Nat(60), Nat(4), &DIV_UNITS),
+        };
+        PipeOp {
+            drains: program_ends_block(&p, op),
+            ..base.clone()
+        }
+    }
+}
+/// An opcode byte that is not an instruction ends the block like a `trap`.
+///
+/// Lean: `Jar.JAVM.INVALID_PIPE_OP` at spec/Jar/JAVM/Pipeline.lean:193
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn invalid_pipe_op() -> PipeOp {
+    {
+        PipeOp {
+            latency: Nat(2),
+            slots: Nat(1),
+            units: NO_UNITS,
+            dst: None,
+            srcs: vec![],
+            is_move: false,
+            drains: true,
+        }
+    }
+}
+/// Lean: `Jar.JAVM.Pipe.start` at spec/Jar/JAVM/Pipeline.lean:232
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_start() -> Pipe {
+    {
+        Pipe {
+            cycle: Nat(0),
+            slots_left: DECODE_WIDTH,
+            free: UNITS_PER_CYCLE,
+            rob: vec![],
+            retired: Nat(0),
+            producer: array::replicate(Nat(13), None),
+        }
+    }
+}
+/// Whether instruction `dep`'s result is available (it has finished, or there is none).
+///
+/// Lean: `Jar.JAVM.isAvailable` at spec/Jar/JAVM/Pipeline.lean:236
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn is_available(rob: &Vec<RobEntry>, retired: Nat, dep: &Option<Nat>) -> bool {
+    {
+        match dep.clone() {
+            None => true,
+            Some(n) => {
+                if (n < retired) {
+                    true
+                } else {
+                    {
+                        let ph = array::get_bang(&rob, (n - retired)).phase.clone();
+                        ((ph == Phase::Finished) || (ph == Phase::Done))
+                    }
+                }
+            }
+        }
+    }
+}
+/// One cycle: retire, start, execute, and (if something was decoded this cycle) let the decoded entries wait. Without new decodes the clock may jump to the next completion.
+///
+/// Lean: `Jar.JAVM.Pipe.tick` at spec/Jar/JAVM/Pipeline.lean:246
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
+    'run0: {
+        let mut rob = s.rob.clone();
+        let mut retired = s.retired;
+        let mut free = s.free.clone();
+        let mut retired_now = Nat(0);
+        for _ in range(Nat(0), array::size(&s.rob)) {
+            {
+                if ((array::size(&rob) > Nat(0))
+                    && (array::get_bang(&rob, Nat(0)).phase.clone() == Phase::Done))
+                {
+                    {
+                        rob = array::extract(&rob, Nat(1), array::size(&rob));
+                        retired = (retired + Nat(1));
+                        retired_now = (retired_now + Nat(1));
+                    }
+                } else {
+                    {
+                        break;
+                    }
+                }
+            };
+        }
+        for _ in range(Nat(0), DISPATCH_WIDTH) {
+            {
+                let mut chosen = array::size(&rob);
+                for k in range(Nat(0), array::size(&rob)) {
+                    {
+                        let e = array::get_bang(&rob, k);
+                        if ((((e.phase.clone() == Phase::Waiting)
+                            && is_available(&rob, retired, &e.dep1.clone()))
+                            && is_available(&rob, retired, &e.dep2.clone()))
+                            && units_fits_in(&e.units.clone(), &free))
+                        {
+                            {
+                                chosen = k;
+                                break;
+                            };
+                        }
+                    };
+                }
+                if (chosen == array::size(&rob)) {
+                    {
+                        break;
+                    };
+                }
+                free = units_minus(&free, &array::get_bang(&rob, chosen).units.clone());
+                rob = array::set_bang(
+                    rob.clone(),
+                    chosen,
+                    RobEntry {
+                        phase: Phase::Executing,
+                        ..array::get_bang(&rob, chosen)
+                    },
+                );
+            };
+        }
+        let mut step = Nat(1);
+        if (!decoded_this_cycle && (draining || (retired_now == Nat(0)))) {
+            {
+                let mut least = Nat(0);
+                let mut any_running = false;
+                for e in rob.clone() {
+                    {
+                        if ((e.phase.clone() == Phase::Executing)
+                            || (e.phase.clone() == Phase::Finished))
+                        {
+                            {
+                                least = if any_running {
+                                    least.min(e.left)
+                                } else {
+                                    e.left
+                                };
+                                any_running = true;
+                            };
+                        }
+                    };
+                }
+                if (any_running && (least > Nat(0))) {
+                    {
+                        step = least;
+                    };
+                }
+            };
+        }
+        for k in range(Nat(0), array::size(&rob)) {
+            {
+                let e = array::get_bang(&rob, k);
+                if (e.phase.clone() == Phase::Finished) {
+                    {
+                        rob = array::set_bang(
+                            rob.clone(),
+                            k,
+                            RobEntry {
+                                phase: Phase::Done,
+                                ..e.clone()
+                            },
+                        );
+                    }
+                } else {
+                    if (e.phase.clone() == Phase::Executing) {
+                        {
+                            if (e.left <= step) {
+                                {
+                                    free = units_plus(&free, &e.units.clone());
+                                    rob = array::set_bang(
+                                        rob.clone(),
+                                        k,
+                                        RobEntry {
+                                            phase: Phase::Finished,
+                                            left: Nat(0),
+                                            ..e.clone()
+                                        },
+                                    );
+                                }
+                            } else {
+                                {
+                                    rob = array::set_bang(
+                                        rob.clone(),
+                                        k,
+                                        RobEntry {
+                                            left: (e.left - step),
+                                            ..e.clone()
+                                        },
+                                    );
+                                }
+                            }
+                        };
+                    }
+                }
+            };
+        }
+        let mut slots_left = s.slots_left;
+        if decoded_this_cycle {
+            {
+                for k in range(Nat(0), array::size(&rob)) {
+                    {
+                        if (array::get_bang(&rob, k).phase.clone() == Phase::Decoded) {
+                            {
+                                rob = array::set_bang(
+                                    rob.clone(),
+                                    k,
+                                    RobEntry {
+                                        phase: Phase::Waiting,
+                                        ..array::get_bang(&rob, k)
+                                    },
+                                );
+                            };
+                        }
+                    };
+                }
+                slots_left = DECODE_WIDTH;
+            };
+        }
+        break 'run0 (Pipe {
+            cycle: (s.cycle + step),
+            slots_left: slots_left,
+            free: free.clone(),
+            rob: rob.clone(),
+            retired: retired,
+            ..s.clone()
+        });
+    }
+}
+/// Waits until `slots` decode slots and a reorder-buffer entry are free.
+///
+/// Lean: `Jar.JAVM.Pipe.makeRoom` at spec/Jar/JAVM/Pipeline.lean:306
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_make_room(s: &Pipe, slots: Nat) -> Pipe {
+    'run0: {
+        if ((s.slots_left >= slots) && (array::size(&s.rob) < ROB_SIZE)) {
+            {
+                break 'run0 (s.clone());
+            };
+        }
+        let mut q = pipe_tick(&s, true, false);
+        for _ in range(Nat(0), TICK_BOUND) {
+            {
+                if (array::size(&q.rob) < ROB_SIZE) {
+                    {
+                        break;
+                    };
+                }
+                q = pipe_tick(&q, false, false);
+            };
+        }
+        break 'run0 (q.clone());
+    }
+}
+/// Runs until every entry has retired.
+///
+/// Lean: `Jar.JAVM.Pipe.drain` at spec/Jar/JAVM/Pipeline.lean:317
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_drain(s: &Pipe) -> Pipe {
+    'run0: {
+        let mut q = pipe_tick(&s, true, true);
+        for _ in range(Nat(0), TICK_BOUND) {
+            {
+                if (array::size(&q.rob) == Nat(0)) {
+                    {
+                        break;
+                    };
+                }
+                q = pipe_tick(&q, false, true);
+            };
+        }
+        break 'run0 (q.clone());
+    }
+}
+/// Decodes one instruction (and drains if it ends the block).
+///
+/// Lean: `Jar.JAVM.Pipe.feed` at spec/Jar/JAVM/Pipeline.lean:326
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
+    'run0: {
+        let q = pipe_make_room(&s, o.slots);
+        if o.is_move {
+            {
+                let src = array::get_bang(&o.srcs, Nat(0));
+                let dst = o.dst.clone().unwrap_or(Nat(0));
+                break 'run0 (Pipe {
+                    producer: array::set_bang(
+                        q.producer.clone(),
+                        dst,
+                        array::get_bang(&q.producer, src),
+                    ),
+                    slots_left: (q.slots_left - Nat(1)),
+                    ..q.clone()
+                });
+            };
+        }
+        let n = (q.retired + array::size(&q.rob));
+        let dep1 = match array::get_opt(&o.srcs, Nat(0)) {
+            Some(r) => array::get_bang(&q.producer, r),
+            None => None,
+        };
+        let dep2 = match array::get_opt(&o.srcs, Nat(1)) {
+            Some(r) => array::get_bang(&q.producer, r),
+            None => None,
+        };
+        let entry: RobEntry = RobEntry {
+            phase: Phase::Decoded,
+            left: o.latency,
+            units: o.units.clone(),
+            dep1: dep1.clone(),
+            dep2: dep2.clone(),
+        };
+        let producer = match o.dst.clone() {
+            Some(d) => array::set_bang(q.producer.clone(), d, Some(n)),
+            None => q.producer.clone(),
+        };
+        let fed = Pipe {
+            rob: array::push(q.rob.clone(), entry.clone()),
+            producer: producer.clone(),
+            slots_left: (q.slots_left - o.slots),
+            ..q.clone()
+        };
+        if o.drains {
+            {
+                break 'run0 (pipe_drain(&fed));
+            };
+        }
+        break 'run0 (fed.clone());
+    }
+}
+/// The cost of the basic block starting at `start` under the full pipeline model.
+///
+/// Lean: `Jar.JAVM.blockCostPipeline` at spec/Jar/JAVM/Pipeline.lean:352
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn block_cost_pipeline(p: &Program, start: Nat) -> Nat {
+    'run0: {
+        let mut s = pipe_start();
+        let mut pc = start;
+        for _ in range(Nat(0), (p.code.size() + Nat(1))) {
+            {
+                let o = match program_opcode_at(&p, pc) {
+                    Some(op) => pipe_op_of(&p, pc, op),
+                    None => invalid_pipe_op(),
+                };
+                s = pipe_feed(&s, &o);
+                if o.drains {
+                    {
+                        break;
+                    };
+                }
+                pc = ((pc + Nat(1)) + program_skip(&p, pc));
+            };
+        }
+        break 'run0 ((s.cycle - Nat(3)).max(Nat(1)));
+    }
+}
+/// The cost of every basic block of `p` under the full pipeline model, by start pc.
+///
+/// Lean: `Jar.JAVM.blockCostsPipeline` at spec/Jar/JAVM/Pipeline.lean:368
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
+    'run0: {
+        let mut out: Vec<(Nat, Nat)> = vec![];
+        for pc in range(Nat(0), p.code.size()) {
+            {
+                if program_is_block_start(&p, pc) {
+                    {
+                        out = array::push(
+                            out.clone(),
+                            (pc, block_cost_pipeline(&p, pc)),
+                        );
+                    };
+                }
+            };
+        }
+        break 'run0 (out.clone());
+    }
+}
 /// The code byte at `i`, zero past the end (ζ is zero-extended).
 ///
 /// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:32
@@ -4846,20 +5699,21 @@ pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
         }
     }
 }
-/// Whether `op` ends a basic block in this program.
+/// Whether `op` ends a basic block in this program. In PolkaVM's JamV1 instruction set `unlikely` is a hint at the start of a cold block, not a terminator (the spectool vectors simulate it inside its block); in JAR's numbering it ends one.
 ///
 /// Lean: `Jar.JAVM.Program.endsBlock` at spec/Jar/JAVM/Program.lean:120
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
     {
-        (opcode_is_terminator(op)
+        ((opcode_is_terminator(op)
+            && !((op == Opcode::Unlikely) && (p.numbering.clone() == Numbering::JamV1)))
             || (p.ecalli_ends_block
                 && ((op == Opcode::Ecalli) || (op == Opcode::Ecall))))
     }
 }
 /// Whether `pc` starts a basic block: pc 0, or the instruction after a terminator (or after an invalid opcode, which execution cannot pass).
 ///
-/// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:124
+/// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:127
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
     'run0: {
@@ -4895,7 +5749,7 @@ pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
 }
 /// A compact natural (GP C.6) at `pos`: its value and the offset after it.
 ///
-/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:140
+/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:143
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
     'run0: {
@@ -4946,7 +5800,7 @@ pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
 }
 /// Parses a code blob with compact lengths; `none` if it is malformed.
 ///
-/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:161
+/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:164
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn parse_program(
     blob: &ByteArray,
@@ -6907,6 +7761,151 @@ impl Codec for MemFault {
         )
     }
 }
+impl Codec for Units {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.alu, out);
+        Codec::encode_to(&self.load, out);
+        Codec::encode_to(&self.store, out);
+        Codec::encode_to(&self.mul, out);
+        Codec::encode_to(&self.div, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Units {
+            alu: <Nat as Codec>::decode_from::<V>(r)?,
+            load: <Nat as Codec>::decode_from::<V>(r)?,
+            store: <Nat as Codec>::decode_from::<V>(r)?,
+            mul: <Nat as Codec>::decode_from::<V>(r)?,
+            div: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for PipeOp {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.latency, out);
+        Codec::encode_to(&self.slots, out);
+        Codec::encode_to(&self.units, out);
+        match &self.dst {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to(x0, out);
+            }
+        }
+        codec::encode_compact((&self.srcs).len() as u64, out);
+        for x0 in (&self.srcs).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.is_move, out);
+        Codec::encode_to(&self.drains, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(PipeOp {
+            latency: <Nat as Codec>::decode_from::<V>(r)?,
+            slots: <Nat as Codec>::decode_from::<V>(r)?,
+            units: <Units as Codec>::decode_from::<V>(r)?,
+            dst: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            srcs: codec::decode_seq(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            is_move: <bool as Codec>::decode_from::<V>(r)?,
+            drains: <bool as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Phase {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        match self {
+            Phase::Decoded => out.push(0u8),
+            Phase::Waiting => out.push(1u8),
+            Phase::Executing => out.push(2u8),
+            Phase::Finished => out.push(3u8),
+            Phase::Done => out.push(4u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 5usize, "Phase")? {
+                0usize => Phase::Decoded,
+                1usize => Phase::Waiting,
+                2usize => Phase::Executing,
+                3usize => Phase::Finished,
+                4usize => Phase::Done,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for RobEntry {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.phase, out);
+        Codec::encode_to(&self.left, out);
+        Codec::encode_to(&self.units, out);
+        match &self.dep1 {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to(x0, out);
+            }
+        }
+        match &self.dep2 {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to(x0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(RobEntry {
+            phase: <Phase as Codec>::decode_from::<V>(r)?,
+            left: <Nat as Codec>::decode_from::<V>(r)?,
+            units: <Units as Codec>::decode_from::<V>(r)?,
+            dep1: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            dep2: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for Pipe {
+    fn encode_to(&self, out: &mut Vec<u8>) {
+        Codec::encode_to(&self.cycle, out);
+        Codec::encode_to(&self.slots_left, out);
+        Codec::encode_to(&self.free, out);
+        codec::encode_compact((&self.rob).len() as u64, out);
+        for x0 in (&self.rob).iter() {
+            Codec::encode_to(x0, out);
+        }
+        Codec::encode_to(&self.retired, out);
+        codec::encode_compact((&self.producer).len() as u64, out);
+        for x0 in (&self.producer).iter() {
+            match x0 {
+                None => out.push(0),
+                Some(x1) => {
+                    out.push(1);
+                    Codec::encode_to(x1, out);
+                }
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Pipe {
+            cycle: <Nat as Codec>::decode_from::<V>(r)?,
+            slots_left: <Nat as Codec>::decode_from::<V>(r)?,
+            free: <Units as Codec>::decode_from::<V>(r)?,
+            rob: codec::decode_seq(
+                r,
+                |r| Ok(<RobEntry as Codec>::decode_from::<V>(r)?),
+            )?,
+            retired: <Nat as Codec>::decode_from::<V>(r)?,
+            producer: codec::decode_seq(
+                r,
+                |r| Ok(
+                    codec::decode_option(
+                        r,
+                        |r| Ok(<Nat as Codec>::decode_from::<V>(r)?),
+                    )?,
+                ),
+            )?,
+        })
+    }
+}
 impl Codec for Numbering {
     fn encode_to(&self, out: &mut Vec<u8>) {
         match self {
@@ -7758,13 +8757,13 @@ macro_rules! for_each_spec_type {
         TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
         AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
         ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, CostInfo, OperandClass,
-        Opcode, Region, Page, Memory, MemFault, Numbering, Program, Instr, GasCharge,
-        Outcome, Machine, Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
-        LookupMetaMapEntry, Account, AccountsMapEntry, ServiceActivityRecord,
-        ServicesStatisticsMapEntry, PreimagesError, ValidatorActivityRecord,
-        ValidatorKeys, RefineContext, AvailabilitySpec, State, MemoryModel, GasModel,
-        CapabilityModel, HostInterface, BlobFormat, CodecChoice, ImportSpec,
-        ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad, WorkResult,
-        SegmentRootLookupItem, WorkReport);
+        Opcode, Region, Page, Memory, MemFault, Units, PipeOp, Phase, RobEntry, Pipe,
+        Numbering, Program, Instr, GasCharge, Outcome, Machine, Exit, StepResult, Params,
+        PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
+        AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
+        PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,
+        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
+        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
+        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }

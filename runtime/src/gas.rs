@@ -2,8 +2,9 @@
 //!
 //! - per instruction (GP 0.7.2): every instruction costs 1;
 //! - per basic block: each block's cost is charged when control enters it, from a table
-//!   supplied by the caller (the polkavm-spectool vectors list one) or computed by the
-//!   single-pass pipeline model ([`single_pass_block_cost`]).
+//!   supplied by the caller (the polkavm-spectool vectors list one) or computed by the spec's
+//!   single-pass model ([`GasCosts::single_pass`]) or full pipeline model
+//!   ([`GasCosts::pipeline`]).
 
 use std::collections::HashMap;
 
@@ -56,6 +57,16 @@ impl GasCosts {
     pub fn single_pass(code: &crate::program::Code) -> GasCosts {
         let program = spec_program(code);
         let costs = jarkit_spec::jar::block_costs_single_pass(&program);
+        GasCosts::PerBlock(costs.into_iter().map(|(pc, cost)| (pc.0 as u32, cost.0 as u32)).collect())
+    }
+}
+
+impl GasCosts {
+    /// Block costs from the spec's full pipeline model (`spec/Jar/JAVM/Pipeline.lean`,
+    /// generated): the model behind the polkavm-spectool vectors' costs.
+    pub fn pipeline(code: &crate::program::Code) -> GasCosts {
+        let program = spec_program(code);
+        let costs = jarkit_spec::jar::block_costs_pipeline(&program);
         GasCosts::PerBlock(costs.into_iter().map(|(pc, cost)| (pc.0 as u32, cost.0 as u32)).collect())
     }
 }

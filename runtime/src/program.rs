@@ -276,9 +276,11 @@ impl Code {
         ins
     }
 
-    /// Whether `op` ends a basic block under this program's rules.
+    /// Whether `op` ends a basic block under this program's rules (the spec's
+    /// `Program.endsBlock`): in PolkaVM's numbering `unlikely` is a hint inside a block.
     pub fn ends_block(&self, op: Opcode) -> bool {
-        op.is_terminator() || (self.rules.ecalli_ends_block && matches!(op, Opcode::Ecalli | Opcode::Ecall))
+        (op.is_terminator() && !(op == Opcode::Unlikely && self.numbering == Numbering::PolkaVm))
+            || (self.rules.ecalli_ends_block && matches!(op, Opcode::Ecalli | Opcode::Ecall))
     }
 
     /// Basic-block starts ϖ: pc 0 and the instruction after every terminator (as instruction

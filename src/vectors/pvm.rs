@@ -1,7 +1,8 @@
 //! PVM conformance vectors, in both formats found in `../shared/vectors`:
 //!
 //! - polkavm-spectool (step-based; PolkaVM's JamV1 numbering; gas per basic block from the
-//!   `block-gas-costs` the vector lists);
+//!   `block-gas-costs` the vector lists, or computed by the spec's full pipeline model: see
+//!   [`GasSource`]);
 //! - w3f v0.4 (single run; GP numbering of that era; 1 gas per instruction).
 //!
 //! Both run on the paged memory with no guard zone: the vectors map exactly the pages they use,
@@ -104,21 +105,31 @@ pub enum Executor {
     Reference,
 }
 
+/// Where the per-block gas costs of a spectool case come from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum GasSource {
+    /// The `block-gas-costs` the vector lists.
+    Listed,
+    /// The spec's full pipeline model (`spec/Jar/JAVM/Pipeline.lean`). The case also fails
+    /// unless the computed table equals the listed one, block for block.
+    Computed,
+}
+
 /// Runs every `*.json` case in `dir`, detecting the format per file. `known` maps case names of
 /// known differences to their reason.
 pub fn run_dir(dir: &Path, known: &HashMap<String, String>) -> Result<Report, String> {
-    run_dir_on(dir, known, Executor::Interpreter)
+    run_dir_on(dir, known, Executor::Interpreter, GasSource::Listed)
 }
 
-/// [`run_dir`] on a chosen executor. Cases the reference executor cannot express are listed as
-/// not run.
-pub fn run_dir_on(dir: &Path, known: &HashMap<String, String>, executor: Executor) -> Result<Report, String> {
+/// [`run_dir`] on a chosen executor and gas source. Cases the reference executor cannot
+/// express are listed as not run.
+pub fn run_dir_on(dir: &Path, known: &HashMap<String, String>, executor: Executor, gas: GasSource) -> Result<Report, String> {
     let mut report = Report::default();
     for path in json_files(dir)? {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let result = match (read_json(&path), executor) {
-            (Ok(v), Executor::Interpreter) => run_case(v),
-            (Ok(v), Executor::Reference) => match run_case_reference(v) {
+            (Ok(v), Executor::Interpreter) => run_case_with(v, gas),
+            (Ok(v), Executor::Reference) => match run_case_reference(v, gas) {
                 Ok(Some(())) => Ok(()),
                 Ok(None) => {
                     report.not_run.push((name, "negative initial gas cannot be expressed in the spec's machine".into()));
@@ -147,11 +158,17 @@ pub fn parse_known(text: &str) -> HashMap<String, String> {
         .collect()
 }
 
-/// Runs one case given as JSON (either format).
+/// Runs one case given as JSON (either format), with the gas costs it lists.
 pub fn run_case(value: serde_json::Value) -> Result<(), String> {
+    run_case_with(value, GasSource::Listed)
+}
+
+/// Runs one case given as JSON (either format) with block costs from `gas`.
+pub fn run_case_with(value: serde_json::Value, gas: GasSource) -> Result<(), String> {
     if value.get("steps").is_some() {
         let case: SpectoolCase = serde_json::from_value(value).map_err(|e| format!("malformed spectool case: {e}"))?;
-        run_spectool(&case)
+        let costs = block_costs(&case, gas)?;
+        run_spectool(&case, costs)
     } else {
         let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
         run_w3f(&case)
@@ -161,7 +178,7 @@ pub fn run_case(value: serde_json::Value) -> Result<(), String> {
 /// Runs one case on the reference executor generated from the Lean spec, step by step
 /// (resuming between runs as the spec's `resume` says). `Ok(None)`: the case cannot be expressed
 /// (negative initial gas).
-pub fn run_case_reference(value: serde_json::Value) -> Result<Option<()>, String> {
+pub fn run_case_reference(value: serde_json::Value, gas: GasSource) -> Result<Option<()>, String> {
     use crate::reference::{ReferenceVm, Setup};
     let setup = |program: &[u8], numbering, block_costs, pc, gas: i64| Setup {
         program: program.to_vec(),
@@ -183,8 +200,8 @@ pub fn run_case_reference(value: serde_json::Value) -> Result<Option<()>, String
         if case.initial_gas < 0 {
             return Ok(None);
         }
-        let costs = case.block_gas_costs.iter().map(|c| (c.pc, c.cost)).collect();
-        let mut vm = ReferenceVm::new(&setup(&case.program, Numbering::PolkaVm, Some(costs), case.initial_pc, case.initial_gas), 10_000_000)?;
+        let costs = block_costs(&case, gas)?;
+        let mut vm = ReferenceVm::new(&setup(&case.program, Numbering::PolkaVm, Some(costs.into_iter().collect()), case.initial_pc, case.initial_gas), 10_000_000)?;
         let mut last = None;
         for (i, step) in case.steps.iter().enumerate() {
             match step {
@@ -235,8 +252,32 @@ fn load(program: &[u8], numbering: Numbering, gas: GasCosts) -> Result<Arc<Prede
     Ok(Arc::new(Predecoded::new(code, &gas)))
 }
 
-fn run_spectool(case: &SpectoolCase) -> Result<(), String> {
-    let costs = case.block_gas_costs.iter().map(|c| (c.pc, c.cost)).collect();
+/// The block costs a spectool case runs with. Under [`GasSource::Computed`] they come from the
+/// spec's full pipeline model and must equal the listed ones.
+fn block_costs(case: &SpectoolCase, gas: GasSource) -> Result<HashMap<u32, u32>, String> {
+    let listed: HashMap<u32, u32> = case.block_gas_costs.iter().map(|c| (c.pc, c.cost)).collect();
+    if gas == GasSource::Listed {
+        return Ok(listed);
+    }
+    let code = Code::parse(&case.program, LengthEncoding::Compact, Numbering::PolkaVm, BlockRules::GP)
+        .map_err(|e| format!("program rejected: {e}"))?;
+    let GasCosts::PerBlock(computed) = GasCosts::pipeline(&code) else { unreachable!("the pipeline model is per block") };
+    let mut pcs: Vec<u32> = listed.keys().chain(computed.keys()).copied().collect();
+    pcs.sort_unstable();
+    pcs.dedup();
+    for pc in pcs {
+        match (listed.get(&pc), computed.get(&pc)) {
+            (Some(l), Some(c)) if l == c => {}
+            (l, c) => {
+                let show = |x: Option<&u32>| x.map_or("no block".to_string(), |v| v.to_string());
+                return Err(format!("block at pc {pc}: listed cost {}, full pipeline model {}", show(l), show(c)));
+            }
+        }
+    }
+    Ok(computed)
+}
+
+fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>) -> Result<(), String> {
     let program = load(&case.program, Numbering::PolkaVm, GasCosts::PerBlock(costs))?;
     let mut vm = Vm::new(program, vector_memory(), case.initial_gas);
     vm.set_pc(case.initial_pc);

@@ -117,9 +117,12 @@ def Program.decode (p : Program) (pc : Nat) (op : Opcode) : Instr :=
   -- The destination is the whole third byte clamped to 12 (as the vectors require).
   | .threeReg => { base with ra := lo, rb := hi, rd := min 12 (p.byteAt (pc + 2)) }
 
-/-- Whether `op` ends a basic block in this program. -/
+/-- Whether `op` ends a basic block in this program. In PolkaVM's JamV1 instruction set
+`unlikely` is a hint at the start of a cold block, not a terminator (the spectool vectors
+simulate it inside its block); in JAR's numbering it ends one. -/
 def Program.endsBlock (p : Program) (op : Opcode) : Bool :=
-  op.isTerminator || (p.ecalliEndsBlock && (op == .ecalli || op == .ecall))
+  (op.isTerminator && !(op == .unlikely && p.numbering == .jamV1))
+    || (p.ecalliEndsBlock && (op == .ecalli || op == .ecall))
 
 /-- Whether `pc` starts a basic block: pc 0, or the instruction after a terminator (or after an
 invalid opcode, which execution cannot pass). -/
