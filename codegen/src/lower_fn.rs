@@ -76,6 +76,9 @@ struct Cx<'a> {
     /// Set by `Id.run` for the `do` block it runs.
     next_do_is_id: bool,
     next_label: usize,
+    /// The variable of `x := x.set! i v` / `x := x.push v` while its value is lowered: the
+    /// update then happens in place instead of on a copy (see `method`).
+    in_place: Option<String>,
 }
 
 fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
@@ -232,7 +235,7 @@ fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
 
 impl<'a> Cx<'a> {
     fn new(m: &'a Model, type_params: Vec<String>, variant_generic: bool) -> Self {
-        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0 }
+        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None }
     }
 
     fn err(&mut self, d: Diagnostic) {
@@ -838,6 +841,33 @@ impl<'a> Cx<'a> {
             return self.higher_order(e, recv, m, args, expected);
         }
         let consuming = matches!(m, "push" | "set!" | "pop" | "append");
+        // `x := x.set! i v`: the old `x` is dead once the new one is built, so it is moved out
+        // (`mem::take`) rather than cloned. The arguments are evaluated first, into locals, since
+        // they may read `x`.
+        let in_place = self.in_place.take();
+        if let (Some(target), ExprKind::Var(n)) = (&in_place, &recv.kind) {
+            let (_, rty) = self.expr_ref(recv);
+            let arg_tys = match (&rty, m) {
+                (T::Array(el), "push") => vec![(**el).clone()],
+                (T::Array(el), "set!") => vec![T::Nat, (**el).clone()],
+                (T::Bytes, "push") => vec![T::U(8)],
+                (T::Bytes, "set!") => vec![T::Nat, T::U(8)],
+                _ => vec![],
+            };
+            if n == target && !arg_tys.is_empty() && arg_tys.len() == args.len() {
+                let a = self.args(args, &arg_tys);
+                let temps: Vec<_> = (0..a.len()).map(|i| quote::format_ident!("arg{i}")).collect();
+                let x = ident(&snake(n));
+                let taken = quote!(std::mem::take(&mut #x));
+                let call = match (&rty, m) {
+                    (T::Array(_), "push") => quote!(array::push(#taken, #(#temps),*)),
+                    (T::Array(_), _) => quote!(array::set_bang(#taken, #(#temps),*)),
+                    (_, "push") => quote!(#taken.push(#(#temps),*)),
+                    _ => quote!(#taken.set_bang(#(#temps),*)),
+                };
+                return (quote!({ #(let #temps = #a;)* #call }), rty);
+            }
+        }
         let (rt, rty) = if consuming { self.expr(recv, None) } else { self.expr_ref(recv) };
         let arg_tys: Vec<T> = match (&rty, m) {
             (T::Array(el), "push" | "contains") => vec![(**el).clone()],
@@ -1228,7 +1258,10 @@ impl<'a> Cx<'a> {
                         let (bind, inner) = self.unwrap_bind(&vt, &vty, *span);
                         (bind, inner)
                     } else {
-                        self.expr(value, lty.as_ref())
+                        self.in_place = Some(name.clone());
+                        let lowered = self.expr(value, lty.as_ref());
+                        self.in_place = None;
+                        lowered
                     };
                     let n = ident(&snake(name));
                     out.push(quote!(#n = #vt;));

@@ -2514,7 +2514,10 @@ pub fn remove_first(pool: &Vec<Hash>, h: Hash) -> Vec<Hash> {
                     }
                 } else {
                     {
-                        out = array::push(out.clone(), x);
+                        out = {
+                            let arg0 = x;
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
                     }
                 }
             };
@@ -2550,11 +2553,13 @@ pub fn update_auth_pools<V: Variant>(
                     &array::get_bang(&queues, c),
                     (Nat(slot as u64) % V::Q_QUEUE),
                 );
-                out = array::set_bang(
-                    out.clone(),
-                    c,
-                    take_last::<_>(&array::push(pool.clone(), next), V::O_POOL),
-                );
+                out = {
+                    let arg0 = c;
+                    let arg1 = take_last::<
+                        _,
+                    >(&array::push(pool.clone(), next), V::O_POOL);
+                    array::set_bang(std::mem::take(&mut out), arg0, arg1)
+                };
             };
         }
         break 'run0 (out.clone());
@@ -2623,7 +2628,11 @@ pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
                     }
                     Some(p) => {
                         carry = keccak256(p.data().append(carry.data()));
-                        out = array::set_bang(out.clone(), i, None);
+                        out = {
+                            let arg0 = i;
+                            let arg1 = None;
+                            array::set_bang(std::mem::take(&mut out), arg0, arg1)
+                        };
                     }
                 }
             };
@@ -3574,11 +3583,14 @@ pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
                         };
                         if c.is_move {
                             {
-                                reg_done = array::set_bang(
-                                    reg_done.clone(),
-                                    array::get_bang(&c.dst, Nat(0)),
-                                    array::get_bang(&reg_done, array::get_bang(&c.srcs, Nat(0))),
-                                );
+                                reg_done = {
+                                    let arg0 = array::get_bang(&c.dst, Nat(0));
+                                    let arg1 = array::get_bang(
+                                        &reg_done,
+                                        array::get_bang(&c.srcs, Nat(0)),
+                                    );
+                                    array::set_bang(std::mem::take(&mut reg_done), arg0, arg1)
+                                };
                             }
                         } else {
                             {
@@ -3591,7 +3603,11 @@ pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
                                 let done = (begin + c.cycles);
                                 for d in c.dst.clone() {
                                     {
-                                        reg_done = array::set_bang(reg_done.clone(), d, done);
+                                        reg_done = {
+                                            let arg0 = d;
+                                            let arg1 = done;
+                                            array::set_bang(std::mem::take(&mut reg_done), arg0, arg1)
+                                        };
                                     };
                                 }
                                 max_done = max_done.max(done);
@@ -3621,10 +3637,10 @@ pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
             {
                 if program_is_block_start(&p, pc) {
                     {
-                        out = array::push(
-                            out.clone(),
-                            (pc, block_cost_single_pass(&p, pc)),
-                        );
+                        out = {
+                            let arg0 = (pc, block_cost_single_pass(&p, pc));
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
                     };
                 }
             };
@@ -5223,14 +5239,14 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                     };
                 }
                 free = units_minus(&free, &array::get_bang(&rob, chosen).units.clone());
-                rob = array::set_bang(
-                    rob.clone(),
-                    chosen,
-                    RobEntry {
+                rob = {
+                    let arg0 = chosen;
+                    let arg1 = RobEntry {
                         phase: Phase::Executing,
                         ..array::get_bang(&rob, chosen)
-                    },
-                );
+                    };
+                    array::set_bang(std::mem::take(&mut rob), arg0, arg1)
+                };
             };
         }
         let mut step = Nat(1);
@@ -5266,14 +5282,14 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                 let e = array::get_bang(&rob, k);
                 if (e.phase.clone() == Phase::Finished) {
                     {
-                        rob = array::set_bang(
-                            rob.clone(),
-                            k,
-                            RobEntry {
+                        rob = {
+                            let arg0 = k;
+                            let arg1 = RobEntry {
                                 phase: Phase::Done,
                                 ..e.clone()
-                            },
-                        );
+                            };
+                            array::set_bang(std::mem::take(&mut rob), arg0, arg1)
+                        };
                     }
                 } else {
                     if (e.phase.clone() == Phase::Executing) {
@@ -5281,26 +5297,26 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                             if (e.left <= step) {
                                 {
                                     free = units_plus(&free, &e.units.clone());
-                                    rob = array::set_bang(
-                                        rob.clone(),
-                                        k,
-                                        RobEntry {
+                                    rob = {
+                                        let arg0 = k;
+                                        let arg1 = RobEntry {
                                             phase: Phase::Finished,
                                             left: Nat(0),
                                             ..e.clone()
-                                        },
-                                    );
+                                        };
+                                        array::set_bang(std::mem::take(&mut rob), arg0, arg1)
+                                    };
                                 }
                             } else {
                                 {
-                                    rob = array::set_bang(
-                                        rob.clone(),
-                                        k,
-                                        RobEntry {
+                                    rob = {
+                                        let arg0 = k;
+                                        let arg1 = RobEntry {
                                             left: (e.left - step),
                                             ..e.clone()
-                                        },
-                                    );
+                                        };
+                                        array::set_bang(std::mem::take(&mut rob), arg0, arg1)
+                                    };
                                 }
                             }
                         };
@@ -5315,14 +5331,14 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                     {
                         if (array::get_bang(&rob, k).phase.clone() == Phase::Decoded) {
                             {
-                                rob = array::set_bang(
-                                    rob.clone(),
-                                    k,
-                                    RobEntry {
+                                rob = {
+                                    let arg0 = k;
+                                    let arg1 = RobEntry {
                                         phase: Phase::Waiting,
                                         ..array::get_bang(&rob, k)
-                                    },
-                                );
+                                    };
+                                    array::set_bang(std::mem::take(&mut rob), arg0, arg1)
+                                };
                             };
                         }
                     };
@@ -5478,10 +5494,10 @@ pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
             {
                 if program_is_block_start(&p, pc) {
                     {
-                        out = array::push(
-                            out.clone(),
-                            (pc, block_cost_pipeline(&p, pc)),
-                        );
+                        out = {
+                            let arg0 = (pc, block_cost_pipeline(&p, pc));
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
                     };
                 }
             };
@@ -5853,7 +5869,10 @@ pub fn parse_program(
                                 * Nat(2).pow((Nat(8) * k))));
                     };
                 }
-                table = array::push(table.clone(), entry);
+                table = {
+                    let arg0 = entry;
+                    array::push(std::mem::take(&mut table), arg0)
+                };
             };
         }
         break 'run0 (Some(Program {
@@ -6555,28 +6574,31 @@ pub fn insert_preimage(
             {
                 if (!placed && (hash < e.hash)) {
                     {
-                        out = array::push(
-                            out.clone(),
-                            PreimagesMapEntry {
+                        out = {
+                            let arg0 = PreimagesMapEntry {
                                 hash: hash,
                                 blob: blob.clone(),
-                            },
-                        );
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
                         placed = true;
                     };
                 }
-                out = array::push(out.clone(), e.clone());
+                out = {
+                    let arg0 = e.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
             };
         }
         if !placed {
             {
-                out = array::push(
-                    out.clone(),
-                    PreimagesMapEntry {
+                out = {
+                    let arg0 = PreimagesMapEntry {
                         hash: hash,
                         blob: blob.clone(),
-                    },
-                );
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
             };
         }
         break 'run0 (out.clone());
@@ -6603,44 +6625,50 @@ pub fn count_provided(
                         } else {
                             Default::default()
                         };
-                        out = array::push(
-                            out.clone(),
-                            ServicesStatisticsMapEntry {
+                        out = {
+                            let arg0 = ServicesStatisticsMapEntry {
                                 id: service,
                                 record: ServiceActivityRecord {
                                     provided_count: r.provided_count.wrapping_add((1 as u16)),
                                     provided_size: r.provided_size.wrapping_add(size.to_u32()),
                                     ..r.clone()
                                 },
-                            },
-                        );
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
                         placed = true;
                         if (service != e.id) {
                             {
-                                out = array::push(out.clone(), e.clone());
+                                out = {
+                                    let arg0 = e.clone();
+                                    array::push(std::mem::take(&mut out), arg0)
+                                };
                             };
                         }
                     }
                 } else {
                     {
-                        out = array::push(out.clone(), e.clone());
+                        out = {
+                            let arg0 = e.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
                     }
                 }
             };
         }
         if !placed {
             {
-                out = array::push(
-                    out.clone(),
-                    ServicesStatisticsMapEntry {
+                out = {
+                    let arg0 = ServicesStatisticsMapEntry {
                         id: service,
                         record: ServiceActivityRecord {
                             provided_count: (1 as u16),
                             provided_size: size.to_u32(),
                             ..Default::default()
                         },
-                    },
-                );
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
             };
         }
         break 'run0 (out.clone());
@@ -6721,9 +6749,8 @@ pub fn integrate_preimages(
                                     .cloned()
                                     .map(|e| mark_provided(&e, h, p.blob.size(), slot))
                                     .collect::<Vec<_>>();
-                                next = array::push(
-                                    next.clone(),
-                                    AccountsMapEntry {
+                                next = {
+                                    let arg0 = AccountsMapEntry {
                                         data: Account {
                                             preimages: insert_preimage(
                                                 &a.data.preimages.clone(),
@@ -6733,12 +6760,16 @@ pub fn integrate_preimages(
                                             lookup_meta: lookup.clone(),
                                         },
                                         ..a.clone()
-                                    },
-                                );
+                                    };
+                                    array::push(std::mem::take(&mut next), arg0)
+                                };
                             }
                         } else {
                             {
-                                next = array::push(next.clone(), a.clone());
+                                next = {
+                                    let arg0 = a.clone();
+                                    array::push(std::mem::take(&mut next), arg0)
+                                };
                             }
                         }
                     };
@@ -6759,9 +6790,10 @@ pub fn encode_u32_le(x: Nat) -> ByteArray {
         let mut out = ByteArray::empty();
         for k in range(Nat(0), Nat(4)) {
             {
-                out = out
-                    .clone()
-                    .push(((x / Nat(2).pow((Nat(8) * k))) % Nat(256)).to_u8());
+                out = {
+                    let arg0 = ((x / Nat(2).pow((Nat(8) * k))) % Nat(256)).to_u8();
+                    std::mem::take(&mut out).push(arg0)
+                };
             };
         }
         break 'run0 (out.clone());
@@ -6808,12 +6840,18 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
         for i in range(Nat(0), array::size(&xs)) {
             {
                 let k = (shuffle_word(entropy, i) % array::size(&remaining));
-                out = array::push(out.clone(), array::get_bang(&remaining, k));
-                remaining = array::set_bang(
-                    remaining.clone(),
-                    k,
-                    array::get_bang(&remaining, (array::size(&remaining) - Nat(1))),
-                );
+                out = {
+                    let arg0 = array::get_bang(&remaining, k);
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+                remaining = {
+                    let arg0 = k;
+                    let arg1 = array::get_bang(
+                        &remaining,
+                        (array::size(&remaining) - Nat(1)),
+                    );
+                    array::set_bang(std::mem::take(&mut remaining), arg0, arg1)
+                };
                 remaining = array::pop(remaining.clone());
             };
         }
@@ -6855,10 +6893,9 @@ pub fn update_validator_stats<V: Variant>(
             };
         }
         let a = array::get_bang(&stats, Nat(author as u64));
-        stats = array::set_bang(
-            stats.clone(),
-            Nat(author as u64),
-            ValidatorActivityRecord {
+        stats = {
+            let arg0 = Nat(author as u64);
+            let arg1 = ValidatorActivityRecord {
                 blocks: a.blocks.wrapping_add((1 as u32)),
                 tickets: a.tickets.wrapping_add(array::size(&ext.tickets).to_u32()),
                 pre_images: a
@@ -6866,8 +6903,9 @@ pub fn update_validator_stats<V: Variant>(
                     .wrapping_add(array::size(&ext.preimages).to_u32()),
                 pre_images_size: a.pre_images_size.wrapping_add(preimage_bytes.to_u32()),
                 ..a.clone()
-            },
-        );
+            };
+            array::set_bang(std::mem::take(&mut stats), arg0, arg1)
+        };
         let mut credited: Vec<Nat> = vec![];
         for g in ext.guarantees.clone() {
             {
@@ -6876,16 +6914,19 @@ pub fn update_validator_stats<V: Variant>(
                         let v = Nat(s.validator_index as u64);
                         if !array::contains(&credited, &v) {
                             {
-                                credited = array::push(credited.clone(), v);
+                                credited = {
+                                    let arg0 = v;
+                                    array::push(std::mem::take(&mut credited), arg0)
+                                };
                                 let r = array::get_bang(&stats, v);
-                                stats = array::set_bang(
-                                    stats.clone(),
-                                    v,
-                                    ValidatorActivityRecord {
+                                stats = {
+                                    let arg0 = v;
+                                    let arg1 = ValidatorActivityRecord {
                                         guarantees: r.guarantees.wrapping_add((1 as u32)),
                                         ..r.clone()
-                                    },
-                                );
+                                    };
+                                    array::set_bang(std::mem::take(&mut stats), arg0, arg1)
+                                };
                             };
                         }
                     };
@@ -6896,14 +6937,14 @@ pub fn update_validator_stats<V: Variant>(
             {
                 let v = Nat(x.validator_index as u64);
                 let r = array::get_bang(&stats, v);
-                stats = array::set_bang(
-                    stats.clone(),
-                    v,
-                    ValidatorActivityRecord {
+                stats = {
+                    let arg0 = v;
+                    let arg1 = ValidatorActivityRecord {
                         assurances: r.assurances.wrapping_add((1 as u32)),
                         ..r.clone()
-                    },
-                );
+                    };
+                    array::set_bang(std::mem::take(&mut stats), arg0, arg1)
+                };
             };
         }
         break 'run0 ((stats.clone(), last_p.clone()));
