@@ -123,7 +123,7 @@ impl<M: Memory> Vm<M> {
         let ops = &program.ops[..];
         let mut regs = self.regs;
         let mut gas = self.gas;
-        let mut idx = self.next as usize;
+        let idx = self.next as usize;
         if idx >= ops.len() {
             return Exit::Panic;
         }
@@ -138,10 +138,18 @@ impl<M: Memory> Vm<M> {
             gas -= charge as i64;
         }
         self.mid_block_entry = false;
+        // The loop walks records by pointer: `cur` is the record executing, `next` the one after.
+        let base = ops.as_ptr();
+        // SAFETY: `idx < ops.len()` was checked above.
+        let mut cur: *const predecode::Op = unsafe { base.add(idx) };
 
+        // A register as a place (read or assigned).
         macro_rules! r {
             ($i:expr) => {
-                regs[($i & 15) as usize]
+                // SAFETY: every register field of a record is at most 12 (predecode clamps them;
+                // the one exception, `INVALID_MARK` in `rd`, is only on `trap` records, whose arm
+                // touches no register), and `regs` has 16 entries.
+                *unsafe { regs.get_unchecked_mut($i as usize) }
             };
         }
         // Leaves the loop: save state, `resume` = record to continue at, `charge` = pay on resume.
@@ -149,8 +157,9 @@ impl<M: Memory> Vm<M> {
             ($exit:expr, $resume:expr, $charge:expr) => {{
                 self.regs = regs;
                 self.gas = gas;
-                self.exit_pc = ops[idx].pc;
-                self.next = $resume as u32;
+                // SAFETY: `cur` and `$resume` point into `ops` (see the loop's SAFETY note).
+                self.exit_pc = unsafe { (*cur).pc };
+                self.next = unsafe { $resume.offset_from(base) } as u32;
                 self.charge_next = $charge;
                 return $exit;
             }};
@@ -158,8 +167,8 @@ impl<M: Memory> Vm<M> {
         macro_rules! mem_fault {
             ($f:expr) => {
                 match $f {
-                    MemFault::Panic => exit!(Exit::Panic, idx, false),
-                    MemFault::PageFault(a) => exit!(Exit::PageFault(a), idx, false),
+                    MemFault::Panic => exit!(Exit::Panic, cur, false),
+                    MemFault::PageFault(a) => exit!(Exit::PageFault(a), cur, false),
                 }
             };
         }
@@ -187,9 +196,10 @@ impl<M: Memory> Vm<M> {
             ($next:ident, $t:expr) => {{
                 let t = $t;
                 if t == NO_INDEX {
-                    exit!(Exit::Panic, idx, false);
+                    exit!(Exit::Panic, cur, false);
                 }
-                $next = t as usize;
+                // SAFETY: predecode sets every target to a valid record index or NO_INDEX.
+                $next = unsafe { base.add(t as usize) };
             }};
         }
 
@@ -198,12 +208,12 @@ impl<M: Memory> Vm<M> {
             ($n:expr) => {{
                 let n = $n;
                 if PER_BLOCK {
-                    // SAFETY: `n < ops.len()` (see the loop's SAFETY note).
-                    let charge = unsafe { ops.get_unchecked(n) }.charge;
+                    // SAFETY: `n` points into `ops` (see the loop's SAFETY note).
+                    let charge = unsafe { (*n).charge };
                     if charge != 0 {
                         if gas < charge as i64 {
-                            idx = n;
-                            exit!(Exit::OutOfGas, idx, true);
+                            cur = n;
+                            exit!(Exit::OutOfGas, cur, true);
                         }
                         gas -= charge as i64;
                     }
@@ -212,13 +222,13 @@ impl<M: Memory> Vm<M> {
         }
 
         loop {
-            // SAFETY: `idx < ops.len()`. It is checked before the loop. Inside, `idx` becomes either
-            // `idx + 1`, which is in range because the last record is the implicit trap and every
+            // SAFETY: `cur` points into `ops`. It does before the loop. Inside, it becomes either
+            // `cur + 1`, which is in range because the last record is the implicit trap and every
             // arm that continues sequentially is not that record (a trap exits), or a branch or
             // jump-table target, which predecode sets to a valid index or NO_INDEX, and `goto!`
-            // exits on NO_INDEX.
-            let op = unsafe { ops.get_unchecked(idx) };
-            let mut next = idx + 1;
+            // exits on NO_INDEX. `ops` (held by `program`) outlives the loop.
+            let op = unsafe { &*cur };
+            let mut next = unsafe { cur.add(1) };
             let (a, b) = (op.ra, op.rb);
             // SAFETY: every record's `kind` was produced from `op as u8` for a valid `Opcode` in
             // predecode (invalid bytes become `Trap` records marked with `INVALID_MARK`), and
@@ -226,8 +236,8 @@ impl<M: Memory> Vm<M> {
             let opcode: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op.kind) };
             use Opcode::*;
             match opcode {
-                Trap if op.rd == INVALID_MARK => exit!(Exit::Panic, idx, false),
-                Trap => exit!(Exit::Trap, idx, false),
+                Trap if op.rd == INVALID_MARK => exit!(Exit::Panic, cur, false),
+                Trap => exit!(Exit::Trap, cur, false),
                 Fallthrough | Unlikely => enter!(next),
                 Ecalli => exit!(Exit::HostCall(op.imm1 as u32), next, true),
                 Ecall => exit!(Exit::Ecall, next, true),
@@ -247,11 +257,11 @@ impl<M: Memory> Vm<M> {
                         r!(a) = op.imm1;
                     }
                     if Some(addr) == self.halt_address {
-                        exit!(Exit::Halt, idx, false);
+                        exit!(Exit::Halt, cur, false);
                     }
                     let slot = (addr / 2) as usize;
                     if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
-                        exit!(Exit::Panic, idx, false);
+                        exit!(Exit::Panic, cur, false);
                     }
                     goto!(next, program.jump_targets[slot - 1]);
                     enter!(next);
@@ -297,7 +307,7 @@ impl<M: Memory> Vm<M> {
                 Sbrk => {
                     match self.memory.sbrk(r!(a)) {
                         Some(top) => r!(op.rd) = top as u64,
-                        None => exit!(Exit::Panic, idx, false),
+                        None => exit!(Exit::Panic, cur, false),
                     }
                 }
                 CountSetBits64 => r!(op.rd) = r!(a).count_ones() as u64,
@@ -396,13 +406,13 @@ impl<M: Memory> Vm<M> {
                 Min => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x as i64).min(y as i64) as u64 },
                 MinU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.min(y) },
             }
-            idx = next;
+            cur = next;
             if !PER_BLOCK {
-                // SAFETY: `idx < ops.len()`, as argued at the top of the loop.
-                let charge = unsafe { ops.get_unchecked(idx) }.charge;
+                // SAFETY: `cur` points into `ops`, as argued at the top of the loop.
+                let charge = unsafe { (*cur).charge };
                 if charge != 0 {
                     if gas < charge as i64 {
-                        exit!(Exit::OutOfGas, idx, true);
+                        exit!(Exit::OutOfGas, cur, true);
                     }
                     gas -= charge as i64;
                 }

@@ -97,11 +97,14 @@ impl Predecoded {
             let op = match ins {
                 Some(i) => {
                     prev_ends = code.ends_block(i.op);
+                    // Registers are clamped to 12 by decoding already; the interpreter indexes
+                    // its register file without bounds checks relying on it, so it is enforced
+                    // here, next to the records it reads.
                     Op {
                         kind: i.op as u8,
-                        ra: i.ra,
-                        rb: i.rb,
-                        rd: i.rd,
+                        ra: i.ra.min(12),
+                        rb: i.rb.min(12),
+                        rd: i.rd.min(12),
                         charge,
                         imm1: i.imm1,
                         imm2: i.imm2,
