@@ -456,13 +456,30 @@ fn costs_for(model: jarkit_spec::jar::GasModel, code: &javm::Code) -> javm::GasC
 }
 
 /// Runs a loaded program from pc 0 and prints the exit and the output (φ₇..φ₇+φ₈ on halt).
-fn run_and_report<M: javm::Memory>(code: javm::Code, costs: &javm::GasCosts, memory: M, regs: &[u64; 13], gas: i64) {
+/// `serve` handles the host calls the runner implements itself (it returns the exit to report,
+/// or `None` to resume the guest); other host calls end the run.
+fn run_and_report<M: javm::Memory>(
+    code: javm::Code,
+    costs: &javm::GasCosts,
+    memory: M,
+    regs: &[u64; 13],
+    gas: i64,
+    serve: impl Fn(&mut javm::Vm<M>, u32) -> Option<javm::Exit>,
+) {
     let mut vm = javm::Vm::new(Arc::new(javm::Predecoded::new(code, costs)), memory, gas);
     for (i, r) in regs.iter().enumerate() {
         vm.set_reg(i, *r);
     }
     vm.set_pc(0);
-    let exit = vm.run();
+    let exit = loop {
+        match vm.run() {
+            javm::Exit::HostCall(id) => match serve(&mut vm, id) {
+                None => continue,
+                Some(exit) => break exit,
+            },
+            exit => break exit,
+        }
+    };
     println!("exit: {exit:?} at pc {}", vm.exit_pc());
     println!("gas used: {}", gas - vm.gas);
     if exit == javm::Exit::Halt {
@@ -484,7 +501,7 @@ fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str
     let code = javm::Code::parse(&program.code, lengths, javm::Numbering::Gp, rules).map_err(|e| at(e.to_string()))?;
     let costs = costs_for(model, &code);
     let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
-    run_and_report(code, &costs, instance.memory, &instance.regs, gas);
+    run_and_report(code, &costs, instance.memory, &instance.regs, gas, |_, id| Some(javm::Exit::HostCall(id)));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -497,7 +514,20 @@ fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, 
     let program = javm::JarV1Program::parse(bytes, rules).map_err(|e| at(e.to_string()))?;
     let costs = costs_for(model, &program.code);
     let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
-    run_and_report(program.code.clone(), &costs, instance.memory, &instance.regs, gas);
+    // Under jar080's host interface the heap grows by host call; jarkit serves that one.
+    let grow_heap = jarkit_spec::with_variant!(id, V => {
+        use jarkit_spec::jar::Variant;
+        V::HOST_INTERFACE == jarkit_spec::jar::HostInterface::FlatGrowHeap
+    });
+    run_and_report(program.code.clone(), &costs, instance.memory, &instance.regs, gas, |vm, id| {
+        if !(grow_heap && id == javm::jar_v1::GROW_HEAP_ID) {
+            return Some(javm::Exit::HostCall(id));
+        }
+        match javm::jar_v1::grow_heap(vm) {
+            javm::jar_v1::HostOutcome::Continue => None,
+            javm::jar_v1::HostOutcome::OutOfGas => Some(javm::Exit::OutOfGas),
+        }
+    });
     Ok(ExitCode::SUCCESS)
 }
 
@@ -515,7 +545,8 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
     }
     let rules = BlockRules { ecalli_ends_block: false, strict: false };
     let code = Code::parse(&blob.code, LengthEncoding::Compact, Numbering::PolkaVm, rules).map_err(|e| at(e.to_string()))?;
-    let costs = GasCosts::instruction_count_per_block(&code);
+    // Metered as PolkaVM's full cost model does (the spec's pipeline model).
+    let costs = GasCosts::pipeline(&code);
     let (memory, map) = blob.memory().map_err(|e| at(e.to_string()))?;
     let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), memory, gas);
     vm.set_reg(0, u64::from(javm::polkavm_blob::RETURN_TO_HOST));

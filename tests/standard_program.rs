@@ -45,6 +45,29 @@ fn a_jar_v1_program_runs_in_the_linear_layout_with_block_gas() {
 }
 
 #[test]
+fn jarkit_run_serves_jar080_heap_growth() {
+    // Stack 1 page, heap 1 page of at most 3. `load_imm φ7, 2; ecalli 0` (grow by 2 pages);
+    // `store_ind_u8 [φ7] = φ7` into the first new page; `jump_ind φ0` (halt).
+    let code = [51, 0x07, 2, 10, 0, 120, 0x77, 50, 0x00];
+    let starts = [true, false, false, true, false, true, false, true, false];
+    let blob = javm::JarV1Program::encode(&[], &[], 1, 3, 1, &[], &code, &starts);
+    let path = std::env::temp_dir().join(format!("jarkit-grow-{}.bin", std::process::id()));
+    std::fs::write(&path, &blob).unwrap();
+    let run = |variant: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["run", "--variant", variant]).arg(&path).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = run("jar080_tiny");
+    assert!(text.contains("exit: Halt"), "{text}");
+    // φ7 = the first new page: stack and heap were 2 pages.
+    assert!(text.contains(&format!("registers: [4294901760, 4096, 0, 0, 0, 0, 0, {}", 2 * 4096)), "{text}");
+    // gp072_tiny's host interface has no heap host call: the call is the guest's exit.
+    let text = run("gp072_tiny");
+    assert!(text.contains("exit: HostCall(0)"), "{text}");
+}
+
+#[test]
 fn inspect_recognises_every_program_format() {
     let dir = std::env::temp_dir().join(format!("jarkit-inspect-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -894,7 +894,7 @@ impl Opcode {
 }
 /// A run of mapped pages with one access.
 ///
-/// Lean: `Jar.JAVM.Region` at spec/Jar/JAVM/Memory.lean:18
+/// Lean: `Jar.JAVM.Region` at spec/Jar/JAVM/Memory.lean:27
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Region {
     /// The first page number (address / 4096).
@@ -904,7 +904,7 @@ pub struct Region {
 }
 /// The contents of one page that holds data.
 ///
-/// Lean: `Jar.JAVM.Page` at spec/Jar/JAVM/Memory.lean:26
+/// Lean: `Jar.JAVM.Page` at spec/Jar/JAVM/Memory.lean:35
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Page {
     /// The page number (address / 4096).
@@ -914,7 +914,7 @@ pub struct Page {
 }
 /// A memory: which pages are mapped and how (the regions; where they overlap, the later one decides), the contents of the pages that hold data (a mapped page without an entry reads as zeros, and gets one when it is first written), the guard zone and the heap top. Mapping is therefore cheap however large the range, as `sbrk` needs.
 ///
-/// Lean: `Jar.JAVM.Memory` at spec/Jar/JAVM/Memory.lean:34
+/// Lean: `Jar.JAVM.Memory` at spec/Jar/JAVM/Memory.lean:43
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Memory {
     pub regions: Vec<Region>,
@@ -936,7 +936,7 @@ impl Default for Memory {
 }
 /// Why a memory access failed.
 ///
-/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:48
+/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:57
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub enum MemFault {
     #[serde(rename = "panic")]
@@ -2358,6 +2358,14 @@ pub const MEM_CYCLES: Nat = Nat(25);
 ///
 /// Lean: `Jar.JAVM.PAGE_BYTES` at spec/Jar/JAVM/Memory.lean:15
 pub const PAGE_BYTES: Nat = Nat(4096);
+/// jar080 grows its linear memory by host call, not `sbrk`: `ecalli GROW_HEAP_ID` with φ₇ = pages. The request costs `GROW_HEAP_GAS_PER_PAGE` per page, paid first (a guest that cannot pay stops out of gas). Within the blob's maximum heap the region grows by that many zeroed pages and φ₇ becomes the first new page's address; past it nothing changes and φ₇ becomes `GROW_HEAP_FAILED`. Id 0 is the one freed when that era renumbered its host calls by one.
+///
+/// Lean: `Jar.JAVM.GROW_HEAP_ID` at spec/Jar/JAVM/Memory.lean:18
+pub const GROW_HEAP_ID: Nat = Nat(0);
+/// Lean: `Jar.JAVM.GROW_HEAP_GAS_PER_PAGE` at spec/Jar/JAVM/Memory.lean:24
+pub const GROW_HEAP_GAS_PER_PAGE: Nat = Nat(1500);
+/// Lean: `Jar.JAVM.GROW_HEAP_FAILED` at spec/Jar/JAVM/Memory.lean:25
+pub const GROW_HEAP_FAILED: u64 = 18446744073709551615;
 /// Lean: `Jar.JAVM.DECODE_WIDTH` at spec/Jar/JAVM/Pipeline.lean:40
 pub const DECODE_WIDTH: Nat = Nat(4);
 /// Lean: `Jar.JAVM.ROB_SIZE` at spec/Jar/JAVM/Pipeline.lean:41
@@ -4590,7 +4598,7 @@ pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
 }
 /// The access of page `index`: `none` if unmapped, else whether it is writable.
 ///
-/// Lean: `Jar.JAVM.Memory.accessOf` at spec/Jar/JAVM/Memory.lean:54
+/// Lean: `Jar.JAVM.Memory.accessOf` at spec/Jar/JAVM/Memory.lean:63
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
     'run0: {
@@ -4609,7 +4617,7 @@ pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
 }
 /// The position of page `index` in `m.pages`, if it holds data.
 ///
-/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:62
+/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:71
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
     'run0: {
@@ -4627,7 +4635,7 @@ pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
 }
 /// The first byte of `[addr, addr + n)` (wrapping) that the access may not touch.
 ///
-/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:69
+/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:78
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Nat> {
     'run0: {
@@ -4653,7 +4661,7 @@ pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Na
 }
 /// The fault of touching the inaccessible byte `a`.
 ///
-/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:80
+/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:89
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
     {
@@ -4666,7 +4674,7 @@ pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
 }
 /// The byte at `a` of a mapped page (zero if the page holds no data).
 ///
-/// Lean: `Jar.JAVM.Memory.byteAt` at spec/Jar/JAVM/Memory.lean:84
+/// Lean: `Jar.JAVM.Memory.byteAt` at spec/Jar/JAVM/Memory.lean:93
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
     {
@@ -4680,7 +4688,7 @@ pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
 }
 /// Writes one byte of a mapped page, giving the page its contents first if it has none.
 ///
-/// Lean: `Jar.JAVM.Memory.setByte` at spec/Jar/JAVM/Memory.lean:90
+/// Lean: `Jar.JAVM.Memory.setByte` at spec/Jar/JAVM/Memory.lean:99
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
     {
@@ -4717,7 +4725,7 @@ pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
 }
 /// The `n`-byte little-endian value at `addr`.
 ///
-/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:100
+/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:109
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
     'run0: {
@@ -4742,7 +4750,7 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
 }
 /// Writes the low `n` bytes of `v` at `addr`, little-endian.
 ///
-/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:110
+/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:119
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, MemFault> {
     'run0: {
@@ -4769,7 +4777,7 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
 }
 /// Maps pages `first` … `last`, writable or read-only; their contents are kept (new pages read as zeros).
 ///
-/// Lean: `Jar.JAVM.Memory.mapPages` at spec/Jar/JAVM/Memory.lean:120
+/// Lean: `Jar.JAVM.Memory.mapPages` at spec/Jar/JAVM/Memory.lean:129
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Memory {
     {
@@ -4788,7 +4796,7 @@ pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Me
 }
 /// `sbrk n` (GP A.5.9): grows the heap by `n` bytes and returns the previous top, making the new pages writable. `n = 0` only reads the top. A request that would reach 2³² returns 0 and changes nothing (the heap top must stay a 32-bit address; upstream's Lean allows exactly 2³², which no register could hold). `none` when the layout has no heap.
 ///
-/// Lean: `Jar.JAVM.Memory.sbrk` at spec/Jar/JAVM/Memory.lean:125
+/// Lean: `Jar.JAVM.Memory.sbrk` at spec/Jar/JAVM/Memory.lean:134
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
     {

@@ -8,8 +8,11 @@
 //! `[0, s)` (φ₁ = s), RO data, RW data, the arguments, the heap; each part starts on a page.
 //! Addresses past the heap are inaccessible (the heap can grow to the maximum by host call).
 //! φ₀ = 0xFFFF0000, φ₇ = the arguments' address, φ₈ = their length.
+//!
+//! The heap grows by host call ([`grow_heap`]; jar080 has no `sbrk`).
 
 use crate::error::LoadError;
+use crate::interpreter::Vm;
 use crate::memory::{LinearMemory, Memory};
 use crate::program::{BlockRules, Code, LengthEncoding};
 use crate::reader::Reader;
@@ -130,6 +133,42 @@ impl JarV1Program {
     }
 }
 
+/// The host-call id of heap growth under jar080's host interface (`flatGrowHeap`); the rule is
+/// in the spec (`spec/Jar/JAVM/Memory.lean`), and these are its generated constants.
+pub const GROW_HEAP_ID: u32 = jarkit_spec::jar::GROW_HEAP_ID.0 as u32;
+/// Gas per page the heap grows by.
+pub const GROW_HEAP_GAS_PER_PAGE: i64 = jarkit_spec::jar::GROW_HEAP_GAS_PER_PAGE.0 as i64;
+/// φ₇ after a request that cannot be met (past the blob's maximum heap).
+pub const GROW_HEAP_FAILED: u64 = jarkit_spec::jar::GROW_HEAP_FAILED;
+
+/// What serving a host call left the guest to do.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum HostOutcome {
+    /// Resume the guest (`Vm::run`).
+    Continue,
+    /// The guest cannot pay: it stops with out-of-gas.
+    OutOfGas,
+}
+
+/// Serves `grow_heap` for a guest stopped at `ecalli GROW_HEAP_ID`: φ₇ is the number of pages to
+/// add. The request costs [`GROW_HEAP_GAS_PER_PAGE`] per page, paid up front (a request the guest
+/// cannot pay stops it with out-of-gas and changes nothing). Then, if the region stays within the
+/// blob's maximum heap, it grows by that many zeroed pages and φ₇ becomes the address of the
+/// first new page (the old end of memory); otherwise memory is unchanged and φ₇ becomes
+/// [`GROW_HEAP_FAILED`]. Zero pages asks for the current end, for free.
+pub fn grow_heap(vm: &mut Vm<LinearMemory>) -> HostOutcome {
+    let pages = vm.reg(7);
+    let cost = i64::try_from(pages).ok().and_then(|p| p.checked_mul(GROW_HEAP_GAS_PER_PAGE));
+    match cost {
+        Some(c) if c <= vm.gas => vm.gas -= c,
+        _ => return HostOutcome::OutOfGas,
+    }
+    let old_end = vm.memory.len();
+    let grown = u32::try_from(pages).is_ok_and(|p| vm.memory.grow(p));
+    vm.set_reg(7, if grown { u64::from(old_end) } else { GROW_HEAP_FAILED });
+    HostOutcome::Continue
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +208,55 @@ mod tests {
         assert!(JarV1Program::parse(&long, BlockRules::JAR).is_err());
         let huge = JarV1Program::encode(&[], &[], 0, u32::MAX, 0, &[], &[50, 0], &[true, false]);
         assert!(matches!(JarV1Program::parse(&huge, BlockRules::JAR), Err(LoadError::LayoutTooLarge { .. })));
+    }
+
+    /// `ecalli 0` (grow the heap by φ₇ pages), store φ₇'s low byte at the address it returns,
+    /// halt: run under jar080's rules with `grow_heap` serving the call.
+    fn grow_and_store(pages: u64, gas: i64) -> (crate::Exit, Vm<LinearMemory>) {
+        use crate::{GasCosts, Predecoded};
+        use std::sync::Arc;
+        let blob = JarV1Program::encode(&[], &[], 1, 3, 1, &[], &[10, 0, 120, 0x77, 50, 0], &[true, false, true, false, true, false]);
+        let p = JarV1Program::parse(&blob, BlockRules::JAR).unwrap();
+        let i = p.instantiate(&[]).unwrap();
+        let mut vm = Vm::new(Arc::new(Predecoded::new(p.code.clone(), &GasCosts::PerInstruction)), i.memory, gas);
+        for (r, v) in i.regs.iter().enumerate() {
+            vm.set_reg(r, *v);
+        }
+        vm.set_reg(7, pages);
+        vm.set_pc(0);
+        loop {
+            match vm.run() {
+                crate::Exit::HostCall(GROW_HEAP_ID) => {
+                    if grow_heap(&mut vm) == HostOutcome::OutOfGas {
+                        return (crate::Exit::OutOfGas, vm);
+                    }
+                }
+                exit => return (exit, vm),
+            }
+        }
+    }
+
+    #[test]
+    fn the_heap_grows_by_host_call_up_to_the_maximum() {
+        // Stack 1 page, no data, no arguments, heap 1 page of at most 3: memory is 2 pages.
+        let (exit, vm) = grow_and_store(2, 1_000_000);
+        assert_eq!(exit, crate::Exit::Halt);
+        assert_eq!(vm.memory.len(), 4 * 4096);
+        assert_eq!(vm.reg(7), 2 * 4096, "φ7 is the first new page");
+        assert_eq!(vm.memory.read_bytes(2 * 4096, 1), Some(vec![0]), "the low byte of 8192");
+        // 3 instructions and 2 pages.
+        assert_eq!(vm.gas, 1_000_000 - 3 - 2 * GROW_HEAP_GAS_PER_PAGE);
+
+        // Past the maximum: nothing changes, φ7 says so, and the store then faults past the end.
+        let (exit, vm) = grow_and_store(3, 1_000_000);
+        assert_eq!(vm.reg(7), GROW_HEAP_FAILED);
+        assert_eq!(vm.memory.len(), 2 * 4096);
+        assert_eq!(exit, crate::Exit::PageFault(u32::MAX & !4095));
+
+        // Unpayable (including absurd page counts): out of gas, memory unchanged.
+        let (exit, vm) = grow_and_store(2, 2000);
+        assert_eq!((exit, vm.memory.len()), (crate::Exit::OutOfGas, 2 * 4096));
+        let (exit, _) = grow_and_store(u64::MAX, i64::MAX);
+        assert_eq!(exit, crate::Exit::OutOfGas);
     }
 }

@@ -15,6 +15,15 @@ namespace Jar.JAVM
 /-- The JAVM page size. -/
 def PAGE_BYTES : Nat := 4096
 
+/-- jar080 grows its linear memory by host call, not `sbrk`: `ecalli GROW_HEAP_ID` with φ₇ =
+pages. The request costs `GROW_HEAP_GAS_PER_PAGE` per page, paid first (a guest that cannot pay
+stops out of gas). Within the blob's maximum heap the region grows by that many zeroed pages and
+φ₇ becomes the first new page's address; past it nothing changes and φ₇ becomes
+`GROW_HEAP_FAILED`. Id 0 is the one freed when that era renumbered its host calls by one. -/
+def GROW_HEAP_ID : Nat := 0
+def GROW_HEAP_GAS_PER_PAGE : Nat := 1500
+def GROW_HEAP_FAILED : UInt64 := 0xFFFFFFFFFFFFFFFF
+
 /-- A run of mapped pages with one access. -/
 structure Region where
   /-- The first page number (address / 4096). -/
