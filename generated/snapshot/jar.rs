@@ -3550,7 +3550,7 @@ pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
                     ..Default::default()
                 }
             }
-            _ => {
+            Opcode::Ecall | Opcode::Sbrk | Opcode::ReverseBytes => {
                 CostInfo {
                     cycles: Nat(1),
                     slots: Nat(1),
@@ -3562,7 +3562,7 @@ pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
 }
 /// The cost of the basic block starting at `start` under the single-pass model.
 ///
-/// Lean: `Jar.JAVM.blockCostSinglePass` at spec/Jar/JAVM/GasModel.lean:125
+/// Lean: `Jar.JAVM.blockCostSinglePass` at spec/Jar/JAVM/GasModel.lean:126
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
     'run0: {
@@ -3636,7 +3636,7 @@ pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
 }
 /// The cost of every basic block of `p` under the single-pass model, by start pc.
 ///
-/// Lean: `Jar.JAVM.blockCostsSinglePass` at spec/Jar/JAVM/GasModel.lean:158
+/// Lean: `Jar.JAVM.blockCostsSinglePass` at spec/Jar/JAVM/GasModel.lean:159
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
     'run0: {

@@ -119,8 +119,9 @@ def costInfo (p : Program) (pc : Nat) (op : Opcode) : CostInfo :=
   | .mulUpperSU => { cycles := 6, slots := 4, dst := #[ra], srcs := two }
   | .divU32 | .divS32 | .remU32 | .remS32 | .divU64 | .divS64 | .remU64 | .remS64 =>
     { cycles := 60, slots := 4, dst := #[ra], srcs := two }
-  -- Everything else (ecall, sbrk, reverse_bytes): one cycle, one slot, no registers.
-  | _ => { cycles := 1, slots := 1 }
+  -- JAR's default row: one cycle, one slot, no registers. Listed by name (no wildcard) so that
+  -- a new instruction stops the build until the table says what it costs.
+  | .ecall | .sbrk | .reverseBytes => { cycles := 1, slots := 1 }
 
 /-- The cost of the basic block starting at `start` under the single-pass model. -/
 def blockCostSinglePass (p : Program) (start : Nat) : Nat := Id.run do
