@@ -97,7 +97,13 @@ fn run_code(bytes: &[u8]) {
     for numbering in [Numbering::Gp, Numbering::PolkaVm] {
         for rules in [BlockRules::GP, BlockRules::JAR] {
             if let Ok(code) = Code::parse(bytes, LengthEncoding::Compact, numbering, rules) {
-                let costs = if rules.strict { GasCosts::single_pass(&code) } else { GasCosts::PerInstruction };
+                // Every gas model sees arbitrary code: single-pass under JAR's rules, the full
+                // pipeline model under PolkaVM's numbering, one per instruction otherwise.
+                let costs = match (rules.strict, numbering) {
+                    (true, _) => GasCosts::single_pass(&code),
+                    (false, Numbering::PolkaVm) => GasCosts::pipeline(&code),
+                    (false, Numbering::Gp) => GasCosts::PerInstruction,
+                };
                 let mut memory = PagedMemory::new();
                 memory.guard = 0x10000;
                 memory.map(0x10000, 0x3000, javm::Access::ReadWrite);

@@ -127,4 +127,44 @@ mod tests {
         let GasCosts::PerBlock(c) = GasCosts::single_pass(&code_of(&[vec![byte(Opcode::DivU64), 0x21, 0x03], vec![byte(Opcode::Trap)]])) else { panic!() };
         assert_eq!(c.get(&0), Some(&57));
     }
+
+    fn pipeline_cost(ops: &[Vec<u8>]) -> u32 {
+        let GasCosts::PerBlock(c) = GasCosts::pipeline(&code_of(ops)) else { panic!() };
+        c[&0]
+    }
+
+    /// Three registers, GP layout: `rd = ra op rb`.
+    fn three(op: Opcode, rd: u8, ra: u8, rb: u8) -> Vec<u8> {
+        vec![byte(op), ra | rb << 4, rd]
+    }
+
+    #[test]
+    fn the_pipeline_model_matches_known_timelines() {
+        let trap = vec![byte(Opcode::Trap)];
+        // Independent adds decode and execute together: 5 cycles, cost 2.
+        assert_eq!(pipeline_cost(&[three(Opcode::Add64, 7, 8, 9), three(Opcode::Add64, 8, 8, 9), trap.clone()]), 2);
+        // The second add waits for the first: 6 cycles, cost 3.
+        assert_eq!(pipeline_cost(&[three(Opcode::Add64, 7, 8, 9), three(Opcode::Add64, 8, 7, 9), trap.clone()]), 3);
+        // Two independent multiplications share the one multiplier: 9 cycles, cost 6.
+        assert_eq!(pipeline_cost(&[three(Opcode::Mul64, 7, 8, 9), three(Opcode::Mul64, 8, 10, 11), trap.clone()]), 6);
+        // A multiplication waiting for an add: 7 cycles, cost 4.
+        assert_eq!(pipeline_cost(&[three(Opcode::Add64, 7, 8, 9), three(Opcode::Mul64, 11, 7, 10), trap.clone()]), 4);
+        // `move_reg` only renames: `r5 = 1; r7 = r5; r8 = r7 + 1` is 6 cycles, cost 3.
+        let load_imm = vec![byte(Opcode::LoadImm), 5, 1];
+        let mov = vec![byte(Opcode::MoveReg), 7 | 5 << 4];
+        let add_imm = vec![byte(Opcode::AddImm64), 8 | 7 << 4, 1];
+        assert_eq!(pipeline_cost(&[load_imm, mov, add_imm, trap.clone()]), 3);
+        // An empty block: `fallthrough` alone, 5 cycles, cost 2.
+        assert_eq!(pipeline_cost(&[vec![byte(Opcode::Fallthrough)], trap.clone()]), 2);
+    }
+
+    #[test]
+    fn the_pipeline_model_handles_long_dependency_chains() {
+        // 200 dependent divisions (60 cycles each, one divider): about 60 cycles apiece, and the
+        // simulation ends (the reorder buffer fills and drains many times).
+        let mut ops = vec![three(Opcode::DivU64, 1, 1, 2); 200];
+        ops.push(vec![byte(Opcode::Trap)]);
+        let cost = pipeline_cost(&ops);
+        assert!((200 * 60 - 3..200 * 60 + 60).contains(&cost), "{cost}");
+    }
 }
