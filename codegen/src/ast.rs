@@ -176,3 +176,42 @@ pub enum Pattern {
     /// `p | q`: either (the alternatives bind no names).
     Or(Vec<Pattern>),
 }
+
+impl Expr {
+    /// Whether a statement anywhere inside this expression reassigns the local `name`.
+    pub fn assigns(&self, name: &str) -> bool {
+        let any = |es: &[Expr]| es.iter().any(|e| e.assigns(name));
+        match &self.kind {
+            ExprKind::Nat(_) | ExprKind::Str(_) | ExprKind::Var(_) | ExprKind::DotCtor(_) | ExprKind::Unit => false,
+            ExprKind::Field(e, _) | ExprKind::Unary(_, e) | ExprKind::Ascribe(e, _) => e.assigns(name),
+            ExprKind::Index(a, b, _) | ExprKind::Binary(_, a, b) => a.assigns(name) || b.assigns(name),
+            ExprKind::App(f, args) => {
+                f.assigns(name)
+                    || args.iter().any(|a| match a {
+                        Arg::Positional(e) | Arg::Named(_, e) => e.assigns(name),
+                    })
+            }
+            ExprKind::If(c, t, e) => c.assigns(name) || t.assigns(name) || e.as_ref().is_some_and(|e| e.assigns(name)),
+            ExprKind::Match(scrutinees, alts) => any(scrutinees) || alts.iter().any(|a| a.body.assigns(name)),
+            ExprKind::Fun(_, body) => body.assigns(name),
+            ExprKind::Block(stmts) | ExprKind::Do(stmts) => stmts.iter().any(|s| s.assigns(name)),
+            ExprKind::Array(es) | ExprKind::Tuple(es) | ExprKind::Anon(es) => any(es),
+            ExprKind::Range(lo, hi) => lo.as_ref().is_some_and(|e| e.assigns(name)) || hi.assigns(name),
+            ExprKind::StructInst(base, fields) => base.as_ref().is_some_and(|b| b.assigns(name)) || fields.iter().any(|(_, e, _)| e.assigns(name)),
+        }
+    }
+}
+
+impl Stmt {
+    /// Whether this statement (or one inside it) reassigns the local `name`.
+    pub fn assigns(&self, name: &str) -> bool {
+        match self {
+            Stmt::Assign { name: n, value, .. } => n == name || value.assigns(name),
+            Stmt::Let { value, otherwise, .. } => value.assigns(name) || otherwise.as_ref().is_some_and(|o| o.assigns(name)),
+            Stmt::For { iter, body, .. } => iter.assigns(name) || body.assigns(name),
+            Stmt::Return(e, _) => e.as_ref().is_some_and(|e| e.assigns(name)),
+            Stmt::Break(_) | Stmt::Continue(_) => false,
+            Stmt::Expr(e) => e.assigns(name),
+        }
+    }
+}

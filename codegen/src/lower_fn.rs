@@ -79,6 +79,9 @@ struct Cx<'a> {
     /// The variable of `x := x.set! i v` / `x := x.push v` while its value is lowered: the
     /// update then happens in place instead of on a copy (see `method`).
     in_place: Option<String>,
+    /// For each open `do` block (as `run_labels`), how many scopes were open when it started:
+    /// locals in deeper scopes die when the block is left.
+    run_depths: Vec<usize>,
 }
 
 fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
@@ -235,7 +238,7 @@ fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
 
 impl<'a> Cx<'a> {
     fn new(m: &'a Model, type_params: Vec<String>, variant_generic: bool) -> Self {
-        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None }
+        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None, run_depths: vec![] }
     }
 
     fn err(&mut self, d: Diagnostic) {
@@ -250,6 +253,15 @@ impl<'a> Cx<'a> {
 
     fn local(&self, name: &str) -> Option<&Local> {
         self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    /// Whether `name` is a local declared inside the innermost open `do` block.
+    fn declared_inside_run(&self, name: &str) -> bool {
+        let Some(&depth) = self.run_depths.last() else { return false };
+        match self.scopes.iter().rposition(|s| s.contains_key(name)) {
+            Some(i) => i >= depth,
+            None => false,
+        }
     }
 
     fn rty(&mut self, t: &Ty) -> TokenStream {
@@ -430,7 +442,9 @@ impl<'a> Cx<'a> {
                     _ => Monad::Id,
                 };
                 self.run_labels.push((label.clone(), expected.cloned(), monad));
+                self.run_depths.push(self.scopes.len());
                 let (body, ty) = self.block(stmts, expected);
+                self.run_depths.pop();
                 self.run_labels.pop();
                 (quote!(#label: #body), ty)
             }
@@ -790,9 +804,11 @@ impl<'a> Cx<'a> {
     }
 
     fn struct_inst(&mut self, e: &Expr, base: Option<&Expr>, fields: &[(String, Expr, Span)], expected: Option<&T>) -> (TokenStream, T) {
+        // The base is borrowed, and only the fields not given are copied out of it (cloning the
+        // whole structure would copy the replaced fields too).
         let (base_ts, base_ty) = match base {
             Some(b) => {
-                let (t, ty) = self.expr(b, expected);
+                let (t, ty) = self.expr_ref(b);
                 (Some(t), Some(ty))
             }
             None => (None, None),
@@ -823,8 +839,15 @@ impl<'a> Cx<'a> {
         let given: Vec<&str> = fields.iter().map(|(n, _, _)| n.as_str()).collect();
         let missing: Vec<&Field> = def.fields.iter().filter(|f| !given.contains(&f.name.as_str()) && !matches!(f.ty, Ty::Prop)).collect();
         let si = ident(&camel(&sname));
-        let rest = match (base_ts, missing.is_empty()) {
-            (Some(b), _) => quote!(..#b),
+        let rest = match (&base_ts, missing.is_empty()) {
+            (Some(_), _) => {
+                let copies = missing.iter().map(|f| {
+                    let fi = ident(&snake(&f.name));
+                    let fty = resolve(self.m, &f.ty, &[]);
+                    if copy_ty(self.m, &fty) { quote!(#fi: __with_base.#fi) } else { quote!(#fi: __with_base.#fi.clone()) }
+                });
+                quote!(#(#copies),*)
+            }
             (None, true) => quote!(),
             (None, false) => {
                 for f in missing.iter().filter(|f| f.default.is_none()) {
@@ -833,7 +856,10 @@ impl<'a> Cx<'a> {
                 quote!(..Default::default())
             }
         };
-        (quote!(#si { #(#inits,)* #rest }), T::Named(sname))
+        match base_ts {
+            Some(b) => (quote!({ let __with_base = &#b; #si { #(#inits,)* #rest } }), T::Named(sname)),
+            None => (quote!(#si { #(#inits,)* #rest }), T::Named(sname)),
+        }
     }
 
     fn method(&mut self, e: &Expr, recv: &Expr, m: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
@@ -1276,6 +1302,13 @@ impl<'a> Cx<'a> {
                             let (hi, _) = self.expr(hi, Some(&T::Nat));
                             (quote!(range(#lo, #hi)), T::Nat)
                         }
+                        // An array local the body leaves alone is iterated in place (its items
+                        // copied one at a time) instead of being copied whole first.
+                        ExprKind::Var(n) if self.local(n).is_some_and(|l| matches!(l.ty, T::Array(_))) && !body.assigns(n) => {
+                            let (t, ty) = self.expr_ref(iter);
+                            let T::Array(el) = ty else { unreachable!() };
+                            (quote!(#t.iter().cloned()), *el)
+                        }
                         _ => {
                             let (t, ty) = self.expr(iter, None);
                             let el = match ty {
@@ -1303,6 +1336,11 @@ impl<'a> Cx<'a> {
                         _ => (run_ty.clone(), quote!()),
                     };
                     let (vt, _) = match v {
+                        // A local of the block being left is dead after it: move, don't copy.
+                        Some(Expr { kind: ExprKind::Var(n), .. }) if self.declared_inside_run(n) => {
+                            let ty = self.local(n).map(|l| l.ty.clone()).unwrap_or(T::Unknown);
+                            { let i = ident(&snake(n)); (quote!(#i), ty) }
+                        }
                         Some(v) => self.expr(v, inner.as_ref().or(expected)),
                         None => (quote!(()), T::Unit),
                     };

@@ -2514,7 +2514,7 @@ pub fn remove_first(pool: &Vec<Hash>, h: Hash) -> Vec<Hash> {
     'run0: {
         let mut out: Vec<Hash> = vec![];
         let mut removed = false;
-        for x in pool.clone() {
+        for x in pool.iter().cloned() {
             {
                 if (!removed && (x == h)) {
                     {
@@ -2530,7 +2530,7 @@ pub fn remove_first(pool: &Vec<Hash>, h: Hash) -> Vec<Hash> {
                 }
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// α′ (GP 8.2–8.3): for each core, remove the authorizers used in this block, append the queue entry at `slot mod Q`, and keep the last O.
@@ -2548,7 +2548,7 @@ pub fn update_auth_pools<V: Variant>(
         for c in range(Nat(0), array::size(&pools)) {
             {
                 let mut pool = array::get_bang(&pools, c);
-                for u in used.clone() {
+                for u in used.iter().cloned() {
                     {
                         if (Nat(u.core as u64) == c) {
                             {
@@ -2570,7 +2570,7 @@ pub fn update_auth_pools<V: Variant>(
                 };
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
@@ -2655,7 +2655,7 @@ pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
 pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
     'run0: {
         let mut acc: Option<Hash> = None;
-        for p in peaks.clone() {
+        for p in peaks.iter().cloned() {
             {
                 match p.clone() {
                     None => {
@@ -2702,9 +2702,14 @@ pub fn update_recent_history<V: Variant>(
             array::set_bang(
                 beta.history.clone(),
                 (n - Nat(1)),
-                BlockInfo {
-                    state_root: parent_state_root,
-                    ..array::get_bang(&beta.history, (n - Nat(1)))
+                {
+                    let __with_base = &array::get_bang(&beta.history, (n - Nat(1)));
+                    BlockInfo {
+                        state_root: parent_state_root,
+                        header_hash: __with_base.header_hash,
+                        beefy_root: __with_base.beefy_root,
+                        reported: __with_base.reported.clone(),
+                    }
                 },
             )
         };
@@ -3653,7 +3658,7 @@ pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
                 }
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// The assembler name (Gray Paper spelling).
@@ -4612,7 +4617,7 @@ pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
                 }
             };
         }
-        break 'run0 (found.clone());
+        break 'run0 (found);
     }
 }
 /// The position of page `index` in `m.pages`, if it holds data.
@@ -4695,29 +4700,42 @@ pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
         match memory_find_page(&m, (a / PAGE_BYTES)) {
             Some(i) => {
                 let page = array::get_bang(&m.pages, i);
-                Memory {
-                    pages: array::set_bang(
-                        m.pages.clone(),
-                        i,
-                        Page {
-                            data: page.data.clone().set_bang((a % PAGE_BYTES), b),
-                            ..page.clone()
-                        },
-                    ),
-                    ..m.clone()
+                {
+                    let __with_base = &m;
+                    Memory {
+                        pages: array::set_bang(
+                            m.pages.clone(),
+                            i,
+                            {
+                                let __with_base = &page;
+                                Page {
+                                    data: page.data.clone().set_bang((a % PAGE_BYTES), b),
+                                    index: __with_base.index,
+                                }
+                            },
+                        ),
+                        regions: __with_base.regions.clone(),
+                        guard: __with_base.guard,
+                        heap_top: __with_base.heap_top.clone(),
+                    }
                 }
             }
             None => {
                 let zeros = ByteArray(array::replicate(PAGE_BYTES, (0 as u8)));
-                Memory {
-                    pages: array::push(
-                        m.pages.clone(),
-                        Page {
-                            index: (a / PAGE_BYTES),
-                            data: zeros.clone().set_bang((a % PAGE_BYTES), b),
-                        },
-                    ),
-                    ..m.clone()
+                {
+                    let __with_base = &m;
+                    Memory {
+                        pages: array::push(
+                            m.pages.clone(),
+                            Page {
+                                index: (a / PAGE_BYTES),
+                                data: zeros.clone().set_bang((a % PAGE_BYTES), b),
+                            },
+                        ),
+                        regions: __with_base.regions.clone(),
+                        guard: __with_base.guard,
+                        heap_top: __with_base.heap_top.clone(),
+                    }
                 }
             }
         }
@@ -4781,16 +4799,21 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Memory {
     {
-        Memory {
-            regions: array::push(
-                m.regions.clone(),
-                Region {
-                    first: first,
-                    count: ((last + Nat(1)) - first),
-                    writable: writable,
-                },
-            ),
-            ..m.clone()
+        {
+            let __with_base = &m;
+            Memory {
+                regions: array::push(
+                    m.regions.clone(),
+                    Region {
+                        first: first,
+                        count: ((last + Nat(1)) - first),
+                        writable: writable,
+                    },
+                ),
+                pages: __with_base.pages.clone(),
+                guard: __with_base.guard,
+                heap_top: __with_base.heap_top.clone(),
+            }
         }
     }
 }
@@ -4825,9 +4848,14 @@ pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
                             };
                             Some((
                                 top,
-                                Memory {
-                                    heap_top: Some(new_top),
-                                    ..grown.clone()
+                                {
+                                    let __with_base = &grown;
+                                    Memory {
+                                        heap_top: Some(new_top),
+                                        regions: __with_base.regions.clone(),
+                                        pages: __with_base.pages.clone(),
+                                        guard: __with_base.guard,
+                                    }
                                 },
                             ))
                         }
@@ -5138,9 +5166,17 @@ pub fn pipe_op_of(p: &Program, pc: Nat, op: Opcode) -> PipeOp {
             | Opcode::RemU64
             | Opcode::RemS64 => pipe3(&i, Nat(60), Nat(4), &DIV_UNITS),
         };
-        PipeOp {
-            drains: program_ends_block(&p, op),
-            ..base.clone()
+        {
+            let __with_base = &base;
+            PipeOp {
+                drains: program_ends_block(&p, op),
+                latency: __with_base.latency,
+                slots: __with_base.slots,
+                units: __with_base.units.clone(),
+                dst: __with_base.dst.clone(),
+                srcs: __with_base.srcs.clone(),
+                is_move: __with_base.is_move,
+            }
         }
     }
 }
@@ -5206,14 +5242,10 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
         let mut retired = s.retired;
         let mut free = s.free.clone();
         let mut retired_now = Nat(0);
-        for _ in range(Nat(0), array::size(&s.rob)) {
+        for e in rob.iter().cloned() {
             {
-                if ((array::size(&rob) > Nat(0))
-                    && (array::get_bang(&rob, Nat(0)).phase.clone() == Phase::Done))
-                {
+                if (e.phase.clone() == Phase::Done) {
                     {
-                        rob = array::extract(&rob, Nat(1), array::size(&rob));
-                        retired = (retired + Nat(1));
                         retired_now = (retired_now + Nat(1));
                     }
                 } else {
@@ -5221,6 +5253,12 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                         break;
                     }
                 }
+            };
+        }
+        if (retired_now > Nat(0)) {
+            {
+                rob = array::extract(&rob, retired_now, array::size(&rob));
+                retired = (retired + retired_now);
             };
         }
         for _ in range(Nat(0), DISPATCH_WIDTH) {
@@ -5249,9 +5287,15 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                 free = units_minus(&free, &array::get_bang(&rob, chosen).units.clone());
                 rob = {
                     let arg0 = chosen;
-                    let arg1 = RobEntry {
-                        phase: Phase::Executing,
-                        ..array::get_bang(&rob, chosen)
+                    let arg1 = {
+                        let __with_base = &array::get_bang(&rob, chosen);
+                        RobEntry {
+                            phase: Phase::Executing,
+                            left: __with_base.left,
+                            units: __with_base.units.clone(),
+                            dep1: __with_base.dep1.clone(),
+                            dep2: __with_base.dep2.clone(),
+                        }
                     };
                     array::set_bang(std::mem::take(&mut rob), arg0, arg1)
                 };
@@ -5262,7 +5306,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
             {
                 let mut least = Nat(0);
                 let mut any_running = false;
-                for e in rob.clone() {
+                for e in rob.iter().cloned() {
                     {
                         if ((e.phase.clone() == Phase::Executing)
                             || (e.phase.clone() == Phase::Finished))
@@ -5292,9 +5336,15 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                     {
                         rob = {
                             let arg0 = k;
-                            let arg1 = RobEntry {
-                                phase: Phase::Done,
-                                ..e.clone()
+                            let arg1 = {
+                                let __with_base = &e;
+                                RobEntry {
+                                    phase: Phase::Done,
+                                    left: __with_base.left,
+                                    units: __with_base.units.clone(),
+                                    dep1: __with_base.dep1.clone(),
+                                    dep2: __with_base.dep2.clone(),
+                                }
                             };
                             array::set_bang(std::mem::take(&mut rob), arg0, arg1)
                         };
@@ -5307,10 +5357,15 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                                     free = units_plus(&free, &e.units.clone());
                                     rob = {
                                         let arg0 = k;
-                                        let arg1 = RobEntry {
-                                            phase: Phase::Finished,
-                                            left: Nat(0),
-                                            ..e.clone()
+                                        let arg1 = {
+                                            let __with_base = &e;
+                                            RobEntry {
+                                                phase: Phase::Finished,
+                                                left: Nat(0),
+                                                units: __with_base.units.clone(),
+                                                dep1: __with_base.dep1.clone(),
+                                                dep2: __with_base.dep2.clone(),
+                                            }
                                         };
                                         array::set_bang(std::mem::take(&mut rob), arg0, arg1)
                                     };
@@ -5319,9 +5374,15 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                                 {
                                     rob = {
                                         let arg0 = k;
-                                        let arg1 = RobEntry {
-                                            left: (e.left - step),
-                                            ..e.clone()
+                                        let arg1 = {
+                                            let __with_base = &e;
+                                            RobEntry {
+                                                left: (e.left - step),
+                                                phase: __with_base.phase,
+                                                units: __with_base.units.clone(),
+                                                dep1: __with_base.dep1.clone(),
+                                                dep2: __with_base.dep2.clone(),
+                                            }
                                         };
                                         array::set_bang(std::mem::take(&mut rob), arg0, arg1)
                                     };
@@ -5341,9 +5402,15 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                             {
                                 rob = {
                                     let arg0 = k;
-                                    let arg1 = RobEntry {
-                                        phase: Phase::Waiting,
-                                        ..array::get_bang(&rob, k)
+                                    let arg1 = {
+                                        let __with_base = &array::get_bang(&rob, k);
+                                        RobEntry {
+                                            phase: Phase::Waiting,
+                                            left: __with_base.left,
+                                            units: __with_base.units.clone(),
+                                            dep1: __with_base.dep1.clone(),
+                                            dep2: __with_base.dep2.clone(),
+                                        }
                                     };
                                     array::set_bang(std::mem::take(&mut rob), arg0, arg1)
                                 };
@@ -5354,19 +5421,22 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                 slots_left = DECODE_WIDTH;
             };
         }
-        break 'run0 (Pipe {
-            cycle: (s.cycle + step),
-            slots_left: slots_left,
-            free: free.clone(),
-            rob: rob.clone(),
-            retired: retired,
-            ..s.clone()
+        break 'run0 ({
+            let __with_base = &s;
+            Pipe {
+                cycle: (s.cycle + step),
+                slots_left: slots_left,
+                free: free.clone(),
+                rob: rob.clone(),
+                retired: retired,
+                producer: __with_base.producer.clone(),
+            }
         });
     }
 }
 /// Waits until `slots` decode slots and a reorder-buffer entry are free.
 ///
-/// Lean: `Jar.JAVM.Pipe.makeRoom` at spec/Jar/JAVM/Pipeline.lean:306
+/// Lean: `Jar.JAVM.Pipe.makeRoom` at spec/Jar/JAVM/Pipeline.lean:307
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn pipe_make_room(s: &Pipe, slots: Nat) -> Pipe {
     'run0: {
@@ -5386,12 +5456,12 @@ pub fn pipe_make_room(s: &Pipe, slots: Nat) -> Pipe {
                 q = pipe_tick(&q, false, false);
             };
         }
-        break 'run0 (q.clone());
+        break 'run0 (q);
     }
 }
 /// Runs until every entry has retired.
 ///
-/// Lean: `Jar.JAVM.Pipe.drain` at spec/Jar/JAVM/Pipeline.lean:317
+/// Lean: `Jar.JAVM.Pipe.drain` at spec/Jar/JAVM/Pipeline.lean:318
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn pipe_drain(s: &Pipe) -> Pipe {
     'run0: {
@@ -5406,12 +5476,12 @@ pub fn pipe_drain(s: &Pipe) -> Pipe {
                 q = pipe_tick(&q, false, true);
             };
         }
-        break 'run0 (q.clone());
+        break 'run0 (q);
     }
 }
 /// Decodes one instruction (and drains if it ends the block).
 ///
-/// Lean: `Jar.JAVM.Pipe.feed` at spec/Jar/JAVM/Pipeline.lean:326
+/// Lean: `Jar.JAVM.Pipe.feed` at spec/Jar/JAVM/Pipeline.lean:327
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
     'run0: {
@@ -5420,14 +5490,20 @@ pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
             {
                 let src = array::get_bang(&o.srcs, Nat(0));
                 let dst = o.dst.clone().unwrap_or(Nat(0));
-                break 'run0 (Pipe {
-                    producer: array::set_bang(
-                        q.producer.clone(),
-                        dst,
-                        array::get_bang(&q.producer, src),
-                    ),
-                    slots_left: (q.slots_left - Nat(1)),
-                    ..q.clone()
+                break 'run0 ({
+                    let __with_base = &q;
+                    Pipe {
+                        producer: array::set_bang(
+                            q.producer.clone(),
+                            dst,
+                            array::get_bang(&q.producer, src),
+                        ),
+                        slots_left: (q.slots_left - Nat(1)),
+                        cycle: __with_base.cycle,
+                        free: __with_base.free.clone(),
+                        rob: __with_base.rob.clone(),
+                        retired: __with_base.retired,
+                    }
                 });
             };
         }
@@ -5451,23 +5527,28 @@ pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
             Some(d) => array::set_bang(q.producer.clone(), d, Some(n)),
             None => q.producer.clone(),
         };
-        let fed = Pipe {
-            rob: array::push(q.rob.clone(), entry.clone()),
-            producer: producer.clone(),
-            slots_left: (q.slots_left - o.slots),
-            ..q.clone()
+        let fed = {
+            let __with_base = &q;
+            Pipe {
+                rob: array::push(q.rob.clone(), entry.clone()),
+                producer: producer.clone(),
+                slots_left: (q.slots_left - o.slots),
+                cycle: __with_base.cycle,
+                free: __with_base.free.clone(),
+                retired: __with_base.retired,
+            }
         };
         if o.drains {
             {
                 break 'run0 (pipe_drain(&fed));
             };
         }
-        break 'run0 (fed.clone());
+        break 'run0 (fed);
     }
 }
 /// The cost of the basic block starting at `start` under the full pipeline model.
 ///
-/// Lean: `Jar.JAVM.blockCostPipeline` at spec/Jar/JAVM/Pipeline.lean:352
+/// Lean: `Jar.JAVM.blockCostPipeline` at spec/Jar/JAVM/Pipeline.lean:353
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn block_cost_pipeline(p: &Program, start: Nat) -> Nat {
     'run0: {
@@ -5493,7 +5574,7 @@ pub fn block_cost_pipeline(p: &Program, start: Nat) -> Nat {
 }
 /// The cost of every basic block of `p` under the full pipeline model, by start pc.
 ///
-/// Lean: `Jar.JAVM.blockCostsPipeline` at spec/Jar/JAVM/Pipeline.lean:368
+/// Lean: `Jar.JAVM.blockCostsPipeline` at spec/Jar/JAVM/Pipeline.lean:369
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
     'run0: {
@@ -5510,7 +5591,7 @@ pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
                 }
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// The code byte at `i`, zero past the end (ζ is zero-extended).
@@ -5616,81 +5697,140 @@ pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
         match opcode_operands(op) {
             OperandClass::NoArgs => base.clone(),
             OperandClass::OneImm => {
+                let __with_base = &base;
                 Instr {
                     imm1: program_imm_at(&p, (pc + Nat(1)), Nat(4).min(l)),
-                    ..base.clone()
+                    op: __with_base.op,
+                    ra: __with_base.ra,
+                    rb: __with_base.rb,
+                    rd: __with_base.rd,
+                    imm2: __with_base.imm2,
+                    target: __with_base.target,
+                    next: __with_base.next,
                 }
             }
             OperandClass::OneRegExtImm => {
+                let __with_base = &base;
                 Instr {
                     ra: lo,
                     imm1: program_le_at(&p, (pc + Nat(2)), Nat(8)),
-                    ..base.clone()
+                    op: __with_base.op,
+                    rb: __with_base.rb,
+                    rd: __with_base.rd,
+                    imm2: __with_base.imm2,
+                    target: __with_base.target,
+                    next: __with_base.next,
                 }
             }
             OperandClass::TwoImm => {
                 let lx = Nat(4).min((b1 % Nat(8)));
                 let ly = Nat(4).min((l - (lx + Nat(1))));
-                Instr {
-                    imm1: program_imm_at(&p, (pc + Nat(2)), lx),
-                    imm2: program_imm_at(&p, ((pc + Nat(2)) + lx), ly),
-                    ..base.clone()
+                {
+                    let __with_base = &base;
+                    Instr {
+                        imm1: program_imm_at(&p, (pc + Nat(2)), lx),
+                        imm2: program_imm_at(&p, ((pc + Nat(2)) + lx), ly),
+                        op: __with_base.op,
+                        ra: __with_base.ra,
+                        rb: __with_base.rb,
+                        rd: __with_base.rd,
+                        target: __with_base.target,
+                        next: __with_base.next,
+                    }
                 }
             }
             OperandClass::OneOffset => {
+                let __with_base = &base;
                 Instr {
                     target: rel_target(
                         pc,
                         program_imm_at(&p, (pc + Nat(1)), Nat(4).min(l)),
                     ),
-                    ..base.clone()
+                    op: __with_base.op,
+                    ra: __with_base.ra,
+                    rb: __with_base.rb,
+                    rd: __with_base.rd,
+                    imm1: __with_base.imm1,
+                    imm2: __with_base.imm2,
+                    next: __with_base.next,
                 }
             }
             OperandClass::OneRegOneImm => {
+                let __with_base = &base;
                 Instr {
                     ra: lo,
                     imm1: program_imm_at(&p, (pc + Nat(2)), Nat(4).min((l - Nat(1)))),
-                    ..base.clone()
+                    op: __with_base.op,
+                    rb: __with_base.rb,
+                    rd: __with_base.rd,
+                    imm2: __with_base.imm2,
+                    target: __with_base.target,
+                    next: __with_base.next,
                 }
             }
             OperandClass::OneRegTwoImm => {
                 let lx = Nat(4).min((hi % Nat(8)));
                 let ly = Nat(4).min((l - (lx + Nat(1))));
-                Instr {
-                    ra: lo,
-                    imm1: program_imm_at(&p, (pc + Nat(2)), lx),
-                    imm2: program_imm_at(&p, ((pc + Nat(2)) + lx), ly),
-                    ..base.clone()
+                {
+                    let __with_base = &base;
+                    Instr {
+                        ra: lo,
+                        imm1: program_imm_at(&p, (pc + Nat(2)), lx),
+                        imm2: program_imm_at(&p, ((pc + Nat(2)) + lx), ly),
+                        op: __with_base.op,
+                        rb: __with_base.rb,
+                        rd: __with_base.rd,
+                        target: __with_base.target,
+                        next: __with_base.next,
+                    }
                 }
             }
             OperandClass::OneRegImmOffset => {
                 let lx = Nat(4).min(((b1 / Nat(16)) % Nat(8)));
                 let ly = Nat(4).min((l - (lx + Nat(1))));
                 let off = program_imm_at(&p, ((pc + Nat(2)) + lx), ly);
-                Instr {
-                    ra: lo,
-                    imm1: program_imm_at(&p, (pc + Nat(2)), lx),
-                    imm2: off,
-                    target: rel_target(pc, off),
-                    ..base.clone()
+                {
+                    let __with_base = &base;
+                    Instr {
+                        ra: lo,
+                        imm1: program_imm_at(&p, (pc + Nat(2)), lx),
+                        imm2: off,
+                        target: rel_target(pc, off),
+                        op: __with_base.op,
+                        rb: __with_base.rb,
+                        rd: __with_base.rd,
+                        next: __with_base.next,
+                    }
                 }
             }
             OperandClass::TwoReg => {
+                let __with_base = &base;
                 Instr {
                     rd: lo,
                     ra: hi,
-                    ..base.clone()
+                    op: __with_base.op,
+                    rb: __with_base.rb,
+                    imm1: __with_base.imm1,
+                    imm2: __with_base.imm2,
+                    target: __with_base.target,
+                    next: __with_base.next,
                 }
             }
             OperandClass::TwoRegOneImm => {
+                let __with_base = &base;
                 Instr {
                     ra: lo,
                     rb: hi,
                     imm1: program_imm_at(&p, (pc + Nat(2)), Nat(4).min((l - Nat(1)))),
-                    ..base.clone()
+                    op: __with_base.op,
+                    rd: __with_base.rd,
+                    imm2: __with_base.imm2,
+                    target: __with_base.target,
+                    next: __with_base.next,
                 }
             }
             OperandClass::TwoRegOneOffset => {
+                let __with_base = &base;
                 Instr {
                     ra: lo,
                     rb: hi,
@@ -5698,26 +5838,41 @@ pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
                         pc,
                         program_imm_at(&p, (pc + Nat(2)), Nat(4).min((l - Nat(1)))),
                     ),
-                    ..base.clone()
+                    op: __with_base.op,
+                    rd: __with_base.rd,
+                    imm1: __with_base.imm1,
+                    imm2: __with_base.imm2,
+                    next: __with_base.next,
                 }
             }
             OperandClass::TwoRegTwoImm => {
                 let lx = Nat(4).min((program_byte_at(&p, (pc + Nat(2))) % Nat(8)));
                 let ly = Nat(4).min((l - (lx + Nat(2))));
-                Instr {
-                    ra: lo,
-                    rb: hi,
-                    imm1: program_imm_at(&p, (pc + Nat(3)), lx),
-                    imm2: program_imm_at(&p, ((pc + Nat(3)) + lx), ly),
-                    ..base.clone()
+                {
+                    let __with_base = &base;
+                    Instr {
+                        ra: lo,
+                        rb: hi,
+                        imm1: program_imm_at(&p, (pc + Nat(3)), lx),
+                        imm2: program_imm_at(&p, ((pc + Nat(3)) + lx), ly),
+                        op: __with_base.op,
+                        rd: __with_base.rd,
+                        target: __with_base.target,
+                        next: __with_base.next,
+                    }
                 }
             }
             OperandClass::ThreeReg => {
+                let __with_base = &base;
                 Instr {
                     ra: lo,
                     rb: hi,
                     rd: Nat(12).min(program_byte_at(&p, (pc + Nat(2)))),
-                    ..base.clone()
+                    op: __with_base.op,
+                    imm1: __with_base.imm1,
+                    imm2: __with_base.imm2,
+                    target: __with_base.target,
+                    next: __with_base.next,
                 }
             }
         }
@@ -5901,7 +6056,7 @@ pub fn gas_charge_cost_at(g: &GasCharge, pc: Nat) -> Nat {
         match g.clone() {
             GasCharge::PerInstruction => Nat(1),
             GasCharge::PerBlock(costs) => 'run0: {
-                for (start, cost) in costs.clone() {
+                for (start, cost) in costs.iter().cloned() {
                     {
                         if (start == pc) {
                             {
@@ -5957,9 +6112,14 @@ pub fn run_charged(
                         }));
                     };
                 }
-                cur = Machine {
-                    gas: (cur.gas - charge),
-                    ..cur.clone()
+                cur = {
+                    let __with_base = &cur;
+                    Machine {
+                        gas: (cur.gas - charge),
+                        regs: __with_base.regs.clone(),
+                        pc: __with_base.pc,
+                        memory: __with_base.memory.clone(),
+                    }
                 };
                 match step(&p, &cur) {
                     StepResult::Next(m_p) => {
@@ -6015,7 +6175,15 @@ pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outc
                         run_charged(
                             &p,
                             &g,
-                            &Machine { pc: next, ..m.clone() },
+                            &{
+                                let __with_base = &m;
+                                Machine {
+                                    pc: next,
+                                    regs: __with_base.regs.clone(),
+                                    gas: __with_base.gas,
+                                    memory: __with_base.memory.clone(),
+                                }
+                            },
                             gas_charge_cost_at(&g, next),
                             fuel,
                         )
@@ -6043,10 +6211,14 @@ pub fn machine_reg(m: &Machine, r: Nat) -> u64 {
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn set_reg(m: &Machine, r: Nat, v: u64, pc_p: Nat) -> StepResult {
     {
-        StepResult::Next(Machine {
-            regs: array::set_bang(m.regs.clone(), r, v),
-            pc: pc_p,
-            ..m.clone()
+        StepResult::Next({
+            let __with_base = &m;
+            Machine {
+                regs: array::set_bang(m.regs.clone(), r, v),
+                pc: pc_p,
+                gas: __with_base.gas,
+                memory: __with_base.memory.clone(),
+            }
         })
     }
 }
@@ -6055,7 +6227,15 @@ pub fn set_reg(m: &Machine, r: Nat, v: u64, pc_p: Nat) -> StepResult {
 /// Lean: `Jar.JAVM.goto` at spec/Jar/JAVM/Step.lean:46
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn goto(m: &Machine, pc_p: Nat) -> StepResult {
-    StepResult::Next(Machine { pc: pc_p, ..m.clone() })
+    StepResult::Next({
+        let __with_base = &m;
+        Machine {
+            pc: pc_p,
+            regs: __with_base.regs.clone(),
+            gas: __with_base.gas,
+            memory: __with_base.memory.clone(),
+        }
+    })
 }
 /// Take a static branch: its target must start a basic block, or the machine panics.
 ///
@@ -6149,10 +6329,14 @@ pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepRes
         match memory_store(&m.memory.clone(), (address % Nat(2).pow(Nat(32))), n, v) {
             Err(f) => StepResult::Stop(fault_exit(&f), m.clone()),
             Ok(mem) => {
-                StepResult::Next(Machine {
-                    memory: mem.clone(),
-                    pc: next,
-                    ..m.clone()
+                StepResult::Next({
+                    let __with_base = &m;
+                    Machine {
+                        memory: mem.clone(),
+                        pc: next,
+                        regs: __with_base.regs.clone(),
+                        gas: __with_base.gas,
+                    }
                 })
             }
         }
@@ -6231,9 +6415,14 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
             Opcode::LoadImmJump => {
                 branch(
                     &p,
-                    &Machine {
-                        regs: array::set_bang(m.regs.clone(), i.ra, imm),
-                        ..m.clone()
+                    &{
+                        let __with_base = &m;
+                        Machine {
+                            regs: array::set_bang(m.regs.clone(), i.ra, imm),
+                            pc: __with_base.pc,
+                            gas: __with_base.gas,
+                            memory: __with_base.memory.clone(),
+                        }
                     },
                     true,
                     i.target,
@@ -6255,11 +6444,14 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
                 match memory_sbrk(&m.memory.clone(), Nat(a as u64)) {
                     None => StepResult::Stop(Exit::Panic, m.clone()),
                     Some((top, mem)) => {
-                        StepResult::Next(Machine {
-                            memory: mem.clone(),
-                            regs: array::set_bang(m.regs.clone(), i.rd, top.to_u64()),
-                            pc: n,
-                            ..m.clone()
+                        StepResult::Next({
+                            let __with_base = &m;
+                            Machine {
+                                memory: mem.clone(),
+                                regs: array::set_bang(m.regs.clone(), i.rd, top.to_u64()),
+                                pc: n,
+                                gas: __with_base.gas,
+                            }
                         })
                     }
                 }
@@ -6393,9 +6585,14 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
             Opcode::LoadImmJumpInd => {
                 djump(
                     &p,
-                    &Machine {
-                        regs: array::set_bang(m.regs.clone(), i.ra, imm),
-                        ..m.clone()
+                    &{
+                        let __with_base = &m;
+                        Machine {
+                            regs: array::set_bang(m.regs.clone(), i.ra, imm),
+                            pc: __with_base.pc,
+                            gas: __with_base.gas,
+                            memory: __with_base.memory.clone(),
+                        }
                     },
                     addr(b, i.imm2),
                 )
@@ -6540,7 +6737,7 @@ pub fn is_solicited(
     length: Nat,
 ) -> bool {
     'run0: {
-        for a in accounts.clone() {
+        for a in accounts.iter().cloned() {
             {
                 if (a.id == service) {
                     {
@@ -6578,7 +6775,7 @@ pub fn insert_preimage(
     'run0: {
         let mut out: Vec<PreimagesMapEntry> = vec![];
         let mut placed = false;
-        for e in entries.clone() {
+        for e in entries.iter().cloned() {
             {
                 if (!placed && (hash < e.hash)) {
                     {
@@ -6609,7 +6806,7 @@ pub fn insert_preimage(
                 };
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// The service statistics with one more preimage of `size` bytes provided to `service`; the entry is created (in id order) if the service has none.
@@ -6624,7 +6821,7 @@ pub fn count_provided(
     'run0: {
         let mut out: Vec<ServicesStatisticsMapEntry> = vec![];
         let mut placed = false;
-        for e in stats.clone() {
+        for e in stats.iter().cloned() {
             {
                 if (!placed && (service <= e.id)) {
                     {
@@ -6636,10 +6833,22 @@ pub fn count_provided(
                         out = {
                             let arg0 = ServicesStatisticsMapEntry {
                                 id: service,
-                                record: ServiceActivityRecord {
-                                    provided_count: r.provided_count.wrapping_add((1 as u16)),
-                                    provided_size: r.provided_size.wrapping_add(size.to_u32()),
-                                    ..r.clone()
+                                record: {
+                                    let __with_base = &r;
+                                    ServiceActivityRecord {
+                                        provided_count: r.provided_count.wrapping_add((1 as u16)),
+                                        provided_size: r.provided_size.wrapping_add(size.to_u32()),
+                                        refinement_count: __with_base.refinement_count,
+                                        refinement_gas_used: __with_base.refinement_gas_used,
+                                        imports: __with_base.imports,
+                                        extrinsic_count: __with_base.extrinsic_count,
+                                        extrinsic_size: __with_base.extrinsic_size,
+                                        exports: __with_base.exports,
+                                        accumulate_count: __with_base.accumulate_count,
+                                        accumulate_gas_used: __with_base.accumulate_gas_used,
+                                        on_transfers_count: __with_base.on_transfers_count,
+                                        on_transfers_gas_used: __with_base.on_transfers_gas_used,
+                                    }
                                 },
                             };
                             array::push(std::mem::take(&mut out), arg0)
@@ -6679,7 +6888,7 @@ pub fn count_provided(
                 };
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// The lookup entry for (`hash`, `length`) records that the preimage arrived at `slot`; other entries are unchanged.
@@ -6694,9 +6903,12 @@ pub fn mark_provided(
 ) -> LookupMetaMapEntry {
     {
         if ((e.key.hash == hash) && (Nat(e.key.length as u64) == length)) {
-            LookupMetaMapEntry {
-                value: vec![slot],
-                ..e.clone()
+            {
+                let __with_base = &e;
+                LookupMetaMapEntry {
+                    value: vec![slot],
+                    key: __with_base.key.clone(),
+                }
             }
         } else {
             e.clone()
@@ -6726,7 +6938,7 @@ pub fn integrate_preimages(
                 }
             };
         }
-        for p in items.clone() {
+        for p in items.iter().cloned() {
             {
                 if !is_solicited(
                     &accounts,
@@ -6742,11 +6954,11 @@ pub fn integrate_preimages(
         }
         let mut accts = accounts.clone();
         let mut st = stats.clone();
-        for p in items.clone() {
+        for p in items.iter().cloned() {
             {
                 let h = blake2b256(p.blob.clone());
                 let mut next: Vec<AccountsMapEntry> = vec![];
-                for a in accts.clone() {
+                for a in accts.iter().cloned() {
                     {
                         if (a.id == p.requester) {
                             {
@@ -6758,16 +6970,19 @@ pub fn integrate_preimages(
                                     .map(|e| mark_provided(&e, h, p.blob.size(), slot))
                                     .collect::<Vec<_>>();
                                 next = {
-                                    let arg0 = AccountsMapEntry {
-                                        data: Account {
-                                            preimages: insert_preimage(
-                                                &a.data.preimages.clone(),
-                                                h,
-                                                &p.blob.clone(),
-                                            ),
-                                            lookup_meta: lookup.clone(),
-                                        },
-                                        ..a.clone()
+                                    let arg0 = {
+                                        let __with_base = &a;
+                                        AccountsMapEntry {
+                                            data: Account {
+                                                preimages: insert_preimage(
+                                                    &a.data.preimages.clone(),
+                                                    h,
+                                                    &p.blob.clone(),
+                                                ),
+                                                lookup_meta: lookup.clone(),
+                                            },
+                                            id: __with_base.id,
+                                        }
                                     };
                                     array::push(std::mem::take(&mut next), arg0)
                                 };
@@ -6804,7 +7019,7 @@ pub fn encode_u32_le(x: Nat) -> ByteArray {
                 };
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// The little-endian number in the four bytes of `bytes` starting at `offset` (bytes past the end read as zero).
@@ -6863,7 +7078,7 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
                 remaining = array::pop(remaining.clone());
             };
         }
-        break 'run0 (out.clone());
+        break 'run0 (out);
     }
 }
 /// The shuffled order of `0, 1, …, n − 1`, as used for validator and core assignments.
@@ -6903,14 +7118,20 @@ pub fn update_validator_stats<V: Variant>(
         let a = array::get_bang(&stats, Nat(author as u64));
         stats = {
             let arg0 = Nat(author as u64);
-            let arg1 = ValidatorActivityRecord {
-                blocks: a.blocks.wrapping_add((1 as u32)),
-                tickets: a.tickets.wrapping_add(array::size(&ext.tickets).to_u32()),
-                pre_images: a
-                    .pre_images
-                    .wrapping_add(array::size(&ext.preimages).to_u32()),
-                pre_images_size: a.pre_images_size.wrapping_add(preimage_bytes.to_u32()),
-                ..a.clone()
+            let arg1 = {
+                let __with_base = &a;
+                ValidatorActivityRecord {
+                    blocks: a.blocks.wrapping_add((1 as u32)),
+                    tickets: a.tickets.wrapping_add(array::size(&ext.tickets).to_u32()),
+                    pre_images: a
+                        .pre_images
+                        .wrapping_add(array::size(&ext.preimages).to_u32()),
+                    pre_images_size: a
+                        .pre_images_size
+                        .wrapping_add(preimage_bytes.to_u32()),
+                    guarantees: __with_base.guarantees,
+                    assurances: __with_base.assurances,
+                }
             };
             array::set_bang(std::mem::take(&mut stats), arg0, arg1)
         };
@@ -6929,9 +7150,16 @@ pub fn update_validator_stats<V: Variant>(
                                 let r = array::get_bang(&stats, v);
                                 stats = {
                                     let arg0 = v;
-                                    let arg1 = ValidatorActivityRecord {
-                                        guarantees: r.guarantees.wrapping_add((1 as u32)),
-                                        ..r.clone()
+                                    let arg1 = {
+                                        let __with_base = &r;
+                                        ValidatorActivityRecord {
+                                            guarantees: r.guarantees.wrapping_add((1 as u32)),
+                                            blocks: __with_base.blocks,
+                                            tickets: __with_base.tickets,
+                                            pre_images: __with_base.pre_images,
+                                            pre_images_size: __with_base.pre_images_size,
+                                            assurances: __with_base.assurances,
+                                        }
                                     };
                                     array::set_bang(std::mem::take(&mut stats), arg0, arg1)
                                 };
@@ -6947,9 +7175,16 @@ pub fn update_validator_stats<V: Variant>(
                 let r = array::get_bang(&stats, v);
                 stats = {
                     let arg0 = v;
-                    let arg1 = ValidatorActivityRecord {
-                        assurances: r.assurances.wrapping_add((1 as u32)),
-                        ..r.clone()
+                    let arg1 = {
+                        let __with_base = &r;
+                        ValidatorActivityRecord {
+                            assurances: r.assurances.wrapping_add((1 as u32)),
+                            blocks: __with_base.blocks,
+                            tickets: __with_base.tickets,
+                            pre_images: __with_base.pre_images,
+                            pre_images_size: __with_base.pre_images_size,
+                            guarantees: __with_base.guarantees,
+                        }
                     };
                     array::set_bang(std::mem::take(&mut stats), arg0, arg1)
                 };

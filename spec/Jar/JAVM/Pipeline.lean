@@ -251,13 +251,14 @@ def Pipe.tick (s : Pipe) (decodedThisCycle draining : Bool) : Pipe := Id.run do
   let mut free := s.free
   -- Retire the executed prefix.
   let mut retiredNow := 0
-  for _ in [:s.rob.size] do
-    if rob.size > 0 && rob[0]!.phase == .done then
-      rob := rob.extract 1 rob.size
-      retired := retired + 1
+  for e in rob do
+    if e.phase == .done then
       retiredNow := retiredNow + 1
     else
       break
+  if retiredNow > 0 then
+    rob := rob.extract retiredNow rob.size
+    retired := retired + retiredNow
   -- Start up to DISPATCH_WIDTH ready entries, oldest first, while units last.
   for _ in [:DISPATCH_WIDTH] do
     let mut chosen := rob.size
