@@ -51,6 +51,7 @@ enum Command {
     /// Cross-check the interpreter against the reference executor generated from the Lean spec
     /// on random programs; ends with `N cases, M divergences` (a divergence is printed shrunk).
     Crosscheck {
+        /// A variant, or `polkavm` for PolkaVM's rules (JamV1 numbering, full pipeline gas).
         #[arg(long, default_value = "gp072_tiny")]
         variant: String,
         #[arg(long, default_value_t = 10_000)]
@@ -276,9 +277,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Crosscheck { variant, cases, seed } => {
-            let id: jarkit_spec::jar::VariantId = variant.parse()?;
+            let rules = jarkit::crosscheck::rules_named(&variant)?;
+            let id = variant;
             let start = std::time::Instant::now();
-            let summary = jarkit::crosscheck::run(id, cases, seed);
+            let summary = jarkit::crosscheck::run_rules(&rules, cases, seed);
             if let Some(d) = &summary.divergence {
                 write_stdout(&format!("divergence (shrunk):\n{d}\n"));
             }

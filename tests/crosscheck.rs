@@ -42,6 +42,19 @@ fn jar1_agrees_with_the_spec_on_5000_programs() {
     clean_run(VariantId::Jar1);
 }
 
+/// PolkaVM's rules: its numbering (where `unlikely` is a hint inside a block) and block gas from
+/// the full pipeline model.
+#[test]
+fn polkavm_rules_agree_with_the_spec_on_5000_programs() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    planted::set(Bug::None);
+    let s = crosscheck::run_rules(&crosscheck::polkavm_rules(), 5000, 1);
+    assert!(s.divergence.is_none(), "polkavm: {}", s.divergence.unwrap_or_default());
+    for kind in ["out-of-gas", "page-fault", "panic", "trap", "host-call"] {
+        assert!(s.exits.get(kind).copied().unwrap_or(0) > 0, "polkavm: no run ended with {kind}: {:?}", s.exits);
+    }
+}
+
 #[test]
 fn planted_bugs_are_found() {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());

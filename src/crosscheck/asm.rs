@@ -35,8 +35,8 @@ fn offset_bytes(from: u32, to: u32) -> [u8; 4] {
     (to.wrapping_sub(from)).to_le_bytes()
 }
 
-fn encode_one(i: &Inst, pc: u32, targets: &[u32]) -> Vec<u8> {
-    let op = i.raw_opcode.unwrap_or_else(|| i.op.byte(Numbering::Gp).expect("every instruction has a GP byte"));
+fn encode_one(i: &Inst, pc: u32, targets: &[u32], numbering: Numbering) -> Vec<u8> {
+    let op = i.raw_opcode.unwrap_or_else(|| i.op.byte(numbering).expect("instructions without a byte in this numbering are marked raw"));
     let (ra, rb, rd) = (i.ra & 15, i.rb & 15, i.rd & 15);
     let target = || targets.get(i.target).copied().unwrap_or(0);
     let mut out = vec![op];
@@ -95,21 +95,21 @@ fn encode_one(i: &Inst, pc: u32, targets: &[u32]) -> Vec<u8> {
 }
 
 /// Assembles `program` with `jump_table` (instruction indices) into a code blob.
-pub fn assemble(program: &[Inst], jump_table: &[usize]) -> Vec<u8> {
+pub fn assemble(program: &[Inst], jump_table: &[usize], numbering: Numbering) -> Vec<u8> {
     // Instruction lengths do not depend on targets (offsets are always 4 bytes), so one pass
     // finds every pc.
     let mut pcs = Vec::with_capacity(program.len());
     let mut pc = 0u32;
     for i in program {
         pcs.push(pc);
-        pc += encode_one(i, 0, &[]).len() as u32;
+        pc += encode_one(i, 0, &[], numbering).len() as u32;
     }
     // Index `program.len()` names the end of the code (the implicit trap).
     pcs.push(pc);
     let mut code = Vec::new();
     let mut starts = Vec::new();
     for (i, &pc) in program.iter().zip(&pcs) {
-        let bytes = encode_one(i, pc, &pcs);
+        let bytes = encode_one(i, pc, &pcs, numbering);
         starts.push(true);
         starts.extend(std::iter::repeat_n(false, bytes.len() - 1));
         code.extend(bytes);

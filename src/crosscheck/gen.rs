@@ -18,6 +18,10 @@ pub struct Rules {
     pub linear_memory: bool,
     /// One gas per instruction, or per basic block.
     pub per_block_gas: bool,
+    /// Which opcode bytes the program is written in. Under PolkaVM's numbering `unlikely` stays
+    /// inside its block, instructions it lacks (`sbrk`) become invalid bytes, and block gas comes
+    /// from the full pipeline model (PolkaVM's); under the GP's, from the single-pass model.
+    pub numbering: javm::Numbering,
 }
 
 /// Pages the generated programs use (segmented layout): one read-only, two writable, one unmapped
@@ -108,8 +112,9 @@ fn block_starts(ops: &[Inst], rules: &Rules) -> Vec<bool> {
     let mut start = true;
     for i in ops {
         out.push(start);
+        let hint = i.op == Opcode::Unlikely && rules.numbering == javm::Numbering::PolkaVm;
         start = i.raw_opcode.is_some()
-            || i.op.is_terminator()
+            || (i.op.is_terminator() && !hint)
             || (rules.ecalli_ends_block && matches!(i.op, Opcode::Ecalli | Opcode::Ecall));
     }
     out
@@ -128,7 +133,7 @@ pub fn instructions(case: &Case, rules: &Rules) -> (Vec<Inst>, Vec<usize>) {
             if r.op == Opcode::LoadImm64 {
                 i.imm1 = (r.imm1 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as i64;
             }
-            if r.odd == 255 {
+            if r.odd == 255 || r.op.byte(rules.numbering).is_none() {
                 i.raw_opcode = Some(255); // not an opcode in either numbering
             }
             i
@@ -165,7 +170,7 @@ fn page_bytes(seed: u64, page: u32) -> Vec<u8> {
 /// The run `case` describes, under `rules`.
 pub fn setup(case: &Case, rules: &Rules) -> Setup {
     let (ops, table) = instructions(case, rules);
-    let program = assemble(&ops, &table);
+    let program = assemble(&ops, &table, rules.numbering);
     let (pages, guard) = if rules.linear_memory {
         ((0..3).map(|p| (p, true, page_bytes(case.memory_seed, p))).collect(), 0)
     } else {
@@ -173,12 +178,16 @@ pub fn setup(case: &Case, rules: &Rules) -> Setup {
         pages.extend(RW_PAGES.iter().map(|&p| (p, true, page_bytes(case.memory_seed, p))));
         (pages, 0x10000)
     };
-    // Block costs from the spec's single-pass model (the same generated function the runtime
-    // calls at load time).
+    // Block costs from the spec's model (the same generated function the runtime calls at load
+    // time).
     let block_costs = rules.per_block_gas.then(|| {
-        let code = javm::Code::parse(&program, javm::LengthEncoding::Compact, javm::Numbering::Gp, javm::BlockRules { ecalli_ends_block: rules.ecalli_ends_block, strict: false })
+        let code = javm::Code::parse(&program, javm::LengthEncoding::Compact, rules.numbering, javm::BlockRules { ecalli_ends_block: rules.ecalli_ends_block, strict: false })
             .expect("assembled programs parse");
-        match javm::GasCosts::single_pass(&code) {
+        let costs = match rules.numbering {
+            javm::Numbering::Gp => javm::GasCosts::single_pass(&code),
+            javm::Numbering::PolkaVm => javm::GasCosts::pipeline(&code),
+        };
+        match costs {
             javm::GasCosts::PerBlock(m) => {
                 let mut v: Vec<(u32, u32)> = m.into_iter().collect();
                 v.sort();
@@ -195,5 +204,5 @@ pub fn setup(case: &Case, rules: &Rules) -> Setup {
         // The page holding the heap top is part of the heap already.
         pages.push((0x14, true, vec![0; 4096]));
     }
-    Setup { program, numbering: javm::Numbering::Gp, ecalli_ends_block: rules.ecalli_ends_block, block_costs, regs: case.regs, pc: 0, gas: case.gas, pages, guard, heap_top }
+    Setup { program, numbering: rules.numbering, ecalli_ends_block: rules.ecalli_ends_block, block_costs, regs: case.regs, pc: 0, gas: case.gas, pages, guard, heap_top }
 }

@@ -20,7 +20,23 @@ pub fn rules(id: VariantId) -> Rules {
         ecalli_ends_block: V::ECALLI_ENDS_BLOCK,
         linear_memory: V::MEMORY_MODEL != jarkit_spec::jar::MemoryModel::Segmented,
         per_block_gas: V::GAS_MODEL != jarkit_spec::jar::GasModel::PerInstruction,
+        numbering: javm::Numbering::Gp,
     })
+}
+
+/// PolkaVM's rules, as `.polkavm` programs and the spectool vectors run: its JamV1 numbering,
+/// paged memory above a guard zone, `ecalli` inside blocks, and block gas from the full pipeline
+/// model.
+pub fn polkavm_rules() -> Rules {
+    Rules { ecalli_ends_block: false, linear_memory: false, per_block_gas: true, numbering: javm::Numbering::PolkaVm }
+}
+
+/// The rules `name` selects: a variant, or `polkavm` for [`polkavm_rules`].
+pub fn rules_named(name: &str) -> Result<Rules, String> {
+    if name == "polkavm" {
+        return Ok(polkavm_rules());
+    }
+    Ok(rules(name.parse::<VariantId>()?))
 }
 
 /// Fuel for the reference executor: enough for any run the gas allows.
@@ -83,7 +99,11 @@ pub struct Summary {
 /// Runs `cases` random cases for `variant` from `seed`, stopping at the first divergence (shrunk
 /// to a minimal program).
 pub fn run(variant: VariantId, cases: u32, seed: u64) -> Summary {
-    let rules = rules(variant);
+    run_rules(&rules(variant), cases, seed)
+}
+
+/// [`run`] under explicit rules.
+pub fn run_rules(rules: &Rules, cases: u32, seed: u64) -> Summary {
     let mut seed_bytes = [0u8; 32];
     seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let config = Config { cases, failure_persistence: None, max_shrink_iters: 4096, ..Config::default() };
@@ -91,7 +111,7 @@ pub fn run(variant: VariantId, cases: u32, seed: u64) -> Summary {
     let exits = std::cell::RefCell::new(std::collections::BTreeMap::new());
     let gas_used = std::cell::Cell::new(0u64);
     let result = runner.run(&gen::case(), |case| {
-        let setup = gen::setup(&case, &rules);
+        let setup = gen::setup(&case, rules);
         let fin = compare(&setup).map_err(TestCaseError::fail)?;
         let kind = match fin.exit {
             javm::Exit::Halt => "halt",
