@@ -67,6 +67,9 @@ pub struct Model {
     pub instances: Vec<Located<InstanceDef>>,
     /// Declaration order, for stable output.
     pub order: Vec<(Kind, String)>,
+    /// Zero-argument definitions already asked about: whether codegen evaluates them to a Rust
+    /// constant (see `lower_fn::evaluates_now`). A cache, filled on demand.
+    pub evaluated: std::cell::RefCell<BTreeMap<String, bool>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -224,8 +224,13 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
 /// Whether a zero-argument definition is evaluated at codegen time (and emitted as a Rust
 /// constant) rather than emitted as a function (its body builds arrays, calls functions, …).
 fn evaluates_now(m: &Model, f: &crate::model::FnDef) -> bool {
+    if let Some(&known) = m.evaluated.borrow().get(&f.name) {
+        return known;
+    }
     let ret_name = f.ret.as_ref().and_then(type_name);
-    Evaluator::new(m).eval(&f.body, ret_name.as_deref()).is_ok()
+    let known = Evaluator::new(m).eval(&f.body, ret_name.as_deref()).is_ok();
+    m.evaluated.borrow_mut().insert(f.name.clone(), known);
+    known
 }
 
 fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
