@@ -7,6 +7,9 @@
 //! - [`LinearMemory`]: one contiguous read-write region starting at address 0 (jar080); anything
 //!   past its end faults.
 
+use std::cell::RefCell;
+use std::mem::ManuallyDrop;
+
 pub const PAGE_SIZE: u32 = 4096;
 const PAGE_BITS: u32 = 12;
 const PAGE_COUNT: usize = 1 << 20;
@@ -51,8 +54,16 @@ pub enum Access {
 /// Mapping allocates nothing: a newly mapped page points at one shared zero frame (flag
 /// [`SHARED`]) and gets a frame of its own on its first write. So a guest that maps gigabytes
 /// (`sbrk`) costs the host only the pages it writes, and each write costs gas.
+///
+/// A dropped memory clears the entries it mapped and leaves its table to the next memory created
+/// on the same thread ([`SPARE_TABLES`]), so creating an instance allocates no table.
 pub struct PagedMemory {
-    table: Box<[usize; PAGE_COUNT]>,
+    /// Taken out only in `Drop` (to be kept for reuse).
+    table: ManuallyDrop<Box<[usize; PAGE_COUNT]>>,
+    /// Every page range `map` was called with (first and last page), to clear on drop.
+    mapped: Vec<(u32, u32)>,
+    /// How many table entries those ranges cover (overlaps counted twice).
+    mapped_entries: u64,
     /// The frames the table points into, allocated with `Box::into_raw` and freed in `Drop`
     /// (raw pointers, so that no `Box` asserts uniqueness over memory the table also reaches).
     frames: Vec<*mut Frame>,
@@ -76,13 +87,40 @@ const FLAGS: usize = PAGE_SIZE as usize - 1;
 /// The contents of every mapped page that has not been written yet.
 static ZERO_FRAME: Frame = Frame([0; PAGE_SIZE as usize]);
 
+type Table = Box<[usize; PAGE_COUNT]>;
+
+thread_local! {
+    /// Page tables of dropped memories, all entries zero, for the next memories on this thread.
+    static SPARE_TABLES: RefCell<Vec<Table>> = const { RefCell::new(Vec::new()) };
+}
+/// How many spare tables a thread keeps (8 MiB each).
+const SPARE_TABLES_KEPT: usize = 4;
+/// A table with more mapped entries than this is freed rather than cleared for reuse (clearing
+/// would cost more than a fresh zeroed allocation).
+const CLEAR_AT_MOST: u64 = PAGE_COUNT as u64 / 16;
+
 impl Drop for PagedMemory {
     fn drop(&mut self) {
         for &frame in &self.frames {
-            // SAFETY: every pointer in `frames` came from `Box::into_raw` in `map` and is freed
-            // exactly once, here; the table that also holds it is dropped with `self`.
+            // SAFETY: every pointer in `frames` came from `Box::into_raw` in `own_frame` and is
+            // freed exactly once, here; the table entries pointing at it are cleared or freed below.
             drop(unsafe { Box::from_raw(frame) });
         }
+        // SAFETY: `drop` runs once and nothing uses `self.table` after this.
+        let mut table = unsafe { ManuallyDrop::take(&mut self.table) };
+        if self.mapped_entries > CLEAR_AT_MOST {
+            return;
+        }
+        for &(first, last) in &self.mapped {
+            table[first as usize..=last as usize].fill(0);
+        }
+        // During thread teardown the pool may be gone; the table is then simply freed.
+        let _ = SPARE_TABLES.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < SPARE_TABLES_KEPT {
+                spare.push(table);
+            }
+        });
     }
 }
 
@@ -117,8 +155,12 @@ impl Default for PagedMemory {
 
 impl PagedMemory {
     pub fn new() -> Self {
-        let table: Box<[usize; PAGE_COUNT]> = vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries");
-        PagedMemory { table, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None }
+        let spare = SPARE_TABLES.try_with(|spare| spare.borrow_mut().pop()).ok().flatten();
+        let table: Table = match spare {
+            Some(t) => t,
+            None => vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries"),
+        };
+        PagedMemory { table: ManuallyDrop::new(table), mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None }
     }
 
     /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
@@ -129,6 +171,8 @@ impl PagedMemory {
         }
         let first = addr >> PAGE_BITS;
         let last = ((addr as u64 + len as u64 - 1) >> PAGE_BITS).min(PAGE_COUNT as u64 - 1) as u32;
+        self.mapped.push((first, last));
+        self.mapped_entries += u64::from(last - first) + 1;
         for page in first..=last {
             let entry = &mut self.table[page as usize];
             if *entry == 0 {
@@ -447,5 +491,25 @@ mod tests {
         let copy = m.clone();
         assert_eq!(copy.load::<4>(0x8000_0ffe), Ok([1, 2, 3, 4]));
         assert_eq!(copy.pages_with_data(), m.pages_with_data());
+    }
+
+    #[test]
+    fn a_reused_page_table_starts_empty() {
+        for round in 0..(SPARE_TABLES_KEPT + 2) {
+            let mut m = PagedMemory::new();
+            assert_eq!(m.mapped_pages().count(), 0, "round {round}: a fresh memory maps nothing");
+            m.map(0x10000, 3 * PAGE_SIZE, Access::ReadWrite);
+            m.map(0xFFFF_F000, PAGE_SIZE, Access::ReadOnly);
+            m.store::<4>(0x10ffe, [1, 2, 3, 4]).unwrap();
+            // Several alive at once: some tables come from the pool, some are new.
+            let other = PagedMemory::new();
+            assert_eq!(other.mapped_pages().count(), 0);
+            drop(m);
+        }
+        // A memory that mapped most of the address space frees its table instead of clearing it.
+        let mut big = PagedMemory::new();
+        big.map(0, u32::MAX, Access::ReadWrite);
+        drop(big);
+        assert_eq!(PagedMemory::new().mapped_pages().count(), 0);
     }
 }
