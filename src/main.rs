@@ -83,6 +83,8 @@ enum Command {
     },
     /// Encode a JSON file as a spec type and write the bytes (to `--out`, else hex on stdout).
     Encode {
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
         type_name: String,
         file: PathBuf,
         #[arg(long)]
@@ -310,9 +312,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&format!("{}\n", serde_json::to_string_pretty(&json).expect("JSON values print")));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Encode { type_name, file, out } => {
+        Command::Encode { variant, type_name, file, out } => {
             let json = vectors::read_json(&file)?;
-            let bytes = jarkit::codec_cli::encode(&type_name, &json).map_err(|e| format!("{}: {e}", file.display()))?;
+            let bytes = jarkit::codec_cli::encode(&type_name, variant.parse()?, &json).map_err(|e| format!("{}: {e}", file.display()))?;
             match out {
                 Some(p) => std::fs::write(&p, &bytes).map_err(|e| format!("{}: {e}", p.display()))?,
                 None => write_stdout(&format!("0x{}\n", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())),

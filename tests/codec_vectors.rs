@@ -130,3 +130,20 @@ fn decoding_a_truncated_file_exits_2_with_the_byte_offset() {
     let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("w3f/codec/tiny/block.json")).unwrap()).unwrap();
     assert_eq!(json, want);
 }
+
+/// jar1 declares JAR's fixed-width codec, which is not derived yet: decode and encode refuse it
+/// (exit 2, saying why) instead of silently using the GP codec.
+#[test]
+fn the_jar1_codec_is_refused_not_replaced() {
+    let Some(root) = root() else { return };
+    for args in [
+        vec!["decode", "--variant", "jar1", "Header"],
+        vec!["encode", "--variant", "jar1", "Header"],
+    ] {
+        let file = if args[0] == "decode" { "w3f/codec/full/header_0.bin" } else { "w3f/codec/full/header_0.json" };
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(&args).arg(root.join(file)).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("JarFixed codec"), "{err}");
+    }
+}
