@@ -17,20 +17,8 @@ fn unknown(type_name: &str) -> String {
     format!("unknown type `{type_name}`; the spec types are: {}", names().join(", "))
 }
 
-/// The variant's block codec must be the one codegen derives (the GP's). jar1 declares JAR's
-/// fixed-width codec, which is not derived yet: refusing is better than silently writing the
-/// other format.
-pub fn check_codec(variant: VariantId) -> Result<(), String> {
-    let codec = jarkit_spec::with_variant!(variant, V => V::CODEC);
-    match codec {
-        jarkit_spec::jar::CodecChoice::GpCompact => Ok(()),
-        other => Err(format!("variant `{variant}` uses the {other:?} codec, which jarkit does not derive yet (only the GP codec: gp072_*, jar080_*)")),
-    }
-}
-
 /// Decodes `bytes` as `type_name` under `variant` and returns its JSON.
 pub fn decode(type_name: &str, variant: VariantId, bytes: &[u8]) -> Result<Value, String> {
-    check_codec(variant)?;
     fn one<T: Codec + serde::Serialize, V: Variant>(bytes: &[u8]) -> Result<Value, String> {
         let v = T::decode::<V>(bytes).map_err(|e| e.to_string())?;
         Ok(serde_json::to_value(&v).expect("spec types serialize to JSON"))
@@ -48,20 +36,27 @@ pub fn decode(type_name: &str, variant: VariantId, bytes: &[u8]) -> Result<Value
     })
 }
 
-/// Encodes the JSON `value` as `type_name` in `variant`'s codec.
+/// Encodes the JSON `value` as `type_name` in `variant`'s codec. The bytes are decoded again and
+/// must give the same value: a number too wide for its fixed-width field is an error, not a
+/// silently truncated encoding.
 pub fn encode(type_name: &str, variant: VariantId, value: &Value) -> Result<Vec<u8>, String> {
-    check_codec(variant)?;
-    fn one<T: Codec + serde::de::DeserializeOwned>(value: &Value) -> Result<Vec<u8>, String> {
+    fn one<T: Codec + serde::de::DeserializeOwned + PartialEq, V: Variant>(value: &Value) -> Result<Vec<u8>, String> {
         let v: T = serde_json::from_value(value.clone()).map_err(|e| format!("JSON does not fit the type: {e}"))?;
-        Ok(v.encode())
+        let bytes = v.encode::<V>();
+        match T::decode::<V>(&bytes) {
+            Ok(back) if back == v => Ok(bytes),
+            _ => Err(format!("the value does not fit {}'s encoding (a number too wide for its field, or a sequence of the wrong length)", V::NAME)),
+        }
     }
-    macro_rules! dispatch {
-        ($($t:ident),*) => {
-            match type_name {
-                $(stringify!($t) => one::<jarkit_spec::jar::$t>(value),)*
-                _ => Err(unknown(type_name)),
-            }
-        };
-    }
-    jarkit_spec::for_each_spec_type!(dispatch)
+    jarkit_spec::with_variant!(variant, V => {
+        macro_rules! dispatch {
+            ($($t:ident),*) => {
+                match type_name {
+                    $(stringify!($t) => one::<jarkit_spec::jar::$t, V>(value),)*
+                    _ => Err(unknown(type_name)),
+                }
+            };
+        }
+        jarkit_spec::for_each_spec_type!(dispatch)
+    })
 }

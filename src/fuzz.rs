@@ -49,9 +49,9 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         "codec" => {
             let mut v = [jarkit_spec::jar::WorkReport::default(), jarkit_spec::jar::WorkReport { auth_output: jarkit_spec::prelude::ByteArray(vec![1, 2, 3]), ..Default::default() }]
                 .iter()
-                .map(jarkit_spec::codec::Codec::encode)
+                .map(jarkit_spec::codec::Codec::encode::<jarkit_spec::jar::Gp072Tiny>)
                 .collect::<Vec<_>>();
-            v.push(jarkit_spec::codec::Codec::encode(&jarkit_spec::jar::Header::default()));
+            v.push(jarkit_spec::codec::Codec::encode::<jarkit_spec::jar::Jar1>(&jarkit_spec::jar::Header::default()));
             v
         }
         _ => vec![],
@@ -154,8 +154,12 @@ fn run_codec(bytes: &[u8]) {
     use jarkit_spec::codec::Codec;
     macro_rules! all {
         ($($t:ident),*) => {$(
+            // Both codecs: the GP's (tiny lengths) and JAR's fixed-width one (jar1).
             if let Ok(v) = jarkit_spec::jar::$t::decode::<jarkit_spec::jar::Gp072Tiny>(bytes) {
-                assert_eq!(v.encode(), bytes, "{} re-encodes differently", stringify!($t));
+                assert_eq!(v.encode::<jarkit_spec::jar::Gp072Tiny>(), bytes, "{} re-encodes differently", stringify!($t));
+            }
+            if let Ok(v) = jarkit_spec::jar::$t::decode::<jarkit_spec::jar::Jar1>(bytes) {
+                assert_eq!(v.encode::<jarkit_spec::jar::Jar1>(), bytes, "{} re-encodes differently under jar1", stringify!($t));
             }
         )*};
     }

@@ -3,7 +3,8 @@
 
 use jarkit::vectors::{codec, vectors_root};
 use jarkit_spec::codec::Codec;
-use jarkit_spec::jar::{Block, Gp072Full, Gp072Tiny, Header, WorkReport};
+use jarkit_spec::jar::{Block, Gp072Full, Gp072Tiny, Header, Jar1, Variant, WorkReport};
+use jarkit_spec::prelude::{ByteArray, Nat};
 use proptest::prelude::*;
 
 fn root() -> Option<std::path::PathBuf> {
@@ -63,7 +64,7 @@ proptest! {
         let keep = bytes.len() - cut.index(bytes.len() / 4 + 1);
         bytes.truncate(keep);
         if let Ok(v) = WorkReport::decode::<Gp072Tiny>(&bytes) {
-            prop_assert_eq!(v.encode(), bytes);
+            prop_assert_eq!(v.encode::<Gp072Tiny>(), bytes);
         }
     }
 }
@@ -75,7 +76,16 @@ fn round_trips<T>(seed_bytes: &[u8], flips: &[(prop::sample::Index, u8)], extra:
 where
     T: Codec + Default + PartialEq + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned,
 {
-    let mut bytes = T::default().encode();
+    // Both codecs: the GP's and JAR's fixed-width one.
+    round_trips_in::<T, Gp072Tiny>(seed_bytes, flips, extra)?;
+    round_trips_in::<T, Jar1>(seed_bytes, flips, extra)
+}
+
+fn round_trips_in<T, V: Variant>(seed_bytes: &[u8], flips: &[(prop::sample::Index, u8)], extra: &[u8]) -> Result<(), TestCaseError>
+where
+    T: Codec + Default + PartialEq + std::fmt::Debug + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let mut bytes = T::default().encode::<V>();
     for (i, b) in flips {
         if !bytes.is_empty() {
             let i = i.index(bytes.len());
@@ -84,8 +94,8 @@ where
     }
     bytes.extend_from_slice(extra);
     for input in [&bytes[..], seed_bytes] {
-        if let Ok(v) = T::decode::<Gp072Tiny>(input) {
-            prop_assert_eq!(v.encode(), input.to_vec());
+        if let Ok(v) = T::decode::<V>(input) {
+            prop_assert_eq!(v.encode::<V>(), input.to_vec());
             let json = serde_json::to_value(&v).unwrap();
             let back: T = serde_json::from_value(json).unwrap();
             prop_assert_eq!(back, v);
@@ -131,19 +141,61 @@ fn decoding_a_truncated_file_exits_2_with_the_byte_offset() {
     assert_eq!(json, want);
 }
 
-/// jar1 declares JAR's fixed-width codec, which is not derived yet: decode and encode refuse it
-/// (exit 2, saying why) instead of silently using the GP codec.
+/// jar1's fixed-width codec, at the places where it differs from the GP's: `CompactNat` fields
+/// take their fixed width, lengths are u32, and variant-sized sequences carry a count.
 #[test]
-fn the_jar1_codec_is_refused_not_replaced() {
+fn jar1_uses_the_fixed_width_codec() {
+    let report = WorkReport { core_index: Nat(0x0102), auth_gas_used: Nat(0x0a0b), auth_output: ByteArray(vec![7; 3]), ..Default::default() };
+    let bytes = report.encode::<Jar1>();
+    // Availability spec: 32 + 4 + 32 + 32 + 2 bytes. Context: 4 hashes, a u32 slot, a u32 count.
+    let core = 102 + 4 * 32 + 4 + 4;
+    assert_eq!(bytes[102 + 4 * 32 + 4..core], [0, 0, 0, 0], "no prerequisites: a u32 zero count");
+    assert_eq!(bytes[core..core + 2], [0x02, 0x01], "core index: u16");
+    let gas = core + 2 + 32;
+    assert_eq!(bytes[gas..gas + 8], 0x0a0bu64.to_le_bytes(), "authorizer gas: u64");
+    assert_eq!(bytes[gas + 8..gas + 12 + 3], [3, 0, 0, 0, 7, 7, 7], "output: u32 length");
+    assert_eq!(bytes[gas + 15..], [0; 8], "two empty sequences: u32 counts");
+    assert_eq!(WorkReport::decode::<Jar1>(&bytes), Ok(report.clone()));
+    // The GP codec of the same value is shorter (compact numbers and lengths).
+    assert!(report.encode::<Gp072Full>().len() < bytes.len());
+    assert!(WorkReport::decode::<Gp072Full>(&bytes).is_err());
+}
+
+/// Every w3f codec vector (GP codec, full parameters) re-encodes under jar1 and decodes back to
+/// the same value; the header's validator list (a variant-sized sequence) carries its count.
+#[test]
+fn w3f_values_round_trip_through_the_jar1_codec() {
     let Some(root) = root() else { return };
-    for args in [
-        vec!["decode", "--variant", "jar1", "Header"],
-        vec!["encode", "--variant", "jar1", "Header"],
-    ] {
-        let file = if args[0] == "decode" { "w3f/codec/full/header_0.bin" } else { "w3f/codec/full/header_0.json" };
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(&args).arg(root.join(file)).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("JarFixed codec"), "{err}");
+    macro_rules! each {
+        ($($t:ident),*) => {$(
+            for entry in std::fs::read_dir(root.join("w3f/codec/full")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "bin") {
+                    let bin = std::fs::read(&path).unwrap();
+                    if let Ok(v) = jarkit_spec::jar::$t::decode::<Gp072Full>(&bin) {
+                        let jar = v.encode::<Jar1>();
+                        assert_eq!(jarkit_spec::jar::$t::decode::<Jar1>(&jar).as_ref(), Ok(&v), "{} {}", stringify!($t), path.display());
+                    }
+                }
+            }
+        )*};
     }
+    jarkit_spec::for_each_spec_type!(each);
+    let header = Header::decode::<Gp072Full>(&std::fs::read(root.join("w3f/codec/full/header_0.bin")).unwrap()).unwrap();
+    let mark = header.epoch_mark.as_ref().expect("header_0 has an epoch mark");
+    let jar = header.encode::<Jar1>();
+    // parent, state root, extrinsic hash, slot, the option tag, two entropies, then the count.
+    let at = 3 * 32 + 4 + 1 + 2 * 32;
+    assert_eq!(jar[at..at + 4], (mark.validators.len() as u32).to_le_bytes());
+}
+
+/// `jarkit encode` checks its output by decoding it: a number too wide for its jar1 field is an
+/// error, not a truncated encoding.
+#[test]
+fn encode_refuses_values_that_do_not_fit() {
+    let report = serde_json::to_value(jarkit_spec::jar::WorkReport { core_index: Nat(70_000), ..Default::default() }).unwrap();
+    let jar1: jarkit_spec::jar::VariantId = "jar1".parse().unwrap();
+    let tiny: jarkit_spec::jar::VariantId = "gp072_tiny".parse().unwrap();
+    assert!(jarkit::codec_cli::encode("WorkReport", jar1, &report).unwrap_err().contains("does not fit"));
+    assert!(jarkit::codec_cli::encode("WorkReport", tiny, &report).is_ok());
 }

@@ -1,7 +1,9 @@
-//! Derivation of the JAM binary codec from the Lean type declarations: one `Codec` impl per
+//! Derivation of the binary codecs from the Lean type declarations: one `Codec` impl per
 //! structure and inductive, built from the field types (see the table in
 //! `generated/src/codec.rs`). The spec never writes an encoder by hand; a type's layout is its
-//! declaration, with `Nat` meaning compact and `SeqN` / `BytesN` meaning fixed length.
+//! declaration, with `Nat` meaning compact, `SeqN` / `BytesN` meaning fixed length and
+//! `CompactNat n` meaning compact or `n` bytes. The variant `V` picks the GP codec or JAR's
+//! fixed-width one at compile time (`codec::fixed_width::<V>()`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -50,7 +52,7 @@ fn struct_codec(m: &Model, name: &str, diags: &mut Vec<Diagnostic>) -> TokenStre
     }
     quote! {
         impl Codec for #sname {
-            fn encode_to(&self, out: &mut Vec<u8>) { #(#enc)* }
+            fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) { #(#enc)* }
             fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
                 Ok(#sname { #(#dec),* })
             }
@@ -82,7 +84,7 @@ fn enum_codec(m: &Model, name: &str, diags: &mut Vec<Diagnostic>) -> TokenStream
     let lean = name.to_string();
     quote! {
         impl Codec for #ename {
-            fn encode_to(&self, out: &mut Vec<u8>) { match self { #(#enc_arms)* } }
+            fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) { match self { #(#enc_arms)* } }
             fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
                 Ok(match codec::decode_tag(r, #count, #lean)? {
                     #(#dec_arms)*
@@ -111,18 +113,27 @@ fn encode(m: &Model, t: &Ty, v: TokenStream, depth: usize, diags: &mut Vec<Diagn
         Ty::App(h, args, _) => match (type_name(h).as_deref(), args.as_slice()) {
             (Some("Array" | "List"), [a]) => {
                 let inner = encode(m, a, quote!(#x), depth + 1, diags);
-                quote! { codec::encode_compact((#v).len() as u64, out); for #x in (#v).iter() { #inner } }
+                quote! { codec::encode_len::<V>((#v).len(), out); for #x in (#v).iter() { #inner } }
             }
-            (Some("SeqN"), [_, a]) => {
+            // A variant-sized sequence is count-prefixed under the fixed-width codec.
+            (Some("SeqN"), [n, a]) => {
                 let inner = encode(m, a, quote!(#x), depth + 1, diags);
-                quote! { for #x in (#v).iter() { #inner } }
+                let prefix = variant_sized(n).then(|| quote! { if codec::fixed_width::<V>() { codec::encode_len::<V>((#v).len(), out); } });
+                quote! { #prefix for #x in (#v).iter() { #inner } }
             }
-            (Some("BytesN"), [_]) => quote! { out.extend_from_slice(&(#v).0); },
+            (Some("BytesN"), [n]) => {
+                let prefix = variant_sized(n).then(|| quote! { if codec::fixed_width::<V>() { codec::encode_len::<V>((#v).0.len(), out); } });
+                quote! { #prefix out.extend_from_slice(&(#v).0); }
+            }
+            (Some("CompactNat"), [w]) => {
+                let w = nat_width(w, diags);
+                quote! { codec::encode_nat_width::<V>(#v, #w, out); }
+            }
             (Some("Option"), [a]) => {
                 let inner = encode(m, a, quote!(#x), depth + 1, diags);
                 quote! { match #v { None => out.push(0), Some(#x) => { out.push(1); #inner } } }
             }
-            _ => quote! { Codec::encode_to(#v, out); },
+            _ => quote! { Codec::encode_to::<V>(#v, out); },
         },
         Ty::Prod(parts) => {
             let encs: Vec<TokenStream> = parts
@@ -139,7 +150,7 @@ fn encode(m: &Model, t: &Ty, v: TokenStream, depth: usize, diags: &mut Vec<Diagn
             diags.push(Diagnostic::error(t.span(), "this type has no binary encoding").with_hint("fields of encoded types are data: numbers, byte strings, sequences, options, structures and inductives"));
             quote!()
         }
-        Ty::Name(..) => quote! { Codec::encode_to(#v, out); },
+        Ty::Name(..) => quote! { Codec::encode_to::<V>(#v, out); },
     }
 }
 
@@ -149,16 +160,28 @@ fn decode(m: &Model, t: &Ty, diags: &mut Vec<Diagnostic>) -> TokenStream {
         Ty::App(h, args, _) => match (type_name(h).as_deref(), args.as_slice()) {
             (Some("Array" | "List"), [a]) => {
                 let inner = decode(m, a, diags);
-                quote!(codec::decode_seq(r, |r| Ok(#inner))?)
+                quote!(codec::decode_seq::<V, _>(r, |r| Ok(#inner))?)
             }
             (Some("SeqN"), [n, a]) => {
                 let len = lower_len(m, n, diags);
                 let inner = decode(m, a, diags);
-                quote!(codec::decode_fixed_seq(r, #len, |r| Ok(#inner))?)
+                if variant_sized(n) {
+                    quote!(codec::decode_variant_seq::<V, _>(r, #len, |r| Ok(#inner))?)
+                } else {
+                    quote!(codec::decode_fixed_seq(r, #len, |r| Ok(#inner))?)
+                }
             }
             (Some("BytesN"), [n]) => {
                 let len = lower_len(m, n, diags);
-                quote!(codec::decode_fixed_bytes(r, #len)?)
+                if variant_sized(n) {
+                    quote!(codec::decode_variant_bytes::<V>(r, #len)?)
+                } else {
+                    quote!(codec::decode_fixed_bytes(r, #len)?)
+                }
+            }
+            (Some("CompactNat"), [w]) => {
+                let w = nat_width(w, diags);
+                quote!(codec::decode_nat_width::<V>(r, #w)?)
             }
             (Some("Option"), [a]) => {
                 let inner = decode(m, a, diags);
@@ -178,4 +201,21 @@ fn decode(m: &Model, t: &Ty, diags: &mut Vec<Diagnostic>) -> TokenStream {
 fn plain_decode(m: &Model, t: &Ty, diags: &mut Vec<Diagnostic>) -> TokenStream {
     let rt = rust_type(m, t, &[], diags);
     quote!(<#rt as Codec>::decode_from::<V>(r)?)
+}
+
+/// Whether a length written in a type depends on the variant (a parameter, not a number): such
+/// sequences are count-prefixed under JAR's fixed-width codec, whose validator count varies.
+fn variant_sized(n: &Ty) -> bool {
+    !matches!(n, Ty::Lit(..))
+}
+
+/// The byte width of `CompactNat n` under the fixed-width codec: a number from 1 to 8.
+fn nat_width(w: &Ty, diags: &mut Vec<Diagnostic>) -> usize {
+    match w {
+        Ty::Lit(n @ 1..=8, _) => *n as usize,
+        other => {
+            diags.push(Diagnostic::error(other.span(), "the width of `CompactNat` must be a number from 1 to 8").with_hint("write `CompactNat 2`, `CompactNat 4` or `CompactNat 8`"));
+            8
+        }
+    }
 }

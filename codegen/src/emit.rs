@@ -83,6 +83,7 @@ pub fn rust_type(m: &Model, t: &Ty, params: &[String], diags: &mut Vec<Diagnosti
                     quote!(Vec<#a>)
                 }
                 ("BytesN", [_]) => quote!(ByteArray),
+                ("CompactNat", [_]) => quote!(Nat),
                 ("Except", [e, a]) => {
                     let e = rust_type(m, e, params, diags);
                     let a = rust_type(m, a, params, diags);
@@ -95,7 +96,7 @@ pub fn rust_type(m: &Model, t: &Ty, params: &[String], diags: &mut Vec<Diagnosti
                 _ => {
                     diags.push(
                         Diagnostic::error(*span, format!("unsupported type application `{head}` with {} arguments", args.len()))
-                            .with_hint("supported: Array T, Option T, OctetSeq n, SeqN n T, BytesN n, and user types without parameters"),
+                            .with_hint("supported: Array T, Option T, OctetSeq n, SeqN n T, BytesN n, CompactNat n, and user types without parameters"),
                     );
                     quote!(())
                 }

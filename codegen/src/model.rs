@@ -84,11 +84,11 @@ pub enum Kind {
 
 /// Names that codegen provides itself (the Lean prelude and `OctetSeq`).
 pub const BUILTIN_TYPES: &[&str] =
-    &["Nat", "Bool", "String", "UInt8", "UInt16", "UInt32", "UInt64", "ByteArray", "Array", "Option", "OctetSeq", "SeqN", "BytesN", "Except", "Type", "Prop", "Unit"];
+    &["Nat", "Bool", "String", "UInt8", "UInt16", "UInt32", "UInt64", "ByteArray", "Array", "Option", "OctetSeq", "SeqN", "BytesN", "CompactNat", "Except", "Type", "Prop", "Unit"];
 
 /// Codec-annotated aliases that Notation.lean declares and codegen provides itself: `SeqN n T` is
 /// an `Array T` and `BytesN n` a `ByteArray` whose codec writes exactly `n` items, no length.
-pub const CODEC_ALIASES: &[&str] = &["SeqN", "BytesN"];
+pub const CODEC_ALIASES: &[&str] = &["SeqN", "BytesN", "CompactNat"];
 
 pub fn is_builtin_type(name: &str) -> bool {
     BUILTIN_TYPES.contains(&name)

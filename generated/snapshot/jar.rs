@@ -1900,7 +1900,7 @@ impl Default for WorkExecResult {
         WorkExecResult::Ok(Default::default())
     }
 }
-/// What refining one work item consumed; every count is a compact natural.
+/// What refining one work item consumed: compact naturals in the GP codec, gas as 8 bytes and the counts as 2 or 4 in JAR's fixed-width codec.
 ///
 /// Lean: `Jar.RefineLoad` at spec/Jar/Work.lean:56
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -1913,7 +1913,7 @@ pub struct RefineLoad {
 }
 /// The digest of one refined work item (GP 11.6).
 ///
-/// Lean: `Jar.WorkResult` at spec/Jar/Work.lean:65
+/// Lean: `Jar.WorkResult` at spec/Jar/Work.lean:66
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkResult {
     pub service_id: ServiceId,
@@ -1925,15 +1925,15 @@ pub struct WorkResult {
 }
 /// A work-package hash and the root of the segment tree it exported.
 ///
-/// Lean: `Jar.SegmentRootLookupItem` at spec/Jar/Work.lean:75
+/// Lean: `Jar.SegmentRootLookupItem` at spec/Jar/Work.lean:76
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SegmentRootLookupItem {
     pub work_package_hash: Hash,
     pub segment_tree_root: Hash,
 }
-/// A work report (GP 11.2). The core index and the authorizer's gas are compact naturals.
+/// A work report (GP 11.2). The core index and the authorizer's gas are compact naturals in the GP codec, 2 and 8 bytes in JAR's.
 ///
-/// Lean: `Jar.WorkReport` at spec/Jar/Work.lean:81
+/// Lean: `Jar.WorkReport` at spec/Jar/Work.lean:82
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkReport {
     pub package_spec: AvailabilitySpec,
@@ -6708,7 +6708,7 @@ pub fn step(p: &Program, m: &Machine) -> StepResult {
 }
 /// The last `n` elements of `xs` (all of them if there are fewer): the GP's `←n` operator.
 ///
-/// Lean: `Jar.takeLast` at spec/Jar/Notation.lean:39
+/// Lean: `Jar.takeLast` at spec/Jar/Notation.lean:44
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn take_last<A: Clone + Default + PartialEq + std::fmt::Debug>(
     xs: &Vec<A>,
@@ -7194,9 +7194,9 @@ pub fn update_validator_stats<V: Variant>(
     }
 }
 impl Codec for CoreAuthorizer {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.core, out);
-        Codec::encode_to(&self.auth_hash, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.core, out);
+        Codec::encode_to::<V>(&self.auth_hash, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(CoreAuthorizer {
@@ -7206,9 +7206,9 @@ impl Codec for CoreAuthorizer {
     }
 }
 impl Codec for EpochMarkValidator {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.bandersnatch, out);
-        Codec::encode_to(&self.ed25519, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.bandersnatch, out);
+        Codec::encode_to::<V>(&self.ed25519, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(EpochMarkValidator {
@@ -7218,29 +7218,31 @@ impl Codec for EpochMarkValidator {
     }
 }
 impl Codec for EpochMark {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.entropy, out);
-        Codec::encode_to(&self.tickets_entropy, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.entropy, out);
+        Codec::encode_to::<V>(&self.tickets_entropy, out);
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.validators).len(), out);
+        }
         for x0 in (&self.validators).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(EpochMark {
             entropy: <Hash as Codec>::decode_from::<V>(r)?,
             tickets_entropy: <Hash as Codec>::decode_from::<V>(r)?,
-            validators: codec::decode_fixed_seq(
-                r,
-                V::V,
-                |r| Ok(<EpochMarkValidator as Codec>::decode_from::<V>(r)?),
-            )?,
+            validators: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<EpochMarkValidator as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for TicketBody {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.id, out);
-        Codec::encode_to(&self.attempt, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.attempt, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(TicketBody {
@@ -7250,34 +7252,37 @@ impl Codec for TicketBody {
     }
 }
 impl Codec for Header {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.parent, out);
-        Codec::encode_to(&self.parent_state_root, out);
-        Codec::encode_to(&self.extrinsic_hash, out);
-        Codec::encode_to(&self.slot, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.parent, out);
+        Codec::encode_to::<V>(&self.parent_state_root, out);
+        Codec::encode_to::<V>(&self.extrinsic_hash, out);
+        Codec::encode_to::<V>(&self.slot, out);
         match &self.epoch_mark {
             None => out.push(0),
             Some(x0) => {
                 out.push(1);
-                Codec::encode_to(x0, out);
+                Codec::encode_to::<V>(x0, out);
             }
         }
         match &self.tickets_mark {
             None => out.push(0),
             Some(x0) => {
                 out.push(1);
+                if codec::fixed_width::<V>() {
+                    codec::encode_len::<V>((x0).len(), out);
+                }
                 for x1 in (x0).iter() {
-                    Codec::encode_to(x1, out);
+                    Codec::encode_to::<V>(x1, out);
                 }
             }
         }
-        Codec::encode_to(&self.author_index, out);
-        Codec::encode_to(&self.entropy_source, out);
-        codec::encode_compact((&self.offenders_mark).len() as u64, out);
+        Codec::encode_to::<V>(&self.author_index, out);
+        Codec::encode_to::<V>(&self.entropy_source, out);
+        codec::encode_len::<V>((&self.offenders_mark).len(), out);
         for x0 in (&self.offenders_mark).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.seal, out);
+        Codec::encode_to::<V>(&self.seal, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Header {
@@ -7292,27 +7297,26 @@ impl Codec for Header {
             tickets_mark: codec::decode_option(
                 r,
                 |r| Ok(
-                    codec::decode_fixed_seq(
-                        r,
-                        V::E,
-                        |r| Ok(<TicketBody as Codec>::decode_from::<V>(r)?),
-                    )?,
+                    codec::decode_variant_seq::<
+                        V,
+                        _,
+                    >(r, V::E, |r| Ok(<TicketBody as Codec>::decode_from::<V>(r)?))?,
                 ),
             )?,
             author_index: <ValidatorIndex as Codec>::decode_from::<V>(r)?,
             entropy_source: <BandersnatchSignature as Codec>::decode_from::<V>(r)?,
-            offenders_mark: codec::decode_seq(
-                r,
-                |r| Ok(<Ed25519Public as Codec>::decode_from::<V>(r)?),
-            )?,
+            offenders_mark: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Ed25519Public as Codec>::decode_from::<V>(r)?))?,
             seal: <BandersnatchSignature as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for TicketEnvelope {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.attempt, out);
-        Codec::encode_to(&self.signature, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.attempt, out);
+        Codec::encode_to::<V>(&self.signature, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(TicketEnvelope {
@@ -7322,10 +7326,10 @@ impl Codec for TicketEnvelope {
     }
 }
 impl Codec for Judgement {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.vote, out);
-        Codec::encode_to(&self.index, out);
-        Codec::encode_to(&self.signature, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.vote, out);
+        Codec::encode_to::<V>(&self.index, out);
+        Codec::encode_to::<V>(&self.signature, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Judgement {
@@ -7336,18 +7340,24 @@ impl Codec for Judgement {
     }
 }
 impl Codec for Verdict {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.target, out);
-        Codec::encode_to(&self.age, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.target, out);
+        Codec::encode_to::<V>(&self.age, out);
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.votes).len(), out);
+        }
         for x0 in (&self.votes).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Verdict {
             target: <Hash as Codec>::decode_from::<V>(r)?,
             age: <u32 as Codec>::decode_from::<V>(r)?,
-            votes: codec::decode_fixed_seq(
+            votes: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
                 r,
                 validators_super_majority::<V>(),
                 |r| Ok(<Judgement as Codec>::decode_from::<V>(r)?),
@@ -7356,10 +7366,10 @@ impl Codec for Verdict {
     }
 }
 impl Codec for Culprit {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.target, out);
-        Codec::encode_to(&self.key, out);
-        Codec::encode_to(&self.signature, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.target, out);
+        Codec::encode_to::<V>(&self.key, out);
+        Codec::encode_to::<V>(&self.signature, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Culprit {
@@ -7370,11 +7380,11 @@ impl Codec for Culprit {
     }
 }
 impl Codec for Fault {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.target, out);
-        Codec::encode_to(&self.vote, out);
-        Codec::encode_to(&self.key, out);
-        Codec::encode_to(&self.signature, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.target, out);
+        Codec::encode_to::<V>(&self.vote, out);
+        Codec::encode_to::<V>(&self.key, out);
+        Codec::encode_to::<V>(&self.signature, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Fault {
@@ -7386,38 +7396,41 @@ impl Codec for Fault {
     }
 }
 impl Codec for DisputesExtrinsic {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        codec::encode_compact((&self.verdicts).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.verdicts).len(), out);
         for x0 in (&self.verdicts).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.culprits).len() as u64, out);
+        codec::encode_len::<V>((&self.culprits).len(), out);
         for x0 in (&self.culprits).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.faults).len() as u64, out);
+        codec::encode_len::<V>((&self.faults).len(), out);
         for x0 in (&self.faults).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(DisputesExtrinsic {
-            verdicts: codec::decode_seq(
-                r,
-                |r| Ok(<Verdict as Codec>::decode_from::<V>(r)?),
-            )?,
-            culprits: codec::decode_seq(
-                r,
-                |r| Ok(<Culprit as Codec>::decode_from::<V>(r)?),
-            )?,
-            faults: codec::decode_seq(r, |r| Ok(<Fault as Codec>::decode_from::<V>(r)?))?,
+            verdicts: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Verdict as Codec>::decode_from::<V>(r)?))?,
+            culprits: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Culprit as Codec>::decode_from::<V>(r)?))?,
+            faults: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Fault as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for Preimage {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.requester, out);
-        Codec::encode_to(&self.blob, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.requester, out);
+        Codec::encode_to::<V>(&self.blob, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Preimage {
@@ -7427,25 +7440,28 @@ impl Codec for Preimage {
     }
 }
 impl Codec for AvailAssurance {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.anchor, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.anchor, out);
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.bitfield).0.len(), out);
+        }
         out.extend_from_slice(&(&self.bitfield).0);
-        Codec::encode_to(&self.validator_index, out);
-        Codec::encode_to(&self.signature, out);
+        Codec::encode_to::<V>(&self.validator_index, out);
+        Codec::encode_to::<V>(&self.signature, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(AvailAssurance {
             anchor: <Hash as Codec>::decode_from::<V>(r)?,
-            bitfield: codec::decode_fixed_bytes(r, avail_bitfield_bytes::<V>())?,
+            bitfield: codec::decode_variant_bytes::<V>(r, avail_bitfield_bytes::<V>())?,
             validator_index: <ValidatorIndex as Codec>::decode_from::<V>(r)?,
             signature: <Ed25519Signature as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for ValidatorSignature {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.validator_index, out);
-        Codec::encode_to(&self.signature, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.validator_index, out);
+        Codec::encode_to::<V>(&self.signature, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ValidatorSignature {
@@ -7455,71 +7471,71 @@ impl Codec for ValidatorSignature {
     }
 }
 impl Codec for ReportGuarantee {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.report, out);
-        Codec::encode_to(&self.slot, out);
-        codec::encode_compact((&self.signatures).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.report, out);
+        Codec::encode_to::<V>(&self.slot, out);
+        codec::encode_len::<V>((&self.signatures).len(), out);
         for x0 in (&self.signatures).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ReportGuarantee {
             report: <WorkReport as Codec>::decode_from::<V>(r)?,
             slot: <TimeSlot as Codec>::decode_from::<V>(r)?,
-            signatures: codec::decode_seq(
-                r,
-                |r| Ok(<ValidatorSignature as Codec>::decode_from::<V>(r)?),
-            )?,
+            signatures: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ValidatorSignature as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for Extrinsic {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        codec::encode_compact((&self.tickets).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.tickets).len(), out);
         for x0 in (&self.tickets).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.preimages).len() as u64, out);
+        codec::encode_len::<V>((&self.preimages).len(), out);
         for x0 in (&self.preimages).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.guarantees).len() as u64, out);
+        codec::encode_len::<V>((&self.guarantees).len(), out);
         for x0 in (&self.guarantees).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.assurances).len() as u64, out);
+        codec::encode_len::<V>((&self.assurances).len(), out);
         for x0 in (&self.assurances).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.disputes, out);
+        Codec::encode_to::<V>(&self.disputes, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Extrinsic {
-            tickets: codec::decode_seq(
-                r,
-                |r| Ok(<TicketEnvelope as Codec>::decode_from::<V>(r)?),
-            )?,
-            preimages: codec::decode_seq(
-                r,
-                |r| Ok(<Preimage as Codec>::decode_from::<V>(r)?),
-            )?,
-            guarantees: codec::decode_seq(
-                r,
-                |r| Ok(<ReportGuarantee as Codec>::decode_from::<V>(r)?),
-            )?,
-            assurances: codec::decode_seq(
-                r,
-                |r| Ok(<AvailAssurance as Codec>::decode_from::<V>(r)?),
-            )?,
+            tickets: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<TicketEnvelope as Codec>::decode_from::<V>(r)?))?,
+            preimages: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Preimage as Codec>::decode_from::<V>(r)?))?,
+            guarantees: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ReportGuarantee as Codec>::decode_from::<V>(r)?))?,
+            assurances: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AvailAssurance as Codec>::decode_from::<V>(r)?))?,
             disputes: <DisputesExtrinsic as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for Block {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.header, out);
-        Codec::encode_to(&self.extrinsic, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.header, out);
+        Codec::encode_to::<V>(&self.extrinsic, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Block {
@@ -7529,9 +7545,9 @@ impl Codec for Block {
     }
 }
 impl Codec for ReportedWorkPackage {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.hash, out);
-        Codec::encode_to(&self.exports_root, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.hash, out);
+        Codec::encode_to::<V>(&self.exports_root, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ReportedWorkPackage {
@@ -7541,13 +7557,13 @@ impl Codec for ReportedWorkPackage {
     }
 }
 impl Codec for BlockInfo {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.header_hash, out);
-        Codec::encode_to(&self.beefy_root, out);
-        Codec::encode_to(&self.state_root, out);
-        codec::encode_compact((&self.reported).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.header_hash, out);
+        Codec::encode_to::<V>(&self.beefy_root, out);
+        Codec::encode_to::<V>(&self.state_root, out);
+        codec::encode_len::<V>((&self.reported).len(), out);
         for x0 in (&self.reported).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -7555,29 +7571,32 @@ impl Codec for BlockInfo {
             header_hash: <Hash as Codec>::decode_from::<V>(r)?,
             beefy_root: <Hash as Codec>::decode_from::<V>(r)?,
             state_root: <Hash as Codec>::decode_from::<V>(r)?,
-            reported: codec::decode_seq(
-                r,
-                |r| Ok(<ReportedWorkPackage as Codec>::decode_from::<V>(r)?),
-            )?,
+            reported: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ReportedWorkPackage as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for Mmr {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        codec::encode_compact((&self.peaks).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.peaks).len(), out);
         for x0 in (&self.peaks).iter() {
             match x0 {
                 None => out.push(0),
                 Some(x1) => {
                     out.push(1);
-                    Codec::encode_to(x1, out);
+                    Codec::encode_to::<V>(x1, out);
                 }
             }
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Mmr {
-            peaks: codec::decode_seq(
+            peaks: codec::decode_seq::<
+                V,
+                _,
+            >(
                 r,
                 |r| Ok(
                     codec::decode_option(
@@ -7590,49 +7609,55 @@ impl Codec for Mmr {
     }
 }
 impl Codec for RecentBlocks {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        codec::encode_compact((&self.history).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.history).len(), out);
         for x0 in (&self.history).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.mmr, out);
+        Codec::encode_to::<V>(&self.mmr, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(RecentBlocks {
-            history: codec::decode_seq(
-                r,
-                |r| Ok(<BlockInfo as Codec>::decode_from::<V>(r)?),
-            )?,
+            history: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<BlockInfo as Codec>::decode_from::<V>(r)?))?,
             mmr: <Mmr as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for CostInfo {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.cycles, out);
-        Codec::encode_to(&self.slots, out);
-        codec::encode_compact((&self.dst).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.cycles, out);
+        Codec::encode_to::<V>(&self.slots, out);
+        codec::encode_len::<V>((&self.dst).len(), out);
         for x0 in (&self.dst).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.srcs).len() as u64, out);
+        codec::encode_len::<V>((&self.srcs).len(), out);
         for x0 in (&self.srcs).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.is_move, out);
+        Codec::encode_to::<V>(&self.is_move, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(CostInfo {
             cycles: <Nat as Codec>::decode_from::<V>(r)?,
             slots: <Nat as Codec>::decode_from::<V>(r)?,
-            dst: codec::decode_seq(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
-            srcs: codec::decode_seq(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            dst: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            srcs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
             is_move: <bool as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for OperandClass {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             OperandClass::NoArgs => out.push(0u8),
             OperandClass::OneImm => out.push(1u8),
@@ -7671,7 +7696,7 @@ impl Codec for OperandClass {
     }
 }
 impl Codec for Opcode {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             Opcode::Trap => out.push(0u8),
             Opcode::Fallthrough => out.push(1u8),
@@ -7966,10 +7991,10 @@ impl Codec for Opcode {
     }
 }
 impl Codec for Region {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.first, out);
-        Codec::encode_to(&self.count, out);
-        Codec::encode_to(&self.writable, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.first, out);
+        Codec::encode_to::<V>(&self.count, out);
+        Codec::encode_to::<V>(&self.writable, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Region {
@@ -7980,9 +8005,9 @@ impl Codec for Region {
     }
 }
 impl Codec for Page {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.index, out);
-        Codec::encode_to(&self.data, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.index, out);
+        Codec::encode_to::<V>(&self.data, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Page {
@@ -7992,31 +8017,34 @@ impl Codec for Page {
     }
 }
 impl Codec for Memory {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        codec::encode_compact((&self.regions).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.regions).len(), out);
         for x0 in (&self.regions).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.pages).len() as u64, out);
+        codec::encode_len::<V>((&self.pages).len(), out);
         for x0 in (&self.pages).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.guard, out);
+        Codec::encode_to::<V>(&self.guard, out);
         match &self.heap_top {
             None => out.push(0),
             Some(x0) => {
                 out.push(1);
-                Codec::encode_to(x0, out);
+                Codec::encode_to::<V>(x0, out);
             }
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Memory {
-            regions: codec::decode_seq(
-                r,
-                |r| Ok(<Region as Codec>::decode_from::<V>(r)?),
-            )?,
-            pages: codec::decode_seq(r, |r| Ok(<Page as Codec>::decode_from::<V>(r)?))?,
+            regions: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Region as Codec>::decode_from::<V>(r)?))?,
+            pages: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Page as Codec>::decode_from::<V>(r)?))?,
             guard: <Nat as Codec>::decode_from::<V>(r)?,
             heap_top: codec::decode_option(
                 r,
@@ -8026,12 +8054,12 @@ impl Codec for Memory {
     }
 }
 impl Codec for MemFault {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             MemFault::Panic => out.push(0u8),
             MemFault::PageFault(a0) => {
                 out.push(1u8);
-                Codec::encode_to(a0, out);
+                Codec::encode_to::<V>(a0, out);
             }
         }
     }
@@ -8046,12 +8074,12 @@ impl Codec for MemFault {
     }
 }
 impl Codec for Units {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.alu, out);
-        Codec::encode_to(&self.load, out);
-        Codec::encode_to(&self.store, out);
-        Codec::encode_to(&self.mul, out);
-        Codec::encode_to(&self.div, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.alu, out);
+        Codec::encode_to::<V>(&self.load, out);
+        Codec::encode_to::<V>(&self.store, out);
+        Codec::encode_to::<V>(&self.mul, out);
+        Codec::encode_to::<V>(&self.div, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Units {
@@ -8064,23 +8092,23 @@ impl Codec for Units {
     }
 }
 impl Codec for PipeOp {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.latency, out);
-        Codec::encode_to(&self.slots, out);
-        Codec::encode_to(&self.units, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.latency, out);
+        Codec::encode_to::<V>(&self.slots, out);
+        Codec::encode_to::<V>(&self.units, out);
         match &self.dst {
             None => out.push(0),
             Some(x0) => {
                 out.push(1);
-                Codec::encode_to(x0, out);
+                Codec::encode_to::<V>(x0, out);
             }
         }
-        codec::encode_compact((&self.srcs).len() as u64, out);
+        codec::encode_len::<V>((&self.srcs).len(), out);
         for x0 in (&self.srcs).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.is_move, out);
-        Codec::encode_to(&self.drains, out);
+        Codec::encode_to::<V>(&self.is_move, out);
+        Codec::encode_to::<V>(&self.drains, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(PipeOp {
@@ -8088,14 +8116,17 @@ impl Codec for PipeOp {
             slots: <Nat as Codec>::decode_from::<V>(r)?,
             units: <Units as Codec>::decode_from::<V>(r)?,
             dst: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
-            srcs: codec::decode_seq(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            srcs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
             is_move: <bool as Codec>::decode_from::<V>(r)?,
             drains: <bool as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for Phase {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             Phase::Decoded => out.push(0u8),
             Phase::Waiting => out.push(1u8),
@@ -8118,22 +8149,22 @@ impl Codec for Phase {
     }
 }
 impl Codec for RobEntry {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.phase, out);
-        Codec::encode_to(&self.left, out);
-        Codec::encode_to(&self.units, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.phase, out);
+        Codec::encode_to::<V>(&self.left, out);
+        Codec::encode_to::<V>(&self.units, out);
         match &self.dep1 {
             None => out.push(0),
             Some(x0) => {
                 out.push(1);
-                Codec::encode_to(x0, out);
+                Codec::encode_to::<V>(x0, out);
             }
         }
         match &self.dep2 {
             None => out.push(0),
             Some(x0) => {
                 out.push(1);
-                Codec::encode_to(x0, out);
+                Codec::encode_to::<V>(x0, out);
             }
         }
     }
@@ -8148,22 +8179,22 @@ impl Codec for RobEntry {
     }
 }
 impl Codec for Pipe {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.cycle, out);
-        Codec::encode_to(&self.slots_left, out);
-        Codec::encode_to(&self.free, out);
-        codec::encode_compact((&self.rob).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.cycle, out);
+        Codec::encode_to::<V>(&self.slots_left, out);
+        Codec::encode_to::<V>(&self.free, out);
+        codec::encode_len::<V>((&self.rob).len(), out);
         for x0 in (&self.rob).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.retired, out);
-        codec::encode_compact((&self.producer).len() as u64, out);
+        Codec::encode_to::<V>(&self.retired, out);
+        codec::encode_len::<V>((&self.producer).len(), out);
         for x0 in (&self.producer).iter() {
             match x0 {
                 None => out.push(0),
                 Some(x1) => {
                     out.push(1);
-                    Codec::encode_to(x1, out);
+                    Codec::encode_to::<V>(x1, out);
                 }
             }
         }
@@ -8173,12 +8204,15 @@ impl Codec for Pipe {
             cycle: <Nat as Codec>::decode_from::<V>(r)?,
             slots_left: <Nat as Codec>::decode_from::<V>(r)?,
             free: <Units as Codec>::decode_from::<V>(r)?,
-            rob: codec::decode_seq(
-                r,
-                |r| Ok(<RobEntry as Codec>::decode_from::<V>(r)?),
-            )?,
+            rob: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<RobEntry as Codec>::decode_from::<V>(r)?))?,
             retired: <Nat as Codec>::decode_from::<V>(r)?,
-            producer: codec::decode_seq(
+            producer: codec::decode_seq::<
+                V,
+                _,
+            >(
                 r,
                 |r| Ok(
                     codec::decode_option(
@@ -8191,7 +8225,7 @@ impl Codec for Pipe {
     }
 }
 impl Codec for Numbering {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             Numbering::Gp => out.push(0u8),
             Numbering::JamV1 => out.push(1u8),
@@ -8208,39 +8242,39 @@ impl Codec for Numbering {
     }
 }
 impl Codec for Program {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.code, out);
-        Codec::encode_to(&self.bitmask, out);
-        codec::encode_compact((&self.jump_table).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.code, out);
+        Codec::encode_to::<V>(&self.bitmask, out);
+        codec::encode_len::<V>((&self.jump_table).len(), out);
         for x0 in (&self.jump_table).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.numbering, out);
-        Codec::encode_to(&self.ecalli_ends_block, out);
+        Codec::encode_to::<V>(&self.numbering, out);
+        Codec::encode_to::<V>(&self.ecalli_ends_block, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Program {
             code: <ByteArray as Codec>::decode_from::<V>(r)?,
             bitmask: <ByteArray as Codec>::decode_from::<V>(r)?,
-            jump_table: codec::decode_seq(
-                r,
-                |r| Ok(<Nat as Codec>::decode_from::<V>(r)?),
-            )?,
+            jump_table: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
             numbering: <Numbering as Codec>::decode_from::<V>(r)?,
             ecalli_ends_block: <bool as Codec>::decode_from::<V>(r)?,
         })
     }
 }
 impl Codec for Instr {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.op, out);
-        Codec::encode_to(&self.ra, out);
-        Codec::encode_to(&self.rb, out);
-        Codec::encode_to(&self.rd, out);
-        Codec::encode_to(&self.imm1, out);
-        Codec::encode_to(&self.imm2, out);
-        Codec::encode_to(&self.target, out);
-        Codec::encode_to(&self.next, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.op, out);
+        Codec::encode_to::<V>(&self.ra, out);
+        Codec::encode_to::<V>(&self.rb, out);
+        Codec::encode_to::<V>(&self.rd, out);
+        Codec::encode_to::<V>(&self.imm1, out);
+        Codec::encode_to::<V>(&self.imm2, out);
+        Codec::encode_to::<V>(&self.target, out);
+        Codec::encode_to::<V>(&self.next, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Instr {
@@ -8256,15 +8290,15 @@ impl Codec for Instr {
     }
 }
 impl Codec for GasCharge {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             GasCharge::PerInstruction => out.push(0u8),
             GasCharge::PerBlock(a0) => {
                 out.push(1u8);
-                codec::encode_compact((a0).len() as u64, out);
+                codec::encode_len::<V>((a0).len(), out);
                 for x0 in (a0).iter() {
-                    Codec::encode_to(&(x0).0, out);
-                    Codec::encode_to(&(x0).1, out);
+                    Codec::encode_to::<V>(&(x0).0, out);
+                    Codec::encode_to::<V>(&(x0).1, out);
                 }
             }
         }
@@ -8275,7 +8309,10 @@ impl Codec for GasCharge {
                 0usize => GasCharge::PerInstruction,
                 1usize => {
                     GasCharge::PerBlock(
-                        codec::decode_seq(
+                        codec::decode_seq::<
+                            V,
+                            _,
+                        >(
                             r,
                             |r| Ok((
                                 <Nat as Codec>::decode_from::<V>(r)?,
@@ -8290,9 +8327,9 @@ impl Codec for GasCharge {
     }
 }
 impl Codec for Outcome {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.exit, out);
-        Codec::encode_to(&self.machine, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.exit, out);
+        Codec::encode_to::<V>(&self.machine, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Outcome {
@@ -8302,18 +8339,21 @@ impl Codec for Outcome {
     }
 }
 impl Codec for Machine {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        codec::encode_compact((&self.regs).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.regs).len(), out);
         for x0 in (&self.regs).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        Codec::encode_to(&self.pc, out);
-        Codec::encode_to(&self.gas, out);
-        Codec::encode_to(&self.memory, out);
+        Codec::encode_to::<V>(&self.pc, out);
+        Codec::encode_to::<V>(&self.gas, out);
+        Codec::encode_to::<V>(&self.memory, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Machine {
-            regs: codec::decode_seq(r, |r| Ok(<u64 as Codec>::decode_from::<V>(r)?))?,
+            regs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<u64 as Codec>::decode_from::<V>(r)?))?,
             pc: <Nat as Codec>::decode_from::<V>(r)?,
             gas: <Nat as Codec>::decode_from::<V>(r)?,
             memory: <Memory as Codec>::decode_from::<V>(r)?,
@@ -8321,7 +8361,7 @@ impl Codec for Machine {
     }
 }
 impl Codec for Exit {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             Exit::Halt => out.push(0u8),
             Exit::Trap => out.push(1u8),
@@ -8329,11 +8369,11 @@ impl Codec for Exit {
             Exit::OutOfGas => out.push(3u8),
             Exit::PageFault(a0) => {
                 out.push(4u8);
-                Codec::encode_to(a0, out);
+                Codec::encode_to::<V>(a0, out);
             }
             Exit::HostCall(a0) => {
                 out.push(5u8);
-                Codec::encode_to(a0, out);
+                Codec::encode_to::<V>(a0, out);
             }
             Exit::Ecall => out.push(6u8),
         }
@@ -8354,16 +8394,16 @@ impl Codec for Exit {
     }
 }
 impl Codec for StepResult {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             StepResult::Next(a0) => {
                 out.push(0u8);
-                Codec::encode_to(a0, out);
+                Codec::encode_to::<V>(a0, out);
             }
             StepResult::Stop(a0, a1) => {
                 out.push(1u8);
-                Codec::encode_to(a0, out);
-                Codec::encode_to(a1, out);
+                Codec::encode_to::<V>(a0, out);
+                Codec::encode_to::<V>(a1, out);
             }
         }
     }
@@ -8383,31 +8423,31 @@ impl Codec for StepResult {
     }
 }
 impl Codec for Params {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.v, out);
-        Codec::encode_to(&self.c, out);
-        Codec::encode_to(&self.e, out);
-        Codec::encode_to(&self.n_tickets, out);
-        Codec::encode_to(&self.y_tail, out);
-        Codec::encode_to(&self.k_max_tickets, out);
-        Codec::encode_to(&self.r_rotation, out);
-        Codec::encode_to(&self.h_recent, out);
-        Codec::encode_to(&self.g_a, out);
-        Codec::encode_to(&self.g_i, out);
-        Codec::encode_to(&self.g_r, out);
-        Codec::encode_to(&self.g_t, out);
-        Codec::encode_to(&self.o_pool, out);
-        Codec::encode_to(&self.q_queue, out);
-        Codec::encode_to(&self.i, out);
-        Codec::encode_to(&self.j, out);
-        Codec::encode_to(&self.t, out);
-        Codec::encode_to(&self.u_timeout, out);
-        Codec::encode_to(&self.d_expunge, out);
-        Codec::encode_to(&self.l_max_anchor, out);
-        Codec::encode_to(&self.b_i, out);
-        Codec::encode_to(&self.b_l, out);
-        Codec::encode_to(&self.b_s, out);
-        Codec::encode_to(&self.w_p, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.v, out);
+        Codec::encode_to::<V>(&self.c, out);
+        Codec::encode_to::<V>(&self.e, out);
+        Codec::encode_to::<V>(&self.n_tickets, out);
+        Codec::encode_to::<V>(&self.y_tail, out);
+        Codec::encode_to::<V>(&self.k_max_tickets, out);
+        Codec::encode_to::<V>(&self.r_rotation, out);
+        Codec::encode_to::<V>(&self.h_recent, out);
+        Codec::encode_to::<V>(&self.g_a, out);
+        Codec::encode_to::<V>(&self.g_i, out);
+        Codec::encode_to::<V>(&self.g_r, out);
+        Codec::encode_to::<V>(&self.g_t, out);
+        Codec::encode_to::<V>(&self.o_pool, out);
+        Codec::encode_to::<V>(&self.q_queue, out);
+        Codec::encode_to::<V>(&self.i, out);
+        Codec::encode_to::<V>(&self.j, out);
+        Codec::encode_to::<V>(&self.t, out);
+        Codec::encode_to::<V>(&self.u_timeout, out);
+        Codec::encode_to::<V>(&self.d_expunge, out);
+        Codec::encode_to::<V>(&self.l_max_anchor, out);
+        Codec::encode_to::<V>(&self.b_i, out);
+        Codec::encode_to::<V>(&self.b_l, out);
+        Codec::encode_to::<V>(&self.b_s, out);
+        Codec::encode_to::<V>(&self.w_p, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Params {
@@ -8439,9 +8479,9 @@ impl Codec for Params {
     }
 }
 impl Codec for PreimagesMapEntry {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.hash, out);
-        Codec::encode_to(&self.blob, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.hash, out);
+        Codec::encode_to::<V>(&self.blob, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(PreimagesMapEntry {
@@ -8451,9 +8491,9 @@ impl Codec for PreimagesMapEntry {
     }
 }
 impl Codec for LookupMetaMapKey {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.hash, out);
-        Codec::encode_to(&self.length, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.hash, out);
+        Codec::encode_to::<V>(&self.length, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(LookupMetaMapKey {
@@ -8463,51 +8503,51 @@ impl Codec for LookupMetaMapKey {
     }
 }
 impl Codec for LookupMetaMapEntry {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.key, out);
-        codec::encode_compact((&self.value).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.key, out);
+        codec::encode_len::<V>((&self.value).len(), out);
         for x0 in (&self.value).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(LookupMetaMapEntry {
             key: <LookupMetaMapKey as Codec>::decode_from::<V>(r)?,
-            value: codec::decode_seq(
-                r,
-                |r| Ok(<TimeSlot as Codec>::decode_from::<V>(r)?),
-            )?,
+            value: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<TimeSlot as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for Account {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        codec::encode_compact((&self.preimages).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.preimages).len(), out);
         for x0 in (&self.preimages).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.lookup_meta).len() as u64, out);
+        codec::encode_len::<V>((&self.lookup_meta).len(), out);
         for x0 in (&self.lookup_meta).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Account {
-            preimages: codec::decode_seq(
-                r,
-                |r| Ok(<PreimagesMapEntry as Codec>::decode_from::<V>(r)?),
-            )?,
-            lookup_meta: codec::decode_seq(
-                r,
-                |r| Ok(<LookupMetaMapEntry as Codec>::decode_from::<V>(r)?),
-            )?,
+            preimages: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<PreimagesMapEntry as Codec>::decode_from::<V>(r)?))?,
+            lookup_meta: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<LookupMetaMapEntry as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for AccountsMapEntry {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.id, out);
-        Codec::encode_to(&self.data, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.data, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(AccountsMapEntry {
@@ -8517,19 +8557,19 @@ impl Codec for AccountsMapEntry {
     }
 }
 impl Codec for ServiceActivityRecord {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.provided_count, out);
-        Codec::encode_to(&self.provided_size, out);
-        Codec::encode_to(&self.refinement_count, out);
-        Codec::encode_to(&self.refinement_gas_used, out);
-        Codec::encode_to(&self.imports, out);
-        Codec::encode_to(&self.extrinsic_count, out);
-        Codec::encode_to(&self.extrinsic_size, out);
-        Codec::encode_to(&self.exports, out);
-        Codec::encode_to(&self.accumulate_count, out);
-        Codec::encode_to(&self.accumulate_gas_used, out);
-        Codec::encode_to(&self.on_transfers_count, out);
-        Codec::encode_to(&self.on_transfers_gas_used, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.provided_count, out);
+        Codec::encode_to::<V>(&self.provided_size, out);
+        Codec::encode_to::<V>(&self.refinement_count, out);
+        Codec::encode_to::<V>(&self.refinement_gas_used, out);
+        Codec::encode_to::<V>(&self.imports, out);
+        Codec::encode_to::<V>(&self.extrinsic_count, out);
+        Codec::encode_to::<V>(&self.extrinsic_size, out);
+        Codec::encode_to::<V>(&self.exports, out);
+        Codec::encode_to::<V>(&self.accumulate_count, out);
+        Codec::encode_to::<V>(&self.accumulate_gas_used, out);
+        Codec::encode_to::<V>(&self.on_transfers_count, out);
+        Codec::encode_to::<V>(&self.on_transfers_gas_used, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ServiceActivityRecord {
@@ -8549,9 +8589,9 @@ impl Codec for ServiceActivityRecord {
     }
 }
 impl Codec for ServicesStatisticsMapEntry {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.id, out);
-        Codec::encode_to(&self.record, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.record, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ServicesStatisticsMapEntry {
@@ -8561,7 +8601,7 @@ impl Codec for ServicesStatisticsMapEntry {
     }
 }
 impl Codec for PreimagesError {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             PreimagesError::PreimageUnneeded => out.push(0u8),
             PreimagesError::PreimagesNotSortedUnique => out.push(1u8),
@@ -8578,13 +8618,13 @@ impl Codec for PreimagesError {
     }
 }
 impl Codec for ValidatorActivityRecord {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.blocks, out);
-        Codec::encode_to(&self.tickets, out);
-        Codec::encode_to(&self.pre_images, out);
-        Codec::encode_to(&self.pre_images_size, out);
-        Codec::encode_to(&self.guarantees, out);
-        Codec::encode_to(&self.assurances, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.blocks, out);
+        Codec::encode_to::<V>(&self.tickets, out);
+        Codec::encode_to::<V>(&self.pre_images, out);
+        Codec::encode_to::<V>(&self.pre_images_size, out);
+        Codec::encode_to::<V>(&self.guarantees, out);
+        Codec::encode_to::<V>(&self.assurances, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ValidatorActivityRecord {
@@ -8598,11 +8638,11 @@ impl Codec for ValidatorActivityRecord {
     }
 }
 impl Codec for ValidatorKeys {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.bandersnatch, out);
-        Codec::encode_to(&self.ed25519, out);
-        Codec::encode_to(&self.bls, out);
-        Codec::encode_to(&self.metadata, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.bandersnatch, out);
+        Codec::encode_to::<V>(&self.ed25519, out);
+        Codec::encode_to::<V>(&self.bls, out);
+        Codec::encode_to::<V>(&self.metadata, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ValidatorKeys {
@@ -8614,15 +8654,15 @@ impl Codec for ValidatorKeys {
     }
 }
 impl Codec for RefineContext {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.anchor, out);
-        Codec::encode_to(&self.state_root, out);
-        Codec::encode_to(&self.beefy_root, out);
-        Codec::encode_to(&self.lookup_anchor, out);
-        Codec::encode_to(&self.lookup_anchor_slot, out);
-        codec::encode_compact((&self.prerequisites).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.anchor, out);
+        Codec::encode_to::<V>(&self.state_root, out);
+        Codec::encode_to::<V>(&self.beefy_root, out);
+        Codec::encode_to::<V>(&self.lookup_anchor, out);
+        Codec::encode_to::<V>(&self.lookup_anchor_slot, out);
+        codec::encode_len::<V>((&self.prerequisites).len(), out);
         for x0 in (&self.prerequisites).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -8632,20 +8672,20 @@ impl Codec for RefineContext {
             beefy_root: <Hash as Codec>::decode_from::<V>(r)?,
             lookup_anchor: <Hash as Codec>::decode_from::<V>(r)?,
             lookup_anchor_slot: <TimeSlot as Codec>::decode_from::<V>(r)?,
-            prerequisites: codec::decode_seq(
-                r,
-                |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
-            )?,
+            prerequisites: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for AvailabilitySpec {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.hash, out);
-        Codec::encode_to(&self.length, out);
-        Codec::encode_to(&self.erasure_root, out);
-        Codec::encode_to(&self.exports_root, out);
-        Codec::encode_to(&self.exports_count, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.hash, out);
+        Codec::encode_to::<V>(&self.length, out);
+        Codec::encode_to::<V>(&self.erasure_root, out);
+        Codec::encode_to::<V>(&self.exports_root, out);
+        Codec::encode_to::<V>(&self.exports_count, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(AvailabilitySpec {
@@ -8658,72 +8698,87 @@ impl Codec for AvailabilitySpec {
     }
 }
 impl Codec for State {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.tau, out);
-        codec::encode_compact((&self.eta).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.tau, out);
+        codec::encode_len::<V>((&self.eta).len(), out);
         for x0 in (&self.eta).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.kappa).len() as u64, out);
+        codec::encode_len::<V>((&self.kappa).len(), out);
         for x0 in (&self.kappa).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.lambda).len() as u64, out);
+        codec::encode_len::<V>((&self.lambda).len(), out);
         for x0 in (&self.lambda).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.iota).len() as u64, out);
+        codec::encode_len::<V>((&self.iota).len(), out);
         for x0 in (&self.iota).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.auth_pools).len() as u64, out);
+        codec::encode_len::<V>((&self.auth_pools).len(), out);
         for x0 in (&self.auth_pools).iter() {
-            codec::encode_compact((x0).len() as u64, out);
+            codec::encode_len::<V>((x0).len(), out);
             for x1 in (x0).iter() {
-                Codec::encode_to(x1, out);
+                Codec::encode_to::<V>(x1, out);
             }
         }
-        codec::encode_compact((&self.auth_queues).len() as u64, out);
+        codec::encode_len::<V>((&self.auth_queues).len(), out);
         for x0 in (&self.auth_queues).iter() {
-            codec::encode_compact((x0).len() as u64, out);
+            codec::encode_len::<V>((x0).len(), out);
             for x1 in (x0).iter() {
-                Codec::encode_to(x1, out);
+                Codec::encode_to::<V>(x1, out);
             }
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(State {
             tau: <TimeSlot as Codec>::decode_from::<V>(r)?,
-            eta: codec::decode_seq(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
-            kappa: codec::decode_seq(
-                r,
-                |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?),
-            )?,
-            lambda: codec::decode_seq(
-                r,
-                |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?),
-            )?,
-            iota: codec::decode_seq(
-                r,
-                |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?),
-            )?,
-            auth_pools: codec::decode_seq(
+            eta: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+            kappa: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            lambda: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            iota: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            auth_pools: codec::decode_seq::<
+                V,
+                _,
+            >(
                 r,
                 |r| Ok(
-                    codec::decode_seq(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
                 ),
             )?,
-            auth_queues: codec::decode_seq(
+            auth_queues: codec::decode_seq::<
+                V,
+                _,
+            >(
                 r,
                 |r| Ok(
-                    codec::decode_seq(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
                 ),
             )?,
         })
     }
 }
 impl Codec for MemoryModel {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             MemoryModel::Segmented => out.push(0u8),
             MemoryModel::Linear => out.push(1u8),
@@ -8742,7 +8797,7 @@ impl Codec for MemoryModel {
     }
 }
 impl Codec for GasModel {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             GasModel::PerInstruction => out.push(0u8),
             GasModel::BasicBlockSinglePass => out.push(1u8),
@@ -8761,7 +8816,7 @@ impl Codec for GasModel {
     }
 }
 impl Codec for CapabilityModel {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             CapabilityModel::None => out.push(0u8),
             CapabilityModel::V2 => out.push(1u8),
@@ -8778,7 +8833,7 @@ impl Codec for CapabilityModel {
     }
 }
 impl Codec for HostInterface {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             HostInterface::FlatSbrk => out.push(0u8),
             HostInterface::FlatGrowHeap => out.push(1u8),
@@ -8797,7 +8852,7 @@ impl Codec for HostInterface {
     }
 }
 impl Codec for BlobFormat {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             BlobFormat::GpStandard => out.push(0u8),
             BlobFormat::JarV1 => out.push(1u8),
@@ -8816,7 +8871,7 @@ impl Codec for BlobFormat {
     }
 }
 impl Codec for CodecChoice {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             CodecChoice::GpCompact => out.push(0u8),
             CodecChoice::JarFixed => out.push(1u8),
@@ -8833,9 +8888,9 @@ impl Codec for CodecChoice {
     }
 }
 impl Codec for ImportSpec {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.tree_root, out);
-        Codec::encode_to(&self.index, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.tree_root, out);
+        Codec::encode_to::<V>(&self.index, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ImportSpec {
@@ -8845,9 +8900,9 @@ impl Codec for ImportSpec {
     }
 }
 impl Codec for ExtrinsicSpec {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.hash, out);
-        Codec::encode_to(&self.len, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.hash, out);
+        Codec::encode_to::<V>(&self.len, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ExtrinsicSpec {
@@ -8857,20 +8912,20 @@ impl Codec for ExtrinsicSpec {
     }
 }
 impl Codec for WorkItem {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.service, out);
-        Codec::encode_to(&self.code_hash, out);
-        Codec::encode_to(&self.refine_gas_limit, out);
-        Codec::encode_to(&self.accumulate_gas_limit, out);
-        Codec::encode_to(&self.export_count, out);
-        Codec::encode_to(&self.payload, out);
-        codec::encode_compact((&self.import_segments).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.service, out);
+        Codec::encode_to::<V>(&self.code_hash, out);
+        Codec::encode_to::<V>(&self.refine_gas_limit, out);
+        Codec::encode_to::<V>(&self.accumulate_gas_limit, out);
+        Codec::encode_to::<V>(&self.export_count, out);
+        Codec::encode_to::<V>(&self.payload, out);
+        codec::encode_len::<V>((&self.import_segments).len(), out);
         for x0 in (&self.import_segments).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.extrinsic).len() as u64, out);
+        codec::encode_len::<V>((&self.extrinsic).len(), out);
         for x0 in (&self.extrinsic).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -8881,27 +8936,27 @@ impl Codec for WorkItem {
             accumulate_gas_limit: <Gas as Codec>::decode_from::<V>(r)?,
             export_count: <u16 as Codec>::decode_from::<V>(r)?,
             payload: <ByteArray as Codec>::decode_from::<V>(r)?,
-            import_segments: codec::decode_seq(
-                r,
-                |r| Ok(<ImportSpec as Codec>::decode_from::<V>(r)?),
-            )?,
-            extrinsic: codec::decode_seq(
-                r,
-                |r| Ok(<ExtrinsicSpec as Codec>::decode_from::<V>(r)?),
-            )?,
+            import_segments: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ImportSpec as Codec>::decode_from::<V>(r)?))?,
+            extrinsic: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ExtrinsicSpec as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for WorkPackage {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.auth_code_host, out);
-        Codec::encode_to(&self.auth_code_hash, out);
-        Codec::encode_to(&self.context, out);
-        Codec::encode_to(&self.authorization, out);
-        Codec::encode_to(&self.authorizer_config, out);
-        codec::encode_compact((&self.items).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.auth_code_host, out);
+        Codec::encode_to::<V>(&self.auth_code_hash, out);
+        Codec::encode_to::<V>(&self.context, out);
+        Codec::encode_to::<V>(&self.authorization, out);
+        Codec::encode_to::<V>(&self.authorizer_config, out);
+        codec::encode_len::<V>((&self.items).len(), out);
         for x0 in (&self.items).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -8911,19 +8966,19 @@ impl Codec for WorkPackage {
             context: <RefineContext as Codec>::decode_from::<V>(r)?,
             authorization: <ByteArray as Codec>::decode_from::<V>(r)?,
             authorizer_config: <ByteArray as Codec>::decode_from::<V>(r)?,
-            items: codec::decode_seq(
-                r,
-                |r| Ok(<WorkItem as Codec>::decode_from::<V>(r)?),
-            )?,
+            items: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<WorkItem as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }
 impl Codec for WorkExecResult {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             WorkExecResult::Ok(a0) => {
                 out.push(0u8);
-                Codec::encode_to(a0, out);
+                Codec::encode_to::<V>(a0, out);
             }
             WorkExecResult::OutOfGas => out.push(1u8),
             WorkExecResult::Panic => out.push(2u8),
@@ -8947,31 +9002,31 @@ impl Codec for WorkExecResult {
     }
 }
 impl Codec for RefineLoad {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.gas_used, out);
-        Codec::encode_to(&self.imports, out);
-        Codec::encode_to(&self.extrinsic_count, out);
-        Codec::encode_to(&self.extrinsic_size, out);
-        Codec::encode_to(&self.exports, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_nat_width::<V>(&self.gas_used, 8usize, out);
+        codec::encode_nat_width::<V>(&self.imports, 2usize, out);
+        codec::encode_nat_width::<V>(&self.extrinsic_count, 2usize, out);
+        codec::encode_nat_width::<V>(&self.extrinsic_size, 4usize, out);
+        codec::encode_nat_width::<V>(&self.exports, 2usize, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(RefineLoad {
-            gas_used: <Nat as Codec>::decode_from::<V>(r)?,
-            imports: <Nat as Codec>::decode_from::<V>(r)?,
-            extrinsic_count: <Nat as Codec>::decode_from::<V>(r)?,
-            extrinsic_size: <Nat as Codec>::decode_from::<V>(r)?,
-            exports: <Nat as Codec>::decode_from::<V>(r)?,
+            gas_used: codec::decode_nat_width::<V>(r, 8usize)?,
+            imports: codec::decode_nat_width::<V>(r, 2usize)?,
+            extrinsic_count: codec::decode_nat_width::<V>(r, 2usize)?,
+            extrinsic_size: codec::decode_nat_width::<V>(r, 4usize)?,
+            exports: codec::decode_nat_width::<V>(r, 2usize)?,
         })
     }
 }
 impl Codec for WorkResult {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.service_id, out);
-        Codec::encode_to(&self.code_hash, out);
-        Codec::encode_to(&self.payload_hash, out);
-        Codec::encode_to(&self.accumulate_gas, out);
-        Codec::encode_to(&self.result, out);
-        Codec::encode_to(&self.refine_load, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.service_id, out);
+        Codec::encode_to::<V>(&self.code_hash, out);
+        Codec::encode_to::<V>(&self.payload_hash, out);
+        Codec::encode_to::<V>(&self.accumulate_gas, out);
+        Codec::encode_to::<V>(&self.result, out);
+        Codec::encode_to::<V>(&self.refine_load, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(WorkResult {
@@ -8985,9 +9040,9 @@ impl Codec for WorkResult {
     }
 }
 impl Codec for SegmentRootLookupItem {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.work_package_hash, out);
-        Codec::encode_to(&self.segment_tree_root, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.work_package_hash, out);
+        Codec::encode_to::<V>(&self.segment_tree_root, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(SegmentRootLookupItem {
@@ -8997,38 +9052,38 @@ impl Codec for SegmentRootLookupItem {
     }
 }
 impl Codec for WorkReport {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        Codec::encode_to(&self.package_spec, out);
-        Codec::encode_to(&self.context, out);
-        Codec::encode_to(&self.core_index, out);
-        Codec::encode_to(&self.authorizer_hash, out);
-        Codec::encode_to(&self.auth_gas_used, out);
-        Codec::encode_to(&self.auth_output, out);
-        codec::encode_compact((&self.segment_root_lookup).len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.package_spec, out);
+        Codec::encode_to::<V>(&self.context, out);
+        codec::encode_nat_width::<V>(&self.core_index, 2usize, out);
+        Codec::encode_to::<V>(&self.authorizer_hash, out);
+        codec::encode_nat_width::<V>(&self.auth_gas_used, 8usize, out);
+        Codec::encode_to::<V>(&self.auth_output, out);
+        codec::encode_len::<V>((&self.segment_root_lookup).len(), out);
         for x0 in (&self.segment_root_lookup).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_compact((&self.results).len() as u64, out);
+        codec::encode_len::<V>((&self.results).len(), out);
         for x0 in (&self.results).iter() {
-            Codec::encode_to(x0, out);
+            Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(WorkReport {
             package_spec: <AvailabilitySpec as Codec>::decode_from::<V>(r)?,
             context: <RefineContext as Codec>::decode_from::<V>(r)?,
-            core_index: <Nat as Codec>::decode_from::<V>(r)?,
+            core_index: codec::decode_nat_width::<V>(r, 2usize)?,
             authorizer_hash: <Hash as Codec>::decode_from::<V>(r)?,
-            auth_gas_used: <Nat as Codec>::decode_from::<V>(r)?,
+            auth_gas_used: codec::decode_nat_width::<V>(r, 8usize)?,
             auth_output: <ByteArray as Codec>::decode_from::<V>(r)?,
-            segment_root_lookup: codec::decode_seq(
-                r,
-                |r| Ok(<SegmentRootLookupItem as Codec>::decode_from::<V>(r)?),
-            )?,
-            results: codec::decode_seq(
-                r,
-                |r| Ok(<WorkResult as Codec>::decode_from::<V>(r)?),
-            )?,
+            segment_root_lookup: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<SegmentRootLookupItem as Codec>::decode_from::<V>(r)?))?,
+            results: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<WorkResult as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }

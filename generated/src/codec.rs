@@ -1,25 +1,34 @@
-//! The JAM binary codec (Gray Paper Appendix C) for the primitive types. Codegen derives the
-//! encoding of every spec type from its Lean declaration and calls into this module:
+//! The binary codecs for the primitive types. Codegen derives the encoding of every spec type
+//! from its Lean declaration and calls into this module. A variant picks one of two codecs
+//! (`codec` in its Lean file): the GP's (Appendix C) or JAR's fixed-width one (jar1; its layout
+//! follows upstream's `Codec.Jar1`: no compact numbers, u32 length prefixes):
 //!
-//! | Lean type | encoding |
-//! |---|---|
-//! | `UInt8` … `UInt64` | fixed-width little-endian |
-//! | `Nat` | compact natural (C.6) |
-//! | `Bool` | one byte, 0 or 1 |
-//! | `OctetSeq n` | the `n` bytes |
-//! | `ByteArray`, `Array T` | compact length, then the bytes / elements |
-//! | `BytesN n`, `SeqN n T` | exactly `n` bytes / elements, no length |
-//! | `Option T` | 0, or 1 then the value |
-//! | structure | the fields in declaration order |
-//! | inductive | the constructor index as one byte, then its arguments |
+//! | Lean type | GP codec | JAR fixed-width codec |
+//! |---|---|---|
+//! | `UInt8` … `UInt64` | fixed-width little-endian | the same |
+//! | `Nat` | compact natural (C.6) | 8 bytes little-endian |
+//! | `CompactNat n` | compact natural | `n` bytes little-endian |
+//! | `Bool` | one byte, 0 or 1 | the same |
+//! | `OctetSeq n` | the `n` bytes | the same |
+//! | `ByteArray`, `Array T` | compact length, then the bytes / elements | u32 length, then … |
+//! | `BytesN n`, `SeqN n T`, `n` a number | exactly `n` bytes / elements, no length | the same |
+//! | `BytesN n`, `SeqN n T`, `n` a variant parameter | exactly `n`, no length | u32 length, then any number (jar1's validator count varies) |
+//! | `Option T` | 0, or 1 then the value | the same |
+//! | structure | the fields in declaration order | the same |
+//! | inductive | the constructor index as one byte, then its arguments | the same |
 //!
 //! Decoding reads untrusted bytes: every failure is a [`DecodeError`] with the byte offset, and a
 //! length prefix never allocates more than the remaining input could hold.
 
 use std::fmt;
 
-use crate::jar::Variant;
+use crate::jar::{CodecChoice, Variant};
 use crate::prelude::{ByteArray, Nat, OctetSeq};
+
+/// Whether variant `V` uses JAR's fixed-width codec rather than the GP's.
+pub fn fixed_width<V: Variant>() -> bool {
+    matches!(V::CODEC, CodecChoice::JarFixed)
+}
 
 /// Why and where decoding failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,10 +101,16 @@ impl<'a> Decoder<'a> {
         Ok(value)
     }
 
-    /// A length prefix, bounded by the bytes left (every element takes at least one byte).
-    pub fn length(&mut self) -> Result<usize, DecodeError> {
+    /// `n` bytes, little-endian, as a number (`n` ≤ 8).
+    pub fn fixed(&mut self, n: usize) -> Result<u64, DecodeError> {
+        Ok(le(self.take(n)?))
+    }
+
+    /// A length prefix (compact, or u32 under the fixed-width codec), bounded by the bytes left
+    /// (every element takes at least one byte).
+    pub fn length<V: Variant>(&mut self) -> Result<usize, DecodeError> {
         let at = self.pos;
-        let n = self.compact()?;
+        let n = if fixed_width::<V>() { self.fixed(4)? } else { self.compact()? };
         if n > self.remaining() as u64 {
             self.pos = at;
             return self.error(format!("length {n} exceeds the {} bytes left", self.remaining()));
@@ -136,14 +151,39 @@ pub fn encode_compact(x: u64, out: &mut Vec<u8>) {
     out.extend_from_slice(&x.to_le_bytes()[..l]);
 }
 
-/// A type with a JAM encoding. `V` supplies the lengths of variant-sized sequences.
+/// Appends a length prefix: compact, or u32 under the fixed-width codec.
+pub fn encode_len<V: Variant>(n: usize, out: &mut Vec<u8>) {
+    if fixed_width::<V>() {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    } else {
+        encode_compact(n as u64, out);
+    }
+}
+
+/// Appends a `CompactNat width`: compact, or `width` bytes under the fixed-width codec (the
+/// higher bytes of a value that does not fit are lost; `jarkit encode` checks by decoding).
+pub fn encode_nat_width<V: Variant>(x: &Nat, width: usize, out: &mut Vec<u8>) {
+    if fixed_width::<V>() {
+        out.extend_from_slice(&x.0.to_le_bytes()[..width]);
+    } else {
+        encode_compact(x.0, out);
+    }
+}
+
+/// Reads a `CompactNat width`.
+pub fn decode_nat_width<V: Variant>(r: &mut Decoder<'_>, width: usize) -> Result<Nat, DecodeError> {
+    if fixed_width::<V>() { r.fixed(width).map(Nat) } else { r.compact().map(Nat) }
+}
+
+/// A type with a binary encoding. `V` picks the codec and supplies the lengths of variant-sized
+/// sequences.
 pub trait Codec: Sized {
-    fn encode_to(&self, out: &mut Vec<u8>);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>);
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError>;
 
-    fn encode(&self) -> Vec<u8> {
+    fn encode<V: Variant>(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        self.encode_to(&mut out);
+        self.encode_to::<V>(&mut out);
         out
     }
 
@@ -159,7 +199,7 @@ pub trait Codec: Sized {
 macro_rules! fixed_width {
     ($($t:ty),*) => {$(
         impl Codec for $t {
-            fn encode_to(&self, out: &mut Vec<u8>) {
+            fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
                 out.extend_from_slice(&self.to_le_bytes());
             }
             fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -172,7 +212,7 @@ macro_rules! fixed_width {
 fixed_width!(u8, u16, u32, u64);
 
 impl Codec for bool {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         out.push(u8::from(*self));
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -188,16 +228,16 @@ impl Codec for bool {
 }
 
 impl Codec for Nat {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        encode_compact(self.0, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        encode_nat_width::<V>(self, 8, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        r.compact().map(Nat)
+        decode_nat_width::<V>(r, 8)
     }
 }
 
 impl<const N: usize> Codec for OctetSeq<N> {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.0);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
@@ -207,18 +247,18 @@ impl<const N: usize> Codec for OctetSeq<N> {
 }
 
 impl Codec for ByteArray {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        encode_compact(self.0.len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        encode_len::<V>(self.0.len(), out);
         out.extend_from_slice(&self.0);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        let n = r.length()?;
+        let n = r.length::<V>()?;
         Ok(ByteArray(r.take(n)?.to_vec()))
     }
 }
 
 impl Codec for () {
-    fn encode_to(&self, _: &mut Vec<u8>) {}
+    fn encode_to<V: Variant>(&self, _: &mut Vec<u8>) {}
     fn decode_from<V: Variant>(_: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(())
     }
@@ -226,24 +266,24 @@ impl Codec for () {
 
 /// `Array T` at the top level (a field's encoding comes from its declared type instead).
 impl<T: Codec> Codec for Vec<T> {
-    fn encode_to(&self, out: &mut Vec<u8>) {
-        encode_compact(self.len() as u64, out);
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        encode_len::<V>(self.len(), out);
         for x in self {
-            x.encode_to(out);
+            x.encode_to::<V>(out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        decode_seq(r, |r| T::decode_from::<V>(r))
+        decode_seq::<V, T>(r, |r| T::decode_from::<V>(r))
     }
 }
 
 impl<T: Codec> Codec for Option<T> {
-    fn encode_to(&self, out: &mut Vec<u8>) {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
             None => out.push(0),
             Some(x) => {
                 out.push(1);
-                x.encode_to(out);
+                x.encode_to::<V>(out);
             }
         }
     }
@@ -272,12 +312,28 @@ pub fn decode_fixed_seq<T>(
     Ok(v)
 }
 
-/// `Array T`: a compact length, then the elements.
-pub fn decode_seq<T>(
+/// `BytesN n` with `n` a variant parameter: exactly `n` bytes, or a u32 length and that many
+/// bytes under the fixed-width codec.
+pub fn decode_variant_bytes<V: Variant>(r: &mut Decoder<'_>, n: Nat) -> Result<ByteArray, DecodeError> {
+    if fixed_width::<V>() { ByteArray::decode_from::<V>(r) } else { decode_fixed_bytes(r, n) }
+}
+
+/// `SeqN n T` with `n` a variant parameter: exactly `n` elements, or a u32 count and that many
+/// under the fixed-width codec.
+pub fn decode_variant_seq<V: Variant, T>(
+    r: &mut Decoder<'_>,
+    n: Nat,
+    item: impl FnMut(&mut Decoder<'_>) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
+    if fixed_width::<V>() { decode_seq::<V, T>(r, item) } else { decode_fixed_seq(r, n, item) }
+}
+
+/// `Array T`: a length, then the elements.
+pub fn decode_seq<V: Variant, T>(
     r: &mut Decoder<'_>,
     mut item: impl FnMut(&mut Decoder<'_>) -> Result<T, DecodeError>,
 ) -> Result<Vec<T>, DecodeError> {
-    let n = r.length()?;
+    let n = r.length::<V>()?;
     let mut v = Vec::with_capacity(n);
     for _ in 0..n {
         v.push(item(r)?);

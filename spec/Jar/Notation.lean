@@ -2,8 +2,9 @@
 # Notation
 
 Byte strings and sequences of a fixed length. Codegen maps `OctetSeq n` to a Rust `[u8; n]`
-newtype, and `SeqN n α` / `BytesN n` to `Vec` / `ByteArray` whose binary encoding has no length
-prefix (see `codegen/SUBSET.md`, "The binary codec").
+newtype, `SeqN n α` / `BytesN n` to `Vec` / `ByteArray` whose binary encoding has no length
+prefix, and `CompactNat n` to a `Nat` whose width depends on the codec (see `codegen/SUBSET.md`,
+"The binary codec").
 -/
 
 namespace Jar
@@ -25,6 +26,10 @@ abbrev SeqN (_n : Nat) (α : Type) : Type := Array α
 /-- A byte string of exactly `n` bytes whose length depends on the variant (for a length known
 in the spec, use `OctetSeq`). The codec writes no length prefix. -/
 abbrev BytesN (_n : Nat) : Type := ByteArray
+
+/-- A natural number that the GP codec writes compact and JAR's fixed-width codec (jar1) as `n`
+bytes little-endian (`CompactNat 8` for gas, `CompactNat 2` for counts). -/
+abbrev CompactNat (_n : Nat) : Type := Nat
 
 /-- The all-zero byte string is the default (`default : Hash` is the zero hash). -/
 instance : Inhabited (OctetSeq n) := ⟨⟨ByteArray.mk (Array.replicate n 0), Array.size_replicate⟩⟩

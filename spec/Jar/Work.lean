@@ -3,7 +3,7 @@
 
 What a builder submits (a work package of work items) and what guarantors report after refining
 it (Gray Paper §14 and §11). The field order is the order of the binary encoding (GP C.26–C.29,
-0.7: variable-length items last); `Nat` fields are encoded as compact naturals.
+0.7: variable-length items last); `CompactNat n` fields are compact naturals in the GP codec and `n`-byte integers in JAR's.
 -/
 import Jar.Types
 
@@ -53,13 +53,14 @@ inductive WorkExecResult where
   | codeOversize
   deriving BEq, Repr, Inhabited
 
-/-- What refining one work item consumed; every count is a compact natural. -/
+/-- What refining one work item consumed: compact naturals in the GP codec, gas as 8 bytes and the
+counts as 2 or 4 in JAR's fixed-width codec. -/
 structure RefineLoad where
-  gasUsed : Nat
-  imports : Nat
-  extrinsicCount : Nat
-  extrinsicSize : Nat
-  exports : Nat
+  gasUsed : CompactNat 8
+  imports : CompactNat 2
+  extrinsicCount : CompactNat 2
+  extrinsicSize : CompactNat 4
+  exports : CompactNat 2
   deriving BEq, Repr, Inhabited
 
 /-- The digest of one refined work item (GP 11.6). -/
@@ -78,13 +79,14 @@ structure SegmentRootLookupItem where
   segmentTreeRoot : Hash
   deriving BEq, Repr, Inhabited
 
-/-- A work report (GP 11.2). The core index and the authorizer's gas are compact naturals. -/
+/-- A work report (GP 11.2). The core index and the authorizer's gas are compact naturals in the GP
+codec, 2 and 8 bytes in JAR's. -/
 structure WorkReport where
   packageSpec : AvailabilitySpec
   context : RefineContext
-  coreIndex : Nat
+  coreIndex : CompactNat 2
   authorizerHash : Hash
-  authGasUsed : Nat
+  authGasUsed : CompactNat 8
   authOutput : ByteArray
   segmentRootLookup : Array SegmentRootLookupItem
   results : Array WorkResult

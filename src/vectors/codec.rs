@@ -40,7 +40,7 @@ fn both_ways<V: Variant, T: Codec + Serialize + DeserializeOwned>(json: &serde_j
         Ok(v) => v,
         Err(e) => return CaseResult::Failed(format!("JSON does not fit the spec type: {e}")),
     };
-    let encoded = value.encode();
+    let encoded = value.encode::<V>();
     if encoded != bin {
         let at = encoded.iter().zip(bin).position(|(a, b)| a != b).unwrap_or(encoded.len().min(bin.len()));
         return CaseResult::Failed(format!("JSON → bytes differs from the .bin at byte {at} ({} bytes vs {})", encoded.len(), bin.len()));

@@ -114,6 +114,7 @@ fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
             (Some("SeqN"), [_, a]) => T::Array(Box::new(resolve(m, a, params))),
             (Some("Except"), [e, a]) => T::Result(Box::new(resolve(m, a, params)), Box::new(resolve(m, e, params))),
             (Some("BytesN"), [_]) => T::Bytes,
+            (Some("CompactNat"), [_]) => T::Nat,
             (Some("OctetSeq"), [Ty::Lit(n, _)]) => T::Octets(*n),
             _ => T::Unknown,
         },
