@@ -8,6 +8,8 @@ package jarkit where
 @[default_target]
 lean_lib Jar where
   srcDir := "spec"
+  -- Every module under `spec/Jar/` (there is no single root module).
+  globs := #[.submodules `Jar]
 
 lean_lib Variants where
   srcDir := "variants"

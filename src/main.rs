@@ -152,6 +152,8 @@ enum Family {
     },
     /// The w3f codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
     Codec { dir: Option<PathBuf> },
+    /// The w3f state-trie vectors: the state root of each key-value map.
+    Trie { path: Option<PathBuf> },
     /// The w3f vectors of one sub-transition (default directory: w3f/stf/SUB/tiny).
     Stf {
         sub: String,
@@ -252,6 +254,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     vectors::pvm::run_dir_on(&dir, &known, executor, gas)?
                 }
                 Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "w3f/codec")?)?,
+                Family::Trie { path } => vectors::trie::run(&vector_path(path, "w3f/trie")?)?,
                 Family::Stf { sub, dir, variant } => {
                     let dir = vector_path(dir, &format!("w3f/stf/{sub}/tiny"))?;
                     vectors::stf::run(&sub, &dir, variant.parse()?)?

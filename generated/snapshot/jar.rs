@@ -2444,6 +2444,10 @@ pub const UNITS_PER_CYCLE: Units = Units {
 ///
 /// Lean: `Jar.JAVM.HALT_ADDRESS` at spec/Jar/JAVM/Step.lean:12
 pub const HALT_ADDRESS: Nat = Nat(4294901760);
+/// Bytes of a state key that the trie uses.
+///
+/// Lean: `Jar.TRIE_KEY_BYTES` at spec/Jar/Merkle.lean:22
+pub const TRIE_KEY_BYTES: Nat = Nat(31);
 impl Params {
     /// The full-size chain.
     ///
@@ -6706,6 +6710,150 @@ pub fn step(p: &Program, m: &Machine) -> StepResult {
         }
     }
 }
+/// Bit `i` of `b`, counting from the least significant bit of the first byte.
+///
+/// Lean: `Jar.bitAt` at spec/Jar/Merkle.lean:25
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn bit_at(b: &ByteArray, i: Nat) -> bool {
+    {
+        (((Nat(b.get_bang((i / Nat(8))) as u64) / Nat(2).pow((i % Nat(8)))) % Nat(2))
+            == Nat(1))
+    }
+}
+/// `n` zero bytes.
+///
+/// Lean: `Jar.zeroBytes` at spec/Jar/Merkle.lean:29
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn zero_bytes(n: Nat) -> ByteArray {
+    ByteArray(array::replicate(n, (0 as u8)))
+}
+/// A branch node: the left root without its first bit (the branch marker, 0), the right root.
+///
+/// Lean: `Jar.branchNode` at spec/Jar/Merkle.lean:32
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn branch_node(left: Hash, right: Hash) -> ByteArray {
+    {
+        let l = left.data();
+        let first = ((Nat(l.get_bang(Nat(0)) as u64) / Nat(2)) * Nat(2));
+        l.clone().set_bang(Nat(0), first.to_u8()).append(right.data())
+    }
+}
+/// A leaf node: an embedded value (at most 32 bytes) or the hash of a longer one.
+///
+/// Lean: `Jar.leafNode` at spec/Jar/Merkle.lean:38
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn leaf_node(key: &ByteArray, value: &ByteArray) -> ByteArray {
+    {
+        let k = key.extract(Nat(0), TRIE_KEY_BYTES);
+        if (value.size() <= Nat(32)) {
+            {
+                ByteArray(vec![(Nat(1) + (Nat(4) * value.size())).to_u8()])
+                    .append(k.clone())
+                    .append(value.clone())
+                    .append(zero_bytes((Nat(32) - value.size())))
+            }
+        } else {
+            {
+                ByteArray(vec![Nat(3).to_u8()])
+                    .append(k.clone())
+                    .append(blake2b256(value.clone()).data())
+            }
+        }
+    }
+}
+/// The root of the entries `kvs`, all of whose keys agree on their first `depth` bits (and no two of which share all 248 key bits).
+///
+/// Lean: `Jar.merkleAt` at spec/Jar/Merkle.lean:46
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn merkle_at(kvs: &Vec<(ByteArray, ByteArray)>, depth: Nat) -> Hash {
+    {
+        if (array::size(&kvs) == Nat(0)) {
+            Default::default()
+        } else {
+            if (array::size(&kvs) == Nat(1)) {
+                blake2b256(
+                    leaf_node(
+                        &array::get_bang(&kvs, Nat(0)).0.clone(),
+                        &array::get_bang(&kvs, Nat(0)).1.clone(),
+                    ),
+                )
+            } else {
+                {
+                    let left = kvs
+                        .iter()
+                        .cloned()
+                        .filter(|x| {
+                            let f = |kv: (ByteArray, ByteArray)| {
+                                !bit_at(&kv.0.clone(), depth)
+                            };
+                            f(x.clone())
+                        })
+                        .collect::<Vec<_>>();
+                    let right = kvs
+                        .iter()
+                        .cloned()
+                        .filter(|x| {
+                            let f = |kv: (ByteArray, ByteArray)| bit_at(
+                                &kv.0.clone(),
+                                depth,
+                            );
+                            f(x.clone())
+                        })
+                        .collect::<Vec<_>>();
+                    blake2b256(
+                        branch_node(
+                            merkle_at(&left, (depth + Nat(1))),
+                            merkle_at(&right, (depth + Nat(1))),
+                        ),
+                    )
+                }
+            }
+        }
+    }
+}
+/// The state root of `kvs` (GP D.2). Keys must be at least 31 bytes; two keys that agree on their first 31 bytes are one key twice, which a map cannot hold.
+///
+/// Lean: `Jar.merkleRoot` at spec/Jar/Merkle.lean:56
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn merkle_root(kvs: &Vec<(ByteArray, ByteArray)>) -> Result<Hash, String> {
+    'run0: {
+        for kv in kvs.iter().cloned() {
+            {
+                if (kv.0.clone().size() < TRIE_KEY_BYTES) {
+                    {
+                        break 'run0 (Err(
+                            String::from("a key is shorter than 31 bytes"),
+                        ));
+                    };
+                }
+            };
+        }
+        for i in range(Nat(0), array::size(&kvs)) {
+            {
+                for j in range((i + Nat(1)), array::size(&kvs)) {
+                    {
+                        if (array::get_bang(&kvs, i)
+                            .0
+                            .clone()
+                            .extract(Nat(0), TRIE_KEY_BYTES)
+                            == array::get_bang(&kvs, j)
+                                .0
+                                .clone()
+                                .extract(Nat(0), TRIE_KEY_BYTES))
+                        {
+                            {
+                                break 'run0 (Err(
+                                    String::from("two keys agree on their first 31 bytes"),
+                                ));
+                            };
+                        }
+                    };
+                }
+            };
+        }
+        break 'run0 (Ok(merkle_at(&kvs, Nat(0))));
+    }
+}
 /// The last `n` elements of `xs` (all of them if there are fewer): the GP's `←n` operator.
 ///
 /// Lean: `Jar.takeLast` at spec/Jar/Notation.lean:44
@@ -6741,7 +6889,13 @@ pub fn is_solicited(
             {
                 if (a.id == service) {
                     {
-                        if a.data.preimages.iter().cloned().any(|e| (e.hash == hash)) {
+                        if a
+                            .data
+                            .preimages
+                            .iter()
+                            .cloned()
+                            .any(|e: PreimagesMapEntry| (e.hash == hash))
+                        {
                             {
                                 break 'run0 (false);
                             };
@@ -6751,7 +6905,7 @@ pub fn is_solicited(
                             .lookup_meta
                             .iter()
                             .cloned()
-                            .any(|e| {
+                            .any(|e: LookupMetaMapEntry| {
                                 (((e.key.hash == hash)
                                     && (Nat(e.key.length as u64) == length))
                                     && e.value.is_empty())
@@ -6967,7 +7121,12 @@ pub fn integrate_preimages(
                                     .lookup_meta
                                     .iter()
                                     .cloned()
-                                    .map(|e| mark_provided(&e, h, p.blob.size(), slot))
+                                    .map(|e: LookupMetaMapEntry| mark_provided(
+                                        &e,
+                                        h,
+                                        p.blob.size(),
+                                        slot,
+                                    ))
                                     .collect::<Vec<_>>();
                                 next = {
                                     let arg0 = {

@@ -5,6 +5,7 @@ pub mod codec;
 pub mod pvm;
 pub mod shuffle;
 pub mod stf;
+pub mod trie;
 
 use std::path::{Path, PathBuf};
 

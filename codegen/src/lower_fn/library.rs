@@ -69,6 +69,15 @@ impl Cx<'_> {
             (T::Bytes, "push", [x]) => (quote!(#rt.push(#x)), T::Bytes),
             (T::Bytes, "extract", [x, y]) => (quote!(#rt.extract(#x, #y)), T::Bytes),
             (T::Octets(_), "data", []) => (quote!(#rt.data()), T::Bytes),
+            // Pair projections (`p.1`, `p.2`, `p.fst`, `p.snd`). Lean's `A × B × C` is
+            // `A × (B × C)`, so only pairs are projected here.
+            (T::Tuple(ts), "1" | "fst" | "2" | "snd", []) if ts.len() == 2 => {
+                let k = usize::from(matches!(m, "2" | "snd"));
+                let ty = ts[k].clone();
+                let i = syn::Index::from(k);
+                let ts = if copy_ty(self.m, &ty) { quote!(#rt.#i) } else { quote!(#rt.#i.clone()) };
+                (ts, ty)
+            }
             (T::Nat, "toUInt8", []) => (quote!(#rt.to_u8()), T::U(8)),
             (T::Nat, "toUInt16", []) => (quote!(#rt.to_u16()), T::U(16)),
             (T::Nat, "toUInt32", []) => (quote!(#rt.to_u32()), T::U(32)),
@@ -164,12 +173,62 @@ impl Cx<'_> {
     /// A Rust closure for a Lean `fun` whose parameters have the types `tys`.
     pub(super) fn closure(&mut self, params: &[Pattern], tys: &[T], body: &Expr, want: Option<&T>) -> (TokenStream, T) {
         self.scopes.push(HashMap::new());
-        let pats: Vec<TokenStream> = params.iter().zip(tys).map(|(p, t)| self.bind_pattern(p, t)).collect();
+        // Parameters carry their types: closures passed to generic adapters (`filter`) cannot
+        // infer them from the body.
+        let pats: Vec<TokenStream> = params
+            .iter()
+            .zip(tys)
+            .map(|(p, t)| {
+                let pat = self.bind_pattern(p, t);
+                let ty = self.rust_of(t);
+                quote!(#pat: #ty)
+            })
+            .collect();
         // `return` inside a `fun` would leave the closure, not the `do` block: not allowed.
         let labels: Vec<(syn::Lifetime, Option<T>, Monad)> = std::mem::take(&mut self.run_labels);
         let (bt, bty) = self.expr(body, want);
         self.run_labels = labels;
         self.scopes.pop();
         (quote!(|#(#pats),*| #bt), bty)
+    }
+
+    /// The Rust type of an inferred type (`_` where it is not known).
+    pub(super) fn rust_of(&self, t: &T) -> TokenStream {
+        match t {
+            T::Nat => quote!(Nat),
+            T::Bool => quote!(bool),
+            T::Str => quote!(String),
+            T::U(8) => quote!(u8),
+            T::U(16) => quote!(u16),
+            T::U(32) => quote!(u32),
+            T::U(_) => quote!(u64),
+            T::Bytes => quote!(ByteArray),
+            T::Octets(n) => {
+                let n = *n as usize;
+                quote!(OctetSeq<#n>)
+            }
+            T::Array(e) => {
+                let e = self.rust_of(e);
+                quote!(Vec<#e>)
+            }
+            T::Option(e) => {
+                let e = self.rust_of(e);
+                quote!(Option<#e>)
+            }
+            T::Result(a, e) => {
+                let (a, e) = (self.rust_of(a), self.rust_of(e));
+                quote!(Result<#a, #e>)
+            }
+            T::Tuple(ts) => {
+                let ts: Vec<TokenStream> = ts.iter().map(|t| self.rust_of(t)).collect();
+                quote!((#(#ts),*))
+            }
+            T::Named(n) if self.m.structs.contains_key(n) || self.m.enums.contains_key(n) => {
+                let i = ident(&camel(n));
+                quote!(#i)
+            }
+            T::Unit => quote!(()),
+            T::Named(_) | T::Param(_) | T::Unknown => quote!(_),
+        }
     }
 }

@@ -1,0 +1,68 @@
+/-!
+# State Merklization (GP Appendix D)
+
+The state root commits to a map from 31-byte keys to byte-string values through a binary
+Patricia trie of 64-byte nodes, hashed with blake2b-256:
+
+* no entries: the zero hash;
+* one entry: the hash of its leaf node;
+* more: the hash of a branch node over the roots of the entries whose key bit at this depth is
+  0 (left) and 1 (right).
+
+Bits of a byte string are numbered from the least significant bit of its first byte. A node's
+first bit tells a branch (0) from a leaf (1). A branch is the left root with its first bit
+cleared, then the right root. A leaf's second bit tells an embedded value (0: values of at most
+32 bytes, whose size fills the byte's other six bits, then key, then the value padded with zeros)
+from a hashed one (1: key, then the value's hash).
+-/
+import Jar.Crypto
+
+namespace Jar
+
+/-- Bytes of a state key that the trie uses. -/
+def TRIE_KEY_BYTES : Nat := 31
+
+/-- Bit `i` of `b`, counting from the least significant bit of the first byte. -/
+def bitAt (b : ByteArray) (i : Nat) : Bool :=
+  (b[i / 8]!.toNat / 2 ^ (i % 8)) % 2 == 1
+
+/-- `n` zero bytes. -/
+def zeroBytes (n : Nat) : ByteArray := ByteArray.mk (Array.replicate n 0)
+
+/-- A branch node: the left root without its first bit (the branch marker, 0), the right root. -/
+def branchNode (left right : Hash) : ByteArray :=
+  let l := left.data
+  let first := (l[0]!.toNat / 2) * 2
+  (l.set! 0 first.toUInt8) ++ right.data
+
+/-- A leaf node: an embedded value (at most 32 bytes) or the hash of a longer one. -/
+def leafNode (key value : ByteArray) : ByteArray :=
+  let k := key.extract 0 TRIE_KEY_BYTES
+  if value.size <= 32 then
+    (ByteArray.mk #[(1 + 4 * value.size).toUInt8]) ++ k ++ value ++ zeroBytes (32 - value.size)
+  else
+    (ByteArray.mk #[(3 : Nat).toUInt8]) ++ k ++ (blake2b256 value).data
+
+/-- The root of the entries `kvs`, all of whose keys agree on their first `depth` bits (and no two
+of which share all 248 key bits). -/
+partial def merkleAt (kvs : Array (ByteArray × ByteArray)) (depth : Nat) : Hash :=
+  if kvs.size == 0 then default
+  else if kvs.size == 1 then blake2b256 (leafNode kvs[0]!.1 kvs[0]!.2)
+  else
+    let left := kvs.filter (fun kv => !bitAt kv.1 depth)
+    let right := kvs.filter (fun kv => bitAt kv.1 depth)
+    blake2b256 (branchNode (merkleAt left (depth + 1)) (merkleAt right (depth + 1)))
+
+/-- The state root of `kvs` (GP D.2). Keys must be at least 31 bytes; two keys that agree on their
+first 31 bytes are one key twice, which a map cannot hold. -/
+def merkleRoot (kvs : Array (ByteArray × ByteArray)) : Except String Hash := Id.run do
+  for kv in kvs do
+    if kv.1.size < TRIE_KEY_BYTES then
+      return .error "a key is shorter than 31 bytes"
+  for i in [:kvs.size] do
+    for j in [i + 1:kvs.size] do
+      if kvs[i]!.1.extract 0 TRIE_KEY_BYTES == kvs[j]!.1.extract 0 TRIE_KEY_BYTES then
+        return .error "two keys agree on their first 31 bytes"
+  return .ok (merkleAt kvs 0)
+
+end Jar
