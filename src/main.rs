@@ -154,6 +154,8 @@ enum Family {
     Codec { dir: Option<PathBuf> },
     /// The w3f state-trie vectors: the state root of each key-value map.
     Trie { path: Option<PathBuf> },
+    /// The w3f erasure-coding vectors: the shards of each blob, tiny and full.
+    Erasure { dir: Option<PathBuf> },
     /// The w3f vectors of one sub-transition (default directory: w3f/stf/SUB/tiny).
     Stf {
         sub: String,
@@ -255,6 +257,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
                 Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "w3f/codec")?)?,
                 Family::Trie { path } => vectors::trie::run(&vector_path(path, "w3f/trie")?)?,
+                Family::Erasure { dir } => vectors::erasure::run(&vector_path(dir, "w3f/erasure")?)?,
                 Family::Stf { sub, dir, variant } => {
                     let dir = vector_path(dir, &format!("w3f/stf/{sub}/tiny"))?;
                     vectors::stf::run(&sub, &dir, variant.parse()?)?

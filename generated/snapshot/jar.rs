@@ -1296,6 +1296,8 @@ pub struct Params {
     pub b_s: Nat,
     /// W_P: the number of erasure-coded pieces in a segment.
     pub w_p: Nat,
+    /// W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes.
+    pub w_e: Nat,
 }
 /// A stored preimage of a service: hash ↦ data.
 ///
@@ -1999,6 +2001,8 @@ pub trait Variant: Copy + Default + Send + Sync + 'static {
     const B_S: Nat;
     /// W_P: the number of erasure-coded pieces in a segment.
     const W_P: Nat;
+    /// W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes.
+    const W_E: Nat;
     const MEMORY_MODEL: MemoryModel;
     const GAS_MODEL: GasModel;
     const CAPABILITY_MODEL: CapabilityModel;
@@ -2028,14 +2032,15 @@ pub trait Variant: Copy + Default + Send + Sync + 'static {
             format!("{:?}", Self::D_EXPUNGE)), ("L_MAX_ANCHOR", format!("{:?}",
             Self::L_MAX_ANCHOR)), ("B_I", format!("{:?}", Self::B_I)), ("B_L",
             format!("{:?}", Self::B_L)), ("B_S", format!("{:?}", Self::B_S)), ("W_P",
-            format!("{:?}", Self::W_P)), ("memoryModel", format!("{:?}",
-            Self::MEMORY_MODEL)), ("gasModel", format!("{:?}", Self::GAS_MODEL)),
-            ("capabilityModel", format!("{:?}", Self::CAPABILITY_MODEL)),
-            ("hostInterface", format!("{:?}", Self::HOST_INTERFACE)), ("blobFormat",
-            format!("{:?}", Self::BLOB_FORMAT)), ("codec", format!("{:?}", Self::CODEC)),
-            ("useCompactDeblob", format!("{:?}", Self::USE_COMPACT_DEBLOB)),
-            ("ecalliEndsBlock", format!("{:?}", Self::ECALLI_ENDS_BLOCK)),
-            ("variableValidators", format!("{:?}", Self::VARIABLE_VALIDATORS))
+            format!("{:?}", Self::W_P)), ("W_E", format!("{:?}", Self::W_E)),
+            ("memoryModel", format!("{:?}", Self::MEMORY_MODEL)), ("gasModel",
+            format!("{:?}", Self::GAS_MODEL)), ("capabilityModel", format!("{:?}",
+            Self::CAPABILITY_MODEL)), ("hostInterface", format!("{:?}",
+            Self::HOST_INTERFACE)), ("blobFormat", format!("{:?}", Self::BLOB_FORMAT)),
+            ("codec", format!("{:?}", Self::CODEC)), ("useCompactDeblob", format!("{:?}",
+            Self::USE_COMPACT_DEBLOB)), ("ecalliEndsBlock", format!("{:?}",
+            Self::ECALLI_ENDS_BLOCK)), ("variableValidators", format!("{:?}",
+            Self::VARIABLE_VALIDATORS))
         ]
     }
 }
@@ -2070,6 +2075,7 @@ impl Variant for Gp072Full {
     const B_L: Nat = Nat(1);
     const B_S: Nat = Nat(100);
     const W_P: Nat = Nat(6);
+    const W_E: Nat = Nat(684);
     const MEMORY_MODEL: MemoryModel = MemoryModel::Segmented;
     const GAS_MODEL: GasModel = GasModel::PerInstruction;
     const CAPABILITY_MODEL: CapabilityModel = CapabilityModel::None;
@@ -2111,6 +2117,7 @@ impl Variant for Gp072Tiny {
     const B_L: Nat = Nat(1);
     const B_S: Nat = Nat(100);
     const W_P: Nat = Nat(1026);
+    const W_E: Nat = Nat(4);
     const MEMORY_MODEL: MemoryModel = MemoryModel::Segmented;
     const GAS_MODEL: GasModel = GasModel::PerInstruction;
     const CAPABILITY_MODEL: CapabilityModel = CapabilityModel::None;
@@ -2152,6 +2159,7 @@ impl Variant for Jar080Tiny {
     const B_L: Nat = Nat(1);
     const B_S: Nat = Nat(100);
     const W_P: Nat = Nat(1026);
+    const W_E: Nat = Nat(4);
     const MEMORY_MODEL: MemoryModel = MemoryModel::Linear;
     const GAS_MODEL: GasModel = GasModel::BasicBlockSinglePass;
     const CAPABILITY_MODEL: CapabilityModel = CapabilityModel::None;
@@ -2193,6 +2201,7 @@ impl Variant for Jar1 {
     const B_L: Nat = Nat(1);
     const B_S: Nat = Nat(100);
     const W_P: Nat = Nat(6);
+    const W_E: Nat = Nat(684);
     const MEMORY_MODEL: MemoryModel = MemoryModel::CapabilityPages;
     const GAS_MODEL: GasModel = GasModel::BasicBlockSinglePass;
     const CAPABILITY_MODEL: CapabilityModel = CapabilityModel::V2;
@@ -2298,53 +2307,49 @@ pub const W_B: Nat = Nat(13791360);
 ///
 /// Lean: `Jar.W_C` at spec/Jar/Constants.lean:21
 pub const W_C: Nat = Nat(4000000);
-/// W_E: the basic size of erasure-coded pieces in bytes.
-///
-/// Lean: `Jar.W_E` at spec/Jar/Constants.lean:23
-pub const W_E: Nat = Nat(684);
 /// W_M: the maximum number of imports in a work package.
 ///
-/// Lean: `Jar.W_M` at spec/Jar/Constants.lean:25
+/// Lean: `Jar.W_M` at spec/Jar/Constants.lean:23
 pub const W_M: Nat = Nat(3072);
 /// W_R: the maximum total size of a work report's output blobs in bytes.
 ///
-/// Lean: `Jar.W_R` at spec/Jar/Constants.lean:27
+/// Lean: `Jar.W_R` at spec/Jar/Constants.lean:25
 pub const W_R: Nat = Nat(49152);
 /// W_T: the size of a transfer memo in bytes.
 ///
-/// Lean: `Jar.W_T` at spec/Jar/Constants.lean:29
+/// Lean: `Jar.W_T` at spec/Jar/Constants.lean:27
 pub const W_T: Nat = Nat(128);
 /// W_X: the maximum number of exports in a work package.
 ///
-/// Lean: `Jar.W_X` at spec/Jar/Constants.lean:31
+/// Lean: `Jar.W_X` at spec/Jar/Constants.lean:29
 pub const W_X: Nat = Nat(3072);
 /// Z_P: the JAVM page size.
 ///
-/// Lean: `Jar.Z_P` at spec/Jar/Constants.lean:33
+/// Lean: `Jar.Z_P` at spec/Jar/Constants.lean:31
 pub const Z_P: Nat = Nat(4096);
 /// Z_Z: the JAVM zone size (GP segmented layout).
 ///
-/// Lean: `Jar.Z_Z` at spec/Jar/Constants.lean:35
+/// Lean: `Jar.Z_Z` at spec/Jar/Constants.lean:33
 pub const Z_Z: Nat = Nat(65536);
 /// Z_I: the maximum size of a JAVM argument input.
 ///
-/// Lean: `Jar.Z_I` at spec/Jar/Constants.lean:37
+/// Lean: `Jar.Z_I` at spec/Jar/Constants.lean:35
 pub const Z_I: Nat = Nat(16777216);
 /// Z_A: the dynamic jump alignment.
 ///
-/// Lean: `Jar.Z_A` at spec/Jar/Constants.lean:39
+/// Lean: `Jar.Z_A` at spec/Jar/Constants.lean:37
 pub const Z_A: Nat = Nat(2);
 /// The number of JAVM registers.
 ///
-/// Lean: `Jar.REGISTER_COUNT` at spec/Jar/Constants.lean:41
+/// Lean: `Jar.REGISTER_COUNT` at spec/Jar/Constants.lean:39
 pub const REGISTER_COUNT: Nat = Nat(13);
 /// S: the minimum public service index.
 ///
-/// Lean: `Jar.S_MIN` at spec/Jar/Constants.lean:43
+/// Lean: `Jar.S_MIN` at spec/Jar/Constants.lean:41
 pub const S_MIN: Nat = Nat(256);
 /// The JAM epoch (1200 UTC on January 1, 2025) in Unix seconds.
 ///
-/// Lean: `Jar.JAM_EPOCH_UNIX` at spec/Jar/Constants.lean:45
+/// Lean: `Jar.JAM_EPOCH_UNIX` at spec/Jar/Constants.lean:43
 pub const JAM_EPOCH_UNIX: Nat = Nat(1735732800);
 /// The sign bit of a 64-bit value.
 ///
@@ -2451,7 +2456,7 @@ pub const TRIE_KEY_BYTES: Nat = Nat(31);
 impl Params {
     /// The full-size chain.
     ///
-    /// Lean: `Jar.Params.full` at spec/Jar/Params.lean:62
+    /// Lean: `Jar.Params.full` at spec/Jar/Params.lean:68
     pub const FULL: Params = Params {
         b_i: Nat(10),
         b_l: Nat(1),
@@ -2475,14 +2480,15 @@ impl Params {
         t: Nat(128),
         u_timeout: Nat(5),
         v: Nat(1023),
+        w_e: Nat(684),
         w_p: Nat(6),
         y_tail: Nat(500),
     };
 }
 impl Params {
-    /// The tiny test chain: the full chain with the eleven size parameters that differ.
+    /// The tiny test chain: the full chain with the twelve size parameters that differ.
     ///
-    /// Lean: `Jar.Params.tiny` at spec/Jar/Params.lean:70
+    /// Lean: `Jar.Params.tiny` at spec/Jar/Params.lean:77
     pub const TINY: Params = Params {
         b_i: Nat(10),
         b_l: Nat(1),
@@ -2506,6 +2512,7 @@ impl Params {
         t: Nat(128),
         u_timeout: Nat(5),
         v: Nat(6),
+        w_e: Nat(4),
         w_p: Nat(1026),
         y_tail: Nat(10),
     };
@@ -2596,7 +2603,7 @@ pub fn avail_bitfield_bytes<V: Variant>() -> Nat {
 /// Lean: `Jar.W_G` at spec/Jar/Constants.lean:74
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn w_g<V: Variant>() -> Nat {
-    (V::W_P * W_E)
+    (V::W_P * V::W_E)
 }
 /// The timeslot index within its epoch.
 ///
@@ -2623,6 +2630,70 @@ pub fn blake2b256(a0: ByteArray) -> Hash {
 /// Lean: `Jar.keccak256` at spec/Jar/Crypto.lean:15
 pub fn keccak256(a0: ByteArray) -> Hash {
     crate::prims::keccak256(a0)
+}
+/// The `n − k` recovery words (2 bytes each) of the Reed-Solomon code over GF(2^16) for the `k` data words of one codeword; no words if the code cannot take these parameters.
+///
+/// Lean: `Jar.rsRecovery` at spec/Jar/Erasure.lean:16
+pub fn rs_recovery(a0: Nat, a1: Vec<ByteArray>) -> Vec<ByteArray> {
+    crate::prims::rs_recovery(a0, a1)
+}
+/// The number of data shards, W_E / 2.
+///
+/// Lean: `Jar.dataShards` at spec/Jar/Erasure.lean:21
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn data_shards<V: Variant>() -> Nat {
+    (V::W_E / Nat(2))
+}
+/// The V shards of `data`: k data shards, then V − k recovery shards.
+///
+/// Lean: `Jar.erasureCode` at spec/Jar/Erasure.lean:24
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn erasure_code<V: Variant>(data: &ByteArray) -> Vec<ByteArray> {
+    'run0: {
+        let k = data_shards::<V>();
+        let padded = data
+            .clone()
+            .append(zero_bytes(((V::W_E - (data.size() % V::W_E)) % V::W_E)));
+        let len = (padded.size() / k);
+        let mut shards: Vec<ByteArray> = vec![];
+        for i in range(Nat(0), k) {
+            {
+                shards = {
+                    let arg0 = padded.extract((i * len), ((i + Nat(1)) * len));
+                    array::push(std::mem::take(&mut shards), arg0)
+                };
+            };
+        }
+        let mut recovery: Vec<ByteArray> = array::replicate(
+            (V::V - k),
+            ByteArray::empty(),
+        );
+        for w in range(Nat(0), (len / Nat(2))) {
+            {
+                let mut words: Vec<ByteArray> = vec![];
+                for s in shards.iter().cloned() {
+                    {
+                        words = {
+                            let arg0 = s.extract((Nat(2) * w), ((Nat(2) * w) + Nat(2)));
+                            array::push(std::mem::take(&mut words), arg0)
+                        };
+                    };
+                }
+                let more = rs_recovery(V::V, words.clone());
+                for j in range(Nat(0), (V::V - k)) {
+                    {
+                        recovery = {
+                            let arg0 = j;
+                            let arg1 = array::get_bang(&recovery, j)
+                                .append(array::get_bang(&more, j));
+                            array::set_bang(std::mem::take(&mut recovery), arg0, arg1)
+                        };
+                    };
+                }
+            };
+        }
+        break 'run0 (array::append(shards.clone(), recovery.clone()));
+    }
 }
 /// Appends `leaf` to the MMR (GP E.8, A): carry the merged hash upwards until an empty slot.
 ///
@@ -8607,6 +8678,7 @@ impl Codec for Params {
         Codec::encode_to::<V>(&self.b_l, out);
         Codec::encode_to::<V>(&self.b_s, out);
         Codec::encode_to::<V>(&self.w_p, out);
+        Codec::encode_to::<V>(&self.w_e, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Params {
@@ -8634,6 +8706,7 @@ impl Codec for Params {
             b_l: <Nat as Codec>::decode_from::<V>(r)?,
             b_s: <Nat as Codec>::decode_from::<V>(r)?,
             w_p: <Nat as Codec>::decode_from::<V>(r)?,
+            w_e: <Nat as Codec>::decode_from::<V>(r)?,
         })
     }
 }

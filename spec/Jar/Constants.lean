@@ -20,8 +20,6 @@ def W_A : Nat := 64000
 def W_B : Nat := 13791360
 /-- W_C: the maximum size of service code in bytes. -/
 def W_C : Nat := 4000000
-/-- W_E: the basic size of erasure-coded pieces in bytes. -/
-def W_E : Nat := 684
 /-- W_M: the maximum number of imports in a work package. -/
 def W_M : Nat := 3072
 /-- W_R: the maximum total size of a work report's output blobs in bytes. -/
@@ -64,6 +62,8 @@ abbrev O_POOL [j : JarVariant] : Nat := j.params.O_POOL
 abbrev Q_QUEUE [j : JarVariant] : Nat := j.params.Q_QUEUE
 /-- W_P of the variant in scope. -/
 abbrev W_P [j : JarVariant] : Nat := j.params.W_P
+/-- W_E of the variant in scope. -/
+abbrev W_E [j : JarVariant] : Nat := j.params.W_E
 
 /-- The number of validators that forms a super-majority, ⌊2V/3⌋ + 1. -/
 abbrev validatorsSuperMajority [JarVariant] : Nat := 2 * V / 3 + 1

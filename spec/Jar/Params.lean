@@ -57,6 +57,12 @@ structure Params where
   B_S : Nat
   /-- W_P: the number of erasure-coded pieces in a segment. -/
   W_P : Nat
+  /-- W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a
+  parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold
+  data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at
+  4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of
+  1026 would make a tiny segment 701,784 bytes. -/
+  W_E : Nat
   deriving BEq, Repr, Inhabited
 
 /-- The full-size chain. -/
@@ -64,13 +70,14 @@ def Params.full : Params := {
   V := 1023, C := 341, E := 600, N_TICKETS := 2, Y_TAIL := 500, K_MAX_TICKETS := 16,
   R_ROTATION := 10, H_RECENT := 8, G_A := 10000000, G_I := 50000000, G_R := 5000000000,
   G_T := 3500000000, O_POOL := 8, Q_QUEUE := 80, I := 16, J := 8, T := 128, U_TIMEOUT := 5,
-  D_EXPUNGE := 19200, L_MAX_ANCHOR := 14400, B_I := 10, B_L := 1, B_S := 100, W_P := 6
+  D_EXPUNGE := 19200, L_MAX_ANCHOR := 14400, B_I := 10, B_L := 1, B_S := 100, W_P := 6,
+  W_E := 684
 }
 
-/-- The tiny test chain: the full chain with the eleven size parameters that differ. -/
+/-- The tiny test chain: the full chain with the twelve size parameters that differ. -/
 def Params.tiny : Params := { Params.full with
   V := 6, C := 2, E := 12, N_TICKETS := 3, Y_TAIL := 10, K_MAX_TICKETS := 3, R_ROTATION := 4,
-  G_R := 1000000000, G_T := 20000000, D_EXPUNGE := 32, W_P := 1026
+  G_R := 1000000000, G_T := 20000000, D_EXPUNGE := 32, W_P := 1026, W_E := 4
 }
 
 end Jar

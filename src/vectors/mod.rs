@@ -2,6 +2,7 @@
 //! `JARKIT_VECTORS`, else `../shared/vectors` relative to the working directory or the repository.
 
 pub mod codec;
+pub mod erasure;
 pub mod pvm;
 pub mod shuffle;
 pub mod stf;
