@@ -11,7 +11,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The sub-transitions jarkit runs, by their vector directory names.
-pub const SUB_TRANSITIONS: [&str; 4] = ["authorizations", "history", "preimages", "statistics"];
+pub const SUB_TRANSITIONS: [&str; 5] = ["assurances", "authorizations", "history", "preimages", "statistics"];
 
 /// A malformed vector or input: the message names the JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,11 +53,41 @@ fn run_as<V: Variant>(sub: &str, case: &Value) -> Result<Value, StfError> {
         return Err(StfError("the input must be a JSON object with `pre_state` and `input`".into()));
     }
     match sub {
+        "assurances" => assurances::<V>(case),
         "authorizations" => authorizations::<V>(case),
         "history" => history::<V>(case),
         "statistics" => statistics::<V>(case),
         "preimages" => preimages(case),
         _ => Err(StfError(format!("unknown sub-transition `{sub}`; jarkit runs: {}", SUB_TRANSITIONS.join(", ")))),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssurancesState {
+    avail_assignments: Vec<Option<jar::AvailabilityAssignment>>,
+    curr_validators: Vec<jar::ValidatorKeys>,
+}
+
+fn assurances<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let pre: AssurancesState = field(case, "pre_state")?;
+    let items: Vec<jar::AvailAssurance> = field(case, "input.assurances")?;
+    let slot: u32 = field(case, "input.slot")?;
+    let parent: jar::Hash = field(case, "input.parent")?;
+    check_len(&pre.avail_assignments, V::C, "pre_state.avail_assignments", "cores")?;
+    check_len(&pre.curr_validators, V::V, "pre_state.curr_validators", "validators")?;
+    for (i, a) in items.iter().enumerate() {
+        if a.bitfield.0.len() as u64 != V::C.0.div_ceil(8) {
+            return Err(StfError(format!("`input.assurances[{i}].bitfield` has {} bytes; {} cores need {}", a.bitfield.0.len(), V::C, V::C.0.div_ceil(8))));
+        }
+    }
+    match jar::apply_assurances::<V>(&pre.avail_assignments, &pre.curr_validators, &items, slot, parent) {
+        Ok((reported, avail_assignments)) => {
+            let post = AssurancesState { avail_assignments, ..pre };
+            Ok(json!({ "output": { "ok": { "reported": to_json(&reported) } }, "post_state": to_json(&post) }))
+        }
+        // A rejected extrinsic leaves the state as it was.
+        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
     }
 }
 

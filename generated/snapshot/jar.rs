@@ -3,6 +3,64 @@
 
 use crate::prelude::*;
 use crate::codec::{self, Codec, Decoder, DecodeError};
+/// A core's pending report and the slot it was reported in.
+///
+/// Lean: `Jar.AvailabilityAssignment` at spec/Jar/Assurances.lean:20
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AvailabilityAssignment {
+    pub report: WorkReport,
+    pub timeout: TimeSlot,
+}
+/// Why an assurances extrinsic is invalid.
+///
+/// Lean: `Jar.AssurancesError` at spec/Jar/Assurances.lean:26
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum AssurancesError {
+    #[default]
+    #[serde(rename = "bad_attestation_parent")]
+    BadAttestationParent,
+    #[serde(rename = "bad_validator_index")]
+    BadValidatorIndex,
+    #[serde(rename = "core_not_engaged")]
+    CoreNotEngaged,
+    #[serde(rename = "bad_signature")]
+    BadSignature,
+    #[serde(rename = "not_sorted_or_unique_assurers")]
+    NotSortedOrUniqueAssurers,
+}
+impl AssurancesError {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [AssurancesError; 5usize] = [
+        AssurancesError::BadAttestationParent,
+        AssurancesError::BadValidatorIndex,
+        AssurancesError::CoreNotEngaged,
+        AssurancesError::BadSignature,
+        AssurancesError::NotSortedOrUniqueAssurers,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            AssurancesError::BadAttestationParent => "badAttestationParent",
+            AssurancesError::BadValidatorIndex => "badValidatorIndex",
+            AssurancesError::CoreNotEngaged => "coreNotEngaged",
+            AssurancesError::BadSignature => "badSignature",
+            AssurancesError::NotSortedOrUniqueAssurers => "notSortedOrUniqueAssurers",
+        }
+    }
+}
 /// A core and the authorizer a guarantee for it used (derived from the guarantees extrinsic).
 ///
 /// Lean: `Jar.CoreAuthorizer` at spec/Jar/Authorizations.lean:12
@@ -2517,6 +2575,115 @@ impl Params {
         y_tail: Nat(10),
     };
 }
+/// The message a validator signs to assure `bitfield` for `anchor` (X_A ‖ H(anchor ‖ bitfield)).
+///
+/// Lean: `Jar.assuranceMessage` at spec/Jar/Assurances.lean:35
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn assurance_message<V: Variant>(anchor: Hash, bitfield: &ByteArray) -> ByteArray {
+    {
+        ByteArray(String::from("jam_available").as_bytes().to_vec())
+            .append(blake2b256(anchor.data().append(bitfield.clone())).data())
+    }
+}
+/// Applies the assurances extrinsic to the pending reports `assignments` (one per core, after judgements removed the bad ones) with the current validators, at block `slot` whose parent is `parent`: the reports that became available, and the pending reports left.
+///
+/// Lean: `Jar.applyAssurances` at spec/Jar/Assurances.lean:39
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn apply_assurances<V: Variant>(
+    assignments: &Vec<Option<AvailabilityAssignment>>,
+    validators: &Vec<ValidatorKeys>,
+    assurances: &Vec<AvailAssurance>,
+    slot: TimeSlot,
+    parent: Hash,
+) -> Result<(Vec<WorkReport>, Vec<Option<AvailabilityAssignment>>), AssurancesError> {
+    'run0: {
+        let mut counts: Vec<Nat> = array::replicate(array::size(&assignments), Nat(0));
+        let mut previous: Option<Nat> = None;
+        for a in assurances.iter().cloned() {
+            {
+                if (a.anchor != parent) {
+                    {
+                        break 'run0 (Err(AssurancesError::BadAttestationParent));
+                    };
+                }
+                let v = Nat(a.validator_index as u64);
+                if (v >= array::size(&validators)) {
+                    {
+                        break 'run0 (Err(AssurancesError::BadValidatorIndex));
+                    };
+                }
+                if (previous.is_some() && (v <= previous.clone().unwrap_or(Nat(0)))) {
+                    {
+                        break 'run0 (Err(AssurancesError::NotSortedOrUniqueAssurers));
+                    };
+                }
+                previous = Some(v);
+                if !ed25519_verify(
+                    array::get_bang(&validators, v).ed25519,
+                    assurance_message::<V>(a.anchor, &a.bitfield.clone()),
+                    a.signature,
+                ) {
+                    {
+                        break 'run0 (Err(AssurancesError::BadSignature));
+                    };
+                }
+                for c in range(Nat(0), array::size(&assignments)) {
+                    {
+                        if bit_at(&a.bitfield.clone(), c) {
+                            {
+                                if array::get_bang(&assignments, c).is_none() {
+                                    {
+                                        break 'run0 (Err(AssurancesError::CoreNotEngaged));
+                                    };
+                                }
+                                counts = {
+                                    let arg0 = c;
+                                    let arg1 = (array::get_bang(&counts, c) + Nat(1));
+                                    array::set_bang(std::mem::take(&mut counts), arg0, arg1)
+                                };
+                            };
+                        }
+                    };
+                }
+            };
+        }
+        let mut available: Vec<WorkReport> = vec![];
+        let mut pending = assignments.clone();
+        for c in range(Nat(0), array::size(&assignments)) {
+            {
+                let Some(asg) = array::get_bang(&assignments, c) else {
+                    {
+                        continue;
+                    };
+                };
+                if (array::get_bang(&counts, c) >= validators_super_majority::<V>()) {
+                    {
+                        available = {
+                            let arg0 = asg.report.clone();
+                            array::push(std::mem::take(&mut available), arg0)
+                        };
+                        pending = {
+                            let arg0 = c;
+                            let arg1 = None;
+                            array::set_bang(std::mem::take(&mut pending), arg0, arg1)
+                        };
+                    }
+                } else {
+                    if (Nat(slot as u64) >= (Nat(asg.timeout as u64) + V::U_TIMEOUT)) {
+                        {
+                            pending = {
+                                let arg0 = c;
+                                let arg1 = None;
+                                array::set_bang(std::mem::take(&mut pending), arg0, arg1)
+                            };
+                        };
+                    }
+                }
+            };
+        }
+        break 'run0 (Ok((available.clone(), pending.clone())));
+    }
+}
 /// `pool` without the first occurrence of `h`. A guarantee consumes one entry: if the pool holds the same authorizer twice, the second stays (GP 8.3 reads the pool as a multiset).
 ///
 /// Lean: `Jar.removeFirst` at spec/Jar/Authorizations.lean:18
@@ -2586,35 +2753,35 @@ pub fn update_auth_pools<V: Variant>(
 }
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
 ///
-/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:68
+/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:70
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn validators_super_majority<V: Variant>() -> Nat {
     (((Nat(2) * V::V) / Nat(3)) + Nat(1))
 }
 /// The number of bytes of a bitfield with one bit per core, ⌈C/8⌉.
 ///
-/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:71
+/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:73
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn avail_bitfield_bytes<V: Variant>() -> Nat {
     ((V::C + Nat(7)) / Nat(8))
 }
 /// W_G: the size of an exported segment, W_P · W_E.
 ///
-/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:74
+/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:76
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn w_g<V: Variant>() -> Nat {
     (V::W_P * V::W_E)
 }
 /// The timeslot index within its epoch.
 ///
-/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:77
+/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:79
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn slot_in_epoch<V: Variant>(slot: Nat) -> Nat {
     (slot % V::E)
 }
 /// The epoch a timeslot belongs to.
 ///
-/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:80
+/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:82
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn epoch_of<V: Variant>(slot: Nat) -> Nat {
     (slot / V::E)
@@ -2630,6 +2797,12 @@ pub fn blake2b256(a0: ByteArray) -> Hash {
 /// Lean: `Jar.keccak256` at spec/Jar/Crypto.lean:15
 pub fn keccak256(a0: ByteArray) -> Hash {
     crate::prims::keccak256(a0)
+}
+/// Ed25519 signature verification (GP: E_k⟨m⟩), under the ZIP-215 rules: whether the signature is the key's signature of the message.
+///
+/// Lean: `Jar.ed25519Verify` at spec/Jar/Crypto.lean:20
+pub fn ed25519_verify(a0: Ed25519Public, a1: ByteArray, a2: Ed25519Signature) -> bool {
+    crate::prims::ed25519_verify(a0, a1, a2)
 }
 /// The `n − k` recovery words (2 bytes each) of the Reed-Solomon code over GF(2^16) for the `k` data words of one codeword; no words if the code cannot take these parameters.
 ///
@@ -7423,6 +7596,41 @@ pub fn update_validator_stats<V: Variant>(
         break 'run0 ((stats.clone(), last_p.clone()));
     }
 }
+impl Codec for AvailabilityAssignment {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.report, out);
+        Codec::encode_to::<V>(&self.timeout, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AvailabilityAssignment {
+            report: <WorkReport as Codec>::decode_from::<V>(r)?,
+            timeout: <TimeSlot as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for AssurancesError {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            AssurancesError::BadAttestationParent => out.push(0u8),
+            AssurancesError::BadValidatorIndex => out.push(1u8),
+            AssurancesError::CoreNotEngaged => out.push(2u8),
+            AssurancesError::BadSignature => out.push(3u8),
+            AssurancesError::NotSortedOrUniqueAssurers => out.push(4u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 5usize, "AssurancesError")? {
+                0usize => AssurancesError::BadAttestationParent,
+                1usize => AssurancesError::BadValidatorIndex,
+                2usize => AssurancesError::CoreNotEngaged,
+                3usize => AssurancesError::BadSignature,
+                4usize => AssurancesError::NotSortedOrUniqueAssurers,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for CoreAuthorizer {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.core, out);
@@ -9324,17 +9532,18 @@ impl Codec for WorkReport {
 #[macro_export]
 macro_rules! for_each_spec_type {
     ($m:ident) => {
-        $m ! (CoreAuthorizer, EpochMarkValidator, EpochMark, TicketBody, Header,
-        TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
-        AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
-        ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, CostInfo, OperandClass,
-        Opcode, Region, Page, Memory, MemFault, Units, PipeOp, Phase, RobEntry, Pipe,
-        Numbering, Program, Instr, GasCharge, Outcome, Machine, Exit, StepResult, Params,
-        PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
-        AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
-        PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,
-        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
-        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
-        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        $m ! (AvailabilityAssignment, AssurancesError, CoreAuthorizer,
+        EpochMarkValidator, EpochMark, TicketBody, Header, TicketEnvelope, Judgement,
+        Verdict, Culprit, Fault, DisputesExtrinsic, Preimage, AvailAssurance,
+        ValidatorSignature, ReportGuarantee, Extrinsic, Block, ReportedWorkPackage,
+        BlockInfo, Mmr, RecentBlocks, CostInfo, OperandClass, Opcode, Region, Page,
+        Memory, MemFault, Units, PipeOp, Phase, RobEntry, Pipe, Numbering, Program,
+        Instr, GasCharge, Outcome, Machine, Exit, StepResult, Params, PreimagesMapEntry,
+        LookupMetaMapKey, LookupMetaMapEntry, Account, AccountsMapEntry,
+        ServiceActivityRecord, ServicesStatisticsMapEntry, PreimagesError,
+        ValidatorActivityRecord, ValidatorKeys, RefineContext, AvailabilitySpec, State,
+        MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice,
+        ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad,
+        WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }

@@ -34,6 +34,16 @@ pub fn rs_recovery(n: Nat, words: Vec<ByteArray>) -> Vec<ByteArray> {
     }
 }
 
+/// `jarkit_ed25519_verify`: whether `signature` is `key`'s Ed25519 signature of `message`, under
+/// the ZIP-215 rules (`ed25519-zebra`), which every verifier agrees on. A key that is not a curve
+/// point verifies nothing.
+pub fn ed25519_verify(key: OctetSeq<32>, message: ByteArray, signature: OctetSeq<64>) -> bool {
+    match ed25519_zebra::VerificationKey::try_from(key.0) {
+        Ok(k) => k.verify(&ed25519_zebra::Signature::from(signature.0), &message.0).is_ok(),
+        Err(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

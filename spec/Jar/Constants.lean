@@ -60,6 +60,8 @@ abbrev H_RECENT [j : JarVariant] : Nat := j.params.H_RECENT
 abbrev O_POOL [j : JarVariant] : Nat := j.params.O_POOL
 /-- Q of the variant in scope. -/
 abbrev Q_QUEUE [j : JarVariant] : Nat := j.params.Q_QUEUE
+/-- U of the variant in scope: the slots after which a pending report times out. -/
+abbrev U_TIMEOUT [j : JarVariant] : Nat := j.params.U_TIMEOUT
 /-- W_P of the variant in scope. -/
 abbrev W_P [j : JarVariant] : Nat := j.params.W_P
 /-- W_E of the variant in scope. -/

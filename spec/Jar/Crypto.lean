@@ -17,4 +17,9 @@ recent-history Merkle mountain range. -/
 @[extern "jarkit_keccak256"]
 opaque keccak256 : ByteArray → Hash
 
+/-- Ed25519 signature verification (GP: E_k⟨m⟩), under the ZIP-215 rules: whether the signature
+is the key's signature of the message. -/
+@[extern "jarkit_ed25519_verify"]
+opaque ed25519Verify : Ed25519Public → ByteArray → Ed25519Signature → Bool
+
 end Jar
