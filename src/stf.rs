@@ -11,7 +11,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The sub-transitions jarkit runs, by their vector directory names.
-pub const SUB_TRANSITIONS: [&str; 5] = ["assurances", "authorizations", "history", "preimages", "statistics"];
+pub const SUB_TRANSITIONS: [&str; 6] = ["assurances", "authorizations", "disputes", "history", "preimages", "statistics"];
 
 /// A malformed vector or input: the message names the JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +55,7 @@ fn run_as<V: Variant>(sub: &str, case: &Value) -> Result<Value, StfError> {
     match sub {
         "assurances" => assurances::<V>(case),
         "authorizations" => authorizations::<V>(case),
+        "disputes" => disputes::<V>(case),
         "history" => history::<V>(case),
         "statistics" => statistics::<V>(case),
         "preimages" => preimages(case),
@@ -85,6 +86,35 @@ fn assurances<V: Variant>(case: &Value) -> Result<Value, StfError> {
         Ok((reported, avail_assignments)) => {
             let post = AssurancesState { avail_assignments, ..pre };
             Ok(json!({ "output": { "ok": { "reported": to_json(&reported) } }, "post_state": to_json(&post) }))
+        }
+        // A rejected extrinsic leaves the state as it was.
+        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DisputesState {
+    psi: jar::DisputesRecords,
+    rho: Vec<Option<jar::AvailabilityAssignment>>,
+    tau: u32,
+    kappa: Vec<jar::ValidatorKeys>,
+    lambda: Vec<jar::ValidatorKeys>,
+}
+
+fn disputes<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let pre: DisputesState = field(case, "pre_state")?;
+    let extrinsic: jar::DisputesExtrinsic = field(case, "input.disputes")?;
+    check_len(&pre.rho, V::C, "pre_state.rho", "cores")?;
+    check_len(&pre.kappa, V::V, "pre_state.kappa", "validators")?;
+    check_len(&pre.lambda, V::V, "pre_state.lambda", "validators")?;
+    for (i, v) in extrinsic.verdicts.iter().enumerate() {
+        check_len(&v.votes, jar::validators_super_majority::<V>(), &format!("input.disputes.verdicts[{i}].votes"), "judgements per verdict (a super-majority)")?;
+    }
+    match jar::apply_disputes::<V>(&pre.psi, &pre.rho, pre.tau, &pre.kappa, &pre.lambda, &extrinsic) {
+        Ok((psi, offenders_mark, rho)) => {
+            let post = DisputesState { psi, rho, ..pre };
+            Ok(json!({ "output": { "ok": { "offenders_mark": to_json(&offenders_mark) } }, "post_state": to_json(&post) }))
         }
         // A rejected extrinsic leaves the state as it was.
         Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),

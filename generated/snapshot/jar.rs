@@ -218,6 +218,110 @@ pub struct Block {
     pub header: Header,
     pub extrinsic: Extrinsic,
 }
+/// ψ: the reports judged so far and the punished validators, each a sorted set.
+///
+/// Lean: `Jar.DisputesRecords` at spec/Jar/Disputes.lean:30
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DisputesRecords {
+    pub good: Vec<Hash>,
+    pub bad: Vec<Hash>,
+    pub wonky: Vec<Hash>,
+    pub offenders: Vec<Ed25519Public>,
+}
+/// Why a disputes extrinsic is invalid.
+///
+/// Lean: `Jar.DisputesError` at spec/Jar/Disputes.lean:38
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum DisputesError {
+    #[default]
+    #[serde(rename = "already_judged")]
+    AlreadyJudged,
+    #[serde(rename = "bad_vote_split")]
+    BadVoteSplit,
+    #[serde(rename = "verdicts_not_sorted_unique")]
+    VerdictsNotSortedUnique,
+    #[serde(rename = "judgements_not_sorted_unique")]
+    JudgementsNotSortedUnique,
+    #[serde(rename = "culprits_not_sorted_unique")]
+    CulpritsNotSortedUnique,
+    #[serde(rename = "faults_not_sorted_unique")]
+    FaultsNotSortedUnique,
+    #[serde(rename = "not_enough_culprits")]
+    NotEnoughCulprits,
+    #[serde(rename = "not_enough_faults")]
+    NotEnoughFaults,
+    #[serde(rename = "culprits_verdict_not_bad")]
+    CulpritsVerdictNotBad,
+    #[serde(rename = "fault_verdict_wrong")]
+    FaultVerdictWrong,
+    #[serde(rename = "offender_already_reported")]
+    OffenderAlreadyReported,
+    #[serde(rename = "bad_judgement_age")]
+    BadJudgementAge,
+    #[serde(rename = "bad_validator_index")]
+    BadValidatorIndex,
+    #[serde(rename = "bad_signature")]
+    BadSignature,
+    #[serde(rename = "bad_guarantor_key")]
+    BadGuarantorKey,
+    #[serde(rename = "bad_auditor_key")]
+    BadAuditorKey,
+}
+impl DisputesError {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [DisputesError; 16usize] = [
+        DisputesError::AlreadyJudged,
+        DisputesError::BadVoteSplit,
+        DisputesError::VerdictsNotSortedUnique,
+        DisputesError::JudgementsNotSortedUnique,
+        DisputesError::CulpritsNotSortedUnique,
+        DisputesError::FaultsNotSortedUnique,
+        DisputesError::NotEnoughCulprits,
+        DisputesError::NotEnoughFaults,
+        DisputesError::CulpritsVerdictNotBad,
+        DisputesError::FaultVerdictWrong,
+        DisputesError::OffenderAlreadyReported,
+        DisputesError::BadJudgementAge,
+        DisputesError::BadValidatorIndex,
+        DisputesError::BadSignature,
+        DisputesError::BadGuarantorKey,
+        DisputesError::BadAuditorKey,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            DisputesError::AlreadyJudged => "alreadyJudged",
+            DisputesError::BadVoteSplit => "badVoteSplit",
+            DisputesError::VerdictsNotSortedUnique => "verdictsNotSortedUnique",
+            DisputesError::JudgementsNotSortedUnique => "judgementsNotSortedUnique",
+            DisputesError::CulpritsNotSortedUnique => "culpritsNotSortedUnique",
+            DisputesError::FaultsNotSortedUnique => "faultsNotSortedUnique",
+            DisputesError::NotEnoughCulprits => "notEnoughCulprits",
+            DisputesError::NotEnoughFaults => "notEnoughFaults",
+            DisputesError::CulpritsVerdictNotBad => "culpritsVerdictNotBad",
+            DisputesError::FaultVerdictWrong => "faultVerdictWrong",
+            DisputesError::OffenderAlreadyReported => "offenderAlreadyReported",
+            DisputesError::BadJudgementAge => "badJudgementAge",
+            DisputesError::BadValidatorIndex => "badValidatorIndex",
+            DisputesError::BadSignature => "badSignature",
+            DisputesError::BadGuarantorKey => "badGuarantorKey",
+            DisputesError::BadAuditorKey => "badAuditorKey",
+        }
+    }
+}
 /// A work package reported in a block: its hash and its exports root.
 ///
 /// Lean: `Jar.ReportedWorkPackage` at spec/Jar/History.lean:12
@@ -2803,6 +2907,391 @@ pub fn keccak256(a0: ByteArray) -> Hash {
 /// Lean: `Jar.ed25519Verify` at spec/Jar/Crypto.lean:20
 pub fn ed25519_verify(a0: Ed25519Public, a1: ByteArray, a2: Ed25519Signature) -> bool {
     crate::prims::ed25519_verify(a0, a1, a2)
+}
+/// The hash of a work report (of its encoding), as cores and verdicts name it.
+///
+/// Lean: `Jar.workReportHash` at spec/Jar/Disputes.lean:58
+pub fn work_report_hash(a0: WorkReport) -> Hash {
+    crate::prims::work_report_hash(a0)
+}
+/// `xs` (sorted) with `x` added in order.
+///
+/// Lean: `Jar.insertSorted` at spec/Jar/Disputes.lean:62
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn insert_sorted<V: Variant>(xs: &Vec<Hash>, x: Hash) -> Vec<Hash> {
+    'run0: {
+        let mut out: Vec<Hash> = vec![];
+        let mut placed = false;
+        for e in xs.iter().cloned() {
+            {
+                if (!placed && (x < e)) {
+                    {
+                        out = {
+                            let arg0 = x;
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = e;
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = x;
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The message a judgement signs.
+///
+/// Lean: `Jar.judgementMessage` at spec/Jar/Disputes.lean:75
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn judgement_message<V: Variant>(vote: bool, target: Hash) -> ByteArray {
+    {
+        if vote {
+            ByteArray(String::from("jam_valid").as_bytes().to_vec())
+        } else {
+            ByteArray(String::from("jam_invalid").as_bytes().to_vec())
+        }
+            .append(target.data())
+    }
+}
+/// Whether `key` is an Ed25519 key of one of `validators`.
+///
+/// Lean: `Jar.isValidatorKey` at spec/Jar/Disputes.lean:79
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn is_validator_key<V: Variant>(
+    validators: &Vec<ValidatorKeys>,
+    key: Ed25519Public,
+) -> bool {
+    { validators.iter().cloned().any(|v: ValidatorKeys| (v.ed25519 == key)) }
+}
+/// The verdicts of `disputes` checked, with each report's valid-vote count.
+///
+/// Lean: `Jar.checkVerdicts` at spec/Jar/Disputes.lean:83
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn check_verdicts<V: Variant>(
+    disputes: &DisputesExtrinsic,
+    records: &DisputesRecords,
+    tau: TimeSlot,
+    kappa: &Vec<ValidatorKeys>,
+    lambda: &Vec<ValidatorKeys>,
+) -> Result<Vec<(Hash, Nat)>, DisputesError> {
+    'run0: {
+        let epoch = epoch_of::<V>(Nat(tau as u64));
+        let mut out: Vec<(Hash, Nat)> = vec![];
+        for v in disputes.verdicts.clone() {
+            {
+                let keys = if (Nat(v.age as u64) == epoch) {
+                    kappa.clone()
+                } else {
+                    if ((Nat(v.age as u64) + Nat(1)) == epoch) {
+                        lambda.clone()
+                    } else {
+                        vec![]
+                    }
+                };
+                if keys.is_empty() {
+                    {
+                        break 'run0 (Err(DisputesError::BadJudgementAge));
+                    };
+                }
+                let mut previous: Option<Nat> = None;
+                let mut valid = Nat(0);
+                for j in v.votes.clone() {
+                    {
+                        let i = Nat(j.index as u64);
+                        if (i >= array::size(&keys)) {
+                            {
+                                break 'run0 (Err(DisputesError::BadValidatorIndex));
+                            };
+                        }
+                        if (previous.is_some()
+                            && (i <= previous.clone().unwrap_or(Nat(0))))
+                        {
+                            {
+                                break 'run0 (Err(DisputesError::JudgementsNotSortedUnique));
+                            };
+                        }
+                        previous = Some(i);
+                        if !ed25519_verify(
+                            array::get_bang(&keys, i).ed25519,
+                            judgement_message::<V>(j.vote, v.target),
+                            j.signature,
+                        ) {
+                            {
+                                break 'run0 (Err(DisputesError::BadSignature));
+                            };
+                        }
+                        if j.vote {
+                            {
+                                valid = (valid + Nat(1));
+                            };
+                        }
+                    };
+                }
+                out = {
+                    let arg0 = (v.target, valid);
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        for k in range(Nat(1), array::size(&out)) {
+            {
+                if !(array::get_bang(&out, (k - Nat(1))).0 < array::get_bang(&out, k).0)
+                {
+                    {
+                        break 'run0 (Err(DisputesError::VerdictsNotSortedUnique));
+                    };
+                }
+            };
+        }
+        for r in out.iter().cloned() {
+            {
+                if ((array::contains(&records.good, &r.0)
+                    || array::contains(&records.bad, &r.0))
+                    || array::contains(&records.wonky, &r.0))
+                {
+                    {
+                        break 'run0 (Err(DisputesError::AlreadyJudged));
+                    };
+                }
+                if !(((r.1 == Nat(0)) || (r.1 == (V::V / Nat(3))))
+                    || (r.1 == validators_super_majority::<V>()))
+                {
+                    {
+                        break 'run0 (Err(DisputesError::BadVoteSplit));
+                    };
+                }
+            };
+        }
+        break 'run0 (Ok(out.clone()));
+    }
+}
+/// Applies the disputes extrinsic: the new records, the offenders mark, and the pending reports with those judged bad or wonky removed.
+///
+/// Lean: `Jar.applyDisputes` at spec/Jar/Disputes.lean:118
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn apply_disputes<V: Variant>(
+    records: &DisputesRecords,
+    pending: &Vec<Option<AvailabilityAssignment>>,
+    tau: TimeSlot,
+    kappa: &Vec<ValidatorKeys>,
+    lambda: &Vec<ValidatorKeys>,
+    disputes: &DisputesExtrinsic,
+) -> Result<
+    (DisputesRecords, Vec<Ed25519Public>, Vec<Option<AvailabilityAssignment>>),
+    DisputesError,
+> {
+    'run0: {
+        let mut verdicts: Vec<(Hash, Nat)> = vec![];
+        match check_verdicts::<V>(&disputes, &records, tau, &kappa, &lambda) {
+            Err(e) => {
+                break 'run0 (Err(e));
+            }
+            Ok(vs) => {
+                verdicts = vs.clone();
+            }
+        };
+        let mut good = records.good.clone();
+        let mut bad = records.bad.clone();
+        let mut wonky = records.wonky.clone();
+        for r in verdicts.iter().cloned() {
+            {
+                if (r.1 == validators_super_majority::<V>()) {
+                    {
+                        good = insert_sorted::<V>(&good, r.0);
+                    }
+                } else {
+                    if (r.1 == Nat(0)) {
+                        {
+                            bad = insert_sorted::<V>(&bad, r.0);
+                        }
+                    } else {
+                        {
+                            wonky = insert_sorted::<V>(&wonky, r.0);
+                        }
+                    }
+                }
+            };
+        }
+        let everyone = array::append(kappa.clone(), lambda.clone());
+        let mut offenders = records.offenders.clone();
+        let mut mark: Vec<Ed25519Public> = vec![];
+        for k in range(Nat(1), array::size(&disputes.culprits)) {
+            {
+                if !(array::get_bang(&disputes.culprits, (k - Nat(1))).key
+                    < array::get_bang(&disputes.culprits, k).key)
+                {
+                    {
+                        break 'run0 (Err(DisputesError::CulpritsNotSortedUnique));
+                    };
+                }
+            };
+        }
+        for c in disputes.culprits.clone() {
+            {
+                if !array::contains(&bad, &c.target) {
+                    {
+                        break 'run0 (Err(DisputesError::CulpritsVerdictNotBad));
+                    };
+                }
+                if array::contains(&records.offenders, &c.key) {
+                    {
+                        break 'run0 (Err(DisputesError::OffenderAlreadyReported));
+                    };
+                }
+                if !is_validator_key::<V>(&everyone, c.key) {
+                    {
+                        break 'run0 (Err(DisputesError::BadGuarantorKey));
+                    };
+                }
+                if !ed25519_verify(
+                    c.key,
+                    ByteArray(String::from("jam_guarantee").as_bytes().to_vec())
+                        .append(c.target.data()),
+                    c.signature,
+                ) {
+                    {
+                        break 'run0 (Err(DisputesError::BadSignature));
+                    };
+                }
+                offenders = insert_sorted::<V>(&offenders, c.key);
+                mark = {
+                    let arg0 = c.key;
+                    array::push(std::mem::take(&mut mark), arg0)
+                };
+            };
+        }
+        for k in range(Nat(1), array::size(&disputes.faults)) {
+            {
+                if !(array::get_bang(&disputes.faults, (k - Nat(1))).key
+                    < array::get_bang(&disputes.faults, k).key)
+                {
+                    {
+                        break 'run0 (Err(DisputesError::FaultsNotSortedUnique));
+                    };
+                }
+            };
+        }
+        for f in disputes.faults.clone() {
+            {
+                let is_bad = array::contains(&bad, &f.target);
+                if (!(is_bad || array::contains(&good, &f.target)) || (is_bad != f.vote))
+                {
+                    {
+                        break 'run0 (Err(DisputesError::FaultVerdictWrong));
+                    };
+                }
+                if array::contains(&records.offenders, &f.key) {
+                    {
+                        break 'run0 (Err(DisputesError::OffenderAlreadyReported));
+                    };
+                }
+                if !is_validator_key::<V>(&everyone, f.key) {
+                    {
+                        break 'run0 (Err(DisputesError::BadAuditorKey));
+                    };
+                }
+                if !ed25519_verify(
+                    f.key,
+                    judgement_message::<V>(f.vote, f.target),
+                    f.signature,
+                ) {
+                    {
+                        break 'run0 (Err(DisputesError::BadSignature));
+                    };
+                }
+                offenders = insert_sorted::<V>(&offenders, f.key);
+                mark = {
+                    let arg0 = f.key;
+                    array::push(std::mem::take(&mut mark), arg0)
+                };
+            };
+        }
+        for r in verdicts.iter().cloned() {
+            {
+                if ((r.1 == Nat(0))
+                    && (array::size(
+                        &disputes
+                            .culprits
+                            .iter()
+                            .cloned()
+                            .filter(|x| {
+                                let f = |c: Culprit| (c.target == r.0);
+                                f(x.clone())
+                            })
+                            .collect::<Vec<_>>(),
+                    ) < Nat(2)))
+                {
+                    {
+                        break 'run0 (Err(DisputesError::NotEnoughCulprits));
+                    };
+                }
+                if ((r.1 == validators_super_majority::<V>())
+                    && (array::size(
+                        &disputes
+                            .faults
+                            .iter()
+                            .cloned()
+                            .filter(|x| {
+                                let f = |f: Fault| (f.target == r.0);
+                                f(x.clone())
+                            })
+                            .collect::<Vec<_>>(),
+                    ) < Nat(1)))
+                {
+                    {
+                        break 'run0 (Err(DisputesError::NotEnoughFaults));
+                    };
+                }
+            };
+        }
+        let mut cores = pending.clone();
+        for c in range(Nat(0), array::size(&pending)) {
+            {
+                let Some(asg) = array::get_bang(&pending, c) else {
+                    {
+                        continue;
+                    };
+                };
+                let h = work_report_hash(asg.report.clone());
+                if verdicts
+                    .iter()
+                    .cloned()
+                    .any(|r: (OctetSeq<32usize>, Nat)| {
+                        ((r.0 == h) && (r.1 != validators_super_majority::<V>()))
+                    })
+                {
+                    {
+                        cores = {
+                            let arg0 = c;
+                            let arg1 = None;
+                            array::set_bang(std::mem::take(&mut cores), arg0, arg1)
+                        };
+                    };
+                }
+            };
+        }
+        break 'run0 (Ok((
+            DisputesRecords {
+                good: good.clone(),
+                bad: bad.clone(),
+                wonky: wonky.clone(),
+                offenders: offenders.clone(),
+            },
+            mark.clone(),
+            cores.clone(),
+        )));
+    }
 }
 /// The `n − k` recovery words (2 bytes each) of the Reed-Solomon code over GF(2^16) for the `k` data words of one codeword; no words if the code cannot take these parameters.
 ///
@@ -7982,6 +8471,91 @@ impl Codec for Block {
         })
     }
 }
+impl Codec for DisputesRecords {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.good).len(), out);
+        for x0 in (&self.good).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.bad).len(), out);
+        for x0 in (&self.bad).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.wonky).len(), out);
+        for x0 in (&self.wonky).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.offenders).len(), out);
+        for x0 in (&self.offenders).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(DisputesRecords {
+            good: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+            bad: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+            wonky: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+            offenders: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Ed25519Public as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for DisputesError {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            DisputesError::AlreadyJudged => out.push(0u8),
+            DisputesError::BadVoteSplit => out.push(1u8),
+            DisputesError::VerdictsNotSortedUnique => out.push(2u8),
+            DisputesError::JudgementsNotSortedUnique => out.push(3u8),
+            DisputesError::CulpritsNotSortedUnique => out.push(4u8),
+            DisputesError::FaultsNotSortedUnique => out.push(5u8),
+            DisputesError::NotEnoughCulprits => out.push(6u8),
+            DisputesError::NotEnoughFaults => out.push(7u8),
+            DisputesError::CulpritsVerdictNotBad => out.push(8u8),
+            DisputesError::FaultVerdictWrong => out.push(9u8),
+            DisputesError::OffenderAlreadyReported => out.push(10u8),
+            DisputesError::BadJudgementAge => out.push(11u8),
+            DisputesError::BadValidatorIndex => out.push(12u8),
+            DisputesError::BadSignature => out.push(13u8),
+            DisputesError::BadGuarantorKey => out.push(14u8),
+            DisputesError::BadAuditorKey => out.push(15u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 16usize, "DisputesError")? {
+                0usize => DisputesError::AlreadyJudged,
+                1usize => DisputesError::BadVoteSplit,
+                2usize => DisputesError::VerdictsNotSortedUnique,
+                3usize => DisputesError::JudgementsNotSortedUnique,
+                4usize => DisputesError::CulpritsNotSortedUnique,
+                5usize => DisputesError::FaultsNotSortedUnique,
+                6usize => DisputesError::NotEnoughCulprits,
+                7usize => DisputesError::NotEnoughFaults,
+                8usize => DisputesError::CulpritsVerdictNotBad,
+                9usize => DisputesError::FaultVerdictWrong,
+                10usize => DisputesError::OffenderAlreadyReported,
+                11usize => DisputesError::BadJudgementAge,
+                12usize => DisputesError::BadValidatorIndex,
+                13usize => DisputesError::BadSignature,
+                14usize => DisputesError::BadGuarantorKey,
+                15usize => DisputesError::BadAuditorKey,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for ReportedWorkPackage {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.hash, out);
@@ -9535,15 +10109,15 @@ macro_rules! for_each_spec_type {
         $m ! (AvailabilityAssignment, AssurancesError, CoreAuthorizer,
         EpochMarkValidator, EpochMark, TicketBody, Header, TicketEnvelope, Judgement,
         Verdict, Culprit, Fault, DisputesExtrinsic, Preimage, AvailAssurance,
-        ValidatorSignature, ReportGuarantee, Extrinsic, Block, ReportedWorkPackage,
-        BlockInfo, Mmr, RecentBlocks, CostInfo, OperandClass, Opcode, Region, Page,
-        Memory, MemFault, Units, PipeOp, Phase, RobEntry, Pipe, Numbering, Program,
-        Instr, GasCharge, Outcome, Machine, Exit, StepResult, Params, PreimagesMapEntry,
-        LookupMetaMapKey, LookupMetaMapEntry, Account, AccountsMapEntry,
-        ServiceActivityRecord, ServicesStatisticsMapEntry, PreimagesError,
-        ValidatorActivityRecord, ValidatorKeys, RefineContext, AvailabilitySpec, State,
-        MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice,
-        ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad,
-        WorkResult, SegmentRootLookupItem, WorkReport);
+        ValidatorSignature, ReportGuarantee, Extrinsic, Block, DisputesRecords,
+        DisputesError, ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, CostInfo,
+        OperandClass, Opcode, Region, Page, Memory, MemFault, Units, PipeOp, Phase,
+        RobEntry, Pipe, Numbering, Program, Instr, GasCharge, Outcome, Machine, Exit,
+        StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
+        Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
+        PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,
+        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
+        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
+        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }

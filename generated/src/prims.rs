@@ -44,6 +44,14 @@ pub fn ed25519_verify(key: OctetSeq<32>, message: ByteArray, signature: OctetSeq
     }
 }
 
+/// `jarkit_work_report_hash`: blake2b-256 of a work report's encoding in the GP codec (the codec
+/// the disputes and reports vectors use; a work report has no variant-sized field, so any GP
+/// variant encodes it alike).
+pub fn work_report_hash(report: crate::jar::WorkReport) -> OctetSeq<32> {
+    use crate::codec::Codec;
+    blake2b256(ByteArray(report.encode::<crate::jar::Gp072Full>()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
