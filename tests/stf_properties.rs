@@ -100,3 +100,46 @@ proptest! {
         prop_assert_eq!(post[author as usize].blocks, curr[author as usize].blocks + 1);
     }
 }
+
+/// The pre-states of the assurances and disputes vectors, with the timeslot they run at.
+fn vector_states(sub: &str) -> Vec<serde_json::Value> {
+    let Some(root) = jarkit::vectors::vectors_root() else { return vec![] };
+    let dir = root.join(format!("w3f/stf/{sub}/tiny"));
+    jarkit::vectors::json_files(&dir).unwrap().iter().map(|p| jarkit::vectors::read_json(p).unwrap()).collect()
+}
+
+/// With no assurances nothing becomes available, and exactly the reports that are U slots old
+/// or more leave their cores, whatever the slot.
+#[test]
+fn without_assurances_only_timeouts_change_the_cores() {
+    for case in vector_states("assurances") {
+        let pending: Vec<Option<jar::AvailabilityAssignment>> = serde_json::from_value(case["pre_state"]["avail_assignments"].clone()).unwrap();
+        let validators: Vec<jar::ValidatorKeys> = serde_json::from_value(case["pre_state"]["curr_validators"].clone()).unwrap();
+        let parent: jar::Hash = serde_json::from_value(case["input"]["parent"].clone()).unwrap();
+        for slot in [0u32, 10, 12, 16, 17, 1000] {
+            let (available, after) = jar::apply_assurances::<V>(&pending, &validators, &vec![], slot, parent).unwrap();
+            assert!(available.is_empty());
+            for (before, after) in pending.iter().zip(&after) {
+                let stale = before.as_ref().is_some_and(|a| u64::from(slot) >= u64::from(a.timeout) + V::U_TIMEOUT.0);
+                assert_eq!(after.is_none(), before.is_none() || stale, "slot {slot}");
+            }
+        }
+    }
+}
+
+/// An empty disputes extrinsic changes nothing and marks no offender.
+#[test]
+fn an_empty_disputes_extrinsic_changes_nothing() {
+    for case in vector_states("disputes") {
+        let pre = &case["pre_state"];
+        let records: jar::DisputesRecords = serde_json::from_value(pre["psi"].clone()).unwrap();
+        let rho: Vec<Option<jar::AvailabilityAssignment>> = serde_json::from_value(pre["rho"].clone()).unwrap();
+        let kappa: Vec<jar::ValidatorKeys> = serde_json::from_value(pre["kappa"].clone()).unwrap();
+        let lambda: Vec<jar::ValidatorKeys> = serde_json::from_value(pre["lambda"].clone()).unwrap();
+        let tau: u32 = serde_json::from_value(pre["tau"].clone()).unwrap();
+        let (after, mark, cores) = jar::apply_disputes::<V>(&records, &rho, tau, &kappa, &lambda, &jar::DisputesExtrinsic::default()).unwrap();
+        assert_eq!(after, records);
+        assert!(mark.is_empty());
+        assert_eq!(cores, rho);
+    }
+}
