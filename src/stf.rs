@@ -11,7 +11,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The sub-transitions jarkit runs, by their vector directory names.
-pub const SUB_TRANSITIONS: [&str; 6] = ["assurances", "authorizations", "disputes", "history", "preimages", "statistics"];
+pub const SUB_TRANSITIONS: [&str; 7] = ["assurances", "authorizations", "disputes", "history", "preimages", "reports", "statistics"];
 
 /// A malformed vector or input: the message names the JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +59,7 @@ fn run_as<V: Variant>(sub: &str, case: &Value) -> Result<Value, StfError> {
         "history" => history::<V>(case),
         "statistics" => statistics::<V>(case),
         "preimages" => preimages(case),
+        "reports" => reports::<V>(case),
         _ => Err(StfError(format!("unknown sub-transition `{sub}`; jarkit runs: {}", SUB_TRANSITIONS.join(", ")))),
     }
 }
@@ -115,6 +116,57 @@ fn disputes<V: Variant>(case: &Value) -> Result<Value, StfError> {
         Ok((psi, offenders_mark, rho)) => {
             let post = DisputesState { psi, rho, ..pre };
             Ok(json!({ "output": { "ok": { "offenders_mark": to_json(&offenders_mark) } }, "post_state": to_json(&post) }))
+        }
+        // A rejected extrinsic leaves the state as it was.
+        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportsState {
+    avail_assignments: Vec<Option<jar::AvailabilityAssignment>>,
+    curr_validators: Vec<jar::ValidatorKeys>,
+    prev_validators: Vec<jar::ValidatorKeys>,
+    entropy: Vec<jar::Hash>,
+    offenders: Vec<jar::Ed25519Public>,
+    recent_blocks: jar::RecentBlocks,
+    auth_pools: Vec<Vec<jar::Hash>>,
+    accounts: Vec<jar::ServiceInfoEntry>,
+    cores_statistics: Vec<jar::CoreActivityRecord>,
+    services_statistics: Vec<jar::ServicesStatisticsMapEntry>,
+}
+
+fn reports<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let pre: ReportsState = field(case, "pre_state")?;
+    let guarantees: Vec<jar::ReportGuarantee> = field(case, "input.guarantees")?;
+    let slot: u32 = field(case, "input.slot")?;
+    let known: Vec<jar::Hash> = field(case, "input.known_packages")?;
+    check_len(&pre.avail_assignments, V::C, "pre_state.avail_assignments", "cores")?;
+    check_len(&pre.auth_pools, V::C, "pre_state.auth_pools", "cores")?;
+    check_len(&pre.cores_statistics, V::C, "pre_state.cores_statistics", "cores")?;
+    check_len(&pre.curr_validators, V::V, "pre_state.curr_validators", "validators")?;
+    check_len(&pre.prev_validators, V::V, "pre_state.prev_validators", "validators")?;
+    check_len(&pre.entropy, Nat(4), "pre_state.entropy", "entropy hashes (η₀..η₃)")?;
+    let result = jar::apply_guarantees::<V>(
+        &guarantees,
+        &pre.avail_assignments,
+        &pre.curr_validators,
+        &pre.prev_validators,
+        &pre.entropy,
+        &pre.offenders,
+        &pre.recent_blocks,
+        &pre.auth_pools,
+        &pre.accounts,
+        &pre.cores_statistics,
+        &pre.services_statistics,
+        slot,
+        &known,
+    );
+    match result {
+        Ok((reported, reporters, avail_assignments, cores_statistics, services_statistics)) => {
+            let post = ReportsState { avail_assignments, cores_statistics, services_statistics, ..pre };
+            Ok(json!({ "output": { "ok": { "reported": to_json(&reported), "reporters": to_json(&reporters) } }, "post_state": to_json(&post) }))
         }
         // A rejected extrinsic leaves the state as it was.
         Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),

@@ -17,9 +17,10 @@ fn root() -> Option<std::path::PathBuf> {
 }
 
 #[test]
-fn every_tiny_vector_of_the_six_sub_transitions_passes() {
+fn every_tiny_vector_of_the_seven_sub_transitions_passes() {
     let Some(root) = root() else { return };
-    for (sub, count) in [("assurances", 10), ("authorizations", 3), ("disputes", 28), ("history", 4), ("statistics", 3), ("preimages", 8)] {
+    let subs = [("assurances", 10), ("authorizations", 3), ("disputes", 28), ("history", 4), ("preimages", 8), ("reports", 41), ("statistics", 3)];
+    for (sub, count) in subs {
         let report = vectors::stf::run(sub, &root.join(format!("w3f/stf/{sub}/tiny")), VariantId::Gp072Tiny).unwrap();
         print!("{sub}: {}", report.render());
         assert_eq!(report.cases.len(), count, "{sub}");

@@ -106,6 +106,13 @@ pub fn generate_sources(files: Vec<SourceFile>) -> Result<Output, Diagnostics> {
             Err(d) => diags.push(d),
         }
     }
+    // A file that does not parse contributes no declarations, so errors found in other files
+    // could be mere consequences ("unknown name" for what it declares): report the syntax errors
+    // alone.
+    if !diags.is_empty() {
+        diags.sort_by_key(|d| (d.span.file, d.span.start));
+        return Err(Diagnostics { items: diags, files });
+    }
     let model = model::Model::build(&parsed, &mut diags);
     let types = emit::emit_types(&model, &files, &mut diags);
     let variants = emit::emit_variants(&model, &files, &mut diags);

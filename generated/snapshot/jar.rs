@@ -1583,6 +1583,201 @@ impl PreimagesError {
         }
     }
 }
+/// The service account fields the guarantees need (part of GP's service account).
+///
+/// Lean: `Jar.ServiceInfo` at spec/Jar/Reports.lean:26
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceInfo {
+    pub code_hash: Hash,
+    pub balance: u64,
+    pub min_item_gas: Gas,
+    pub min_memo_gas: Gas,
+    pub bytes: u64,
+    pub deposit_offset: u64,
+    pub items: u32,
+    pub creation_slot: TimeSlot,
+    pub last_accumulation_slot: TimeSlot,
+    pub parent_service: ServiceId,
+}
+/// Lean: `Jar.ServiceData` at spec/Jar/Reports.lean:40
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceData {
+    pub service: ServiceInfo,
+}
+/// δ, as far as the guarantees read it: service id ↦ account.
+///
+/// Lean: `Jar.ServiceInfoEntry` at spec/Jar/Reports.lean:44
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceInfoEntry {
+    pub id: ServiceId,
+    pub data: ServiceData,
+}
+/// One core's activity in a block (GP 13.8).
+///
+/// Lean: `Jar.CoreActivityRecord` at spec/Jar/Reports.lean:50
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CoreActivityRecord {
+    pub da_load: u32,
+    pub popularity: u16,
+    pub imports: u16,
+    pub extrinsic_count: u16,
+    pub extrinsic_size: u32,
+    pub exports: u16,
+    pub bundle_size: u32,
+    pub gas_used: Gas,
+}
+impl Default for CoreActivityRecord {
+    fn default() -> Self {
+        CoreActivityRecord {
+            da_load: (0 as u32),
+            popularity: (0 as u16),
+            imports: (0 as u16),
+            extrinsic_count: (0 as u16),
+            extrinsic_size: (0 as u32),
+            exports: (0 as u16),
+            bundle_size: (0 as u32),
+            gas_used: (0 as u64),
+        }
+    }
+}
+/// A package reported in this block and the root of the segments it exported.
+///
+/// Lean: `Jar.ReportedPackage` at spec/Jar/Reports.lean:62
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportedPackage {
+    pub work_package_hash: Hash,
+    pub segment_tree_root: Hash,
+}
+/// Why a guarantees extrinsic is invalid.
+///
+/// Lean: `Jar.ReportsError` at spec/Jar/Reports.lean:68
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum ReportsError {
+    #[default]
+    #[serde(rename = "bad_core_index")]
+    BadCoreIndex,
+    #[serde(rename = "future_report_slot")]
+    FutureReportSlot,
+    #[serde(rename = "report_epoch_before_last")]
+    ReportEpochBeforeLast,
+    #[serde(rename = "insufficient_guarantees")]
+    InsufficientGuarantees,
+    #[serde(rename = "out_of_order_guarantee")]
+    OutOfOrderGuarantee,
+    #[serde(rename = "not_sorted_or_unique_guarantors")]
+    NotSortedOrUniqueGuarantors,
+    #[serde(rename = "wrong_assignment")]
+    WrongAssignment,
+    #[serde(rename = "core_engaged")]
+    CoreEngaged,
+    #[serde(rename = "anchor_not_recent")]
+    AnchorNotRecent,
+    #[serde(rename = "bad_service_id")]
+    BadServiceId,
+    #[serde(rename = "bad_code_hash")]
+    BadCodeHash,
+    #[serde(rename = "dependency_missing")]
+    DependencyMissing,
+    #[serde(rename = "duplicate_package")]
+    DuplicatePackage,
+    #[serde(rename = "bad_state_root")]
+    BadStateRoot,
+    #[serde(rename = "bad_beefy_mmr_root")]
+    BadBeefyMmrRoot,
+    #[serde(rename = "core_unauthorized")]
+    CoreUnauthorized,
+    #[serde(rename = "bad_validator_index")]
+    BadValidatorIndex,
+    #[serde(rename = "work_report_gas_too_high")]
+    WorkReportGasTooHigh,
+    #[serde(rename = "service_item_gas_too_low")]
+    ServiceItemGasTooLow,
+    #[serde(rename = "too_many_dependencies")]
+    TooManyDependencies,
+    #[serde(rename = "segment_root_lookup_invalid")]
+    SegmentRootLookupInvalid,
+    #[serde(rename = "bad_signature")]
+    BadSignature,
+    #[serde(rename = "work_report_too_big")]
+    WorkReportTooBig,
+    #[serde(rename = "banned_validator")]
+    BannedValidator,
+    #[serde(rename = "lookup_anchor_not_recent")]
+    LookupAnchorNotRecent,
+}
+impl ReportsError {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [ReportsError; 25usize] = [
+        ReportsError::BadCoreIndex,
+        ReportsError::FutureReportSlot,
+        ReportsError::ReportEpochBeforeLast,
+        ReportsError::InsufficientGuarantees,
+        ReportsError::OutOfOrderGuarantee,
+        ReportsError::NotSortedOrUniqueGuarantors,
+        ReportsError::WrongAssignment,
+        ReportsError::CoreEngaged,
+        ReportsError::AnchorNotRecent,
+        ReportsError::BadServiceId,
+        ReportsError::BadCodeHash,
+        ReportsError::DependencyMissing,
+        ReportsError::DuplicatePackage,
+        ReportsError::BadStateRoot,
+        ReportsError::BadBeefyMmrRoot,
+        ReportsError::CoreUnauthorized,
+        ReportsError::BadValidatorIndex,
+        ReportsError::WorkReportGasTooHigh,
+        ReportsError::ServiceItemGasTooLow,
+        ReportsError::TooManyDependencies,
+        ReportsError::SegmentRootLookupInvalid,
+        ReportsError::BadSignature,
+        ReportsError::WorkReportTooBig,
+        ReportsError::BannedValidator,
+        ReportsError::LookupAnchorNotRecent,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            ReportsError::BadCoreIndex => "badCoreIndex",
+            ReportsError::FutureReportSlot => "futureReportSlot",
+            ReportsError::ReportEpochBeforeLast => "reportEpochBeforeLast",
+            ReportsError::InsufficientGuarantees => "insufficientGuarantees",
+            ReportsError::OutOfOrderGuarantee => "outOfOrderGuarantee",
+            ReportsError::NotSortedOrUniqueGuarantors => "notSortedOrUniqueGuarantors",
+            ReportsError::WrongAssignment => "wrongAssignment",
+            ReportsError::CoreEngaged => "coreEngaged",
+            ReportsError::AnchorNotRecent => "anchorNotRecent",
+            ReportsError::BadServiceId => "badServiceId",
+            ReportsError::BadCodeHash => "badCodeHash",
+            ReportsError::DependencyMissing => "dependencyMissing",
+            ReportsError::DuplicatePackage => "duplicatePackage",
+            ReportsError::BadStateRoot => "badStateRoot",
+            ReportsError::BadBeefyMmrRoot => "badBeefyMmrRoot",
+            ReportsError::CoreUnauthorized => "coreUnauthorized",
+            ReportsError::BadValidatorIndex => "badValidatorIndex",
+            ReportsError::WorkReportGasTooHigh => "workReportGasTooHigh",
+            ReportsError::ServiceItemGasTooLow => "serviceItemGasTooLow",
+            ReportsError::TooManyDependencies => "tooManyDependencies",
+            ReportsError::SegmentRootLookupInvalid => "segmentRootLookupInvalid",
+            ReportsError::BadSignature => "badSignature",
+            ReportsError::WorkReportTooBig => "workReportTooBig",
+            ReportsError::BannedValidator => "bannedValidator",
+            ReportsError::LookupAnchorNotRecent => "lookupAnchorNotRecent",
+        }
+    }
+}
 /// One validator's activity in an epoch (GP 13.1).
 ///
 /// Lean: `Jar.ValidatorActivityRecord` at spec/Jar/Statistics.lean:11
@@ -2857,35 +3052,35 @@ pub fn update_auth_pools<V: Variant>(
 }
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
 ///
-/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:70
+/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:76
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn validators_super_majority<V: Variant>() -> Nat {
     (((Nat(2) * V::V) / Nat(3)) + Nat(1))
 }
 /// The number of bytes of a bitfield with one bit per core, ⌈C/8⌉.
 ///
-/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:73
+/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:79
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn avail_bitfield_bytes<V: Variant>() -> Nat {
     ((V::C + Nat(7)) / Nat(8))
 }
 /// W_G: the size of an exported segment, W_P · W_E.
 ///
-/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:76
+/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:82
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn w_g<V: Variant>() -> Nat {
     (V::W_P * V::W_E)
 }
 /// The timeslot index within its epoch.
 ///
-/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:79
+/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:85
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn slot_in_epoch<V: Variant>(slot: Nat) -> Nat {
     (slot % V::E)
 }
 /// The epoch a timeslot belongs to.
 ///
-/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:82
+/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:88
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn epoch_of<V: Variant>(slot: Nat) -> Nat {
     (slot / V::E)
@@ -7896,6 +8091,688 @@ pub fn integrate_preimages(
         break 'run0 (Ok((accts.clone(), st.clone())));
     }
 }
+/// The core of each validator for the rotation holding slot `t`, from `entropy` (GP 11.19–20).
+///
+/// Lean: `Jar.coreAssignments` at spec/Jar/Reports.lean:97
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn core_assignments<V: Variant>(entropy: Hash, t: Nat) -> Vec<Nat> {
+    {
+        let by_index = array::range(V::V)
+            .iter()
+            .cloned()
+            .map(|i: Nat| ((V::C * i) / V::V))
+            .collect::<Vec<_>>();
+        let shuffled: Vec<Nat> = shuffle::<_>(&by_index, entropy);
+        let rotation = ((t % V::E) / V::R_ROTATION);
+        shuffled
+            .iter()
+            .cloned()
+            .map(|c: Nat| ((c + rotation) % V::C))
+            .collect::<Vec<_>>()
+    }
+}
+/// The cores and validator keys that a guarantee made at slot `t` is checked against, at block slot `slot`: the current rotation's or the previous one's.
+///
+/// Lean: `Jar.guarantorAssignment` at spec/Jar/Reports.lean:104
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn guarantor_assignment<V: Variant>(
+    entropy: &Vec<Hash>,
+    kappa: &Vec<ValidatorKeys>,
+    lambda: &Vec<ValidatorKeys>,
+    slot: Nat,
+    t: Nat,
+) -> (Vec<Nat>, Vec<ValidatorKeys>) {
+    {
+        if ((slot / V::R_ROTATION) == (t / V::R_ROTATION)) {
+            {
+                (
+                    core_assignments::<V>(array::get_bang(&entropy, Nat(2)), slot),
+                    kappa.clone(),
+                )
+            }
+        } else {
+            {
+                let previous = (slot - V::R_ROTATION);
+                if (epoch_of::<V>(previous) == epoch_of::<V>(slot)) {
+                    (
+                        core_assignments::<
+                            V,
+                        >(array::get_bang(&entropy, Nat(2)), previous),
+                        kappa.clone(),
+                    )
+                } else {
+                    (
+                        core_assignments::<
+                            V,
+                        >(array::get_bang(&entropy, Nat(3)), previous),
+                        lambda.clone(),
+                    )
+                }
+            }
+        }
+    }
+}
+/// The statistics of `service` with one more refined work result counted.
+///
+/// Lean: `Jar.countRefinement` at spec/Jar/Reports.lean:115
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn count_refinement<V: Variant>(
+    stats: &Vec<ServicesStatisticsMapEntry>,
+    r: &WorkResult,
+) -> Vec<ServicesStatisticsMapEntry> {
+    'run0: {
+        let mut out: Vec<ServicesStatisticsMapEntry> = vec![];
+        let mut placed = false;
+        let l = r.refine_load.clone();
+        for e in stats.iter().cloned() {
+            {
+                if (!placed && (r.service_id <= e.id)) {
+                    {
+                        let old = if (r.service_id == e.id) {
+                            e.record.clone()
+                        } else {
+                            Default::default()
+                        };
+                        out = {
+                            let arg0 = ServicesStatisticsMapEntry {
+                                id: r.service_id,
+                                record: {
+                                    let __with_base = &old;
+                                    ServiceActivityRecord {
+                                        refinement_count: old
+                                            .refinement_count
+                                            .wrapping_add((1 as u32)),
+                                        refinement_gas_used: old
+                                            .refinement_gas_used
+                                            .wrapping_add(l.gas_used.to_u64()),
+                                        imports: old.imports.wrapping_add(l.imports.to_u32()),
+                                        extrinsic_count: old
+                                            .extrinsic_count
+                                            .wrapping_add(l.extrinsic_count.to_u32()),
+                                        extrinsic_size: old
+                                            .extrinsic_size
+                                            .wrapping_add(l.extrinsic_size.to_u32()),
+                                        exports: old.exports.wrapping_add(l.exports.to_u32()),
+                                        provided_count: __with_base.provided_count,
+                                        provided_size: __with_base.provided_size,
+                                        accumulate_count: __with_base.accumulate_count,
+                                        accumulate_gas_used: __with_base.accumulate_gas_used,
+                                        on_transfers_count: __with_base.on_transfers_count,
+                                        on_transfers_gas_used: __with_base.on_transfers_gas_used,
+                                    }
+                                },
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                        if (r.service_id != e.id) {
+                            {
+                                out = {
+                                    let arg0 = e.clone();
+                                    array::push(std::mem::take(&mut out), arg0)
+                                };
+                            };
+                        }
+                    }
+                } else {
+                    {
+                        out = {
+                            let arg0 = e.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    }
+                }
+            };
+        }
+        if !placed {
+            {
+                let fresh: ServiceActivityRecord = Default::default();
+                out = {
+                    let arg0 = ServicesStatisticsMapEntry {
+                        id: r.service_id,
+                        record: {
+                            let __with_base = &fresh;
+                            ServiceActivityRecord {
+                                refinement_count: (1 as u32),
+                                refinement_gas_used: l.gas_used.to_u64(),
+                                imports: l.imports.to_u32(),
+                                extrinsic_count: l.extrinsic_count.to_u32(),
+                                extrinsic_size: l.extrinsic_size.to_u32(),
+                                exports: l.exports.to_u32(),
+                                provided_count: __with_base.provided_count,
+                                provided_size: __with_base.provided_size,
+                                accumulate_count: __with_base.accumulate_count,
+                                accumulate_gas_used: __with_base.accumulate_gas_used,
+                                on_transfers_count: __with_base.on_transfers_count,
+                                on_transfers_gas_used: __with_base.on_transfers_gas_used,
+                            }
+                        },
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// A core's statistics with `report`'s work counted.
+///
+/// Lean: `Jar.countReport` at spec/Jar/Reports.lean:147
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn count_report<V: Variant>(
+    s: &CoreActivityRecord,
+    report: &WorkReport,
+) -> CoreActivityRecord {
+    'run0: {
+        let mut out = {
+            let __with_base = &s;
+            CoreActivityRecord {
+                bundle_size: s.bundle_size.wrapping_add(report.package_spec.length),
+                da_load: __with_base.da_load,
+                popularity: __with_base.popularity,
+                imports: __with_base.imports,
+                extrinsic_count: __with_base.extrinsic_count,
+                extrinsic_size: __with_base.extrinsic_size,
+                exports: __with_base.exports,
+                gas_used: __with_base.gas_used,
+            }
+        };
+        for r in report.results.clone() {
+            {
+                let l = r.refine_load.clone();
+                out = {
+                    let __with_base = &out;
+                    CoreActivityRecord {
+                        imports: out.imports.wrapping_add(l.imports.to_u16()),
+                        extrinsic_count: out
+                            .extrinsic_count
+                            .wrapping_add(l.extrinsic_count.to_u16()),
+                        extrinsic_size: out
+                            .extrinsic_size
+                            .wrapping_add(l.extrinsic_size.to_u32()),
+                        exports: out.exports.wrapping_add(l.exports.to_u16()),
+                        gas_used: out.gas_used.wrapping_add(l.gas_used.to_u64()),
+                        da_load: __with_base.da_load,
+                        popularity: __with_base.popularity,
+                        bundle_size: __with_base.bundle_size,
+                    }
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The account of service `id`, if it exists.
+///
+/// Lean: `Jar.findService` at spec/Jar/Reports.lean:160
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn find_service<V: Variant>(
+    accounts: &Vec<ServiceInfoEntry>,
+    id: ServiceId,
+) -> Option<ServiceInfo> {
+    'run0: {
+        for a in accounts.iter().cloned() {
+            {
+                if (a.id == id) {
+                    {
+                        break 'run0 (Some(a.data.service.clone()));
+                    };
+                }
+            };
+        }
+        break 'run0 (None);
+    }
+}
+/// The recent block with header hash `h`, if there is one.
+///
+/// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:167
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInfo> {
+    'run0: {
+        for b in recent.history.clone() {
+            {
+                if (b.header_hash == h) {
+                    {
+                        break 'run0 (Some(b.clone()));
+                    };
+                }
+            };
+        }
+        break 'run0 (None);
+    }
+}
+/// Checks one guarantee's report against the state (everything but the package checks, which need the whole extrinsic).
+///
+/// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:174
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn check_report<V: Variant>(
+    g: &ReportGuarantee,
+    pending: &Vec<Option<AvailabilityAssignment>>,
+    auth_pools: &Vec<Vec<Hash>>,
+    accounts: &Vec<ServiceInfoEntry>,
+    recent: &RecentBlocks,
+    slot: TimeSlot,
+) -> Result<(), ReportsError> {
+    'run0: {
+        let w = g.report.clone();
+        let c = w.core_index;
+        let engaged = match array::get_bang(&pending, c) {
+            Some(asg) => (Nat(slot as u64) < (Nat(asg.timeout as u64) + V::U_TIMEOUT)),
+            None => false,
+        };
+        if engaged {
+            {
+                break 'run0 (Err(ReportsError::CoreEngaged));
+            };
+        }
+        if !array::contains(&array::get_bang(&auth_pools, c), &w.authorizer_hash) {
+            {
+                break 'run0 (Err(ReportsError::CoreUnauthorized));
+            };
+        }
+        let mut gas = Nat(0);
+        let mut size = w.auth_output.size();
+        for r in w.results.clone() {
+            {
+                gas = (gas + Nat(r.accumulate_gas as u64));
+                size = (size
+                    + match r.result.clone() {
+                        WorkExecResult::Ok(out) => out.size(),
+                        _ => Nat(0),
+                    });
+            };
+        }
+        if (gas > V::G_A) {
+            {
+                break 'run0 (Err(ReportsError::WorkReportGasTooHigh));
+            };
+        }
+        for r in w.results.clone() {
+            {
+                let Some(service) = find_service::<V>(&accounts, r.service_id) else {
+                    {
+                        break 'run0 (Err(ReportsError::BadServiceId));
+                    };
+                };
+                if (r.code_hash != service.code_hash) {
+                    {
+                        break 'run0 (Err(ReportsError::BadCodeHash));
+                    };
+                }
+                if (r.accumulate_gas < service.min_item_gas) {
+                    {
+                        break 'run0 (Err(ReportsError::ServiceItemGasTooLow));
+                    };
+                }
+            };
+        }
+        if (size > W_R) {
+            {
+                break 'run0 (Err(ReportsError::WorkReportTooBig));
+            };
+        }
+        if ((array::size(&w.context.prerequisites) + array::size(&w.segment_root_lookup))
+            > V::J)
+        {
+            {
+                break 'run0 (Err(ReportsError::TooManyDependencies));
+            };
+        }
+        let Some(block) = find_block::<V>(&recent, w.context.anchor) else {
+            {
+                break 'run0 (Err(ReportsError::AnchorNotRecent));
+            };
+        };
+        if (block.state_root != w.context.state_root) {
+            {
+                break 'run0 (Err(ReportsError::BadStateRoot));
+            };
+        }
+        if (block.beefy_root != w.context.beefy_root) {
+            {
+                break 'run0 (Err(ReportsError::BadBeefyMmrRoot));
+            };
+        }
+        if ((Nat(w.context.lookup_anchor_slot as u64) + V::L_MAX_ANCHOR)
+            < Nat(slot as u64))
+        {
+            {
+                break 'run0 (Err(ReportsError::LookupAnchorNotRecent));
+            };
+        }
+        break 'run0 (Ok(()));
+    }
+}
+/// Checks one guarantee's signatures: two or three validators, sorted, assigned to the report's core for the rotation of the guarantee's slot, not offenders, each signing the report's hash. Their keys are returned (the reporters).
+///
+/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:216
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn check_guarantors<V: Variant>(
+    g: &ReportGuarantee,
+    entropy: &Vec<Hash>,
+    kappa: &Vec<ValidatorKeys>,
+    lambda: &Vec<ValidatorKeys>,
+    offenders: &Vec<Ed25519Public>,
+    slot: TimeSlot,
+) -> Result<Vec<Ed25519Public>, ReportsError> {
+    'run0: {
+        if ((array::size(&g.signatures) < Nat(2))
+            || (array::size(&g.signatures) > Nat(3)))
+        {
+            {
+                break 'run0 (Err(ReportsError::InsufficientGuarantees));
+            };
+        }
+        for k in range(Nat(1), array::size(&g.signatures)) {
+            {
+                if (array::get_bang(&g.signatures, (k - Nat(1))).validator_index
+                    >= array::get_bang(&g.signatures, k).validator_index)
+                {
+                    {
+                        break 'run0 (Err(ReportsError::NotSortedOrUniqueGuarantors));
+                    };
+                }
+            };
+        }
+        if (Nat(g.slot as u64) > Nat(slot as u64)) {
+            {
+                break 'run0 (Err(ReportsError::FutureReportSlot));
+            };
+        }
+        if ((Nat(g.slot as u64) + V::R_ROTATION)
+            < (V::R_ROTATION * (Nat(slot as u64) / V::R_ROTATION)))
+        {
+            {
+                break 'run0 (Err(ReportsError::ReportEpochBeforeLast));
+            };
+        }
+        let assignment = guarantor_assignment::<
+            V,
+        >(&entropy, &kappa, &lambda, Nat(slot as u64), Nat(g.slot as u64));
+        let cores = assignment.0.clone();
+        let keys = assignment.1.clone();
+        let message = ByteArray(String::from("jam_guarantee").as_bytes().to_vec())
+            .append(work_report_hash(g.report.clone()).data());
+        let mut signers: Vec<Ed25519Public> = vec![];
+        for s in g.signatures.clone() {
+            {
+                let v = Nat(s.validator_index as u64);
+                if (v >= array::size(&keys)) {
+                    {
+                        break 'run0 (Err(ReportsError::BadValidatorIndex));
+                    };
+                }
+                let key = array::get_bang(&keys, v).ed25519;
+                if array::contains(&offenders, &key) {
+                    {
+                        break 'run0 (Err(ReportsError::BannedValidator));
+                    };
+                }
+                if (array::get_bang(&cores, v) != g.report.core_index) {
+                    {
+                        break 'run0 (Err(ReportsError::WrongAssignment));
+                    };
+                }
+                if !ed25519_verify(key, message.clone(), s.signature) {
+                    {
+                        break 'run0 (Err(ReportsError::BadSignature));
+                    };
+                }
+                signers = {
+                    let arg0 = key;
+                    array::push(std::mem::take(&mut signers), arg0)
+                };
+            };
+        }
+        break 'run0 (Ok(signers.clone()));
+    }
+}
+/// `xs` (sorted by package hash) with `x` added in order: the reported packages are a set.
+///
+/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:250
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn insert_reported<V: Variant>(
+    xs: &Vec<ReportedPackage>,
+    x: &ReportedPackage,
+) -> Vec<ReportedPackage> {
+    'run0: {
+        let mut out: Vec<ReportedPackage> = vec![];
+        let mut placed = false;
+        for e in xs.iter().cloned() {
+            {
+                if (!placed && (x.work_package_hash < e.work_package_hash)) {
+                    {
+                        out = {
+                            let arg0 = x.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = e.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = x.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// A segment-root lookup as the package it names.
+///
+/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:263
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPackage {
+    {
+        ReportedPackage {
+            work_package_hash: l.work_package_hash,
+            segment_tree_root: l.segment_tree_root,
+        }
+    }
+}
+/// Whether a block's reported packages include the lookup's package with its segment root.
+///
+/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:267
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn history_has<V: Variant>(
+    reported: &Vec<ReportedWorkPackage>,
+    l: &SegmentRootLookupItem,
+) -> bool {
+    {
+        reported
+            .iter()
+            .cloned()
+            .any(|r: ReportedWorkPackage| {
+                ((r.hash == l.work_package_hash)
+                    && (r.exports_root == l.segment_tree_root))
+            })
+    }
+}
+/// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages reported or accumulated recently (which a new report may not repeat and may depend on).
+///
+/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:271
+#[allow(unused_mut, unused_variables, clippy::all)]
+pub fn apply_guarantees<V: Variant>(
+    guarantees: &Vec<ReportGuarantee>,
+    pending: &Vec<Option<AvailabilityAssignment>>,
+    kappa: &Vec<ValidatorKeys>,
+    lambda: &Vec<ValidatorKeys>,
+    entropy: &Vec<Hash>,
+    offenders: &Vec<Ed25519Public>,
+    recent: &RecentBlocks,
+    auth_pools: &Vec<Vec<Hash>>,
+    accounts: &Vec<ServiceInfoEntry>,
+    core_stats: &Vec<CoreActivityRecord>,
+    service_stats: &Vec<ServicesStatisticsMapEntry>,
+    slot: TimeSlot,
+    known: &Vec<Hash>,
+) -> Result<
+    (
+        Vec<ReportedPackage>,
+        Vec<Ed25519Public>,
+        Vec<Option<AvailabilityAssignment>>,
+        Vec<CoreActivityRecord>,
+        Vec<ServicesStatisticsMapEntry>,
+    ),
+    ReportsError,
+> {
+    'run0: {
+        let mut reporters: Vec<Ed25519Public> = vec![];
+        let mut packages: Vec<Hash> = vec![];
+        let mut reported: Vec<ReportedPackage> = vec![];
+        for n in range(Nat(0), array::size(&guarantees)) {
+            {
+                let g = array::get_bang(&guarantees, n);
+                let c = g.report.core_index;
+                if (c >= V::C) {
+                    {
+                        break 'run0 (Err(ReportsError::BadCoreIndex));
+                    };
+                }
+                if ((n > Nat(0))
+                    && (c
+                        <= array::get_bang(&guarantees, (n - Nat(1)))
+                            .report
+                            .clone()
+                            .core_index))
+                {
+                    {
+                        break 'run0 (Err(ReportsError::OutOfOrderGuarantee));
+                    };
+                }
+                match check_guarantors::<
+                    V,
+                >(&g, &entropy, &kappa, &lambda, &offenders, slot) {
+                    Err(e) => {
+                        break 'run0 (Err(e));
+                    }
+                    Ok(keys) => {
+                        for k in keys.iter().cloned() {
+                            {
+                                if !array::contains(&reporters, &k) {
+                                    {
+                                        reporters = insert_sorted::<V>(&reporters, k);
+                                    };
+                                }
+                            };
+                        }
+                    }
+                };
+                match check_report::<
+                    V,
+                >(&g, &pending, &auth_pools, &accounts, &recent, slot) {
+                    Err(e) => {
+                        break 'run0 (Err(e));
+                    }
+                    Ok(_) => {
+                        packages = packages.clone();
+                    }
+                };
+                let p = g.report.package_spec.clone();
+                if (array::contains(&packages, &p.hash)
+                    || array::contains(&known, &p.hash))
+                {
+                    {
+                        break 'run0 (Err(ReportsError::DuplicatePackage));
+                    };
+                }
+                packages = {
+                    let arg0 = p.hash;
+                    array::push(std::mem::take(&mut packages), arg0)
+                };
+                reported = insert_reported::<
+                    V,
+                >(
+                    &reported,
+                    &ReportedPackage {
+                        work_package_hash: p.hash,
+                        segment_tree_root: p.exports_root,
+                    },
+                );
+            };
+        }
+        for g in guarantees.iter().cloned() {
+            {
+                for d in g.report.context.prerequisites.clone() {
+                    {
+                        if !(array::contains(&known, &d)
+                            || array::contains(&packages, &d))
+                        {
+                            {
+                                break 'run0 (Err(ReportsError::DependencyMissing));
+                            };
+                        }
+                    };
+                }
+                for l in g.report.segment_root_lookup.clone() {
+                    {
+                        let in_block = reported
+                            .iter()
+                            .cloned()
+                            .any(|r: ReportedPackage| {
+                                (r.clone() == lookup_as_reported::<V>(&l))
+                            });
+                        let in_history = recent
+                            .history
+                            .iter()
+                            .cloned()
+                            .any(|b: BlockInfo| history_has::<
+                                V,
+                            >(&b.reported.clone(), &l));
+                        if !(in_block || in_history) {
+                            {
+                                break 'run0 (Err(ReportsError::SegmentRootLookupInvalid));
+                            };
+                        }
+                    };
+                }
+            };
+        }
+        let mut cores = pending.clone();
+        let mut core_out = core_stats.clone();
+        let mut service_out = service_stats.clone();
+        for g in guarantees.iter().cloned() {
+            {
+                let c = g.report.core_index;
+                cores = {
+                    let arg0 = c;
+                    let arg1 = Some(AvailabilityAssignment {
+                        report: g.report.clone(),
+                        timeout: slot,
+                    });
+                    array::set_bang(std::mem::take(&mut cores), arg0, arg1)
+                };
+                core_out = {
+                    let arg0 = c;
+                    let arg1 = count_report::<
+                        V,
+                    >(&array::get_bang(&core_out, c), &g.report.clone());
+                    array::set_bang(std::mem::take(&mut core_out), arg0, arg1)
+                };
+                for r in g.report.results.clone() {
+                    {
+                        service_out = count_refinement::<V>(&service_out, &r);
+                    };
+                }
+            };
+        }
+        break 'run0 (Ok((
+            reported.clone(),
+            reporters.clone(),
+            cores.clone(),
+            core_out.clone(),
+            service_out.clone(),
+        )));
+    }
+}
 /// The little-endian encoding of `x` in four bytes (E₄; the value is reduced modulo 2³²).
 ///
 /// Lean: `Jar.encodeU32LE` at spec/Jar/Shuffle.lean:11
@@ -9631,6 +10508,155 @@ impl Codec for PreimagesError {
         )
     }
 }
+impl Codec for ServiceInfo {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.code_hash, out);
+        Codec::encode_to::<V>(&self.balance, out);
+        Codec::encode_to::<V>(&self.min_item_gas, out);
+        Codec::encode_to::<V>(&self.min_memo_gas, out);
+        Codec::encode_to::<V>(&self.bytes, out);
+        Codec::encode_to::<V>(&self.deposit_offset, out);
+        Codec::encode_to::<V>(&self.items, out);
+        Codec::encode_to::<V>(&self.creation_slot, out);
+        Codec::encode_to::<V>(&self.last_accumulation_slot, out);
+        Codec::encode_to::<V>(&self.parent_service, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceInfo {
+            code_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            balance: <u64 as Codec>::decode_from::<V>(r)?,
+            min_item_gas: <Gas as Codec>::decode_from::<V>(r)?,
+            min_memo_gas: <Gas as Codec>::decode_from::<V>(r)?,
+            bytes: <u64 as Codec>::decode_from::<V>(r)?,
+            deposit_offset: <u64 as Codec>::decode_from::<V>(r)?,
+            items: <u32 as Codec>::decode_from::<V>(r)?,
+            creation_slot: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            last_accumulation_slot: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            parent_service: <ServiceId as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceData {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.service, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceData {
+            service: <ServiceInfo as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceInfoEntry {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.data, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceInfoEntry {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            data: <ServiceData as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for CoreActivityRecord {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.da_load, out);
+        Codec::encode_to::<V>(&self.popularity, out);
+        Codec::encode_to::<V>(&self.imports, out);
+        Codec::encode_to::<V>(&self.extrinsic_count, out);
+        Codec::encode_to::<V>(&self.extrinsic_size, out);
+        Codec::encode_to::<V>(&self.exports, out);
+        Codec::encode_to::<V>(&self.bundle_size, out);
+        Codec::encode_to::<V>(&self.gas_used, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(CoreActivityRecord {
+            da_load: <u32 as Codec>::decode_from::<V>(r)?,
+            popularity: <u16 as Codec>::decode_from::<V>(r)?,
+            imports: <u16 as Codec>::decode_from::<V>(r)?,
+            extrinsic_count: <u16 as Codec>::decode_from::<V>(r)?,
+            extrinsic_size: <u32 as Codec>::decode_from::<V>(r)?,
+            exports: <u16 as Codec>::decode_from::<V>(r)?,
+            bundle_size: <u32 as Codec>::decode_from::<V>(r)?,
+            gas_used: <Gas as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ReportedPackage {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.work_package_hash, out);
+        Codec::encode_to::<V>(&self.segment_tree_root, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ReportedPackage {
+            work_package_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            segment_tree_root: <Hash as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ReportsError {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            ReportsError::BadCoreIndex => out.push(0u8),
+            ReportsError::FutureReportSlot => out.push(1u8),
+            ReportsError::ReportEpochBeforeLast => out.push(2u8),
+            ReportsError::InsufficientGuarantees => out.push(3u8),
+            ReportsError::OutOfOrderGuarantee => out.push(4u8),
+            ReportsError::NotSortedOrUniqueGuarantors => out.push(5u8),
+            ReportsError::WrongAssignment => out.push(6u8),
+            ReportsError::CoreEngaged => out.push(7u8),
+            ReportsError::AnchorNotRecent => out.push(8u8),
+            ReportsError::BadServiceId => out.push(9u8),
+            ReportsError::BadCodeHash => out.push(10u8),
+            ReportsError::DependencyMissing => out.push(11u8),
+            ReportsError::DuplicatePackage => out.push(12u8),
+            ReportsError::BadStateRoot => out.push(13u8),
+            ReportsError::BadBeefyMmrRoot => out.push(14u8),
+            ReportsError::CoreUnauthorized => out.push(15u8),
+            ReportsError::BadValidatorIndex => out.push(16u8),
+            ReportsError::WorkReportGasTooHigh => out.push(17u8),
+            ReportsError::ServiceItemGasTooLow => out.push(18u8),
+            ReportsError::TooManyDependencies => out.push(19u8),
+            ReportsError::SegmentRootLookupInvalid => out.push(20u8),
+            ReportsError::BadSignature => out.push(21u8),
+            ReportsError::WorkReportTooBig => out.push(22u8),
+            ReportsError::BannedValidator => out.push(23u8),
+            ReportsError::LookupAnchorNotRecent => out.push(24u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 25usize, "ReportsError")? {
+                0usize => ReportsError::BadCoreIndex,
+                1usize => ReportsError::FutureReportSlot,
+                2usize => ReportsError::ReportEpochBeforeLast,
+                3usize => ReportsError::InsufficientGuarantees,
+                4usize => ReportsError::OutOfOrderGuarantee,
+                5usize => ReportsError::NotSortedOrUniqueGuarantors,
+                6usize => ReportsError::WrongAssignment,
+                7usize => ReportsError::CoreEngaged,
+                8usize => ReportsError::AnchorNotRecent,
+                9usize => ReportsError::BadServiceId,
+                10usize => ReportsError::BadCodeHash,
+                11usize => ReportsError::DependencyMissing,
+                12usize => ReportsError::DuplicatePackage,
+                13usize => ReportsError::BadStateRoot,
+                14usize => ReportsError::BadBeefyMmrRoot,
+                15usize => ReportsError::CoreUnauthorized,
+                16usize => ReportsError::BadValidatorIndex,
+                17usize => ReportsError::WorkReportGasTooHigh,
+                18usize => ReportsError::ServiceItemGasTooLow,
+                19usize => ReportsError::TooManyDependencies,
+                20usize => ReportsError::SegmentRootLookupInvalid,
+                21usize => ReportsError::BadSignature,
+                22usize => ReportsError::WorkReportTooBig,
+                23usize => ReportsError::BannedValidator,
+                24usize => ReportsError::LookupAnchorNotRecent,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for ValidatorActivityRecord {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.blocks, out);
@@ -10115,9 +11141,11 @@ macro_rules! for_each_spec_type {
         RobEntry, Pipe, Numbering, Program, Instr, GasCharge, Outcome, Machine, Exit,
         StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
         Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
-        PreimagesError, ValidatorActivityRecord, ValidatorKeys, RefineContext,
-        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
-        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
-        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
+        ReportedPackage, ReportsError, ValidatorActivityRecord, ValidatorKeys,
+        RefineContext, AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel,
+        HostInterface, BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem,
+        WorkPackage, WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem,
+        WorkReport);
     };
 }

@@ -60,6 +60,12 @@ abbrev H_RECENT [j : JarVariant] : Nat := j.params.H_RECENT
 abbrev O_POOL [j : JarVariant] : Nat := j.params.O_POOL
 /-- Q of the variant in scope. -/
 abbrev Q_QUEUE [j : JarVariant] : Nat := j.params.Q_QUEUE
+/-- G_A of the variant in scope: the accumulation gas of one work report's results at most. -/
+abbrev G_A [j : JarVariant] : Nat := j.params.G_A
+/-- J of the variant in scope: a work report's dependencies at most. -/
+abbrev J [j : JarVariant] : Nat := j.params.J
+/-- L of the variant in scope: how many slots old a lookup anchor may be. -/
+abbrev L_MAX_ANCHOR [j : JarVariant] : Nat := j.params.L_MAX_ANCHOR
 /-- U of the variant in scope: the slots after which a pending report times out. -/
 abbrev U_TIMEOUT [j : JarVariant] : Nat := j.params.U_TIMEOUT
 /-- W_P of the variant in scope. -/
