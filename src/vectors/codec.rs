@@ -5,7 +5,7 @@
 //! `tiny/` runs with `gp072_tiny` and `full/` with `gp072_full`: the lengths of `SeqN` fields
 //! (validators, epoch length, cores) come from the variant.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jarkit_spec::codec::Codec;
 use jarkit_spec::jar::{self, Variant};
@@ -60,13 +60,10 @@ fn both_ways<V: Variant, T: Codec + Serialize + DeserializeOwned>(json: &serde_j
 /// the variant, tiny unless it is called `full`).
 pub fn run(dir: &Path) -> Result<Report, String> {
     let mut report = Report::default();
-    let subdirs: Vec<PathBuf> = ["tiny", "full"].iter().map(|s| dir.join(s)).filter(|p| p.is_dir()).collect();
-    let dirs = if subdirs.is_empty() { vec![dir.to_path_buf()] } else { subdirs };
-    for d in dirs {
-        let full = d.file_name().is_some_and(|n| n == "full");
+    for (d, dir_name, full) in super::tiny_and_full(dir) {
         for json_path in json_files(&d)? {
             let stem = json_path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
-            let name = format!("{}/{stem}", d.file_name().and_then(|s| s.to_str()).unwrap_or("."));
+            let name = format!("{dir_name}/{stem}");
             let bin_path = json_path.with_extension("bin");
             let result = match (read_json(&json_path), std::fs::read(&bin_path)) {
                 (Err(e), _) => Some(CaseResult::Failed(e)),

@@ -2,7 +2,7 @@
 //! by `erasureCode` generated from the Lean spec (`spec/Jar/Erasure.lean`). `tiny/` runs with
 //! `gp072_tiny` (6 shards), `full/` with `gp072_full` (1023 shards).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jarkit_spec::jar::{self, Variant};
 use jarkit_spec::prelude::ByteArray;
@@ -32,12 +32,9 @@ fn check<V: Variant>(case: &ErasureCase) -> CaseResult {
 /// it is called `full`).
 pub fn run(dir: &Path) -> Result<Report, String> {
     let mut report = Report::default();
-    let subdirs: Vec<PathBuf> = ["tiny", "full"].iter().map(|s| dir.join(s)).filter(|p| p.is_dir()).collect();
-    let dirs = if subdirs.is_empty() { vec![dir.to_path_buf()] } else { subdirs };
-    for d in dirs {
-        let full = d.file_name().is_some_and(|n| n == "full");
+    for (d, dir_name, full) in super::tiny_and_full(dir) {
         for path in json_files(&d)? {
-            let name = format!("{}/{}", d.file_name().and_then(|s| s.to_str()).unwrap_or("."), path.file_stem().and_then(|s| s.to_str()).unwrap_or_default());
+            let name = format!("{dir_name}/{}", path.file_stem().and_then(|s| s.to_str()).unwrap_or_default());
             let result = match read_json(&path).and_then(|v| serde_json::from_value::<ErasureCase>(v).map_err(|e| format!("malformed erasure case: {e}"))) {
                 Err(e) => CaseResult::Failed(e),
                 Ok(case) if full => check::<jar::Gp072Full>(&case),

@@ -93,6 +93,20 @@ pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// The parameter sets of a vector directory: `DIR/tiny` and `DIR/full` where they exist (else
+/// `DIR` itself), each with its name for case labels and whether it holds full-size cases.
+pub fn tiny_and_full(dir: &Path) -> Vec<(PathBuf, String, bool)> {
+    let subdirs: Vec<PathBuf> = ["tiny", "full"].iter().map(|s| dir.join(s)).filter(|p| p.is_dir()).collect();
+    let dirs = if subdirs.is_empty() { vec![dir.to_path_buf()] } else { subdirs };
+    dirs.into_iter()
+        .map(|d| {
+            let name = d.file_name().and_then(|s| s.to_str()).unwrap_or(".").to_string();
+            let full = name == "full";
+            (d, name, full)
+        })
+        .collect()
+}
+
 /// The first place where two JSON values differ, as a path such as `post_state.pools[1][3]`.
 pub fn json_diff(expected: &serde_json::Value, got: &serde_json::Value) -> String {
     use serde_json::Value;
