@@ -7,7 +7,8 @@
 //! and run), `jarv1` (JAR v1 blobs, laid out linearly and run), `manifest` (JAR v2 capability
 //! manifests, validated), `polkavm` (program containers, imported and
 //! run), `codec` (JAM codec bytes as every spec type), `reference` (code blobs on the reference
-//! executor), `lean` (mutated spec text through codegen).
+//! executor), `lean` (mutated spec text through codegen), `stf` (mutated state-transition
+//! vectors through `jarkit stf`'s interface).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Every fuzz target by name.
-pub const TARGETS: [&str; 8] = ["code", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean"];
+pub const TARGETS: [&str; 9] = ["code", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf"];
 
 /// Valid inputs to mutate, per target.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -53,6 +54,19 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
                 .collect::<Vec<_>>();
             v.push(jarkit_spec::codec::Codec::encode::<jarkit_spec::jar::Jar1>(&jarkit_spec::jar::Header::default()));
             v
+        }
+        // Each w3f STF vector as `SUB` newline JSON (none without the vectors).
+        "stf" => {
+            let Some(root) = crate::vectors::vectors_root() else { return vec![] };
+            let mut out = Vec::new();
+            for sub in crate::stf::SUB_TRANSITIONS {
+                for path in crate::vectors::json_files(&root.join(format!("w3f/stf/{sub}/tiny"))).unwrap_or_default() {
+                    if let Ok(text) = std::fs::read(&path) {
+                        out.push([sub.as_bytes(), b"\n", &text].concat());
+                    }
+                }
+            }
+            out
         }
         _ => vec![],
     }
@@ -150,6 +164,76 @@ fn run_polkavm(bytes: &[u8]) {
     }
 }
 
+/// Structured mutations of STF vectors: byte flips rarely leave JSON valid, so the mutations
+/// act on the JSON values instead: numbers set to edge values, hex strings with a changed
+/// digit, array items dropped or repeated, values replaced by `null`.
+fn stf_input(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
+    if seeds.is_empty() {
+        return proptest::collection::vec(any::<u8>(), 0..64).boxed();
+    }
+    (prop::sample::select(seeds), proptest::collection::vec((any::<prop::sample::Index>(), 0u8..6, any::<u64>()), 1..6))
+        .prop_map(|(seed, edits)| {
+            let split = seed.iter().position(|&b| b == b'\n').unwrap_or(0);
+            let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&seed[split + 1..]) else { return seed };
+            for (at, kind, value) in edits {
+                mutate_json(&mut json, at, kind, value);
+            }
+            [&seed[..split + 1], json.to_string().as_bytes()].concat()
+        })
+        .boxed()
+}
+
+/// Applies one mutation to the `at`-th value (in a depth-first walk) of `json`.
+fn mutate_json(json: &mut serde_json::Value, at: prop::sample::Index, kind: u8, value: u64) {
+    fn count(v: &serde_json::Value) -> usize {
+        1 + match v {
+            serde_json::Value::Array(a) => a.iter().map(count).sum(),
+            serde_json::Value::Object(o) => o.values().map(count).sum(),
+            _ => 0,
+        }
+    }
+    fn nth<'a>(v: &'a mut serde_json::Value, n: &mut usize) -> Option<&'a mut serde_json::Value> {
+        if *n == 0 {
+            return Some(v);
+        }
+        *n -= 1;
+        match v {
+            serde_json::Value::Array(a) => a.iter_mut().find_map(|x| nth(x, n)),
+            serde_json::Value::Object(o) => o.values_mut().find_map(|x| nth(x, n)),
+            _ => None,
+        }
+    }
+    let mut n = at.index(count(json));
+    let Some(target) = nth(json, &mut n) else { return };
+    const EDGES: [u64; 7] = [0, 1, 0xffff, 0xffff_ffff, 1 << 32, 1 << 63, u64::MAX];
+    match (kind, &mut *target) {
+        (0, serde_json::Value::Number(_)) => *target = serde_json::json!(EDGES[(value % 7) as usize]),
+        (1, serde_json::Value::Number(_)) => *target = serde_json::json!(value % 100),
+        (2, serde_json::Value::String(s)) if s.len() > 2 => {
+            let i = 2 + (value as usize) % (s.len() - 2);
+            let digit = b"0123456789abcdef"[(value >> 32) as usize % 16] as char;
+            s.replace_range(i..i + 1, &digit.to_string());
+        }
+        (3, serde_json::Value::Array(a)) if !a.is_empty() => {
+            a.remove((value as usize) % a.len());
+        }
+        (4, serde_json::Value::Array(a)) if !a.is_empty() => {
+            let x = a[(value as usize) % a.len()].clone();
+            a.push(x);
+        }
+        (5, _) => *target = serde_json::Value::Null,
+        _ => {}
+    }
+}
+
+/// `SUB` newline JSON: the sub-transition must answer (an output or an error), never panic.
+fn run_stf(bytes: &[u8]) {
+    let Some(split) = bytes.iter().position(|&b| b == b'\n') else { return };
+    let sub = String::from_utf8_lossy(&bytes[..split]).into_owned();
+    let Ok(case) = serde_json::from_slice::<serde_json::Value>(&bytes[split + 1..]) else { return };
+    let _ = crate::stf::run(jarkit_spec::jar::VariantId::Gp072Tiny, &sub, &case);
+}
+
 fn run_codec(bytes: &[u8]) {
     use jarkit_spec::codec::Codec;
     macro_rules! all {
@@ -211,6 +295,7 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
         "codec" => run_codec,
         "reference" => run_reference,
         "lean" => run_lean,
+        "stf" => run_stf,
         _ => return Err(format!("unknown fuzz target `{target}`; the targets are: {}", TARGETS.join(", "))),
     };
     let mut seed_bytes = [0u8; 32];
@@ -220,7 +305,8 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
     // Findings are reported through the result; keep the default hook from printing each one.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let result = runner.run(&input(seeds(target)), |bytes| match catch_unwind(AssertUnwindSafe(|| f(&bytes))) {
+    let strategy = if target == "stf" { stf_input(seeds(target)) } else { input(seeds(target)) };
+    let result = runner.run(&strategy, |bytes| match catch_unwind(AssertUnwindSafe(|| f(&bytes))) {
         Ok(()) => Ok(()),
         Err(e) => {
             let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();

@@ -60,8 +60,7 @@ enum Command {
         seed: u64,
     },
     /// Fuzz a parser for as long as you like: code, standard, jarv1, manifest, polkavm, codec,
-    /// reference,
-    /// lean (or all).
+    /// reference, lean, stf (or all).
     /// Ends with `N cases, M panics`.
     Fuzz {
         #[arg(default_value = "all")]

@@ -8374,17 +8374,17 @@ pub fn check_report<V: Variant>(
         let mut size = w.auth_output.size();
         for r in w.results.clone() {
             {
+                if (Nat(r.accumulate_gas as u64) > (V::G_A - gas)) {
+                    {
+                        break 'run0 (Err(ReportsError::WorkReportGasTooHigh));
+                    };
+                }
                 gas = (gas + Nat(r.accumulate_gas as u64));
                 size = (size
                     + match r.result.clone() {
                         WorkExecResult::Ok(out) => out.size(),
                         _ => Nat(0),
                     });
-            };
-        }
-        if (gas > V::G_A) {
-            {
-                break 'run0 (Err(ReportsError::WorkReportGasTooHigh));
             };
         }
         for r in w.results.clone() {
@@ -8445,7 +8445,7 @@ pub fn check_report<V: Variant>(
 }
 /// Checks one guarantee's signatures: two or three validators, sorted, assigned to the report's core for the rotation of the guarantee's slot, not offenders, each signing the report's hash. Their keys are returned (the reporters).
 ///
-/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:216
+/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:218
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn check_guarantors<V: Variant>(
     g: &ReportGuarantee,
@@ -8529,7 +8529,7 @@ pub fn check_guarantors<V: Variant>(
 }
 /// `xs` (sorted by package hash) with `x` added in order: the reported packages are a set.
 ///
-/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:250
+/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:252
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn insert_reported<V: Variant>(
     xs: &Vec<ReportedPackage>,
@@ -8568,7 +8568,7 @@ pub fn insert_reported<V: Variant>(
 }
 /// A segment-root lookup as the package it names.
 ///
-/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:263
+/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:265
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPackage {
     {
@@ -8580,7 +8580,7 @@ pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPack
 }
 /// Whether a block's reported packages include the lookup's package with its segment root.
 ///
-/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:267
+/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:269
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn history_has<V: Variant>(
     reported: &Vec<ReportedWorkPackage>,
@@ -8598,7 +8598,7 @@ pub fn history_has<V: Variant>(
 }
 /// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages reported or accumulated recently (which a new report may not repeat and may depend on).
 ///
-/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:271
+/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:273
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn apply_guarantees<V: Variant>(
     guarantees: &Vec<ReportGuarantee>,

@@ -185,15 +185,17 @@ def checkReport (g : ReportGuarantee) (pending : Array (Option AvailabilityAssig
     return .error .coreEngaged
   if !authPools[c]!.contains w.authorizerHash then
     return .error .coreUnauthorized
+  -- The gas is checked term by term against what is left of G_A, so the sum stays within
+  -- G_A (a plain sum of hostile 64-bit values would not fit a 64-bit Nat).
   let mut gas := 0
   let mut size := w.authOutput.size
   for r in w.results do
+    if r.accumulateGas.toNat > G_A - gas then
+      return .error .workReportGasTooHigh
     gas := gas + r.accumulateGas.toNat
     size := size + (match r.result with
       | .ok out => out.size
       | _ => 0)
-  if gas > G_A then
-    return .error .workReportGasTooHigh
   for r in w.results do
     let some service := findService accounts r.serviceId | return .error .badServiceId
     if r.codeHash != service.codeHash then
