@@ -641,9 +641,15 @@ fn climb(mut operands: Vec<Expr>, ops: Vec<String>, span: Span) -> Expr {
         let r = out.pop().unwrap();
         let l = out.pop().unwrap();
         let s = Span { file: l.span.file, start: l.span.start, end: r.span.end.max(span.start) };
-        // `x |> f a` is the application `f a x`.
+        // `x |> f a` is the application `f a x`; `x |>.f a` is the method call `x.f a`.
         let kind = if op == "|>" {
             match r.kind {
+                ExprKind::DotCtor(m) => ExprKind::Field(Box::new(l), m),
+                ExprKind::App(f, args) if matches!(f.kind, ExprKind::DotCtor(_)) => {
+                    let ExprKind::DotCtor(m) = f.kind else { unreachable!() };
+                    let method = Expr { kind: ExprKind::Field(Box::new(l), m), span: f.span };
+                    ExprKind::App(Box::new(method), args)
+                }
                 ExprKind::App(f, mut args) => {
                     args.push(Arg::Positional(l));
                     ExprKind::App(f, args)
