@@ -4925,13 +4925,130 @@ pub fn opcode_is_terminator(op: Opcode) -> bool {
             Opcode::BranchGeU => true,
             Opcode::BranchGeS => true,
             Opcode::LoadImmJumpInd => true,
-            _ => false,
+            Opcode::Ecall
+            | Opcode::Ecalli
+            | Opcode::LoadImm64
+            | Opcode::StoreImmU8
+            | Opcode::StoreImmU16
+            | Opcode::StoreImmU32
+            | Opcode::StoreImmU64
+            | Opcode::LoadImm
+            | Opcode::LoadU8
+            | Opcode::LoadI8
+            | Opcode::LoadU16
+            | Opcode::LoadI16
+            | Opcode::LoadU32
+            | Opcode::LoadI32
+            | Opcode::LoadU64
+            | Opcode::StoreU8
+            | Opcode::StoreU16
+            | Opcode::StoreU32
+            | Opcode::StoreU64
+            | Opcode::StoreImmIndU8
+            | Opcode::StoreImmIndU16
+            | Opcode::StoreImmIndU32
+            | Opcode::StoreImmIndU64
+            | Opcode::MoveReg
+            | Opcode::Sbrk
+            | Opcode::CountSetBits64
+            | Opcode::CountSetBits32
+            | Opcode::LeadingZeroBits64
+            | Opcode::LeadingZeroBits32
+            | Opcode::TrailingZeroBits64
+            | Opcode::TrailingZeroBits32
+            | Opcode::SignExtend8
+            | Opcode::SignExtend16
+            | Opcode::ZeroExtend16
+            | Opcode::ReverseBytes
+            | Opcode::StoreIndU8
+            | Opcode::StoreIndU16
+            | Opcode::StoreIndU32
+            | Opcode::StoreIndU64
+            | Opcode::LoadIndU8
+            | Opcode::LoadIndI8
+            | Opcode::LoadIndU16
+            | Opcode::LoadIndI16
+            | Opcode::LoadIndU32
+            | Opcode::LoadIndI32
+            | Opcode::LoadIndU64
+            | Opcode::AddImm32
+            | Opcode::AndImm
+            | Opcode::XorImm
+            | Opcode::OrImm
+            | Opcode::MulImm32
+            | Opcode::SetLtUImm
+            | Opcode::SetLtSImm
+            | Opcode::ShloLImm32
+            | Opcode::ShloRImm32
+            | Opcode::SharRImm32
+            | Opcode::NegAddImm32
+            | Opcode::SetGtUImm
+            | Opcode::SetGtSImm
+            | Opcode::ShloLImmAlt32
+            | Opcode::ShloRImmAlt32
+            | Opcode::SharRImmAlt32
+            | Opcode::CmovIzImm
+            | Opcode::CmovNzImm
+            | Opcode::AddImm64
+            | Opcode::MulImm64
+            | Opcode::ShloLImm64
+            | Opcode::ShloRImm64
+            | Opcode::SharRImm64
+            | Opcode::NegAddImm64
+            | Opcode::ShloLImmAlt64
+            | Opcode::ShloRImmAlt64
+            | Opcode::SharRImmAlt64
+            | Opcode::RotR64Imm
+            | Opcode::RotR64ImmAlt
+            | Opcode::RotR32Imm
+            | Opcode::RotR32ImmAlt
+            | Opcode::Add32
+            | Opcode::Sub32
+            | Opcode::Mul32
+            | Opcode::DivU32
+            | Opcode::DivS32
+            | Opcode::RemU32
+            | Opcode::RemS32
+            | Opcode::ShloL32
+            | Opcode::ShloR32
+            | Opcode::SharR32
+            | Opcode::Add64
+            | Opcode::Sub64
+            | Opcode::Mul64
+            | Opcode::DivU64
+            | Opcode::DivS64
+            | Opcode::RemU64
+            | Opcode::RemS64
+            | Opcode::ShloL64
+            | Opcode::ShloR64
+            | Opcode::SharR64
+            | Opcode::And
+            | Opcode::Xor
+            | Opcode::Or
+            | Opcode::MulUpperSS
+            | Opcode::MulUpperUU
+            | Opcode::MulUpperSU
+            | Opcode::SetLtU
+            | Opcode::SetLtS
+            | Opcode::CmovIz
+            | Opcode::CmovNz
+            | Opcode::RotL64
+            | Opcode::RotL32
+            | Opcode::RotR64
+            | Opcode::RotR32
+            | Opcode::AndInv
+            | Opcode::OrInv
+            | Opcode::Xnor
+            | Opcode::Max
+            | Opcode::MaxU
+            | Opcode::Min
+            | Opcode::MinU => false,
         }
     }
 }
 /// The opcode byte in the Gray Paper numbering.
 ///
-/// Lean: `Jar.JAVM.Opcode.gpByte` at spec/Jar/JAVM/Isa.lean:499
+/// Lean: `Jar.JAVM.Opcode.gpByte` at spec/Jar/JAVM/Isa.lean:517
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_gp_byte(op: Opcode) -> Nat {
     {
@@ -5082,7 +5199,7 @@ pub fn opcode_gp_byte(op: Opcode) -> Nat {
 }
 /// The opcode byte in PolkaVM's JamV1 numbering (`none`: not in that numbering).
 ///
-/// Lean: `Jar.JAVM.Opcode.jamV1Byte` at spec/Jar/JAVM/Isa.lean:644
+/// Lean: `Jar.JAVM.Opcode.jamV1Byte` at spec/Jar/JAVM/Isa.lean:662
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_jam_v1_byte(op: Opcode) -> Option<Nat> {
     {
@@ -5233,7 +5350,7 @@ pub fn opcode_jam_v1_byte(op: Opcode) -> Option<Nat> {
 }
 /// The instruction with Gray Paper opcode byte `b` (`none`: invalid, executing it panics).
 ///
-/// Lean: `Jar.JAVM.Opcode.ofGpByte` at spec/Jar/JAVM/Isa.lean:789
+/// Lean: `Jar.JAVM.Opcode.ofGpByte` at spec/Jar/JAVM/Isa.lean:807
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_of_gp_byte(b: Nat) -> Option<Opcode> {
     {
@@ -5385,7 +5502,7 @@ pub fn opcode_of_gp_byte(b: Nat) -> Option<Opcode> {
 }
 /// The instruction with JamV1 opcode byte `b`.
 ///
-/// Lean: `Jar.JAVM.Opcode.ofJamV1Byte` at spec/Jar/JAVM/Isa.lean:935
+/// Lean: `Jar.JAVM.Opcode.ofJamV1Byte` at spec/Jar/JAVM/Isa.lean:953
 #[allow(unused_mut, unused_variables, clippy::all)]
 pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
     {

@@ -494,7 +494,25 @@ def Opcode.isTerminator (op : Opcode) : Bool :=
   | .branchGeU => true
   | .branchGeS => true
   | .loadImmJumpInd => true
-  | _ => false
+  -- Every other instruction, by name (no wildcard): a new instruction must say whether it ends
+  -- a block before the spec builds.
+  | .ecall | .ecalli | .loadImm64 | .storeImmU8 | .storeImmU16 | .storeImmU32 | .storeImmU64
+  | .loadImm | .loadU8 | .loadI8 | .loadU16 | .loadI16 | .loadU32 | .loadI32 | .loadU64
+  | .storeU8 | .storeU16 | .storeU32 | .storeU64 | .storeImmIndU8 | .storeImmIndU16
+  | .storeImmIndU32 | .storeImmIndU64 | .moveReg | .sbrk | .countSetBits64 | .countSetBits32
+  | .leadingZeroBits64 | .leadingZeroBits32 | .trailingZeroBits64 | .trailingZeroBits32
+  | .signExtend8 | .signExtend16 | .zeroExtend16 | .reverseBytes | .storeIndU8 | .storeIndU16
+  | .storeIndU32 | .storeIndU64 | .loadIndU8 | .loadIndI8 | .loadIndU16 | .loadIndI16
+  | .loadIndU32 | .loadIndI32 | .loadIndU64 | .addImm32 | .andImm | .xorImm | .orImm | .mulImm32
+  | .setLtUImm | .setLtSImm | .shloLImm32 | .shloRImm32 | .sharRImm32 | .negAddImm32
+  | .setGtUImm | .setGtSImm | .shloLImmAlt32 | .shloRImmAlt32 | .sharRImmAlt32 | .cmovIzImm
+  | .cmovNzImm | .addImm64 | .mulImm64 | .shloLImm64 | .shloRImm64 | .sharRImm64 | .negAddImm64
+  | .shloLImmAlt64 | .shloRImmAlt64 | .sharRImmAlt64 | .rotR64Imm | .rotR64ImmAlt | .rotR32Imm
+  | .rotR32ImmAlt | .add32 | .sub32 | .mul32 | .divU32 | .divS32 | .remU32 | .remS32 | .shloL32
+  | .shloR32 | .sharR32 | .add64 | .sub64 | .mul64 | .divU64 | .divS64 | .remU64 | .remS64
+  | .shloL64 | .shloR64 | .sharR64 | .and | .xor | .or | .mulUpperSS | .mulUpperUU | .mulUpperSU
+  | .setLtU | .setLtS | .cmovIz | .cmovNz | .rotL64 | .rotL32 | .rotR64 | .rotR32 | .andInv
+  | .orInv | .xnor | .max | .maxU | .min | .minU => false
 
 /-- The opcode byte in the Gray Paper numbering. -/
 def Opcode.gpByte (op : Opcode) : Nat :=
