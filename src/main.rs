@@ -438,14 +438,6 @@ fn inspect(bytes: &[u8]) -> Result<String, String> {
     Ok(out)
 }
 
-fn parse_hex_input(input: &str) -> Result<Vec<u8>, String> {
-    let hex = input.strip_prefix("0x").unwrap_or(input);
-    if hex.len() % 2 != 0 {
-        return Err("--input must be hex with an even number of digits".into());
-    }
-    (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| "--input must be hex".to_string())).collect()
-}
-
 /// The block rules, blob length encoding and gas costs of variant `id` for `code`.
 fn variant_rules(id: jarkit_spec::jar::VariantId) -> (javm::LengthEncoding, javm::BlockRules, jarkit_spec::jar::GasModel) {
     jarkit_spec::with_variant!(id, V => {
@@ -504,7 +496,7 @@ fn run_and_report<M: javm::Memory>(
 fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
     let id: jarkit_spec::jar::VariantId = variant.parse()?;
     let at = |e: String| format!("{}: {e}", path.display());
-    let args = parse_hex_input(input)?;
+    let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
     let program = javm::StandardProgram::parse(bytes).map_err(|e| at(e.to_string()))?;
     let (lengths, rules, model) = variant_rules(id);
     let code = javm::Code::parse(&program.code, lengths, javm::Numbering::Gp, rules).map_err(|e| at(e.to_string()))?;
@@ -518,7 +510,7 @@ fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str
 fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
     let id: jarkit_spec::jar::VariantId = variant.parse()?;
     let at = |e: String| format!("{}: {e}", path.display());
-    let args = parse_hex_input(input)?;
+    let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
     let (_, rules, model) = variant_rules(id);
     let program = javm::JarV1Program::parse(bytes, rules).map_err(|e| at(e.to_string()))?;
     let costs = costs_for(model, &program.code);

@@ -93,6 +93,15 @@ pub fn json_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
+/// The bytes of a hex string (with or without `0x`).
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let hex = text.strip_prefix("0x").unwrap_or(text);
+    if !hex.len().is_multiple_of(2) {
+        return Err(format!("hex `{text}` has an odd number of digits"));
+    }
+    (0..hex.len() / 2).map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("`{text}` is not hex"))).collect()
+}
+
 /// The parameter sets of a vector directory: `DIR/tiny` and `DIR/full` where they exist (else
 /// `DIR` itself), each with its name for case labels and whether it holds full-size cases.
 pub fn tiny_and_full(dir: &Path) -> Vec<(PathBuf, String, bool)> {

@@ -18,14 +18,6 @@ struct TrieCase {
     output: String,
 }
 
-fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    let s = s.strip_prefix("0x").unwrap_or(s);
-    if s.len() % 2 != 0 {
-        return Err(format!("odd-length hex `{s}`"));
-    }
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).map_err(|_| format!("not hex: `{s}`"))).collect()
-}
-
 /// Runs the cases in `path` (a `trie.json` file, or a directory holding one).
 pub fn run(path: &Path) -> Result<Report, String> {
     let file = if path.is_dir() { path.join("trie.json") } else { path.to_path_buf() };
@@ -46,9 +38,9 @@ fn check(case: &TrieCase) -> Result<(), String> {
     let kvs = case
         .input
         .iter()
-        .map(|(k, v)| Ok((ByteArray(unhex(k)?), ByteArray(unhex(v)?))))
+        .map(|(k, v)| Ok((ByteArray(super::parse_hex(k)?), ByteArray(super::parse_hex(v)?))))
         .collect::<Result<Vec<_>, String>>()?;
-    let want = unhex(&case.output)?;
+    let want = super::parse_hex(&case.output)?;
     let got = jar::merkle_root(&kvs)?;
     if got.0[..] == want[..] {
         Ok(())
