@@ -92,7 +92,7 @@ enum Command {
     /// Run every guest program on jarkit and on PolkaVM 0.37 (interpreter and compiler) in this
     /// process, check each result, and print load+execute and execute-only times with ratios.
     Bench {
-        /// Only this guest (fib, sort, sieve, blake2b, keccak, hostcall, memcpy).
+        /// Only this guest (fib, sort, sieve, blake2b, keccak, hostcall, memcpy, ed25519).
         #[arg(long)]
         guest: Option<String>,
         /// Sampling time per guest, VM and measurement, in seconds.

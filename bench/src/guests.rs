@@ -22,6 +22,7 @@ pub const GUESTS: &[Guest] = &[
     Guest { name: "keccak", blob: include_bytes!("../../guests/bin/keccak.polkavm"), arg: 64, expected: keccak, what: "keccak-256 of 1 KiB, 64 times" },
     Guest { name: "hostcall", blob: include_bytes!("../../guests/bin/hostcall.polkavm"), arg: 100_000, expected: hostcall, what: "100K host calls (ecalli)" },
     Guest { name: "memcpy", blob: include_bytes!("../../guests/bin/memcpy.polkavm"), arg: 16, expected: memcpy, what: "64 KiB copied 16 times, 8 bytes at a time" },
+    Guest { name: "ed25519", blob: include_bytes!("../../guests/bin/ed25519.polkavm"), arg: 8, expected: ed25519, what: "Ed25519 verification of 8 signatures (every fourth invalid)" },
 ];
 
 pub fn find(name: &str) -> Option<&'static Guest> {
@@ -82,6 +83,12 @@ fn blake2b(n: u64) -> u64 {
 
 fn keccak(n: u64) -> u64 {
     hash_rounds(n, |b| sha3::Keccak256::digest(b).into())
+}
+
+/// The guest checks entries `i % 4` of its table; entries 0 to 2 are valid signatures and entry
+/// 3 is not (`bench/tests/guests.rs` verifies the table with `ed25519-zebra`).
+fn ed25519(n: u64) -> u64 {
+    n - n / 4
 }
 
 fn hostcall(n: u64) -> u64 {

@@ -39,3 +39,25 @@ fn a_guest_out_of_gas_stops_cleanly() {
     assert!(jarkit_bench::jarkit_vm::JarkitGuest::load(g.blob, "nope").is_err());
     assert!(jarkit_bench::jarkit_vm::JarkitGuest::load(&g.blob[..20], "run").is_err());
 }
+
+/// The ed25519 guest's expected result assumes entries 0–2 of its table are valid signatures and
+/// entry 3 is not: checked here with `ed25519-zebra` (the spec's Ed25519 primitive) on the bytes
+/// of the C source.
+#[test]
+fn the_ed25519_guest_table_is_what_its_expected_result_assumes() {
+    use jarkit_spec::prelude::{ByteArray, OctetSeq};
+    let src = include_str!("../../guests/src/ed25519.c");
+    let table = &src[src.find("ENTRIES[4] = {").unwrap()..];
+    let table = &table[..table.find("};").unwrap()];
+    let bytes: Vec<u8> = table.split("0x").skip(1).map(|t| u8::from_str_radix(&t[..2], 16).unwrap()).collect();
+    assert_eq!(bytes.len(), 4 * 128);
+    let valid: Vec<bool> = bytes
+        .chunks(128)
+        .map(|e| {
+            let key = OctetSeq(e[..32].try_into().unwrap());
+            let sig = OctetSeq(e[64..].try_into().unwrap());
+            jarkit_spec::prims::ed25519_verify(key, ByteArray(e[32..64].to_vec()), sig)
+        })
+        .collect();
+    assert_eq!(valid, [true, true, true, false]);
+}
