@@ -55,18 +55,18 @@ impl GasCosts {
     /// Block costs from the spec's single-pass pipeline model (`spec/Jar/JAVM/GasModel.lean`,
     /// generated): the jar080 and jar1 consensus model.
     pub fn single_pass(code: &crate::program::Code) -> GasCosts {
-        let program = spec_program(code);
-        let costs = jarkit_spec::jar::block_costs_single_pass(&program);
-        GasCosts::PerBlock(costs.into_iter().map(|(pc, cost)| (pc.0 as u32, cost.0 as u32)).collect())
+        Self::from_spec(code, jarkit_spec::jar::block_costs_single_pass)
     }
-}
 
-impl GasCosts {
     /// Block costs from the spec's full pipeline model (`spec/Jar/JAVM/Pipeline.lean`,
     /// generated): the model behind the polkavm-spectool vectors' costs.
     pub fn pipeline(code: &crate::program::Code) -> GasCosts {
-        let program = spec_program(code);
-        let costs = jarkit_spec::jar::block_costs_pipeline(&program);
+        Self::from_spec(code, jarkit_spec::jar::block_costs_pipeline)
+    }
+
+    /// Per-block costs from one of the spec's block-cost functions (start pc, cost).
+    fn from_spec(code: &crate::program::Code, model: fn(&jarkit_spec::jar::Program) -> Vec<(jarkit_spec::prelude::Nat, jarkit_spec::prelude::Nat)>) -> GasCosts {
+        let costs = model(&spec_program(code));
         GasCosts::PerBlock(costs.into_iter().map(|(pc, cost)| (pc.0 as u32, cost.0 as u32)).collect())
     }
 }
