@@ -11,14 +11,19 @@ use javm::planted::{self, Bug};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn clean_run(id: VariantId) {
+    clean_run_rules(&id.to_string(), &crosscheck::rules(id));
+}
+
+/// 5000 cases under `rules` agree, and they reach every kind of ending.
+fn clean_run_rules(label: &str, rules: &crosscheck::Rules) {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     planted::set(Bug::None);
-    let s = crosscheck::run(id, 5000, 1);
-    assert!(s.divergence.is_none(), "{id}: {}", s.divergence.unwrap_or_default());
-    eprintln!("{id}: {:?}, gas {}", s.exits, s.gas_used);
+    let s = crosscheck::run_rules(rules, 5000, 1);
+    assert!(s.divergence.is_none(), "{label}: {}", s.divergence.unwrap_or_default());
+    eprintln!("{label}: {:?}, gas {}", s.exits, s.gas_used);
     // The programs do reach every kind of ending, not just an immediate fault.
     for kind in ["out-of-gas", "page-fault", "panic", "trap", "host-call"] {
-        assert!(s.exits.get(kind).copied().unwrap_or(0) > 0, "{id}: no run ended with {kind}: {:?}", s.exits);
+        assert!(s.exits.get(kind).copied().unwrap_or(0) > 0, "{label}: no run ended with {kind}: {:?}", s.exits);
     }
 }
 
@@ -46,13 +51,7 @@ fn jar1_agrees_with_the_spec_on_5000_programs() {
 /// the full pipeline model.
 #[test]
 fn polkavm_rules_agree_with_the_spec_on_5000_programs() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    planted::set(Bug::None);
-    let s = crosscheck::run_rules(&crosscheck::polkavm_rules(), 5000, 1);
-    assert!(s.divergence.is_none(), "polkavm: {}", s.divergence.unwrap_or_default());
-    for kind in ["out-of-gas", "page-fault", "panic", "trap", "host-call"] {
-        assert!(s.exits.get(kind).copied().unwrap_or(0) > 0, "polkavm: no run ended with {kind}: {:?}", s.exits);
-    }
+    clean_run_rules("polkavm", &crosscheck::polkavm_rules());
 }
 
 #[test]
