@@ -2877,7 +2877,7 @@ impl Params {
 /// The message a validator signs to assure `bitfield` for `anchor` (X_A ‖ H(anchor ‖ bitfield)).
 ///
 /// Lean: `Jar.assuranceMessage` at spec/Jar/Assurances.lean:35
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn assurance_message<V: Variant>(anchor: Hash, bitfield: &ByteArray) -> ByteArray {
     {
         ByteArray(String::from("jam_available").as_bytes().to_vec())
@@ -2887,7 +2887,7 @@ pub fn assurance_message<V: Variant>(anchor: Hash, bitfield: &ByteArray) -> Byte
 /// Applies the assurances extrinsic to the pending reports `assignments` (one per core, after judgements removed the bad ones) with the current validators, at block `slot` whose parent is `parent`: the reports that became available, and the pending reports left.
 ///
 /// Lean: `Jar.applyAssurances` at spec/Jar/Assurances.lean:39
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_assurances<V: Variant>(
     assignments: &Vec<Option<AvailabilityAssignment>>,
     validators: &Vec<ValidatorKeys>,
@@ -2986,7 +2986,7 @@ pub fn apply_assurances<V: Variant>(
 /// `pool` without the first occurrence of `h`. A guarantee consumes one entry: if the pool holds the same authorizer twice, the second stays (GP 8.3 reads the pool as a multiset).
 ///
 /// Lean: `Jar.removeFirst` at spec/Jar/Authorizations.lean:18
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn remove_first(pool: &Vec<Hash>, h: Hash) -> Vec<Hash> {
     'run0: {
         let mut out: Vec<Hash> = vec![];
@@ -3013,7 +3013,7 @@ pub fn remove_first(pool: &Vec<Hash>, h: Hash) -> Vec<Hash> {
 /// α′ (GP 8.2–8.3): for each core, remove the authorizers used in this block, append the queue entry at `slot mod Q`, and keep the last O.
 ///
 /// Lean: `Jar.updateAuthPools` at spec/Jar/Authorizations.lean:33
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn update_auth_pools<V: Variant>(
     pools: &Vec<Vec<Hash>>,
     queues: &Vec<Vec<Hash>>,
@@ -3053,35 +3053,35 @@ pub fn update_auth_pools<V: Variant>(
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
 ///
 /// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:76
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn validators_super_majority<V: Variant>() -> Nat {
     (((Nat(2) * V::V) / Nat(3)) + Nat(1))
 }
 /// The number of bytes of a bitfield with one bit per core, ⌈C/8⌉.
 ///
 /// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:79
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn avail_bitfield_bytes<V: Variant>() -> Nat {
     ((V::C + Nat(7)) / Nat(8))
 }
 /// W_G: the size of an exported segment, W_P · W_E.
 ///
 /// Lean: `Jar.W_G` at spec/Jar/Constants.lean:82
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn w_g<V: Variant>() -> Nat {
     (V::W_P * V::W_E)
 }
 /// The timeslot index within its epoch.
 ///
 /// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:85
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn slot_in_epoch<V: Variant>(slot: Nat) -> Nat {
     (slot % V::E)
 }
 /// The epoch a timeslot belongs to.
 ///
 /// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:88
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn epoch_of<V: Variant>(slot: Nat) -> Nat {
     (slot / V::E)
 }
@@ -3112,7 +3112,7 @@ pub fn work_report_hash(a0: WorkReport) -> Hash {
 /// `xs` (sorted) with `x` added in order.
 ///
 /// Lean: `Jar.insertSorted` at spec/Jar/Disputes.lean:62
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_sorted<V: Variant>(xs: &Vec<Hash>, x: Hash) -> Vec<Hash> {
     'run0: {
         let mut out: Vec<Hash> = vec![];
@@ -3148,7 +3148,7 @@ pub fn insert_sorted<V: Variant>(xs: &Vec<Hash>, x: Hash) -> Vec<Hash> {
 /// The message a judgement signs.
 ///
 /// Lean: `Jar.judgementMessage` at spec/Jar/Disputes.lean:75
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn judgement_message<V: Variant>(vote: bool, target: Hash) -> ByteArray {
     {
         if vote {
@@ -3162,7 +3162,7 @@ pub fn judgement_message<V: Variant>(vote: bool, target: Hash) -> ByteArray {
 /// Whether `key` is an Ed25519 key of one of `validators`.
 ///
 /// Lean: `Jar.isValidatorKey` at spec/Jar/Disputes.lean:79
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn is_validator_key<V: Variant>(
     validators: &Vec<ValidatorKeys>,
     key: Ed25519Public,
@@ -3172,7 +3172,7 @@ pub fn is_validator_key<V: Variant>(
 /// The verdicts of `disputes` checked, with each report's valid-vote count.
 ///
 /// Lean: `Jar.checkVerdicts` at spec/Jar/Disputes.lean:83
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_verdicts<V: Variant>(
     disputes: &DisputesExtrinsic,
     records: &DisputesRecords,
@@ -3274,7 +3274,7 @@ pub fn check_verdicts<V: Variant>(
 /// Applies the disputes extrinsic: the new records, the offenders mark, and the pending reports with those judged bad or wonky removed.
 ///
 /// Lean: `Jar.applyDisputes` at spec/Jar/Disputes.lean:118
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_disputes<V: Variant>(
     records: &DisputesRecords,
     pending: &Vec<Option<AvailabilityAssignment>>,
@@ -3497,14 +3497,14 @@ pub fn rs_recovery(a0: Nat, a1: Vec<ByteArray>) -> Vec<ByteArray> {
 /// The number of data shards, W_E / 2.
 ///
 /// Lean: `Jar.dataShards` at spec/Jar/Erasure.lean:21
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn data_shards<V: Variant>() -> Nat {
     (V::W_E / Nat(2))
 }
 /// The V shards of `data`: k data shards, then V − k recovery shards.
 ///
 /// Lean: `Jar.erasureCode` at spec/Jar/Erasure.lean:24
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn erasure_code<V: Variant>(data: &ByteArray) -> Vec<ByteArray> {
     'run0: {
         let k = data_shards::<V>();
@@ -3555,7 +3555,7 @@ pub fn erasure_code<V: Variant>(data: &ByteArray) -> Vec<ByteArray> {
 /// Appends `leaf` to the MMR (GP E.8, A): carry the merged hash upwards until an empty slot.
 ///
 /// Lean: `Jar.mmrAppend` at spec/Jar/History.lean:37
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
     'run0: {
         let mut out = peaks.clone();
@@ -3583,7 +3583,7 @@ pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
 /// The super-peak of an MMR (GP E.10, M_R): the zero hash for no peaks, the peak itself for one, and otherwise keccak("peak" ‖ super-peak of all but the last ‖ last), lowest peak first.
 ///
 /// Lean: `Jar.superPeak` at spec/Jar/History.lean:50
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
     'run0: {
         let mut acc: Option<Hash> = None;
@@ -3618,7 +3618,7 @@ pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
 /// β′ (GP 7.2–7.8): fix the previous block's state root, append the accumulation root to the MMR, and record this block, keeping the last H.
 ///
 /// Lean: `Jar.updateRecentHistory` at spec/Jar/History.lean:63
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn update_recent_history<V: Variant>(
     beta: &RecentBlocks,
     header_hash: Hash,
@@ -3663,7 +3663,7 @@ pub fn update_recent_history<V: Variant>(
 /// The low `n` bytes (0 ≤ n ≤ 8) of `x`, sign-extended to 64 bits (X_n); zero for n = 0.
 ///
 /// Lean: `Jar.JAVM.sextBytes` at spec/Jar/JAVM/Arith.lean:15
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn sext_bytes(x: u64, n: Nat) -> u64 {
     {
         if (n == Nat(0)) {
@@ -3693,35 +3693,35 @@ pub fn sext_bytes(x: u64, n: Nat) -> u64 {
 /// The low 32 bits of `x`, sign-extended: the result of every 32-bit operation.
 ///
 /// Lean: `Jar.JAVM.sext32` at spec/Jar/JAVM/Arith.lean:27
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn sext32(x: u64) -> u64 {
     sext_bytes(x, Nat(4))
 }
 /// Signed less-than on two's-complement 64-bit values.
 ///
 /// Lean: `Jar.JAVM.slt` at spec/Jar/JAVM/Arith.lean:30
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn slt(a: u64, b: u64) -> bool {
     ((a ^ SIGN64) < (b ^ SIGN64))
 }
 /// Two's-complement negation.
 ///
 /// Lean: `Jar.JAVM.neg` at spec/Jar/JAVM/Arith.lean:33
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn neg(a: u64) -> u64 {
     (0 as u64).wrapping_sub(a)
 }
 /// |a| of a signed value, as an unsigned number (|MIN| = MIN).
 ///
 /// Lean: `Jar.JAVM.absS` at spec/Jar/JAVM/Arith.lean:36
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn abs_s(a: u64) -> u64 {
     if ((a & SIGN64) == (0 as u64)) { a } else { neg(a) }
 }
 /// Unsigned division; x / 0 = 2⁶⁴ − 1.
 ///
 /// Lean: `Jar.JAVM.divU` at spec/Jar/JAVM/Arith.lean:39
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn div_u(a: u64, b: u64) -> u64 {
     if (b == (0 as u64)) {
         (18446744073709551615 as u64)
@@ -3732,7 +3732,7 @@ pub fn div_u(a: u64, b: u64) -> u64 {
 /// Unsigned remainder; x % 0 = x.
 ///
 /// Lean: `Jar.JAVM.remU` at spec/Jar/JAVM/Arith.lean:42
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rem_u(a: u64, b: u64) -> u64 {
     if (b == (0 as u64)) {
         a
@@ -3746,7 +3746,7 @@ pub fn rem_u(a: u64, b: u64) -> u64 {
 /// Signed division rounding toward zero; x / 0 = 2⁶⁴ − 1 and MIN / −1 = MIN.
 ///
 /// Lean: `Jar.JAVM.divS` at spec/Jar/JAVM/Arith.lean:45
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn div_s(a: u64, b: u64) -> u64 {
     {
         if (b == (0 as u64)) {
@@ -3766,7 +3766,7 @@ pub fn div_s(a: u64, b: u64) -> u64 {
 /// Signed remainder with the sign of the dividend; x % 0 = x and MIN % −1 = 0.
 ///
 /// Lean: `Jar.JAVM.remS` at spec/Jar/JAVM/Arith.lean:53
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rem_s(a: u64, b: u64) -> u64 {
     {
         if (b == (0 as u64)) {
@@ -3789,21 +3789,21 @@ pub fn rem_s(a: u64, b: u64) -> u64 {
 /// 32-bit signed division of the low halves, sign-extended.
 ///
 /// Lean: `Jar.JAVM.divS32` at spec/Jar/JAVM/Arith.lean:61
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn div_s32(a: u64, b: u64) -> u64 {
     sext32(div_s(sext32(a), sext32(b)))
 }
 /// 32-bit signed remainder of the low halves, sign-extended.
 ///
 /// Lean: `Jar.JAVM.remS32` at spec/Jar/JAVM/Arith.lean:64
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rem_s32(a: u64, b: u64) -> u64 {
     sext32(rem_s(sext32(a), sext32(b)))
 }
 /// The high 64 bits of the unsigned 128-bit product a · b, by 32-bit limbs.
 ///
 /// Lean: `Jar.JAVM.mulUpperUU` at spec/Jar/JAVM/Arith.lean:67
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mul_upper_uu(a: u64, b: u64) -> u64 {
     {
         let mask: u64 = (4294967295 as u64);
@@ -3825,7 +3825,7 @@ pub fn mul_upper_uu(a: u64, b: u64) -> u64 {
 /// The high 64 bits of the signed 128-bit product.
 ///
 /// Lean: `Jar.JAVM.mulUpperSS` at spec/Jar/JAVM/Arith.lean:79
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mul_upper_ss(a: u64, b: u64) -> u64 {
     {
         let hi = mul_upper_uu(a, b);
@@ -3836,7 +3836,7 @@ pub fn mul_upper_ss(a: u64, b: u64) -> u64 {
 /// The high 64 bits of the product of signed `a` and unsigned `b`.
 ///
 /// Lean: `Jar.JAVM.mulUpperSU` at spec/Jar/JAVM/Arith.lean:85
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mul_upper_su(a: u64, b: u64) -> u64 {
     {
         let hi = mul_upper_uu(a, b);
@@ -3846,7 +3846,7 @@ pub fn mul_upper_su(a: u64, b: u64) -> u64 {
 /// Rotate left by `n` mod 64.
 ///
 /// Lean: `Jar.JAVM.rotl64` at spec/Jar/JAVM/Arith.lean:90
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rotl64(x: u64, n: u64) -> u64 {
     {
         let k = (n & (63 as u64));
@@ -3861,7 +3861,7 @@ pub fn rotl64(x: u64, n: u64) -> u64 {
 /// Rotate right by `n` mod 64.
 ///
 /// Lean: `Jar.JAVM.rotr64` at spec/Jar/JAVM/Arith.lean:95
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rotr64(x: u64, n: u64) -> u64 {
     {
         let k = (n & (63 as u64));
@@ -3876,7 +3876,7 @@ pub fn rotr64(x: u64, n: u64) -> u64 {
 /// Rotate the low 32 bits left by `n` mod 32; the result is sign-extended.
 ///
 /// Lean: `Jar.JAVM.rotl32` at spec/Jar/JAVM/Arith.lean:100
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rotl32(x: u64, n: u64) -> u64 {
     {
         let lo = (x & (4294967295 as u64));
@@ -3894,7 +3894,7 @@ pub fn rotl32(x: u64, n: u64) -> u64 {
 /// Rotate the low 32 bits right by `n` mod 32; the result is sign-extended.
 ///
 /// Lean: `Jar.JAVM.rotr32` at spec/Jar/JAVM/Arith.lean:106
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rotr32(x: u64, n: u64) -> u64 {
     {
         let lo = (x & (4294967295 as u64));
@@ -3912,7 +3912,7 @@ pub fn rotr32(x: u64, n: u64) -> u64 {
 /// Arithmetic shift right by `n` mod 64.
 ///
 /// Lean: `Jar.JAVM.sar64` at spec/Jar/JAVM/Arith.lean:112
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn sar64(x: u64, n: u64) -> u64 {
     {
         let k = (n & (63 as u64));
@@ -3929,14 +3929,14 @@ pub fn sar64(x: u64, n: u64) -> u64 {
 /// Arithmetic shift right of the low 32 bits by `n` mod 32, sign-extended.
 ///
 /// Lean: `Jar.JAVM.sar32` at spec/Jar/JAVM/Arith.lean:118
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn sar32(x: u64, n: u64) -> u64 {
     sext32(sar64(sext32(x), (n & (31 as u64))))
 }
 /// The number of set bits.
 ///
 /// Lean: `Jar.JAVM.popcount` at spec/Jar/JAVM/Arith.lean:121
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn popcount(x: u64, bits: Nat) -> u64 {
     'run0: {
         let mut n: u64 = (0 as u64);
@@ -3954,7 +3954,7 @@ pub fn popcount(x: u64, bits: Nat) -> u64 {
 /// The number of leading zero bits among the low `bits` bits.
 ///
 /// Lean: `Jar.JAVM.clz` at spec/Jar/JAVM/Arith.lean:128
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn clz(x: u64, bits: Nat) -> u64 {
     'run0: {
         let mut n: u64 = (0 as u64);
@@ -3976,7 +3976,7 @@ pub fn clz(x: u64, bits: Nat) -> u64 {
 /// The number of trailing zero bits among the low `bits` bits.
 ///
 /// Lean: `Jar.JAVM.ctz` at spec/Jar/JAVM/Arith.lean:137
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn ctz(x: u64, bits: Nat) -> u64 {
     'run0: {
         let mut n: u64 = (0 as u64);
@@ -3998,7 +3998,7 @@ pub fn ctz(x: u64, bits: Nat) -> u64 {
 /// The bytes of `x` in reverse order.
 ///
 /// Lean: `Jar.JAVM.reverseBytes` at spec/Jar/JAVM/Arith.lean:146
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn reverse_bytes(x: u64) -> u64 {
     'run0: {
         let mut out: u64 = (0 as u64);
@@ -4015,14 +4015,14 @@ pub fn reverse_bytes(x: u64) -> u64 {
 /// "1 or 2 slots": one when the destination is among the sources.
 ///
 /// Lean: `Jar.JAVM.slotsIfReused` at spec/Jar/JAVM/GasModel.lean:41
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn slots_if_reused(dst: Nat, srcs: &Vec<Nat>, same: Nat, other: Nat) -> Nat {
     { if array::contains(&srcs, &dst) { same } else { other } }
 }
 /// The cost-model view of the instruction `op` at `pc`.
 ///
 /// Lean: `Jar.JAVM.costInfo` at spec/Jar/JAVM/GasModel.lean:45
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
     {
         let b1 = program_byte_at(&p, (pc + Nat(1)));
@@ -4500,7 +4500,7 @@ pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
 /// The cost of the basic block starting at `start` under the single-pass model.
 ///
 /// Lean: `Jar.JAVM.blockCostSinglePass` at spec/Jar/JAVM/GasModel.lean:126
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
     'run0: {
         let mut reg_done: Vec<Nat> = array::replicate(Nat(13), Nat(0));
@@ -4574,7 +4574,7 @@ pub fn block_cost_single_pass(p: &Program, start: Nat) -> Nat {
 /// The cost of every basic block of `p` under the single-pass model, by start pc.
 ///
 /// Lean: `Jar.JAVM.blockCostsSinglePass` at spec/Jar/JAVM/GasModel.lean:159
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
     'run0: {
         let mut out: Vec<(Nat, Nat)> = vec![];
@@ -4596,7 +4596,7 @@ pub fn block_costs_single_pass(p: &Program) -> Vec<(Nat, Nat)> {
 /// The assembler name (Gray Paper spelling).
 ///
 /// Lean: `Jar.JAVM.Opcode.name` at spec/Jar/JAVM/Isa.lean:181
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn opcode_name(op: Opcode) -> String {
     {
         match op {
@@ -4747,7 +4747,7 @@ pub fn opcode_name(op: Opcode) -> String {
 /// The operand class that decides how the instruction's bytes are read.
 ///
 /// Lean: `Jar.JAVM.Opcode.operands` at spec/Jar/JAVM/Isa.lean:326
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn opcode_operands(op: Opcode) -> OperandClass {
     {
         match op {
@@ -4898,7 +4898,7 @@ pub fn opcode_operands(op: Opcode) -> OperandClass {
 /// Whether the instruction ends a basic block: the GP's set T, plus `unlikely`.
 ///
 /// Lean: `Jar.JAVM.Opcode.isTerminator` at spec/Jar/JAVM/Isa.lean:471
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn opcode_is_terminator(op: Opcode) -> bool {
     {
         match op {
@@ -5049,7 +5049,7 @@ pub fn opcode_is_terminator(op: Opcode) -> bool {
 /// The opcode byte in the Gray Paper numbering.
 ///
 /// Lean: `Jar.JAVM.Opcode.gpByte` at spec/Jar/JAVM/Isa.lean:517
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn opcode_gp_byte(op: Opcode) -> Nat {
     {
         match op {
@@ -5200,7 +5200,7 @@ pub fn opcode_gp_byte(op: Opcode) -> Nat {
 /// The opcode byte in PolkaVM's JamV1 numbering (`none`: not in that numbering).
 ///
 /// Lean: `Jar.JAVM.Opcode.jamV1Byte` at spec/Jar/JAVM/Isa.lean:662
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn opcode_jam_v1_byte(op: Opcode) -> Option<Nat> {
     {
         match op {
@@ -5351,7 +5351,7 @@ pub fn opcode_jam_v1_byte(op: Opcode) -> Option<Nat> {
 /// The instruction with Gray Paper opcode byte `b` (`none`: invalid, executing it panics).
 ///
 /// Lean: `Jar.JAVM.Opcode.ofGpByte` at spec/Jar/JAVM/Isa.lean:807
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn opcode_of_gp_byte(b: Nat) -> Option<Opcode> {
     {
         match b {
@@ -5503,7 +5503,7 @@ pub fn opcode_of_gp_byte(b: Nat) -> Option<Opcode> {
 /// The instruction with JamV1 opcode byte `b`.
 ///
 /// Lean: `Jar.JAVM.Opcode.ofJamV1Byte` at spec/Jar/JAVM/Isa.lean:953
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
     {
         match b {
@@ -5653,7 +5653,7 @@ pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
 /// The access of page `index`: `none` if unmapped, else whether it is writable.
 ///
 /// Lean: `Jar.JAVM.Memory.accessOf` at spec/Jar/JAVM/Memory.lean:63
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
     'run0: {
         let mut found: Option<bool> = None;
@@ -5672,7 +5672,7 @@ pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
 /// The position of page `index` in `m.pages`, if it holds data.
 ///
 /// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:71
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
     'run0: {
         for i in range(Nat(0), array::size(&m.pages)) {
@@ -5690,7 +5690,7 @@ pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
 /// The first byte of `[addr, addr + n)` (wrapping) that the access may not touch.
 ///
 /// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:78
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Nat> {
     'run0: {
         for k in range(Nat(0), n) {
@@ -5716,7 +5716,7 @@ pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Na
 /// The fault of touching the inaccessible byte `a`.
 ///
 /// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:89
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
     {
         if (a < m.guard) {
@@ -5729,7 +5729,7 @@ pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
 /// The byte at `a` of a mapped page (zero if the page holds no data).
 ///
 /// Lean: `Jar.JAVM.Memory.byteAt` at spec/Jar/JAVM/Memory.lean:93
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
     {
         match memory_find_page(&m, (a / PAGE_BYTES)) {
@@ -5743,7 +5743,7 @@ pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
 /// Writes one byte of a mapped page, giving the page its contents first if it has none.
 ///
 /// Lean: `Jar.JAVM.Memory.setByte` at spec/Jar/JAVM/Memory.lean:99
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
     {
         match memory_find_page(&m, (a / PAGE_BYTES)) {
@@ -5793,7 +5793,7 @@ pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
 /// The `n`-byte little-endian value at `addr`.
 ///
 /// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:109
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
     'run0: {
         match memory_first_bad(&m, addr, n, false) {
@@ -5818,7 +5818,7 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
 /// Writes the low `n` bytes of `v` at `addr`, little-endian.
 ///
 /// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:119
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, MemFault> {
     'run0: {
         match memory_first_bad(&m, addr, n, true) {
@@ -5845,7 +5845,7 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
 /// Maps pages `first` … `last`, writable or read-only; their contents are kept (new pages read as zeros).
 ///
 /// Lean: `Jar.JAVM.Memory.mapPages` at spec/Jar/JAVM/Memory.lean:129
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Memory {
     {
         {
@@ -5869,7 +5869,7 @@ pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Me
 /// `sbrk n` (GP A.5.9): grows the heap by `n` bytes and returns the previous top, making the new pages writable. `n = 0` only reads the top. A request that would reach 2³² returns 0 and changes nothing (the heap top must stay a 32-bit address; upstream's Lean allows exactly 2³², which no register could hold). `none` when the layout has no heap.
 ///
 /// Lean: `Jar.JAVM.Memory.sbrk` at spec/Jar/JAVM/Memory.lean:134
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
     {
         match m.heap_top.clone() {
@@ -5915,7 +5915,7 @@ pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
     }
 }
 /// Lean: `Jar.JAVM.Units.fitsIn` at spec/Jar/JAVM/Pipeline.lean:64
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn units_fits_in(need: &Units, free: &Units) -> bool {
     {
         (((((need.alu <= free.alu) && (need.load <= free.load))
@@ -5924,7 +5924,7 @@ pub fn units_fits_in(need: &Units, free: &Units) -> bool {
     }
 }
 /// Lean: `Jar.JAVM.Units.minus` at spec/Jar/JAVM/Pipeline.lean:68
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn units_minus(a: &Units, b: &Units) -> Units {
     {
         Units {
@@ -5937,7 +5937,7 @@ pub fn units_minus(a: &Units, b: &Units) -> Units {
     }
 }
 /// Lean: `Jar.JAVM.Units.plus` at spec/Jar/JAVM/Pipeline.lean:72
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn units_plus(a: &Units, b: &Units) -> Units {
     {
         Units {
@@ -5950,7 +5950,7 @@ pub fn units_plus(a: &Units, b: &Units) -> Units {
     }
 }
 /// Lean: `Jar.JAVM.pipeOp` at spec/Jar/JAVM/Pipeline.lean:89
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_op(
     latency: Nat,
     slots: Nat,
@@ -5973,28 +5973,28 @@ pub fn pipe_op(
 /// Three registers: the third (`rd`) is written, the first two are read.
 ///
 /// Lean: `Jar.JAVM.pipe3` at spec/Jar/JAVM/Pipeline.lean:93
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe3(i: &Instr, latency: Nat, slots: Nat, units: &Units) -> PipeOp {
     { pipe_op(latency, slots, &units, &Some(i.rd), &vec![i.ra, i.rb]) }
 }
 /// Two registers and an immediate: `ra` is written, `rb` read.
 ///
 /// Lean: `Jar.JAVM.pipe2i` at spec/Jar/JAVM/Pipeline.lean:97
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe2i(i: &Instr, latency: Nat, slots: Nat, units: &Units) -> PipeOp {
     { pipe_op(latency, slots, &units, &Some(i.ra), &vec![i.rb]) }
 }
 /// Two registers: `rd` (the low nibble) is written, `ra` (the high nibble) read.
 ///
 /// Lean: `Jar.JAVM.pipe2` at spec/Jar/JAVM/Pipeline.lean:101
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe2(i: &Instr, latency: Nat, slots: Nat, units: &Units) -> PipeOp {
     { pipe_op(latency, slots, &units, &Some(i.rd), &vec![i.ra]) }
 }
 /// `move_reg`: `rd` takes over the producer of `ra`.
 ///
 /// Lean: `Jar.JAVM.pipeMove` at spec/Jar/JAVM/Pipeline.lean:105
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_move(i: &Instr) -> PipeOp {
     {
         PipeOp {
@@ -6011,24 +6011,24 @@ pub fn pipe_move(i: &Instr) -> PipeOp {
 /// One more decode slot when the destination is not a source (a copy comes first).
 ///
 /// Lean: `Jar.JAVM.extra3` at spec/Jar/JAVM/Pipeline.lean:110
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn extra3(i: &Instr) -> Nat {
     if ((i.rd != i.ra) && (i.rd != i.rb)) { Nat(1) } else { Nat(0) }
 }
 /// Lean: `Jar.JAVM.extra2i` at spec/Jar/JAVM/Pipeline.lean:112
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn extra2i(i: &Instr) -> Nat {
     if (i.ra != i.rb) { Nat(1) } else { Nat(0) }
 }
 /// Lean: `Jar.JAVM.extra2` at spec/Jar/JAVM/Pipeline.lean:113
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn extra2(i: &Instr) -> Nat {
     if (i.rd != i.ra) { Nat(1) } else { Nat(0) }
 }
 /// Whether the raw code byte at `pos` is a `trap` or `unlikely` opcode (the bitmask is not consulted; past the end of the code the byte reads as 0, a `trap`).
 ///
 /// Lean: `Jar.JAVM.Program.coldAt` at spec/Jar/JAVM/Pipeline.lean:115
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_cold_at(p: &Program, pos: Nat) -> bool {
     {
         let op = match p.numbering.clone() {
@@ -6045,7 +6045,7 @@ pub fn program_cold_at(p: &Program, pos: Nat) -> bool {
 /// The pipeline's view of the instruction `op` at `pc`.
 ///
 /// Lean: `Jar.JAVM.pipeOpOf` at spec/Jar/JAVM/Pipeline.lean:126
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_op_of(p: &Program, pc: Nat, op: Opcode) -> PipeOp {
     {
         let i = program_decode(&p, pc, op);
@@ -6232,7 +6232,7 @@ pub fn pipe_op_of(p: &Program, pc: Nat, op: Opcode) -> PipeOp {
 /// An opcode byte that is not an instruction ends the block like a `trap`.
 ///
 /// Lean: `Jar.JAVM.INVALID_PIPE_OP` at spec/Jar/JAVM/Pipeline.lean:193
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn invalid_pipe_op() -> PipeOp {
     {
         PipeOp {
@@ -6247,7 +6247,7 @@ pub fn invalid_pipe_op() -> PipeOp {
     }
 }
 /// Lean: `Jar.JAVM.Pipe.start` at spec/Jar/JAVM/Pipeline.lean:232
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_start() -> Pipe {
     {
         Pipe {
@@ -6263,7 +6263,7 @@ pub fn pipe_start() -> Pipe {
 /// Whether instruction `dep`'s result is available (it has finished, or there is none).
 ///
 /// Lean: `Jar.JAVM.isAvailable` at spec/Jar/JAVM/Pipeline.lean:236
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn is_available(rob: &Vec<RobEntry>, retired: Nat, dep: &Option<Nat>) -> bool {
     {
         match dep.clone() {
@@ -6284,7 +6284,7 @@ pub fn is_available(rob: &Vec<RobEntry>, retired: Nat, dep: &Option<Nat>) -> boo
 /// One cycle: retire, start, execute, and (if something was decoded this cycle) let the decoded entries wait. Without new decodes the clock may jump to the next completion.
 ///
 /// Lean: `Jar.JAVM.Pipe.tick` at spec/Jar/JAVM/Pipeline.lean:246
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
     'run0: {
         let mut rob = s.rob.clone();
@@ -6486,7 +6486,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
 /// Waits until `slots` decode slots and a reorder-buffer entry are free.
 ///
 /// Lean: `Jar.JAVM.Pipe.makeRoom` at spec/Jar/JAVM/Pipeline.lean:307
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_make_room(s: &Pipe, slots: Nat) -> Pipe {
     'run0: {
         if ((s.slots_left >= slots) && (array::size(&s.rob) < ROB_SIZE)) {
@@ -6511,7 +6511,7 @@ pub fn pipe_make_room(s: &Pipe, slots: Nat) -> Pipe {
 /// Runs until every entry has retired.
 ///
 /// Lean: `Jar.JAVM.Pipe.drain` at spec/Jar/JAVM/Pipeline.lean:318
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_drain(s: &Pipe) -> Pipe {
     'run0: {
         let mut q = pipe_tick(&s, true, true);
@@ -6531,7 +6531,7 @@ pub fn pipe_drain(s: &Pipe) -> Pipe {
 /// Decodes one instruction (and drains if it ends the block).
 ///
 /// Lean: `Jar.JAVM.Pipe.feed` at spec/Jar/JAVM/Pipeline.lean:327
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
     'run0: {
         let q = pipe_make_room(&s, o.slots);
@@ -6598,7 +6598,7 @@ pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
 /// The cost of the basic block starting at `start` under the full pipeline model.
 ///
 /// Lean: `Jar.JAVM.blockCostPipeline` at spec/Jar/JAVM/Pipeline.lean:353
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn block_cost_pipeline(p: &Program, start: Nat) -> Nat {
     'run0: {
         let mut s = pipe_start();
@@ -6624,7 +6624,7 @@ pub fn block_cost_pipeline(p: &Program, start: Nat) -> Nat {
 /// The cost of every basic block of `p` under the full pipeline model, by start pc.
 ///
 /// Lean: `Jar.JAVM.blockCostsPipeline` at spec/Jar/JAVM/Pipeline.lean:369
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
     'run0: {
         let mut out: Vec<(Nat, Nat)> = vec![];
@@ -6646,14 +6646,14 @@ pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
 /// The code byte at `i`, zero past the end (ζ is zero-extended).
 ///
 /// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:32
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_byte_at(p: &Program, i: Nat) -> Nat {
     Nat(p.code.get_bang(i) as u64)
 }
 /// Whether `pc` is the first byte of an instruction. Past the end of the code the bitmask reads as set (and the code as zeros), so execution that runs off the end meets a `trap`.
 ///
 /// Lean: `Jar.JAVM.Program.isStart` at spec/Jar/JAVM/Program.lean:35
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_is_start(p: &Program, pc: Nat) -> bool {
     {
         ((pc >= p.code.size())
@@ -6664,7 +6664,7 @@ pub fn program_is_start(p: &Program, pc: Nat) -> bool {
 /// ℓ: the number of argument bytes, the distance to the next instruction start minus one, capped at 24. The bitmask counts as set past the end of the code.
 ///
 /// Lean: `Jar.JAVM.Program.skip` at spec/Jar/JAVM/Program.lean:40
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_skip(p: &Program, pc: Nat) -> Nat {
     'run0: {
         for j in range(Nat(0), Nat(24)) {
@@ -6683,7 +6683,7 @@ pub fn program_skip(p: &Program, pc: Nat) -> Nat {
 /// The `n`-byte little-endian number at `pos`.
 ///
 /// Lean: `Jar.JAVM.Program.leAt` at spec/Jar/JAVM/Program.lean:49
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_le_at(p: &Program, pos: Nat, n: Nat) -> u64 {
     'run0: {
         let mut acc: u64 = (0 as u64);
@@ -6701,14 +6701,14 @@ pub fn program_le_at(p: &Program, pos: Nat, n: Nat) -> u64 {
 /// An immediate of `n` ≤ 4 bytes at `pos`, sign-extended (X_n).
 ///
 /// Lean: `Jar.JAVM.Program.immAt` at spec/Jar/JAVM/Program.lean:56
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_imm_at(p: &Program, pos: Nat, n: Nat) -> u64 {
     sext_bytes(program_le_at(&p, pos, n), n)
 }
 /// The instruction at `pc`, or `none` if `pc` is not an instruction start or its byte is not an opcode in the program's numbering.
 ///
 /// Lean: `Jar.JAVM.Program.opcodeAt` at spec/Jar/JAVM/Program.lean:59
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_opcode_at(p: &Program, pc: Nat) -> Option<Opcode> {
     {
         if !program_is_start(&p, pc) {
@@ -6724,14 +6724,14 @@ pub fn program_opcode_at(p: &Program, pc: Nat) -> Option<Opcode> {
 /// A branch target: `pc` plus a signed offset, modulo 2³².
 ///
 /// Lean: `Jar.JAVM.relTarget` at spec/Jar/JAVM/Program.lean:80
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rel_target(pc: Nat, offset: u64) -> Nat {
     (Nat(pc.to_u64().wrapping_add(offset) as u64) % Nat(2).pow(Nat(32)))
 }
 /// Decodes the operands of `op` at `pc` (GP A.5.1–A.5.13).
 ///
 /// Lean: `Jar.JAVM.Program.decode` at spec/Jar/JAVM/Program.lean:83
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
     {
         let l = program_skip(&p, pc);
@@ -6930,7 +6930,7 @@ pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
 /// Whether `op` ends a basic block in this program. In PolkaVM's JamV1 instruction set `unlikely` is a hint at the start of a cold block, not a terminator (the spectool vectors simulate it inside its block); in JAR's numbering it ends one.
 ///
 /// Lean: `Jar.JAVM.Program.endsBlock` at spec/Jar/JAVM/Program.lean:120
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
     {
         ((opcode_is_terminator(op)
@@ -6942,7 +6942,7 @@ pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
 /// Whether `pc` starts a basic block: pc 0, or the instruction after a terminator (or after an invalid opcode, which execution cannot pass).
 ///
 /// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:127
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
     'run0: {
         if ((pc > p.code.size()) || !program_is_start(&p, pc)) {
@@ -6978,7 +6978,7 @@ pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
 /// A compact natural (GP C.6) at `pos`: its value and the offset after it.
 ///
 /// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:143
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
     'run0: {
         if (pos >= b.size()) {
@@ -7029,7 +7029,7 @@ pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
 /// Parses a code blob with compact lengths; `none` if it is malformed.
 ///
 /// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:164
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn parse_program(
     blob: &ByteArray,
     numbering: Numbering,
@@ -7099,7 +7099,7 @@ pub fn parse_program(
 /// The charge for entering the instruction at `pc`.
 ///
 /// Lean: `Jar.JAVM.GasCharge.costAt` at spec/Jar/JAVM/Run.lean:21
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn gas_charge_cost_at(g: &GasCharge, pc: Nat) -> Nat {
     {
         match g.clone() {
@@ -7122,7 +7122,7 @@ pub fn gas_charge_cost_at(g: &GasCharge, pc: Nat) -> Nat {
 /// The start of the basic block that contains `pc`.
 ///
 /// Lean: `Jar.JAVM.Program.blockStartOf` at spec/Jar/JAVM/Run.lean:31
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_block_start_of(p: &Program, pc: Nat) -> Nat {
     'run0: {
         for k in range(Nat(0), (pc + Nat(1))) {
@@ -7140,7 +7140,7 @@ pub fn program_block_start_of(p: &Program, pc: Nat) -> Nat {
 /// Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every later one, for at most `fuel` instructions; `none` if the fuel runs out first.
 ///
 /// Lean: `Jar.JAVM.runCharged` at spec/Jar/JAVM/Run.lean:45
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn run_charged(
     p: &Program,
     g: &GasCharge,
@@ -7190,7 +7190,7 @@ pub fn run_charged(
 /// The charge for starting at `pc`: entering mid-block pays for the enclosing block.
 ///
 /// Lean: `Jar.JAVM.GasCharge.entry` at spec/Jar/JAVM/Run.lean:61
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn gas_charge_entry(g: &GasCharge, p: &Program, pc: Nat) -> Nat {
     {
         match g.clone() {
@@ -7204,14 +7204,14 @@ pub fn gas_charge_entry(g: &GasCharge, p: &Program, pc: Nat) -> Nat {
 /// Runs from `m` (starting at `m.pc`) for at most `fuel` instructions.
 ///
 /// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:67
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome> {
     { run_charged(&p, &g, &m, gas_charge_entry(&g, &p, m.pc), fuel) }
 }
 /// Continues after a resumable exit (the host may have changed registers and memory in between): after a host call or `ecall`, at the next instruction, paying for it as usual; after a page fault, the faulting instruction again without paying twice; after running out of gas, the same instruction, paying for it. Other exits are final: `none`.
 ///
 /// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:71
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outcome> {
     {
         let m = o.machine.clone();
@@ -7250,14 +7250,14 @@ pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outc
 /// Register `r`.
 ///
 /// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:39
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn machine_reg(m: &Machine, r: Nat) -> u64 {
     array::get_bang(&m.regs, r)
 }
 /// Continue at `pc'` with register `r` set to `v`.
 ///
 /// Lean: `Jar.JAVM.setReg` at spec/Jar/JAVM/Step.lean:42
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn set_reg(m: &Machine, r: Nat, v: u64, pc_p: Nat) -> StepResult {
     {
         StepResult::Next({
@@ -7274,7 +7274,7 @@ pub fn set_reg(m: &Machine, r: Nat, v: u64, pc_p: Nat) -> StepResult {
 /// Continue at `pc'` unchanged.
 ///
 /// Lean: `Jar.JAVM.goto` at spec/Jar/JAVM/Step.lean:46
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn goto(m: &Machine, pc_p: Nat) -> StepResult {
     StepResult::Next({
         let __with_base = &m;
@@ -7289,7 +7289,7 @@ pub fn goto(m: &Machine, pc_p: Nat) -> StepResult {
 /// Take a static branch: its target must start a basic block, or the machine panics.
 ///
 /// Lean: `Jar.JAVM.branch` at spec/Jar/JAVM/Step.lean:49
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn branch(
     p: &Program,
     m: &Machine,
@@ -7312,7 +7312,7 @@ pub fn branch(
 /// A dynamic jump to `address` (GP A.11): the halt address halts; otherwise the address must be a non-zero even index into the jump table whose entry starts a basic block.
 ///
 /// Lean: `Jar.JAVM.djump` at spec/Jar/JAVM/Step.lean:55
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
     {
         if (address == HALT_ADDRESS) {
@@ -7341,7 +7341,7 @@ pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
 /// A memory fault as an exit.
 ///
 /// Lean: `Jar.JAVM.faultExit` at spec/Jar/JAVM/Step.lean:64
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn fault_exit(f: &MemFault) -> Exit {
     {
         match f.clone() {
@@ -7353,7 +7353,7 @@ pub fn fault_exit(f: &MemFault) -> Exit {
 /// Load `n` bytes at `address` into register `r`, sign-extending when `signed`.
 ///
 /// Lean: `Jar.JAVM.loadTo` at spec/Jar/JAVM/Step.lean:70
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn load_to(
     m: &Machine,
     r: Nat,
@@ -7372,7 +7372,7 @@ pub fn load_to(
 /// Store the low `n` bytes of `v` at `address`.
 ///
 /// Lean: `Jar.JAVM.storeAt` at spec/Jar/JAVM/Step.lean:76
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepResult {
     {
         match memory_store(&m.memory.clone(), (address % Nat(2).pow(Nat(32))), n, v) {
@@ -7394,33 +7394,33 @@ pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepRes
 /// The low 32 bits.
 ///
 /// Lean: `Jar.JAVM.lo32` at spec/Jar/JAVM/Step.lean:82
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn lo32(x: u64) -> u64 {
     (x & (4294967295 as u64))
 }
 /// `a + b` as an address modulo 2³².
 ///
 /// Lean: `Jar.JAVM.addr` at spec/Jar/JAVM/Step.lean:85
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn addr(a: u64, b: u64) -> Nat {
     (Nat(a.wrapping_add(b) as u64) % Nat(2).pow(Nat(32)))
 }
 /// Signed maximum and minimum.
 ///
 /// Lean: `Jar.JAVM.maxS` at spec/Jar/JAVM/Step.lean:88
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn max_s(a: u64, b: u64) -> u64 {
     if slt(a, b) { b } else { a }
 }
 /// Lean: `Jar.JAVM.minS` at spec/Jar/JAVM/Step.lean:90
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn min_s(a: u64, b: u64) -> u64 {
     if slt(a, b) { a } else { b }
 }
 /// Execute the instruction `i` (decoded at `m.pc`).
 ///
 /// Lean: `Jar.JAVM.execute` at spec/Jar/JAVM/Step.lean:92
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
     {
         let n = i.next;
@@ -7746,7 +7746,7 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
 /// One step: decode the instruction at `m.pc` (an invalid opcode, or a pc that is not an instruction start, panics) and execute it.
 ///
 /// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:251
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn step(p: &Program, m: &Machine) -> StepResult {
     {
         match program_opcode_at(&p, m.pc) {
@@ -7758,7 +7758,7 @@ pub fn step(p: &Program, m: &Machine) -> StepResult {
 /// Bit `i` of `b`, counting from the least significant bit of the first byte.
 ///
 /// Lean: `Jar.bitAt` at spec/Jar/Merkle.lean:25
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn bit_at(b: &ByteArray, i: Nat) -> bool {
     {
         (((Nat(b.get_bang((i / Nat(8))) as u64) / Nat(2).pow((i % Nat(8)))) % Nat(2))
@@ -7768,14 +7768,14 @@ pub fn bit_at(b: &ByteArray, i: Nat) -> bool {
 /// `n` zero bytes.
 ///
 /// Lean: `Jar.zeroBytes` at spec/Jar/Merkle.lean:29
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn zero_bytes(n: Nat) -> ByteArray {
     ByteArray(array::replicate(n, (0 as u8)))
 }
 /// A branch node: the left root without its first bit (the branch marker, 0), the right root.
 ///
 /// Lean: `Jar.branchNode` at spec/Jar/Merkle.lean:32
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn branch_node(left: Hash, right: Hash) -> ByteArray {
     {
         let l = left.data();
@@ -7786,7 +7786,7 @@ pub fn branch_node(left: Hash, right: Hash) -> ByteArray {
 /// A leaf node: an embedded value (at most 32 bytes) or the hash of a longer one.
 ///
 /// Lean: `Jar.leafNode` at spec/Jar/Merkle.lean:38
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn leaf_node(key: &ByteArray, value: &ByteArray) -> ByteArray {
     {
         let k = key.extract(Nat(0), TRIE_KEY_BYTES);
@@ -7806,60 +7806,81 @@ pub fn leaf_node(key: &ByteArray, value: &ByteArray) -> ByteArray {
         }
     }
 }
-/// The root of the entries `kvs`, all of whose keys agree on their first `depth` bits (and no two of which share all 248 key bits).
+/// The root of the entries `kvs`, all of whose keys agree on their first `depth` bits; an error if two of them agree on all 248 key bits (one key twice, which a map cannot hold).
 ///
 /// Lean: `Jar.merkleAt` at spec/Jar/Merkle.lean:46
-#[allow(unused_mut, unused_variables, clippy::all)]
-pub fn merkle_at(kvs: &Vec<(ByteArray, ByteArray)>, depth: Nat) -> Hash {
-    {
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn merkle_at(kvs: &Vec<(ByteArray, ByteArray)>, depth: Nat) -> Result<Hash, String> {
+    'run0: {
         if (array::size(&kvs) == Nat(0)) {
-            Default::default()
-        } else {
-            if (array::size(&kvs) == Nat(1)) {
-                blake2b256(
-                    leaf_node(
-                        &array::get_bang(&kvs, Nat(0)).0.clone(),
-                        &array::get_bang(&kvs, Nat(0)).1.clone(),
-                    ),
-                )
-            } else {
-                {
-                    let left = kvs
-                        .iter()
-                        .cloned()
-                        .filter(|x| {
-                            let f = |kv: (ByteArray, ByteArray)| {
-                                !bit_at(&kv.0.clone(), depth)
-                            };
-                            f(x.clone())
-                        })
-                        .collect::<Vec<_>>();
-                    let right = kvs
-                        .iter()
-                        .cloned()
-                        .filter(|x| {
-                            let f = |kv: (ByteArray, ByteArray)| bit_at(
-                                &kv.0.clone(),
-                                depth,
-                            );
-                            f(x.clone())
-                        })
-                        .collect::<Vec<_>>();
-                    blake2b256(
-                        branch_node(
-                            merkle_at(&left, (depth + Nat(1))),
-                            merkle_at(&right, (depth + Nat(1))),
-                        ),
-                    )
-                }
-            }
+            {
+                break 'run0 (Ok(Default::default()));
+            };
         }
+        if (array::size(&kvs) == Nat(1)) {
+            {
+                break 'run0 (Ok(
+                    blake2b256(
+                        leaf_node(
+                            &array::get_bang(&kvs, Nat(0)).0.clone(),
+                            &array::get_bang(&kvs, Nat(0)).1.clone(),
+                        ),
+                    ),
+                ));
+            };
+        }
+        if (depth >= (Nat(8) * TRIE_KEY_BYTES)) {
+            {
+                break 'run0 (Err(
+                    String::from("two keys agree on their first 31 bytes"),
+                ));
+            };
+        }
+        let mut left: Hash = Default::default();
+        match merkle_at(
+            &kvs
+                .iter()
+                .cloned()
+                .filter(|x| {
+                    let f = |kv: (ByteArray, ByteArray)| !bit_at(&kv.0.clone(), depth);
+                    f(x.clone())
+                })
+                .collect::<Vec<_>>(),
+            (depth + Nat(1)),
+        ) {
+            Err(e) => {
+                break 'run0 (Err(e.clone()));
+            }
+            Ok(h) => {
+                left = h;
+            }
+        };
+        let mut right: Hash = Default::default();
+        match merkle_at(
+            &kvs
+                .iter()
+                .cloned()
+                .filter(|x| {
+                    let f = |kv: (ByteArray, ByteArray)| bit_at(&kv.0.clone(), depth);
+                    f(x.clone())
+                })
+                .collect::<Vec<_>>(),
+            (depth + Nat(1)),
+        ) {
+            Err(e) => {
+                break 'run0 (Err(e.clone()));
+            }
+            Ok(h) => {
+                right = h;
+            }
+        };
+        break 'run0 (Ok(blake2b256(branch_node(left, right))));
     }
 }
 /// The state root of `kvs` (GP D.2). Keys must be at least 31 bytes; two keys that agree on their first 31 bytes are one key twice, which a map cannot hold.
 ///
-/// Lean: `Jar.merkleRoot` at spec/Jar/Merkle.lean:56
-#[allow(unused_mut, unused_variables, clippy::all)]
+/// Lean: `Jar.merkleRoot` at spec/Jar/Merkle.lean:65
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn merkle_root(kvs: &Vec<(ByteArray, ByteArray)>) -> Result<Hash, String> {
     'run0: {
         for kv in kvs.iter().cloned() {
@@ -7873,36 +7894,13 @@ pub fn merkle_root(kvs: &Vec<(ByteArray, ByteArray)>) -> Result<Hash, String> {
                 }
             };
         }
-        for i in range(Nat(0), array::size(&kvs)) {
-            {
-                for j in range((i + Nat(1)), array::size(&kvs)) {
-                    {
-                        if (array::get_bang(&kvs, i)
-                            .0
-                            .clone()
-                            .extract(Nat(0), TRIE_KEY_BYTES)
-                            == array::get_bang(&kvs, j)
-                                .0
-                                .clone()
-                                .extract(Nat(0), TRIE_KEY_BYTES))
-                        {
-                            {
-                                break 'run0 (Err(
-                                    String::from("two keys agree on their first 31 bytes"),
-                                ));
-                            };
-                        }
-                    };
-                }
-            };
-        }
-        break 'run0 (Ok(merkle_at(&kvs, Nat(0))));
+        break 'run0 (merkle_at(&kvs, Nat(0)));
     }
 }
 /// The last `n` elements of `xs` (all of them if there are fewer): the GP's `←n` operator.
 ///
 /// Lean: `Jar.takeLast` at spec/Jar/Notation.lean:44
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn take_last<A: Clone + Default + PartialEq + std::fmt::Debug>(
     xs: &Vec<A>,
     n: Nat,
@@ -7912,7 +7910,7 @@ pub fn take_last<A: Clone + Default + PartialEq + std::fmt::Debug>(
 /// Whether `p` comes strictly before `q` in the required order (requester, then data).
 ///
 /// Lean: `Jar.preimageBefore` at spec/Jar/Preimages.lean:72
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn preimage_before(p: &Preimage, q: &Preimage) -> bool {
     {
         ((p.requester < q.requester)
@@ -7922,7 +7920,7 @@ pub fn preimage_before(p: &Preimage, q: &Preimage) -> bool {
 /// R (GP 12.30): the service solicited a preimage of `hash` with `length` bytes and has not received it yet.
 ///
 /// Lean: `Jar.isSolicited` at spec/Jar/Preimages.lean:76
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn is_solicited(
     accounts: &Vec<AccountsMapEntry>,
     service: ServiceId,
@@ -7965,7 +7963,7 @@ pub fn is_solicited(
 /// Inserts `(hash, blob)` into a preimage dictionary, keeping it sorted by hash.
 ///
 /// Lean: `Jar.insertPreimage` at spec/Jar/Preimages.lean:86
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_preimage(
     entries: &Vec<PreimagesMapEntry>,
     hash: Hash,
@@ -8011,7 +8009,7 @@ pub fn insert_preimage(
 /// The service statistics with one more preimage of `size` bytes provided to `service`; the entry is created (in id order) if the service has none.
 ///
 /// Lean: `Jar.countProvided` at spec/Jar/Preimages.lean:99
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_provided(
     stats: &Vec<ServicesStatisticsMapEntry>,
     service: ServiceId,
@@ -8093,7 +8091,7 @@ pub fn count_provided(
 /// The lookup entry for (`hash`, `length`) records that the preimage arrived at `slot`; other entries are unchanged.
 ///
 /// Lean: `Jar.markProvided` at spec/Jar/Preimages.lean:119
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mark_provided(
     e: &LookupMetaMapEntry,
     hash: Hash,
@@ -8117,7 +8115,7 @@ pub fn mark_provided(
 /// δ‡ and the preimage counts of π_S (GP 12.28–12.33) for the preimages extrinsic `items` in a block of timeslot `slot`.
 ///
 /// Lean: `Jar.integratePreimages` at spec/Jar/Preimages.lean:124
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn integrate_preimages(
     accounts: &Vec<AccountsMapEntry>,
     stats: &Vec<ServicesStatisticsMapEntry>,
@@ -8211,7 +8209,7 @@ pub fn integrate_preimages(
 /// The core of each validator for the rotation holding slot `t`, from `entropy` (GP 11.19–20).
 ///
 /// Lean: `Jar.coreAssignments` at spec/Jar/Reports.lean:97
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn core_assignments<V: Variant>(entropy: Hash, t: Nat) -> Vec<Nat> {
     {
         let by_index = array::range(V::V)
@@ -8231,7 +8229,7 @@ pub fn core_assignments<V: Variant>(entropy: Hash, t: Nat) -> Vec<Nat> {
 /// The cores and validator keys that a guarantee made at slot `t` is checked against, at block slot `slot`: the current rotation's or the previous one's.
 ///
 /// Lean: `Jar.guarantorAssignment` at spec/Jar/Reports.lean:104
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn guarantor_assignment<V: Variant>(
     entropy: &Vec<Hash>,
     kappa: &Vec<ValidatorKeys>,
@@ -8272,7 +8270,7 @@ pub fn guarantor_assignment<V: Variant>(
 /// The statistics of `service` with one more refined work result counted.
 ///
 /// Lean: `Jar.countRefinement` at spec/Jar/Reports.lean:115
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_refinement<V: Variant>(
     stats: &Vec<ServicesStatisticsMapEntry>,
     r: &WorkResult,
@@ -8375,7 +8373,7 @@ pub fn count_refinement<V: Variant>(
 /// A core's statistics with `report`'s work counted.
 ///
 /// Lean: `Jar.countReport` at spec/Jar/Reports.lean:147
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_report<V: Variant>(
     s: &CoreActivityRecord,
     report: &WorkReport,
@@ -8422,7 +8420,7 @@ pub fn count_report<V: Variant>(
 /// The account of service `id`, if it exists.
 ///
 /// Lean: `Jar.findService` at spec/Jar/Reports.lean:160
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_service<V: Variant>(
     accounts: &Vec<ServiceInfoEntry>,
     id: ServiceId,
@@ -8443,7 +8441,7 @@ pub fn find_service<V: Variant>(
 /// The recent block with header hash `h`, if there is one.
 ///
 /// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:167
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInfo> {
     'run0: {
         for b in recent.history.clone() {
@@ -8461,7 +8459,7 @@ pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInf
 /// Checks one guarantee's report against the state (everything but the package checks, which need the whole extrinsic).
 ///
 /// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:174
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_report<V: Variant>(
     g: &ReportGuarantee,
     pending: &Vec<Option<AvailabilityAssignment>>,
@@ -8563,7 +8561,7 @@ pub fn check_report<V: Variant>(
 /// Checks one guarantee's signatures: two or three validators, sorted, assigned to the report's core for the rotation of the guarantee's slot, not offenders, each signing the report's hash. Their keys are returned (the reporters).
 ///
 /// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:218
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_guarantors<V: Variant>(
     g: &ReportGuarantee,
     entropy: &Vec<Hash>,
@@ -8647,7 +8645,7 @@ pub fn check_guarantors<V: Variant>(
 /// `xs` (sorted by package hash) with `x` added in order: the reported packages are a set.
 ///
 /// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:252
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_reported<V: Variant>(
     xs: &Vec<ReportedPackage>,
     x: &ReportedPackage,
@@ -8686,7 +8684,7 @@ pub fn insert_reported<V: Variant>(
 /// A segment-root lookup as the package it names.
 ///
 /// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:265
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPackage {
     {
         ReportedPackage {
@@ -8698,7 +8696,7 @@ pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPack
 /// Whether a block's reported packages include the lookup's package with its segment root.
 ///
 /// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:269
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn history_has<V: Variant>(
     reported: &Vec<ReportedWorkPackage>,
     l: &SegmentRootLookupItem,
@@ -8716,7 +8714,7 @@ pub fn history_has<V: Variant>(
 /// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages reported or accumulated recently (which a new report may not repeat and may depend on).
 ///
 /// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:273
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_guarantees<V: Variant>(
     guarantees: &Vec<ReportGuarantee>,
     pending: &Vec<Option<AvailabilityAssignment>>,
@@ -8893,7 +8891,7 @@ pub fn apply_guarantees<V: Variant>(
 /// The little-endian encoding of `x` in four bytes (E₄; the value is reduced modulo 2³²).
 ///
 /// Lean: `Jar.encodeU32LE` at spec/Jar/Shuffle.lean:11
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn encode_u32_le(x: Nat) -> ByteArray {
     'run0: {
         let mut out = ByteArray::empty();
@@ -8911,7 +8909,7 @@ pub fn encode_u32_le(x: Nat) -> ByteArray {
 /// The little-endian number in the four bytes of `bytes` starting at `offset` (bytes past the end read as zero).
 ///
 /// Lean: `Jar.decodeU32LE` at spec/Jar/Shuffle.lean:18
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn decode_u32_le(bytes: &ByteArray, offset: Nat) -> Nat {
     'run0: {
         let mut acc = Nat(0);
@@ -8928,7 +8926,7 @@ pub fn decode_u32_le(bytes: &ByteArray, offset: Nat) -> Nat {
 /// Word `i` of the shuffle sequence Q (GP F.2): word `i mod 8` of blake2b-256 of the entropy followed by E₄(⌊i / 8⌋).
 ///
 /// Lean: `Jar.shuffleWord` at spec/Jar/Shuffle.lean:26
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn shuffle_word(entropy: Hash, i: Nat) -> Nat {
     {
         let digest = blake2b256(entropy.data().append(encode_u32_le((i / Nat(8)))));
@@ -8938,7 +8936,7 @@ pub fn shuffle_word(entropy: Hash, i: Nat) -> Nat {
 /// The Fisher–Yates shuffle of `xs` by `entropy` (GP F.1 and F.3): each step picks the element at the next sequence word modulo the number left, and moves the last remaining element into its place.
 ///
 /// Lean: `Jar.shuffle` at spec/Jar/Shuffle.lean:32
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
     xs: &Vec<A>,
     entropy: Hash,
@@ -8970,14 +8968,14 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
 /// The shuffled order of `0, 1, …, n − 1`, as used for validator and core assignments.
 ///
 /// Lean: `Jar.shuffledIndices` at spec/Jar/Shuffle.lean:45
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn shuffled_indices(n: Nat, entropy: Hash) -> Vec<Nat> {
     { shuffle::<_>(&array::range(n), entropy) }
 }
 /// π′_V and π′_L (GP 13.3–13.5) after a block of timeslot `slot` by validator `author` with extrinsic `ext`, where `tau` is the previous block's timeslot. A guarantor is credited once per block however many reports it signed; an assurer once per assurance.
 ///
 /// Lean: `Jar.updateValidatorStats` at spec/Jar/Statistics.lean:24
-#[allow(unused_mut, unused_variables, clippy::all)]
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn update_validator_stats<V: Variant>(
     curr: &Vec<ValidatorActivityRecord>,
     last: &Vec<ValidatorActivityRecord>,

@@ -43,15 +43,24 @@ def leafNode (key value : ByteArray) : ByteArray :=
   else
     (ByteArray.mk #[(3 : Nat).toUInt8]) ++ k ++ (blake2b256 value).data
 
-/-- The root of the entries `kvs`, all of whose keys agree on their first `depth` bits (and no two
-of which share all 248 key bits). -/
-partial def merkleAt (kvs : Array (ByteArray × ByteArray)) (depth : Nat) : Hash :=
-  if kvs.size == 0 then default
-  else if kvs.size == 1 then blake2b256 (leafNode kvs[0]!.1 kvs[0]!.2)
-  else
-    let left := kvs.filter (fun kv => !bitAt kv.1 depth)
-    let right := kvs.filter (fun kv => bitAt kv.1 depth)
-    blake2b256 (branchNode (merkleAt left (depth + 1)) (merkleAt right (depth + 1)))
+/-- The root of the entries `kvs`, all of whose keys agree on their first `depth` bits; an error
+if two of them agree on all 248 key bits (one key twice, which a map cannot hold). -/
+partial def merkleAt (kvs : Array (ByteArray × ByteArray)) (depth : Nat) : Except String Hash := Id.run do
+  if kvs.size == 0 then
+    return .ok default
+  if kvs.size == 1 then
+    return .ok (blake2b256 (leafNode kvs[0]!.1 kvs[0]!.2))
+  if depth >= 8 * TRIE_KEY_BYTES then
+    return .error "two keys agree on their first 31 bytes"
+  let mut left : Hash := default
+  match merkleAt (kvs.filter (fun kv => !bitAt kv.1 depth)) (depth + 1) with
+  | .error e => return .error e
+  | .ok h => left := h
+  let mut right : Hash := default
+  match merkleAt (kvs.filter (fun kv => bitAt kv.1 depth)) (depth + 1) with
+  | .error e => return .error e
+  | .ok h => right := h
+  return .ok (blake2b256 (branchNode left right))
 
 /-- The state root of `kvs` (GP D.2). Keys must be at least 31 bytes; two keys that agree on their
 first 31 bytes are one key twice, which a map cannot hold. -/
@@ -59,10 +68,6 @@ def merkleRoot (kvs : Array (ByteArray × ByteArray)) : Except String Hash := Id
   for kv in kvs do
     if kv.1.size < TRIE_KEY_BYTES then
       return .error "a key is shorter than 31 bytes"
-  for i in [:kvs.size] do
-    for j in [i + 1:kvs.size] do
-      if kvs[i]!.1.extract 0 TRIE_KEY_BYTES == kvs[j]!.1.extract 0 TRIE_KEY_BYTES then
-        return .error "two keys agree on their first 31 bytes"
-  return .ok (merkleAt kvs 0)
+  return merkleAt kvs 0
 
 end Jar

@@ -328,7 +328,7 @@ impl<'a> Cx<'a> {
         let (body, _) = self.expr(&f.body, ret_ty.as_ref());
         let generics = if generics.is_empty() { quote!() } else { quote!(<#(#generics),*>) };
         quote! {
-            #[allow(unused_mut, unused_variables, clippy::all)]
+            #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
             pub fn #name #generics (#(#params),*) -> #ret { #body }
         }
     }
