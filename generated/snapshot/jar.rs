@@ -8006,14 +8006,35 @@ pub fn insert_preimage(
         break 'run0 (out);
     }
 }
-/// The service statistics with one more preimage of `size` bytes provided to `service`; the entry is created (in id order) if the service has none.
+/// The statistics record of `service` (the empty record if it has none yet).
 ///
-/// Lean: `Jar.countProvided` at spec/Jar/Preimages.lean:99
+/// Lean: `Jar.serviceRecord` at spec/Jar/Preimages.lean:99
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn count_provided(
+pub fn service_record(
     stats: &Vec<ServicesStatisticsMapEntry>,
     service: ServiceId,
-    size: Nat,
+) -> ServiceActivityRecord {
+    'run0: {
+        for e in stats.iter().cloned() {
+            {
+                if (e.id == service) {
+                    {
+                        break 'run0 (e.record.clone());
+                    };
+                }
+            };
+        }
+        break 'run0 (Default::default());
+    }
+}
+/// The statistics with `service`'s record set to `record`: replaced, or inserted in id order.
+///
+/// Lean: `Jar.setServiceRecord` at spec/Jar/Preimages.lean:106
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn set_service_record(
+    stats: &Vec<ServicesStatisticsMapEntry>,
+    service: ServiceId,
+    record: &ServiceActivityRecord,
 ) -> Vec<ServicesStatisticsMapEntry> {
     'run0: {
         let mut out: Vec<ServicesStatisticsMapEntry> = vec![];
@@ -8022,31 +8043,10 @@ pub fn count_provided(
             {
                 if (!placed && (service <= e.id)) {
                     {
-                        let r = if (service == e.id) {
-                            e.record.clone()
-                        } else {
-                            Default::default()
-                        };
                         out = {
                             let arg0 = ServicesStatisticsMapEntry {
                                 id: service,
-                                record: {
-                                    let __with_base = &r;
-                                    ServiceActivityRecord {
-                                        provided_count: r.provided_count.wrapping_add((1 as u16)),
-                                        provided_size: r.provided_size.wrapping_add(size.to_u32()),
-                                        refinement_count: __with_base.refinement_count,
-                                        refinement_gas_used: __with_base.refinement_gas_used,
-                                        imports: __with_base.imports,
-                                        extrinsic_count: __with_base.extrinsic_count,
-                                        extrinsic_size: __with_base.extrinsic_size,
-                                        exports: __with_base.exports,
-                                        accumulate_count: __with_base.accumulate_count,
-                                        accumulate_gas_used: __with_base.accumulate_gas_used,
-                                        on_transfers_count: __with_base.on_transfers_count,
-                                        on_transfers_gas_used: __with_base.on_transfers_gas_used,
-                                    }
-                                },
+                                record: record.clone(),
                             };
                             array::push(std::mem::take(&mut out), arg0)
                         };
@@ -8075,11 +8075,7 @@ pub fn count_provided(
                 out = {
                     let arg0 = ServicesStatisticsMapEntry {
                         id: service,
-                        record: ServiceActivityRecord {
-                            provided_count: (1 as u16),
-                            provided_size: size.to_u32(),
-                            ..Default::default()
-                        },
+                        record: record.clone(),
                     };
                     array::push(std::mem::take(&mut out), arg0)
                 };
@@ -8088,9 +8084,43 @@ pub fn count_provided(
         break 'run0 (out);
     }
 }
+/// The service statistics with one more preimage of `size` bytes provided to `service`; the entry is created (in id order) if the service has none.
+///
+/// Lean: `Jar.countProvided` at spec/Jar/Preimages.lean:123
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn count_provided(
+    stats: &Vec<ServicesStatisticsMapEntry>,
+    service: ServiceId,
+    size: Nat,
+) -> Vec<ServicesStatisticsMapEntry> {
+    {
+        let r = service_record(&stats, service);
+        set_service_record(
+            &stats,
+            service,
+            &{
+                let __with_base = &r;
+                ServiceActivityRecord {
+                    provided_count: r.provided_count.wrapping_add((1 as u16)),
+                    provided_size: r.provided_size.wrapping_add(size.to_u32()),
+                    refinement_count: __with_base.refinement_count,
+                    refinement_gas_used: __with_base.refinement_gas_used,
+                    imports: __with_base.imports,
+                    extrinsic_count: __with_base.extrinsic_count,
+                    extrinsic_size: __with_base.extrinsic_size,
+                    exports: __with_base.exports,
+                    accumulate_count: __with_base.accumulate_count,
+                    accumulate_gas_used: __with_base.accumulate_gas_used,
+                    on_transfers_count: __with_base.on_transfers_count,
+                    on_transfers_gas_used: __with_base.on_transfers_gas_used,
+                }
+            },
+        )
+    }
+}
 /// The lookup entry for (`hash`, `length`) records that the preimage arrived at `slot`; other entries are unchanged.
 ///
-/// Lean: `Jar.markProvided` at spec/Jar/Preimages.lean:119
+/// Lean: `Jar.markProvided` at spec/Jar/Preimages.lean:131
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mark_provided(
     e: &LookupMetaMapEntry,
@@ -8114,7 +8144,7 @@ pub fn mark_provided(
 }
 /// δ‡ and the preimage counts of π_S (GP 12.28–12.33) for the preimages extrinsic `items` in a block of timeslot `slot`.
 ///
-/// Lean: `Jar.integratePreimages` at spec/Jar/Preimages.lean:124
+/// Lean: `Jar.integratePreimages` at spec/Jar/Preimages.lean:136
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn integrate_preimages(
     accounts: &Vec<AccountsMapEntry>,
@@ -8267,7 +8297,7 @@ pub fn guarantor_assignment<V: Variant>(
         }
     }
 }
-/// The statistics of `service` with one more refined work result counted.
+/// The service statistics with one more refined work result of `r`'s service counted.
 ///
 /// Lean: `Jar.countRefinement` at spec/Jar/Reports.lean:115
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
@@ -8275,104 +8305,41 @@ pub fn count_refinement<V: Variant>(
     stats: &Vec<ServicesStatisticsMapEntry>,
     r: &WorkResult,
 ) -> Vec<ServicesStatisticsMapEntry> {
-    'run0: {
-        let mut out: Vec<ServicesStatisticsMapEntry> = vec![];
-        let mut placed = false;
+    {
+        let old = service_record(&stats, r.service_id);
         let l = r.refine_load.clone();
-        for e in stats.iter().cloned() {
-            {
-                if (!placed && (r.service_id <= e.id)) {
-                    {
-                        let old = if (r.service_id == e.id) {
-                            e.record.clone()
-                        } else {
-                            Default::default()
-                        };
-                        out = {
-                            let arg0 = ServicesStatisticsMapEntry {
-                                id: r.service_id,
-                                record: {
-                                    let __with_base = &old;
-                                    ServiceActivityRecord {
-                                        refinement_count: old
-                                            .refinement_count
-                                            .wrapping_add((1 as u32)),
-                                        refinement_gas_used: old
-                                            .refinement_gas_used
-                                            .wrapping_add(l.gas_used.to_u64()),
-                                        imports: old.imports.wrapping_add(l.imports.to_u32()),
-                                        extrinsic_count: old
-                                            .extrinsic_count
-                                            .wrapping_add(l.extrinsic_count.to_u32()),
-                                        extrinsic_size: old
-                                            .extrinsic_size
-                                            .wrapping_add(l.extrinsic_size.to_u32()),
-                                        exports: old.exports.wrapping_add(l.exports.to_u32()),
-                                        provided_count: __with_base.provided_count,
-                                        provided_size: __with_base.provided_size,
-                                        accumulate_count: __with_base.accumulate_count,
-                                        accumulate_gas_used: __with_base.accumulate_gas_used,
-                                        on_transfers_count: __with_base.on_transfers_count,
-                                        on_transfers_gas_used: __with_base.on_transfers_gas_used,
-                                    }
-                                },
-                            };
-                            array::push(std::mem::take(&mut out), arg0)
-                        };
-                        placed = true;
-                        if (r.service_id != e.id) {
-                            {
-                                out = {
-                                    let arg0 = e.clone();
-                                    array::push(std::mem::take(&mut out), arg0)
-                                };
-                            };
-                        }
-                    }
-                } else {
-                    {
-                        out = {
-                            let arg0 = e.clone();
-                            array::push(std::mem::take(&mut out), arg0)
-                        };
-                    }
+        set_service_record(
+            &stats,
+            r.service_id,
+            &{
+                let __with_base = &old;
+                ServiceActivityRecord {
+                    refinement_count: old.refinement_count.wrapping_add((1 as u32)),
+                    refinement_gas_used: old
+                        .refinement_gas_used
+                        .wrapping_add(l.gas_used.to_u64()),
+                    imports: old.imports.wrapping_add(l.imports.to_u32()),
+                    extrinsic_count: old
+                        .extrinsic_count
+                        .wrapping_add(l.extrinsic_count.to_u32()),
+                    extrinsic_size: old
+                        .extrinsic_size
+                        .wrapping_add(l.extrinsic_size.to_u32()),
+                    exports: old.exports.wrapping_add(l.exports.to_u32()),
+                    provided_count: __with_base.provided_count,
+                    provided_size: __with_base.provided_size,
+                    accumulate_count: __with_base.accumulate_count,
+                    accumulate_gas_used: __with_base.accumulate_gas_used,
+                    on_transfers_count: __with_base.on_transfers_count,
+                    on_transfers_gas_used: __with_base.on_transfers_gas_used,
                 }
-            };
-        }
-        if !placed {
-            {
-                let fresh: ServiceActivityRecord = Default::default();
-                out = {
-                    let arg0 = ServicesStatisticsMapEntry {
-                        id: r.service_id,
-                        record: {
-                            let __with_base = &fresh;
-                            ServiceActivityRecord {
-                                refinement_count: (1 as u32),
-                                refinement_gas_used: l.gas_used.to_u64(),
-                                imports: l.imports.to_u32(),
-                                extrinsic_count: l.extrinsic_count.to_u32(),
-                                extrinsic_size: l.extrinsic_size.to_u32(),
-                                exports: l.exports.to_u32(),
-                                provided_count: __with_base.provided_count,
-                                provided_size: __with_base.provided_size,
-                                accumulate_count: __with_base.accumulate_count,
-                                accumulate_gas_used: __with_base.accumulate_gas_used,
-                                on_transfers_count: __with_base.on_transfers_count,
-                                on_transfers_gas_used: __with_base.on_transfers_gas_used,
-                            }
-                        },
-                    };
-                    array::push(std::mem::take(&mut out), arg0)
-                };
-            };
-        }
-        break 'run0 (out);
+            },
+        )
     }
 }
 /// A core's statistics with `report`'s work counted.
 ///
-/// Lean: `Jar.countReport` at spec/Jar/Reports.lean:147
+/// Lean: `Jar.countReport` at spec/Jar/Reports.lean:128
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_report<V: Variant>(
     s: &CoreActivityRecord,
@@ -8419,7 +8386,7 @@ pub fn count_report<V: Variant>(
 }
 /// The account of service `id`, if it exists.
 ///
-/// Lean: `Jar.findService` at spec/Jar/Reports.lean:160
+/// Lean: `Jar.findService` at spec/Jar/Reports.lean:141
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_service<V: Variant>(
     accounts: &Vec<ServiceInfoEntry>,
@@ -8440,7 +8407,7 @@ pub fn find_service<V: Variant>(
 }
 /// The recent block with header hash `h`, if there is one.
 ///
-/// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:167
+/// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:148
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInfo> {
     'run0: {
@@ -8458,7 +8425,7 @@ pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInf
 }
 /// Checks one guarantee's report against the state (everything but the package checks, which need the whole extrinsic).
 ///
-/// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:174
+/// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:155
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_report<V: Variant>(
     g: &ReportGuarantee,
@@ -8560,7 +8527,7 @@ pub fn check_report<V: Variant>(
 }
 /// Checks one guarantee's signatures: two or three validators, sorted, assigned to the report's core for the rotation of the guarantee's slot, not offenders, each signing the report's hash. Their keys are returned (the reporters).
 ///
-/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:218
+/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:199
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_guarantors<V: Variant>(
     g: &ReportGuarantee,
@@ -8644,7 +8611,7 @@ pub fn check_guarantors<V: Variant>(
 }
 /// `xs` (sorted by package hash) with `x` added in order: the reported packages are a set.
 ///
-/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:252
+/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:233
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_reported<V: Variant>(
     xs: &Vec<ReportedPackage>,
@@ -8683,7 +8650,7 @@ pub fn insert_reported<V: Variant>(
 }
 /// A segment-root lookup as the package it names.
 ///
-/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:265
+/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:246
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPackage {
     {
@@ -8695,7 +8662,7 @@ pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPack
 }
 /// Whether a block's reported packages include the lookup's package with its segment root.
 ///
-/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:269
+/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:250
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn history_has<V: Variant>(
     reported: &Vec<ReportedWorkPackage>,
@@ -8713,7 +8680,7 @@ pub fn history_has<V: Variant>(
 }
 /// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages reported or accumulated recently (which a new report may not repeat and may depend on).
 ///
-/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:273
+/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:254
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_guarantees<V: Variant>(
     guarantees: &Vec<ReportGuarantee>,

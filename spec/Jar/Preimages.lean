@@ -96,25 +96,37 @@ def insertPreimage (entries : Array PreimagesMapEntry) (hash : Hash) (blob : Byt
     out := out.push { hash := hash, blob := blob }
   return out
 
-/-- The service statistics with one more preimage of `size` bytes provided to `service`;
-the entry is created (in id order) if the service has none. -/
-def countProvided (stats : Array ServicesStatisticsMapEntry) (service : ServiceId) (size : Nat) : Array ServicesStatisticsMapEntry := Id.run do
+/-- The statistics record of `service` (the empty record if it has none yet). -/
+def serviceRecord (stats : Array ServicesStatisticsMapEntry) (service : ServiceId) : ServiceActivityRecord := Id.run do
+  for e in stats do
+    if e.id == service then
+      return e.record
+  return default
+
+/-- The statistics with `service`'s record set to `record`: replaced, or inserted in id order. -/
+def setServiceRecord (stats : Array ServicesStatisticsMapEntry) (service : ServiceId)
+    (record : ServiceActivityRecord) : Array ServicesStatisticsMapEntry := Id.run do
   let mut out : Array ServicesStatisticsMapEntry := #[]
   let mut placed := false
   for e in stats do
     if !placed && service <= e.id then
-      let r := if service == e.id then e.record else default
-      out := out.push { id := service, record := { r with
-        providedCount := r.providedCount + 1,
-        providedSize := r.providedSize + size.toUInt32 } }
+      out := out.push { id := service, record := record }
       placed := true
       if service != e.id then
         out := out.push e
     else
       out := out.push e
   if !placed then
-    out := out.push { id := service, record := { providedCount := 1, providedSize := size.toUInt32 } }
+    out := out.push { id := service, record := record }
   return out
+
+/-- The service statistics with one more preimage of `size` bytes provided to `service`;
+the entry is created (in id order) if the service has none. -/
+def countProvided (stats : Array ServicesStatisticsMapEntry) (service : ServiceId) (size : Nat) : Array ServicesStatisticsMapEntry :=
+  let r := serviceRecord stats service
+  setServiceRecord stats service { r with
+    providedCount := r.providedCount + 1,
+    providedSize := r.providedSize + size.toUInt32 }
 
 /-- The lookup entry for (`hash`, `length`) records that the preimage arrived at `slot`; other
 entries are unchanged. -/

@@ -112,37 +112,18 @@ def guarantorAssignment (entropy : Array Hash) (kappa lambda : Array ValidatorKe
     if epochOf previous == epochOf slot then (coreAssignments entropy[2]! previous, kappa)
     else (coreAssignments entropy[3]! previous, lambda)
 
-/-- The statistics of `service` with one more refined work result counted. -/
+/-- The service statistics with one more refined work result of `r`'s service counted. -/
 def countRefinement (stats : Array ServicesStatisticsMapEntry) (r : WorkResult) :
-    Array ServicesStatisticsMapEntry := Id.run do
-  let mut out : Array ServicesStatisticsMapEntry := #[]
-  let mut placed := false
+    Array ServicesStatisticsMapEntry :=
+  let old := serviceRecord stats r.serviceId
   let l := r.refineLoad
-  for e in stats do
-    if !placed && r.serviceId <= e.id then
-      let old := if r.serviceId == e.id then e.record else default
-      out := out.push { id := r.serviceId, record := { old with
-        refinementCount := old.refinementCount + 1,
-        refinementGasUsed := old.refinementGasUsed + l.gasUsed.toUInt64,
-        imports := old.imports + l.imports.toUInt32,
-        extrinsicCount := old.extrinsicCount + l.extrinsicCount.toUInt32,
-        extrinsicSize := old.extrinsicSize + l.extrinsicSize.toUInt32,
-        exports := old.exports + l.exports.toUInt32 } }
-      placed := true
-      if r.serviceId != e.id then
-        out := out.push e
-    else
-      out := out.push e
-  if !placed then
-    let fresh : ServiceActivityRecord := default
-    out := out.push { id := r.serviceId, record := { fresh with
-      refinementCount := 1,
-      refinementGasUsed := l.gasUsed.toUInt64,
-      imports := l.imports.toUInt32,
-      extrinsicCount := l.extrinsicCount.toUInt32,
-      extrinsicSize := l.extrinsicSize.toUInt32,
-      exports := l.exports.toUInt32 } }
-  return out
+  setServiceRecord stats r.serviceId { old with
+    refinementCount := old.refinementCount + 1,
+    refinementGasUsed := old.refinementGasUsed + l.gasUsed.toUInt64,
+    imports := old.imports + l.imports.toUInt32,
+    extrinsicCount := old.extrinsicCount + l.extrinsicCount.toUInt32,
+    extrinsicSize := old.extrinsicSize + l.extrinsicSize.toUInt32,
+    exports := old.exports + l.exports.toUInt32 }
 
 /-- A core's statistics with `report`'s work counted. -/
 def countReport (s : CoreActivityRecord) (report : WorkReport) : CoreActivityRecord := Id.run do
