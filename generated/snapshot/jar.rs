@@ -1778,6 +1778,14 @@ impl ReportsError {
         }
     }
 }
+/// One rotation's guarantors: each validator's core, and the validators' keys.
+///
+/// Lean: `Jar.Assignment` at spec/Jar/Reports.lean:104
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Assignment {
+    pub cores: Vec<Nat>,
+    pub keys: Vec<ValidatorKeys>,
+}
 /// One validator's activity in an epoch (GP 13.1).
 ///
 /// Lean: `Jar.ValidatorActivityRecord` at spec/Jar/Statistics.lean:11
@@ -8256,50 +8264,54 @@ pub fn core_assignments<V: Variant>(entropy: Hash, t: Nat) -> Vec<Nat> {
             .collect::<Vec<_>>()
     }
 }
-/// The cores and validator keys that a guarantee made at slot `t` is checked against, at block slot `slot`: the current rotation's or the previous one's.
+/// The assignment of the rotation holding block slot `slot` (G, GP 11.21).
 ///
-/// Lean: `Jar.guarantorAssignment` at spec/Jar/Reports.lean:104
+/// Lean: `Jar.currentAssignment` at spec/Jar/Reports.lean:110
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn guarantor_assignment<V: Variant>(
+pub fn current_assignment<V: Variant>(
+    entropy: &Vec<Hash>,
+    kappa: &Vec<ValidatorKeys>,
+    slot: Nat,
+) -> Assignment {
+    {
+        Assignment {
+            cores: core_assignments::<V>(array::get_bang(&entropy, Nat(2)), slot),
+            keys: kappa.clone(),
+        }
+    }
+}
+/// The assignment of the rotation before `slot`'s (G*, GP 11.22): η₂ and the current validators if that rotation is in this epoch, else η₃ and the previous validators.
+///
+/// Lean: `Jar.previousAssignment` at spec/Jar/Reports.lean:114
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn previous_assignment<V: Variant>(
     entropy: &Vec<Hash>,
     kappa: &Vec<ValidatorKeys>,
     lambda: &Vec<ValidatorKeys>,
     slot: Nat,
-    t: Nat,
-) -> (Vec<Nat>, Vec<ValidatorKeys>) {
+) -> Assignment {
     {
-        if ((slot / V::R_ROTATION) == (t / V::R_ROTATION)) {
-            {
-                (
-                    core_assignments::<V>(array::get_bang(&entropy, Nat(2)), slot),
-                    kappa.clone(),
-                )
+        let previous = (slot - V::R_ROTATION);
+        if (epoch_of::<V>(previous) == epoch_of::<V>(slot)) {
+            Assignment {
+                cores: core_assignments::<
+                    V,
+                >(array::get_bang(&entropy, Nat(2)), previous),
+                keys: kappa.clone(),
             }
         } else {
-            {
-                let previous = (slot - V::R_ROTATION);
-                if (epoch_of::<V>(previous) == epoch_of::<V>(slot)) {
-                    (
-                        core_assignments::<
-                            V,
-                        >(array::get_bang(&entropy, Nat(2)), previous),
-                        kappa.clone(),
-                    )
-                } else {
-                    (
-                        core_assignments::<
-                            V,
-                        >(array::get_bang(&entropy, Nat(3)), previous),
-                        lambda.clone(),
-                    )
-                }
+            Assignment {
+                cores: core_assignments::<
+                    V,
+                >(array::get_bang(&entropy, Nat(3)), previous),
+                keys: lambda.clone(),
             }
         }
     }
 }
 /// The service statistics with one more refined work result of `r`'s service counted.
 ///
-/// Lean: `Jar.countRefinement` at spec/Jar/Reports.lean:115
+/// Lean: `Jar.countRefinement` at spec/Jar/Reports.lean:122
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_refinement<V: Variant>(
     stats: &Vec<ServicesStatisticsMapEntry>,
@@ -8339,7 +8351,7 @@ pub fn count_refinement<V: Variant>(
 }
 /// A core's statistics with `report`'s work counted.
 ///
-/// Lean: `Jar.countReport` at spec/Jar/Reports.lean:128
+/// Lean: `Jar.countReport` at spec/Jar/Reports.lean:135
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_report<V: Variant>(
     s: &CoreActivityRecord,
@@ -8386,7 +8398,7 @@ pub fn count_report<V: Variant>(
 }
 /// The account of service `id`, if it exists.
 ///
-/// Lean: `Jar.findService` at spec/Jar/Reports.lean:141
+/// Lean: `Jar.findService` at spec/Jar/Reports.lean:148
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_service<V: Variant>(
     accounts: &Vec<ServiceInfoEntry>,
@@ -8407,7 +8419,7 @@ pub fn find_service<V: Variant>(
 }
 /// The recent block with header hash `h`, if there is one.
 ///
-/// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:148
+/// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:155
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInfo> {
     'run0: {
@@ -8425,7 +8437,7 @@ pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInf
 }
 /// Checks one guarantee's report against the state (everything but the package checks, which need the whole extrinsic).
 ///
-/// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:155
+/// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:162
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_report<V: Variant>(
     g: &ReportGuarantee,
@@ -8527,13 +8539,12 @@ pub fn check_report<V: Variant>(
 }
 /// Checks one guarantee's signatures: two or three validators, sorted, assigned to the report's core for the rotation of the guarantee's slot, not offenders, each signing the report's hash. Their keys are returned (the reporters).
 ///
-/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:199
+/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:206
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_guarantors<V: Variant>(
     g: &ReportGuarantee,
-    entropy: &Vec<Hash>,
-    kappa: &Vec<ValidatorKeys>,
-    lambda: &Vec<ValidatorKeys>,
+    current: &Assignment,
+    previous: &Assignment,
     offenders: &Vec<Ed25519Public>,
     slot: TimeSlot,
 ) -> Result<Vec<Ed25519Public>, ReportsError> {
@@ -8568,11 +8579,15 @@ pub fn check_guarantors<V: Variant>(
                 break 'run0 (Err(ReportsError::ReportEpochBeforeLast));
             };
         }
-        let assignment = guarantor_assignment::<
-            V,
-        >(&entropy, &kappa, &lambda, Nat(slot as u64), Nat(g.slot as u64));
-        let cores = assignment.0.clone();
-        let keys = assignment.1.clone();
+        let assignment = if ((Nat(slot as u64) / V::R_ROTATION)
+            == (Nat(g.slot as u64) / V::R_ROTATION))
+        {
+            current.clone()
+        } else {
+            previous.clone()
+        };
+        let cores = assignment.cores.clone();
+        let keys = assignment.keys.clone();
         let message = ByteArray(String::from("jam_guarantee").as_bytes().to_vec())
             .append(work_report_hash(g.report.clone()).data());
         let mut signers: Vec<Ed25519Public> = vec![];
@@ -8611,7 +8626,7 @@ pub fn check_guarantors<V: Variant>(
 }
 /// `xs` (sorted by package hash) with `x` added in order: the reported packages are a set.
 ///
-/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:233
+/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:240
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_reported<V: Variant>(
     xs: &Vec<ReportedPackage>,
@@ -8650,7 +8665,7 @@ pub fn insert_reported<V: Variant>(
 }
 /// A segment-root lookup as the package it names.
 ///
-/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:246
+/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:253
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPackage {
     {
@@ -8662,7 +8677,7 @@ pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPack
 }
 /// Whether a block's reported packages include the lookup's package with its segment root.
 ///
-/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:250
+/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:257
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn history_has<V: Variant>(
     reported: &Vec<ReportedWorkPackage>,
@@ -8680,7 +8695,7 @@ pub fn history_has<V: Variant>(
 }
 /// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages reported or accumulated recently (which a new report may not repeat and may depend on).
 ///
-/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:254
+/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:261
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_guarantees<V: Variant>(
     guarantees: &Vec<ReportGuarantee>,
@@ -8707,6 +8722,10 @@ pub fn apply_guarantees<V: Variant>(
     ReportsError,
 > {
     'run0: {
+        let current = current_assignment::<V>(&entropy, &kappa, Nat(slot as u64));
+        let previous = previous_assignment::<
+            V,
+        >(&entropy, &kappa, &lambda, Nat(slot as u64));
         let mut reporters: Vec<Ed25519Public> = vec![];
         let mut packages: Vec<Hash> = vec![];
         let mut reported: Vec<ReportedPackage> = vec![];
@@ -8730,9 +8749,7 @@ pub fn apply_guarantees<V: Variant>(
                         break 'run0 (Err(ReportsError::OutOfOrderGuarantee));
                     };
                 }
-                match check_guarantors::<
-                    V,
-                >(&g, &entropy, &kappa, &lambda, &offenders, slot) {
+                match check_guarantors::<V>(&g, &current, &previous, &offenders, slot) {
                     Err(e) => {
                         break 'run0 (Err(e));
                     }
@@ -10739,6 +10756,30 @@ impl Codec for ReportsError {
         )
     }
 }
+impl Codec for Assignment {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.cores).len(), out);
+        for x0 in (&self.cores).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.keys).len(), out);
+        for x0 in (&self.keys).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Assignment {
+            cores: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            keys: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
 impl Codec for ValidatorActivityRecord {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.blocks, out);
@@ -11224,10 +11265,10 @@ macro_rules! for_each_spec_type {
         StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
         Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
         PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
-        ReportedPackage, ReportsError, ValidatorActivityRecord, ValidatorKeys,
-        RefineContext, AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel,
-        HostInterface, BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem,
-        WorkPackage, WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem,
-        WorkReport);
+        ReportedPackage, ReportsError, Assignment, ValidatorActivityRecord,
+        ValidatorKeys, RefineContext, AvailabilitySpec, State, MemoryModel, GasModel,
+        CapabilityModel, HostInterface, BlobFormat, CodecChoice, ImportSpec,
+        ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad, WorkResult,
+        SegmentRootLookupItem, WorkReport);
     };
 }

@@ -101,16 +101,23 @@ def coreAssignments (entropy : Hash) (t : Nat) : Array Nat :=
   let rotation := (t % E) / R_ROTATION
   shuffled.map (fun c => (c + rotation) % C)
 
-/-- The cores and validator keys that a guarantee made at slot `t` is checked against, at block
-slot `slot`: the current rotation's or the previous one's. -/
-def guarantorAssignment (entropy : Array Hash) (kappa lambda : Array ValidatorKeys) (slot t : Nat) :
-    Array Nat × Array ValidatorKeys :=
-  if slot / R_ROTATION == t / R_ROTATION then
-    (coreAssignments entropy[2]! slot, kappa)
-  else
-    let previous := slot - R_ROTATION
-    if epochOf previous == epochOf slot then (coreAssignments entropy[2]! previous, kappa)
-    else (coreAssignments entropy[3]! previous, lambda)
+/-- One rotation's guarantors: each validator's core, and the validators' keys. -/
+structure Assignment where
+  cores : Array Nat
+  keys : Array ValidatorKeys
+  deriving BEq, Repr, Inhabited
+
+/-- The assignment of the rotation holding block slot `slot` (G, GP 11.21). -/
+def currentAssignment (entropy : Array Hash) (kappa : Array ValidatorKeys) (slot : Nat) : Assignment :=
+  { cores := coreAssignments entropy[2]! slot, keys := kappa }
+
+/-- The assignment of the rotation before `slot`'s (G*, GP 11.22): η₂ and the current
+validators if that rotation is in this epoch, else η₃ and the previous validators. -/
+def previousAssignment (entropy : Array Hash) (kappa lambda : Array ValidatorKeys) (slot : Nat) :
+    Assignment :=
+  let previous := slot - R_ROTATION
+  if epochOf previous == epochOf slot then { cores := coreAssignments entropy[2]! previous, keys := kappa }
+  else { cores := coreAssignments entropy[3]! previous, keys := lambda }
 
 /-- The service statistics with one more refined work result of `r`'s service counted. -/
 def countRefinement (stats : Array ServicesStatisticsMapEntry) (r : WorkResult) :
@@ -199,7 +206,7 @@ def checkReport (g : ReportGuarantee) (pending : Array (Option AvailabilityAssig
 /-- Checks one guarantee's signatures: two or three validators, sorted, assigned to the report's
 core for the rotation of the guarantee's slot, not offenders, each signing the report's hash.
 Their keys are returned (the reporters). -/
-def checkGuarantors (g : ReportGuarantee) (entropy : Array Hash) (kappa lambda : Array ValidatorKeys)
+def checkGuarantors (g : ReportGuarantee) (current previous : Assignment)
     (offenders : Array Ed25519Public) (slot : TimeSlot) :
     Except ReportsError (Array Ed25519Public) := Id.run do
   if g.signatures.size < 2 || g.signatures.size > 3 then
@@ -211,9 +218,9 @@ def checkGuarantors (g : ReportGuarantee) (entropy : Array Hash) (kappa lambda :
     return .error .futureReportSlot
   if g.slot.toNat + R_ROTATION < R_ROTATION * (slot.toNat / R_ROTATION) then
     return .error .reportEpochBeforeLast
-  let assignment := guarantorAssignment entropy kappa lambda slot.toNat g.slot.toNat
-  let cores := assignment.1
-  let keys := assignment.2
+  let assignment := if slot.toNat / R_ROTATION == g.slot.toNat / R_ROTATION then current else previous
+  let cores := assignment.cores
+  let keys := assignment.keys
   let message := "jam_guarantee".toUTF8 ++ (workReportHash g.report).data
   let mut signers : Array Ed25519Public := #[]
   for s in g.signatures do
@@ -262,6 +269,9 @@ def applyGuarantees (guarantees : Array ReportGuarantee) (pending : Array (Optio
     (slot : TimeSlot) (known : Array Hash) :
     Except ReportsError (Array ReportedPackage × Array Ed25519Public × Array (Option AvailabilityAssignment)
       × Array CoreActivityRecord × Array ServicesStatisticsMapEntry) := Id.run do
+  -- The two rotations a guarantee may belong to, computed once for the whole extrinsic.
+  let current := currentAssignment entropy kappa slot.toNat
+  let previous := previousAssignment entropy kappa lambda slot.toNat
   let mut reporters : Array Ed25519Public := #[]
   let mut packages : Array Hash := #[]
   let mut reported : Array ReportedPackage := #[]
@@ -272,7 +282,7 @@ def applyGuarantees (guarantees : Array ReportGuarantee) (pending : Array (Optio
       return .error .badCoreIndex
     if n > 0 && c <= guarantees[n - 1]!.report.coreIndex then
       return .error .outOfOrderGuarantee
-    match checkGuarantors g entropy kappa lambda offenders slot with
+    match checkGuarantors g current previous offenders slot with
     | .error e => return .error e
     | .ok keys =>
       for k in keys do
