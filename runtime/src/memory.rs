@@ -8,7 +8,7 @@
 //!   past its end faults.
 
 use std::cell::RefCell;
-use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
 
 pub const PAGE_SIZE: u32 = 4096;
 const PAGE_BITS: u32 = 12;
@@ -26,6 +26,25 @@ pub enum MemFault {
 /// What the interpreter needs from a memory model. Implementations are monomorphised into the
 /// interpreter loop.
 pub trait Memory {
+    /// What the interpreter's hot path needs of this memory, copied into locals once per run so
+    /// that an access does not reload it through `self` (the compiler cannot prove that guest
+    /// stores leave `self` unchanged).
+    type Fast: Copy;
+    /// The current [`Self::Fast`]. It stays valid until `self` is dropped or a `&mut self` method
+    /// other than `load`, `store` and `sbrk` is called; after `sbrk` a new one must be taken.
+    fn fast(&mut self) -> Self::Fast;
+    /// The common case of `load`: `Some` when the access is plainly allowed, `None` when `load`
+    /// must decide (it may still succeed).
+    ///
+    /// # Safety
+    /// `fast` was returned by [`Memory::fast`] of a memory for which it is still valid.
+    unsafe fn load_fast<const N: usize>(fast: Self::Fast, addr: u32) -> Option<[u8; N]>;
+    /// The common case of `store`: true when the bytes were written, false when `store` must
+    /// decide (nothing was written).
+    ///
+    /// # Safety
+    /// As for [`Memory::load_fast`].
+    unsafe fn store_fast<const N: usize>(fast: Self::Fast, addr: u32, value: [u8; N]) -> bool;
     /// Reads `N` bytes at `addr` (wrapping modulo 2^32).
     fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault>;
     /// Writes `N` bytes at `addr` (wrapping modulo 2^32). On a fault nothing is written.
@@ -58,8 +77,10 @@ pub enum Access {
 /// A dropped memory clears the entries it mapped and leaves its table to the next memory created
 /// on the same thread ([`SPARE_TABLES`]), so creating an instance allocates no table.
 pub struct PagedMemory {
-    /// Taken out only in `Drop` (to be kept for reuse).
-    table: ManuallyDrop<Box<[usize; PAGE_COUNT]>>,
+    /// The page table, a leaked `Box` (taken back in `Drop`, to be kept for reuse). A raw
+    /// pointer rather than a `Box` so that the interpreter may keep a copy of it in a register
+    /// while the memory changes entries (see [`Memory::fast`]).
+    table: NonNull<[usize; PAGE_COUNT]>,
     /// Every page range `map` was called with (first and last page), to clear on drop.
     mapped: Vec<(u32, u32)>,
     /// How many table entries those ranges cover (overlaps counted twice).
@@ -106,8 +127,9 @@ impl Drop for PagedMemory {
             // freed exactly once, here; the table entries pointing at it are cleared or freed below.
             drop(unsafe { Box::from_raw(frame) });
         }
-        // SAFETY: `drop` runs once and nothing uses `self.table` after this.
-        let mut table = unsafe { ManuallyDrop::take(&mut self.table) };
+        // SAFETY: `self.table` came from a leaked `Box` in `new`; `drop` runs once and nothing
+        // uses the pointer after this.
+        let mut table = unsafe { Box::from_raw(self.table.as_ptr()) };
         if self.mapped_entries > CLEAR_AT_MOST {
             return;
         }
@@ -135,7 +157,7 @@ impl Clone for PagedMemory {
         let mut copy = PagedMemory::new();
         copy.guard = self.guard;
         copy.heap_top = self.heap_top;
-        for (page, &e) in self.table.iter().enumerate().filter(|(_, e)| **e != 0) {
+        for (page, &e) in self.table().iter().enumerate().filter(|(_, e)| **e != 0) {
             let access = if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly };
             copy.map((page as u32) << PAGE_BITS, PAGE_SIZE, access);
             if e & SHARED == 0 {
@@ -160,7 +182,8 @@ impl PagedMemory {
             Some(t) => t,
             None => vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries"),
         };
-        PagedMemory { table: ManuallyDrop::new(table), mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None }
+        let table = NonNull::from(Box::leak(table));
+        PagedMemory { table, mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None }
     }
 
     /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
@@ -174,7 +197,7 @@ impl PagedMemory {
         self.mapped.push((first, last));
         self.mapped_entries += u64::from(last - first) + 1;
         for page in first..=last {
-            let entry = &mut self.table[page as usize];
+            let entry = &mut self.table_mut()[page as usize];
             if *entry == 0 {
                 *entry = &ZERO_FRAME as *const Frame as usize | SHARED;
             }
@@ -187,13 +210,13 @@ impl PagedMemory {
 
     /// The access of the page holding `addr`, if mapped.
     pub fn access(&self, addr: u32) -> Option<Access> {
-        let e = self.table[(addr >> PAGE_BITS) as usize];
+        let e = self.table()[(addr >> PAGE_BITS) as usize];
         (e != 0).then_some(if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly })
     }
 
     /// Page numbers that are mapped, in ascending order (a scan of the whole table).
     pub fn mapped_pages(&self) -> impl Iterator<Item = u32> + '_ {
-        self.table.iter().enumerate().filter(|(_, &e)| e != 0).map(|(i, _)| i as u32)
+        self.table().iter().enumerate().filter(|(_, &e)| e != 0).map(|(i, _)| i as u32)
     }
 
     /// Page numbers of the pages that hold data (written, or filled when loaded), in ascending
@@ -204,19 +227,30 @@ impl PagedMemory {
         pages
     }
 
+    fn table(&self) -> &[usize; PAGE_COUNT] {
+        // SAFETY: `table` is a live allocation owned by this memory until `Drop`; `&self` rules
+        // out a `&mut` to it for the returned lifetime.
+        unsafe { self.table.as_ref() }
+    }
+
+    fn table_mut(&mut self) -> &mut [usize; PAGE_COUNT] {
+        // SAFETY: as in `table`, and `&mut self` makes this the only reference.
+        unsafe { self.table.as_mut() }
+    }
+
     /// The frame of mapped page `page`, allocating it on first use.
     #[cold]
     #[inline(never)]
     fn own_frame(&mut self, page: u32) -> &mut [u8; PAGE_SIZE as usize] {
-        let e = self.table[page as usize];
+        let e = self.table()[page as usize];
         debug_assert!(e != 0);
         if e & SHARED != 0 {
             let frame = Box::into_raw(Box::new(Frame([0; PAGE_SIZE as usize])));
             self.frames.push(frame);
             self.pages.push(page);
-            self.table[page as usize] = frame as usize | (e & WRITABLE);
+            self.table_mut()[page as usize] = frame as usize | (e & WRITABLE);
         }
-        let e = self.table[page as usize];
+        let e = self.table()[page as usize];
         self.frame_mut(e)
     }
 
@@ -248,7 +282,7 @@ impl PagedMemory {
             if k != 0 && a & (PAGE_SIZE - 1) != 0 {
                 continue;
             }
-            let e = self.table[(a >> PAGE_BITS) as usize];
+            let e = self.table()[(a >> PAGE_BITS) as usize];
             if e == 0 || (write && e & WRITABLE == 0) {
                 if a < self.guard {
                     return Err(MemFault::Panic);
@@ -266,7 +300,7 @@ impl PagedMemory {
         let mut out = [0u8; N];
         for (k, b) in out.iter_mut().enumerate() {
             let a = addr.wrapping_add(k as u32);
-            let e = self.table[(a >> PAGE_BITS) as usize];
+            let e = self.table()[(a >> PAGE_BITS) as usize];
             *b = self.frame(e)[(a & (PAGE_SIZE - 1)) as usize];
         }
         Ok(out)
@@ -285,10 +319,49 @@ impl PagedMemory {
 }
 
 impl Memory for PagedMemory {
+    /// The page table's address: it never moves while the memory lives.
+    type Fast = *const usize;
+
+    #[inline(always)]
+    fn fast(&mut self) -> *const usize {
+        self.table.as_ptr() as *const usize
+    }
+
+    #[inline(always)]
+    unsafe fn load_fast<const N: usize>(table: *const usize, addr: u32) -> Option<[u8; N]> {
+        let off = (addr & (PAGE_SIZE - 1)) as usize;
+        // SAFETY: `table` is this memory's live table (the caller's contract) of 2^20 entries,
+        // and `addr >> 12 < 2^20`.
+        let e = unsafe { *table.add((addr >> PAGE_BITS) as usize) };
+        if e != 0 && off + N <= PAGE_SIZE as usize {
+            let mut out = [0u8; N];
+            // SAFETY: a non-zero entry points at a live frame (see `frame`) and `off + N` is
+            // within it.
+            unsafe { std::ptr::copy_nonoverlapping(((e & !FLAGS) as *const u8).add(off), out.as_mut_ptr(), N) };
+            return Some(out);
+        }
+        None
+    }
+
+    #[inline(always)]
+    unsafe fn store_fast<const N: usize>(table: *const usize, addr: u32, value: [u8; N]) -> bool {
+        let off = (addr & (PAGE_SIZE - 1)) as usize;
+        // SAFETY: as in `load_fast`.
+        let e = unsafe { *table.add((addr >> PAGE_BITS) as usize) };
+        if e & (WRITABLE | SHARED) == WRITABLE && off + N <= PAGE_SIZE as usize {
+            // SAFETY: a writable, non-shared entry points at a frame this memory owns (never the
+            // static zero frame), live until `Drop`; `off + N` is within it. No reference to
+            // the frame is alive: the interpreter holds the memory only through this pointer.
+            unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), ((e & !FLAGS) as *mut u8).add(off), N) };
+            return true;
+        }
+        false
+    }
+
     #[inline(always)]
     fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault> {
         let off = (addr & (PAGE_SIZE - 1)) as usize;
-        let e = self.table[(addr >> PAGE_BITS) as usize];
+        let e = self.table()[(addr >> PAGE_BITS) as usize];
         if e != 0 && off + N <= PAGE_SIZE as usize {
             let frame = self.frame(e);
             let mut out = [0u8; N];
@@ -301,7 +374,7 @@ impl Memory for PagedMemory {
     #[inline(always)]
     fn store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
         let off = (addr & (PAGE_SIZE - 1)) as usize;
-        let e = self.table[(addr >> PAGE_BITS) as usize];
+        let e = self.table()[(addr >> PAGE_BITS) as usize];
         if e & (WRITABLE | SHARED) == WRITABLE && off + N <= PAGE_SIZE as usize {
             self.frame_mut(e)[off..off + N].copy_from_slice(&value);
             return Ok(());
@@ -332,7 +405,7 @@ impl Memory for PagedMemory {
         let mut out = Vec::with_capacity(len as usize);
         for k in 0..len {
             let a = addr.wrapping_add(k);
-            let e = self.table[(a >> PAGE_BITS) as usize];
+            let e = self.table()[(a >> PAGE_BITS) as usize];
             if e == 0 {
                 return None;
             }
@@ -344,7 +417,7 @@ impl Memory for PagedMemory {
     fn write_bytes(&mut self, addr: u32, bytes: &[u8]) -> Result<(), MemFault> {
         for (k, &b) in bytes.iter().enumerate() {
             let a = addr.wrapping_add(k as u32);
-            let e = self.table[(a >> PAGE_BITS) as usize];
+            let e = self.table()[(a >> PAGE_BITS) as usize];
             if e == 0 {
                 return Err(MemFault::PageFault(a & !(PAGE_SIZE - 1)));
             }
@@ -396,6 +469,37 @@ impl LinearMemory {
 }
 
 impl Memory for LinearMemory {
+    /// The region's start and length: valid until the region grows.
+    type Fast = (*mut u8, usize);
+
+    #[inline(always)]
+    fn fast(&mut self) -> (*mut u8, usize) {
+        (self.data.as_mut_ptr(), self.data.len())
+    }
+
+    #[inline(always)]
+    unsafe fn load_fast<const N: usize>((base, len): (*mut u8, usize), addr: u32) -> Option<[u8; N]> {
+        let a = addr as usize;
+        if a + N <= len {
+            let mut out = [0u8; N];
+            // SAFETY: `base..base + len` is the live region (the caller's contract).
+            unsafe { std::ptr::copy_nonoverlapping(base.add(a), out.as_mut_ptr(), N) };
+            return Some(out);
+        }
+        None
+    }
+
+    #[inline(always)]
+    unsafe fn store_fast<const N: usize>((base, len): (*mut u8, usize), addr: u32, value: [u8; N]) -> bool {
+        let a = addr as usize;
+        if a + N <= len {
+            // SAFETY: as in `load_fast`; the pointer came from `as_mut_ptr`, so it may write.
+            unsafe { std::ptr::copy_nonoverlapping(value.as_ptr(), base.add(a), N) };
+            return true;
+        }
+        false
+    }
+
     #[inline(always)]
     fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault> {
         let a = addr as usize;

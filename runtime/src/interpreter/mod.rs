@@ -172,21 +172,34 @@ impl<M: Memory> Vm<M> {
                 }
             };
         }
+        // The memory's hot-path view, kept in a local (retaken after `sbrk`, the one call in
+        // the loop that may change what it covers).
+        let mut fast = self.memory.fast();
         macro_rules! load {
-            ($n:literal, $addr:expr, $conv:expr) => {
-                match self.memory.load::<$n>($addr as u32) {
-                    Ok(b) => $conv(b),
-                    Err(f) => mem_fault!(f),
+            ($n:literal, $addr:expr, $conv:expr) => {{
+                let addr = $addr as u32;
+                // SAFETY: `fast` was taken from `self.memory` above or after its last `sbrk`, and
+                // the loop calls no other `&mut self.memory` method.
+                match unsafe { M::load_fast::<$n>(fast, addr) } {
+                    Some(b) => $conv(b),
+                    None => match slow_load::<M, $n>(&self.memory, addr) {
+                        Ok(b) => $conv(b),
+                        Err(f) => mem_fault!(f),
+                    },
                 }
-            };
+            }};
         }
         macro_rules! store {
             ($n:literal, $addr:expr, $val:expr) => {
+                let addr = $addr as u32;
                 let bytes = ($val as u64).to_le_bytes();
                 let mut v = [0u8; $n];
                 v.copy_from_slice(&bytes[..$n]);
-                if let Err(f) = self.memory.store::<$n>($addr as u32, v) {
-                    mem_fault!(f);
+                // SAFETY: as for `load!`.
+                if !unsafe { M::store_fast::<$n>(fast, addr, v) } {
+                    if let Err(f) = slow_store::<M, $n>(&mut self.memory, addr, v) {
+                        mem_fault!(f);
+                    }
                 }
             };
         }
@@ -309,6 +322,7 @@ impl<M: Memory> Vm<M> {
                         Some(top) => r!(op.rd) = top as u64,
                         None => exit!(Exit::Panic, cur, false),
                     }
+                    fast = self.memory.fast();
                 }
                 CountSetBits64 => r!(op.rd) = r!(a).count_ones() as u64,
                 CountSetBits32 => r!(op.rd) = (r!(a) as u32).count_ones() as u64,
@@ -419,6 +433,21 @@ impl<M: Memory> Vm<M> {
             }
         }
     }
+}
+
+/// A load the memory's fast path declined: the memory decides (a fault, or an access that
+/// crosses a page). Out of line, so the loop's arms stay small.
+#[cold]
+#[inline(never)]
+fn slow_load<M: Memory, const N: usize>(memory: &M, addr: u32) -> Result<[u8; N], MemFault> {
+    memory.load::<N>(addr)
+}
+
+/// A store the memory's fast path declined (see [`slow_load`]).
+#[cold]
+#[inline(never)]
+fn slow_store<M: Memory, const N: usize>(memory: &mut M, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
+    memory.store::<N>(addr, value)
 }
 
 /// `shlo_l_64` (with the planted bug, the count masked to 5 bits).
