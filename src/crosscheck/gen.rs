@@ -94,9 +94,22 @@ pub struct Case {
     pub heap: bool,
 }
 
+/// A piece of a program: one instruction, or (less often) the instructions of one of the
+/// interpreter's fused runs in a row, with random operands, so that every superinstruction is
+/// exercised, registers overlapping or not.
+fn chunk() -> impl Strategy<Value = Vec<Raw>> {
+    let runs: Vec<&'static [Opcode]> = javm::interpreter::fusion::FUSIONS.iter().map(|(_, run)| *run).collect();
+    prop_oneof![
+        5 => raw().prop_map(|r| vec![r]),
+        1 => (prop::sample::select(runs), proptest::collection::vec(raw(), javm::interpreter::fusion::MAX_RUN)).prop_map(|(run, raws)| {
+            run.iter().zip(raws).map(|(&op, r)| Raw { op, ..r }).collect()
+        }),
+    ]
+}
+
 pub fn case() -> impl Strategy<Value = Case> {
     (
-        proptest::collection::vec(raw(), 1..40),
+        proptest::collection::vec(chunk(), 1..32).prop_map(|chunks| chunks.concat()),
         proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
         proptest::array::uniform13(interesting_value()),
         prop_oneof![3 => 0u64..400, 1 => 0u64..5],

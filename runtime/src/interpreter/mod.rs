@@ -1,14 +1,15 @@
 //! The hand-tuned interpreter: a loop over predecoded records with registers and gas in locals,
 //! generic over the memory model so each model gets its own monomorphised loop.
 
+pub mod fusion;
 pub mod predecode;
 
 use std::sync::Arc;
 
-use crate::isa::Opcode;
 use crate::memory::{MemFault, Memory};
 use crate::outcome::Exit;
-use predecode::{Predecoded, INVALID_MARK, NO_INDEX};
+use fusion::{with_kinds, Kind};
+use predecode::{Predecoded, NO_INDEX};
 
 /// Number of guest registers.
 pub const REGISTER_COUNT: usize = 13;
@@ -119,7 +120,10 @@ impl<M: Memory> Vm<M> {
     /// block; an instruction that exits is resumed through the charge at the top), so gas is
     /// checked only in the terminators' arms.
     fn run_inner<const PER_BLOCK: bool>(&mut self) -> Exit {
-        let program = Arc::clone(&self.program);
+        // SAFETY: `self.program` keeps the program alive and this function never replaces it,
+        // so the reference outlives the loop. (Cloning the `Arc` instead would cost two atomic
+        // operations per call, which a guest making many host calls pays each time.)
+        let program: &Predecoded = unsafe { &*Arc::as_ptr(&self.program) };
         let ops = &program.ops[..];
         let mut regs = self.regs;
         let mut gas = self.gas;
@@ -146,9 +150,8 @@ impl<M: Memory> Vm<M> {
         // A register as a place (read or assigned).
         macro_rules! r {
             ($i:expr) => {
-                // SAFETY: every register field of a record is at most 12 (predecode clamps them;
-                // the one exception, `INVALID_MARK` in `rd`, is only on `trap` records, whose arm
-                // touches no register), and `regs` has 16 entries.
+                // SAFETY: every register field of a record is at most 12 (predecode clamps them),
+                // and `regs` has 16 entries.
                 *unsafe { regs.get_unchecked_mut($i as usize) }
             };
         }
@@ -237,189 +240,225 @@ impl<M: Memory> Vm<M> {
         loop {
             // SAFETY: `cur` points into `ops`. It does before the loop. Inside, it becomes either
             // `cur + 1`, which is in range because the last record is the implicit trap and every
-            // arm that continues sequentially is not that record (a trap exits), or a branch or
-            // jump-table target, which predecode sets to a valid index or NO_INDEX, and `goto!`
-            // exits on NO_INDEX. `ops` (held by `program`) outlives the loop.
-            let op = unsafe { &*cur };
+            // arm that continues sequentially is not that record (a trap exits; a fused run is
+            // followed by the record after its last instruction, and never includes the trap),
+            // or a branch or jump-table target, which predecode sets to a valid index or
+            // NO_INDEX, and `goto!` exits on NO_INDEX. `ops` (held by `program`) outlives the loop.
+            let mut op = unsafe { &*cur };
             let mut next = unsafe { cur.add(1) };
-            let (a, b) = (op.ra, op.rb);
-            // SAFETY: every record's `kind` was produced from `op as u8` for a valid `Opcode` in
-            // predecode (invalid bytes become `Trap` records marked with `INVALID_MARK`), and
-            // `Opcode` is `repr(u8)`.
-            let opcode: Opcode = unsafe { std::mem::transmute::<u8, Opcode>(op.kind) };
-            use Opcode::*;
-            match opcode {
-                Trap if op.rd == INVALID_MARK => exit!(Exit::Panic, cur, false),
-                Trap => exit!(Exit::Trap, cur, false),
-                Fallthrough | Unlikely => enter!(next),
-                Ecalli => exit!(Exit::HostCall(op.imm1 as u32), next, true),
-                Ecall => exit!(Exit::Ecall, next, true),
-                LoadImm64 | LoadImm => r!(a) = op.imm1,
-                StoreImmU8 => { store!(1, op.imm1, op.imm2); }
-                StoreImmU16 => { store!(2, op.imm1, op.imm2); }
-                StoreImmU32 => { store!(4, op.imm1, op.imm2); }
-                StoreImmU64 => { store!(8, op.imm1, op.imm2); }
-                Jump => {
-                    goto!(next, op.target);
-                    enter!(next);
-                }
-                JumpInd | LoadImmJumpInd => {
-                    let base = if opcode == JumpInd { r!(a) } else { r!(b) };
-                    let addr = base.wrapping_add(if opcode == JumpInd { op.imm1 } else { op.imm2 }) as u32;
-                    if opcode == LoadImmJumpInd {
-                        r!(a) = op.imm1;
-                    }
-                    if Some(addr) == self.halt_address {
-                        exit!(Exit::Halt, cur, false);
-                    }
-                    let slot = (addr / 2) as usize;
-                    if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
-                        exit!(Exit::Panic, cur, false);
-                    }
-                    goto!(next, program.jump_targets[slot - 1]);
-                    enter!(next);
-                }
-                LoadU8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| b[0] as u64),
-                LoadI8 => r!(a) = load!(1, op.imm1, |b: [u8; 1]| sign_extend_byte(b[0])),
-                LoadU16 => r!(a) = load!(2, op.imm1, |b| u16::from_le_bytes(b) as u64),
-                LoadI16 => r!(a) = load!(2, op.imm1, |b| i16::from_le_bytes(b) as i64 as u64),
-                LoadU32 => r!(a) = load!(4, op.imm1, |b| u32::from_le_bytes(b) as u64),
-                LoadI32 => r!(a) = load!(4, op.imm1, |b| i32::from_le_bytes(b) as i64 as u64),
-                LoadU64 => r!(a) = load!(8, op.imm1, u64::from_le_bytes),
-                StoreU8 => { store!(1, op.imm1, r!(a)); }
-                StoreU16 => { store!(2, op.imm1, r!(a)); }
-                StoreU32 => { store!(4, op.imm1, r!(a)); }
-                StoreU64 => { store!(8, op.imm1, r!(a)); }
-                StoreImmIndU8 => { store!(1, r!(a).wrapping_add(op.imm1), op.imm2); }
-                StoreImmIndU16 => { store!(2, r!(a).wrapping_add(op.imm1), op.imm2); }
-                StoreImmIndU32 => { store!(4, r!(a).wrapping_add(op.imm1), op.imm2); }
-                StoreImmIndU64 => { store!(8, r!(a).wrapping_add(op.imm1), op.imm2); }
-                LoadImmJump => {
-                    r!(a) = op.imm1;
-                    goto!(next, op.target);
-                    enter!(next);
-                }
-                BranchEqImm => { if r!(a) == op.imm1 { goto!(next, op.target) } enter!(next); }
-                BranchNeImm => { if r!(a) != op.imm1 { goto!(next, op.target) } enter!(next); }
-                BranchLtUImm => { if r!(a) < op.imm1 { goto!(next, op.target) } enter!(next); }
-                BranchLeUImm => { if r!(a) <= op.imm1 { goto!(next, op.target) } enter!(next); }
-                BranchGeUImm => { if r!(a) >= op.imm1 { goto!(next, op.target) } enter!(next); }
-                BranchGtUImm => { if r!(a) > op.imm1 { goto!(next, op.target) } enter!(next); }
-                BranchLtSImm => { if (r!(a) as i64) < op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
-                BranchLeSImm => { if (r!(a) as i64) <= op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
-                BranchGeSImm => { if (r!(a) as i64) >= op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
-                BranchGtSImm => { if (r!(a) as i64) > op.imm1 as i64 { goto!(next, op.target) } enter!(next); }
-                BranchEq => { if r!(a) == r!(b) { goto!(next, op.target) } enter!(next); }
-                BranchNe => { if r!(a) != r!(b) { goto!(next, op.target) } enter!(next); }
-                BranchLtU => { if r!(a) < r!(b) { goto!(next, op.target) } enter!(next); }
-                BranchLtS => { if signed_less(r!(a), r!(b)) { goto!(next, op.target) } enter!(next); }
-                BranchGeU => { if r!(a) >= r!(b) { goto!(next, op.target) } enter!(next); }
-                BranchGeS => { if (r!(a) as i64) >= r!(b) as i64 { goto!(next, op.target) } enter!(next); }
-                // Two-register forms: rd = destination (low nibble), ra = source (high nibble).
-                MoveReg => r!(op.rd) = r!(a),
-                Sbrk => {
-                    match self.memory.sbrk(r!(a)) {
-                        Some(top) => r!(op.rd) = top as u64,
-                        None => exit!(Exit::Panic, cur, false),
-                    }
-                    fast = self.memory.fast();
-                }
-                CountSetBits64 => r!(op.rd) = r!(a).count_ones() as u64,
-                CountSetBits32 => r!(op.rd) = (r!(a) as u32).count_ones() as u64,
-                LeadingZeroBits64 => r!(op.rd) = r!(a).leading_zeros() as u64,
-                LeadingZeroBits32 => r!(op.rd) = (r!(a) as u32).leading_zeros() as u64,
-                TrailingZeroBits64 => r!(op.rd) = r!(a).trailing_zeros() as u64,
-                TrailingZeroBits32 => r!(op.rd) = (r!(a) as u32).trailing_zeros() as u64,
-                SignExtend8 => r!(op.rd) = r!(a) as u8 as i8 as i64 as u64,
-                SignExtend16 => r!(op.rd) = r!(a) as u16 as i16 as i64 as u64,
-                ZeroExtend16 => r!(op.rd) = r!(a) as u16 as u64,
-                ReverseBytes => r!(op.rd) = r!(a).swap_bytes(),
-                StoreIndU8 => { store!(1, r!(b).wrapping_add(op.imm1), r!(a)); }
-                StoreIndU16 => { store!(2, r!(b).wrapping_add(op.imm1), r!(a)); }
-                StoreIndU32 => { store!(4, r!(b).wrapping_add(op.imm1), r!(a)); }
-                StoreIndU64 => { store!(8, r!(b).wrapping_add(op.imm1), r!(a)); }
-                LoadIndU8 => r!(a) = load!(1, r!(b).wrapping_add(op.imm1), |b: [u8; 1]| b[0] as u64),
-                LoadIndI8 => r!(a) = load!(1, r!(b).wrapping_add(op.imm1), |b: [u8; 1]| sign_extend_byte(b[0])),
-                LoadIndU16 => r!(a) = load!(2, r!(b).wrapping_add(op.imm1), |b| u16::from_le_bytes(b) as u64),
-                LoadIndI16 => r!(a) = load!(2, r!(b).wrapping_add(op.imm1), |b| i16::from_le_bytes(b) as i64 as u64),
-                LoadIndU32 => r!(a) = load!(4, r!(b).wrapping_add(op.imm1), |b| u32::from_le_bytes(b) as u64),
-                LoadIndI32 => r!(a) = load!(4, r!(b).wrapping_add(op.imm1), |b| i32::from_le_bytes(b) as i64 as u64),
-                LoadIndU64 => r!(a) = load!(8, r!(b).wrapping_add(op.imm1), u64::from_le_bytes),
-                // Two-register-plus-immediate forms: ra = f(rb, immediate).
-                AddImm32 => r!(a) = sext32(r!(b).wrapping_add(op.imm1)),
-                AndImm => r!(a) = r!(b) & op.imm1,
-                XorImm => r!(a) = r!(b) ^ op.imm1,
-                OrImm => r!(a) = r!(b) | op.imm1,
-                MulImm32 => r!(a) = sext32(r!(b).wrapping_mul(op.imm1)),
-                SetLtUImm => r!(a) = (r!(b) < op.imm1) as u64,
-                SetLtSImm => r!(a) = ((r!(b) as i64) < op.imm1 as i64) as u64,
-                ShloLImm32 => r!(a) = sext32(((r!(b) as u32) << (op.imm1 & 31)) as u64),
-                ShloRImm32 => r!(a) = sext32(((r!(b) as u32) >> (op.imm1 & 31)) as u64),
-                SharRImm32 => r!(a) = ((r!(b) as u32 as i32) >> (op.imm1 & 31)) as i64 as u64,
-                NegAddImm32 => r!(a) = sext32(op.imm1.wrapping_sub(r!(b))),
-                SetGtUImm => r!(a) = (r!(b) > op.imm1) as u64,
-                SetGtSImm => r!(a) = ((r!(b) as i64) > op.imm1 as i64) as u64,
-                ShloLImmAlt32 => r!(a) = sext32(((op.imm1 as u32) << (r!(b) & 31)) as u64),
-                ShloRImmAlt32 => r!(a) = sext32(((op.imm1 as u32) >> (r!(b) & 31)) as u64),
-                SharRImmAlt32 => r!(a) = ((op.imm1 as u32 as i32) >> (r!(b) & 31)) as i64 as u64,
-                CmovIzImm => r!(a) = if r!(b) == 0 { op.imm1 } else { r!(a) },
-                CmovNzImm => r!(a) = if r!(b) != 0 { op.imm1 } else { r!(a) },
-                AddImm64 => r!(a) = r!(b).wrapping_add(op.imm1),
-                MulImm64 => r!(a) = r!(b).wrapping_mul(op.imm1),
-                ShloLImm64 => r!(a) = r!(b) << (op.imm1 & 63),
-                ShloRImm64 => r!(a) = r!(b) >> (op.imm1 & 63),
-                SharRImm64 => r!(a) = ((r!(b) as i64) >> (op.imm1 & 63)) as u64,
-                NegAddImm64 => r!(a) = op.imm1.wrapping_sub(r!(b)),
-                ShloLImmAlt64 => r!(a) = op.imm1 << (r!(b) & 63),
-                ShloRImmAlt64 => r!(a) = op.imm1 >> (r!(b) & 63),
-                SharRImmAlt64 => r!(a) = ((op.imm1 as i64) >> (r!(b) & 63)) as u64,
-                RotR64Imm => r!(a) = r!(b).rotate_right((op.imm1 & 63) as u32),
-                RotR64ImmAlt => r!(a) = op.imm1.rotate_right((r!(b) & 63) as u32),
-                RotR32Imm => r!(a) = sext32((r!(b) as u32).rotate_right((op.imm1 & 31) as u32) as u64),
-                RotR32ImmAlt => r!(a) = sext32((op.imm1 as u32).rotate_right((r!(b) & 31) as u32) as u64),
-                // Three-register forms: rd = f(ra, rb).
-                Add32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); sext32(x.wrapping_add(y)) },
-                Sub32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); sext32(x.wrapping_sub(y)) },
-                Mul32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); sext32(x.wrapping_mul(y)) },
-                DivU32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); if y32 == 0 { u64::MAX } else { sext32((x32 / y32) as u64) } },
-                DivS32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); { let (p, q) = (x32 as i32, y32 as i32); if q == 0 { u64::MAX } else { p.wrapping_div(q) as i64 as u64 } } },
-                RemU32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); if y32 == 0 { sext32(x32 as u64) } else { sext32((x32 % y32) as u64) } },
-                RemS32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let (x32, y32) = (x as u32, y as u32); { let (p, q) = (x32 as i32, y32 as i32); if q == 0 { p as i64 as u64 } else { p.wrapping_rem(q) as i64 as u64 } } },
-                ShloL32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32((x32 << (y & 31)) as u64) },
-                ShloR32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32((x32 >> (y & 31)) as u64) },
-                SharR32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; ((x32 as i32) >> (y & 31)) as i64 as u64 },
-                Add64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.wrapping_add(y) },
-                Sub64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.wrapping_sub(y) },
-                Mul64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.wrapping_mul(y) },
-                DivU64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { u64::MAX } else { x / y } },
-                DivS64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { u64::MAX } else { (x as i64).wrapping_div(y as i64) as u64 } },
-                RemU64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { x % y } },
-                RemS64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { (x as i64).wrapping_rem(y as i64) as u64 } },
-                ShloL64 => r!(op.rd) = shift_left_64(r!(a), r!(b)),
-                ShloR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x >> (y & 63) },
-                SharR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64) >> (y & 63)) as u64 },
-                And => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x & y },
-                Xor => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x ^ y },
-                Or => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x | y },
-                MulUpperSS => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64 as i128 * y as i64 as i128) >> 64) as u64 },
-                MulUpperUU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as u128 * y as u128) >> 64) as u64 },
-                MulUpperSU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64 as i128 * y as u128 as i128) >> 64) as u64 },
-                SetLtU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x < y) as u64 },
-                SetLtS => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); ((x as i64) < y as i64) as u64 },
-                CmovIz => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y == 0 { x } else { r!(op.rd) } },
-                CmovNz => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); if y != 0 { x } else { r!(op.rd) } },
-                RotL64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.rotate_left((y & 63) as u32) },
-                RotL32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32(x32.rotate_left((y & 31) as u32) as u64) },
-                RotR64 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.rotate_right((y & 63) as u32) },
-                RotR32 => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); let x32 = x as u32; sext32(x32.rotate_right((y & 31) as u32) as u64) },
-                AndInv => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x & !y },
-                OrInv => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x | !y },
-                Xnor => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); !(x ^ y) },
-                Max => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x as i64).max(y as i64) as u64 },
-                MaxU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.max(y) },
-                Min => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); (x as i64).min(y as i64) as u64 },
-                MinU => r!(op.rd) = { let (x, y) = (r!(a), r!(b)); x.min(y) },
+
+            // Executes instruction `$opcode` with the operands of record `op`: one rule per
+            // instruction, so the semantics are written once and a fused run reuses them.
+            #[rustfmt::skip]
+            macro_rules! exec {
+                    (Trap) => {{ exit!(Exit::Trap, cur, false) }};
+                    (Fallthrough) => {{ enter!(next) }};
+                    (Unlikely) => {{ enter!(next) }};
+                    (Ecalli) => {{ exit!(Exit::HostCall(op.imm1 as u32), next, true) }};
+                    (Ecall) => {{ exit!(Exit::Ecall, next, true) }};
+                    (LoadImm64) => {{ r!(op.ra) = op.imm1 }};
+                    (LoadImm) => {{ r!(op.ra) = op.imm1 }};
+                    (StoreImmU8) => {{ store!(1, op.imm1, op.imm2); }};
+                    (StoreImmU16) => {{ store!(2, op.imm1, op.imm2); }};
+                    (StoreImmU32) => {{ store!(4, op.imm1, op.imm2); }};
+                    (StoreImmU64) => {{ store!(8, op.imm1, op.imm2); }};
+                    (Jump) => {{
+                        goto!(next, op.target);
+                        enter!(next);
+                    }};
+                    (JumpInd) => {{
+                        let base = r!(op.ra);
+                        let addr = base.wrapping_add(op.imm1) as u32;
+                        if Some(addr) == self.halt_address {
+                            exit!(Exit::Halt, cur, false);
+                        }
+                        let slot = (addr / 2) as usize;
+                        if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
+                            exit!(Exit::Panic, cur, false);
+                        }
+                        goto!(next, program.jump_targets[slot - 1]);
+                        enter!(next);
+                    }};
+                    (LoadImmJumpInd) => {{
+                        let base = r!(op.rb);
+                        let addr = base.wrapping_add(op.imm2) as u32;
+                        {
+                            r!(op.ra) = op.imm1;
+                        }
+                        if Some(addr) == self.halt_address {
+                            exit!(Exit::Halt, cur, false);
+                        }
+                        let slot = (addr / 2) as usize;
+                        if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
+                            exit!(Exit::Panic, cur, false);
+                        }
+                        goto!(next, program.jump_targets[slot - 1]);
+                        enter!(next);
+                    }};
+                    (LoadU8) => {{ r!(op.ra) = load!(1, op.imm1, |b: [u8; 1]| b[0] as u64) }};
+                    (LoadI8) => {{ r!(op.ra) = load!(1, op.imm1, |b: [u8; 1]| sign_extend_byte(b[0])) }};
+                    (LoadU16) => {{ r!(op.ra) = load!(2, op.imm1, |b| u16::from_le_bytes(b) as u64) }};
+                    (LoadI16) => {{ r!(op.ra) = load!(2, op.imm1, |b| i16::from_le_bytes(b) as i64 as u64) }};
+                    (LoadU32) => {{ r!(op.ra) = load!(4, op.imm1, |b| u32::from_le_bytes(b) as u64) }};
+                    (LoadI32) => {{ r!(op.ra) = load!(4, op.imm1, |b| i32::from_le_bytes(b) as i64 as u64) }};
+                    (LoadU64) => {{ r!(op.ra) = load!(8, op.imm1, u64::from_le_bytes) }};
+                    (StoreU8) => {{ store!(1, op.imm1, r!(op.ra)); }};
+                    (StoreU16) => {{ store!(2, op.imm1, r!(op.ra)); }};
+                    (StoreU32) => {{ store!(4, op.imm1, r!(op.ra)); }};
+                    (StoreU64) => {{ store!(8, op.imm1, r!(op.ra)); }};
+                    (StoreImmIndU8) => {{ store!(1, r!(op.ra).wrapping_add(op.imm1), op.imm2); }};
+                    (StoreImmIndU16) => {{ store!(2, r!(op.ra).wrapping_add(op.imm1), op.imm2); }};
+                    (StoreImmIndU32) => {{ store!(4, r!(op.ra).wrapping_add(op.imm1), op.imm2); }};
+                    (StoreImmIndU64) => {{ store!(8, r!(op.ra).wrapping_add(op.imm1), op.imm2); }};
+                    (LoadImmJump) => {{
+                        r!(op.ra) = op.imm1;
+                        goto!(next, op.target);
+                        enter!(next);
+                    }};
+                    (BranchEqImm) => {{ if r!(op.ra) == op.imm1 { goto!(next, op.target) } enter!(next); }};
+                    (BranchNeImm) => {{ if r!(op.ra) != op.imm1 { goto!(next, op.target) } enter!(next); }};
+                    (BranchLtUImm) => {{ if r!(op.ra) < op.imm1 { goto!(next, op.target) } enter!(next); }};
+                    (BranchLeUImm) => {{ if r!(op.ra) <= op.imm1 { goto!(next, op.target) } enter!(next); }};
+                    (BranchGeUImm) => {{ if r!(op.ra) >= op.imm1 { goto!(next, op.target) } enter!(next); }};
+                    (BranchGtUImm) => {{ if r!(op.ra) > op.imm1 { goto!(next, op.target) } enter!(next); }};
+                    (BranchLtSImm) => {{ if (r!(op.ra) as i64) < op.imm1 as i64 { goto!(next, op.target) } enter!(next); }};
+                    (BranchLeSImm) => {{ if (r!(op.ra) as i64) <= op.imm1 as i64 { goto!(next, op.target) } enter!(next); }};
+                    (BranchGeSImm) => {{ if (r!(op.ra) as i64) >= op.imm1 as i64 { goto!(next, op.target) } enter!(next); }};
+                    (BranchGtSImm) => {{ if (r!(op.ra) as i64) > op.imm1 as i64 { goto!(next, op.target) } enter!(next); }};
+                    (BranchEq) => {{ if r!(op.ra) == r!(op.rb) { goto!(next, op.target) } enter!(next); }};
+                    (BranchNe) => {{ if r!(op.ra) != r!(op.rb) { goto!(next, op.target) } enter!(next); }};
+                    (BranchLtU) => {{ if r!(op.ra) < r!(op.rb) { goto!(next, op.target) } enter!(next); }};
+                    (BranchLtS) => {{ if signed_less(r!(op.ra), r!(op.rb)) { goto!(next, op.target) } enter!(next); }};
+                    (BranchGeU) => {{ if r!(op.ra) >= r!(op.rb) { goto!(next, op.target) } enter!(next); }};
+                    (BranchGeS) => {{ if (r!(op.ra) as i64) >= r!(op.rb) as i64 { goto!(next, op.target) } enter!(next); }};
+                    // Two-register forms: rd = destination (low nibble), ra = source (high nibble).
+                    (MoveReg) => {{ r!(op.rd) = r!(op.ra) }};
+                    (Sbrk) => {{
+                        match self.memory.sbrk(r!(op.ra)) {
+                            Some(top) => r!(op.rd) = top as u64,
+                            None => exit!(Exit::Panic, cur, false),
+                        }
+                        fast = self.memory.fast();
+                    }};
+                    (CountSetBits64) => {{ r!(op.rd) = r!(op.ra).count_ones() as u64 }};
+                    (CountSetBits32) => {{ r!(op.rd) = (r!(op.ra) as u32).count_ones() as u64 }};
+                    (LeadingZeroBits64) => {{ r!(op.rd) = r!(op.ra).leading_zeros() as u64 }};
+                    (LeadingZeroBits32) => {{ r!(op.rd) = (r!(op.ra) as u32).leading_zeros() as u64 }};
+                    (TrailingZeroBits64) => {{ r!(op.rd) = r!(op.ra).trailing_zeros() as u64 }};
+                    (TrailingZeroBits32) => {{ r!(op.rd) = (r!(op.ra) as u32).trailing_zeros() as u64 }};
+                    (SignExtend8) => {{ r!(op.rd) = r!(op.ra) as u8 as i8 as i64 as u64 }};
+                    (SignExtend16) => {{ r!(op.rd) = r!(op.ra) as u16 as i16 as i64 as u64 }};
+                    (ZeroExtend16) => {{ r!(op.rd) = r!(op.ra) as u16 as u64 }};
+                    (ReverseBytes) => {{ r!(op.rd) = r!(op.ra).swap_bytes() }};
+                    (StoreIndU8) => {{ store!(1, r!(op.rb).wrapping_add(op.imm1), r!(op.ra)); }};
+                    (StoreIndU16) => {{ store!(2, r!(op.rb).wrapping_add(op.imm1), r!(op.ra)); }};
+                    (StoreIndU32) => {{ store!(4, r!(op.rb).wrapping_add(op.imm1), r!(op.ra)); }};
+                    (StoreIndU64) => {{ store!(8, r!(op.rb).wrapping_add(op.imm1), r!(op.ra)); }};
+                    (LoadIndU8) => {{ r!(op.ra) = load!(1, r!(op.rb).wrapping_add(op.imm1), |b: [u8; 1]| b[0] as u64) }};
+                    (LoadIndI8) => {{ r!(op.ra) = load!(1, r!(op.rb).wrapping_add(op.imm1), |b: [u8; 1]| sign_extend_byte(b[0])) }};
+                    (LoadIndU16) => {{ r!(op.ra) = load!(2, r!(op.rb).wrapping_add(op.imm1), |b| u16::from_le_bytes(b) as u64) }};
+                    (LoadIndI16) => {{ r!(op.ra) = load!(2, r!(op.rb).wrapping_add(op.imm1), |b| i16::from_le_bytes(b) as i64 as u64) }};
+                    (LoadIndU32) => {{ r!(op.ra) = load!(4, r!(op.rb).wrapping_add(op.imm1), |b| u32::from_le_bytes(b) as u64) }};
+                    (LoadIndI32) => {{ r!(op.ra) = load!(4, r!(op.rb).wrapping_add(op.imm1), |b| i32::from_le_bytes(b) as i64 as u64) }};
+                    (LoadIndU64) => {{ r!(op.ra) = load!(8, r!(op.rb).wrapping_add(op.imm1), u64::from_le_bytes) }};
+                    // Two-register-plus-immediate forms: ra = f(rb, immediate).
+                    (AddImm32) => {{ r!(op.ra) = sext32(r!(op.rb).wrapping_add(op.imm1)) }};
+                    (AndImm) => {{ r!(op.ra) = r!(op.rb) & op.imm1 }};
+                    (XorImm) => {{ r!(op.ra) = r!(op.rb) ^ op.imm1 }};
+                    (OrImm) => {{ r!(op.ra) = r!(op.rb) | op.imm1 }};
+                    (MulImm32) => {{ r!(op.ra) = sext32(r!(op.rb).wrapping_mul(op.imm1)) }};
+                    (SetLtUImm) => {{ r!(op.ra) = (r!(op.rb) < op.imm1) as u64 }};
+                    (SetLtSImm) => {{ r!(op.ra) = ((r!(op.rb) as i64) < op.imm1 as i64) as u64 }};
+                    (ShloLImm32) => {{ r!(op.ra) = sext32(((r!(op.rb) as u32) << (op.imm1 & 31)) as u64) }};
+                    (ShloRImm32) => {{ r!(op.ra) = sext32(((r!(op.rb) as u32) >> (op.imm1 & 31)) as u64) }};
+                    (SharRImm32) => {{ r!(op.ra) = ((r!(op.rb) as u32 as i32) >> (op.imm1 & 31)) as i64 as u64 }};
+                    (NegAddImm32) => {{ r!(op.ra) = sext32(op.imm1.wrapping_sub(r!(op.rb))) }};
+                    (SetGtUImm) => {{ r!(op.ra) = (r!(op.rb) > op.imm1) as u64 }};
+                    (SetGtSImm) => {{ r!(op.ra) = ((r!(op.rb) as i64) > op.imm1 as i64) as u64 }};
+                    (ShloLImmAlt32) => {{ r!(op.ra) = sext32(((op.imm1 as u32) << (r!(op.rb) & 31)) as u64) }};
+                    (ShloRImmAlt32) => {{ r!(op.ra) = sext32(((op.imm1 as u32) >> (r!(op.rb) & 31)) as u64) }};
+                    (SharRImmAlt32) => {{ r!(op.ra) = ((op.imm1 as u32 as i32) >> (r!(op.rb) & 31)) as i64 as u64 }};
+                    (CmovIzImm) => {{ r!(op.ra) = if r!(op.rb) == 0 { op.imm1 } else { r!(op.ra) } }};
+                    (CmovNzImm) => {{ r!(op.ra) = if r!(op.rb) != 0 { op.imm1 } else { r!(op.ra) } }};
+                    (AddImm64) => {{ r!(op.ra) = r!(op.rb).wrapping_add(op.imm1) }};
+                    (MulImm64) => {{ r!(op.ra) = r!(op.rb).wrapping_mul(op.imm1) }};
+                    (ShloLImm64) => {{ r!(op.ra) = r!(op.rb) << (op.imm1 & 63) }};
+                    (ShloRImm64) => {{ r!(op.ra) = r!(op.rb) >> (op.imm1 & 63) }};
+                    (SharRImm64) => {{ r!(op.ra) = ((r!(op.rb) as i64) >> (op.imm1 & 63)) as u64 }};
+                    (NegAddImm64) => {{ r!(op.ra) = op.imm1.wrapping_sub(r!(op.rb)) }};
+                    (ShloLImmAlt64) => {{ r!(op.ra) = op.imm1 << (r!(op.rb) & 63) }};
+                    (ShloRImmAlt64) => {{ r!(op.ra) = op.imm1 >> (r!(op.rb) & 63) }};
+                    (SharRImmAlt64) => {{ r!(op.ra) = ((op.imm1 as i64) >> (r!(op.rb) & 63)) as u64 }};
+                    (RotR64Imm) => {{ r!(op.ra) = r!(op.rb).rotate_right((op.imm1 & 63) as u32) }};
+                    (RotR64ImmAlt) => {{ r!(op.ra) = op.imm1.rotate_right((r!(op.rb) & 63) as u32) }};
+                    (RotR32Imm) => {{ r!(op.ra) = sext32((r!(op.rb) as u32).rotate_right((op.imm1 & 31) as u32) as u64) }};
+                    (RotR32ImmAlt) => {{ r!(op.ra) = sext32((op.imm1 as u32).rotate_right((r!(op.rb) & 31) as u32) as u64) }};
+                    // Three-register forms: rd = f(ra, rb).
+                    (Add32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); sext32(x.wrapping_add(y)) } }};
+                    (Sub32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); sext32(x.wrapping_sub(y)) } }};
+                    (Mul32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); sext32(x.wrapping_mul(y)) } }};
+                    (DivU32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let (x32, y32) = (x as u32, y as u32); if y32 == 0 { u64::MAX } else { sext32((x32 / y32) as u64) } } }};
+                    (DivS32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let (x32, y32) = (x as u32, y as u32); { let (p, q) = (x32 as i32, y32 as i32); if q == 0 { u64::MAX } else { p.wrapping_div(q) as i64 as u64 } } } }};
+                    (RemU32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let (x32, y32) = (x as u32, y as u32); if y32 == 0 { sext32(x32 as u64) } else { sext32((x32 % y32) as u64) } } }};
+                    (RemS32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let (x32, y32) = (x as u32, y as u32); { let (p, q) = (x32 as i32, y32 as i32); if q == 0 { p as i64 as u64 } else { p.wrapping_rem(q) as i64 as u64 } } } }};
+                    (ShloL32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let x32 = x as u32; sext32((x32 << (y & 31)) as u64) } }};
+                    (ShloR32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let x32 = x as u32; sext32((x32 >> (y & 31)) as u64) } }};
+                    (SharR32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let x32 = x as u32; ((x32 as i32) >> (y & 31)) as i64 as u64 } }};
+                    (Add64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.wrapping_add(y) } }};
+                    (Sub64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.wrapping_sub(y) } }};
+                    (Mul64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.wrapping_mul(y) } }};
+                    (DivU64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); if y == 0 { u64::MAX } else { x / y } } }};
+                    (DivS64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); if y == 0 { u64::MAX } else { (x as i64).wrapping_div(y as i64) as u64 } } }};
+                    (RemU64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); if y == 0 { x } else { x % y } } }};
+                    (RemS64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); if y == 0 { x } else { (x as i64).wrapping_rem(y as i64) as u64 } } }};
+                    (ShloL64) => {{ r!(op.rd) = shift_left_64(r!(op.ra), r!(op.rb)) }};
+                    (ShloR64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x >> (y & 63) } }};
+                    (SharR64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); ((x as i64) >> (y & 63)) as u64 } }};
+                    (And) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x & y } }};
+                    (Xor) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x ^ y } }};
+                    (Or) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x | y } }};
+                    (MulUpperSS) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); ((x as i64 as i128 * y as i64 as i128) >> 64) as u64 } }};
+                    (MulUpperUU) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); ((x as u128 * y as u128) >> 64) as u64 } }};
+                    (MulUpperSU) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); ((x as i64 as i128 * y as u128 as i128) >> 64) as u64 } }};
+                    (SetLtU) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); (x < y) as u64 } }};
+                    (SetLtS) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); ((x as i64) < y as i64) as u64 } }};
+                    (CmovIz) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); if y == 0 { x } else { r!(op.rd) } } }};
+                    (CmovNz) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); if y != 0 { x } else { r!(op.rd) } } }};
+                    (RotL64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.rotate_left((y & 63) as u32) } }};
+                    (RotL32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let x32 = x as u32; sext32(x32.rotate_left((y & 31) as u32) as u64) } }};
+                    (RotR64) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.rotate_right((y & 63) as u32) } }};
+                    (RotR32) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); let x32 = x as u32; sext32(x32.rotate_right((y & 31) as u32) as u64) } }};
+                    (AndInv) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x & !y } }};
+                    (OrInv) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x | !y } }};
+                    (Xnor) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); !(x ^ y) } }};
+                    (Max) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); (x as i64).max(y as i64) as u64 } }};
+                    (MaxU) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.max(y) } }};
+                    (Min) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); (x as i64).min(y as i64) as u64 } }};
+                    (MinU) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.min(y) } }};
             }
+            // Dispatches on the record's kind, in one flat `match`: a fused run executes its
+            // instructions in order, stepping `cur` to each one's record so that an exit reports
+            // and resumes there.
+            macro_rules! dispatch {
+                ([$($one:ident),* $(,)?] {$($name:ident: [$first:ident $(, $rest:ident)*]),* $(,)?}) => {
+                    match op.kind {
+                        $(Kind::$one => exec!($one),)*
+                        Kind::Invalid => exit!(Exit::Panic, cur, false),
+                        $(Kind::$name => {
+                            exec!($first);
+                            $(
+                                cur = next;
+                                // SAFETY: the run's records all precede the implicit trap
+                                // (predecode checks it), so `cur + 1` is in range.
+                                next = unsafe { cur.add(1) };
+                                op = unsafe { &*cur };
+                                exec!($rest);
+                            )*
+                        })*
+                    }
+                };
+            }
+            with_kinds!(dispatch);
             cur = next;
             if !PER_BLOCK {
                 // SAFETY: `cur` points into `ops`, as argued at the top of the loop.

@@ -3,19 +3,17 @@
 //! first record. Done once per program; the hot loop never decodes bytes.
 
 use crate::gas::GasCosts;
+use super::fusion::{Kind, FUSIONS};
 use crate::isa::Opcode;
 use crate::program::{Code, Instruction};
 
 /// Index meaning "no valid instruction here"; jumping to it panics.
 pub const NO_INDEX: u32 = u32::MAX;
-/// An invalid opcode byte is stored as a `trap` record with this `rd` (a `trap` has no operands);
-/// executing it panics. Keeping every record's `kind` a valid opcode lets the interpreter
-/// dispatch without a separate validity check.
-pub const INVALID_MARK: u8 = u8::MAX;
 
 #[derive(Copy, Clone, Debug)]
 pub struct Op {
-    pub kind: u8,
+    /// What the record executes: its own instruction, or a fused run starting with it.
+    pub kind: Kind,
     pub ra: u8,
     pub rb: u8,
     pub rd: u8,
@@ -45,11 +43,35 @@ pub struct Predecoded {
 }
 
 impl Op {
+    /// The record's own instruction (`None` for an invalid opcode byte).
     pub fn opcode(&self) -> Option<Opcode> {
-        if self.kind == Opcode::Trap as u8 && self.rd == INVALID_MARK {
-            return None;
+        match self.kind {
+            Kind::Invalid => None,
+            kind => match FUSIONS.iter().find(|(k, _)| *k == kind) {
+                Some((_, run)) => Some(run[0]),
+                None => Opcode::ALL.iter().copied().find(|&op| Kind::of(op) == kind),
+            },
         }
-        Opcode::ALL.get(self.kind as usize).copied()
+    }
+}
+
+/// Marks each record that starts a run of [`FUSIONS`] with that run's kind (the first that
+/// matches). A run must lie inside one block, so that the records it skips charge nothing (only
+/// block starts charge under block metering), and must end before the last record (the implicit
+/// trap), so that the record after it exists. Runs may overlap: a record's kind says only what
+/// executing from that record does.
+fn fuse(ops: &mut [Op], block_start: &[bool]) {
+    // Only records before `i` have been changed when `i` is examined.
+    for i in 0..ops.len() {
+        let found = FUSIONS.iter().find(|(_, run)| {
+            let end = i + run.len();
+            end < ops.len()
+                && !block_start[i + 1..end].iter().any(|&b| b)
+                && run.iter().zip(&ops[i..end]).all(|(want, op)| op.kind == Kind::of(*want))
+        });
+        if let Some((kind, _)) = found {
+            ops[i].kind = *kind;
+        }
     }
 }
 
@@ -101,7 +123,7 @@ impl Predecoded {
                     // its register file without bounds checks relying on it, so it is enforced
                     // here, next to the records it reads.
                     Op {
-                        kind: i.op as u8,
+                        kind: Kind::of(i.op),
                         ra: i.ra.min(12),
                         rb: i.rb.min(12),
                         rd: i.rd.min(12),
@@ -114,13 +136,16 @@ impl Predecoded {
                 }
                 None => {
                     prev_ends = true;
-                    Op { kind: Opcode::Trap as u8, ra: 0, rb: 0, rd: INVALID_MARK, charge, imm1: 0, imm2: 0, target: NO_INDEX, pc }
+                    Op { kind: Kind::Invalid, ra: 0, rb: 0, rd: 0, charge, imm1: 0, imm2: 0, target: NO_INDEX, pc }
                 }
             };
             ops.push(op);
         }
         let jump_targets = code.jump_table.iter().map(|&t| block_index(t)).collect();
         let per_block = matches!(gas, GasCosts::PerBlock(_));
+        if per_block {
+            fuse(&mut ops, &block_start);
+        }
         Predecoded { ops, pc_to_index, jump_targets, block_start, per_block, code }
     }
 
