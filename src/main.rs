@@ -579,7 +579,7 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<Exit
     let mut vm = Vm::new(Arc::clone(&program), memory, gas);
     let exit = if trace {
         // Single-step by running with one unit of gas at a time.
-        let table = program.code.numbering.decode_table();
+        let table = program.code().numbering.decode_table();
         loop {
             let before = vm.regs();
             let pc = vm.next_pc().unwrap_or(0);
@@ -588,8 +588,8 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<Exit
             let rest = budget - vm.gas;
             let exit = vm.run();
             vm.gas += rest;
-            let text = match program.code.opcode_at(pc, &table) {
-                Some(op) => javm::disasm::format(&program.code.decode(pc, op)),
+            let text = match program.code().opcode_at(pc, &table) {
+                Some(op) => javm::disasm::format(&program.code().decode(pc, op)),
                 None => "invalid opcode".into(),
             };
             let changed: Vec<String> = (0..13).filter(|&i| vm.reg(i) != before[i]).map(|i| format!("r{i}={:#x}", vm.reg(i))).collect();

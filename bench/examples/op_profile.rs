@@ -22,7 +22,7 @@ fn main() {
     vm.set_pc(entry);
     let name_of = |pc: u32| -> String {
         let i = program.index_of(pc).unwrap() as usize;
-        program.ops[i].opcode().map(|o| format!("{o:?}")).unwrap_or("invalid".into())
+        program.ops()[i].opcode().map(|o| format!("{o:?}")).unwrap_or("invalid".into())
     };
     let mut singles: HashMap<String, u64> = HashMap::new();
     let mut pairs: HashMap<(String, String), u64> = HashMap::new();

@@ -96,13 +96,29 @@ pub struct Case {
 
 /// A piece of a program: one instruction, or (less often) the instructions of one of the
 /// interpreter's fused runs in a row, with random operands, so that every superinstruction is
-/// exercised, registers overlapping or not.
+/// exercised. Half of the runs are chained: each instruction's `ra` or `rb` names the register
+/// the one before it writes, the case the interpreter's forwarding forms rely on.
 fn chunk() -> impl Strategy<Value = Vec<Raw>> {
-    let runs: Vec<&'static [Opcode]> = javm::interpreter::fusion::FUSIONS.iter().map(|(_, run)| *run).collect();
+    use javm::interpreter::fusion::{destination, Field, FUSIONS, MAX_RUN};
+    let runs: Vec<&'static [Opcode]> = FUSIONS.iter().map(|f| f.run).collect();
     prop_oneof![
         5 => raw().prop_map(|r| vec![r]),
-        1 => (prop::sample::select(runs), proptest::collection::vec(raw(), javm::interpreter::fusion::MAX_RUN)).prop_map(|(run, raws)| {
-            run.iter().zip(raws).map(|(&op, r)| Raw { op, ..r }).collect()
+        1 => (prop::sample::select(runs), proptest::collection::vec(raw(), MAX_RUN), 0u8..4).prop_map(|(run, raws, link)| {
+            let mut out: Vec<Raw> = run.iter().zip(raws).map(|(&op, r)| Raw { op, ..r }).collect();
+            for k in 1..out.len() {
+                let (ra, _, rd) = out[k - 1].regs;
+                let written = match destination(out[k - 1].op) {
+                    Some(Field::Ra) => ra,
+                    Some(Field::Rd) => rd,
+                    None => continue,
+                };
+                match link {
+                    0 => out[k].regs.0 = written,
+                    1 => out[k].regs.1 = written,
+                    _ => {}
+                }
+            }
+            out
         }),
     ]
 }

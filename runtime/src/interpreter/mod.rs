@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::memory::{MemFault, Memory};
 use crate::outcome::Exit;
-use fusion::{with_kinds, Kind};
+use fusion::{with_kinds, Kind, Via};
 use predecode::{Predecoded, NO_INDEX};
 
 /// Number of guest registers.
@@ -436,25 +436,59 @@ impl<M: Memory> Vm<M> {
                     (Min) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); (x as i64).min(y as i64) as u64 } }};
                     (MinU) => {{ r!(op.rd) = { let (x, y) = (r!(op.ra), r!(op.rb)); x.min(y) } }};
             }
-            // Dispatches on the record's kind, in one flat `match`: a fused run executes its
-            // instructions in order, stepping `cur` to each one's record so that an exit reports
-            // and resumes there.
+            // The register number record `op` writes, given the field its instruction writes
+            // (`none`: it writes no register; no record names register 255).
+            macro_rules! written {
+                (none) => {
+                    u8::MAX
+                };
+                ($field:ident) => {
+                    op.$field
+                };
+            }
+            // A fused run: its instructions in order, stepping `cur` to each one's record so that
+            // an exit reports and resumes there. `$via` says which operand of each later
+            // instruction names the register the one before it wrote; predecode chose the kind
+            // after checking exactly that, so telling the compiler lets it pass the value on in
+            // a host register.
+            macro_rules! run {
+                ($via:expr; $first:ident $first_writes:ident $(, $rest:ident $rest_writes:ident)*) => {{
+                    exec!($first);
+                    #[allow(unused_variables, unused_assignments)]
+                    let mut written = written!($first_writes);
+                    $(
+                        cur = next;
+                        // SAFETY: the run's records all precede the implicit trap (predecode
+                        // checks it), so `cur + 1` is in range.
+                        next = unsafe { cur.add(1) };
+                        op = unsafe { &*cur };
+                        match $via {
+                            // SAFETY: `fuse` in predecode gives a record a `via_a` (`via_b`) kind
+                            // only if this equality holds at every step of its run, and records
+                            // are immutable afterwards.
+                            Via::Ra => unsafe { std::hint::assert_unchecked(op.ra == written) },
+                            Via::Rb => unsafe { std::hint::assert_unchecked(op.rb == written) },
+                            Via::Plain => {}
+                        }
+                        exec!($rest);
+                        #[allow(unused_assignments)]
+                        {
+                            written = written!($rest_writes);
+                        }
+                    )*
+                }};
+            }
+            // Dispatches on the record's kind, in one flat `match`.
             macro_rules! dispatch {
-                ([$($one:ident),* $(,)?] {$($name:ident: [$first:ident $(, $rest:ident)*]),* $(,)?}) => {
+                ([$($one:ident),* $(,)?] {$($name:ident ($via_a:ident, $via_b:ident): [$($run:ident $writes:ident),*]),* $(,)?}) => {
                     match op.kind {
                         $(Kind::$one => exec!($one),)*
                         Kind::Invalid => exit!(Exit::Panic, cur, false),
-                        $(Kind::$name => {
-                            exec!($first);
-                            $(
-                                cur = next;
-                                // SAFETY: the run's records all precede the implicit trap
-                                // (predecode checks it), so `cur + 1` is in range.
-                                next = unsafe { cur.add(1) };
-                                op = unsafe { &*cur };
-                                exec!($rest);
-                            )*
-                        })*
+                        $(
+                            Kind::$name => run!(Via::Plain; $($run $writes),*),
+                            Kind::$via_a => run!(Via::Ra; $($run $writes),*),
+                            Kind::$via_b => run!(Via::Rb; $($run $writes),*),
+                        )*
                     }
                 };
             }

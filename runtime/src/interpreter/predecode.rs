@@ -3,7 +3,7 @@
 //! first record. Done once per program; the hot loop never decodes bytes.
 
 use crate::gas::GasCosts;
-use super::fusion::{Kind, FUSIONS};
+use super::fusion::{destination, Field, Kind, FUSIONS};
 use crate::isa::Opcode;
 use crate::program::{Code, Instruction};
 
@@ -27,19 +27,22 @@ pub struct Op {
     pub pc: u32,
 }
 
-/// A program ready to run: shared by every VM instance that runs it.
+/// A program ready to run: shared by every VM instance that runs it. Immutable once built: the
+/// interpreter's unchecked accesses rely on what `new` established (registers at most 12,
+/// targets valid or [`NO_INDEX`], fused runs that match their records), so the fields are not
+/// public.
 pub struct Predecoded {
-    pub ops: Vec<Op>,
+    pub(crate) ops: Vec<Op>,
     /// pc → record index ([`NO_INDEX`] if not an instruction start).
-    pub pc_to_index: Vec<u32>,
+    pub(crate) pc_to_index: Vec<u32>,
     /// Jump-table entry → record index ([`NO_INDEX`] if not a block start).
-    pub jump_targets: Vec<u32>,
+    pub(crate) jump_targets: Vec<u32>,
     /// Whether each record starts a basic block.
-    pub block_start: Vec<bool>,
+    pub(crate) block_start: Vec<bool>,
     /// Whether gas is charged only at block starts: then only control transfers can reach a
     /// record that charges, and the interpreter checks gas only there.
-    pub per_block: bool,
-    pub code: Code,
+    pub(crate) per_block: bool,
+    pub(crate) code: Code,
 }
 
 impl Op {
@@ -47,8 +50,8 @@ impl Op {
     pub fn opcode(&self) -> Option<Opcode> {
         match self.kind {
             Kind::Invalid => None,
-            kind => match FUSIONS.iter().find(|(k, _)| *k == kind) {
-                Some((_, run)) => Some(run[0]),
+            kind => match FUSIONS.iter().find(|f| [f.plain, f.via_a, f.via_b].contains(&kind)) {
+                Some(f) => Some(f.run[0]),
                 None => Opcode::ALL.iter().copied().find(|&op| Kind::of(op) == kind),
             },
         }
@@ -59,19 +62,34 @@ impl Op {
 /// matches). A run must lie inside one block, so that the records it skips charge nothing (only
 /// block starts charge under block metering), and must end before the last record (the implicit
 /// trap), so that the record after it exists. Runs may overlap: a record's kind says only what
-/// executing from that record does.
+/// executing from that record does. The kind is the run's `via_a` or `via_b` form when each
+/// later record's `ra` (`rb`) names the register its predecessor writes — the interpreter
+/// assumes that equality without checking it.
 fn fuse(ops: &mut [Op], block_start: &[bool]) {
     // Only records before `i` have been changed when `i` is examined.
     for i in 0..ops.len() {
-        let found = FUSIONS.iter().find(|(_, run)| {
-            let end = i + run.len();
+        let found = FUSIONS.iter().find(|f| {
+            let end = i + f.run.len();
             end < ops.len()
                 && !block_start[i + 1..end].iter().any(|&b| b)
-                && run.iter().zip(&ops[i..end]).all(|(want, op)| op.kind == Kind::of(*want))
+                && f.run.iter().zip(&ops[i..end]).all(|(want, op)| op.kind == Kind::of(*want))
         });
-        if let Some((kind, _)) = found {
-            ops[i].kind = *kind;
-        }
+        let Some(fusion) = found else { continue };
+        let records = &ops[i..i + fusion.run.len()];
+        let chained = |operand: fn(&Op) -> u8| {
+            records.windows(2).zip(fusion.run).all(|(pair, &before)| match destination(before) {
+                Some(Field::Ra) => operand(&pair[1]) == pair[0].ra,
+                Some(Field::Rd) => operand(&pair[1]) == pair[0].rd,
+                None => false,
+            })
+        };
+        ops[i].kind = if chained(|op| op.ra) {
+            fusion.via_a
+        } else if chained(|op| op.rb) {
+            fusion.via_b
+        } else {
+            fusion.plain
+        };
     }
 }
 
@@ -147,6 +165,16 @@ impl Predecoded {
             fuse(&mut ops, &block_start);
         }
         Predecoded { ops, pc_to_index, jump_targets, block_start, per_block, code }
+    }
+
+    /// The records, one per instruction (plus the implicit trap at the end).
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// The code the records were made from.
+    pub fn code(&self) -> &Code {
+        &self.code
     }
 
     /// The record index of `pc`, if an instruction starts there.
