@@ -293,7 +293,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             let found = u64::from(summary.divergence.is_some());
             let exits: Vec<String> = summary.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            eprintln!("exits: {}; gas used in all: {}", exits.join(", "), summary.gas_used);
+            eprintln!("exits: {}; gas used in all: {}; also on the recompiler: {} cases", exits.join(", "), summary.gas_used, summary.compiled);
             write_stdout(&format!("{} cases, {found} divergences ({id}, seed {seed}, {:.1} s)\n", summary.cases, start.elapsed().as_secs_f64()));
             Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }

@@ -61,9 +61,9 @@ pub fn run(setup: &Setup, fuel: u64) -> Result<Final, String> {
     Ok(Final { exit, pc: vm.pc(), regs: vm.regs(), gas: vm.gas(), pages })
 }
 
-/// Runs `setup` on the hand-tuned interpreter.
-pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
-    use javm::{Access, BlockRules, Code, GasCosts, LengthEncoding, Memory, PagedMemory, Predecoded, Vm};
+/// The program and memory of `setup`, as both fast backends take them.
+fn fast_setup(setup: &Setup) -> Result<(std::sync::Arc<javm::Predecoded>, javm::PagedMemory), String> {
+    use javm::{Access, BlockRules, Code, GasCosts, LengthEncoding, Memory, PagedMemory, Predecoded};
     let rules = BlockRules { ecalli_ends_block: setup.ecalli_ends_block, strict: false };
     let code = Code::parse(&setup.program, LengthEncoding::Compact, setup.numbering, rules).map_err(|e| e.to_string())?;
     let costs = match &setup.block_costs {
@@ -78,15 +78,47 @@ pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
         memory.map(addr, 4096, if *writable { Access::ReadWrite } else { Access::ReadOnly });
         memory.write_bytes(addr, data).map_err(|e| format!("{e:?}"))?;
     }
-    let mut vm = Vm::new(std::sync::Arc::new(Predecoded::new(code, &costs)), memory, setup.gas as i64);
+    Ok((std::sync::Arc::new(Predecoded::new(code, &costs)), memory))
+}
+
+/// The pages that hold data (mapped pages that were never written read as zeros everywhere).
+fn pages_of(memory: &javm::PagedMemory) -> Vec<(u32, Vec<u8>)> {
+    use javm::Memory;
+    memory.pages_with_data().into_iter().map(|index| (index, memory.read_bytes(index * 4096, 4096).unwrap_or_default())).collect()
+}
+
+/// Runs `setup` on the hand-tuned interpreter.
+pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
+    let (program, memory) = fast_setup(setup)?;
+    let mut vm = javm::Vm::new(program, memory, setup.gas as i64);
     for (i, &r) in setup.regs.iter().enumerate() {
         vm.set_reg(i, r);
     }
     vm.set_pc(setup.pc);
     let exit = vm.run();
-    // The pages that hold data (mapped pages that were never written read as zeros on both sides).
-    let pages = vm.memory.pages_with_data().into_iter().map(|index| (index, vm.memory.read_bytes(index * 4096, 4096).unwrap_or_default())).collect();
-    Ok(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas.max(0) as u64, pages })
+    Ok(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas.max(0) as u64, pages: pages_of(&vm.memory) })
+}
+
+/// Runs `setup` on the recompiler (`Ok(None)` where there is none: not x86-64 Unix, or the host
+/// lacks an instruction it needs).
+#[cfg(all(target_arch = "x86_64", unix))]
+pub fn run_compiled(setup: &Setup) -> Result<Option<Final>, String> {
+    use javm::compiler::{Compiled, CompiledVm};
+    let (program, mut memory) = fast_setup(setup)?;
+    let Ok(compiled) = Compiled::new(program, &mut memory) else { return Ok(None) };
+    let mut vm = CompiledVm::new(std::sync::Arc::new(compiled), memory, setup.gas as i64).map_err(|e| e.to_string())?;
+    for (i, &r) in setup.regs.iter().enumerate() {
+        vm.set_reg(i, r);
+    }
+    vm.set_pc(setup.pc);
+    let exit = vm.run();
+    Ok(Some(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: pages_of(&vm.memory) }))
+}
+
+/// Runs `setup` on the recompiler: there is none on this platform.
+#[cfg(not(all(target_arch = "x86_64", unix)))]
+pub fn run_compiled(_setup: &Setup) -> Result<Option<Final>, String> {
+    Ok(None)
 }
 
 /// A reference-executor instance that can be stopped, changed and resumed, for vectors that run

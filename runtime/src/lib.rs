@@ -1,8 +1,10 @@
 //! javm: the JAVM runtime of jarkit — program blobs, the instruction set, memory models, gas
-//! models and a hand-tuned interpreter.
+//! models, a hand-tuned interpreter and (on x86-64) a recompiler.
 //!
 //! Guest exits ([`Exit`]) are values; host failures ([`LoadError`]) are errors.
 
+#[cfg(all(target_arch = "x86_64", unix))]
+pub mod compiler;
 pub mod disasm;
 pub mod error;
 pub mod gas;

@@ -52,11 +52,24 @@ pub trait Memory {
     /// Grows the heap by `n` bytes and returns the previous heap top (0 if the request cannot be
     /// met), or `None` if this memory has no `sbrk` heap (the instruction then panics).
     fn sbrk(&mut self, n: u64) -> Option<u32>;
+    /// What compiled code needs to reach the bytes inline (valid as [`Memory::fast`] is).
+    fn jit_view(&mut self) -> JitView;
     /// Reads bytes for host access and tests; `None` if any byte is inaccessible.
     fn read_bytes(&self, addr: u32, len: u32) -> Option<Vec<u8>>;
     /// Writes bytes for host access and tests, ignoring page protection (the host may write into
     /// read-only pages, e.g. when loading a program); `Err` if any page is unmapped.
     fn write_bytes(&mut self, addr: u32, bytes: &[u8]) -> Result<(), MemFault>;
+}
+
+/// How the compiler's inline accesses reach a memory's bytes; anything they cannot decide goes
+/// through [`Memory::load`] and [`Memory::store`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum JitView {
+    /// A [`PagedMemory`] table: 2^20 entries, 0 for unmapped, else a 4096-aligned frame address
+    /// with bit 0 = writable and bit 1 = shared (not yet written; stores go the slow way).
+    PageTable(*const usize),
+    /// A [`LinearMemory`] region: bytes `[0, len)` at `base`.
+    Linear { base: *mut u8, len: usize },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -382,6 +395,10 @@ impl Memory for PagedMemory {
         self.slow_store(addr, value)
     }
 
+    fn jit_view(&mut self) -> JitView {
+        JitView::PageTable(self.fast())
+    }
+
     fn sbrk(&mut self, n: u64) -> Option<u32> {
         let top = self.heap_top?;
         if n == 0 {
@@ -518,6 +535,11 @@ impl Memory for LinearMemory {
         } else {
             Err(self.fault_at(addr))
         }
+    }
+
+    fn jit_view(&mut self) -> JitView {
+        let (base, len) = self.fast();
+        JitView::Linear { base, len }
     }
 
     fn sbrk(&mut self, _n: u64) -> Option<u32> {

@@ -44,20 +44,26 @@ fn fuel(setup: &Setup) -> u64 {
     setup.gas.saturating_mul(64).saturating_add(64)
 }
 
-/// Runs one setup on both executors and returns the agreed final state; `Err` describes the
-/// divergence.
-pub fn compare(setup: &Setup) -> Result<Final, String> {
+/// Runs one setup on the reference executor, the interpreter and (where there is one) the
+/// recompiler, and returns the agreed final state and whether the recompiler ran; `Err`
+/// describes the divergence.
+pub fn compare(setup: &Setup) -> Result<(Final, bool), String> {
     let want = reference::run(setup, fuel(setup))?;
     let got = reference::run_interpreter(setup)?;
-    if want == got {
-        Ok(want)
-    } else {
-        Err(describe(setup, &want, &got))
+    if want != got {
+        return Err(describe(setup, &want, &got, "interpreter"));
     }
+    let compiled = reference::run_compiled(setup)?;
+    if let Some(c) = &compiled {
+        if want != *c {
+            return Err(describe(setup, &want, c, "recompiler"));
+        }
+    }
+    Ok((want, compiled.is_some()))
 }
 
 /// The program's disassembly and both final states side by side.
-pub fn describe(setup: &Setup, reference: &Final, interpreter: &Final) -> String {
+pub fn describe(setup: &Setup, reference: &Final, interpreter: &Final, backend: &str) -> String {
     let mut out = String::from("program:\n");
     let rules = javm::BlockRules { ecalli_ends_block: setup.ecalli_ends_block, strict: false };
     if let Ok(code) = javm::Code::parse(&setup.program, javm::LengthEncoding::Compact, setup.numbering, rules) {
@@ -66,7 +72,7 @@ pub fn describe(setup: &Setup, reference: &Final, interpreter: &Final) -> String
         }
     }
     out.push_str(&format!("initial: regs {:x?}, gas {}\n", setup.regs, setup.gas));
-    out.push_str(&format!("{:<14} {:<40} {:<40}\n", "", "reference (spec)", "interpreter"));
+    out.push_str(&format!("{:<14} {:<40} {:<40}\n", "", "reference (spec)", backend));
     let row = |out: &mut String, k: &str, a: String, b: String| {
         let mark = if a == b { " " } else { "≠" };
         out.push_str(&format!("{mark} {k:<12} {a:<40} {b:<40}\n"));
@@ -94,6 +100,8 @@ pub struct Summary {
     /// that the generated programs do get somewhere.
     pub exits: std::collections::BTreeMap<&'static str, u64>,
     pub gas_used: u64,
+    /// How many cases also ran on the recompiler (0 where there is none).
+    pub compiled: u64,
 }
 
 /// Runs `cases` random cases for `variant` from `seed`, stopping at the first divergence (shrunk
@@ -110,9 +118,11 @@ pub fn run_rules(rules: &Rules, cases: u32, seed: u64) -> Summary {
     let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
     let exits = std::cell::RefCell::new(std::collections::BTreeMap::new());
     let gas_used = std::cell::Cell::new(0u64);
+    let compiled = std::cell::Cell::new(0u64);
     let result = runner.run(&gen::case(), |case| {
         let setup = gen::setup(&case, rules);
-        let fin = compare(&setup).map_err(TestCaseError::fail)?;
+        let (fin, was_compiled) = compare(&setup).map_err(TestCaseError::fail)?;
+        compiled.set(compiled.get() + u64::from(was_compiled));
         let kind = match fin.exit {
             javm::Exit::Halt => "halt",
             javm::Exit::Trap => "trap",
@@ -131,5 +141,5 @@ pub fn run_rules(rules: &Rules, cases: u32, seed: u64) -> Summary {
         Err(TestError::Fail(why, _)) => Some(why.to_string()),
         Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
     };
-    Summary { cases: u64::from(cases), divergence, exits: exits.into_inner(), gas_used: gas_used.get() }
+    Summary { cases: u64::from(cases), divergence, exits: exits.into_inner(), gas_used: gas_used.get(), compiled: compiled.get() }
 }

@@ -1,0 +1,733 @@
+//! Lowering predecoded records to x86-64, one record at a time, in record order.
+//!
+//! Conventions of the generated code:
+//! - `r15` holds the [`Context`](super::Context), `r14` the memory's base (page table or linear
+//!   region); guest registers 0–9 live in host registers ([`PINNED`]), 10–12 in the context;
+//! - `rax`, `rcx`, `rdx` are scratch; every instruction reads its operands into them, computes,
+//!   and writes its result back, so operand aliasing needs no care;
+//! - each record has a charge label (its gas charge, if any, then its body) and a body label;
+//!   jumps go to charge labels, entries from the host to body labels (the host has charged);
+//! - exits (host calls, faults, traps, out of gas) are out-of-line stubs that record what
+//!   happened in the context and leave through the common exit path.
+//!
+//! The semantics of every instruction are the interpreter's (`interpreter/mod.rs`), which the
+//! cross-check holds to the spec; the compiler is cross-checked the same way.
+
+use super::x64::*;
+use super::{ctx, ExitKind};
+use crate::interpreter::predecode::{Op, NO_INDEX};
+use crate::isa::Opcode;
+
+/// Host registers of guest registers 0–9 (the rest live in the context).
+pub const PINNED: [R; 10] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11];
+/// Pinned registers a call to the host may clobber (saved around slow paths).
+const CALLER_SAVED: [(u8, R); 6] = [(4, RSI), (5, RDI), (6, R8), (7, R9), (8, R10), (9, R11)];
+
+/// How compiled code reaches guest memory.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    PageTable,
+    Linear,
+}
+
+/// An out-of-line exit: record `record` exits with `kind`/`arg` (unless the slow path already
+/// wrote them) and resumes at `resume`, paying its charge first if `charge`.
+struct Stub {
+    label: Label,
+    kind: Option<(ExitKind, u32)>,
+    record: u32,
+    resume: u32,
+    charge: bool,
+}
+
+/// A memory access whose inline check failed: the slow path calls the memory.
+struct SlowAccess {
+    label: Label,
+    back: Label,
+    record: u32,
+    size: u8,
+    signed: bool,
+    /// For stores: where the value comes from.
+    value: Option<Value>,
+    /// For loads: the guest register to write.
+    dst: u8,
+}
+
+#[derive(Copy, Clone)]
+enum Value {
+    Reg(u8),
+    Imm(u64),
+}
+
+pub struct Lowering<'a> {
+    pub asm: Asm,
+    ops: &'a [Op],
+    shape: Shape,
+    pub charge_labels: Vec<Label>,
+    pub body_labels: Vec<Label>,
+    stubs: Vec<Stub>,
+    slow: Vec<SlowAccess>,
+    /// The common exit path (stores pinned registers, returns to the host).
+    pub exit: Label,
+}
+
+fn mem_of(g: u8) -> Mem {
+    at(R15, ctx::REGS + 8 * g as i32)
+}
+
+fn imm32(v: u64) -> Option<i32> {
+    let s = v as i64;
+    (s >= i32::MIN as i64 && s <= i32::MAX as i64).then_some(s as i32)
+}
+
+impl<'a> Lowering<'a> {
+    pub fn new(ops: &'a [Op], shape: Shape) -> Self {
+        let mut asm = Asm::new();
+        let charge_labels = ops.iter().map(|_| asm.label()).collect();
+        let body_labels = ops.iter().map(|_| asm.label()).collect();
+        let exit = asm.label();
+        Lowering { asm, ops, shape, charge_labels, body_labels, stubs: Vec::new(), slow: Vec::new(), exit }
+    }
+
+    // ---- guest registers ----
+
+    fn get(&mut self, dst: R, g: u8) {
+        match PINNED.get(g as usize) {
+            Some(&p) => {
+                if p != dst {
+                    self.asm.mov(W::Q64, dst, p)
+                }
+            }
+            None => self.asm.load(W::Q64, dst, mem_of(g)),
+        }
+    }
+
+    fn put(&mut self, g: u8, src: R) {
+        match PINNED.get(g as usize) {
+            Some(&p) => self.asm.mov(W::Q64, p, src),
+            None => self.asm.store(W::Q64, mem_of(g), src),
+        }
+    }
+
+    fn put_imm(&mut self, g: u8, v: u64) {
+        match PINNED.get(g as usize) {
+            Some(&p) => self.asm.mov_imm(p, v),
+            None => {
+                self.asm.mov_imm(RAX, v);
+                self.asm.store(W::Q64, mem_of(g), RAX);
+            }
+        }
+    }
+
+    /// `dst op= imm` (64-bit), through `rcx` when the immediate needs more than 32 bits.
+    fn alu_imm64(&mut self, op: Alu, dst: R, imm: u64) {
+        match imm32(imm) {
+            Some(i) => self.asm.alu_imm(W::Q64, op, dst, i),
+            None => {
+                self.asm.mov_imm(RCX, imm);
+                self.asm.alu(W::Q64, op, dst, RCX);
+            }
+        }
+    }
+
+    /// The 32-bit result in `eax`, sign-extended into `rax`, written to guest register `g`.
+    fn put_sext32(&mut self, g: u8) {
+        self.asm.movsxd(RAX, RAX);
+        self.put(g, RAX);
+    }
+
+    // ---- exits ----
+
+    fn stub(&mut self, kind: Option<(ExitKind, u32)>, record: u32, resume: u32, charge: bool) -> Label {
+        let label = self.asm.label();
+        self.stubs.push(Stub { label, kind, record, resume, charge });
+        label
+    }
+
+    fn exit_now(&mut self, kind: ExitKind, arg: u32, record: u32, resume: u32, charge: bool) {
+        let l = self.stub(Some((kind, arg)), record, resume, charge);
+        self.asm.jmp(l);
+    }
+
+    /// Jump to record `t`'s charge label, or panic at `i` if `t` is not a block start.
+    fn jump_to(&mut self, i: u32, t: u32) {
+        if t == NO_INDEX {
+            self.exit_now(ExitKind::Panic, 0, i, i, false);
+        } else {
+            self.asm.jmp(self.charge_labels[t as usize]);
+        }
+    }
+
+    fn branch_to(&mut self, cc: Cc, i: u32, t: u32) {
+        let l = if t == NO_INDEX { self.stub(Some((ExitKind::Panic, 0)), i, i, false) } else { self.charge_labels[t as usize] };
+        self.asm.jcc(cc, l);
+    }
+
+    // ---- memory ----
+
+    /// Leaves the guest address (32 bits) in `eax`: register `base` (if any) plus `offset`.
+    fn address(&mut self, base: Option<u8>, offset: u64) {
+        match base {
+            Some(g) => {
+                self.get(RAX, g);
+                self.asm.alu_imm(W::D32, Alu::Add, RAX, offset as u32 as i32);
+            }
+            None => self.asm.mov_imm(RAX, offset as u32 as u64),
+        }
+    }
+
+    /// Loads `size` bytes at the address in `eax` into guest register `dst`.
+    fn load(&mut self, i: u32, size: u8, signed: bool, dst: u8) {
+        let slow = self.asm.label();
+        let back = self.asm.label();
+        match self.shape {
+            Shape::PageTable => {
+                self.page_entry_and_offset(size, slow);
+                self.asm.test(W::Q64, RDX, RDX);
+                self.asm.jcc(Cc::E, slow);
+                self.asm.alu_imm(W::Q64, Alu::And, RDX, -4096);
+                self.asm.load_sized(RAX, indexed(RDX, RCX, 1, 0), size, signed);
+            }
+            Shape::Linear => {
+                self.linear_check(size, slow);
+                self.asm.load_sized(RAX, indexed(R14, RCX, 1, 0), size, signed);
+            }
+        }
+        self.put(dst, RAX);
+        self.asm.bind(back);
+        self.slow.push(SlowAccess { label: slow, back, record: i, size, signed, value: None, dst });
+    }
+
+    /// Stores `size` bytes of `value` at the address in `eax`.
+    fn store(&mut self, i: u32, size: u8, value: Value) {
+        let slow = self.asm.label();
+        let back = self.asm.label();
+        match self.shape {
+            Shape::PageTable => {
+                self.page_entry_and_offset(size, slow);
+                // Writable and not the shared zero frame: flags 0b01 exactly.
+                self.asm.test_low_byte(RDX, 2);
+                self.asm.jcc(Cc::Ne, slow);
+                self.asm.test_low_byte(RDX, 1);
+                self.asm.jcc(Cc::E, slow);
+                self.asm.alu_imm(W::Q64, Alu::And, RDX, -4096);
+                self.asm.alu(W::Q64, Alu::Add, RDX, RCX);
+                self.value_into(RCX, value);
+                self.asm.store_sized(at(RDX, 0), RCX, size);
+            }
+            Shape::Linear => {
+                self.linear_check(size, slow);
+                self.asm.lea(RDX, indexed(R14, RCX, 1, 0));
+                self.value_into(RCX, value);
+                self.asm.store_sized(at(RDX, 0), RCX, size);
+            }
+        }
+        self.asm.bind(back);
+        self.slow.push(SlowAccess { label: slow, back, record: i, size, signed: false, value: Some(value), dst: 0 });
+    }
+
+    fn value_into(&mut self, r: R, value: Value) {
+        match value {
+            Value::Reg(g) => self.get(r, g),
+            Value::Imm(v) => self.asm.mov_imm(r, v),
+        }
+    }
+
+    /// Page table: `rdx` = the entry of the page of `eax`, `ecx` = the offset in the page;
+    /// jumps to `slow` if the access crosses the page end.
+    fn page_entry_and_offset(&mut self, size: u8, slow: Label) {
+        self.asm.mov(W::D32, RCX, RAX);
+        self.asm.alu_imm(W::D32, Alu::And, RCX, 0xFFF);
+        if size > 1 {
+            self.asm.alu_imm(W::D32, Alu::Cmp, RCX, 4096 - size as i32);
+            self.asm.jcc(Cc::A, slow);
+        }
+        self.asm.mov(W::D32, RDX, RAX);
+        self.asm.shift_imm(W::D32, Shift::Shr, RDX, 12);
+        self.asm.load(W::Q64, RDX, indexed(R14, RDX, 8, 0));
+    }
+
+    /// Linear: `rcx` = the address; jumps to `slow` unless `[addr, addr + size)` is inside.
+    fn linear_check(&mut self, size: u8, slow: Label) {
+        self.asm.mov(W::D32, RCX, RAX);
+        self.asm.lea(RDX, at(RCX, size as i32));
+        self.asm.cmp_reg_mem(RDX, at(R15, ctx::FAST1));
+        self.asm.jcc(Cc::A, slow);
+    }
+
+    /// Saves the pinned registers a host call may clobber into their context slots.
+    fn save_caller_saved(&mut self) {
+        for (g, r) in CALLER_SAVED {
+            self.asm.store(W::Q64, mem_of(g), r);
+        }
+    }
+
+    fn restore_caller_saved(&mut self) {
+        for (g, r) in CALLER_SAVED {
+            self.asm.load(W::Q64, r, mem_of(g));
+        }
+    }
+
+    // ---- records ----
+
+    /// Emits record `i`: its charge, then its instruction.
+    pub fn record(&mut self, i: u32) {
+        let op = self.ops[i as usize];
+        self.asm.bind(self.charge_labels[i as usize]);
+        if op.charge != 0 {
+            let oog = self.stub(Some((ExitKind::OutOfGas, 0)), i, i, true);
+            // gas < charge: out of gas, nothing deducted; else gas -= charge.
+            self.asm.mov_imm(RAX, op.charge as u64);
+            self.asm.alu_mem(Alu::Cmp, at(R15, ctx::GAS), RAX);
+            self.asm.jcc(Cc::L, oog);
+            self.asm.alu_mem(Alu::Sub, at(R15, ctx::GAS), RAX);
+        }
+        self.asm.bind(self.body_labels[i as usize]);
+        match op.opcode() {
+            None => self.exit_now(ExitKind::Panic, 0, i, i, false),
+            Some(opcode) => self.instruction(i, &op, opcode),
+        }
+    }
+
+    fn instruction(&mut self, i: u32, op: &Op, opcode: Opcode) {
+        use Opcode::*;
+        let (a, b, d) = (op.ra, op.rb, op.rd);
+        match opcode {
+            Trap => self.exit_now(ExitKind::Trap, 0, i, i, false),
+            Fallthrough | Unlikely => {}
+            Ecalli => self.exit_now(ExitKind::HostCall, op.imm1 as u32, i, i + 1, true),
+            Ecall => self.exit_now(ExitKind::Ecall, 0, i, i + 1, true),
+            LoadImm64 | LoadImm => self.put_imm(a, op.imm1),
+            StoreImmU8 | StoreImmU16 | StoreImmU32 | StoreImmU64 => {
+                self.address(None, op.imm1);
+                self.store(i, size_of(opcode), Value::Imm(op.imm2));
+            }
+            Jump => self.jump_to(i, op.target),
+            JumpInd | LoadImmJumpInd => {
+                if opcode == JumpInd {
+                    self.address(Some(a), op.imm1);
+                } else {
+                    self.address(Some(b), op.imm2);
+                    self.asm.mov(W::Q64, RDX, RAX);
+                    self.put_imm(a, op.imm1);
+                    self.asm.mov(W::Q64, RAX, RDX);
+                }
+                self.dynamic_jump(i);
+            }
+            LoadU8 | LoadI8 | LoadU16 | LoadI16 | LoadU32 | LoadI32 | LoadU64 => {
+                self.address(None, op.imm1);
+                self.load(i, size_of(opcode), signed_load(opcode), a);
+            }
+            StoreU8 | StoreU16 | StoreU32 | StoreU64 => {
+                self.address(None, op.imm1);
+                self.store(i, size_of(opcode), Value::Reg(a));
+            }
+            StoreImmIndU8 | StoreImmIndU16 | StoreImmIndU32 | StoreImmIndU64 => {
+                self.address(Some(a), op.imm1);
+                self.store(i, size_of(opcode), Value::Imm(op.imm2));
+            }
+            LoadImmJump => {
+                self.put_imm(a, op.imm1);
+                self.jump_to(i, op.target);
+            }
+            BranchEqImm | BranchNeImm | BranchLtUImm | BranchLeUImm | BranchGeUImm | BranchGtUImm | BranchLtSImm | BranchLeSImm | BranchGeSImm | BranchGtSImm => {
+                self.get(RAX, a);
+                self.alu_imm64(Alu::Cmp, RAX, op.imm1);
+                let cc = match opcode {
+                    BranchEqImm => Cc::E,
+                    BranchNeImm => Cc::Ne,
+                    BranchLtUImm => Cc::B,
+                    BranchLeUImm => Cc::Be,
+                    BranchGeUImm => Cc::Ae,
+                    BranchGtUImm => Cc::A,
+                    BranchLtSImm => Cc::L,
+                    BranchLeSImm => Cc::Le,
+                    BranchGeSImm => Cc::Ge,
+                    _ => Cc::G,
+                };
+                self.branch_to(cc, i, op.target);
+            }
+            BranchEq | BranchNe | BranchLtU | BranchLtS | BranchGeU | BranchGeS => {
+                self.get(RAX, a);
+                self.get(RCX, b);
+                self.asm.alu(W::Q64, Alu::Cmp, RAX, RCX);
+                let cc = match opcode {
+                    BranchEq => Cc::E,
+                    BranchNe => Cc::Ne,
+                    BranchLtU => Cc::B,
+                    BranchLtS => Cc::L,
+                    BranchGeU => Cc::Ae,
+                    _ => Cc::Ge,
+                };
+                self.branch_to(cc, i, op.target);
+            }
+            MoveReg => {
+                self.get(RAX, a);
+                self.put(d, RAX);
+            }
+            Sbrk => {
+                self.get(RAX, a);
+                self.save_caller_saved();
+                self.asm.mov(W::Q64, RSI, RAX);
+                self.asm.mov(W::Q64, RDI, R15);
+                self.asm.call_mem(at(R15, ctx::SBRK_FN));
+                self.restore_caller_saved();
+                self.asm.load(W::Q64, R14, at(R15, ctx::FAST0));
+                let fail = self.stub(Some((ExitKind::Panic, 0)), i, i, false);
+                self.asm.test(W::D32, RAX, RAX);
+                self.asm.jcc(Cc::Ne, fail);
+                self.asm.load(W::Q64, RAX, at(R15, ctx::SCRATCH));
+                self.put(d, RAX);
+            }
+            CountSetBits64 | CountSetBits32 | LeadingZeroBits64 | LeadingZeroBits32 | TrailingZeroBits64 | TrailingZeroBits32 => {
+                self.get(RCX, a);
+                let w = if matches!(opcode, CountSetBits32 | LeadingZeroBits32 | TrailingZeroBits32) { W::D32 } else { W::Q64 };
+                let which = match opcode {
+                    CountSetBits64 | CountSetBits32 => 0xB8,
+                    LeadingZeroBits64 | LeadingZeroBits32 => 0xBD,
+                    _ => 0xBC,
+                };
+                self.asm.bit_count(w, which, RAX, RCX);
+                self.put(d, RAX);
+            }
+            SignExtend8 | SignExtend16 | ZeroExtend16 => {
+                self.get(RCX, a);
+                match opcode {
+                    SignExtend8 => self.asm.extend(RAX, RCX, 1, true),
+                    SignExtend16 => self.asm.extend(RAX, RCX, 2, true),
+                    _ => self.asm.extend(RAX, RCX, 2, false),
+                }
+                self.put(d, RAX);
+            }
+            ReverseBytes => {
+                self.get(RAX, a);
+                self.asm.bswap(RAX);
+                self.put(d, RAX);
+            }
+            StoreIndU8 | StoreIndU16 | StoreIndU32 | StoreIndU64 => {
+                self.address(Some(b), op.imm1);
+                self.store(i, size_of(opcode), Value::Reg(a));
+            }
+            LoadIndU8 | LoadIndI8 | LoadIndU16 | LoadIndI16 | LoadIndU32 | LoadIndI32 | LoadIndU64 => {
+                self.address(Some(b), op.imm1);
+                self.load(i, size_of(opcode), signed_load(opcode), a);
+            }
+            // ra = f(rb, imm)
+            AddImm32 => {
+                self.get(RAX, b);
+                self.asm.alu_imm(W::D32, Alu::Add, RAX, op.imm1 as u32 as i32);
+                self.put_sext32(a);
+            }
+            AndImm | XorImm | OrImm | AddImm64 => {
+                self.get(RAX, b);
+                let alu = match opcode {
+                    AndImm => Alu::And,
+                    XorImm => Alu::Xor,
+                    OrImm => Alu::Or,
+                    _ => Alu::Add,
+                };
+                self.alu_imm64(alu, RAX, op.imm1);
+                self.put(a, RAX);
+            }
+            MulImm32 | MulImm64 => {
+                self.get(RAX, b);
+                self.asm.mov_imm(RCX, op.imm1);
+                if opcode == MulImm32 {
+                    self.asm.imul(W::D32, RAX, RCX);
+                    self.put_sext32(a);
+                } else {
+                    self.asm.imul(W::Q64, RAX, RCX);
+                    self.put(a, RAX);
+                }
+            }
+            SetLtUImm | SetLtSImm | SetGtUImm | SetGtSImm => {
+                self.get(RDX, b);
+                self.alu_imm64(Alu::Cmp, RDX, op.imm1);
+                let cc = match opcode {
+                    SetLtUImm => Cc::B,
+                    SetLtSImm => Cc::L,
+                    SetGtUImm => Cc::A,
+                    _ => Cc::G,
+                };
+                self.asm.set(cc, RAX);
+                self.put(a, RAX);
+            }
+            ShloLImm32 | ShloRImm32 | SharRImm32 | RotR32Imm => {
+                self.get(RAX, b);
+                self.asm.shift_imm(W::D32, shift_of(opcode), RAX, (op.imm1 & 31) as u8);
+                self.put_sext32(a);
+            }
+            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => {
+                self.get(RAX, b);
+                self.asm.shift_imm(W::Q64, shift_of(opcode), RAX, (op.imm1 & 63) as u8);
+                self.put(a, RAX);
+            }
+            NegAddImm32 | NegAddImm64 => {
+                self.get(RCX, b);
+                self.asm.mov_imm(RAX, op.imm1);
+                self.asm.alu(W::Q64, Alu::Sub, RAX, RCX);
+                if opcode == NegAddImm32 {
+                    self.put_sext32(a);
+                } else {
+                    self.put(a, RAX);
+                }
+            }
+            ShloLImmAlt32 | ShloRImmAlt32 | SharRImmAlt32 | RotR32ImmAlt => {
+                self.get(RCX, b);
+                self.asm.mov_imm(RAX, op.imm1 as u32 as u64);
+                self.asm.shift_cl(W::D32, shift_of(opcode), RAX);
+                self.put_sext32(a);
+            }
+            ShloLImmAlt64 | ShloRImmAlt64 | SharRImmAlt64 | RotR64ImmAlt => {
+                self.get(RCX, b);
+                self.asm.mov_imm(RAX, op.imm1);
+                self.asm.shift_cl(W::Q64, shift_of(opcode), RAX);
+                self.put(a, RAX);
+            }
+            CmovIzImm | CmovNzImm => {
+                self.get(RAX, a);
+                self.get(RCX, b);
+                self.asm.mov_imm(RDX, op.imm1);
+                self.asm.test(W::Q64, RCX, RCX);
+                self.asm.cmov(if opcode == CmovIzImm { Cc::E } else { Cc::Ne }, RAX, RDX);
+                self.put(a, RAX);
+            }
+            // rd = f(ra, rb)
+            Add32 | Sub32 | Mul32 | ShloL32 | ShloR32 | SharR32 | RotL32 | RotR32 => {
+                self.get(RAX, a);
+                self.get(RCX, b);
+                match opcode {
+                    Add32 => self.asm.alu(W::D32, Alu::Add, RAX, RCX),
+                    Sub32 => self.asm.alu(W::D32, Alu::Sub, RAX, RCX),
+                    Mul32 => self.asm.imul(W::D32, RAX, RCX),
+                    _ => self.asm.shift_cl(W::D32, shift_of(opcode), RAX),
+                }
+                self.put_sext32(d);
+            }
+            Add64 | Sub64 | And | Xor | Or | Mul64 | ShloL64 | ShloR64 | SharR64 | RotL64 | RotR64 => {
+                self.get(RAX, a);
+                self.get(RCX, b);
+                match opcode {
+                    Add64 => self.asm.alu(W::Q64, Alu::Add, RAX, RCX),
+                    Sub64 => self.asm.alu(W::Q64, Alu::Sub, RAX, RCX),
+                    And => self.asm.alu(W::Q64, Alu::And, RAX, RCX),
+                    Xor => self.asm.alu(W::Q64, Alu::Xor, RAX, RCX),
+                    Or => self.asm.alu(W::Q64, Alu::Or, RAX, RCX),
+                    Mul64 => self.asm.imul(W::Q64, RAX, RCX),
+                    _ => self.asm.shift_cl(W::Q64, shift_of(opcode), RAX),
+                }
+                self.put(d, RAX);
+            }
+            AndInv | OrInv | Xnor => {
+                self.get(RAX, a);
+                self.get(RCX, b);
+                match opcode {
+                    AndInv => {
+                        self.asm.not(W::Q64, RCX);
+                        self.asm.alu(W::Q64, Alu::And, RAX, RCX);
+                    }
+                    OrInv => {
+                        self.asm.not(W::Q64, RCX);
+                        self.asm.alu(W::Q64, Alu::Or, RAX, RCX);
+                    }
+                    _ => {
+                        self.asm.alu(W::Q64, Alu::Xor, RAX, RCX);
+                        self.asm.not(W::Q64, RAX);
+                    }
+                }
+                self.put(d, RAX);
+            }
+            DivU32 | DivS32 | RemU32 | RemS32 | DivU64 | DivS64 | RemU64 | RemS64 => self.division(opcode, a, b, d),
+            MulUpperSS | MulUpperUU | MulUpperSU => {
+                self.get(RAX, a);
+                self.get(RCX, b);
+                match opcode {
+                    MulUpperSS => self.asm.imul_wide(RCX),
+                    MulUpperUU => self.asm.mul_wide(RCX),
+                    _ => {
+                        // signed × unsigned = unsigned product − (x < 0 ? y << 64 : 0).
+                        self.asm.store(W::Q64, at(R15, ctx::SCRATCH), RAX);
+                        self.asm.mul_wide(RCX);
+                        self.asm.load(W::Q64, RAX, at(R15, ctx::SCRATCH));
+                        self.asm.shift_imm(W::Q64, Shift::Sar, RAX, 63);
+                        self.asm.alu(W::Q64, Alu::And, RAX, RCX);
+                        self.asm.alu(W::Q64, Alu::Sub, RDX, RAX);
+                    }
+                }
+                self.put(d, RDX);
+            }
+            SetLtU | SetLtS => {
+                self.get(RCX, a);
+                self.get(RDX, b);
+                self.asm.alu(W::Q64, Alu::Cmp, RCX, RDX);
+                self.asm.set(if opcode == SetLtU { Cc::B } else { Cc::L }, RAX);
+                self.put(d, RAX);
+            }
+            CmovIz | CmovNz => {
+                self.get(RAX, d);
+                self.get(RCX, a);
+                self.get(RDX, b);
+                self.asm.test(W::Q64, RDX, RDX);
+                self.asm.cmov(if opcode == CmovIz { Cc::E } else { Cc::Ne }, RAX, RCX);
+                self.put(d, RAX);
+            }
+            Max | MaxU | Min | MinU => {
+                self.get(RAX, a);
+                self.get(RCX, b);
+                self.asm.alu(W::Q64, Alu::Cmp, RAX, RCX);
+                // Replace x by y when y wins.
+                let cc = match opcode {
+                    Max => Cc::L,
+                    MaxU => Cc::B,
+                    Min => Cc::G,
+                    _ => Cc::A,
+                };
+                self.asm.cmov(cc, RAX, RCX);
+                self.put(d, RAX);
+            }
+        }
+    }
+
+    /// The division family, with the spec's results for a zero divisor and for MIN / −1 (which
+    /// the hardware would fault on).
+    fn division(&mut self, opcode: Opcode, a: u8, b: u8, d: u8) {
+        use Opcode::*;
+        let w = if matches!(opcode, DivU32 | DivS32 | RemU32 | RemS32) { W::D32 } else { W::Q64 };
+        let signed = matches!(opcode, DivS32 | RemS32 | DivS64 | RemS64);
+        let rem = matches!(opcode, RemU32 | RemS32 | RemU64 | RemS64);
+        self.get(RAX, a);
+        self.get(RCX, b);
+        let by_zero = self.asm.label();
+        let by_minus_one = self.asm.label();
+        let done = self.asm.label();
+        self.asm.test(w, RCX, RCX);
+        self.asm.jcc(Cc::E, by_zero);
+        if signed {
+            self.asm.alu_imm(w, Alu::Cmp, RCX, -1);
+            self.asm.jcc(Cc::E, by_minus_one);
+            self.asm.sign_extend_into_rdx(w);
+            self.asm.idiv(w, RCX);
+        } else {
+            self.asm.alu(W::D32, Alu::Xor, RDX, RDX);
+            self.asm.div(w, RCX);
+        }
+        if rem {
+            self.asm.mov(W::Q64, RAX, RDX);
+        }
+        self.asm.jmp(done);
+        // x / 0 = all ones; x % 0 = x (sign-extended from 32 bits in the 32-bit forms).
+        self.asm.bind(by_zero);
+        if !rem {
+            self.asm.mov_imm(RAX, u64::MAX);
+            self.put(d, RAX);
+            let after = self.asm.label();
+            self.asm.jmp(after);
+            // x / −1 = −x (wrapping); x % −1 = 0.
+            self.asm.bind(by_minus_one);
+            self.asm.alu(w, Alu::Xor, RCX, RCX);
+            self.asm.alu(w, Alu::Sub, RCX, RAX);
+            self.asm.mov(W::Q64, RAX, RCX);
+            self.asm.bind(done);
+            if w == W::D32 {
+                self.asm.movsxd(RAX, RAX);
+            }
+            self.put(d, RAX);
+            self.asm.bind(after);
+        } else {
+            // rax holds x: fall into `done`, which sign-extends in the 32-bit forms.
+            self.asm.jmp(done);
+            self.asm.bind(by_minus_one);
+            self.asm.alu(W::D32, Alu::Xor, RAX, RAX);
+            self.asm.bind(done);
+            if w == W::D32 {
+                self.asm.movsxd(RAX, RAX);
+            }
+            self.put(d, RAX);
+        }
+    }
+
+    /// The dynamic jump of `jump_ind`: the target address is in `eax`.
+    fn dynamic_jump(&mut self, i: u32) {
+        let halt = self.stub(Some((ExitKind::Halt, 0)), i, i, false);
+        let panic = self.stub(Some((ExitKind::Panic, 0)), i, i, false);
+        self.asm.alu_mem(Alu::Cmp, at(R15, ctx::HALT_ADDRESS), RAX);
+        self.asm.jcc(Cc::E, halt);
+        self.asm.test(W::D32, RAX, RAX);
+        self.asm.jcc(Cc::E, panic);
+        self.asm.test_low_byte(RAX, 1);
+        self.asm.jcc(Cc::Ne, panic);
+        self.asm.shift_imm(W::D32, Shift::Shr, RAX, 1);
+        self.asm.load(W::Q64, RCX, at(R15, ctx::JUMP_LEN));
+        self.asm.alu(W::Q64, Alu::Cmp, RAX, RCX);
+        self.asm.jcc(Cc::A, panic);
+        self.asm.load(W::Q64, RDX, at(R15, ctx::JUMP_NATIVES));
+        self.asm.load(W::Q64, RDX, indexed(RDX, RAX, 8, -8));
+        self.asm.test(W::Q64, RDX, RDX);
+        self.asm.jcc(Cc::E, panic);
+        self.asm.jmp_reg(RDX);
+    }
+
+    /// Emits the out-of-line code: slow memory paths, exit stubs and the common exit.
+    pub fn cold_code(&mut self) {
+        for s in std::mem::take(&mut self.slow) {
+            self.asm.bind(s.label);
+            // The address is still in eax: the inline checks jump here before changing it.
+            if let Some(v) = s.value {
+                self.value_into(RCX, v);
+                self.asm.store(W::Q64, at(R15, ctx::SCRATCH), RCX);
+            }
+            self.save_caller_saved();
+            self.asm.mov(W::D32, RSI, RAX);
+            self.asm.mov(W::Q64, RDI, R15);
+            let code = s.size as u64 | if s.signed { 0x10 } else { 0 } | if s.value.is_some() { 0x20 } else { 0 };
+            self.asm.mov_imm(RDX, code);
+            self.asm.call_mem(at(R15, ctx::SLOW_ACCESS_FN));
+            self.restore_caller_saved();
+            let fault = self.stub(None, s.record, s.record, false);
+            self.asm.test(W::D32, RAX, RAX);
+            self.asm.jcc(Cc::Ne, fault);
+            if s.value.is_none() {
+                self.asm.load(W::Q64, RAX, at(R15, ctx::SCRATCH));
+                self.put(s.dst, RAX);
+            }
+            self.asm.jmp(s.back);
+        }
+        for s in std::mem::take(&mut self.stubs) {
+            self.asm.bind(s.label);
+            if let Some((kind, arg)) = s.kind {
+                self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_KIND), kind as i32);
+                self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_ARG), arg as i32);
+            }
+            self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_RECORD), s.record as i32);
+            self.asm.store_imm32(W::D32, at(R15, ctx::RESUME_RECORD), s.resume as i32);
+            self.asm.store_imm32(W::D32, at(R15, ctx::CHARGE_NEXT), i32::from(s.charge));
+            self.asm.jmp(self.exit);
+        }
+    }
+}
+
+fn size_of(op: Opcode) -> u8 {
+    use Opcode::*;
+    match op {
+        StoreImmU8 | LoadU8 | LoadI8 | StoreU8 | StoreImmIndU8 | StoreIndU8 | LoadIndU8 | LoadIndI8 => 1,
+        StoreImmU16 | LoadU16 | LoadI16 | StoreU16 | StoreImmIndU16 | StoreIndU16 | LoadIndU16 | LoadIndI16 => 2,
+        StoreImmU32 | LoadU32 | LoadI32 | StoreU32 | StoreImmIndU32 | StoreIndU32 | LoadIndU32 | LoadIndI32 => 4,
+        _ => 8,
+    }
+}
+
+fn signed_load(op: Opcode) -> bool {
+    use Opcode::*;
+    matches!(op, LoadI8 | LoadI16 | LoadI32 | LoadIndI8 | LoadIndI16 | LoadIndI32)
+}
+
+fn shift_of(op: Opcode) -> Shift {
+    use Opcode::*;
+    match op {
+        ShloLImm32 | ShloLImm64 | ShloLImmAlt32 | ShloLImmAlt64 | ShloL32 | ShloL64 => Shift::Shl,
+        ShloRImm32 | ShloRImm64 | ShloRImmAlt32 | ShloRImmAlt64 | ShloR32 | ShloR64 => Shift::Shr,
+        SharRImm32 | SharRImm64 | SharRImmAlt32 | SharRImmAlt64 | SharR32 | SharR64 => Shift::Sar,
+        RotL32 | RotL64 => Shift::Rol,
+        _ => Shift::Ror,
+    }
+}

@@ -1,0 +1,449 @@
+//! The recompiler: predecoded records to x86-64 machine code, one native sequence per record, run
+//! by [`CompiledVm`] with the interpreter's interface and exits.
+//!
+//! What it does and does not do yet:
+//! - every instruction, both memory models (page table, linear), every gas model (charges are
+//!   the records' own, so per-instruction and per-block metering both work), resumption after
+//!   host calls, faults and out-of-gas exactly where the interpreter resumes;
+//! - guest registers 0–9 in host registers, memory checked inline (no signal handler), slow
+//!   paths (page crossings, first writes to a page, faults) through the memory's own `load` and
+//!   `store`;
+//! - no peephole fusion yet, and no guard-page scheme: each access costs a table lookup.
+//!
+//! Only on x86-64 Linux; [`Compiled::new`] says why it cannot compile elsewhere.
+
+mod exec_mem;
+mod lower;
+pub mod x64;
+
+use std::sync::Arc;
+
+use crate::interpreter::predecode::{Predecoded, NO_INDEX};
+use crate::memory::{JitView, MemFault, Memory};
+use crate::outcome::Exit;
+use exec_mem::ExecBuffer;
+use lower::{Lowering, Shape, PINNED};
+use x64::*;
+
+/// Why a program could not be compiled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CompileError {
+    /// This host cannot run the generated code (not x86-64, or lacking an instruction the code
+    /// uses).
+    UnsupportedHost(&'static str),
+    /// The system refused executable memory.
+    NoExecutableMemory,
+}
+
+impl std::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CompileError::UnsupportedHost(why) => write!(f, "the recompiler cannot run here: {why}"),
+            CompileError::NoExecutableMemory => write!(f, "the system refused executable memory"),
+        }
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// Exit reasons as the generated code writes them.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub(crate) enum ExitKind {
+    Halt = 0,
+    Trap = 1,
+    Panic = 2,
+    OutOfGas = 3,
+    PageFault = 4,
+    HostCall = 5,
+    Ecall = 6,
+}
+
+/// What generated code and the host share while a guest runs. `repr(C)`: the code addresses
+/// fields by the offsets in [`ctx`].
+#[repr(C)]
+pub(crate) struct Context {
+    regs: [u64; 16],
+    gas: i64,
+    exit_kind: u32,
+    exit_arg: u32,
+    exit_record: u32,
+    resume_record: u32,
+    charge_next: u32,
+    _pad: u32,
+    /// Page table address, or the linear region's base.
+    fast0: u64,
+    /// The linear region's length.
+    fast1: u64,
+    /// The `M: Memory` the slow paths use.
+    memory: *mut u8,
+    slow_access_fn: unsafe extern "sysv64" fn(*mut Context, u32, u32) -> u32,
+    sbrk_fn: unsafe extern "sysv64" fn(*mut Context, u64) -> u32,
+    jump_natives: *const u64,
+    jump_len: u64,
+    /// A value passed between generated code and a slow path.
+    scratch: u64,
+    /// The halt address, or `u64::MAX` (no 32-bit address equals it) when jumps do not halt.
+    halt_address: u64,
+}
+
+/// Field offsets of [`Context`], checked against the layout by a test.
+pub(crate) mod ctx {
+    pub const REGS: i32 = 0;
+    pub const GAS: i32 = 128;
+    pub const EXIT_KIND: i32 = 136;
+    pub const EXIT_ARG: i32 = 140;
+    pub const EXIT_RECORD: i32 = 144;
+    pub const RESUME_RECORD: i32 = 148;
+    pub const CHARGE_NEXT: i32 = 152;
+    pub const FAST0: i32 = 160;
+    pub const FAST1: i32 = 168;
+    pub const SLOW_ACCESS_FN: i32 = 184;
+    pub const SBRK_FN: i32 = 192;
+    pub const JUMP_NATIVES: i32 = 200;
+    pub const JUMP_LEN: i32 = 208;
+    pub const SCRATCH: i32 = 216;
+    pub const HALT_ADDRESS: i32 = 224;
+}
+
+/// A program compiled for one memory shape, shared by every VM that runs it.
+pub struct Compiled {
+    program: Arc<Predecoded>,
+    shape: Shape,
+    code: ExecBuffer,
+    /// Offset of the entry trampoline: `extern "sysv64" fn(ctx, native address)`.
+    entry: u32,
+    /// Offset of each record's body (entry after its charge was paid by the host).
+    bodies: Vec<u32>,
+    /// Absolute address of each jump-table entry's block (its charge label), 0 if invalid.
+    jump_natives: Vec<u64>,
+}
+
+impl Compiled {
+    /// Compiles `program` for memories like `memory` (page table or linear).
+    pub fn new<M: Memory>(program: Arc<Predecoded>, memory: &mut M) -> Result<Compiled, CompileError> {
+        if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+            return Err(CompileError::UnsupportedHost("not x86-64 Linux"));
+        }
+        host_features()?;
+        let shape = match memory.jit_view() {
+            JitView::PageTable(_) => Shape::PageTable,
+            JitView::Linear { .. } => Shape::Linear,
+        };
+        let ops = program.ops();
+        let mut lowering = Lowering::new(ops, shape);
+        let entry = trampoline(&mut lowering.asm, lowering.exit);
+        for i in 0..ops.len() as u32 {
+            lowering.record(i);
+        }
+        lowering.cold_code();
+        let charge_labels = lowering.charge_labels.clone();
+        let body_labels = lowering.body_labels.clone();
+        let asm = lowering.asm;
+        let offset = |l: Label| asm.label_offset(l).expect("every record label is bound");
+        let bodies: Vec<u32> = body_labels.iter().map(|&l| offset(l)).collect();
+        let charges: Vec<u32> = charge_labels.iter().map(|&l| offset(l)).collect();
+        let bytes = asm.finish().expect("every label is bound");
+        let code = ExecBuffer::new(&bytes).ok_or(CompileError::NoExecutableMemory)?;
+        let jump_natives = program.jump_targets.iter().map(|&t| if t == NO_INDEX { 0 } else { code.addr(charges[t as usize]) as u64 }).collect();
+        Ok(Compiled { program, shape, code, entry, bodies, jump_natives })
+    }
+
+    pub fn program(&self) -> &Predecoded {
+        &self.program
+    }
+}
+
+/// The instructions the generated code needs beyond x86-64's baseline.
+fn host_features() -> Result<(), CompileError> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !std::is_x86_feature_detected!("popcnt") {
+            return Err(CompileError::UnsupportedHost("no popcnt"));
+        }
+        if !std::is_x86_feature_detected!("lzcnt") {
+            return Err(CompileError::UnsupportedHost("no lzcnt"));
+        }
+        if !std::is_x86_feature_detected!("bmi1") {
+            return Err(CompileError::UnsupportedHost("no tzcnt (BMI1)"));
+        }
+    }
+    Ok(())
+}
+
+/// Emits the entry trampoline and the common exit path; returns the trampoline's offset.
+fn trampoline(asm: &mut Asm, exit: Label) -> u32 {
+    let entry = asm.offset();
+    for r in [RBX, RBP, R12, R13, R14, R15] {
+        asm.push(r);
+    }
+    // Six pushes after the return address: rsp is 8 mod 16; calls need 0.
+    asm.alu_imm(W::Q64, Alu::Sub, RSP, 8);
+    asm.mov(W::Q64, R15, RDI);
+    // The target moves out of rsi, which holds a guest register from here on.
+    asm.mov(W::Q64, RAX, RSI);
+    asm.load(W::Q64, R14, at(R15, ctx::FAST0));
+    for (g, &r) in PINNED.iter().enumerate() {
+        asm.load(W::Q64, r, at(R15, ctx::REGS + 8 * g as i32));
+    }
+    asm.jmp_reg(RAX);
+    asm.bind(exit);
+    for (g, &r) in PINNED.iter().enumerate() {
+        asm.store(W::Q64, at(R15, ctx::REGS + 8 * g as i32), r);
+    }
+    asm.alu_imm(W::Q64, Alu::Add, RSP, 8);
+    for r in [R15, R14, R13, R12, RBP, RBX] {
+        asm.pop(r);
+    }
+    asm.ret();
+    entry
+}
+
+/// The slow path of a memory access from generated code. `op`: size in the low nibble, bit 4
+/// signed (loads), bit 5 store (value in `scratch`). Returns 0, or 1 after writing the exit.
+unsafe extern "sysv64" fn slow_access<M: Memory>(ctx: *mut Context, addr: u32, op: u32) -> u32 {
+    // SAFETY: generated code passes the context of the running `CompiledVm`, whose `memory`
+    // field points at that VM's `M`, borrowed mutably for the duration of the run.
+    let (ctx, memory) = unsafe { (&mut *ctx, &mut *((*ctx).memory as *mut M)) };
+    let size = op & 0xF;
+    let signed = op & 0x10 != 0;
+    let result = if op & 0x20 != 0 {
+        let v = ctx.scratch.to_le_bytes();
+        match size {
+            1 => memory.store::<1>(addr, [v[0]]),
+            2 => memory.store::<2>(addr, [v[0], v[1]]),
+            4 => memory.store::<4>(addr, [v[0], v[1], v[2], v[3]]),
+            _ => memory.store::<8>(addr, v),
+        }
+    } else {
+        let loaded = match size {
+            1 => memory.load::<1>(addr).map(|b| if signed { b[0] as i8 as i64 as u64 } else { b[0] as u64 }),
+            2 => memory.load::<2>(addr).map(|b| if signed { i16::from_le_bytes(b) as i64 as u64 } else { u16::from_le_bytes(b) as u64 }),
+            4 => memory.load::<4>(addr).map(|b| if signed { i32::from_le_bytes(b) as i64 as u64 } else { u32::from_le_bytes(b) as u64 }),
+            _ => memory.load::<8>(addr).map(u64::from_le_bytes),
+        };
+        loaded.map(|v| ctx.scratch = v)
+    };
+    match result {
+        Ok(()) => 0,
+        Err(MemFault::Panic) => {
+            ctx.exit_kind = ExitKind::Panic as u32;
+            1
+        }
+        Err(MemFault::PageFault(a)) => {
+            ctx.exit_kind = ExitKind::PageFault as u32;
+            ctx.exit_arg = a;
+            1
+        }
+    }
+}
+
+/// `sbrk` from generated code: 0 with the old heap top in `scratch`, or 1 (no heap: panic).
+unsafe extern "sysv64" fn sbrk<M: Memory>(ctx: *mut Context, n: u64) -> u32 {
+    // SAFETY: as in `slow_access`.
+    let (ctx, memory) = unsafe { (&mut *ctx, &mut *((*ctx).memory as *mut M)) };
+    match memory.sbrk(n) {
+        Some(top) => {
+            ctx.scratch = top as u64;
+            set_view(ctx, memory.jit_view());
+            0
+        }
+        None => 1,
+    }
+}
+
+fn set_view(ctx: &mut Context, view: JitView) {
+    match view {
+        JitView::PageTable(t) => ctx.fast0 = t as u64,
+        JitView::Linear { base, len } => {
+            ctx.fast0 = base as u64;
+            ctx.fast1 = len as u64;
+        }
+    }
+}
+
+/// A running guest on compiled code: the interpreter's [`Vm`](crate::Vm) interface.
+pub struct CompiledVm<M: Memory> {
+    compiled: Arc<Compiled>,
+    ctx: Box<Context>,
+    pub memory: M,
+    next: u32,
+    charge_next: bool,
+    mid_block_entry: bool,
+    exit_pc: u32,
+    finished: bool,
+}
+
+impl<M: Memory> CompiledVm<M> {
+    /// A VM running `compiled`, which must have been compiled for a memory of `memory`'s kind.
+    pub fn new(compiled: Arc<Compiled>, mut memory: M, gas: i64) -> Result<Self, CompileError> {
+        let shape = match memory.jit_view() {
+            JitView::PageTable(_) => Shape::PageTable,
+            JitView::Linear { .. } => Shape::Linear,
+        };
+        if shape != compiled.shape {
+            return Err(CompileError::UnsupportedHost("the program was compiled for another memory model"));
+        }
+        let ctx = Box::new(Context {
+            regs: [0; 16],
+            gas,
+            exit_kind: 0,
+            exit_arg: 0,
+            exit_record: 0,
+            resume_record: 0,
+            charge_next: 0,
+            _pad: 0,
+            fast0: 0,
+            fast1: 0,
+            memory: std::ptr::null_mut(),
+            slow_access_fn: slow_access::<M>,
+            sbrk_fn: sbrk::<M>,
+            jump_natives: compiled.jump_natives.as_ptr(),
+            jump_len: compiled.jump_natives.len() as u64,
+            scratch: 0,
+            halt_address: crate::interpreter::HALT_ADDRESS as u64,
+        });
+        Ok(CompiledVm { compiled, ctx, memory, next: 0, charge_next: true, mid_block_entry: true, exit_pc: 0, finished: false })
+    }
+
+    pub fn gas(&self) -> i64 {
+        self.ctx.gas
+    }
+
+    pub fn set_gas(&mut self, gas: i64) {
+        self.ctx.gas = gas;
+    }
+
+    pub fn reg(&self, i: usize) -> u64 {
+        self.ctx.regs[i]
+    }
+
+    pub fn set_reg(&mut self, i: usize, value: u64) {
+        assert!(i < crate::REGISTER_COUNT, "register index {i} out of range");
+        self.ctx.regs[i] = value;
+    }
+
+    pub fn regs(&self) -> [u64; crate::REGISTER_COUNT] {
+        let mut out = [0; crate::REGISTER_COUNT];
+        out.copy_from_slice(&self.ctx.regs[..crate::REGISTER_COUNT]);
+        out
+    }
+
+    /// Dynamic jumps to `address` halt; `None`: they never do (JAR).
+    pub fn set_halt_address(&mut self, address: Option<u32>) {
+        self.ctx.halt_address = address.map_or(u64::MAX, u64::from);
+    }
+
+    /// As [`Vm::set_pc`](crate::Vm::set_pc).
+    pub fn set_pc(&mut self, pc: u32) -> bool {
+        self.finished = false;
+        self.charge_next = true;
+        self.mid_block_entry = true;
+        match self.compiled.program.index_of(pc) {
+            Some(i) => {
+                self.next = i;
+                true
+            }
+            None => {
+                self.next = NO_INDEX;
+                self.exit_pc = pc;
+                false
+            }
+        }
+    }
+
+    pub fn exit_pc(&self) -> u32 {
+        self.exit_pc
+    }
+
+    pub fn next_pc(&self) -> Option<u32> {
+        self.compiled.program.ops().get(self.next as usize).map(|o| o.pc)
+    }
+
+    /// As [`Vm::run`](crate::Vm::run): runs until the guest exits; resumable exits continue
+    /// where the spec says on the next call.
+    pub fn run(&mut self) -> Exit {
+        if self.finished {
+            return Exit::Panic;
+        }
+        let exit = self.run_compiled();
+        if !exit.is_resumable() {
+            self.finished = true;
+        }
+        exit
+    }
+
+    fn run_compiled(&mut self) -> Exit {
+        let program = &self.compiled.program;
+        let idx = self.next as usize;
+        if idx >= program.ops().len() {
+            return Exit::Panic;
+        }
+        if self.charge_next {
+            let charge = if self.mid_block_entry { program.entry_charge(idx as u32) } else { program.ops()[idx].charge };
+            if self.ctx.gas < charge as i64 {
+                self.exit_pc = program.ops()[idx].pc;
+                return Exit::OutOfGas;
+            }
+            self.ctx.gas -= charge as i64;
+        }
+        self.mid_block_entry = false;
+        set_view(&mut self.ctx, self.memory.jit_view());
+        self.ctx.memory = &mut self.memory as *mut M as *mut u8;
+        let entry = self.compiled.code.addr(self.compiled.entry);
+        let target = self.compiled.code.addr(self.compiled.bodies[idx]);
+        // SAFETY: `entry` is the trampoline emitted by `trampoline`, which follows the sysv64
+        // convention (saves and restores every callee-saved register it uses, keeps the stack
+        // aligned); `target` is a record body in the same mapping. The generated code touches
+        // only the context (live for the call), guest memory through the table or region in
+        // the context (the memory is borrowed mutably for the call, and its view was just
+        // taken), and calls back `slow_access::<M>` / `sbrk::<M>` with that context.
+        let run: unsafe extern "sysv64" fn(*mut Context, usize) = unsafe { std::mem::transmute(entry) };
+        unsafe { run(&mut *self.ctx, target) };
+        self.ctx.memory = std::ptr::null_mut();
+        let ctx = &self.ctx;
+        self.exit_pc = program.ops()[ctx.exit_record as usize].pc;
+        self.next = ctx.resume_record;
+        self.charge_next = ctx.charge_next != 0;
+        match ctx.exit_kind {
+            0 => Exit::Halt,
+            1 => Exit::Trap,
+            2 => Exit::Panic,
+            3 => Exit::OutOfGas,
+            4 => Exit::PageFault(ctx.exit_arg),
+            5 => Exit::HostCall(ctx.exit_arg),
+            _ => Exit::Ecall,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_offsets_match_the_layout() {
+        let c = std::mem::MaybeUninit::<Context>::uninit();
+        let base = c.as_ptr() as usize;
+        // SAFETY: only field addresses are computed; nothing is read.
+        let off = |p: *const u8| p as usize - base;
+        unsafe {
+            let p = c.as_ptr();
+            assert_eq!(off(std::ptr::addr_of!((*p).regs) as *const u8), ctx::REGS as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).gas) as *const u8), ctx::GAS as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).exit_kind) as *const u8), ctx::EXIT_KIND as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).exit_arg) as *const u8), ctx::EXIT_ARG as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).exit_record) as *const u8), ctx::EXIT_RECORD as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).resume_record) as *const u8), ctx::RESUME_RECORD as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).charge_next) as *const u8), ctx::CHARGE_NEXT as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).fast0) as *const u8), ctx::FAST0 as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).fast1) as *const u8), ctx::FAST1 as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).slow_access_fn) as *const u8), ctx::SLOW_ACCESS_FN as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).sbrk_fn) as *const u8), ctx::SBRK_FN as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).jump_natives) as *const u8), ctx::JUMP_NATIVES as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).jump_len) as *const u8), ctx::JUMP_LEN as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).scratch) as *const u8), ctx::SCRATCH as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).halt_address) as *const u8), ctx::HALT_ADDRESS as usize);
+        }
+    }
+}
