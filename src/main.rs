@@ -142,8 +142,11 @@ enum Family {
         dir: Option<PathBuf>,
         /// Run them on the reference executor generated from the Lean spec instead of the
         /// interpreter.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "compiler")]
         reference: bool,
+        /// Run them on the recompiler (x86-64) instead of the interpreter.
+        #[arg(long)]
+        compiler: bool,
         /// Where block gas costs come from: `listed` (the vector's `block-gas-costs`) or
         /// `computed` (the spec's full pipeline model, which must also equal the listed table).
         #[arg(long, default_value = "listed", value_parser = ["listed", "computed"])]
@@ -243,14 +246,20 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Vectors { family } => {
             let report = match family {
                 Family::Shuffle { path } => vectors::shuffle::run(&vector_path(path, "w3f/shuffle")?)?,
-                Family::Pvm { dir, reference, gas } => {
+                Family::Pvm { dir, reference, compiler, gas } => {
                     let dir = vector_path(dir, "polkavm-spectool/programs")?;
                     let known_file = repo_root().join("tests/known-differences/w3f-pvm.txt");
                     let known = match std::fs::read_to_string(&known_file) {
                         Ok(t) if dir.ends_with("w3f/pvm/programs") => vectors::pvm::parse_known(&t),
                         _ => Default::default(),
                     };
-                    let executor = if reference { vectors::pvm::Executor::Reference } else { vectors::pvm::Executor::Interpreter };
+                    let executor = if reference {
+                        vectors::pvm::Executor::Reference
+                    } else if compiler {
+                        vectors::pvm::Executor::Compiler
+                    } else {
+                        vectors::pvm::Executor::Interpreter
+                    };
                     let gas = if gas == "computed" { vectors::pvm::GasSource::Computed } else { vectors::pvm::GasSource::Listed };
                     vectors::pvm::run_dir_on(&dir, &known, executor, gas)?
                 }
@@ -338,9 +347,10 @@ fn run_bench(only: Option<&str>, seconds: f64, svg: Option<&std::path::Path>, in
         Some(name) => vec![jarkit_bench::guests::find(name).ok_or_else(|| format!("unknown guest `{name}`"))?],
         None => jarkit_bench::GUESTS.iter().collect(),
     };
-    let mut vms = vec![Vm::Jarkit, Vm::PolkaVm(Backend::Interpreter)];
+    use jarkit_bench::jarkit_vm::Engine;
+    let mut vms = vec![Vm::Jarkit(Engine::Interpreter), Vm::PolkaVm(Backend::Interpreter)];
     if !interpreters_only {
-        vms.extend([Vm::PolkaVm(Backend::CompilerGeneric), Vm::PolkaVm(Backend::CompilerLinux)]);
+        vms.extend([Vm::Jarkit(Engine::Compiler), Vm::PolkaVm(Backend::CompilerGeneric), Vm::PolkaVm(Backend::CompilerLinux)]);
     }
     let budget = std::time::Duration::from_secs_f64(seconds.max(0.01));
     let mut rows = Vec::new();

@@ -87,6 +87,60 @@ fn pages_of(memory: &javm::PagedMemory) -> Vec<(u32, Vec<u8>)> {
     memory.pages_with_data().into_iter().map(|index| (index, memory.read_bytes(index * 4096, 4096).unwrap_or_default())).collect()
 }
 
+/// The memory of `setup` as one linear region, when its layout is one (pages `0..n`, all
+/// writable, no guard zone, no heap): the jar080 model, which both fast backends run natively.
+pub fn linear_memory(setup: &Setup) -> Option<javm::LinearMemory> {
+    use javm::Memory;
+    let linear = setup.guard == 0
+        && setup.heap_top.is_none()
+        && setup.pages.iter().enumerate().all(|(i, (index, writable, data))| *index == i as u32 && *writable && data.len() == 4096);
+    if !linear || setup.pages.is_empty() {
+        return None;
+    }
+    let len = setup.pages.len() as u32 * 4096;
+    let mut memory = javm::LinearMemory::new(len, len);
+    for (index, _, data) in &setup.pages {
+        memory.write_bytes(index * 4096, data).ok()?;
+    }
+    Some(memory)
+}
+
+/// Runs `setup` on both fast backends over a [`javm::LinearMemory`] (`Ok(None)` if the layout
+/// is not linear): the interpreter, then the recompiler where there is one.
+pub fn run_linear(setup: &Setup) -> Result<Option<(Final, Option<Final>)>, String> {
+    use javm::Memory;
+    let Some(memory) = linear_memory(setup) else { return Ok(None) };
+    let (program, _) = fast_setup(setup)?;
+    let pages_of = |m: &javm::LinearMemory| (0..m.len() / 4096).map(|p| (p, m.read_bytes(p * 4096, 4096).unwrap_or_default())).collect::<Vec<_>>();
+    let mut vm = javm::Vm::new(program.clone(), memory.clone(), setup.gas as i64);
+    for (i, &r) in setup.regs.iter().enumerate() {
+        vm.set_reg(i, r);
+    }
+    vm.set_pc(setup.pc);
+    let exit = vm.run();
+    let interpreted = Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas.max(0) as u64, pages: pages_of(&vm.memory) };
+    #[cfg(all(target_arch = "x86_64", unix))]
+    let compiled = {
+        use javm::compiler::{Compiled, CompiledVm};
+        let mut memory = memory;
+        match Compiled::new(program, &mut memory) {
+            Err(_) => None,
+            Ok(c) => {
+                let mut vm = CompiledVm::new(std::sync::Arc::new(c), memory, setup.gas as i64).map_err(|e| e.to_string())?;
+                for (i, &r) in setup.regs.iter().enumerate() {
+                    vm.set_reg(i, r);
+                }
+                vm.set_pc(setup.pc);
+                let exit = vm.run();
+                Some(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: pages_of(&vm.memory) })
+            }
+        }
+    };
+    #[cfg(not(all(target_arch = "x86_64", unix)))]
+    let compiled = None;
+    Ok(Some((interpreted, compiled)))
+}
+
 /// Runs `setup` on the hand-tuned interpreter.
 pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
     let (program, memory) = fast_setup(setup)?;

@@ -1,5 +1,5 @@
-//! The spec ⇄ interpreter cross-check: thousands of random programs per variant agree, and bugs
-//! planted in the interpreter are found (so the check can fail).
+//! The spec ⇄ interpreter ⇄ recompiler cross-check: thousands of random programs per variant
+//! agree on all three, and bugs planted in the interpreter are found (so the check can fail).
 
 use std::sync::Mutex;
 
@@ -20,6 +20,9 @@ fn clean_run_rules(label: &str, rules: &crosscheck::Rules) {
     planted::set(Bug::None);
     let s = crosscheck::run_rules(rules, 5000, 1);
     assert!(s.divergence.is_none(), "{label}: {}", s.divergence.unwrap_or_default());
+    // Every case also ran on the recompiler (this machine is x86-64).
+    #[cfg(target_arch = "x86_64")]
+    assert_eq!(s.compiled, 5000, "{label}: not every case ran on the recompiler");
     eprintln!("{label}: {:?}, gas {}", s.exits, s.gas_used);
     // The programs do reach every kind of ending, not just an immediate fault.
     for kind in ["out-of-gas", "page-fault", "panic", "trap", "host-call"] {

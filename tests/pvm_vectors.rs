@@ -40,3 +40,16 @@ fn w3f_v04_vectors_pass_or_are_known_differences() {
 fn polkavm_spectool_vectors_pass_with_computed_gas() {
     run_with("polkavm-spectool/programs", None, pvm::Executor::Interpreter, pvm::GasSource::Computed);
 }
+
+/// The recompiler passes both suites as the interpreter does (resuming between steps, memory
+/// mapped between runs, the same known differences).
+#[test]
+fn the_recompiler_passes_the_spectool_vectors() {
+    run_with("polkavm-spectool/programs", None, pvm::Executor::Compiler, pvm::GasSource::Listed);
+}
+
+#[test]
+fn the_recompiler_passes_the_w3f_vectors_or_known_differences() {
+    let known = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/known-differences/w3f-pvm.txt");
+    run_with("w3f/pvm/programs", Some(known), pvm::Executor::Compiler, pvm::GasSource::Listed);
+}

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::guests::Guest;
-use crate::jarkit_vm::{CallResult, JarkitGuest};
+use crate::jarkit_vm::{CallResult, Engine, JarkitGuest};
 use crate::polkavm_vm::{engine, Backend, PolkaVmGuest};
 
 /// Enough gas for every workload; both VMs report how much they used.
@@ -14,14 +14,15 @@ pub const GAS: i64 = 10_000_000_000;
 /// A VM under test.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Vm {
-    Jarkit,
+    Jarkit(Engine),
     PolkaVm(Backend),
 }
 
 impl Vm {
     pub fn label(self) -> &'static str {
         match self {
-            Vm::Jarkit => "jarkit interpreter",
+            Vm::Jarkit(Engine::Interpreter) => "jarkit interpreter",
+            Vm::Jarkit(Engine::Compiler) => "jarkit compiler",
             Vm::PolkaVm(b) => b.label(),
         }
     }
@@ -38,7 +39,7 @@ pub struct Timing {
 /// Loads `guest` on `vm` and calls it once, checking the result.
 pub fn run_once(guest: &Guest, vm: Vm) -> Result<CallResult, String> {
     let result = match vm {
-        Vm::Jarkit => JarkitGuest::load(guest.blob, "run")?.call(guest.arg, GAS)?,
+        Vm::Jarkit(e) => JarkitGuest::load_on(e, guest.blob, "run")?.call(guest.arg, GAS)?,
         Vm::PolkaVm(b) => PolkaVmGuest::load(&engine(b)?, guest.blob)?.call("run", guest.arg, GAS)?,
     };
     let want = (guest.expected)(guest.arg);
@@ -61,7 +62,7 @@ enum Loaded {
 
 fn load(guest: &Guest, vm: Vm, engines: &[(Backend, polkavm::Engine)]) -> Result<Loaded, String> {
     Ok(match vm {
-        Vm::Jarkit => Loaded::Jarkit(Box::new(JarkitGuest::load(guest.blob, "run")?)),
+        Vm::Jarkit(e) => Loaded::Jarkit(Box::new(JarkitGuest::load_on(e, guest.blob, "run")?)),
         Vm::PolkaVm(b) => {
             let engine = &engines.iter().find(|(x, _)| *x == b).ok_or("no engine")?.1;
             Loaded::PolkaVm(Box::new(PolkaVmGuest::load(engine, guest.blob)?))
@@ -141,10 +142,15 @@ impl Row {
         self.results.iter().find(|(v, _)| *v == vm).and_then(|(_, t)| t.as_ref().ok())
     }
 
-    /// PolkaVM time / jarkit time for `backend` (execute only, or total).
-    pub fn ratio(&self, backend: Backend, execute: bool) -> Option<f64> {
-        let j = self.timing(Vm::Jarkit)?;
-        let p = self.timing(Vm::PolkaVm(backend))?;
+    /// PolkaVM time / jarkit time: interpreter against interpreter, or jarkit's compiler against
+    /// PolkaVM's compiler in its generic sandbox (execute only, or total).
+    pub fn ratio(&self, engine: Engine, execute: bool) -> Option<f64> {
+        let peer = match engine {
+            Engine::Interpreter => Backend::Interpreter,
+            Engine::Compiler => Backend::CompilerGeneric,
+        };
+        let j = self.timing(Vm::Jarkit(engine))?;
+        let p = self.timing(Vm::PolkaVm(peer))?;
         let pick = |t: &Timing| if execute { t.execute } else { t.total }.as_secs_f64();
         Some(pick(p) / pick(j))
     }
@@ -167,13 +173,13 @@ pub fn render(rows: &[Row], vms: &[Vm]) -> String {
     for vm in vms {
         out.push_str(&format!(" {} exec | total |", vm.label()));
     }
-    out.push_str(" interp ratio exec | interp ratio total |\n|---|---|");
+    out.push_str(" interp ratio exec | interp ratio total | compiler ratio exec | compiler ratio total |\n|---|---|");
     for _ in vms {
         out.push_str("---|---|");
     }
-    out.push_str("---|---|\n");
+    out.push_str("---|---|---|---|\n");
     for row in rows {
-        let gas = row.timing(Vm::Jarkit).map(|t| t.gas_used.to_string()).unwrap_or_else(|| "-".into());
+        let gas = row.timing(Vm::Jarkit(Engine::Interpreter)).map(|t| t.gas_used.to_string()).unwrap_or_else(|| "-".into());
         out.push_str(&format!("| {} | {gas} |", row.guest.name));
         for vm in vms {
             match row.results.iter().find(|(v, _)| v == vm).map(|(_, t)| t) {
@@ -182,15 +188,23 @@ pub fn render(rows: &[Row], vms: &[Vm]) -> String {
                 None => out.push_str(" - | - |"),
             }
         }
-        let r = |e| row.ratio(Backend::Interpreter, e).map(|x| format!("{x:.2}x")).unwrap_or_else(|| "-".into());
-        out.push_str(&format!(" {} | {} |\n", r(true), r(false)));
+        let r = |engine, e| row.ratio(engine, e).map(|x| format!("{x:.2}x")).unwrap_or_else(|| "-".into());
+        out.push_str(&format!(
+            " {} | {} | {} | {} |\n",
+            r(Engine::Interpreter, true),
+            r(Engine::Interpreter, false),
+            r(Engine::Compiler, true),
+            r(Engine::Compiler, false)
+        ));
     }
-    let exec: Vec<f64> = rows.iter().filter_map(|r| r.ratio(Backend::Interpreter, true)).collect();
-    let total: Vec<f64> = rows.iter().filter_map(|r| r.ratio(Backend::Interpreter, false)).collect();
-    if let (Some(ge), Some(gt)) = (geomean(&exec), geomean(&total)) {
-        out.push_str(&format!("\nInterpreter vs interpreter, geometric mean: {ge:.2}x (execute only), {gt:.2}x (total).\n"));
-        if let Some((row, worst)) = rows.iter().filter_map(|r| r.ratio(Backend::Interpreter, true).map(|x| (r, x))).min_by(|a, b| a.1.total_cmp(&b.1)) {
-            out.push_str(&format!("Slowest workload for jarkit (execute only): {} at {worst:.2}x.\n", row.guest.name));
+    for (engine, what) in [(Engine::Interpreter, "Interpreter vs interpreter"), (Engine::Compiler, "Compiler vs compiler (generic sandbox)")] {
+        let exec: Vec<f64> = rows.iter().filter_map(|r| r.ratio(engine, true)).collect();
+        let total: Vec<f64> = rows.iter().filter_map(|r| r.ratio(engine, false)).collect();
+        if let (Some(ge), Some(gt)) = (geomean(&exec), geomean(&total)) {
+            out.push_str(&format!("\n{what}, geometric mean: {ge:.2}x (execute only), {gt:.2}x (total).\n"));
+            if let Some((row, worst)) = rows.iter().filter_map(|r| r.ratio(engine, true).map(|x| (r, x))).min_by(|a, b| a.1.total_cmp(&b.1)) {
+                out.push_str(&format!("Slowest workload for jarkit (execute only): {} at {worst:.2}x.\n", row.guest.name));
+            }
         }
     }
     out
@@ -198,7 +212,7 @@ pub fn render(rows: &[Row], vms: &[Vm]) -> String {
 
 /// A horizontal bar chart (SVG) of the interpreter ratios, execute only, with a line at 1.
 pub fn svg(rows: &[Row]) -> String {
-    let data: Vec<(&str, f64)> = rows.iter().filter_map(|r| r.ratio(Backend::Interpreter, true).map(|x| (r.guest.name, x))).collect();
+    let data: Vec<(&str, f64)> = rows.iter().filter_map(|r| r.ratio(Engine::Interpreter, true).map(|x| (r.guest.name, x))).collect();
     let max = data.iter().map(|d| d.1).fold(2.0f64, f64::max).ceil();
     let (left, width, bar, gap) = (90.0, 420.0, 22.0, 8.0);
     let height = 40.0 + data.len() as f64 * (bar + gap) + 30.0;

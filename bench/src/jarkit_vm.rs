@@ -1,10 +1,69 @@
-//! Running a `.polkavm` guest's export on jarkit's interpreter: import the container, predecode
-//! with PolkaVM's numbering and block-metered gas from the spec's full pipeline model (the cost
-//! model PolkaVM's side is configured with), and serve host calls.
+//! Running a `.polkavm` guest's export on jarkit's interpreter or recompiler: import the
+//! container, predecode with PolkaVM's numbering and block-metered gas from the spec's full
+//! pipeline model (the cost model PolkaVM's side is configured with), and serve host calls.
 
 use std::sync::Arc;
 
+use javm::compiler::{Compiled, CompiledVm};
 use javm::{BlockRules, Code, Exit, GasCosts, LengthEncoding, Numbering, PagedMemory, PolkaVmBlob, Predecoded, Vm};
+
+/// Which of jarkit's execution engines runs a guest.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Interpreter,
+    Compiler,
+}
+
+/// The engine's VM, behind the few calls a guest call needs.
+enum Instance {
+    Interpreter(Box<Vm<PagedMemory>>),
+    Compiler(Box<CompiledVm<PagedMemory>>),
+}
+
+impl Instance {
+    fn set_reg(&mut self, r: usize, v: u64) {
+        match self {
+            Instance::Interpreter(vm) => vm.set_reg(r, v),
+            Instance::Compiler(vm) => vm.set_reg(r, v),
+        }
+    }
+    fn reg(&self, r: usize) -> u64 {
+        match self {
+            Instance::Interpreter(vm) => vm.reg(r),
+            Instance::Compiler(vm) => vm.reg(r),
+        }
+    }
+    fn gas(&self) -> i64 {
+        match self {
+            Instance::Interpreter(vm) => vm.gas,
+            Instance::Compiler(vm) => vm.gas(),
+        }
+    }
+    fn set_gas(&mut self, gas: i64) {
+        match self {
+            Instance::Interpreter(vm) => vm.gas = gas,
+            Instance::Compiler(vm) => vm.set_gas(gas),
+        }
+    }
+    fn set_pc(&mut self, pc: u32) -> bool {
+        match self {
+            Instance::Interpreter(vm) => vm.set_pc(pc),
+            Instance::Compiler(vm) => vm.set_pc(pc),
+        }
+    }
+    fn run(&mut self) -> Exit {
+        match self {
+            Instance::Interpreter(vm) => vm.run(),
+            Instance::Compiler(vm) => vm.run(),
+        }
+    }
+    fn exit_pc(&self) -> u32 {
+        match self {
+            Instance::Interpreter(vm) => vm.exit_pc(),
+            Instance::Compiler(vm) => vm.exit_pc(),
+        }
+    }
+}
 
 const RA: usize = 0;
 const SP: usize = 1;
@@ -12,7 +71,7 @@ const A0: usize = 7;
 
 /// A guest loaded and ready to call.
 pub struct JarkitGuest {
-    vm: Vm<PagedMemory>,
+    vm: Instance,
     entry: u32,
     stack_high: u32,
 }
@@ -26,8 +85,14 @@ pub struct CallResult {
 }
 
 impl JarkitGuest {
-    /// Imports `blob` and prepares its export `export`.
+    /// Imports `blob` and prepares its export `export` on the interpreter.
     pub fn load(blob: &[u8], export: &str) -> Result<JarkitGuest, String> {
+        Self::load_on(Engine::Interpreter, blob, export)
+    }
+
+    /// Imports `blob` and prepares its export `export` on `engine` (the recompiler compiles the
+    /// whole program here).
+    pub fn load_on(engine: Engine, blob: &[u8], export: &str) -> Result<JarkitGuest, String> {
         let container = PolkaVmBlob::parse(blob).map_err(|e| e.to_string())?;
         let entry = container.export(export).ok_or_else(|| format!("no export `{export}`"))?;
         // PolkaVM's JamV1: `ecalli` does not end a basic block; the last instruction need not be
@@ -37,8 +102,15 @@ impl JarkitGuest {
         // The spec's full pipeline model: PolkaVM's side meters with the same model.
         let gas = GasCosts::pipeline(&code);
         let program = Arc::new(Predecoded::new(code, &gas));
-        let (memory, map) = container.memory().map_err(|e| e.to_string())?;
-        Ok(JarkitGuest { vm: Vm::new(program, memory, 0), entry, stack_high: map.stack_high })
+        let (mut memory, map) = container.memory().map_err(|e| e.to_string())?;
+        let vm = match engine {
+            Engine::Interpreter => Instance::Interpreter(Box::new(Vm::new(program, memory, 0))),
+            Engine::Compiler => {
+                let compiled = Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
+                Instance::Compiler(Box::new(CompiledVm::new(Arc::new(compiled), memory, 0).map_err(|e| e.to_string())?))
+            }
+        };
+        Ok(JarkitGuest { vm, entry, stack_high: map.stack_high })
     }
 
     /// Calls the export with `arg` and `gas`; host call 0 returns its argument plus one.
@@ -50,14 +122,14 @@ impl JarkitGuest {
         vm.set_reg(RA, u64::from(javm::polkavm_blob::RETURN_TO_HOST));
         vm.set_reg(SP, u64::from(self.stack_high));
         vm.set_reg(A0, arg);
-        vm.gas = gas;
+        vm.set_gas(gas);
         if !vm.set_pc(self.entry) {
             return Err(format!("export pc {} is not an instruction", self.entry));
         }
         let mut host_calls = 0;
         loop {
             match vm.run() {
-                Exit::Halt => return Ok(CallResult { value: vm.reg(A0), gas_used: gas - vm.gas, host_calls }),
+                Exit::Halt => return Ok(CallResult { value: vm.reg(A0), gas_used: gas - vm.gas(), host_calls }),
                 Exit::HostCall(0) => {
                     host_calls += 1;
                     vm.set_reg(A0, vm.reg(A0).wrapping_add(1));

@@ -5,13 +5,14 @@
 //! No timing here.
 
 use jarkit_bench::harness::{run_once, Vm};
+use jarkit_bench::jarkit_vm::Engine;
 use jarkit_bench::polkavm_vm::Backend;
 use jarkit_bench::GUESTS;
 
 #[test]
 fn every_guest_returns_the_expected_result_on_jarkit() {
     for g in GUESTS {
-        let r = run_once(g, Vm::Jarkit).unwrap_or_else(|e| panic!("{}: {e}", g.name));
+        let r = run_once(g, Vm::Jarkit(Engine::Interpreter)).unwrap_or_else(|e| panic!("{}: {e}", g.name));
         assert!(r.gas_used > 0, "{}", g.name);
         if g.name == "hostcall" {
             assert_eq!(r.host_calls, g.arg);
@@ -22,11 +23,22 @@ fn every_guest_returns_the_expected_result_on_jarkit() {
 #[test]
 fn jarkit_and_the_polkavm_interpreter_agree_on_result_and_gas() {
     for g in GUESTS {
-        let j = run_once(g, Vm::Jarkit).unwrap_or_else(|e| panic!("{} on jarkit: {e}", g.name));
+        let j = run_once(g, Vm::Jarkit(Engine::Interpreter)).unwrap_or_else(|e| panic!("{} on jarkit: {e}", g.name));
         let p = run_once(g, Vm::PolkaVm(Backend::Interpreter)).unwrap_or_else(|e| panic!("{} on polkavm: {e}", g.name));
         assert_eq!(j.value, p.value, "{}", g.name);
         assert_eq!(j.host_calls, p.host_calls, "{}", g.name);
         assert_eq!(j.gas_used, p.gas_used, "{}: gas used differs", g.name);
+    }
+}
+
+/// The recompiler returns what the interpreter returns, with the same gas and host calls, on
+/// every guest (each call resumes after every host call: 100K times for `hostcall`).
+#[test]
+fn the_recompiler_agrees_with_the_interpreter_on_every_guest() {
+    for g in GUESTS {
+        let i = run_once(g, Vm::Jarkit(Engine::Interpreter)).unwrap_or_else(|e| panic!("{} on the interpreter: {e}", g.name));
+        let c = run_once(g, Vm::Jarkit(Engine::Compiler)).unwrap_or_else(|e| panic!("{} on the recompiler: {e}", g.name));
+        assert_eq!(i, c, "{}", g.name);
     }
 }
 

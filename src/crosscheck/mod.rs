@@ -59,6 +59,17 @@ pub fn compare(setup: &Setup) -> Result<(Final, bool), String> {
             return Err(describe(setup, &want, c, "recompiler"));
         }
     }
+    // A linear layout (jar080, jar1) also runs on the linear memory model, natively.
+    if let Some((interpreted, compiled)) = reference::run_linear(setup)? {
+        if want != interpreted {
+            return Err(describe(setup, &want, &interpreted, "interpreter, linear memory"));
+        }
+        if let Some(c) = compiled {
+            if want != c {
+                return Err(describe(setup, &want, &c, "recompiler, linear memory"));
+            }
+        }
+    }
     Ok((want, compiled.is_some()))
 }
 

@@ -101,6 +101,8 @@ struct W3fCase {
 pub enum Executor {
     /// The hand-tuned interpreter (`javm`).
     Interpreter,
+    /// The recompiler (`javm::compiler`, x86-64).
+    Compiler,
     /// The reference executor generated from the Lean spec ([`crate::reference`]).
     Reference,
 }
@@ -128,7 +130,8 @@ pub fn run_dir_on(dir: &Path, known: &HashMap<String, String>, executor: Executo
     for path in json_files(dir)? {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let result = match (read_json(&path), executor) {
-            (Ok(v), Executor::Interpreter) => run_case_with(v, gas),
+            (Ok(v), Executor::Interpreter) => run_case_on(v, gas, Backend::Interpreter),
+            (Ok(v), Executor::Compiler) => run_case_on(v, gas, Backend::Compiler),
             (Ok(v), Executor::Reference) => match run_case_reference(v, gas) {
                 Ok(Some(())) => Ok(()),
                 Ok(None) => {
@@ -165,13 +168,100 @@ pub fn run_case(value: serde_json::Value) -> Result<(), String> {
 
 /// Runs one case given as JSON (either format) with block costs from `gas`.
 pub fn run_case_with(value: serde_json::Value, gas: GasSource) -> Result<(), String> {
+    run_case_on(value, gas, Backend::Interpreter)
+}
+
+/// The fast engines a case can run on.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum Backend {
+    Interpreter,
+    Compiler,
+}
+
+/// What the vector runner needs of an engine's VM.
+trait FastVm {
+    fn memory(&mut self) -> &mut PagedMemory;
+    fn read(&self, addr: u32, len: u32) -> Option<Vec<u8>>;
+    fn set_reg(&mut self, r: usize, v: u64);
+    fn set_pc(&mut self, pc: u32) -> bool;
+    fn run(&mut self) -> Exit;
+    fn gas(&self) -> i64;
+    fn exit_pc(&self) -> u32;
+    fn regs(&self) -> [u64; 13];
+}
+
+impl FastVm for Vm<PagedMemory> {
+    fn memory(&mut self) -> &mut PagedMemory {
+        &mut self.memory
+    }
+    fn read(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
+        self.memory.read_bytes(addr, len)
+    }
+    fn set_reg(&mut self, r: usize, v: u64) {
+        Vm::set_reg(self, r, v)
+    }
+    fn set_pc(&mut self, pc: u32) -> bool {
+        Vm::set_pc(self, pc)
+    }
+    fn run(&mut self) -> Exit {
+        Vm::run(self)
+    }
+    fn gas(&self) -> i64 {
+        self.gas
+    }
+    fn exit_pc(&self) -> u32 {
+        Vm::exit_pc(self)
+    }
+    fn regs(&self) -> [u64; 13] {
+        Vm::regs(self)
+    }
+}
+
+impl FastVm for javm::compiler::CompiledVm<PagedMemory> {
+    fn memory(&mut self) -> &mut PagedMemory {
+        &mut self.memory
+    }
+    fn read(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
+        self.memory.read_bytes(addr, len)
+    }
+    fn set_reg(&mut self, r: usize, v: u64) {
+        javm::compiler::CompiledVm::set_reg(self, r, v)
+    }
+    fn set_pc(&mut self, pc: u32) -> bool {
+        javm::compiler::CompiledVm::set_pc(self, pc)
+    }
+    fn run(&mut self) -> Exit {
+        javm::compiler::CompiledVm::run(self)
+    }
+    fn gas(&self) -> i64 {
+        javm::compiler::CompiledVm::gas(self)
+    }
+    fn exit_pc(&self) -> u32 {
+        javm::compiler::CompiledVm::exit_pc(self)
+    }
+    fn regs(&self) -> [u64; 13] {
+        javm::compiler::CompiledVm::regs(self)
+    }
+}
+
+fn new_vm(backend: Backend, program: Arc<Predecoded>, mut memory: PagedMemory, gas: i64) -> Result<Box<dyn FastVm>, String> {
+    Ok(match backend {
+        Backend::Interpreter => Box::new(Vm::new(program, memory, gas)),
+        Backend::Compiler => {
+            let compiled = javm::compiler::Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
+            Box::new(javm::compiler::CompiledVm::new(Arc::new(compiled), memory, gas).map_err(|e| e.to_string())?)
+        }
+    })
+}
+
+fn run_case_on(value: serde_json::Value, gas: GasSource, backend: Backend) -> Result<(), String> {
     if value.get("steps").is_some() {
         let case: SpectoolCase = serde_json::from_value(value).map_err(|e| format!("malformed spectool case: {e}"))?;
         let costs = block_costs(&case, gas)?;
-        run_spectool(&case, costs)
+        run_spectool(&case, costs, backend)
     } else {
         let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
-        run_w3f(&case)
+        run_w3f(&case, backend)
     }
 }
 
@@ -277,19 +367,19 @@ fn block_costs(case: &SpectoolCase, gas: GasSource) -> Result<HashMap<u32, u32>,
     Ok(computed)
 }
 
-fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>) -> Result<(), String> {
+fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>, backend: Backend) -> Result<(), String> {
     let program = load(&case.program, Numbering::PolkaVm, GasCosts::PerBlock(costs))?;
-    let mut vm = Vm::new(program, vector_memory(), case.initial_gas);
+    let mut vm = new_vm(backend, program, vector_memory(), case.initial_gas)?;
     vm.set_pc(case.initial_pc);
     let mut last: Option<Exit> = None;
     for (i, step) in case.steps.iter().enumerate() {
         match step {
             Step::Map(m) => {
                 let access = if m.is_writable { Access::ReadWrite } else { Access::ReadOnly };
-                vm.memory.map(m.address, m.length, access);
+                vm.memory().map(m.address, m.length, access);
             }
             Step::Write(w) => vm
-                .memory
+                .memory()
                 .write_bytes(w.address, &w.contents)
                 .map_err(|e| format!("step {i}: write to unmapped memory: {e:?}"))?,
             Step::SetReg(s) => {
@@ -303,7 +393,7 @@ fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>) -> Result<(), Str
                 let exit = last.ok_or_else(|| format!("step {i}: assert before any run"))?;
                 check(
                     &format!("{} step {i}", case.name),
-                    &Observed::of_vm(&vm, exit),
+                    &Observed::of_vm(vm.as_ref(), exit),
                     &a.status,
                     a.gas,
                     a.pc,
@@ -318,7 +408,7 @@ fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>) -> Result<(), Str
     Ok(())
 }
 
-fn run_w3f(case: &W3fCase) -> Result<(), String> {
+fn run_w3f(case: &W3fCase, backend: Backend) -> Result<(), String> {
     let program = load(&case.program, Numbering::Gp, GasCosts::PerInstruction)?;
     let mut memory = vector_memory();
     for m in &case.initial_page_map {
@@ -327,7 +417,7 @@ fn run_w3f(case: &W3fCase) -> Result<(), String> {
     for w in &case.initial_memory {
         memory.write_bytes(w.address, &w.contents).map_err(|e| format!("initial memory: {e:?}"))?;
     }
-    let mut vm = Vm::new(program, memory, case.initial_gas);
+    let mut vm = new_vm(backend, program, memory, case.initial_gas)?;
     if case.initial_regs.len() != javm::REGISTER_COUNT {
         return Err(format!("expected 13 initial registers, got {}", case.initial_regs.len()));
     }
@@ -336,7 +426,7 @@ fn run_w3f(case: &W3fCase) -> Result<(), String> {
     }
     vm.set_pc(case.initial_pc);
     let exit = vm.run();
-    let observed = Observed::of_vm(&vm, exit);
+    let observed = Observed::of_vm(vm.as_ref(), exit);
     check_w3f(case, &observed)
 }
 
@@ -365,8 +455,8 @@ struct Observed<'a> {
 }
 
 impl<'a> Observed<'a> {
-    fn of_vm<M: Memory>(vm: &'a Vm<M>, exit: Exit) -> Observed<'a> {
-        Observed { exit, gas: vm.gas, pc: vm.exit_pc(), regs: vm.regs(), read: Box::new(move |a, n| vm.memory.read_bytes(a, n)) }
+    fn of_vm(vm: &'a dyn FastVm, exit: Exit) -> Observed<'a> {
+        Observed { exit, gas: vm.gas(), pc: vm.exit_pc(), regs: vm.regs(), read: Box::new(move |a, n| vm.read(a, n)) }
     }
 }
 
