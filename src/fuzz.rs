@@ -3,7 +3,8 @@
 //! proptest's generators instead, from random bytes and from mutations of valid inputs. A panic
 //! anywhere is a finding; hangs are excluded by gas and fuel limits.
 //!
-//! Targets: `code` (code blobs, decoded and run), `standard` (GP standard programs, laid out
+//! Targets: `code` (code blobs, decoded and run), `compiler` (code blobs compiled and run on
+//! the recompiler, which must end exactly as the interpreter does), `standard` (GP standard programs, laid out
 //! and run), `jarv1` (JAR v1 blobs, laid out linearly and run), `manifest` (JAR v2 capability
 //! manifests, validated), `polkavm` (program containers, imported and
 //! run), `codec` (JAM codec bytes as every spec type), `reference` (code blobs on the reference
@@ -17,7 +18,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Every fuzz target by name.
-pub const TARGETS: [&str; 9] = ["code", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf"];
+pub const TARGETS: [&str; 10] = ["code", "compiler", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf"];
 
 /// Valid inputs to mutate, per target.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -46,7 +47,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             .map(|p| javm::StandardProgram { ro_data: p.ro_data, rw_data: p.rw_data, heap_pages: 1, stack_bytes: 8192, code: p.code }.encode())
             .collect(),
         // The code section of each guest is a code blob.
-        "code" | "reference" => guests.iter().filter_map(|b| javm::PolkaVmBlob::parse(b).ok()).map(|p| p.code).collect(),
+        "code" | "compiler" | "reference" => guests.iter().filter_map(|b| javm::PolkaVmBlob::parse(b).ok()).map(|p| p.code).collect(),
         "codec" => {
             let mut v = [jarkit_spec::jar::WorkReport::default(), jarkit_spec::jar::WorkReport { auth_output: jarkit_spec::prelude::ByteArray(vec![1, 2, 3]), ..Default::default() }]
                 .iter()
@@ -127,6 +128,40 @@ fn run_code(bytes: &[u8]) {
         }
     }
 }
+
+/// Arbitrary code on the recompiler and the interpreter, under each numbering and gas model: a
+/// crash, or any difference in exit, pc, registers, gas or memory, is a finding.
+#[cfg(all(target_arch = "x86_64", unix))]
+fn run_compiler(bytes: &[u8]) {
+    use javm::compiler::{Compiled, CompiledVm};
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Memory, Numbering, PagedMemory, Predecoded, Vm};
+    for (numbering, costs_of) in [(Numbering::Gp, None), (Numbering::PolkaVm, Some(GasCosts::pipeline as fn(&Code) -> GasCosts))] {
+        let Ok(code) = Code::parse(bytes, LengthEncoding::Compact, numbering, BlockRules::GP) else { continue };
+        let costs = costs_of.map_or(GasCosts::PerInstruction, |f| f(&code));
+        let program = Arc::new(Predecoded::new(code, &costs));
+        let memory = || {
+            let mut m = PagedMemory::new();
+            m.guard = 0x10000;
+            m.map(0x10000, 0x3000, javm::Access::ReadWrite);
+            m
+        };
+        let mut interpreter = Vm::new(program.clone(), memory(), 5_000);
+        let mut m = memory();
+        let compiled = Compiled::new(program, &mut m).expect("this host runs the recompiler");
+        let mut vm = CompiledVm::new(Arc::new(compiled), m, 5_000).expect("same memory model");
+        for r in 0..javm::REGISTER_COUNT {
+            let v = 0x10000 + 0x800 * r as u64;
+            interpreter.set_reg(r, v);
+            vm.set_reg(r, v);
+        }
+        let (a, b) = (interpreter.run(), vm.run());
+        assert_eq!((a, interpreter.exit_pc(), interpreter.regs(), interpreter.gas), (b, vm.exit_pc(), vm.regs(), vm.gas()), "{numbering:?}");
+        assert_eq!(interpreter.memory.read_bytes(0x10000, 0x3000), vm.memory.read_bytes(0x10000, 0x3000), "{numbering:?}: memory");
+    }
+}
+
+#[cfg(not(all(target_arch = "x86_64", unix)))]
+fn run_compiler(_bytes: &[u8]) {}
 
 fn run_standard(bytes: &[u8]) {
     use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Predecoded, StandardProgram, Vm};
@@ -288,6 +323,7 @@ pub struct FuzzSummary {
 pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
     let f: fn(&[u8]) = match target {
         "code" => run_code,
+        "compiler" => run_compiler,
         "standard" => run_standard,
         "jarv1" => run_jar_v1,
         "manifest" => run_manifest,

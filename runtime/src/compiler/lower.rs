@@ -130,6 +130,61 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// `d = a op b` (64-bit) straight on host registers when `d` is pinned: `mov d, a; op d, b`
+    /// (or `op d, a` when `d` is `b` and `op` commutes); else through `rax`.
+    fn binop64(&mut self, op: Option<Alu>, d: u8, a: u8, b: u8) {
+        let emit = |asm: &mut Asm, dst: R, src: R| match op {
+            Some(alu) => asm.alu(W::Q64, alu, dst, src),
+            None => asm.imul(W::Q64, dst, src),
+        };
+        let commutes = op != Some(Alu::Sub);
+        match PINNED.get(d as usize).copied() {
+            Some(rd) if d != b || a == b => {
+                self.get(rd, a);
+                let src = self.source(b, RCX);
+                emit(&mut self.asm, rd, src);
+            }
+            Some(rd) if commutes => {
+                let src = self.source(a, RCX);
+                emit(&mut self.asm, rd, src);
+            }
+            _ => {
+                self.get(RAX, a);
+                let src = self.source(b, RCX);
+                emit(&mut self.asm, RAX, src);
+                self.put(d, RAX);
+            }
+        }
+    }
+
+    /// The host register holding guest register `g`: its pinned register, or `scratch` after
+    /// loading it there.
+    fn source(&mut self, g: u8, scratch: R) -> R {
+        match PINNED.get(g as usize) {
+            Some(&p) => p,
+            None => {
+                self.asm.load(W::Q64, scratch, mem_of(g));
+                scratch
+            }
+        }
+    }
+
+    /// `a = b op imm` (64-bit) straight on `a`'s host register when it is pinned and the
+    /// immediate fits 32 bits.
+    fn binop64_imm(&mut self, op: Alu, a: u8, b: u8, imm: u64) {
+        match (PINNED.get(a as usize).copied(), imm32(imm)) {
+            (Some(ra), Some(i)) => {
+                self.get(ra, b);
+                self.asm.alu_imm(W::Q64, op, ra, i);
+            }
+            _ => {
+                self.get(RAX, b);
+                self.alu_imm64(op, RAX, imm);
+                self.put(a, RAX);
+            }
+        }
+    }
+
     /// The 32-bit result in `eax`, sign-extended into `rax`, written to guest register `g`.
     fn put_sext32(&mut self, g: u8) {
         self.asm.movsxd(RAX, RAX);
@@ -361,10 +416,13 @@ impl<'a> Lowering<'a> {
                 };
                 self.branch_to(cc, i, op.target);
             }
-            MoveReg => {
-                self.get(RAX, a);
-                self.put(d, RAX);
-            }
+            MoveReg => match PINNED.get(d as usize).copied() {
+                Some(rd) => self.get(rd, a),
+                None => {
+                    self.get(RAX, a);
+                    self.put(d, RAX);
+                }
+            },
             Sbrk => {
                 self.get(RAX, a);
                 self.save_caller_saved();
@@ -419,15 +477,13 @@ impl<'a> Lowering<'a> {
                 self.put_sext32(a);
             }
             AndImm | XorImm | OrImm | AddImm64 => {
-                self.get(RAX, b);
                 let alu = match opcode {
                     AndImm => Alu::And,
                     XorImm => Alu::Xor,
                     OrImm => Alu::Or,
                     _ => Alu::Add,
                 };
-                self.alu_imm64(alu, RAX, op.imm1);
-                self.put(a, RAX);
+                self.binop64_imm(alu, a, b, op.imm1);
             }
             MulImm32 | MulImm64 => {
                 self.get(RAX, b);
@@ -457,11 +513,17 @@ impl<'a> Lowering<'a> {
                 self.asm.shift_imm(W::D32, shift_of(opcode), RAX, (op.imm1 & 31) as u8);
                 self.put_sext32(a);
             }
-            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => {
-                self.get(RAX, b);
-                self.asm.shift_imm(W::Q64, shift_of(opcode), RAX, (op.imm1 & 63) as u8);
-                self.put(a, RAX);
-            }
+            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => match PINNED.get(a as usize).copied() {
+                Some(ra) => {
+                    self.get(ra, b);
+                    self.asm.shift_imm(W::Q64, shift_of(opcode), ra, (op.imm1 & 63) as u8);
+                }
+                None => {
+                    self.get(RAX, b);
+                    self.asm.shift_imm(W::Q64, shift_of(opcode), RAX, (op.imm1 & 63) as u8);
+                    self.put(a, RAX);
+                }
+            },
             NegAddImm32 | NegAddImm64 => {
                 self.get(RCX, b);
                 self.asm.mov_imm(RAX, op.imm1);
@@ -504,18 +566,21 @@ impl<'a> Lowering<'a> {
                 }
                 self.put_sext32(d);
             }
-            Add64 | Sub64 | And | Xor | Or | Mul64 | ShloL64 | ShloR64 | SharR64 | RotL64 | RotR64 => {
+            Add64 | Sub64 | And | Xor | Or | Mul64 => {
+                let alu = match opcode {
+                    Add64 => Some(Alu::Add),
+                    Sub64 => Some(Alu::Sub),
+                    And => Some(Alu::And),
+                    Xor => Some(Alu::Xor),
+                    Or => Some(Alu::Or),
+                    _ => None,
+                };
+                self.binop64(alu, d, a, b);
+            }
+            ShloL64 | ShloR64 | SharR64 | RotL64 | RotR64 => {
                 self.get(RAX, a);
                 self.get(RCX, b);
-                match opcode {
-                    Add64 => self.asm.alu(W::Q64, Alu::Add, RAX, RCX),
-                    Sub64 => self.asm.alu(W::Q64, Alu::Sub, RAX, RCX),
-                    And => self.asm.alu(W::Q64, Alu::And, RAX, RCX),
-                    Xor => self.asm.alu(W::Q64, Alu::Xor, RAX, RCX),
-                    Or => self.asm.alu(W::Q64, Alu::Or, RAX, RCX),
-                    Mul64 => self.asm.imul(W::Q64, RAX, RCX),
-                    _ => self.asm.shift_cl(W::Q64, shift_of(opcode), RAX),
-                }
+                self.asm.shift_cl(W::Q64, shift_of(opcode), RAX);
                 self.put(d, RAX);
             }
             AndInv | OrInv | Xnor => {
