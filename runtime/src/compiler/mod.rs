@@ -19,6 +19,7 @@ pub mod x64;
 use std::sync::Arc;
 
 use crate::interpreter::predecode::{Predecoded, NO_INDEX};
+use crate::interpreter::Cursor;
 use crate::memory::{JitView, MemFault, Memory};
 use crate::outcome::Exit;
 use exec_mem::ExecBuffer;
@@ -267,11 +268,8 @@ pub struct CompiledVm<M: Memory> {
     compiled: Arc<Compiled>,
     ctx: Box<Context>,
     pub memory: M,
-    next: u32,
-    charge_next: bool,
-    mid_block_entry: bool,
-    exit_pc: u32,
-    finished: bool,
+    /// Where to continue, and what entering there costs (the interpreter's rules).
+    cursor: Cursor,
 }
 
 impl<M: Memory> CompiledVm<M> {
@@ -303,7 +301,7 @@ impl<M: Memory> CompiledVm<M> {
             scratch: 0,
             halt_address: crate::interpreter::HALT_ADDRESS as u64,
         });
-        Ok(CompiledVm { compiled, ctx, memory, next: 0, charge_next: true, mid_block_entry: true, exit_pc: 0, finished: false })
+        Ok(CompiledVm { compiled, ctx, memory, cursor: Cursor::default() })
     }
 
     pub fn gas(&self) -> i64 {
@@ -336,58 +334,28 @@ impl<M: Memory> CompiledVm<M> {
 
     /// As [`Vm::set_pc`](crate::Vm::set_pc).
     pub fn set_pc(&mut self, pc: u32) -> bool {
-        self.finished = false;
-        self.charge_next = true;
-        self.mid_block_entry = true;
-        match self.compiled.program.index_of(pc) {
-            Some(i) => {
-                self.next = i;
-                true
-            }
-            None => {
-                self.next = NO_INDEX;
-                self.exit_pc = pc;
-                false
-            }
-        }
+        self.cursor.set_pc(&self.compiled.program, pc)
     }
 
     pub fn exit_pc(&self) -> u32 {
-        self.exit_pc
+        self.cursor.exit_pc()
     }
 
     pub fn next_pc(&self) -> Option<u32> {
-        self.compiled.program.ops().get(self.next as usize).map(|o| o.pc)
+        self.cursor.next_pc(&self.compiled.program)
     }
 
     /// As [`Vm::run`](crate::Vm::run): runs until the guest exits; resumable exits continue
     /// where the spec says on the next call.
     pub fn run(&mut self) -> Exit {
-        if self.finished {
-            return Exit::Panic;
-        }
-        let exit = self.run_compiled();
-        if !exit.is_resumable() {
-            self.finished = true;
-        }
-        exit
+        let exit = match self.cursor.begin(&self.compiled.program, &mut self.ctx.gas) {
+            Err(exit) => exit,
+            Ok(idx) => self.run_compiled(idx),
+        };
+        self.cursor.finish(exit)
     }
 
-    fn run_compiled(&mut self) -> Exit {
-        let program = &self.compiled.program;
-        let idx = self.next as usize;
-        if idx >= program.ops().len() {
-            return Exit::Panic;
-        }
-        if self.charge_next {
-            let charge = if self.mid_block_entry { program.entry_charge(idx as u32) } else { program.ops()[idx].charge };
-            if self.ctx.gas < charge as i64 {
-                self.exit_pc = program.ops()[idx].pc;
-                return Exit::OutOfGas;
-            }
-            self.ctx.gas -= charge as i64;
-        }
-        self.mid_block_entry = false;
+    fn run_compiled(&mut self, idx: usize) -> Exit {
         set_view(&mut self.ctx, self.memory.jit_view());
         self.ctx.memory = &mut self.memory as *mut M as *mut u8;
         let entry = self.compiled.code.addr(self.compiled.entry);
@@ -399,12 +367,13 @@ impl<M: Memory> CompiledVm<M> {
         // the context (the memory is borrowed mutably for the call, and its view was just
         // taken), and calls back `slow_access::<M>` / `sbrk::<M>` with that context.
         let run: unsafe extern "sysv64" fn(*mut Context, usize) = unsafe { std::mem::transmute(entry) };
+        // SAFETY: as above.
         unsafe { run(&mut *self.ctx, target) };
         self.ctx.memory = std::ptr::null_mut();
         let ctx = &self.ctx;
-        self.exit_pc = program.ops()[ctx.exit_record as usize].pc;
-        self.next = ctx.resume_record;
-        self.charge_next = ctx.charge_next != 0;
+        self.cursor.exit_pc = self.compiled.program.ops()[ctx.exit_record as usize].pc;
+        self.cursor.next = ctx.resume_record;
+        self.cursor.charge_next = ctx.charge_next != 0;
         match ctx.exit_kind {
             0 => Exit::Halt,
             1 => Exit::Trap,

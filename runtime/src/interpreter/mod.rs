@@ -1,6 +1,7 @@
 //! The hand-tuned interpreter: a loop over predecoded records with registers and gas in locals,
 //! generic over the memory model so each model gets its own monomorphised loop.
 
+mod cursor;
 pub mod fusion;
 pub mod predecode;
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use crate::memory::{MemFault, Memory};
 use crate::outcome::Exit;
 use fusion::{with_kinds, Kind, Via};
+pub(crate) use cursor::Cursor;
 use predecode::{Predecoded, NO_INDEX};
 
 /// Number of guest registers.
@@ -23,17 +25,10 @@ pub struct Vm<M: Memory> {
     regs: [u64; 16],
     pub gas: i64,
     pub memory: M,
-    /// Record to execute next.
-    next: u32,
-    /// Whether entering `next` must first pay its charge (false when retrying after a fault).
-    charge_next: bool,
-    /// Whether `next` was reached without passing a block boundary (start or after `set_pc`).
-    mid_block_entry: bool,
-    /// pc of the instruction that caused the last exit.
-    exit_pc: u32,
+    /// Where to continue, and what entering there costs.
+    cursor: Cursor,
     /// Dynamic jumps to this address halt (GP); `None` disables halting by jump (JAR).
     pub halt_address: Option<u32>,
-    finished: bool,
 }
 
 impl<M: Memory> Vm<M> {
@@ -43,12 +38,8 @@ impl<M: Memory> Vm<M> {
             regs: [0; 16],
             gas,
             memory,
-            next: 0,
-            charge_next: true,
-            mid_block_entry: true,
-            exit_pc: 0,
+            cursor: Cursor::default(),
             halt_address: Some(HALT_ADDRESS),
-            finished: false,
         }
     }
 
@@ -74,44 +65,29 @@ impl<M: Memory> Vm<M> {
     /// Sets where execution starts; the enclosing block's gas is charged on the next `run`.
     /// Returns false (and leaves the VM to panic on `run`) if `pc` is not an instruction start.
     pub fn set_pc(&mut self, pc: u32) -> bool {
-        self.finished = false;
-        self.charge_next = true;
-        self.mid_block_entry = true;
-        match self.program.index_of(pc) {
-            Some(i) => {
-                self.next = i;
-                true
-            }
-            None => {
-                self.next = NO_INDEX;
-                self.exit_pc = pc;
-                false
-            }
-        }
+        self.cursor.set_pc(&self.program, pc)
     }
 
     /// The pc of the instruction that caused the last exit (for `ecalli`, the `ecalli` itself).
     pub fn exit_pc(&self) -> u32 {
-        self.exit_pc
+        self.cursor.exit_pc()
     }
 
     /// The pc at which `run` would continue.
     pub fn next_pc(&self) -> Option<u32> {
-        self.program.ops.get(self.next as usize).map(|o| o.pc)
+        self.cursor.next_pc(&self.program)
     }
 
     /// Runs until the guest exits. After a resumable exit, calling `run` again continues exactly
     /// where the spec says: after `ecalli`/`ecall`, or retrying the faulting or unpaid instruction.
     /// After a final exit (halt, trap, panic) it returns that exit again.
     pub fn run(&mut self) -> Exit {
-        if self.finished {
-            return Exit::Panic;
-        }
-        let exit = if self.program.per_block { self.run_inner::<true>() } else { self.run_inner::<false>() };
-        if !exit.is_resumable() {
-            self.finished = true;
-        }
-        exit
+        let exit = match self.cursor.begin(&self.program, &mut self.gas) {
+            Err(exit) => exit,
+            Ok(idx) if self.program.per_block => self.run_inner::<true>(idx),
+            Ok(idx) => self.run_inner::<false>(idx),
+        };
+        self.cursor.finish(exit)
     }
 
     #[inline(never)]
@@ -119,7 +95,7 @@ impl<M: Memory> Vm<M> {
     /// reached from a terminator (sequential flow after any other instruction stays inside its
     /// block; an instruction that exits is resumed through the charge at the top), so gas is
     /// checked only in the terminators' arms.
-    fn run_inner<const PER_BLOCK: bool>(&mut self) -> Exit {
+    fn run_inner<const PER_BLOCK: bool>(&mut self, idx: usize) -> Exit {
         // SAFETY: `self.program` keeps the program alive and this function never replaces it,
         // so the reference outlives the loop. (Cloning the `Arc` instead would cost two atomic
         // operations per call, which a guest making many host calls pays each time.)
@@ -127,24 +103,9 @@ impl<M: Memory> Vm<M> {
         let ops = &program.ops[..];
         let mut regs = self.regs;
         let mut gas = self.gas;
-        let idx = self.next as usize;
-        if idx >= ops.len() {
-            return Exit::Panic;
-        }
-
-        // Pay for the first record: the enclosing block when starting mid-block.
-        if self.charge_next {
-            let charge = if self.mid_block_entry { program.entry_charge(idx as u32) } else { ops[idx].charge };
-            if gas < charge as i64 {
-                self.exit_pc = ops[idx].pc;
-                return Exit::OutOfGas;
-            }
-            gas -= charge as i64;
-        }
-        self.mid_block_entry = false;
         // The loop walks records by pointer: `cur` is the record executing, `next` the one after.
         let base = ops.as_ptr();
-        // SAFETY: `idx < ops.len()` was checked above.
+        // SAFETY: `Cursor::begin` returned `idx`, which it checked is below `ops.len()`.
         let mut cur: *const predecode::Op = unsafe { base.add(idx) };
 
         // A register as a place (read or assigned).
@@ -161,9 +122,9 @@ impl<M: Memory> Vm<M> {
                 self.regs = regs;
                 self.gas = gas;
                 // SAFETY: `cur` and `$resume` point into `ops` (see the loop's SAFETY note).
-                self.exit_pc = unsafe { (*cur).pc };
-                self.next = unsafe { $resume.offset_from(base) } as u32;
-                self.charge_next = $charge;
+                self.cursor.exit_pc = unsafe { (*cur).pc };
+                self.cursor.next = unsafe { $resume.offset_from(base) } as u32;
+                self.cursor.charge_next = $charge;
                 return $exit;
             }};
         }
@@ -219,6 +180,23 @@ impl<M: Memory> Vm<M> {
             }};
         }
 
+        // A dynamic jump to guest address `addr`: halt, panic, or continue at the jump table's
+        // block (GP: the table entry `addr / 2 - 1`, for even non-zero `addr`).
+        macro_rules! jump_ind {
+            ($next:ident, $addr:expr) => {{
+                let addr: u32 = $addr;
+                if Some(addr) == self.halt_address {
+                    exit!(Exit::Halt, cur, false);
+                }
+                let slot = (addr / 2) as usize;
+                if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
+                    exit!(Exit::Panic, cur, false);
+                }
+                goto!($next, program.jump_targets[slot - 1]);
+                enter!($next);
+            }};
+        }
+
         // Pay for entering record `n` (per-block mode, after a terminator).
         macro_rules! enter {
             ($n:expr) => {{
@@ -267,33 +245,14 @@ impl<M: Memory> Vm<M> {
                         enter!(next);
                     }};
                     (JumpInd) => {{
-                        let base = r!(op.ra);
-                        let addr = base.wrapping_add(op.imm1) as u32;
-                        if Some(addr) == self.halt_address {
-                            exit!(Exit::Halt, cur, false);
-                        }
-                        let slot = (addr / 2) as usize;
-                        if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
-                            exit!(Exit::Panic, cur, false);
-                        }
-                        goto!(next, program.jump_targets[slot - 1]);
-                        enter!(next);
+                        let addr = r!(op.ra).wrapping_add(op.imm1) as u32;
+                        jump_ind!(next, addr);
                     }};
                     (LoadImmJumpInd) => {{
-                        let base = r!(op.rb);
-                        let addr = base.wrapping_add(op.imm2) as u32;
-                        {
-                            r!(op.ra) = op.imm1;
-                        }
-                        if Some(addr) == self.halt_address {
-                            exit!(Exit::Halt, cur, false);
-                        }
-                        let slot = (addr / 2) as usize;
-                        if addr == 0 || addr % 2 != 0 || slot > program.jump_targets.len() {
-                            exit!(Exit::Panic, cur, false);
-                        }
-                        goto!(next, program.jump_targets[slot - 1]);
-                        enter!(next);
+                        // The target is read before `ra` is written (they may be one register).
+                        let addr = r!(op.rb).wrapping_add(op.imm2) as u32;
+                        r!(op.ra) = op.imm1;
+                        jump_ind!(next, addr);
                     }};
                     (LoadU8) => {{ r!(op.ra) = load!(1, op.imm1, |b: [u8; 1]| b[0] as u64) }};
                     (LoadI8) => {{ r!(op.ra) = load!(1, op.imm1, |b: [u8; 1]| sign_extend_byte(b[0])) }};
