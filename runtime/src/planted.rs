@@ -1,6 +1,7 @@
 //! Deliberate bugs for testing the cross-check (feature `planted-bugs`, used by jarkit's tests
 //! only): a test switches one on and asserts that the cross-check against the spec finds it. With
-//! the feature off this module does not exist and the interpreter has no trace of it.
+//! the feature off this module does not exist and neither the interpreter nor the recompiler has
+//! a trace of it. The recompiler's bugs take effect when a program is compiled.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -17,6 +18,12 @@ pub enum Bug {
     LoadSignExtension = 3,
     /// `branch_lt_s` compares unsigned.
     SignedBranch = 4,
+    /// The recompiler's `sub_64` with a destination equal to its second operand computes
+    /// `b - a` (an operand-order slip in the direct-register lowering).
+    CompiledSubOrder = 5,
+    /// The recompiler's inline page-table loads zero-extend `load_ind_i32` instead of
+    /// sign-extending.
+    CompiledLoadSign = 6,
 }
 
 static ACTIVE: AtomicU8 = AtomicU8::new(0);

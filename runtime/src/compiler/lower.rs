@@ -137,7 +137,12 @@ impl<'a> Lowering<'a> {
             Some(alu) => asm.alu(W::Q64, alu, dst, src),
             None => asm.imul(W::Q64, dst, src),
         };
-        let commutes = op != Some(Alu::Sub);
+        #[allow(unused_mut)]
+        let mut commutes = op != Some(Alu::Sub);
+        #[cfg(feature = "planted-bugs")]
+        if crate::planted::active(crate::planted::Bug::CompiledSubOrder) {
+            commutes = true;
+        }
         match PINNED.get(d as usize).copied() {
             Some(rd) if d != b || a == b => {
                 self.get(rd, a);
@@ -241,6 +246,8 @@ impl<'a> Lowering<'a> {
                 self.asm.test(W::Q64, RDX, RDX);
                 self.asm.jcc(Cc::E, slow);
                 self.asm.alu_imm(W::Q64, Alu::And, RDX, -4096);
+                #[cfg(feature = "planted-bugs")]
+                let signed = signed && !(size == 4 && crate::planted::active(crate::planted::Bug::CompiledLoadSign));
                 self.asm.load_sized(RAX, indexed(RDX, RCX, 1, 0), size, signed);
             }
             Shape::Linear => {
