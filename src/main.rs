@@ -130,6 +130,9 @@ enum Command {
         standard: bool,
         #[arg(long, default_value = "")]
         input: String,
+        /// Run on the recompiler (x86-64) instead of the interpreter (not with `--trace`).
+        #[arg(long, conflicts_with = "trace")]
+        compiler: bool,
     },
 }
 
@@ -274,16 +277,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&report.render());
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Run { blob, variant, gas, trace, entry, args, standard, input } => {
+        Command::Run { blob, variant, gas, trace, entry, args, standard, input, compiler } => {
             let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
             if standard {
-                run_standard(&blob, &bytes, &variant, &input, gas)
+                run_standard(&blob, &bytes, &variant, &input, gas, compiler)
             } else if bytes.starts_with(b"JAR\x01") {
-                run_jar_v1(&blob, &bytes, &variant, &input, gas)
+                run_jar_v1(&blob, &bytes, &variant, &input, gas, compiler)
             } else if bytes.starts_with(b"PVM\0") {
-                run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas)
+                run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas, compiler)
             } else {
-                run_blob(&blob, &variant, gas, trace)
+                run_blob(&blob, &variant, gas, trace, compiler)
             }
         }
         Command::Inspect { file } => {
@@ -469,22 +472,38 @@ fn costs_for(model: jarkit_spec::jar::GasModel, code: &javm::Code) -> javm::GasC
 /// Runs a loaded program from pc 0 and prints the exit and the output (φ₇..φ₇+φ₈ on halt).
 /// `serve` handles the host calls the runner implements itself (it returns the exit to report,
 /// or `None` to resume the guest); other host calls end the run.
-fn run_and_report<M: javm::Memory>(
+/// A machine running `program` on the interpreter or (`compiler`) the recompiler.
+fn machine<M: javm::Memory + 'static>(program: Arc<javm::Predecoded>, memory: M, gas: i64, compiler: bool) -> Result<Box<dyn javm::Machine<Mem = M>>, String> {
+    if !compiler {
+        return Ok(Box::new(javm::Vm::new(program, memory, gas)));
+    }
+    #[cfg(all(target_arch = "x86_64", unix))]
+    {
+        let mut memory = memory;
+        let compiled = javm::compiler::Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
+        Ok(Box::new(javm::compiler::CompiledVm::new(Arc::new(compiled), memory, gas).map_err(|e| e.to_string())?))
+    }
+    #[cfg(not(all(target_arch = "x86_64", unix)))]
+    Err("the recompiler needs x86-64 Unix".into())
+}
+
+fn run_and_report<M: javm::Memory + 'static>(
     code: javm::Code,
     costs: &javm::GasCosts,
     memory: M,
     regs: &[u64; 13],
     gas: i64,
-    serve: impl Fn(&mut javm::Vm<M>, u32) -> Option<javm::Exit>,
-) {
-    let mut vm = javm::Vm::new(Arc::new(javm::Predecoded::new(code, costs)), memory, gas);
+    compiler: bool,
+    serve: impl Fn(&mut dyn javm::Machine<Mem = M>, u32) -> Option<javm::Exit>,
+) -> Result<(), String> {
+    let mut vm = machine(Arc::new(javm::Predecoded::new(code, costs)), memory, gas, compiler)?;
     for (i, r) in regs.iter().enumerate() {
         vm.set_reg(i, *r);
     }
     vm.set_pc(0);
     let exit = loop {
         match vm.run() {
-            javm::Exit::HostCall(id) => match serve(&mut vm, id) {
+            javm::Exit::HostCall(id) => match serve(vm.as_mut(), id) {
                 None => continue,
                 Some(exit) => break exit,
             },
@@ -492,18 +511,19 @@ fn run_and_report<M: javm::Memory>(
         }
     };
     println!("exit: {exit:?} at pc {}", vm.exit_pc());
-    println!("gas used: {}", gas - vm.gas);
+    println!("gas used: {}", gas - vm.gas());
     if exit == javm::Exit::Halt {
-        match vm.memory.read_bytes(vm.reg(7) as u32, vm.reg(8).min(1 << 24) as u32) {
+        match vm.memory().read_bytes(vm.reg(7) as u32, vm.reg(8).min(1 << 24) as u32) {
             Some(out) => println!("output: 0x{}", out.iter().map(|b| format!("{b:02x}")).collect::<String>()),
             None => println!("output: (φ7..φ7+φ8 is not readable)"),
         }
     }
     println!("registers: {:?}", vm.regs());
+    Ok(())
 }
 
 /// Runs a GP standard program (segmented layout) with `input` as its arguments.
-fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
+fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64, compiler: bool) -> Result<ExitCode, String> {
     let id: jarkit_spec::jar::VariantId = variant.parse()?;
     let at = |e: String| format!("{}: {e}", path.display());
     let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
@@ -512,12 +532,12 @@ fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str
     let code = javm::Code::parse(&program.code, lengths, javm::Numbering::Gp, rules).map_err(|e| at(e.to_string()))?;
     let costs = costs_for(model, &code);
     let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
-    run_and_report(code, &costs, instance.memory, &instance.regs, gas, |_, id| Some(javm::Exit::HostCall(id)));
+    run_and_report(code, &costs, instance.memory, &instance.regs, gas, compiler, |_, id| Some(javm::Exit::HostCall(id)))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs a JAR v1 program (linear layout) with `input` as its arguments.
-fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64) -> Result<ExitCode, String> {
+fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64, compiler: bool) -> Result<ExitCode, String> {
     let id: jarkit_spec::jar::VariantId = variant.parse()?;
     let at = |e: String| format!("{}: {e}", path.display());
     let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
@@ -530,7 +550,7 @@ fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, 
         use jarkit_spec::jar::Variant;
         V::HOST_INTERFACE == jarkit_spec::jar::HostInterface::FlatGrowHeap
     });
-    run_and_report(program.code.clone(), &costs, instance.memory, &instance.regs, gas, |vm, id| {
+    run_and_report(program.code.clone(), &costs, instance.memory, &instance.regs, gas, compiler, |vm, id| {
         if !(grow_heap && id == javm::jar_v1::GROW_HEAP_ID) {
             return Some(javm::Exit::HostCall(id));
         }
@@ -538,13 +558,13 @@ fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, 
             javm::jar_v1::HostOutcome::Continue => None,
             javm::jar_v1::HostOutcome::OutOfGas => Some(javm::Exit::OutOfGas),
         }
-    });
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs an export of a `.polkavm` container until it returns or stops, and prints the exit.
-fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: &[u64], gas: i64) -> Result<ExitCode, String> {
-    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PolkaVmBlob, Predecoded, Vm};
+fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: &[u64], gas: i64, compiler: bool) -> Result<ExitCode, String> {
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PolkaVmBlob, Predecoded};
     let at = |e: String| format!("{}: {e}", path.display());
     let blob = PolkaVmBlob::parse(bytes).map_err(|e| at(e.to_string()))?;
     let (name, pc) = match entry {
@@ -559,7 +579,7 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
     // Metered as PolkaVM's full cost model does (the spec's pipeline model).
     let costs = GasCosts::pipeline(&code);
     let (memory, map) = blob.memory().map_err(|e| at(e.to_string()))?;
-    let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), memory, gas);
+    let mut vm = machine(Arc::new(Predecoded::new(code, &costs)), memory, gas, compiler).map_err(at)?;
     vm.set_reg(0, u64::from(javm::polkavm_blob::RETURN_TO_HOST));
     vm.set_reg(1, u64::from(map.stack_high));
     for (i, a) in args.iter().enumerate() {
@@ -569,13 +589,13 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
     let exit = vm.run();
     println!("called `{name}` at pc {pc}");
     println!("exit: {exit:?} at pc {}", vm.exit_pc());
-    println!("gas used: {}", gas - vm.gas);
+    println!("gas used: {}", gas - vm.gas());
     println!("a0 = {} ({:#x})", vm.reg(7), vm.reg(7));
     println!("registers: {:?}", vm.regs());
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<ExitCode, String> {
+fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool) -> Result<ExitCode, String> {
     use javm::{Code, Numbering, PagedMemory, Predecoded, Vm};
     use jarkit_spec::jar::VariantId;
     let id: VariantId = variant.parse()?;
@@ -586,6 +606,14 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool) -> Result<Exit
     let program = Arc::new(Predecoded::new(code, &costs));
     let mut memory = PagedMemory::new();
     memory.guard = 0x10000;
+    if compiler {
+        let mut vm = machine(program, memory, gas, true).map_err(|e| format!("{}: {e}", path.display()))?;
+        let exit = vm.run();
+        println!("exit: {exit:?} at pc {}", vm.exit_pc());
+        println!("gas used: {}", gas - vm.gas());
+        println!("registers: {:?}", vm.regs());
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut vm = Vm::new(Arc::clone(&program), memory, gas);
     let exit = if trace {
         // Single-step by running with one unit of gas at a time.

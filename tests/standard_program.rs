@@ -20,6 +20,14 @@ fn a_standard_program_echoes_its_input() {
     assert!(text.contains("exit: Halt"), "{text}");
     assert!(text.contains("output: 0xc0ffee"), "{text}");
     assert!(text.contains("gas used: 1"), "{text}");
+    // The same on the recompiler.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit"))
+        .args(["run", "--standard", "--compiler", "--input", "0xc0ffee"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let compiled = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(compiled, text);
 
     std::fs::write(&path, &program.encode()[..10]).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["run", "--standard"]).arg(&path).output().unwrap();
@@ -53,18 +61,21 @@ fn jarkit_run_serves_jar080_heap_growth() {
     let blob = javm::JarV1Program::encode(&[], &[], 1, 3, 1, &[], &code, &starts);
     let path = std::env::temp_dir().join(format!("jarkit-grow-{}.bin", std::process::id()));
     std::fs::write(&path, &blob).unwrap();
-    let run = |variant: &str| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["run", "--variant", variant]).arg(&path).output().unwrap();
+    let run = |variant: &str, engine: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["run", "--variant", variant]).args(engine).arg(&path).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let text = run("jar080_tiny");
-    assert!(text.contains("exit: Halt"), "{text}");
-    // φ7 = the first new page: stack and heap were 2 pages.
-    assert!(text.contains(&format!("registers: [4294901760, 4096, 0, 0, 0, 0, 0, {}", 2 * 4096)), "{text}");
-    // gp072_tiny's host interface has no heap host call: the call is the guest's exit.
-    let text = run("gp072_tiny");
-    assert!(text.contains("exit: HostCall(0)"), "{text}");
+    // The interpreter, and the recompiler (whose view of the region must follow the growth).
+    for engine in [&[][..], &["--compiler"][..]] {
+        let text = run("jar080_tiny", engine);
+        assert!(text.contains("exit: Halt"), "{engine:?}: {text}");
+        // φ7 = the first new page: stack and heap were 2 pages.
+        assert!(text.contains(&format!("registers: [4294901760, 4096, 0, 0, 0, 0, 0, {}", 2 * 4096)), "{engine:?}: {text}");
+        // gp072_tiny's host interface has no heap host call: the call is the guest's exit.
+        let text = run("gp072_tiny", engine);
+        assert!(text.contains("exit: HostCall(0)"), "{engine:?}: {text}");
+    }
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use javm::compiler::{Compiled, CompiledVm};
-use javm::{BlockRules, Code, Exit, GasCosts, LengthEncoding, Numbering, PagedMemory, PolkaVmBlob, Predecoded, Vm};
+use javm::{BlockRules, Code, Exit, GasCosts, LengthEncoding, Machine, Numbering, PagedMemory, PolkaVmBlob, Predecoded, Vm};
 
 /// Which of jarkit's execution engines runs a guest.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -14,64 +14,13 @@ pub enum Engine {
     Compiler,
 }
 
-/// The engine's VM, behind the few calls a guest call needs.
-enum Instance {
-    Interpreter(Box<Vm<PagedMemory>>),
-    Compiler(Box<CompiledVm<PagedMemory>>),
-}
-
-impl Instance {
-    fn set_reg(&mut self, r: usize, v: u64) {
-        match self {
-            Instance::Interpreter(vm) => vm.set_reg(r, v),
-            Instance::Compiler(vm) => vm.set_reg(r, v),
-        }
-    }
-    fn reg(&self, r: usize) -> u64 {
-        match self {
-            Instance::Interpreter(vm) => vm.reg(r),
-            Instance::Compiler(vm) => vm.reg(r),
-        }
-    }
-    fn gas(&self) -> i64 {
-        match self {
-            Instance::Interpreter(vm) => vm.gas,
-            Instance::Compiler(vm) => vm.gas(),
-        }
-    }
-    fn set_gas(&mut self, gas: i64) {
-        match self {
-            Instance::Interpreter(vm) => vm.gas = gas,
-            Instance::Compiler(vm) => vm.set_gas(gas),
-        }
-    }
-    fn set_pc(&mut self, pc: u32) -> bool {
-        match self {
-            Instance::Interpreter(vm) => vm.set_pc(pc),
-            Instance::Compiler(vm) => vm.set_pc(pc),
-        }
-    }
-    fn run(&mut self) -> Exit {
-        match self {
-            Instance::Interpreter(vm) => vm.run(),
-            Instance::Compiler(vm) => vm.run(),
-        }
-    }
-    fn exit_pc(&self) -> u32 {
-        match self {
-            Instance::Interpreter(vm) => vm.exit_pc(),
-            Instance::Compiler(vm) => vm.exit_pc(),
-        }
-    }
-}
-
 const RA: usize = 0;
 const SP: usize = 1;
 const A0: usize = 7;
 
 /// A guest loaded and ready to call.
 pub struct JarkitGuest {
-    vm: Instance,
+    vm: Box<dyn Machine<Mem = PagedMemory>>,
     entry: u32,
     stack_high: u32,
 }
@@ -103,11 +52,11 @@ impl JarkitGuest {
         let gas = GasCosts::pipeline(&code);
         let program = Arc::new(Predecoded::new(code, &gas));
         let (mut memory, map) = container.memory().map_err(|e| e.to_string())?;
-        let vm = match engine {
-            Engine::Interpreter => Instance::Interpreter(Box::new(Vm::new(program, memory, 0))),
+        let vm: Box<dyn Machine<Mem = PagedMemory>> = match engine {
+            Engine::Interpreter => Box::new(Vm::new(program, memory, 0)),
             Engine::Compiler => {
                 let compiled = Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
-                Instance::Compiler(Box::new(CompiledVm::new(Arc::new(compiled), memory, 0).map_err(|e| e.to_string())?))
+                Box::new(CompiledVm::new(Arc::new(compiled), memory, 0).map_err(|e| e.to_string())?)
             }
         };
         Ok(JarkitGuest { vm, entry, stack_high: map.stack_high })

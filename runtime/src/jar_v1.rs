@@ -12,7 +12,7 @@
 //! The heap grows by host call ([`grow_heap`]; jar080 has no `sbrk`).
 
 use crate::error::LoadError;
-use crate::interpreter::Vm;
+use crate::machine::Machine;
 use crate::memory::{LinearMemory, Memory};
 use crate::program::{BlockRules, Code, LengthEncoding};
 use crate::reader::Reader;
@@ -156,15 +156,15 @@ pub enum HostOutcome {
 /// blob's maximum heap, it grows by that many zeroed pages and φ₇ becomes the address of the
 /// first new page (the old end of memory); otherwise memory is unchanged and φ₇ becomes
 /// [`GROW_HEAP_FAILED`]. Zero pages asks for the current end, for free.
-pub fn grow_heap(vm: &mut Vm<LinearMemory>) -> HostOutcome {
+pub fn grow_heap(vm: &mut (impl Machine<Mem = LinearMemory> + ?Sized)) -> HostOutcome {
     let pages = vm.reg(7);
     let cost = i64::try_from(pages).ok().and_then(|p| p.checked_mul(GROW_HEAP_GAS_PER_PAGE));
     match cost {
-        Some(c) if c <= vm.gas => vm.gas -= c,
+        Some(c) if c <= vm.gas() => vm.set_gas(vm.gas() - c),
         _ => return HostOutcome::OutOfGas,
     }
-    let old_end = vm.memory.len();
-    let grown = u32::try_from(pages).is_ok_and(|p| vm.memory.grow(p));
+    let old_end = vm.memory().len();
+    let grown = u32::try_from(pages).is_ok_and(|p| vm.memory_mut().grow(p));
     vm.set_reg(7, if grown { u64::from(old_end) } else { GROW_HEAP_FAILED });
     HostOutcome::Continue
 }
@@ -172,6 +172,7 @@ pub fn grow_heap(vm: &mut Vm<LinearMemory>) -> HostOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Vm;
 
     fn sample() -> Vec<u8> {
         // `jump_ind φ0` (halt).

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use javm::{Access, BlockRules, Code, Exit, GasCosts, LengthEncoding, Memory, Numbering, PagedMemory, Predecoded, Vm};
+use javm::{Access, BlockRules, Code, Exit, GasCosts, LengthEncoding, Machine, Memory, Numbering, PagedMemory, Predecoded, Vm};
 use serde::Deserialize;
 
 use super::{json_files, read_json, CaseResult, Report};
@@ -178,73 +178,10 @@ enum Backend {
     Compiler,
 }
 
-/// What the vector runner needs of an engine's VM.
-trait FastVm {
-    fn memory(&mut self) -> &mut PagedMemory;
-    fn read(&self, addr: u32, len: u32) -> Option<Vec<u8>>;
-    fn set_reg(&mut self, r: usize, v: u64);
-    fn set_pc(&mut self, pc: u32) -> bool;
-    fn run(&mut self) -> Exit;
-    fn gas(&self) -> i64;
-    fn exit_pc(&self) -> u32;
-    fn regs(&self) -> [u64; 13];
-}
+/// An engine's VM over the vectors' paged memory.
+type FastVm = dyn Machine<Mem = PagedMemory>;
 
-impl FastVm for Vm<PagedMemory> {
-    fn memory(&mut self) -> &mut PagedMemory {
-        &mut self.memory
-    }
-    fn read(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
-        self.memory.read_bytes(addr, len)
-    }
-    fn set_reg(&mut self, r: usize, v: u64) {
-        Vm::set_reg(self, r, v)
-    }
-    fn set_pc(&mut self, pc: u32) -> bool {
-        Vm::set_pc(self, pc)
-    }
-    fn run(&mut self) -> Exit {
-        Vm::run(self)
-    }
-    fn gas(&self) -> i64 {
-        self.gas
-    }
-    fn exit_pc(&self) -> u32 {
-        Vm::exit_pc(self)
-    }
-    fn regs(&self) -> [u64; 13] {
-        Vm::regs(self)
-    }
-}
-
-impl FastVm for javm::compiler::CompiledVm<PagedMemory> {
-    fn memory(&mut self) -> &mut PagedMemory {
-        &mut self.memory
-    }
-    fn read(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
-        self.memory.read_bytes(addr, len)
-    }
-    fn set_reg(&mut self, r: usize, v: u64) {
-        javm::compiler::CompiledVm::set_reg(self, r, v)
-    }
-    fn set_pc(&mut self, pc: u32) -> bool {
-        javm::compiler::CompiledVm::set_pc(self, pc)
-    }
-    fn run(&mut self) -> Exit {
-        javm::compiler::CompiledVm::run(self)
-    }
-    fn gas(&self) -> i64 {
-        javm::compiler::CompiledVm::gas(self)
-    }
-    fn exit_pc(&self) -> u32 {
-        javm::compiler::CompiledVm::exit_pc(self)
-    }
-    fn regs(&self) -> [u64; 13] {
-        javm::compiler::CompiledVm::regs(self)
-    }
-}
-
-fn new_vm(backend: Backend, program: Arc<Predecoded>, mut memory: PagedMemory, gas: i64) -> Result<Box<dyn FastVm>, String> {
+fn new_vm(backend: Backend, program: Arc<Predecoded>, mut memory: PagedMemory, gas: i64) -> Result<Box<FastVm>, String> {
     Ok(match backend {
         Backend::Interpreter => Box::new(Vm::new(program, memory, gas)),
         Backend::Compiler => {
@@ -376,10 +313,10 @@ fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>, backend: Backend)
         match step {
             Step::Map(m) => {
                 let access = if m.is_writable { Access::ReadWrite } else { Access::ReadOnly };
-                vm.memory().map(m.address, m.length, access);
+                vm.memory_mut().map(m.address, m.length, access);
             }
             Step::Write(w) => vm
-                .memory()
+                .memory_mut()
                 .write_bytes(w.address, &w.contents)
                 .map_err(|e| format!("step {i}: write to unmapped memory: {e:?}"))?,
             Step::SetReg(s) => {
@@ -455,8 +392,8 @@ struct Observed<'a> {
 }
 
 impl<'a> Observed<'a> {
-    fn of_vm(vm: &'a dyn FastVm, exit: Exit) -> Observed<'a> {
-        Observed { exit, gas: vm.gas(), pc: vm.exit_pc(), regs: vm.regs(), read: Box::new(move |a, n| vm.read(a, n)) }
+    fn of_vm(vm: &'a FastVm, exit: Exit) -> Observed<'a> {
+        Observed { exit, gas: vm.gas(), pc: vm.exit_pc(), regs: vm.regs(), read: Box::new(move |a, n| vm.memory().read_bytes(a, n)) }
     }
 }
 
