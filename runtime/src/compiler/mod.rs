@@ -34,6 +34,9 @@ pub enum CompileError {
     UnsupportedHost(&'static str),
     /// The system refused executable memory.
     NoExecutableMemory,
+    /// A VM was given a memory of another model (page table or linear) than the program was
+    /// compiled for.
+    OtherMemoryModel,
 }
 
 impl std::fmt::Display for CompileError {
@@ -41,6 +44,7 @@ impl std::fmt::Display for CompileError {
         match self {
             CompileError::UnsupportedHost(why) => write!(f, "the recompiler cannot run here: {why}"),
             CompileError::NoExecutableMemory => write!(f, "the system refused executable memory"),
+            CompileError::OtherMemoryModel => write!(f, "the program was compiled for another memory model"),
         }
     }
 }
@@ -280,7 +284,7 @@ impl<M: Memory> CompiledVm<M> {
             JitView::Linear { .. } => Shape::Linear,
         };
         if shape != compiled.shape {
-            return Err(CompileError::UnsupportedHost("the program was compiled for another memory model"));
+            return Err(CompileError::OtherMemoryModel);
         }
         let ctx = Box::new(Context {
             regs: [0; 16],
@@ -389,6 +393,20 @@ impl<M: Memory> CompiledVm<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vm_refuses_a_memory_of_another_model() {
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, LinearMemory, Numbering, PagedMemory};
+        let code = Code::parse(&Code::encode(&[], &[0], &[true], LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
+        let program = Arc::new(Predecoded::new(code, &GasCosts::PerInstruction));
+        let compiled = Arc::new(Compiled::new(program, &mut PagedMemory::new()).unwrap());
+        assert_eq!(CompiledVm::new(compiled.clone(), LinearMemory::new(4096, 4096), 10).err(), Some(CompileError::OtherMemoryModel));
+        let mut vm = CompiledVm::new(compiled, PagedMemory::new(), 10).unwrap();
+        assert!(vm.set_pc(0));
+        assert_eq!(vm.run(), Exit::Trap);
+        // After a final exit every run panics, as on the interpreter.
+        assert_eq!(vm.run(), Exit::Panic);
+    }
 
     #[test]
     fn context_offsets_match_the_layout() {
