@@ -93,7 +93,7 @@ impl<M: Memory> Vm<M> {
     #[inline(never)]
     /// The run loop. With `PER_BLOCK`, only block starts charge gas, and a block start can only be
     /// reached from a terminator (sequential flow after any other instruction stays inside its
-    /// block; an instruction that exits is resumed through the charge at the top), so gas is
+    /// block; an instruction that exits is resumed through `Cursor::begin`, which charges), so gas is
     /// checked only in the terminators' arms.
     fn run_inner<const PER_BLOCK: bool>(&mut self, idx: usize) -> Exit {
         // SAFETY: `self.program` keeps the program alive and this function never replaces it,
@@ -105,7 +105,8 @@ impl<M: Memory> Vm<M> {
         let mut gas = self.gas;
         // The loop walks records by pointer: `cur` is the record executing, `next` the one after.
         let base = ops.as_ptr();
-        // SAFETY: `Cursor::begin` returned `idx`, which it checked is below `ops.len()`.
+        // SAFETY: `run`, the only caller, passes the index `Cursor::begin` returned, which it
+        // checked is below `ops.len()`.
         let mut cur: *const predecode::Op = unsafe { base.add(idx) };
 
         // A register as a place (read or assigned).
