@@ -3,8 +3,10 @@
 //! Conventions of the generated code:
 //! - `r15` holds the [`Context`](super::Context), `r14` the memory's base (page table or linear
 //!   region); guest registers 0–9 live in host registers ([`PINNED`]), 10–12 in the context;
-//! - `rax`, `rcx`, `rdx` are scratch; every instruction reads its operands into them, computes,
-//!   and writes its result back, so operand aliasing needs no care;
+//! - `rax`, `rcx`, `rdx` are scratch; most instructions read their operands into them, compute,
+//!   and write the result back, so operand aliasing needs no care; the common 64-bit ALU,
+//!   immediate, shift and move forms work on a pinned destination directly (`binop64`,
+//!   `binop64_imm`), which handle a destination that is also an operand;
 //! - each record has a charge label (its gas charge, if any, then its body) and a body label;
 //!   jumps go to charge labels, entries from the host to body labels (the host has charged);
 //! - exits (host calls, faults, traps, out of gas) are out-of-line stubs that record what
