@@ -144,7 +144,7 @@ pub fn destination(op: Opcode) -> Option<Field> {
 pub const MAX_RUN: usize = 3;
 
 macro_rules! define_kind {
-    ([$($one:ident),* $(,)?] {$($name:ident ($via_a:ident, $via_b:ident): [$($op:ident $writes:ident),*]),* $(,)?}) => {
+    ([$($one:ident),* $(,)?] {$($name:ident ($via_a:ident, $via_b:ident): [$first:ident $first_writes:ident $(, $op:ident $writes:ident)*]),* $(,)?}) => {
         /// What a record executes: one instruction, an invalid opcode (which panics), or a fused
         /// run, in one of three forms (see [`Fusion`]). A plain one-byte enum, so the interpreter
         /// dispatches with a single jump table.
@@ -163,10 +163,20 @@ macro_rules! define_kind {
                     $(Opcode::$one => Kind::$one,)*
                 }
             }
+
+            /// The instruction a record of this kind holds: its own, or a fused run's first
+            /// (`None` for an invalid opcode).
+            pub fn opcode(self) -> Option<Opcode> {
+                match self {
+                    $(Kind::$one => Some(Opcode::$one),)*
+                    Kind::Invalid => None,
+                    $(Kind::$name | Kind::$via_a | Kind::$via_b => Some(Opcode::$first),)*
+                }
+            }
         }
 
         /// Every fused run.
-        pub const FUSIONS: &[Fusion] = &[$(Fusion { plain: Kind::$name, via_a: Kind::$via_a, via_b: Kind::$via_b, run: &[$(Opcode::$op),*], writes: &[$(stringify!($writes)),*] }),*];
+        pub const FUSIONS: &[Fusion] = &[$(Fusion { plain: Kind::$name, via_a: Kind::$via_a, via_b: Kind::$via_b, run: &[Opcode::$first $(, Opcode::$op)*], writes: &[stringify!($first_writes) $(, stringify!($writes))*] }),*];
     };
 }
 with_kinds!(define_kind);
@@ -195,6 +205,15 @@ mod tests {
         let mut kinds: Vec<Kind> = Opcode::ALL.iter().map(|&op| Kind::of(op)).collect();
         kinds.dedup();
         assert_eq!(kinds.len(), Opcode::ALL.len(), "two opcodes share a kind");
+        for op in Opcode::ALL {
+            assert_eq!(Kind::of(op).opcode(), Some(op));
+        }
+        for f in FUSIONS {
+            for kind in [f.plain, f.via_a, f.via_b] {
+                assert_eq!(kind.opcode(), Some(f.run[0]), "{kind:?}");
+            }
+        }
+        assert_eq!(Kind::Invalid.opcode(), None);
     }
 
     #[test]

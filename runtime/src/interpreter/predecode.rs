@@ -48,13 +48,7 @@ pub struct Predecoded {
 impl Op {
     /// The record's own instruction (`None` for an invalid opcode byte).
     pub fn opcode(&self) -> Option<Opcode> {
-        match self.kind {
-            Kind::Invalid => None,
-            kind => match FUSIONS.iter().find(|f| [f.plain, f.via_a, f.via_b].contains(&kind)) {
-                Some(f) => Some(f.run[0]),
-                None => Opcode::ALL.iter().copied().find(|&op| Kind::of(op) == kind),
-            },
-        }
+        self.kind.opcode()
     }
 }
 
