@@ -373,23 +373,18 @@ impl Memory for PagedMemory {
 
     #[inline(always)]
     fn load<const N: usize>(&self, addr: u32) -> Result<[u8; N], MemFault> {
-        let off = (addr & (PAGE_SIZE - 1)) as usize;
-        let e = self.table()[(addr >> PAGE_BITS) as usize];
-        if e != 0 && off + N <= PAGE_SIZE as usize {
-            let frame = self.frame(e);
-            let mut out = [0u8; N];
-            out.copy_from_slice(&frame[off..off + N]);
-            return Ok(out);
+        // SAFETY: the table pointer is this memory's own, live while `self` is.
+        match unsafe { Self::load_fast::<N>(self.table.as_ptr() as *const usize, addr) } {
+            Some(bytes) => Ok(bytes),
+            None => self.slow_load(addr),
         }
-        self.slow_load(addr)
     }
 
     #[inline(always)]
     fn store<const N: usize>(&mut self, addr: u32, value: [u8; N]) -> Result<(), MemFault> {
-        let off = (addr & (PAGE_SIZE - 1)) as usize;
-        let e = self.table()[(addr >> PAGE_BITS) as usize];
-        if e & (WRITABLE | SHARED) == WRITABLE && off + N <= PAGE_SIZE as usize {
-            self.frame_mut(e)[off..off + N].copy_from_slice(&value);
+        let fast = self.fast();
+        // SAFETY: `fast` was just taken from this memory.
+        if unsafe { Self::store_fast::<N>(fast, addr, value) } {
             return Ok(());
         }
         self.slow_store(addr, value)
