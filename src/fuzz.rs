@@ -107,8 +107,16 @@ fn input(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
     prop_oneof![1 => random, 3 => mutated].boxed()
 }
 
+/// The memory arbitrary code runs in: three writable pages above the guard zone.
+fn fuzz_memory() -> javm::PagedMemory {
+    let mut memory = javm::PagedMemory::new();
+    memory.guard = 0x10000;
+    memory.map(0x10000, 0x3000, javm::Access::ReadWrite);
+    memory
+}
+
 fn run_code(bytes: &[u8]) {
-    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PagedMemory, Predecoded, Vm};
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Predecoded, Vm};
     for numbering in [Numbering::Gp, Numbering::PolkaVm] {
         for rules in [BlockRules::GP, BlockRules::JAR] {
             if let Ok(code) = Code::parse(bytes, LengthEncoding::Compact, numbering, rules) {
@@ -119,10 +127,7 @@ fn run_code(bytes: &[u8]) {
                     (false, Numbering::PolkaVm) => GasCosts::pipeline(&code),
                     (false, Numbering::Gp) => GasCosts::PerInstruction,
                 };
-                let mut memory = PagedMemory::new();
-                memory.guard = 0x10000;
-                memory.map(0x10000, 0x3000, javm::Access::ReadWrite);
-                let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), memory, 5_000);
+                let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), fuzz_memory(), 5_000);
                 let _ = vm.run();
             }
         }
@@ -133,30 +138,22 @@ fn run_code(bytes: &[u8]) {
 /// crash, or any difference in exit, pc, registers, gas or memory, is a finding.
 #[cfg(all(target_arch = "x86_64", unix))]
 fn run_compiler(bytes: &[u8]) {
-    use javm::compiler::{Compiled, CompiledVm};
-    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Memory, Numbering, PagedMemory, Predecoded, Vm};
+    use javm::machine::{start, Engine};
+    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Memory, Numbering, Predecoded};
     for (numbering, costs_of) in [(Numbering::Gp, None), (Numbering::PolkaVm, Some(GasCosts::pipeline as fn(&Code) -> GasCosts))] {
         let Ok(code) = Code::parse(bytes, LengthEncoding::Compact, numbering, BlockRules::GP) else { continue };
         let costs = costs_of.map_or(GasCosts::PerInstruction, |f| f(&code));
         let program = Arc::new(Predecoded::new(code, &costs));
-        let memory = || {
-            let mut m = PagedMemory::new();
-            m.guard = 0x10000;
-            m.map(0x10000, 0x3000, javm::Access::ReadWrite);
-            m
-        };
-        let mut interpreter = Vm::new(program.clone(), memory(), 5_000);
-        let mut m = memory();
-        let compiled = Compiled::new(program, &mut m).expect("this host runs the recompiler");
-        let mut vm = CompiledVm::new(Arc::new(compiled), m, 5_000).expect("same memory model");
+        let mut interpreter = start(Engine::Interpreter, program.clone(), fuzz_memory(), 5_000).expect("the interpreter takes any program");
+        let mut vm = start(Engine::Compiler, program, fuzz_memory(), 5_000).expect("this host runs the recompiler");
         for r in 0..javm::REGISTER_COUNT {
             let v = 0x10000 + 0x800 * r as u64;
             interpreter.set_reg(r, v);
             vm.set_reg(r, v);
         }
         let (a, b) = (interpreter.run(), vm.run());
-        assert_eq!((a, interpreter.exit_pc(), interpreter.regs(), interpreter.gas), (b, vm.exit_pc(), vm.regs(), vm.gas()), "{numbering:?}");
-        assert_eq!(interpreter.memory.read_bytes(0x10000, 0x3000), vm.memory.read_bytes(0x10000, 0x3000), "{numbering:?}: memory");
+        assert_eq!((a, interpreter.exit_pc(), interpreter.regs(), interpreter.gas()), (b, vm.exit_pc(), vm.regs(), vm.gas()), "{numbering:?}");
+        assert_eq!(interpreter.memory().read_bytes(0x10000, 0x3000), vm.memory().read_bytes(0x10000, 0x3000), "{numbering:?}: memory");
     }
 }
 

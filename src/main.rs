@@ -469,24 +469,19 @@ fn costs_for(model: jarkit_spec::jar::GasModel, code: &javm::Code) -> javm::GasC
     }
 }
 
-/// Runs a loaded program from pc 0 and prints the exit and the output (φ₇..φ₇+φ₈ on halt).
-/// `serve` handles the host calls the runner implements itself (it returns the exit to report,
-/// or `None` to resume the guest); other host calls end the run.
-/// A machine running `program` on the interpreter or (`compiler`) the recompiler.
-fn machine<M: javm::Memory + 'static>(program: Arc<javm::Predecoded>, memory: M, gas: i64, compiler: bool) -> Result<Box<dyn javm::Machine<Mem = M>>, String> {
-    if !compiler {
-        return Ok(Box::new(javm::Vm::new(program, memory, gas)));
+/// The engine `--compiler` selects.
+fn engine(compiler: bool) -> javm::Engine {
+    if compiler {
+        javm::Engine::Compiler
+    } else {
+        javm::Engine::Interpreter
     }
-    #[cfg(all(target_arch = "x86_64", unix))]
-    {
-        let mut memory = memory;
-        let compiled = javm::compiler::Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
-        Ok(Box::new(javm::compiler::CompiledVm::new(Arc::new(compiled), memory, gas).map_err(|e| e.to_string())?))
-    }
-    #[cfg(not(all(target_arch = "x86_64", unix)))]
-    Err("the recompiler needs x86-64 Unix".into())
 }
 
+/// Runs a loaded program from pc 0 on the interpreter or (`compiler`) the recompiler, and prints
+/// the exit and the output (φ₇..φ₇+φ₈ on halt). `serve` handles the host calls the runner
+/// implements itself (it returns the exit to report, or `None` to resume the guest); other host
+/// calls end the run.
 fn run_and_report<M: javm::Memory + 'static>(
     code: javm::Code,
     costs: &javm::GasCosts,
@@ -496,7 +491,7 @@ fn run_and_report<M: javm::Memory + 'static>(
     compiler: bool,
     serve: impl Fn(&mut dyn javm::Machine<Mem = M>, u32) -> Option<javm::Exit>,
 ) -> Result<(), String> {
-    let mut vm = machine(Arc::new(javm::Predecoded::new(code, costs)), memory, gas, compiler)?;
+    let mut vm = javm::machine::start(engine(compiler), Arc::new(javm::Predecoded::new(code, costs)), memory, gas)?;
     for (i, r) in regs.iter().enumerate() {
         vm.set_reg(i, *r);
     }
@@ -579,7 +574,7 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
     // Metered as PolkaVM's full cost model does (the spec's pipeline model).
     let costs = GasCosts::pipeline(&code);
     let (memory, map) = blob.memory().map_err(|e| at(e.to_string()))?;
-    let mut vm = machine(Arc::new(Predecoded::new(code, &costs)), memory, gas, compiler).map_err(at)?;
+    let mut vm = javm::machine::start(engine(compiler), Arc::new(Predecoded::new(code, &costs)), memory, gas).map_err(at)?;
     vm.set_reg(0, u64::from(javm::polkavm_blob::RETURN_TO_HOST));
     vm.set_reg(1, u64::from(map.stack_high));
     for (i, a) in args.iter().enumerate() {
@@ -596,7 +591,7 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
 }
 
 fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool) -> Result<ExitCode, String> {
-    use javm::{Code, Numbering, PagedMemory, Predecoded, Vm};
+    use javm::{Code, Numbering, PagedMemory, Predecoded};
     use jarkit_spec::jar::VariantId;
     let id: VariantId = variant.parse()?;
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -606,26 +601,18 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool
     let program = Arc::new(Predecoded::new(code, &costs));
     let mut memory = PagedMemory::new();
     memory.guard = 0x10000;
-    if compiler {
-        let mut vm = machine(program, memory, gas, true).map_err(|e| format!("{}: {e}", path.display()))?;
-        let exit = vm.run();
-        println!("exit: {exit:?} at pc {}", vm.exit_pc());
-        println!("gas used: {}", gas - vm.gas());
-        println!("registers: {:?}", vm.regs());
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut vm = Vm::new(Arc::clone(&program), memory, gas);
+    let mut vm = javm::machine::start(engine(compiler), Arc::clone(&program), memory, gas).map_err(|e| format!("{}: {e}", path.display()))?;
     let exit = if trace {
         // Single-step by running with one unit of gas at a time.
         let table = program.code().numbering.decode_table();
         loop {
             let before = vm.regs();
             let pc = vm.next_pc().unwrap_or(0);
-            let budget = vm.gas;
-            vm.gas = budget.min(1);
-            let rest = budget - vm.gas;
+            let budget = vm.gas();
+            vm.set_gas(budget.min(1));
+            let rest = budget - vm.gas();
             let exit = vm.run();
-            vm.gas += rest;
+            vm.set_gas(vm.gas() + rest);
             let text = match program.code().opcode_at(pc, &table) {
                 Some(op) => javm::disasm::format(&program.code().decode(pc, op)),
                 None => "invalid opcode".into(),
@@ -640,7 +627,7 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool
         vm.run()
     };
     println!("exit: {exit:?} at pc {}", vm.exit_pc());
-    println!("gas used: {}", gas - vm.gas);
+    println!("gas used: {}", gas - vm.gas());
     println!("registers: {:?}", vm.regs());
     Ok(ExitCode::SUCCESS)
 }

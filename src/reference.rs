@@ -105,74 +105,45 @@ pub fn linear_memory(setup: &Setup) -> Option<javm::LinearMemory> {
     Some(memory)
 }
 
-/// Runs `setup` on both fast backends over a [`javm::LinearMemory`] (`Ok(None)` if the layout
-/// is not linear): the interpreter, then the recompiler where there is one.
-pub fn run_linear(setup: &Setup) -> Result<Option<(Final, Option<Final>)>, String> {
-    use javm::Memory;
-    let Some(memory) = linear_memory(setup) else { return Ok(None) };
-    let (program, _) = fast_setup(setup)?;
-    let pages_of = |m: &javm::LinearMemory| (0..m.len() / 4096).map(|p| (p, m.read_bytes(p * 4096, 4096).unwrap_or_default())).collect::<Vec<_>>();
-    let mut vm = javm::Vm::new(program.clone(), memory.clone(), setup.gas as i64);
+/// Runs `vm` from `setup`'s registers and pc to its first exit; `pages` lists the memory's pages
+/// that hold data.
+fn run_machine<M: javm::Memory>(mut vm: Box<dyn javm::Machine<Mem = M>>, setup: &Setup, pages: fn(&M) -> Vec<(u32, Vec<u8>)>) -> Final {
     for (i, &r) in setup.regs.iter().enumerate() {
         vm.set_reg(i, r);
     }
     vm.set_pc(setup.pc);
     let exit = vm.run();
-    let interpreted = Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas.max(0) as u64, pages: pages_of(&vm.memory) };
-    #[cfg(all(target_arch = "x86_64", unix))]
-    let compiled = {
-        use javm::compiler::{Compiled, CompiledVm};
-        let mut memory = memory;
-        match Compiled::new(program, &mut memory) {
-            Err(_) => None,
-            Ok(c) => {
-                let mut vm = CompiledVm::new(std::sync::Arc::new(c), memory, setup.gas as i64).map_err(|e| e.to_string())?;
-                for (i, &r) in setup.regs.iter().enumerate() {
-                    vm.set_reg(i, r);
-                }
-                vm.set_pc(setup.pc);
-                let exit = vm.run();
-                Some(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: pages_of(&vm.memory) })
-            }
-        }
-    };
-    #[cfg(not(all(target_arch = "x86_64", unix)))]
-    let compiled = None;
+    Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: pages(vm.memory()) }
+}
+
+/// Every page of a linear memory (all of them hold data).
+fn linear_pages(m: &javm::LinearMemory) -> Vec<(u32, Vec<u8>)> {
+    use javm::Memory;
+    (0..m.len() / 4096).map(|p| (p, m.read_bytes(p * 4096, 4096).unwrap_or_default())).collect()
+}
+
+/// Runs `setup` on both fast backends over a [`javm::LinearMemory`] (`Ok(None)` if the layout
+/// is not linear): the interpreter, then the recompiler where there is one.
+pub fn run_linear(setup: &Setup) -> Result<Option<(Final, Option<Final>)>, String> {
+    use javm::machine::{start, Engine};
+    let Some(memory) = linear_memory(setup) else { return Ok(None) };
+    let (program, _) = fast_setup(setup)?;
+    let interpreted = run_machine(start(Engine::Interpreter, program.clone(), memory.clone(), setup.gas as i64)?, setup, linear_pages);
+    let compiled = start(Engine::Compiler, program, memory, setup.gas as i64).ok().map(|vm| run_machine(vm, setup, linear_pages));
     Ok(Some((interpreted, compiled)))
 }
 
 /// Runs `setup` on the hand-tuned interpreter.
 pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
     let (program, memory) = fast_setup(setup)?;
-    let mut vm = javm::Vm::new(program, memory, setup.gas as i64);
-    for (i, &r) in setup.regs.iter().enumerate() {
-        vm.set_reg(i, r);
-    }
-    vm.set_pc(setup.pc);
-    let exit = vm.run();
-    Ok(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas.max(0) as u64, pages: pages_of(&vm.memory) })
+    Ok(run_machine(javm::machine::start(javm::Engine::Interpreter, program, memory, setup.gas as i64)?, setup, pages_of))
 }
 
-/// Runs `setup` on the recompiler (`Ok(None)` where there is none: not x86-64 Unix, or the host
-/// lacks an instruction it needs).
-#[cfg(all(target_arch = "x86_64", unix))]
+/// Runs `setup` on the recompiler (`Ok(None)` where it cannot run: not x86-64 Unix, or the
+/// host lacks an instruction it needs).
 pub fn run_compiled(setup: &Setup) -> Result<Option<Final>, String> {
-    use javm::compiler::{Compiled, CompiledVm};
-    let (program, mut memory) = fast_setup(setup)?;
-    let Ok(compiled) = Compiled::new(program, &mut memory) else { return Ok(None) };
-    let mut vm = CompiledVm::new(std::sync::Arc::new(compiled), memory, setup.gas as i64).map_err(|e| e.to_string())?;
-    for (i, &r) in setup.regs.iter().enumerate() {
-        vm.set_reg(i, r);
-    }
-    vm.set_pc(setup.pc);
-    let exit = vm.run();
-    Ok(Some(Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: pages_of(&vm.memory) }))
-}
-
-/// Runs `setup` on the recompiler: there is none on this platform.
-#[cfg(not(all(target_arch = "x86_64", unix)))]
-pub fn run_compiled(_setup: &Setup) -> Result<Option<Final>, String> {
-    Ok(None)
+    let (program, memory) = fast_setup(setup)?;
+    Ok(javm::machine::start(javm::Engine::Compiler, program, memory, setup.gas as i64).ok().map(|vm| run_machine(vm, setup, pages_of)))
 }
 
 /// A reference-executor instance that can be stopped, changed and resumed, for vectors that run

@@ -4,15 +4,9 @@
 
 use std::sync::Arc;
 
-use javm::compiler::{Compiled, CompiledVm};
-use javm::{BlockRules, Code, Exit, GasCosts, LengthEncoding, Machine, Numbering, PagedMemory, PolkaVmBlob, Predecoded, Vm};
+use javm::{BlockRules, Code, Exit, GasCosts, LengthEncoding, Machine, Numbering, PagedMemory, PolkaVmBlob, Predecoded};
 
-/// Which of jarkit's execution engines runs a guest.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum Engine {
-    Interpreter,
-    Compiler,
-}
+pub use javm::Engine;
 
 const RA: usize = 0;
 const SP: usize = 1;
@@ -51,14 +45,8 @@ impl JarkitGuest {
         // The spec's full pipeline model: PolkaVM's side meters with the same model.
         let gas = GasCosts::pipeline(&code);
         let program = Arc::new(Predecoded::new(code, &gas));
-        let (mut memory, map) = container.memory().map_err(|e| e.to_string())?;
-        let vm: Box<dyn Machine<Mem = PagedMemory>> = match engine {
-            Engine::Interpreter => Box::new(Vm::new(program, memory, 0)),
-            Engine::Compiler => {
-                let compiled = Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
-                Box::new(CompiledVm::new(Arc::new(compiled), memory, 0).map_err(|e| e.to_string())?)
-            }
-        };
+        let (memory, map) = container.memory().map_err(|e| e.to_string())?;
+        let vm = javm::machine::start(engine, program, memory, 0)?;
         Ok(JarkitGuest { vm, entry, stack_high: map.stack_high })
     }
 

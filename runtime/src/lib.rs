@@ -31,5 +31,5 @@ pub use outcome::Exit;
 pub use polkavm_blob::{MemoryMap, PolkaVmBlob};
 pub use program::{BlockRules, Code, Instruction, LengthEncoding};
 pub use jar_v1::JarV1Program;
-pub use machine::Machine;
+pub use machine::{Engine, Machine};
 pub use standard::StandardProgram;

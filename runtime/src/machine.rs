@@ -2,9 +2,36 @@
 //! the recompiler (`compiler::CompiledVm`). Vector runners, the benchmark harness and the command
 //! line drive either through this trait.
 
+use std::sync::Arc;
+
+use crate::interpreter::predecode::Predecoded;
 use crate::interpreter::{Vm, REGISTER_COUNT};
 use crate::memory::Memory;
 use crate::outcome::Exit;
+
+/// Which of jarkit's execution engines runs a guest.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Interpreter,
+    Compiler,
+}
+
+/// A guest of `program` with `memory` and `gas` on `engine`. `Err` says why the recompiler cannot
+/// take it (not x86-64 Unix, an instruction the host lacks, no executable memory).
+pub fn start<M: Memory + 'static>(engine: Engine, program: Arc<Predecoded>, memory: M, gas: i64) -> Result<Box<dyn Machine<Mem = M>>, String> {
+    match engine {
+        Engine::Interpreter => Ok(Box::new(Vm::new(program, memory, gas))),
+        #[cfg(all(target_arch = "x86_64", unix))]
+        Engine::Compiler => {
+            use crate::compiler::{Compiled, CompiledVm};
+            let mut memory = memory;
+            let compiled = Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
+            Ok(Box::new(CompiledVm::new(Arc::new(compiled), memory, gas).map_err(|e| e.to_string())?))
+        }
+        #[cfg(not(all(target_arch = "x86_64", unix)))]
+        Engine::Compiler => Err("the recompiler needs x86-64 Unix".into()),
+    }
+}
 
 pub trait Machine {
     type Mem: Memory;
@@ -18,6 +45,8 @@ pub trait Machine {
     fn set_pc(&mut self, pc: u32) -> bool;
     /// The pc of the instruction that caused the last exit.
     fn exit_pc(&self) -> u32;
+    /// The pc at which `run` would continue.
+    fn next_pc(&self) -> Option<u32>;
     /// Runs until the guest exits; a resumable exit continues where the spec says.
     fn run(&mut self) -> Exit;
     fn memory(&self) -> &Self::Mem;
@@ -46,6 +75,9 @@ impl<M: Memory> Machine for Vm<M> {
     }
     fn exit_pc(&self) -> u32 {
         Vm::exit_pc(self)
+    }
+    fn next_pc(&self) -> Option<u32> {
+        Vm::next_pc(self)
     }
     fn run(&mut self) -> Exit {
         Vm::run(self)
@@ -81,6 +113,9 @@ impl<M: Memory> Machine for crate::compiler::CompiledVm<M> {
     }
     fn exit_pc(&self) -> u32 {
         crate::compiler::CompiledVm::exit_pc(self)
+    }
+    fn next_pc(&self) -> Option<u32> {
+        crate::compiler::CompiledVm::next_pc(self)
     }
     fn run(&mut self) -> Exit {
         crate::compiler::CompiledVm::run(self)

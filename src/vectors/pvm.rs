@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use javm::{Access, BlockRules, Code, Exit, GasCosts, LengthEncoding, Machine, Memory, Numbering, PagedMemory, Predecoded, Vm};
+use javm::{Access, BlockRules, Code, Engine, Exit, GasCosts, LengthEncoding, Machine, Memory, Numbering, PagedMemory, Predecoded};
 use serde::Deserialize;
 
 use super::{json_files, read_json, CaseResult, Report};
@@ -130,8 +130,8 @@ pub fn run_dir_on(dir: &Path, known: &HashMap<String, String>, executor: Executo
     for path in json_files(dir)? {
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let result = match (read_json(&path), executor) {
-            (Ok(v), Executor::Interpreter) => run_case_on(v, gas, Backend::Interpreter),
-            (Ok(v), Executor::Compiler) => run_case_on(v, gas, Backend::Compiler),
+            (Ok(v), Executor::Interpreter) => run_case_on(v, gas, Engine::Interpreter),
+            (Ok(v), Executor::Compiler) => run_case_on(v, gas, Engine::Compiler),
             (Ok(v), Executor::Reference) => match run_case_reference(v, gas) {
                 Ok(Some(())) => Ok(()),
                 Ok(None) => {
@@ -168,37 +168,20 @@ pub fn run_case(value: serde_json::Value) -> Result<(), String> {
 
 /// Runs one case given as JSON (either format) with block costs from `gas`.
 pub fn run_case_with(value: serde_json::Value, gas: GasSource) -> Result<(), String> {
-    run_case_on(value, gas, Backend::Interpreter)
-}
-
-/// The fast engines a case can run on.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-enum Backend {
-    Interpreter,
-    Compiler,
+    run_case_on(value, gas, Engine::Interpreter)
 }
 
 /// An engine's VM over the vectors' paged memory.
 type FastVm = dyn Machine<Mem = PagedMemory>;
 
-fn new_vm(backend: Backend, program: Arc<Predecoded>, mut memory: PagedMemory, gas: i64) -> Result<Box<FastVm>, String> {
-    Ok(match backend {
-        Backend::Interpreter => Box::new(Vm::new(program, memory, gas)),
-        Backend::Compiler => {
-            let compiled = javm::compiler::Compiled::new(program, &mut memory).map_err(|e| e.to_string())?;
-            Box::new(javm::compiler::CompiledVm::new(Arc::new(compiled), memory, gas).map_err(|e| e.to_string())?)
-        }
-    })
-}
-
-fn run_case_on(value: serde_json::Value, gas: GasSource, backend: Backend) -> Result<(), String> {
+fn run_case_on(value: serde_json::Value, gas: GasSource, engine: Engine) -> Result<(), String> {
     if value.get("steps").is_some() {
         let case: SpectoolCase = serde_json::from_value(value).map_err(|e| format!("malformed spectool case: {e}"))?;
         let costs = block_costs(&case, gas)?;
-        run_spectool(&case, costs, backend)
+        run_spectool(&case, costs, engine)
     } else {
         let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
-        run_w3f(&case, backend)
+        run_w3f(&case, engine)
     }
 }
 
@@ -304,9 +287,9 @@ fn block_costs(case: &SpectoolCase, gas: GasSource) -> Result<HashMap<u32, u32>,
     Ok(computed)
 }
 
-fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>, backend: Backend) -> Result<(), String> {
+fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>, engine: Engine) -> Result<(), String> {
     let program = load(&case.program, Numbering::PolkaVm, GasCosts::PerBlock(costs))?;
-    let mut vm = new_vm(backend, program, vector_memory(), case.initial_gas)?;
+    let mut vm = javm::machine::start(engine, program, vector_memory(), case.initial_gas)?;
     vm.set_pc(case.initial_pc);
     let mut last: Option<Exit> = None;
     for (i, step) in case.steps.iter().enumerate() {
@@ -345,7 +328,7 @@ fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>, backend: Backend)
     Ok(())
 }
 
-fn run_w3f(case: &W3fCase, backend: Backend) -> Result<(), String> {
+fn run_w3f(case: &W3fCase, engine: Engine) -> Result<(), String> {
     let program = load(&case.program, Numbering::Gp, GasCosts::PerInstruction)?;
     let mut memory = vector_memory();
     for m in &case.initial_page_map {
@@ -354,7 +337,7 @@ fn run_w3f(case: &W3fCase, backend: Backend) -> Result<(), String> {
     for w in &case.initial_memory {
         memory.write_bytes(w.address, &w.contents).map_err(|e| format!("initial memory: {e:?}"))?;
     }
-    let mut vm = new_vm(backend, program, memory, case.initial_gas)?;
+    let mut vm = javm::machine::start(engine, program, memory, case.initial_gas)?;
     if case.initial_regs.len() != javm::REGISTER_COUNT {
         return Err(format!("expected 13 initial registers, got {}", case.initial_regs.len()));
     }
