@@ -42,6 +42,11 @@ fn to_json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).expect("spec types serialize to JSON")
 }
 
+/// The answer to a rejected extrinsic: the error, and the state as it was.
+fn rejected<E: Serialize, S: Serialize>(error: &E, pre: &S) -> Value {
+    json!({ "output": { "err": to_json(error) }, "post_state": to_json(pre) })
+}
+
 /// Runs sub-transition `sub` of variant `variant` on a vector-shaped `case` and returns
 /// `{output, post_state}`.
 pub fn run(variant: VariantId, sub: &str, case: &Value) -> Result<Value, StfError> {
@@ -88,8 +93,7 @@ fn assurances<V: Variant>(case: &Value) -> Result<Value, StfError> {
             let post = AssurancesState { avail_assignments, ..pre };
             Ok(json!({ "output": { "ok": { "reported": to_json(&reported) } }, "post_state": to_json(&post) }))
         }
-        // A rejected extrinsic leaves the state as it was.
-        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
+        Err(e) => Ok(rejected(&e, &pre)),
     }
 }
 
@@ -117,8 +121,7 @@ fn disputes<V: Variant>(case: &Value) -> Result<Value, StfError> {
             let post = DisputesState { psi, rho, ..pre };
             Ok(json!({ "output": { "ok": { "offenders_mark": to_json(&offenders_mark) } }, "post_state": to_json(&post) }))
         }
-        // A rejected extrinsic leaves the state as it was.
-        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
+        Err(e) => Ok(rejected(&e, &pre)),
     }
 }
 
@@ -168,8 +171,7 @@ fn reports<V: Variant>(case: &Value) -> Result<Value, StfError> {
             let post = ReportsState { avail_assignments, cores_statistics, services_statistics, ..pre };
             Ok(json!({ "output": { "ok": { "reported": to_json(&reported), "reporters": to_json(&reporters) } }, "post_state": to_json(&post) }))
         }
-        // A rejected extrinsic leaves the state as it was.
-        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
+        Err(e) => Ok(rejected(&e, &pre)),
     }
 }
 
@@ -243,7 +245,6 @@ fn preimages(case: &Value) -> Result<Value, StfError> {
         Ok((accounts, statistics)) => {
             Ok(json!({ "output": { "ok": null }, "post_state": to_json(&PreimagesState { accounts, statistics }) }))
         }
-        // A rejected extrinsic leaves the state as it was.
-        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": to_json(&pre) })),
+        Err(e) => Ok(rejected(&e, &pre)),
     }
 }
