@@ -334,7 +334,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let bytes = jarkit::codec_cli::encode(&type_name, variant.parse()?, &json).map_err(|e| format!("{}: {e}", file.display()))?;
             match out {
                 Some(p) => std::fs::write(&p, &bytes).map_err(|e| format!("{}: {e}", p.display()))?,
-                None => write_stdout(&format!("0x{}\n", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())),
+                None => write_stdout(&format!("{}\n", jarkit_spec::prelude::to_hex(&bytes))),
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -509,7 +509,7 @@ fn run_and_report<M: javm::Memory + 'static>(
     println!("gas used: {}", gas - vm.gas());
     if exit == javm::Exit::Halt {
         match vm.memory().read_bytes(vm.reg(7) as u32, vm.reg(8).min(1 << 24) as u32) {
-            Some(out) => println!("output: 0x{}", out.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            Some(out) => println!("output: {}", jarkit_spec::prelude::to_hex(&out)),
             None => println!("output: (φ7..φ7+φ8 is not readable)"),
         }
     }

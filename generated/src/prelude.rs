@@ -149,7 +149,8 @@ macro_rules! to_nat {
 }
 to_nat!(u8, u16, u32, u64);
 
-fn hex(bytes: &[u8]) -> String {
+/// `0x` and the bytes in lowercase hex, as the vectors write byte strings.
+pub fn to_hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(2 + 2 * bytes.len());
     s.push_str("0x");
     for b in bytes {
@@ -208,12 +209,12 @@ impl ByteArray {
 }
 impl fmt::Debug for ByteArray {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex(&self.0))
+        f.write_str(&to_hex(&self.0))
     }
 }
 impl serde::Serialize for ByteArray {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex(&self.0))
+        s.serialize_str(&to_hex(&self.0))
     }
 }
 impl<'de> serde::Deserialize<'de> for ByteArray {
@@ -240,12 +241,12 @@ impl<const N: usize> Default for OctetSeq<N> {
 }
 impl<const N: usize> fmt::Debug for OctetSeq<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex(&self.0))
+        f.write_str(&to_hex(&self.0))
     }
 }
 impl<const N: usize> serde::Serialize for OctetSeq<N> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex(&self.0))
+        s.serialize_str(&to_hex(&self.0))
     }
 }
 impl<'de, const N: usize> serde::Deserialize<'de> for OctetSeq<N> {

@@ -45,10 +45,6 @@ fn check(case: &TrieCase) -> Result<(), String> {
     if got.0[..] == want[..] {
         Ok(())
     } else {
-        Err(format!("root {}, expected {}", hex(&got.0), case.output))
+        Err(format!("root {got:?}, expected 0x{}", case.output))
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
