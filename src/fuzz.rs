@@ -61,7 +61,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             let Some(root) = crate::vectors::vectors_root() else { return vec![] };
             let mut out = Vec::new();
             for sub in crate::stf::SUB_TRANSITIONS {
-                for path in crate::vectors::json_files(&root.join(format!("w3f/stf/{sub}/tiny"))).unwrap_or_default() {
+                for path in crate::vectors::json_files(&root.join(format!("gp072/stf/{sub}/tiny"))).unwrap_or_default() {
                     if let Ok(text) = std::fs::read(&path) {
                         out.push([sub.as_bytes(), b"\n", &text].concat());
                     }

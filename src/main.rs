@@ -33,7 +33,7 @@ enum Command {
         #[command(subcommand)]
         family: Family,
     },
-    /// Run one sub-transition on a `{pre_state, input}` JSON file (the w3f vector shape; a full
+    /// Run one sub-transition on a `{pre_state, input}` JSON file (the conformance vectors' shape; a full
     /// vector file also works) and print `{output, post_state}`. Exit 2 on malformed input.
     Stf {
         /// Variant whose parameters apply.
@@ -43,7 +43,8 @@ enum Command {
         /// (inputs and pre-states are kept), instead of running one file.
         #[arg(long, value_name = "DIR")]
         bless: Option<PathBuf>,
-        /// authorizations, history, preimages or statistics.
+        /// The sub-transition: assurances, authorizations, disputes, history, preimages, reports,
+        /// safrole or statistics.
         sub: String,
         /// The input file (`-` or absent: standard input).
         input: Option<PathBuf>,
@@ -138,7 +139,7 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Family {
-    /// The w3f Fisher–Yates shuffle vectors, through the generated `shuffle`.
+    /// The GP 0.7.2 Fisher–Yates shuffle vectors, through the generated `shuffle`.
     Shuffle { path: Option<PathBuf> },
     /// PVM vectors (polkavm-spectool or w3f v0.4 format, detected per file).
     Pvm {
@@ -155,13 +156,14 @@ enum Family {
         #[arg(long, default_value = "listed", value_parser = ["listed", "computed"])]
         gas: String,
     },
-    /// The w3f codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
+    /// The GP 0.7.2 codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
     Codec { dir: Option<PathBuf> },
-    /// The w3f state-trie vectors: the state root of each key-value map.
+    /// State-trie cases: every raw state of the block traces (genesis, each step's pre and post
+    /// state) through the spec's `merkleRoot` (default directory: gp072/traces).
     Trie { path: Option<PathBuf> },
-    /// The w3f erasure-coding vectors: the shards of each blob, tiny and full.
+    /// The GP 0.7.2 erasure-coding vectors: the shards of each blob, tiny and full.
     Erasure { dir: Option<PathBuf> },
-    /// The w3f vectors of one sub-transition (default directory: w3f/stf/SUB/tiny).
+    /// The GP 0.7.2 vectors of one sub-transition (default directory: gp072/stf/SUB/tiny).
     Stf {
         sub: String,
         dir: Option<PathBuf>,
@@ -248,7 +250,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Vectors { family } => {
             let report = match family {
-                Family::Shuffle { path } => vectors::shuffle::run(&vector_path(path, "w3f/shuffle")?)?,
+                Family::Shuffle { path } => vectors::shuffle::run(&vector_path(path, "gp072/shuffle")?)?,
                 Family::Pvm { dir, reference, compiler, gas } => {
                     let dir = vector_path(dir, "polkavm-spectool/programs")?;
                     let known_file = repo_root().join("tests/known-differences/w3f-pvm.txt");
@@ -266,11 +268,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     let gas = if gas == "computed" { vectors::pvm::GasSource::Computed } else { vectors::pvm::GasSource::Listed };
                     vectors::pvm::run_dir_on(&dir, &known, executor, gas)?
                 }
-                Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "w3f/codec")?)?,
-                Family::Trie { path } => vectors::trie::run(&vector_path(path, "w3f/trie")?)?,
-                Family::Erasure { dir } => vectors::erasure::run(&vector_path(dir, "w3f/erasure")?)?,
+                Family::Codec { dir } => vectors::codec::run(&vector_path(dir, "gp072/codec")?)?,
+                Family::Trie { path } => vectors::trie::run(&vector_path(path, "gp072/traces")?)?,
+                Family::Erasure { dir } => vectors::erasure::run(&vector_path(dir, "gp072/erasure")?)?,
                 Family::Stf { sub, dir, variant } => {
-                    let dir = vector_path(dir, &format!("w3f/stf/{sub}/tiny"))?;
+                    let dir = vector_path(dir, &format!("gp072/stf/{sub}/tiny"))?;
                     vectors::stf::run(&sub, &dir, variant.parse()?)?
                 }
             };

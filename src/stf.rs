@@ -11,7 +11,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The sub-transitions jarkit runs, by their vector directory names.
-pub const SUB_TRANSITIONS: [&str; 7] = ["assurances", "authorizations", "disputes", "history", "preimages", "reports", "statistics"];
+pub const SUB_TRANSITIONS: [&str; 8] = ["assurances", "authorizations", "disputes", "history", "preimages", "reports", "safrole", "statistics"];
 
 /// A malformed vector or input: the message names the JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,7 @@ fn run_as<V: Variant>(sub: &str, case: &Value) -> Result<Value, StfError> {
         "statistics" => statistics::<V>(case),
         "preimages" => preimages(case),
         "reports" => reports::<V>(case),
+        "safrole" => safrole::<V>(case),
         _ => Err(StfError(format!("unknown sub-transition `{sub}`; jarkit runs: {}", SUB_TRANSITIONS.join(", ")))),
     }
 }
@@ -246,5 +247,44 @@ fn preimages(case: &Value) -> Result<Value, StfError> {
             Ok(json!({ "output": { "ok": null }, "post_state": to_json(&PreimagesState { accounts, statistics }) }))
         }
         Err(e) => Ok(rejected(&e, &pre)),
+    }
+}
+
+/// Safrole's vector state: the spec's `SafroleState` plus ψ'_o, the posterior offenders, which
+/// Safrole reads and leaves as they are.
+fn safrole_state<V: Variant>(value: &Value, path: &str) -> Result<(jar::SafroleState, Vec<jar::Ed25519Public>), StfError> {
+    let offenders: Vec<jar::Ed25519Public> = field(value, &format!("{path}.post_offenders"))?;
+    let mut rest = value.get(path).cloned().ok_or_else(|| StfError(format!("`{path}` is missing")))?;
+    if let Some(obj) = rest.as_object_mut() {
+        obj.remove("post_offenders");
+    }
+    let state: jar::SafroleState = serde_json::from_value(rest).map_err(|e| StfError(format!("`{path}`: {e}")))?;
+    check_len(&state.eta, Nat(4), &format!("{path}.eta"), "entropy hashes (η₀..η₃)")?;
+    for (name, keys) in [("lambda", &state.lambda), ("kappa", &state.kappa), ("gamma_k", &state.gamma_k), ("iota", &state.iota)] {
+        check_len(keys, V::V, &format!("{path}.{name}"), "validators")?;
+    }
+    if state.gamma_a.len() as u64 > V::E.0 {
+        return Err(StfError(format!("`{path}.gamma_a` has {} tickets; the accumulator holds at most E = {}", state.gamma_a.len(), V::E)));
+    }
+    match &state.gamma_s {
+        jar::TicketsOrKeys::Tickets(t) => check_len(t, V::E, &format!("{path}.gamma_s.tickets"), "slots (E)")?,
+        jar::TicketsOrKeys::Keys(k) => check_len(k, V::E, &format!("{path}.gamma_s.keys"), "slots (E)")?,
+    }
+    Ok((state, offenders))
+}
+
+fn safrole<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let (pre, offenders) = safrole_state::<V>(case, "pre_state")?;
+    let slot: u32 = field(case, "input.slot")?;
+    let entropy: jar::Hash = field(case, "input.entropy")?;
+    let tickets: Vec<jar::TicketEnvelope> = field(case, "input.extrinsic")?;
+    let with_offenders = |state: &jar::SafroleState| {
+        let mut v = to_json(state);
+        v["post_offenders"] = to_json(&offenders);
+        v
+    };
+    match jar::apply_safrole::<V>(&pre, slot, entropy, &tickets, &offenders) {
+        Ok((marks, post)) => Ok(json!({ "output": { "ok": to_json(&marks) }, "post_state": with_offenders(&post) })),
+        Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": with_offenders(&pre) })),
     }
 }

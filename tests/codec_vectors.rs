@@ -1,24 +1,20 @@
 //! The w3f codec vectors through the codec that codegen derives from the Lean types, and the
 //! decoder's behaviour on damaged input.
 
-use jarkit::vectors::{codec, vectors_root};
+use jarkit::vectors::{codec, vectors_for_test};
 use jarkit_spec::codec::Codec;
 use jarkit_spec::jar::{Block, Gp072Full, Gp072Tiny, Header, Jar1, Variant, WorkReport};
 use jarkit_spec::prelude::{ByteArray, Nat};
 use proptest::prelude::*;
 
 fn root() -> Option<std::path::PathBuf> {
-    let r = vectors_root();
-    if r.is_none() {
-        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
-    }
-    r
+    vectors_for_test()
 }
 
 #[test]
 fn w3f_codec_vectors_pass_both_ways() {
     let Some(root) = root() else { return };
-    let report = codec::run(&root.join("w3f/codec")).unwrap();
+    let report = codec::run(&root.join("gp072/codec")).unwrap();
     print!("{}", report.render());
     assert_eq!(report.cases.len(), 30, "15 tiny and 15 full cases");
     assert_eq!(report.failed(), 0);
@@ -28,7 +24,7 @@ fn w3f_codec_vectors_pass_both_ways() {
 #[test]
 fn full_blocks_do_not_decode_with_tiny_lengths() {
     let Some(root) = root() else { return };
-    let bytes = std::fs::read(root.join("w3f/codec/full/header_0.bin")).unwrap();
+    let bytes = std::fs::read(root.join("gp072/codec/full/header_0.bin")).unwrap();
     assert!(Header::decode::<Gp072Full>(&bytes).is_ok());
     // The epoch marker holds V validators; tiny's V is smaller, so bytes are left over.
     let e = Header::decode::<Gp072Tiny>(&bytes).unwrap_err();
@@ -38,7 +34,7 @@ fn full_blocks_do_not_decode_with_tiny_lengths() {
 #[test]
 fn every_truncation_of_a_block_is_an_error_with_an_offset() {
     let Some(root) = root() else { return };
-    let bytes = std::fs::read(root.join("w3f/codec/tiny/block.bin")).unwrap();
+    let bytes = std::fs::read(root.join("gp072/codec/tiny/block.bin")).unwrap();
     for cut in 0..bytes.len() {
         let e = Block::decode::<Gp072Tiny>(&bytes[..cut]).expect_err("a truncated block must not decode");
         assert!(e.offset <= cut, "offset {} beyond the {cut} bytes given", e.offset);
@@ -55,8 +51,8 @@ proptest! {
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
         cut in any::<prop::sample::Index>(),
     ) {
-        let Some(root) = vectors_root() else { return Ok(()) };
-        let mut bytes = std::fs::read(root.join("w3f/codec/tiny/work_report.bin")).unwrap();
+        let Some(root) = vectors_for_test() else { return Ok(()) };
+        let mut bytes = std::fs::read(root.join("gp072/codec/tiny/work_report.bin")).unwrap();
         for (i, b) in flips {
             let i = i.index(bytes.len());
             bytes[i] = b;
@@ -123,7 +119,7 @@ proptest! {
 #[test]
 fn decoding_a_truncated_file_exits_2_with_the_byte_offset() {
     let Some(root) = root() else { return };
-    let bytes = std::fs::read(root.join("w3f/codec/tiny/block.bin")).unwrap();
+    let bytes = std::fs::read(root.join("gp072/codec/tiny/block.bin")).unwrap();
     let path = std::env::temp_dir().join(format!("jarkit-trunc-{}.bin", std::process::id()));
     std::fs::write(&path, &bytes[..100]).unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["decode", "Block"]).arg(&path).output().unwrap();
@@ -132,12 +128,12 @@ fn decoding_a_truncated_file_exits_2_with_the_byte_offset() {
     assert!(err.contains("at byte 100"), "{err}");
     let ok = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit"))
         .args(["decode", "Block"])
-        .arg(root.join("w3f/codec/tiny/block.bin"))
+        .arg(root.join("gp072/codec/tiny/block.bin"))
         .output()
         .unwrap();
     assert!(ok.status.success());
     let json: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
-    let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("w3f/codec/tiny/block.json")).unwrap()).unwrap();
+    let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("gp072/codec/tiny/block.json")).unwrap()).unwrap();
     assert_eq!(json, want);
 }
 
@@ -168,7 +164,7 @@ fn w3f_values_round_trip_through_the_jar1_codec() {
     let Some(root) = root() else { return };
     macro_rules! each {
         ($($t:ident),*) => {$(
-            for entry in std::fs::read_dir(root.join("w3f/codec/full")).unwrap() {
+            for entry in std::fs::read_dir(root.join("gp072/codec/full")).unwrap() {
                 let path = entry.unwrap().path();
                 if path.extension().is_some_and(|e| e == "bin") {
                     let bin = std::fs::read(&path).unwrap();
@@ -181,7 +177,7 @@ fn w3f_values_round_trip_through_the_jar1_codec() {
         )*};
     }
     jarkit_spec::for_each_spec_type!(each);
-    let header = Header::decode::<Gp072Full>(&std::fs::read(root.join("w3f/codec/full/header_0.bin")).unwrap()).unwrap();
+    let header = Header::decode::<Gp072Full>(&std::fs::read(root.join("gp072/codec/full/header_0.bin")).unwrap()).unwrap();
     let mark = header.epoch_mark.as_ref().expect("header_0 has an epoch mark");
     let jar = header.encode::<Jar1>();
     // parent, state root, extrinsic hash, slot, the option tag, two entropies, then the count.

@@ -1,16 +1,13 @@
 //! The w3f erasure-coding vectors through `erasureCode` generated from `spec/Jar/Erasure.lean`.
 
-use jarkit::vectors::{erasure, vectors_root};
+use jarkit::vectors::{erasure, vectors_for_test};
 use jarkit_spec::jar::{erasure_code, Gp072Full, Gp072Tiny};
 use jarkit_spec::prelude::ByteArray;
 
 #[test]
 fn w3f_erasure_vectors_pass() {
-    let Some(root) = vectors_root() else {
-        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
-        return;
-    };
-    let report = erasure::run(&root.join("w3f/erasure")).unwrap();
+    let Some(root) = vectors_for_test() else { return };
+    let report = erasure::run(&root.join("gp072/erasure")).unwrap();
     print!("{}", report.render());
     assert_eq!(report.cases.len(), 12);
     assert_eq!(report.failed(), 0);

@@ -1,15 +1,12 @@
 //! The generated types read and write the w3f JSON of the codec vectors unchanged (field names
 //! and byte-string encoding come from the Lean declarations).
 
-use jarkit::vectors::{read_json, vectors_root};
+use jarkit::vectors::{read_json, vectors_for_test};
 use jarkit_spec::jar::{Header, RefineContext};
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(file: &str) {
-    let Some(root) = vectors_root() else {
-        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
-        return;
-    };
-    let json = read_json(&root.join("w3f/codec/tiny").join(file)).unwrap();
+    let Some(root) = vectors_for_test() else { return };
+    let json = read_json(&root.join("gp072/codec/tiny").join(file)).unwrap();
     let value: T = serde_json::from_value(json.clone()).unwrap_or_else(|e| panic!("{file}: {e}"));
     assert_eq!(serde_json::to_value(&value).unwrap(), json, "{file}");
 }

@@ -1,17 +1,14 @@
 //! The PVM conformance suites. Skipped (with a message) when the vectors are absent; CI sets
 //! `JARKIT_VECTORS` so they always run there.
 
-use jarkit::vectors::{pvm, vectors_root, CaseResult};
+use jarkit::vectors::{pvm, vectors_for_test, CaseResult};
 
 fn run(sub: &str, known_file: Option<&str>) {
     run_with(sub, known_file, pvm::Executor::Interpreter, pvm::GasSource::Listed);
 }
 
 fn run_with(sub: &str, known_file: Option<&str>, executor: pvm::Executor, gas: pvm::GasSource) {
-    let Some(root) = vectors_root() else {
-        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
-        return;
-    };
+    let Some(root) = vectors_for_test() else { return };
     let known = known_file.map(|f| pvm::parse_known(&std::fs::read_to_string(f).unwrap())).unwrap_or_default();
     let report = pvm::run_dir_on(&root.join(sub), &known, executor, gas).unwrap();
     print!("{}", report.render());

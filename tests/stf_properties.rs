@@ -103,8 +103,8 @@ proptest! {
 
 /// The pre-states of the assurances and disputes vectors, with the timeslot they run at.
 fn vector_states(sub: &str) -> Vec<serde_json::Value> {
-    let Some(root) = jarkit::vectors::vectors_root() else { return vec![] };
-    let dir = root.join(format!("w3f/stf/{sub}/tiny"));
+    let Some(root) = jarkit::vectors::vectors_for_test() else { return vec![] };
+    let dir = root.join(format!("gp072/stf/{sub}/tiny"));
     jarkit::vectors::json_files(&dir).unwrap().iter().map(|p| jarkit::vectors::read_json(p).unwrap()).collect()
 }
 

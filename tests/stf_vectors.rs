@@ -4,25 +4,34 @@
 use std::process::Command;
 
 use jarkit::stf;
-use jarkit::vectors::{self, vectors_root};
+use jarkit::vectors::{self, vectors_for_test};
 use jarkit_spec::jar::VariantId;
 use serde_json::{json, Value};
 
 fn root() -> Option<std::path::PathBuf> {
-    let r = vectors_root();
-    if r.is_none() {
-        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
-    }
-    r
+    vectors_for_test()
 }
 
 #[test]
-fn every_tiny_vector_of_the_seven_sub_transitions_passes() {
+fn every_tiny_vector_of_the_sub_transitions_passes() {
     let Some(root) = root() else { return };
-    let subs = [("assurances", 10), ("authorizations", 3), ("disputes", 28), ("history", 4), ("preimages", 8), ("reports", 41), ("statistics", 3)];
+    let subs = [("assurances", 10), ("authorizations", 3), ("disputes", 28), ("history", 4), ("preimages", 8), ("reports", 42), ("safrole", 21), ("statistics", 3)];
     for (sub, count) in subs {
-        let report = vectors::stf::run(sub, &root.join(format!("w3f/stf/{sub}/tiny")), VariantId::Gp072Tiny).unwrap();
+        let report = vectors::stf::run(sub, &root.join(format!("gp072/stf/{sub}/tiny")), VariantId::Gp072Tiny).unwrap();
         print!("{sub}: {}", report.render());
+        assert_eq!(report.cases.len(), count, "{sub}");
+        assert_eq!(report.failed(), 0, "{sub}");
+    }
+}
+
+/// The full-chain folders that the 0.7.2 set gives (the other families' full files are not
+/// copied), with the full variant.
+#[test]
+fn every_full_vector_given_passes_with_gp072_full() {
+    let Some(root) = root() else { return };
+    for (sub, count) in [("history", 4), ("preimages", 8), ("statistics", 3)] {
+        let report = vectors::stf::run(sub, &root.join(format!("gp072/stf/{sub}/full")), VariantId::Gp072Full).unwrap();
+        print!("{sub} (full): {}", report.render());
         assert_eq!(report.cases.len(), count, "{sub}");
         assert_eq!(report.failed(), 0, "{sub}");
     }
@@ -32,7 +41,7 @@ fn every_tiny_vector_of_the_seven_sub_transitions_passes() {
 fn a_wrong_expected_post_state_is_reported_as_a_failure() {
     let Some(root) = root() else { return };
     let dir = tempdir("stf-wrong");
-    let src = root.join("w3f/stf/history/tiny/progress_blocks_history-2.json");
+    let src = root.join("gp072/stf/history/tiny/progress_blocks_history-2.json");
     let mut case: Value = serde_json::from_str(&std::fs::read_to_string(src).unwrap()).unwrap();
     case["post_state"]["beta"]["history"][1]["beefy_root"] = json!(format!("0x{}", "11".repeat(32)));
     std::fs::write(dir.join("case.json"), case.to_string()).unwrap();
@@ -82,8 +91,43 @@ fn shapes_that_do_not_fit_the_variant_are_errors_naming_the_path() {
     let e = stf::run(VariantId::Gp072Tiny, "preimages", &json!({"input": {"preimages": [{"requester": 1, "blob": "0xzz"}], "slot": 1},
         "pre_state": {"accounts": [], "statistics": []}})).unwrap_err();
     assert!(e.0.contains("input.preimages"), "{e}");
-    assert!(stf::run(VariantId::Gp072Tiny, "safrole", &json!({})).unwrap_err().0.contains("unknown sub-transition"));
+    assert!(stf::run(VariantId::Gp072Tiny, "accumulate", &json!({})).unwrap_err().0.contains("unknown sub-transition"));
     assert!(stf::run(VariantId::Gp072Tiny, "history", &json!([1, 2])).is_err());
+}
+
+/// Safrole's shapes: the key sets, the entropy and the sealing keys must have the variant's
+/// lengths; a hostile signature is a rejected ticket, never a crash.
+#[test]
+fn safrole_checks_its_shapes_and_rejects_forged_tickets() {
+    let Some(root) = root() else { return };
+    let text = std::fs::read_to_string(root.join("gp072/stf/safrole/tiny/publish-tickets-no-mark-2.json")).unwrap();
+    let case: Value = serde_json::from_str(&text).unwrap();
+    let mut short = case.clone();
+    short["pre_state"]["kappa"].as_array_mut().unwrap().pop();
+    let e = stf::run(VariantId::Gp072Tiny, "safrole", &short).unwrap_err();
+    assert!(e.0.contains("pre_state.kappa") && e.0.contains("validators"), "{e}");
+    let mut keys = case.clone();
+    keys["pre_state"]["gamma_s"]["keys"].as_array_mut().unwrap().pop();
+    assert!(stf::run(VariantId::Gp072Tiny, "safrole", &keys).unwrap_err().0.contains("gamma_s.keys"));
+    let mut eta = case.clone();
+    eta["pre_state"]["eta"].as_array_mut().unwrap().pop();
+    assert!(stf::run(VariantId::Gp072Tiny, "safrole", &eta).unwrap_err().0.contains("pre_state.eta"));
+    // Forged proofs: every byte pattern of the signature is rejected as a bad proof, and the
+    // state is left as it was.
+    for fill in ["00", "ff", "5a"] {
+        let mut forged = case.clone();
+        forged["input"]["extrinsic"][0]["signature"] = json!(format!("0x{}", fill.repeat(784)));
+        let out = stf::run(VariantId::Gp072Tiny, "safrole", &forged).unwrap();
+        assert_eq!(out["output"], json!({"err": "bad_ticket_proof"}));
+        assert_eq!(out["post_state"], forged["pre_state"]);
+    }
+    // One flipped bit in a valid proof is rejected too.
+    let mut flipped = case.clone();
+    let sig = flipped["input"]["extrinsic"][1]["signature"].as_str().unwrap().to_string();
+    let mut bytes = jarkit::vectors::parse_hex(&sig).unwrap();
+    bytes[100] ^= 1;
+    flipped["input"]["extrinsic"][1]["signature"] = json!(format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()));
+    assert_eq!(stf::run(VariantId::Gp072Tiny, "safrole", &flipped).unwrap()["output"], json!({"err": "bad_ticket_proof"}));
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
@@ -100,7 +144,7 @@ fn jarkit(args: &[&str]) -> std::process::Output {
 #[test]
 fn the_stf_command_prints_output_and_post_state_matching_the_vector() {
     let Some(root) = root() else { return };
-    let file = root.join("w3f/stf/preimages/tiny/preimage_needed-2.json");
+    let file = root.join("gp072/stf/preimages/tiny/preimage_needed-2.json");
     let out = jarkit(&["stf", "--variant", "gp072_tiny", "preimages", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let got: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -133,7 +177,7 @@ fn malformed_stf_input_exits_2_with_a_location() {
 fn bless_rewrites_outputs_and_keeps_inputs() {
     let Some(root) = root() else { return };
     let dir = tempdir("stf-bless");
-    let src = root.join("w3f/stf/authorizations/tiny/progress_authorizations-1.json");
+    let src = root.join("gp072/stf/authorizations/tiny/progress_authorizations-1.json");
     let original: Value = serde_json::from_str(&std::fs::read_to_string(&src).unwrap()).unwrap();
     let mut damaged = original.clone();
     damaged["post_state"] = json!({"auth_pools": [], "auth_queues": []});

@@ -1,23 +1,20 @@
-//! The w3f state-trie vectors through `merkleRoot` generated from `spec/Jar/Merkle.lean`, and
-//! properties of the root that hold for any map.
+//! The state trie of `spec/Jar/Merkle.lean` against every raw state of the GP 0.7.2 block traces
+//! (genesis, each step's pre and post state: 201 roots per trace folder), and properties of the
+//! root that hold for any map.
 
-use jarkit::vectors::{trie, vectors_root};
+use jarkit::vectors::{trie, vectors_for_test};
 use jarkit_spec::jar::merkle_root;
 use jarkit_spec::prelude::ByteArray;
 use proptest::prelude::*;
 
 #[test]
-fn w3f_trie_vectors_pass() {
-    let Some(root) = vectors_root() else {
-        eprintln!("SKIPPED: no vectors (set JARKIT_VECTORS)");
-        return;
-    };
-    let report = trie::run(&root.join("w3f/trie")).unwrap();
+fn every_state_root_of_the_gp072_traces_is_reproduced() {
+    let Some(root) = vectors_for_test() else { return };
+    let report = trie::run(&root.join("gp072/traces")).unwrap();
     print!("{}", report.render());
-    assert_eq!(report.cases.len(), 11);
+    assert_eq!(report.cases.len(), 4 * 201);
     assert_eq!(report.failed(), 0);
 }
-
 fn entries() -> impl Strategy<Value = Vec<(ByteArray, ByteArray)>> {
     prop::collection::btree_map(prop::array::uniform31(any::<u8>()), prop::collection::vec(any::<u8>(), 0..70), 0..12)
         .prop_map(|m| m.into_iter().map(|(k, v)| (ByteArray(k.to_vec()), ByteArray(v))).collect())

@@ -5,7 +5,7 @@ use crate::prelude::*;
 use crate::codec::{self, Codec, Decoder, DecodeError};
 /// A core's pending report and the slot it was reported in.
 ///
-/// Lean: `Jar.AvailabilityAssignment` at spec/Jar/Assurances.lean:20
+/// Lean: `Jar.AvailabilityAssignment` at spec/Jar/Assurances.lean:24
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AvailabilityAssignment {
     pub report: WorkReport,
@@ -13,7 +13,7 @@ pub struct AvailabilityAssignment {
 }
 /// Why an assurances extrinsic is invalid.
 ///
-/// Lean: `Jar.AssurancesError` at spec/Jar/Assurances.lean:26
+/// Lean: `Jar.AssurancesError` at spec/Jar/Assurances.lean:30
 #[derive(
     Copy,
     Clone,
@@ -1490,8 +1490,8 @@ pub struct LookupMetaMapEntry {
 /// Lean: `Jar.Account` at spec/Jar/Preimages.lean:32
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
-    pub preimages: Vec<PreimagesMapEntry>,
-    pub lookup_meta: Vec<LookupMetaMapEntry>,
+    pub preimage_blobs: Vec<PreimagesMapEntry>,
+    pub preimage_requests: Vec<LookupMetaMapEntry>,
 }
 /// δ as a dictionary sorted by service id.
 ///
@@ -1516,8 +1516,6 @@ pub struct ServiceActivityRecord {
     pub exports: u32,
     pub accumulate_count: u32,
     pub accumulate_gas_used: Gas,
-    pub on_transfers_count: u32,
-    pub on_transfers_gas_used: Gas,
 }
 impl Default for ServiceActivityRecord {
     fn default() -> Self {
@@ -1532,14 +1530,12 @@ impl Default for ServiceActivityRecord {
             exports: (0 as u32),
             accumulate_count: (0 as u32),
             accumulate_gas_used: (0 as u64),
-            on_transfers_count: (0 as u32),
-            on_transfers_gas_used: (0 as u64),
         }
     }
 }
 /// π_S as a dictionary sorted by service id.
 ///
-/// Lean: `Jar.ServicesStatisticsMapEntry` at spec/Jar/Preimages.lean:60
+/// Lean: `Jar.ServicesStatisticsMapEntry` at spec/Jar/Preimages.lean:58
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServicesStatisticsMapEntry {
     pub id: ServiceId,
@@ -1547,7 +1543,7 @@ pub struct ServicesStatisticsMapEntry {
 }
 /// Why a preimages extrinsic is invalid.
 ///
-/// Lean: `Jar.PreimagesError` at spec/Jar/Preimages.lean:66
+/// Lean: `Jar.PreimagesError` at spec/Jar/Preimages.lean:64
 #[derive(
     Copy,
     Clone,
@@ -1588,6 +1584,8 @@ impl PreimagesError {
 /// Lean: `Jar.ServiceInfo` at spec/Jar/Reports.lean:26
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceInfo {
+    /// The account's format version (GP 0.7.1, #472); written back unchanged.
+    pub version: u8,
     pub code_hash: Hash,
     pub balance: u64,
     pub min_item_gas: Gas,
@@ -1599,14 +1597,14 @@ pub struct ServiceInfo {
     pub last_accumulation_slot: TimeSlot,
     pub parent_service: ServiceId,
 }
-/// Lean: `Jar.ServiceData` at spec/Jar/Reports.lean:40
+/// Lean: `Jar.ServiceData` at spec/Jar/Reports.lean:42
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceData {
     pub service: ServiceInfo,
 }
 /// δ, as far as the guarantees read it: service id ↦ account.
 ///
-/// Lean: `Jar.ServiceInfoEntry` at spec/Jar/Reports.lean:44
+/// Lean: `Jar.ServiceInfoEntry` at spec/Jar/Reports.lean:46
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceInfoEntry {
     pub id: ServiceId,
@@ -1614,7 +1612,7 @@ pub struct ServiceInfoEntry {
 }
 /// One core's activity in a block (GP 13.8).
 ///
-/// Lean: `Jar.CoreActivityRecord` at spec/Jar/Reports.lean:50
+/// Lean: `Jar.CoreActivityRecord` at spec/Jar/Reports.lean:52
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CoreActivityRecord {
     pub da_load: u32,
@@ -1642,7 +1640,7 @@ impl Default for CoreActivityRecord {
 }
 /// A package reported in this block and the root of the segments it exported.
 ///
-/// Lean: `Jar.ReportedPackage` at spec/Jar/Reports.lean:62
+/// Lean: `Jar.ReportedPackage` at spec/Jar/Reports.lean:64
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReportedPackage {
     pub work_package_hash: Hash,
@@ -1650,7 +1648,7 @@ pub struct ReportedPackage {
 }
 /// Why a guarantees extrinsic is invalid.
 ///
-/// Lean: `Jar.ReportsError` at spec/Jar/Reports.lean:68
+/// Lean: `Jar.ReportsError` at spec/Jar/Reports.lean:70
 #[derive(
     Copy,
     Clone,
@@ -1717,10 +1715,12 @@ pub enum ReportsError {
     BannedValidator,
     #[serde(rename = "lookup_anchor_not_recent")]
     LookupAnchorNotRecent,
+    #[serde(rename = "missing_work_results")]
+    MissingWorkResults,
 }
 impl ReportsError {
     /// Every constructor, in declaration order (the discriminant is the index).
-    pub const ALL: [ReportsError; 25usize] = [
+    pub const ALL: [ReportsError; 26usize] = [
         ReportsError::BadCoreIndex,
         ReportsError::FutureReportSlot,
         ReportsError::ReportEpochBeforeLast,
@@ -1746,6 +1746,7 @@ impl ReportsError {
         ReportsError::WorkReportTooBig,
         ReportsError::BannedValidator,
         ReportsError::LookupAnchorNotRecent,
+        ReportsError::MissingWorkResults,
     ];
     /// The Lean name of the constructor.
     pub const fn lean_name(self) -> &'static str {
@@ -1775,16 +1776,122 @@ impl ReportsError {
             ReportsError::WorkReportTooBig => "workReportTooBig",
             ReportsError::BannedValidator => "bannedValidator",
             ReportsError::LookupAnchorNotRecent => "lookupAnchorNotRecent",
+            ReportsError::MissingWorkResults => "missingWorkResults",
         }
     }
 }
 /// One rotation's guarantors: each validator's core, and the validators' keys.
 ///
-/// Lean: `Jar.Assignment` at spec/Jar/Reports.lean:104
+/// Lean: `Jar.Assignment` at spec/Jar/Reports.lean:107
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Assignment {
     pub cores: Vec<Nat>,
     pub keys: Vec<ValidatorKeys>,
+}
+/// γ_s: the sealing keys of the epoch, one per slot: the contest's tickets, or the fallback Bandersnatch keys.
+///
+/// Lean: `Jar.TicketsOrKeys` at spec/Jar/Safrole.lean:23
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TicketsOrKeys {
+    #[serde(rename = "tickets")]
+    Tickets(Vec<TicketBody>),
+    #[serde(rename = "keys")]
+    Keys(Vec<BandersnatchPublic>),
+}
+impl Default for TicketsOrKeys {
+    fn default() -> Self {
+        TicketsOrKeys::Tickets(Default::default())
+    }
+}
+/// The state Safrole reads and writes (GP 6.3, with τ, η, κ, λ and ι).
+///
+/// Lean: `Jar.SafroleState` at spec/Jar/Safrole.lean:30
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SafroleState {
+    /// τ: the slot of the most recent block.
+    pub tau: TimeSlot,
+    /// η: the entropy accumulator and the three most recent epochs' entropies.
+    pub eta: Vec<Hash>,
+    /// λ: the previous epoch's validators.
+    pub lambda: Vec<ValidatorKeys>,
+    /// κ: the active validators.
+    pub kappa: Vec<ValidatorKeys>,
+    /// γ_k: the validators of the next epoch.
+    pub gamma_k: Vec<ValidatorKeys>,
+    /// ι: the validators queued behind them.
+    pub iota: Vec<ValidatorKeys>,
+    /// γ_a: the ticket accumulator, sorted by id, at most E entries.
+    pub gamma_a: Vec<TicketBody>,
+    /// γ_s: this epoch's sealing keys.
+    pub gamma_s: TicketsOrKeys,
+    /// γ_z: the ring root of γ_k's Bandersnatch keys.
+    pub gamma_z: BandersnatchRingRoot,
+}
+/// The header markers Safrole decides (GP 6.27, 6.28).
+///
+/// Lean: `Jar.SafroleMarks` at spec/Jar/Safrole.lean:52
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SafroleMarks {
+    pub epoch_mark: Option<EpochMark>,
+    pub tickets_mark: Option<Vec<TicketBody>>,
+}
+/// Why a block is invalid for Safrole.
+///
+/// Lean: `Jar.SafroleError` at spec/Jar/Safrole.lean:58
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum SafroleError {
+    #[default]
+    #[serde(rename = "bad_slot")]
+    BadSlot,
+    #[serde(rename = "unexpected_ticket")]
+    UnexpectedTicket,
+    #[serde(rename = "bad_ticket_order")]
+    BadTicketOrder,
+    #[serde(rename = "bad_ticket_proof")]
+    BadTicketProof,
+    #[serde(rename = "bad_ticket_attempt")]
+    BadTicketAttempt,
+    #[serde(rename = "reserved")]
+    Reserved,
+    #[serde(rename = "duplicate_ticket")]
+    DuplicateTicket,
+}
+impl SafroleError {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [SafroleError; 7usize] = [
+        SafroleError::BadSlot,
+        SafroleError::UnexpectedTicket,
+        SafroleError::BadTicketOrder,
+        SafroleError::BadTicketProof,
+        SafroleError::BadTicketAttempt,
+        SafroleError::Reserved,
+        SafroleError::DuplicateTicket,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            SafroleError::BadSlot => "badSlot",
+            SafroleError::UnexpectedTicket => "unexpectedTicket",
+            SafroleError::BadTicketOrder => "badTicketOrder",
+            SafroleError::BadTicketProof => "badTicketProof",
+            SafroleError::BadTicketAttempt => "badTicketAttempt",
+            SafroleError::Reserved => "reserved",
+            SafroleError::DuplicateTicket => "duplicateTicket",
+        }
+    }
 }
 /// One validator's activity in an epoch (GP 13.1).
 ///
@@ -1809,6 +1916,43 @@ impl Default for ValidatorActivityRecord {
             assurances: (0 as u32),
         }
     }
+}
+/// A state-trie key: the first 31 bytes of a state key (GP D.1).
+///
+/// Lean: `Jar.StateKey` at spec/Jar/Trace.lean:14
+pub type StateKey = OctetSeq<31usize>;
+/// One entry of the state trie.
+///
+/// Lean: `Jar.KeyValue` at spec/Jar/Trace.lean:17
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyValue {
+    pub key: StateKey,
+    pub value: ByteArray,
+}
+/// A state as its trie entries and the root they commit to.
+///
+/// Lean: `Jar.RawState` at spec/Jar/Trace.lean:23
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RawState {
+    pub state_root: Hash,
+    pub keyvals: Vec<KeyValue>,
+}
+/// One step of a trace: the state before, the block, the state after.
+///
+/// Lean: `Jar.TraceStep` at spec/Jar/Trace.lean:29
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TraceStep {
+    pub pre_state: RawState,
+    pub block: Block,
+    pub post_state: RawState,
+}
+/// The start of a trace: the genesis header and state.
+///
+/// Lean: `Jar.Genesis` at spec/Jar/Trace.lean:36
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Genesis {
+    pub header: Header,
+    pub state: RawState,
 }
 /// A 32-byte blake2b-256 (or keccak-256) digest.
 ///
@@ -1862,9 +2006,13 @@ pub type Ed25519Signature = OctetSeq<64usize>;
 ///
 /// Lean: `Jar.BandersnatchRingSignature` at spec/Jar/Types.lean:36
 pub type BandersnatchRingSignature = OctetSeq<784usize>;
+/// A Bandersnatch ring root (GP γ_z): the KZG commitment to a validator set's keys.
+///
+/// Lean: `Jar.BandersnatchRingRoot` at spec/Jar/Types.lean:38
+pub type BandersnatchRingRoot = OctetSeq<144usize>;
 /// The keys of one validator (GP 6.8).
 ///
-/// Lean: `Jar.ValidatorKeys` at spec/Jar/Types.lean:39
+/// Lean: `Jar.ValidatorKeys` at spec/Jar/Types.lean:41
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ValidatorKeys {
     pub bandersnatch: BandersnatchPublic,
@@ -1874,7 +2022,7 @@ pub struct ValidatorKeys {
 }
 /// The context a work package was refined in (GP 11.4).
 ///
-/// Lean: `Jar.RefineContext` at spec/Jar/Types.lean:47
+/// Lean: `Jar.RefineContext` at spec/Jar/Types.lean:49
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RefineContext {
     pub anchor: Hash,
@@ -1886,7 +2034,7 @@ pub struct RefineContext {
 }
 /// The availability specification of a work package (GP 11.5).
 ///
-/// Lean: `Jar.AvailabilitySpec` at spec/Jar/Types.lean:57
+/// Lean: `Jar.AvailabilitySpec` at spec/Jar/Types.lean:59
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AvailabilitySpec {
     pub hash: Hash,
@@ -1897,7 +2045,7 @@ pub struct AvailabilitySpec {
 }
 /// The top-level state components that the first sub-transitions read (GP 4.4).
 ///
-/// Lean: `Jar.State` at spec/Jar/Types.lean:66
+/// Lean: `Jar.State` at spec/Jar/Types.lean:68
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct State {
     /// τ: the most recent timeslot.
@@ -2816,7 +2964,7 @@ pub const UNITS_PER_CYCLE: Units = Units {
 pub const HALT_ADDRESS: Nat = Nat(4294901760);
 /// Bytes of a state key that the trie uses.
 ///
-/// Lean: `Jar.TRIE_KEY_BYTES` at spec/Jar/Merkle.lean:22
+/// Lean: `Jar.TRIE_KEY_BYTES` at spec/Jar/Merkle.lean:23
 pub const TRIE_KEY_BYTES: Nat = Nat(31);
 impl Params {
     /// The full-size chain.
@@ -2882,9 +3030,19 @@ impl Params {
         y_tail: Nat(10),
     };
 }
+/// Bit `i` of a bitfield, counting from the least significant bit of the first byte (GP C.1's order for bit strings; the state trie reads its keys the other way, `keyBit`).
+///
+/// Lean: `Jar.bitAt` at spec/Jar/Assurances.lean:19
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn bit_at<V: Variant>(b: &ByteArray, i: Nat) -> bool {
+    {
+        (((Nat(b.get_bang((i / Nat(8))) as u64) / Nat(2).pow((i % Nat(8)))) % Nat(2))
+            == Nat(1))
+    }
+}
 /// The message a validator signs to assure `bitfield` for `anchor` (X_A ‖ H(anchor ‖ bitfield)).
 ///
-/// Lean: `Jar.assuranceMessage` at spec/Jar/Assurances.lean:35
+/// Lean: `Jar.assuranceMessage` at spec/Jar/Assurances.lean:39
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn assurance_message<V: Variant>(anchor: Hash, bitfield: &ByteArray) -> ByteArray {
     {
@@ -2894,7 +3052,7 @@ pub fn assurance_message<V: Variant>(anchor: Hash, bitfield: &ByteArray) -> Byte
 }
 /// Applies the assurances extrinsic to the pending reports `assignments` (one per core, after judgements removed the bad ones) with the current validators, at block `slot` whose parent is `parent`: the reports that became available, and the pending reports left.
 ///
-/// Lean: `Jar.applyAssurances` at spec/Jar/Assurances.lean:39
+/// Lean: `Jar.applyAssurances` at spec/Jar/Assurances.lean:43
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_assurances<V: Variant>(
     assignments: &Vec<Option<AvailabilityAssignment>>,
@@ -2936,7 +3094,7 @@ pub fn apply_assurances<V: Variant>(
                 }
                 for c in range(Nat(0), array::size(&assignments)) {
                     {
-                        if bit_at(&a.bitfield.clone(), c) {
+                        if bit_at::<V>(&a.bitfield.clone(), c) {
                             {
                                 if array::get_bang(&assignments, c).is_none() {
                                     {
@@ -3060,35 +3218,35 @@ pub fn update_auth_pools<V: Variant>(
 }
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
 ///
-/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:76
+/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:82
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn validators_super_majority<V: Variant>() -> Nat {
     (((Nat(2) * V::V) / Nat(3)) + Nat(1))
 }
 /// The number of bytes of a bitfield with one bit per core, ⌈C/8⌉.
 ///
-/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:79
+/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:85
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn avail_bitfield_bytes<V: Variant>() -> Nat {
     ((V::C + Nat(7)) / Nat(8))
 }
 /// W_G: the size of an exported segment, W_P · W_E.
 ///
-/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:82
+/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:88
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn w_g<V: Variant>() -> Nat {
     (V::W_P * V::W_E)
 }
 /// The timeslot index within its epoch.
 ///
-/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:85
+/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:91
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn slot_in_epoch<V: Variant>(slot: Nat) -> Nat {
     (slot % V::E)
 }
 /// The epoch a timeslot belongs to.
 ///
-/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:88
+/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:94
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn epoch_of<V: Variant>(slot: Nat) -> Nat {
     (slot / V::E)
@@ -3110,6 +3268,35 @@ pub fn keccak256(a0: ByteArray) -> Hash {
 /// Lean: `Jar.ed25519Verify` at spec/Jar/Crypto.lean:20
 pub fn ed25519_verify(a0: Ed25519Public, a1: ByteArray, a2: Ed25519Signature) -> bool {
     crate::prims::ed25519_verify(a0, a1, a2)
+}
+/// The ring root of Bandersnatch keys (GP O, §6.5): the KZG commitment over BLS12-381 (the Zcash SRS of 2¹¹ powers) to the ring of `keys`, in order. A key that is not a curve point stands for the ring's padding point, so a zeroed offender key still occupies its place.
+///
+/// Lean: `Jar.bandersnatchRingRoot` at spec/Jar/Crypto.lean:25
+pub fn bandersnatch_ring_root(a0: Vec<BandersnatchPublic>) -> BandersnatchRingRoot {
+    crate::prims::bandersnatch_ring_root(a0)
+}
+/// Ring-VRF verification (GP 𝕍̄, Appendix G): for a ring of `ringSize` keys with root `root`, whether `proof` is a ring-VRF proof of the VRF input `message` with additional data `aux` by a member of the ring; if it is, its output hash (the first 32 bytes of Y), else `none`.
+///
+/// Lean: `Jar.bandersnatchRingVrfOutput` at spec/Jar/Crypto.lean:31
+pub fn bandersnatch_ring_vrf_output(
+    a0: Nat,
+    a1: BandersnatchRingRoot,
+    a2: ByteArray,
+    a3: ByteArray,
+    a4: BandersnatchRingSignature,
+) -> Option<Hash> {
+    crate::prims::bandersnatch_ring_vrf_output(a0, a1, a2, a3, a4)
+}
+/// Bandersnatch (IETF) VRF verification (GP 𝕍, Appendix G): whether `signature` is `key`'s VRF signature of the input `message` with additional data `aux`; if it is, its output hash (the first 32 bytes of Y), else `none`.
+///
+/// Lean: `Jar.bandersnatchVrfOutput` at spec/Jar/Crypto.lean:37
+pub fn bandersnatch_vrf_output(
+    a0: BandersnatchPublic,
+    a1: ByteArray,
+    a2: ByteArray,
+    a3: BandersnatchSignature,
+) -> Option<Hash> {
+    crate::prims::bandersnatch_vrf_output(a0, a1, a2, a3)
 }
 /// The hash of a work report (of its encoding), as cores and verdicts name it.
 ///
@@ -7763,51 +7950,51 @@ pub fn step(p: &Program, m: &Machine) -> StepResult {
         }
     }
 }
-/// Bit `i` of `b`, counting from the least significant bit of the first byte.
+/// Key bit `i` of `b`, counting from the most significant bit of the first byte (bitfields elsewhere, such as assurances', count from the least significant bit: `bitAt`).
 ///
-/// Lean: `Jar.bitAt` at spec/Jar/Merkle.lean:25
+/// Lean: `Jar.keyBit` at spec/Jar/Merkle.lean:26
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn bit_at(b: &ByteArray, i: Nat) -> bool {
+pub fn key_bit(b: &ByteArray, i: Nat) -> bool {
     {
-        (((Nat(b.get_bang((i / Nat(8))) as u64) / Nat(2).pow((i % Nat(8)))) % Nat(2))
-            == Nat(1))
+        (((Nat(b.get_bang((i / Nat(8))) as u64) / Nat(2).pow((Nat(7) - (i % Nat(8)))))
+            % Nat(2)) == Nat(1))
     }
 }
 /// `n` zero bytes.
 ///
-/// Lean: `Jar.zeroBytes` at spec/Jar/Merkle.lean:29
+/// Lean: `Jar.zeroBytes` at spec/Jar/Merkle.lean:31
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn zero_bytes(n: Nat) -> ByteArray {
     ByteArray(array::replicate(n, (0 as u8)))
 }
 /// A branch node: the left root without its first bit (the branch marker, 0), the right root.
 ///
-/// Lean: `Jar.branchNode` at spec/Jar/Merkle.lean:32
+/// Lean: `Jar.branchNode` at spec/Jar/Merkle.lean:34
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn branch_node(left: Hash, right: Hash) -> ByteArray {
     {
         let l = left.data();
-        let first = ((Nat(l.get_bang(Nat(0)) as u64) / Nat(2)) * Nat(2));
+        let first = (Nat(l.get_bang(Nat(0)) as u64) % Nat(128));
         l.clone().set_bang(Nat(0), first.to_u8()).append(right.data())
     }
 }
 /// A leaf node: an embedded value (at most 32 bytes) or the hash of a longer one.
 ///
-/// Lean: `Jar.leafNode` at spec/Jar/Merkle.lean:38
+/// Lean: `Jar.leafNode` at spec/Jar/Merkle.lean:40
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn leaf_node(key: &ByteArray, value: &ByteArray) -> ByteArray {
     {
         let k = key.extract(Nat(0), TRIE_KEY_BYTES);
         if (value.size() <= Nat(32)) {
             {
-                ByteArray(vec![(Nat(1) + (Nat(4) * value.size())).to_u8()])
+                ByteArray(vec![(Nat(128) + value.size()).to_u8()])
                     .append(k.clone())
                     .append(value.clone())
                     .append(zero_bytes((Nat(32) - value.size())))
             }
         } else {
             {
-                ByteArray(vec![Nat(3).to_u8()])
+                ByteArray(vec![Nat(192).to_u8()])
                     .append(k.clone())
                     .append(blake2b256(value.clone()).data())
             }
@@ -7816,7 +8003,7 @@ pub fn leaf_node(key: &ByteArray, value: &ByteArray) -> ByteArray {
 }
 /// The root of the entries `kvs`, all of whose keys agree on their first `depth` bits; an error if two of them agree on all 248 key bits (one key twice, which a map cannot hold).
 ///
-/// Lean: `Jar.merkleAt` at spec/Jar/Merkle.lean:46
+/// Lean: `Jar.merkleAt` at spec/Jar/Merkle.lean:48
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn merkle_at(kvs: &Vec<(ByteArray, ByteArray)>, depth: Nat) -> Result<Hash, String> {
     'run0: {
@@ -7850,7 +8037,7 @@ pub fn merkle_at(kvs: &Vec<(ByteArray, ByteArray)>, depth: Nat) -> Result<Hash, 
                 .iter()
                 .cloned()
                 .filter(|x| {
-                    let f = |kv: (ByteArray, ByteArray)| !bit_at(&kv.0.clone(), depth);
+                    let f = |kv: (ByteArray, ByteArray)| !key_bit(&kv.0.clone(), depth);
                     f(x.clone())
                 })
                 .collect::<Vec<_>>(),
@@ -7869,7 +8056,7 @@ pub fn merkle_at(kvs: &Vec<(ByteArray, ByteArray)>, depth: Nat) -> Result<Hash, 
                 .iter()
                 .cloned()
                 .filter(|x| {
-                    let f = |kv: (ByteArray, ByteArray)| bit_at(&kv.0.clone(), depth);
+                    let f = |kv: (ByteArray, ByteArray)| key_bit(&kv.0.clone(), depth);
                     f(x.clone())
                 })
                 .collect::<Vec<_>>(),
@@ -7887,7 +8074,7 @@ pub fn merkle_at(kvs: &Vec<(ByteArray, ByteArray)>, depth: Nat) -> Result<Hash, 
 }
 /// The state root of `kvs` (GP D.2). Keys must be at least 31 bytes; two keys that agree on their first 31 bytes are one key twice, which a map cannot hold.
 ///
-/// Lean: `Jar.merkleRoot` at spec/Jar/Merkle.lean:65
+/// Lean: `Jar.merkleRoot` at spec/Jar/Merkle.lean:67
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn merkle_root(kvs: &Vec<(ByteArray, ByteArray)>) -> Result<Hash, String> {
     'run0: {
@@ -7917,7 +8104,7 @@ pub fn take_last<A: Clone + Default + PartialEq + std::fmt::Debug>(
 }
 /// Whether `p` comes strictly before `q` in the required order (requester, then data).
 ///
-/// Lean: `Jar.preimageBefore` at spec/Jar/Preimages.lean:72
+/// Lean: `Jar.preimageBefore` at spec/Jar/Preimages.lean:70
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn preimage_before(p: &Preimage, q: &Preimage) -> bool {
     {
@@ -7927,7 +8114,7 @@ pub fn preimage_before(p: &Preimage, q: &Preimage) -> bool {
 }
 /// R (GP 12.30): the service solicited a preimage of `hash` with `length` bytes and has not received it yet.
 ///
-/// Lean: `Jar.isSolicited` at spec/Jar/Preimages.lean:76
+/// Lean: `Jar.isSolicited` at spec/Jar/Preimages.lean:74
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn is_solicited(
     accounts: &Vec<AccountsMapEntry>,
@@ -7942,7 +8129,7 @@ pub fn is_solicited(
                     {
                         if a
                             .data
-                            .preimages
+                            .preimage_blobs
                             .iter()
                             .cloned()
                             .any(|e: PreimagesMapEntry| (e.hash == hash))
@@ -7953,7 +8140,7 @@ pub fn is_solicited(
                         }
                         break 'run0 (a
                             .data
-                            .lookup_meta
+                            .preimage_requests
                             .iter()
                             .cloned()
                             .any(|e: LookupMetaMapEntry| {
@@ -7970,7 +8157,7 @@ pub fn is_solicited(
 }
 /// Inserts `(hash, blob)` into a preimage dictionary, keeping it sorted by hash.
 ///
-/// Lean: `Jar.insertPreimage` at spec/Jar/Preimages.lean:86
+/// Lean: `Jar.insertPreimage` at spec/Jar/Preimages.lean:84
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_preimage(
     entries: &Vec<PreimagesMapEntry>,
@@ -8016,7 +8203,7 @@ pub fn insert_preimage(
 }
 /// The statistics record of `service` (the empty record if it has none yet).
 ///
-/// Lean: `Jar.serviceRecord` at spec/Jar/Preimages.lean:99
+/// Lean: `Jar.serviceRecord` at spec/Jar/Preimages.lean:97
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_record(
     stats: &Vec<ServicesStatisticsMapEntry>,
@@ -8037,7 +8224,7 @@ pub fn service_record(
 }
 /// The statistics with `service`'s record set to `record`: replaced, or inserted in id order.
 ///
-/// Lean: `Jar.setServiceRecord` at spec/Jar/Preimages.lean:106
+/// Lean: `Jar.setServiceRecord` at spec/Jar/Preimages.lean:104
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn set_service_record(
     stats: &Vec<ServicesStatisticsMapEntry>,
@@ -8094,7 +8281,7 @@ pub fn set_service_record(
 }
 /// The service statistics with one more preimage of `size` bytes provided to `service`; the entry is created (in id order) if the service has none.
 ///
-/// Lean: `Jar.countProvided` at spec/Jar/Preimages.lean:123
+/// Lean: `Jar.countProvided` at spec/Jar/Preimages.lean:121
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_provided(
     stats: &Vec<ServicesStatisticsMapEntry>,
@@ -8119,8 +8306,6 @@ pub fn count_provided(
                     exports: __with_base.exports,
                     accumulate_count: __with_base.accumulate_count,
                     accumulate_gas_used: __with_base.accumulate_gas_used,
-                    on_transfers_count: __with_base.on_transfers_count,
-                    on_transfers_gas_used: __with_base.on_transfers_gas_used,
                 }
             },
         )
@@ -8128,7 +8313,7 @@ pub fn count_provided(
 }
 /// The lookup entry for (`hash`, `length`) records that the preimage arrived at `slot`; other entries are unchanged.
 ///
-/// Lean: `Jar.markProvided` at spec/Jar/Preimages.lean:131
+/// Lean: `Jar.markProvided` at spec/Jar/Preimages.lean:129
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mark_provided(
     e: &LookupMetaMapEntry,
@@ -8152,7 +8337,7 @@ pub fn mark_provided(
 }
 /// δ‡ and the preimage counts of π_S (GP 12.28–12.33) for the preimages extrinsic `items` in a block of timeslot `slot`.
 ///
-/// Lean: `Jar.integratePreimages` at spec/Jar/Preimages.lean:136
+/// Lean: `Jar.integratePreimages` at spec/Jar/Preimages.lean:134
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn integrate_preimages(
     accounts: &Vec<AccountsMapEntry>,
@@ -8199,7 +8384,7 @@ pub fn integrate_preimages(
                             {
                                 let lookup = a
                                     .data
-                                    .lookup_meta
+                                    .preimage_requests
                                     .iter()
                                     .cloned()
                                     .map(|e: LookupMetaMapEntry| mark_provided(
@@ -8214,12 +8399,12 @@ pub fn integrate_preimages(
                                         let __with_base = &a;
                                         AccountsMapEntry {
                                             data: Account {
-                                                preimages: insert_preimage(
-                                                    &a.data.preimages.clone(),
+                                                preimage_blobs: insert_preimage(
+                                                    &a.data.preimage_blobs.clone(),
                                                     h,
                                                     &p.blob.clone(),
                                                 ),
-                                                lookup_meta: lookup.clone(),
+                                                preimage_requests: lookup.clone(),
                                             },
                                             id: __with_base.id,
                                         }
@@ -8246,7 +8431,7 @@ pub fn integrate_preimages(
 }
 /// The core of each validator for the rotation holding slot `t`, from `entropy` (GP 11.19–20).
 ///
-/// Lean: `Jar.coreAssignments` at spec/Jar/Reports.lean:97
+/// Lean: `Jar.coreAssignments` at spec/Jar/Reports.lean:100
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn core_assignments<V: Variant>(entropy: Hash, t: Nat) -> Vec<Nat> {
     {
@@ -8266,7 +8451,7 @@ pub fn core_assignments<V: Variant>(entropy: Hash, t: Nat) -> Vec<Nat> {
 }
 /// The assignment of the rotation holding block slot `slot` (G, GP 11.21).
 ///
-/// Lean: `Jar.currentAssignment` at spec/Jar/Reports.lean:110
+/// Lean: `Jar.currentAssignment` at spec/Jar/Reports.lean:113
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn current_assignment<V: Variant>(
     entropy: &Vec<Hash>,
@@ -8282,7 +8467,7 @@ pub fn current_assignment<V: Variant>(
 }
 /// The assignment of the rotation before `slot`'s (G*, GP 11.22): η₂ and the current validators if that rotation is in this epoch, else η₃ and the previous validators.
 ///
-/// Lean: `Jar.previousAssignment` at spec/Jar/Reports.lean:114
+/// Lean: `Jar.previousAssignment` at spec/Jar/Reports.lean:117
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn previous_assignment<V: Variant>(
     entropy: &Vec<Hash>,
@@ -8311,7 +8496,7 @@ pub fn previous_assignment<V: Variant>(
 }
 /// The service statistics with one more refined work result of `r`'s service counted.
 ///
-/// Lean: `Jar.countRefinement` at spec/Jar/Reports.lean:122
+/// Lean: `Jar.countRefinement` at spec/Jar/Reports.lean:125
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_refinement<V: Variant>(
     stats: &Vec<ServicesStatisticsMapEntry>,
@@ -8342,8 +8527,6 @@ pub fn count_refinement<V: Variant>(
                     provided_size: __with_base.provided_size,
                     accumulate_count: __with_base.accumulate_count,
                     accumulate_gas_used: __with_base.accumulate_gas_used,
-                    on_transfers_count: __with_base.on_transfers_count,
-                    on_transfers_gas_used: __with_base.on_transfers_gas_used,
                 }
             },
         )
@@ -8351,7 +8534,7 @@ pub fn count_refinement<V: Variant>(
 }
 /// A core's statistics with `report`'s work counted.
 ///
-/// Lean: `Jar.countReport` at spec/Jar/Reports.lean:135
+/// Lean: `Jar.countReport` at spec/Jar/Reports.lean:138
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_report<V: Variant>(
     s: &CoreActivityRecord,
@@ -8398,7 +8581,7 @@ pub fn count_report<V: Variant>(
 }
 /// The account of service `id`, if it exists.
 ///
-/// Lean: `Jar.findService` at spec/Jar/Reports.lean:148
+/// Lean: `Jar.findService` at spec/Jar/Reports.lean:151
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_service<V: Variant>(
     accounts: &Vec<ServiceInfoEntry>,
@@ -8419,7 +8602,7 @@ pub fn find_service<V: Variant>(
 }
 /// The recent block with header hash `h`, if there is one.
 ///
-/// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:155
+/// Lean: `Jar.findBlock` at spec/Jar/Reports.lean:158
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInfo> {
     'run0: {
@@ -8437,7 +8620,7 @@ pub fn find_block<V: Variant>(recent: &RecentBlocks, h: Hash) -> Option<BlockInf
 }
 /// Checks one guarantee's report against the state (everything but the package checks, which need the whole extrinsic).
 ///
-/// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:162
+/// Lean: `Jar.checkReport` at spec/Jar/Reports.lean:165
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_report<V: Variant>(
     g: &ReportGuarantee,
@@ -8450,6 +8633,11 @@ pub fn check_report<V: Variant>(
     'run0: {
         let w = g.report.clone();
         let c = w.core_index;
+        if w.results.is_empty() {
+            {
+                break 'run0 (Err(ReportsError::MissingWorkResults));
+            };
+        }
         let engaged = match array::get_bang(&pending, c) {
             Some(asg) => (Nat(slot as u64) < (Nat(asg.timeout as u64) + V::U_TIMEOUT)),
             None => false,
@@ -8539,7 +8727,7 @@ pub fn check_report<V: Variant>(
 }
 /// Checks one guarantee's signatures: two or three validators, sorted, assigned to the report's core for the rotation of the guarantee's slot, not offenders, each signing the report's hash. Their keys are returned (the reporters).
 ///
-/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:206
+/// Lean: `Jar.checkGuarantors` at spec/Jar/Reports.lean:212
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_guarantors<V: Variant>(
     g: &ReportGuarantee,
@@ -8626,7 +8814,7 @@ pub fn check_guarantors<V: Variant>(
 }
 /// `xs` (sorted by package hash) with `x` added in order: the reported packages are a set.
 ///
-/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:240
+/// Lean: `Jar.insertReported` at spec/Jar/Reports.lean:246
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_reported<V: Variant>(
     xs: &Vec<ReportedPackage>,
@@ -8665,7 +8853,7 @@ pub fn insert_reported<V: Variant>(
 }
 /// A segment-root lookup as the package it names.
 ///
-/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:253
+/// Lean: `Jar.lookupAsReported` at spec/Jar/Reports.lean:259
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPackage {
     {
@@ -8677,7 +8865,7 @@ pub fn lookup_as_reported<V: Variant>(l: &SegmentRootLookupItem) -> ReportedPack
 }
 /// Whether a block's reported packages include the lookup's package with its segment root.
 ///
-/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:257
+/// Lean: `Jar.historyHas` at spec/Jar/Reports.lean:263
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn history_has<V: Variant>(
     reported: &Vec<ReportedWorkPackage>,
@@ -8695,7 +8883,7 @@ pub fn history_has<V: Variant>(
 }
 /// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages reported or accumulated recently (which a new report may not repeat and may depend on).
 ///
-/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:261
+/// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:267
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_guarantees<V: Variant>(
     guarantees: &Vec<ReportGuarantee>,
@@ -8869,6 +9057,342 @@ pub fn apply_guarantees<V: Variant>(
             cores.clone(),
             core_out.clone(),
             service_out.clone(),
+        )));
+    }
+}
+/// Z (GP 6.25): the outside-in order of a sequence: first, last, second, second last, …
+///
+/// Lean: `Jar.outsideIn` at spec/Jar/Safrole.lean:69
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn outside_in<V: Variant, A: Clone + Default + PartialEq + std::fmt::Debug>(
+    s: &Vec<A>,
+) -> Vec<A> {
+    'run0: {
+        let mut out: Vec<A> = vec![];
+        for i in range(Nat(0), array::size(&s)) {
+            {
+                if ((i % Nat(2)) == Nat(0)) {
+                    {
+                        out = {
+                            let arg0 = array::get_bang(&s, (i / Nat(2)));
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    }
+                } else {
+                    {
+                        out = {
+                            let arg0 = array::get_bang(
+                                &s,
+                                ((array::size(&s) - Nat(1)) - (i / Nat(2))),
+                            );
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    }
+                }
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// F (GP 6.26): the fallback sealing keys, slot `i`'s key being the Bandersnatch key of the validator at the first four bytes (little-endian) of H(r ⌢ E₄(i)), modulo the set's size.
+///
+/// Lean: `Jar.fallbackKeys` at spec/Jar/Safrole.lean:79
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn fallback_keys<V: Variant>(
+    r: Hash,
+    keys: &Vec<ValidatorKeys>,
+) -> Vec<BandersnatchPublic> {
+    'run0: {
+        let mut out: Vec<BandersnatchPublic> = vec![];
+        for i in range(Nat(0), V::E) {
+            {
+                let digest = blake2b256(r.data().append(encode_u32_le(i)));
+                out = {
+                    let arg0 = array::get_bang(
+                            &keys,
+                            (decode_u32_le(&digest.data(), Nat(0)) % array::size(&keys)),
+                        )
+                        .bandersnatch;
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Φ (GP 6.14): the key sets with every offender's keys replaced by zeros.
+///
+/// Lean: `Jar.withoutOffenders` at spec/Jar/Safrole.lean:88
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn without_offenders<V: Variant>(
+    keys: &Vec<ValidatorKeys>,
+    offenders: &Vec<Ed25519Public>,
+) -> Vec<ValidatorKeys> {
+    {
+        keys.iter()
+            .cloned()
+            .map(|k: ValidatorKeys| {
+                if array::contains(&offenders, &k.ed25519) {
+                    Default::default()
+                } else {
+                    k.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+    }
+}
+/// The epoch marker's view of a validator: its Bandersnatch and Ed25519 keys.
+///
+/// Lean: `Jar.markValidator` at spec/Jar/Safrole.lean:92
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn mark_validator<V: Variant>(k: &ValidatorKeys) -> EpochMarkValidator {
+    {
+        EpochMarkValidator {
+            bandersnatch: k.bandersnatch,
+            ed25519: k.ed25519,
+        }
+    }
+}
+/// `xs` (sorted by id) with ticket `t` inserted in order.
+///
+/// Lean: `Jar.insertTicket` at spec/Jar/Safrole.lean:96
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn insert_ticket<V: Variant>(
+    xs: &Vec<TicketBody>,
+    t: &TicketBody,
+) -> Vec<TicketBody> {
+    'run0: {
+        let mut out: Vec<TicketBody> = vec![];
+        let mut placed = false;
+        for x in xs.iter().cloned() {
+            {
+                if (!placed && (t.id < x.id)) {
+                    {
+                        out = {
+                            let arg0 = t.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = x.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = t.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The VRF input a ticket proves (GP 6.29): the ticket-seal context, η₂ and the attempt.
+///
+/// Lean: `Jar.ticketMessage` at spec/Jar/Safrole.lean:109
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn ticket_message<V: Variant>(eta2: Hash, attempt: u8) -> ByteArray {
+    {
+        ByteArray(String::from("jam_ticket_seal").as_bytes().to_vec())
+            .append(eta2.data())
+            .append(ByteArray(vec![attempt]))
+    }
+}
+/// The ticket bodies of a tickets extrinsic (GP 6.29–6.33): each attempt below N, each proof valid for the ring `root` under `eta2`, the ids strictly ascending.
+///
+/// Lean: `Jar.ticketBodies` at spec/Jar/Safrole.lean:113
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn ticket_bodies<V: Variant>(
+    tickets: &Vec<TicketEnvelope>,
+    root: BandersnatchRingRoot,
+    eta2: Hash,
+) -> Result<Vec<TicketBody>, SafroleError> {
+    'run0: {
+        let mut out: Vec<TicketBody> = vec![];
+        for t in tickets.iter().cloned() {
+            {
+                if (Nat(t.attempt as u64) >= V::N_TICKETS) {
+                    {
+                        break 'run0 (Err(SafroleError::BadTicketAttempt));
+                    };
+                }
+                match bandersnatch_ring_vrf_output(
+                    V::V,
+                    root,
+                    ticket_message::<V>(eta2, t.attempt),
+                    ByteArray::empty(),
+                    t.signature,
+                ) {
+                    None => {
+                        break 'run0 (Err(SafroleError::BadTicketProof));
+                    }
+                    Some(id) => {
+                        out = {
+                            let arg0 = TicketBody {
+                                id: id,
+                                attempt: t.attempt,
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    }
+                }
+            };
+        }
+        for i in range(Nat(1), array::size(&out)) {
+            {
+                if !(array::get_bang(&out, (i - Nat(1))).id
+                    < array::get_bang(&out, i).id)
+                {
+                    {
+                        break 'run0 (Err(SafroleError::BadTicketOrder));
+                    };
+                }
+            };
+        }
+        break 'run0 (Ok(out.clone()));
+    }
+}
+/// Safrole (GP §6) for a block of slot `slot` whose entropy VRF output is `entropy` and whose tickets extrinsic is `tickets`, with the posterior offenders ψ'_o: the header markers and the new state.
+///
+/// Lean: `Jar.applySafrole` at spec/Jar/Safrole.lean:129
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn apply_safrole<V: Variant>(
+    s: &SafroleState,
+    slot: TimeSlot,
+    entropy: Hash,
+    tickets: &Vec<TicketEnvelope>,
+    offenders: &Vec<Ed25519Public>,
+) -> Result<(SafroleMarks, SafroleState), SafroleError> {
+    'run0: {
+        if (Nat(slot as u64) <= Nat(s.tau as u64)) {
+            {
+                break 'run0 (Err(SafroleError::BadSlot));
+            };
+        }
+        let e = epoch_of::<V>(Nat(s.tau as u64));
+        let m = slot_in_epoch::<V>(Nat(s.tau as u64));
+        let e_p = epoch_of::<V>(Nat(slot as u64));
+        let m_p = slot_in_epoch::<V>(Nat(slot as u64));
+        let change = (e_p > e);
+        let eta0 = blake2b256(
+            array::get_bang(&s.eta, Nat(0)).data().append(entropy.data()),
+        );
+        let eta_p = if change {
+            vec![
+                eta0, array::get_bang(& s.eta, Nat(0)), array::get_bang(& s.eta, Nat(1)),
+                array::get_bang(& s.eta, Nat(2))
+            ]
+        } else {
+            vec![
+                eta0, array::get_bang(& s.eta, Nat(1)), array::get_bang(& s.eta, Nat(2)),
+                array::get_bang(& s.eta, Nat(3))
+            ]
+        };
+        let gamma_k_p = if change {
+            without_offenders::<V>(&s.iota.clone(), &offenders)
+        } else {
+            s.gamma_k.clone()
+        };
+        let kappa_p = if change { s.gamma_k.clone() } else { s.kappa.clone() };
+        let lambda_p = if change { s.kappa.clone() } else { s.lambda.clone() };
+        let gamma_z_p = if change {
+            bandersnatch_ring_root(
+                gamma_k_p
+                    .iter()
+                    .cloned()
+                    .map(|k: ValidatorKeys| k.bandersnatch)
+                    .collect::<Vec<_>>(),
+            )
+        } else {
+            s.gamma_z
+        };
+        let gamma_s_p = if !change {
+            s.gamma_s.clone()
+        } else {
+            if (((e_p == (e + Nat(1))) && (m >= V::Y_TAIL))
+                && (array::size(&s.gamma_a) == V::E))
+            {
+                TicketsOrKeys::Tickets(outside_in::<V, _>(&s.gamma_a.clone()))
+            } else {
+                TicketsOrKeys::Keys(
+                    fallback_keys::<V>(array::get_bang(&eta_p, Nat(2)), &kappa_p),
+                )
+            }
+        };
+        let epoch_mark: Option<EpochMark> = if change {
+            {
+                Some(EpochMark {
+                    entropy: array::get_bang(&s.eta, Nat(0)),
+                    tickets_entropy: array::get_bang(&s.eta, Nat(1)),
+                    validators: gamma_k_p
+                        .iter()
+                        .cloned()
+                        .map(|k: ValidatorKeys| mark_validator::<V>(&k))
+                        .collect::<Vec<_>>(),
+                })
+            }
+        } else {
+            None
+        };
+        let tickets_mark: Option<Vec<TicketBody>> = if ((((e_p == e) && (m < V::Y_TAIL))
+            && (V::Y_TAIL <= m_p)) && (array::size(&s.gamma_a) == V::E))
+        {
+            Some(outside_in::<V, _>(&s.gamma_a.clone()))
+        } else {
+            None
+        };
+        if ((array::size(&tickets) > Nat(0)) && (m_p >= V::Y_TAIL)) {
+            {
+                break 'run0 (Err(SafroleError::UnexpectedTicket));
+            };
+        }
+        let mut bodies: Vec<TicketBody> = vec![];
+        match ticket_bodies::<V>(&tickets, gamma_z_p, array::get_bang(&eta_p, Nat(2))) {
+            Err(err) => {
+                break 'run0 (Err(err));
+            }
+            Ok(b) => {
+                bodies = b.clone();
+            }
+        };
+        let base: Vec<TicketBody> = if change { vec![] } else { s.gamma_a.clone() };
+        for t in bodies.iter().cloned() {
+            {
+                if base.iter().cloned().any(|x: TicketBody| (x.id == t.id)) {
+                    {
+                        break 'run0 (Err(SafroleError::DuplicateTicket));
+                    };
+                }
+            };
+        }
+        let mut acc = base.clone();
+        for t in bodies.iter().cloned() {
+            {
+                acc = insert_ticket::<V>(&acc, &t);
+            };
+        }
+        let state_p: SafroleState = SafroleState {
+            tau: slot,
+            eta: eta_p.clone(),
+            lambda: lambda_p.clone(),
+            kappa: kappa_p.clone(),
+            gamma_k: gamma_k_p.clone(),
+            iota: s.iota.clone(),
+            gamma_a: array::extract(&acc, Nat(0), V::E),
+            gamma_s: gamma_s_p.clone(),
+            gamma_z: gamma_z_p,
+        };
+        break 'run0 (Ok((
+            SafroleMarks {
+                epoch_mark: epoch_mark.clone(),
+                tickets_mark: tickets_mark.clone(),
+            },
+            state_p.clone(),
         )));
     }
 }
@@ -10512,22 +11036,22 @@ impl Codec for LookupMetaMapEntry {
 }
 impl Codec for Account {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
-        codec::encode_len::<V>((&self.preimages).len(), out);
-        for x0 in (&self.preimages).iter() {
+        codec::encode_len::<V>((&self.preimage_blobs).len(), out);
+        for x0 in (&self.preimage_blobs).iter() {
             Codec::encode_to::<V>(x0, out);
         }
-        codec::encode_len::<V>((&self.lookup_meta).len(), out);
-        for x0 in (&self.lookup_meta).iter() {
+        codec::encode_len::<V>((&self.preimage_requests).len(), out);
+        for x0 in (&self.preimage_requests).iter() {
             Codec::encode_to::<V>(x0, out);
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Account {
-            preimages: codec::decode_seq::<
+            preimage_blobs: codec::decode_seq::<
                 V,
                 _,
             >(r, |r| Ok(<PreimagesMapEntry as Codec>::decode_from::<V>(r)?))?,
-            lookup_meta: codec::decode_seq::<
+            preimage_requests: codec::decode_seq::<
                 V,
                 _,
             >(r, |r| Ok(<LookupMetaMapEntry as Codec>::decode_from::<V>(r)?))?,
@@ -10558,8 +11082,6 @@ impl Codec for ServiceActivityRecord {
         Codec::encode_to::<V>(&self.exports, out);
         Codec::encode_to::<V>(&self.accumulate_count, out);
         Codec::encode_to::<V>(&self.accumulate_gas_used, out);
-        Codec::encode_to::<V>(&self.on_transfers_count, out);
-        Codec::encode_to::<V>(&self.on_transfers_gas_used, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ServiceActivityRecord {
@@ -10573,8 +11095,6 @@ impl Codec for ServiceActivityRecord {
             exports: <u32 as Codec>::decode_from::<V>(r)?,
             accumulate_count: <u32 as Codec>::decode_from::<V>(r)?,
             accumulate_gas_used: <Gas as Codec>::decode_from::<V>(r)?,
-            on_transfers_count: <u32 as Codec>::decode_from::<V>(r)?,
-            on_transfers_gas_used: <Gas as Codec>::decode_from::<V>(r)?,
         })
     }
 }
@@ -10609,6 +11129,7 @@ impl Codec for PreimagesError {
 }
 impl Codec for ServiceInfo {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.version, out);
         Codec::encode_to::<V>(&self.code_hash, out);
         Codec::encode_to::<V>(&self.balance, out);
         Codec::encode_to::<V>(&self.min_item_gas, out);
@@ -10622,6 +11143,7 @@ impl Codec for ServiceInfo {
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ServiceInfo {
+            version: <u8 as Codec>::decode_from::<V>(r)?,
             code_hash: <Hash as Codec>::decode_from::<V>(r)?,
             balance: <u64 as Codec>::decode_from::<V>(r)?,
             min_item_gas: <Gas as Codec>::decode_from::<V>(r)?,
@@ -10721,11 +11243,12 @@ impl Codec for ReportsError {
             ReportsError::WorkReportTooBig => out.push(22u8),
             ReportsError::BannedValidator => out.push(23u8),
             ReportsError::LookupAnchorNotRecent => out.push(24u8),
+            ReportsError::MissingWorkResults => out.push(25u8),
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(
-            match codec::decode_tag(r, 25usize, "ReportsError")? {
+            match codec::decode_tag(r, 26usize, "ReportsError")? {
                 0usize => ReportsError::BadCoreIndex,
                 1usize => ReportsError::FutureReportSlot,
                 2usize => ReportsError::ReportEpochBeforeLast,
@@ -10751,6 +11274,7 @@ impl Codec for ReportsError {
                 22usize => ReportsError::WorkReportTooBig,
                 23usize => ReportsError::BannedValidator,
                 24usize => ReportsError::LookupAnchorNotRecent,
+                25usize => ReportsError::MissingWorkResults,
                 _ => return r.error("constructor tag out of range"),
             },
         )
@@ -10780,6 +11304,194 @@ impl Codec for Assignment {
         })
     }
 }
+impl Codec for TicketsOrKeys {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            TicketsOrKeys::Tickets(a0) => {
+                out.push(0u8);
+                if codec::fixed_width::<V>() {
+                    codec::encode_len::<V>((a0).len(), out);
+                }
+                for x0 in (a0).iter() {
+                    Codec::encode_to::<V>(x0, out);
+                }
+            }
+            TicketsOrKeys::Keys(a0) => {
+                out.push(1u8);
+                if codec::fixed_width::<V>() {
+                    codec::encode_len::<V>((a0).len(), out);
+                }
+                for x0 in (a0).iter() {
+                    Codec::encode_to::<V>(x0, out);
+                }
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "TicketsOrKeys")? {
+                0usize => {
+                    TicketsOrKeys::Tickets(
+                        codec::decode_variant_seq::<
+                            V,
+                            _,
+                        >(r, V::E, |r| Ok(<TicketBody as Codec>::decode_from::<V>(r)?))?,
+                    )
+                }
+                1usize => {
+                    TicketsOrKeys::Keys(
+                        codec::decode_variant_seq::<
+                            V,
+                            _,
+                        >(
+                            r,
+                            V::E,
+                            |r| Ok(<BandersnatchPublic as Codec>::decode_from::<V>(r)?),
+                        )?,
+                    )
+                }
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for SafroleState {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.tau, out);
+        for x0 in (&self.eta).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.lambda).len(), out);
+        }
+        for x0 in (&self.lambda).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.kappa).len(), out);
+        }
+        for x0 in (&self.kappa).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.gamma_k).len(), out);
+        }
+        for x0 in (&self.gamma_k).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.iota).len(), out);
+        }
+        for x0 in (&self.iota).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.gamma_a).len(), out);
+        for x0 in (&self.gamma_a).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        Codec::encode_to::<V>(&self.gamma_s, out);
+        Codec::encode_to::<V>(&self.gamma_z, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(SafroleState {
+            tau: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            eta: codec::decode_fixed_seq(
+                r,
+                Nat(4),
+                |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
+            )?,
+            lambda: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            kappa: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            gamma_k: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            iota: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            gamma_a: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<TicketBody as Codec>::decode_from::<V>(r)?))?,
+            gamma_s: <TicketsOrKeys as Codec>::decode_from::<V>(r)?,
+            gamma_z: <BandersnatchRingRoot as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for SafroleMarks {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match &self.epoch_mark {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
+        match &self.tickets_mark {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                if codec::fixed_width::<V>() {
+                    codec::encode_len::<V>((x0).len(), out);
+                }
+                for x1 in (x0).iter() {
+                    Codec::encode_to::<V>(x1, out);
+                }
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(SafroleMarks {
+            epoch_mark: codec::decode_option(
+                r,
+                |r| Ok(<EpochMark as Codec>::decode_from::<V>(r)?),
+            )?,
+            tickets_mark: codec::decode_option(
+                r,
+                |r| Ok(
+                    codec::decode_variant_seq::<
+                        V,
+                        _,
+                    >(r, V::E, |r| Ok(<TicketBody as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+        })
+    }
+}
+impl Codec for SafroleError {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            SafroleError::BadSlot => out.push(0u8),
+            SafroleError::UnexpectedTicket => out.push(1u8),
+            SafroleError::BadTicketOrder => out.push(2u8),
+            SafroleError::BadTicketProof => out.push(3u8),
+            SafroleError::BadTicketAttempt => out.push(4u8),
+            SafroleError::Reserved => out.push(5u8),
+            SafroleError::DuplicateTicket => out.push(6u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 7usize, "SafroleError")? {
+                0usize => SafroleError::BadSlot,
+                1usize => SafroleError::UnexpectedTicket,
+                2usize => SafroleError::BadTicketOrder,
+                3usize => SafroleError::BadTicketProof,
+                4usize => SafroleError::BadTicketAttempt,
+                5usize => SafroleError::Reserved,
+                6usize => SafroleError::DuplicateTicket,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for ValidatorActivityRecord {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.blocks, out);
@@ -10797,6 +11509,62 @@ impl Codec for ValidatorActivityRecord {
             pre_images_size: <u32 as Codec>::decode_from::<V>(r)?,
             guarantees: <u32 as Codec>::decode_from::<V>(r)?,
             assurances: <u32 as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for KeyValue {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.key, out);
+        Codec::encode_to::<V>(&self.value, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(KeyValue {
+            key: <StateKey as Codec>::decode_from::<V>(r)?,
+            value: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for RawState {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.state_root, out);
+        codec::encode_len::<V>((&self.keyvals).len(), out);
+        for x0 in (&self.keyvals).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(RawState {
+            state_root: <Hash as Codec>::decode_from::<V>(r)?,
+            keyvals: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<KeyValue as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for TraceStep {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.pre_state, out);
+        Codec::encode_to::<V>(&self.block, out);
+        Codec::encode_to::<V>(&self.post_state, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(TraceStep {
+            pre_state: <RawState as Codec>::decode_from::<V>(r)?,
+            block: <Block as Codec>::decode_from::<V>(r)?,
+            post_state: <RawState as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Genesis {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.header, out);
+        Codec::encode_to::<V>(&self.state, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Genesis {
+            header: <Header as Codec>::decode_from::<V>(r)?,
+            state: <RawState as Codec>::decode_from::<V>(r)?,
         })
     }
 }
@@ -11265,10 +12033,11 @@ macro_rules! for_each_spec_type {
         StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
         Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
         PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
-        ReportedPackage, ReportsError, Assignment, ValidatorActivityRecord,
-        ValidatorKeys, RefineContext, AvailabilitySpec, State, MemoryModel, GasModel,
-        CapabilityModel, HostInterface, BlobFormat, CodecChoice, ImportSpec,
-        ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad, WorkResult,
-        SegmentRootLookupItem, WorkReport);
+        ReportedPackage, ReportsError, Assignment, TicketsOrKeys, SafroleState,
+        SafroleMarks, SafroleError, ValidatorActivityRecord, KeyValue, RawState,
+        TraceStep, Genesis, ValidatorKeys, RefineContext, AvailabilitySpec, State,
+        MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice,
+        ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad,
+        WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }

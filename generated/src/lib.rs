@@ -1,6 +1,7 @@
 //! jarkit-spec: the Rust generated from the Lean spec (variants, constants, types, functions),
 //! plus the small hand-written prelude and primitives it links against.
 
+pub mod bandersnatch;
 pub mod codec;
 pub mod prelude;
 pub mod prims;

@@ -4,6 +4,8 @@
 use crate::prelude::{ByteArray, Nat, OctetSeq};
 use blake2::digest::{consts::U32, Digest};
 
+pub use crate::bandersnatch::{bandersnatch_ring_root, bandersnatch_ring_vrf_output, bandersnatch_vrf_output};
+
 /// `jarkit_blake2b256`: blake2b with a 32-byte digest.
 pub fn blake2b256(data: ByteArray) -> OctetSeq<32> {
     let mut h = blake2::Blake2b::<U32>::new();

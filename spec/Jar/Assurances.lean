@@ -9,13 +9,17 @@ report. A report that a super-majority assures becomes available: it leaves the 
 is output. A pending report that is U slots old or more times out and leaves too, without being
 output (a stale report that is nevertheless available still counts as available).
 -/
-import Jar.Merkle
 import Jar.Block
 import Jar.Work
 
 namespace Jar
 
 variable [JarVariant]
+
+/-- Bit `i` of a bitfield, counting from the least significant bit of the first byte (GP C.1's
+order for bit strings; the state trie reads its keys the other way, `keyBit`). -/
+def bitAt (b : ByteArray) (i : Nat) : Bool :=
+  (b[i / 8]!.toNat / 2 ^ (i % 8)) % 2 == 1
 
 /-- A core's pending report and the slot it was reported in. -/
 structure AvailabilityAssignment where

@@ -52,7 +52,13 @@ abbrev V [j : JarVariant] : Nat := j.params.V
 abbrev C [j : JarVariant] : Nat := j.params.C
 /-- E of the variant in scope. -/
 abbrev E [j : JarVariant] : Nat := j.params.E
-/-- R of the variant in scope. -/
+/-- N: the ticket attempts each validator has per epoch. -/
+abbrev N_TICKETS [j : JarVariant] : Nat := j.params.N_TICKETS
+/-- Y: the slot within an epoch at which ticket submission ends. -/
+abbrev Y_TAIL [j : JarVariant] : Nat := j.params.Y_TAIL
+/-- K: the most tickets one block may carry. -/
+abbrev K_MAX_TICKETS [j : JarVariant] : Nat := j.params.K_MAX_TICKETS
+/-- R: the core rotation period. -/
 abbrev R_ROTATION [j : JarVariant] : Nat := j.params.R_ROTATION
 /-- H of the variant in scope. -/
 abbrev H_RECENT [j : JarVariant] : Nat := j.params.H_RECENT

@@ -22,4 +22,22 @@ is the key's signature of the message. -/
 @[extern "jarkit_ed25519_verify"]
 opaque ed25519Verify : Ed25519Public → ByteArray → Ed25519Signature → Bool
 
+/-- The ring root of Bandersnatch keys (GP O, §6.5): the KZG commitment over BLS12-381 (the
+Zcash SRS of 2¹¹ powers) to the ring of `keys`, in order. A key that is not a curve point stands
+for the ring's padding point, so a zeroed offender key still occupies its place. -/
+@[extern "jarkit_bandersnatch_ring_root"]
+opaque bandersnatchRingRoot : Array BandersnatchPublic → BandersnatchRingRoot
+
+/-- Ring-VRF verification (GP 𝕍̄, Appendix G): for a ring of `ringSize` keys with root `root`,
+whether `proof` is a ring-VRF proof of the VRF input `message` with additional data `aux` by a
+member of the ring; if it is, its output hash (the first 32 bytes of Y), else `none`. -/
+@[extern "jarkit_bandersnatch_ring_vrf_output"]
+opaque bandersnatchRingVrfOutput : Nat → BandersnatchRingRoot → ByteArray → ByteArray → BandersnatchRingSignature → Option Hash
+
+/-- Bandersnatch (IETF) VRF verification (GP 𝕍, Appendix G): whether `signature` is `key`'s VRF
+signature of the input `message` with additional data `aux`; if it is, its output hash (the
+first 32 bytes of Y), else `none`. -/
+@[extern "jarkit_bandersnatch_vrf_output"]
+opaque bandersnatchVrfOutput : BandersnatchPublic → ByteArray → ByteArray → BandersnatchSignature → Option Hash
+
 end Jar

@@ -31,8 +31,8 @@ structure LookupMetaMapEntry where
 
 /-- The preimage part of a service account (a_p and a_l), both sorted by key. -/
 structure Account where
-  preimages : Array PreimagesMapEntry
-  lookupMeta : Array LookupMetaMapEntry
+  preimageBlobs : Array PreimagesMapEntry
+  preimageRequests : Array LookupMetaMapEntry
   deriving BEq, Repr, Inhabited
 
 /-- δ as a dictionary sorted by service id. -/
@@ -53,8 +53,6 @@ structure ServiceActivityRecord where
   exports : UInt32 := 0
   accumulateCount : UInt32 := 0
   accumulateGasUsed : Gas := 0
-  onTransfersCount : UInt32 := 0
-  onTransfersGasUsed : Gas := 0
   deriving BEq, Repr, Inhabited
 
 /-- π_S as a dictionary sorted by service id. -/
@@ -78,9 +76,9 @@ received it yet. -/
 def isSolicited (accounts : Array AccountsMapEntry) (service : ServiceId) (hash : Hash) (length : Nat) : Bool := Id.run do
   for a in accounts do
     if a.id == service then
-      if a.data.preimages.any (fun e => e.hash == hash) then
+      if a.data.preimageBlobs.any (fun e => e.hash == hash) then
         return false
-      return a.data.lookupMeta.any (fun e => e.key.hash == hash && e.key.length.toNat == length && e.value.isEmpty)
+      return a.data.preimageRequests.any (fun e => e.key.hash == hash && e.key.length.toNat == length && e.value.isEmpty)
   return false
 
 /-- Inserts `(hash, blob)` into a preimage dictionary, keeping it sorted by hash. -/
@@ -151,8 +149,8 @@ def integratePreimages (accounts : Array AccountsMapEntry) (stats : Array Servic
     let mut next : Array AccountsMapEntry := #[]
     for a in accts do
       if a.id == p.requester then
-        let lookup := a.data.lookupMeta.map (fun e => markProvided e h p.blob.size slot)
-        next := next.push { a with data := { preimages := insertPreimage a.data.preimages h p.blob, lookupMeta := lookup } }
+        let lookup := a.data.preimageRequests.map (fun e => markProvided e h p.blob.size slot)
+        next := next.push { a with data := { preimageBlobs := insertPreimage a.data.preimageBlobs h p.blob, preimageRequests := lookup } }
       else
         next := next.push a
     accts := next

@@ -25,6 +25,8 @@ variable [JarVariant]
 
 /-- The service account fields the guarantees need (part of GP's service account). -/
 structure ServiceInfo where
+  /-- The account's format version (GP 0.7.1, #472); written back unchanged. -/
+  version : UInt8
   codeHash : Hash
   balance : UInt64
   minItemGas : Gas
@@ -92,6 +94,7 @@ inductive ReportsError where
   | workReportTooBig
   | bannedValidator
   | lookupAnchorNotRecent
+  | missingWorkResults
   deriving BEq, Repr, Inhabited
 
 /-- The core of each validator for the rotation holding slot `t`, from `entropy` (GP 11.19–20). -/
@@ -166,6 +169,9 @@ def checkReport (g : ReportGuarantee) (pending : Array (Option AvailabilityAssig
     (slot : TimeSlot) : Except ReportsError Unit := Id.run do
   let w := g.report
   let c := w.coreIndex
+  -- A report carries one to I work results (GP 11.2).
+  if w.results.isEmpty then
+    return .error .missingWorkResults
   let engaged := match pending[c]! with
     | some asg => slot.toNat < asg.timeout.toNat + U_TIMEOUT
     | none => false

@@ -35,6 +35,8 @@ abbrev Gas := UInt64
 abbrev Ed25519Signature := OctetSeq 64
 /-- A Bandersnatch ring-VRF signature (a ticket proof). -/
 abbrev BandersnatchRingSignature := OctetSeq 784
+/-- A Bandersnatch ring root (GP γ_z): the KZG commitment to a validator set's keys. -/
+abbrev BandersnatchRingRoot := OctetSeq 144
 
 /-- The keys of one validator (GP 6.8). -/
 structure ValidatorKeys where

@@ -22,6 +22,26 @@ pub fn vectors_root() -> Option<PathBuf> {
     candidates.into_iter().find(|p| p.is_dir())
 }
 
+/// The vectors root for a test. Missing vectors fail the test, with where to get them, unless
+/// `JARKIT_SKIP_VECTORS=1` asks for skipping explicitly (then `None`, and the skip is printed):
+/// a vector suite must never pass with nothing to check.
+pub fn vectors_for_test() -> Option<PathBuf> {
+    match vectors_root() {
+        Some(root) if root.is_dir() => Some(root),
+        found => {
+            if std::env::var("JARKIT_SKIP_VECTORS").is_ok_and(|v| v == "1") {
+                eprintln!("SKIPPED: no vectors, and JARKIT_SKIP_VECTORS=1 asks for skipping");
+                return None;
+            }
+            let where_ = match found {
+                Some(p) => format!("JARKIT_VECTORS={} is not a directory", p.display()),
+                None => "no JARKIT_VECTORS and no ../shared/vectors".to_string(),
+            };
+            panic!("conformance vectors not found ({where_}): set JARKIT_VECTORS to the vectors directory (gp072/, w3f/pvm, polkavm-spectool/), or JARKIT_SKIP_VECTORS=1 to skip vector suites explicitly");
+        }
+    }
+}
+
 /// Outcome of one vector case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseResult {
