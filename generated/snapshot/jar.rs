@@ -1893,6 +1893,202 @@ impl SafroleError {
         }
     }
 }
+/// γ without its shadows in other components: the Safrole state of C(4), in T(σ)'s order.
+///
+/// Lean: `Jar.SafroleGamma` at spec/Jar/State.lean:20
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SafroleGamma {
+    /// γ_k: the next epoch's validators.
+    pub pending_keys: Vec<ValidatorKeys>,
+    /// γ_z: the ring root of γ_k.
+    pub ring_root: BandersnatchRingRoot,
+    /// γ_s: this epoch's sealing keys.
+    pub seal_keys: TicketsOrKeys,
+    /// γ_a: the ticket accumulator.
+    pub tickets: Vec<TicketBody>,
+}
+/// A service accumulated every block with the given gas (χ_Z).
+///
+/// Lean: `Jar.AlwaysAccumulate` at spec/Jar/State.lean:32
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AlwaysAccumulate {
+    pub id: ServiceId,
+    pub gas: Gas,
+}
+/// χ: the privileged services (C(12)).
+///
+/// Lean: `Jar.Privileges` at spec/Jar/State.lean:38
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Privileges {
+    pub bless: ServiceId,
+    pub assign: Vec<ServiceId>,
+    pub designate: ServiceId,
+    pub register: ServiceId,
+    pub always_acc: Vec<AlwaysAccumulate>,
+}
+/// One core's activity as the state stores it (π_C, compact numbers).
+///
+/// Lean: `Jar.CoreActivityState` at spec/Jar/State.lean:47
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CoreActivityState {
+    pub da_load: Nat,
+    pub popularity: Nat,
+    pub imports: Nat,
+    pub extrinsic_count: Nat,
+    pub extrinsic_size: Nat,
+    pub exports: Nat,
+    pub bundle_size: Nat,
+    pub gas_used: Nat,
+}
+/// One service's activity as the state stores it (π_S, compact numbers).
+///
+/// Lean: `Jar.ServiceActivityState` at spec/Jar/State.lean:59
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceActivityState {
+    pub provided_count: Nat,
+    pub provided_size: Nat,
+    pub refinement_count: Nat,
+    pub refinement_gas_used: Nat,
+    pub imports: Nat,
+    pub extrinsic_count: Nat,
+    pub extrinsic_size: Nat,
+    pub exports: Nat,
+    pub accumulate_count: Nat,
+    pub accumulate_gas_used: Nat,
+}
+/// π_S's entry for one service.
+///
+/// Lean: `Jar.ServiceStatsEntry` at spec/Jar/State.lean:73
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceStatsEntry {
+    pub id: ServiceId,
+    pub record: ServiceActivityState,
+}
+/// π: the activity statistics (C(13)).
+///
+/// Lean: `Jar.Statistics` at spec/Jar/State.lean:79
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Statistics {
+    pub current: Vec<ValidatorActivityRecord>,
+    pub last: Vec<ValidatorActivityRecord>,
+    pub cores: Vec<CoreActivityState>,
+    pub services: Vec<ServiceStatsEntry>,
+}
+/// A report waiting for its dependencies (ω's entries).
+///
+/// Lean: `Jar.ReadyRecord` at spec/Jar/State.lean:87
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReadyRecord {
+    pub report: WorkReport,
+    pub dependencies: Vec<Hash>,
+}
+/// A service's accumulation output (θ's entries).
+///
+/// Lean: `Jar.AccumulationOutput` at spec/Jar/State.lean:93
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccumulationOutput {
+    pub service: ServiceId,
+    pub hash: Hash,
+}
+/// δ's account records, by service id.
+///
+/// Lean: `Jar.ServiceAccountEntry` at spec/Jar/State.lean:99
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceAccountEntry {
+    pub id: ServiceId,
+    pub info: ServiceInfo,
+}
+/// σ: the whole state. `items` are the service items (storage, preimages, lookup records) as trie entries, sorted by key.
+///
+/// Lean: `Jar.ChainState` at spec/Jar/State.lean:105
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChainState {
+    /// α (C(1)).
+    pub auth_pools: Vec<Vec<Hash>>,
+    /// φ (C(2)).
+    pub auth_queues: Vec<Vec<Hash>>,
+    /// β (C(3)).
+    pub recent: RecentBlocks,
+    /// γ (C(4)).
+    pub gamma: SafroleGamma,
+    /// ψ (C(5)).
+    pub judgements: DisputesRecords,
+    /// η (C(6)).
+    pub entropy: Vec<Hash>,
+    /// ι (C(7)).
+    pub queued: Vec<ValidatorKeys>,
+    /// κ (C(8)).
+    pub active: Vec<ValidatorKeys>,
+    /// λ (C(9)).
+    pub previous: Vec<ValidatorKeys>,
+    /// ρ (C(10)).
+    pub pending: Vec<Option<AvailabilityAssignment>>,
+    /// τ (C(11)).
+    pub tau: TimeSlot,
+    /// χ (C(12)).
+    pub privileges: Privileges,
+    /// π (C(13)).
+    pub statistics: Statistics,
+    /// ω (C(14)).
+    pub ready: Vec<Vec<ReadyRecord>>,
+    /// ξ (C(15)).
+    pub accumulated: Vec<Vec<Hash>>,
+    /// θ (C(16)).
+    pub last_outputs: Vec<AccumulationOutput>,
+    /// δ's account records (C(255, s)).
+    pub services: Vec<ServiceAccountEntry>,
+    /// The other service items.
+    pub items: Vec<KeyValue>,
+}
+/// α's serialization: C pools, each length-prefixed.
+///
+/// Lean: `Jar.AuthPoolsComponent` at spec/Jar/State.lean:150
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthPoolsComponent {
+    pub pools: Vec<Vec<Hash>>,
+}
+/// φ's serialization: C queues of Q hashes.
+///
+/// Lean: `Jar.AuthQueuesComponent` at spec/Jar/State.lean:155
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AuthQueuesComponent {
+    pub queues: Vec<Vec<Hash>>,
+}
+/// η's serialization: four hashes.
+///
+/// Lean: `Jar.EntropyComponent` at spec/Jar/State.lean:160
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EntropyComponent {
+    pub entropy: Vec<Hash>,
+}
+/// ι's, κ's and λ's serialization: V validators' keys.
+///
+/// Lean: `Jar.ValidatorsComponent` at spec/Jar/State.lean:165
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ValidatorsComponent {
+    pub keys: Vec<ValidatorKeys>,
+}
+/// ρ's serialization: C optional assignments.
+///
+/// Lean: `Jar.PendingComponent` at spec/Jar/State.lean:170
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingComponent {
+    pub cores: Vec<Option<AvailabilityAssignment>>,
+}
+/// ω's serialization: E slots of ready records.
+///
+/// Lean: `Jar.ReadyComponent` at spec/Jar/State.lean:175
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReadyComponent {
+    pub queue: Vec<Vec<ReadyRecord>>,
+}
+/// ξ's serialization: E slots of accumulated package hashes.
+///
+/// Lean: `Jar.AccumulatedComponent` at spec/Jar/State.lean:180
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccumulatedComponent {
+    pub queue: Vec<Vec<Hash>>,
+}
 /// One validator's activity in an epoch (GP 13.1).
 ///
 /// Lean: `Jar.ValidatorActivityRecord` at spec/Jar/Statistics.lean:11
@@ -9480,6 +9676,89 @@ pub fn shuffle<A: Clone + Default + PartialEq + std::fmt::Debug>(
 pub fn shuffled_indices(n: Nat, entropy: Hash) -> Vec<Nat> {
     { shuffle::<_>(&array::range(n), entropy) }
 }
+/// C(i) (GP D.1): the key of state component `i`.
+///
+/// Lean: `Jar.componentKey` at spec/Jar/State.lean:185
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn component_key<V: Variant>(i: Nat) -> ByteArray {
+    { ByteArray(vec![i.to_u8()]).append(zero_bytes(Nat(30))) }
+}
+/// C(255, s) (GP D.1): the key of service `s`'s account record: 255, then E₄(s) interleaved with zeros.
+///
+/// Lean: `Jar.serviceAccountKey` at spec/Jar/State.lean:189
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_key<V: Variant>(s: ServiceId) -> ByteArray {
+    'run0: {
+        let n = encode_u32_le(Nat(s as u64));
+        let mut out = ByteArray(vec![Nat(255).to_u8()]);
+        for k in range(Nat(0), Nat(4)) {
+            {
+                out = {
+                    let arg0 = n.get_bang(k);
+                    std::mem::take(&mut out).push(arg0)
+                };
+                out = {
+                    let arg0 = (0 as u8);
+                    std::mem::take(&mut out).push(arg0)
+                };
+            };
+        }
+        break 'run0 (out.clone().append(zero_bytes(Nat(22))));
+    }
+}
+/// C(s, h) (GP D.1): the key of a service item named `h`: E₄(s) interleaved with the first four bytes of H(h), then the rest of H(h)'s first 27 bytes.
+///
+/// Lean: `Jar.serviceItemKey` at spec/Jar/State.lean:199
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_item_key<V: Variant>(s: ServiceId, h: &ByteArray) -> ByteArray {
+    'run0: {
+        let n = encode_u32_le(Nat(s as u64));
+        let a = blake2b256(h.clone()).data();
+        let mut out = ByteArray::empty();
+        for k in range(Nat(0), Nat(4)) {
+            {
+                out = {
+                    let arg0 = n.get_bang(k);
+                    std::mem::take(&mut out).push(arg0)
+                };
+                out = {
+                    let arg0 = a.get_bang(k);
+                    std::mem::take(&mut out).push(arg0)
+                };
+            };
+        }
+        break 'run0 (out.clone().append(a.extract(Nat(4), Nat(27))));
+    }
+}
+/// The key of service `s`'s storage entry `key` (GP D.1: named E₄(2³²−1) ⌢ key).
+///
+/// Lean: `Jar.storageKey` at spec/Jar/State.lean:210
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn storage_key<V: Variant>(s: ServiceId, key: &ByteArray) -> ByteArray {
+    {
+        service_item_key::<
+            V,
+        >(s, &encode_u32_le((Nat(2).pow(Nat(32)) - Nat(1))).append(key.clone()))
+    }
+}
+/// The key of service `s`'s preimage of `hash` (named E₄(2³²−2) ⌢ hash).
+///
+/// Lean: `Jar.preimageKey` at spec/Jar/State.lean:214
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn preimage_key<V: Variant>(s: ServiceId, hash: Hash) -> ByteArray {
+    {
+        service_item_key::<
+            V,
+        >(s, &encode_u32_le((Nat(2).pow(Nat(32)) - Nat(2))).append(hash.data()))
+    }
+}
+/// The key of service `s`'s lookup record for a preimage of `hash` with `length` bytes (named E₄(length) ⌢ hash).
+///
+/// Lean: `Jar.lookupKey` at spec/Jar/State.lean:218
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn lookup_key<V: Variant>(s: ServiceId, hash: Hash, length: Nat) -> ByteArray {
+    { service_item_key::<V>(s, &encode_u32_le(length).append(hash.data())) }
+}
 /// π′_V and π′_L (GP 13.3–13.5) after a block of timeslot `slot` by validator `author` with extrinsic `ext`, where `tau` is the previous block's timeslot. A guarantor is credited once per block however many reports it signed; an assurer once per assurance.
 ///
 /// Lean: `Jar.updateValidatorStats` at spec/Jar/Statistics.lean:24
@@ -11492,6 +11771,626 @@ impl Codec for SafroleError {
         )
     }
 }
+impl Codec for SafroleGamma {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.pending_keys).len(), out);
+        }
+        for x0 in (&self.pending_keys).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        Codec::encode_to::<V>(&self.ring_root, out);
+        Codec::encode_to::<V>(&self.seal_keys, out);
+        codec::encode_len::<V>((&self.tickets).len(), out);
+        for x0 in (&self.tickets).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(SafroleGamma {
+            pending_keys: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            ring_root: <BandersnatchRingRoot as Codec>::decode_from::<V>(r)?,
+            seal_keys: <TicketsOrKeys as Codec>::decode_from::<V>(r)?,
+            tickets: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<TicketBody as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for AlwaysAccumulate {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.gas, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AlwaysAccumulate {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            gas: <Gas as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Privileges {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.bless, out);
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.assign).len(), out);
+        }
+        for x0 in (&self.assign).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        Codec::encode_to::<V>(&self.designate, out);
+        Codec::encode_to::<V>(&self.register, out);
+        codec::encode_len::<V>((&self.always_acc).len(), out);
+        for x0 in (&self.always_acc).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Privileges {
+            bless: <ServiceId as Codec>::decode_from::<V>(r)?,
+            assign: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::C, |r| Ok(<ServiceId as Codec>::decode_from::<V>(r)?))?,
+            designate: <ServiceId as Codec>::decode_from::<V>(r)?,
+            register: <ServiceId as Codec>::decode_from::<V>(r)?,
+            always_acc: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AlwaysAccumulate as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for CoreActivityState {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.da_load, out);
+        Codec::encode_to::<V>(&self.popularity, out);
+        Codec::encode_to::<V>(&self.imports, out);
+        Codec::encode_to::<V>(&self.extrinsic_count, out);
+        Codec::encode_to::<V>(&self.extrinsic_size, out);
+        Codec::encode_to::<V>(&self.exports, out);
+        Codec::encode_to::<V>(&self.bundle_size, out);
+        Codec::encode_to::<V>(&self.gas_used, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(CoreActivityState {
+            da_load: <Nat as Codec>::decode_from::<V>(r)?,
+            popularity: <Nat as Codec>::decode_from::<V>(r)?,
+            imports: <Nat as Codec>::decode_from::<V>(r)?,
+            extrinsic_count: <Nat as Codec>::decode_from::<V>(r)?,
+            extrinsic_size: <Nat as Codec>::decode_from::<V>(r)?,
+            exports: <Nat as Codec>::decode_from::<V>(r)?,
+            bundle_size: <Nat as Codec>::decode_from::<V>(r)?,
+            gas_used: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceActivityState {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.provided_count, out);
+        Codec::encode_to::<V>(&self.provided_size, out);
+        Codec::encode_to::<V>(&self.refinement_count, out);
+        Codec::encode_to::<V>(&self.refinement_gas_used, out);
+        Codec::encode_to::<V>(&self.imports, out);
+        Codec::encode_to::<V>(&self.extrinsic_count, out);
+        Codec::encode_to::<V>(&self.extrinsic_size, out);
+        Codec::encode_to::<V>(&self.exports, out);
+        Codec::encode_to::<V>(&self.accumulate_count, out);
+        Codec::encode_to::<V>(&self.accumulate_gas_used, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceActivityState {
+            provided_count: <Nat as Codec>::decode_from::<V>(r)?,
+            provided_size: <Nat as Codec>::decode_from::<V>(r)?,
+            refinement_count: <Nat as Codec>::decode_from::<V>(r)?,
+            refinement_gas_used: <Nat as Codec>::decode_from::<V>(r)?,
+            imports: <Nat as Codec>::decode_from::<V>(r)?,
+            extrinsic_count: <Nat as Codec>::decode_from::<V>(r)?,
+            extrinsic_size: <Nat as Codec>::decode_from::<V>(r)?,
+            exports: <Nat as Codec>::decode_from::<V>(r)?,
+            accumulate_count: <Nat as Codec>::decode_from::<V>(r)?,
+            accumulate_gas_used: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceStatsEntry {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.record, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceStatsEntry {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            record: <ServiceActivityState as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Statistics {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.current).len(), out);
+        }
+        for x0 in (&self.current).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.last).len(), out);
+        }
+        for x0 in (&self.last).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.cores).len(), out);
+        }
+        for x0 in (&self.cores).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.services).len(), out);
+        for x0 in (&self.services).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Statistics {
+            current: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::V,
+                |r| Ok(<ValidatorActivityRecord as Codec>::decode_from::<V>(r)?),
+            )?,
+            last: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::V,
+                |r| Ok(<ValidatorActivityRecord as Codec>::decode_from::<V>(r)?),
+            )?,
+            cores: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::C, |r| Ok(<CoreActivityState as Codec>::decode_from::<V>(r)?))?,
+            services: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ServiceStatsEntry as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for ReadyRecord {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.report, out);
+        codec::encode_len::<V>((&self.dependencies).len(), out);
+        for x0 in (&self.dependencies).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ReadyRecord {
+            report: <WorkReport as Codec>::decode_from::<V>(r)?,
+            dependencies: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for AccumulationOutput {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.service, out);
+        Codec::encode_to::<V>(&self.hash, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AccumulationOutput {
+            service: <ServiceId as Codec>::decode_from::<V>(r)?,
+            hash: <Hash as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceAccountEntry {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.info, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceAccountEntry {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            info: <ServiceInfo as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ChainState {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.auth_pools).len(), out);
+        }
+        for x0 in (&self.auth_pools).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.auth_queues).len(), out);
+        }
+        for x0 in (&self.auth_queues).iter() {
+            if codec::fixed_width::<V>() {
+                codec::encode_len::<V>((x0).len(), out);
+            }
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        Codec::encode_to::<V>(&self.recent, out);
+        Codec::encode_to::<V>(&self.gamma, out);
+        Codec::encode_to::<V>(&self.judgements, out);
+        for x0 in (&self.entropy).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.queued).len(), out);
+        }
+        for x0 in (&self.queued).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.active).len(), out);
+        }
+        for x0 in (&self.active).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.previous).len(), out);
+        }
+        for x0 in (&self.previous).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.pending).len(), out);
+        }
+        for x0 in (&self.pending).iter() {
+            match x0 {
+                None => out.push(0),
+                Some(x1) => {
+                    out.push(1);
+                    Codec::encode_to::<V>(x1, out);
+                }
+            }
+        }
+        Codec::encode_to::<V>(&self.tau, out);
+        Codec::encode_to::<V>(&self.privileges, out);
+        Codec::encode_to::<V>(&self.statistics, out);
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.ready).len(), out);
+        }
+        for x0 in (&self.ready).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.accumulated).len(), out);
+        }
+        for x0 in (&self.accumulated).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        codec::encode_len::<V>((&self.last_outputs).len(), out);
+        for x0 in (&self.last_outputs).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.services).len(), out);
+        for x0 in (&self.services).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.items).len(), out);
+        for x0 in (&self.items).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ChainState {
+            auth_pools: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::C,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            auth_queues: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::C,
+                |r| Ok(
+                    codec::decode_variant_seq::<
+                        V,
+                        _,
+                    >(r, V::Q_QUEUE, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            recent: <RecentBlocks as Codec>::decode_from::<V>(r)?,
+            gamma: <SafroleGamma as Codec>::decode_from::<V>(r)?,
+            judgements: <DisputesRecords as Codec>::decode_from::<V>(r)?,
+            entropy: codec::decode_fixed_seq(
+                r,
+                Nat(4),
+                |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
+            )?,
+            queued: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            active: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            previous: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            pending: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::C,
+                |r| Ok(
+                    codec::decode_option(
+                        r,
+                        |r| Ok(<AvailabilityAssignment as Codec>::decode_from::<V>(r)?),
+                    )?,
+                ),
+            )?,
+            tau: <TimeSlot as Codec>::decode_from::<V>(r)?,
+            privileges: <Privileges as Codec>::decode_from::<V>(r)?,
+            statistics: <Statistics as Codec>::decode_from::<V>(r)?,
+            ready: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::E,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<ReadyRecord as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            accumulated: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::E,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            last_outputs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AccumulationOutput as Codec>::decode_from::<V>(r)?))?,
+            services: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ServiceAccountEntry as Codec>::decode_from::<V>(r)?))?,
+            items: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<KeyValue as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for AuthPoolsComponent {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.pools).len(), out);
+        }
+        for x0 in (&self.pools).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AuthPoolsComponent {
+            pools: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::C,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+        })
+    }
+}
+impl Codec for AuthQueuesComponent {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.queues).len(), out);
+        }
+        for x0 in (&self.queues).iter() {
+            if codec::fixed_width::<V>() {
+                codec::encode_len::<V>((x0).len(), out);
+            }
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AuthQueuesComponent {
+            queues: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::C,
+                |r| Ok(
+                    codec::decode_variant_seq::<
+                        V,
+                        _,
+                    >(r, V::Q_QUEUE, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+        })
+    }
+}
+impl Codec for EntropyComponent {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        for x0 in (&self.entropy).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(EntropyComponent {
+            entropy: codec::decode_fixed_seq(
+                r,
+                Nat(4),
+                |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for ValidatorsComponent {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.keys).len(), out);
+        }
+        for x0 in (&self.keys).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ValidatorsComponent {
+            keys: codec::decode_variant_seq::<
+                V,
+                _,
+            >(r, V::V, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for PendingComponent {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.cores).len(), out);
+        }
+        for x0 in (&self.cores).iter() {
+            match x0 {
+                None => out.push(0),
+                Some(x1) => {
+                    out.push(1);
+                    Codec::encode_to::<V>(x1, out);
+                }
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(PendingComponent {
+            cores: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::C,
+                |r| Ok(
+                    codec::decode_option(
+                        r,
+                        |r| Ok(<AvailabilityAssignment as Codec>::decode_from::<V>(r)?),
+                    )?,
+                ),
+            )?,
+        })
+    }
+}
+impl Codec for ReadyComponent {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.queue).len(), out);
+        }
+        for x0 in (&self.queue).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ReadyComponent {
+            queue: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::E,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<ReadyRecord as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+        })
+    }
+}
+impl Codec for AccumulatedComponent {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        if codec::fixed_width::<V>() {
+            codec::encode_len::<V>((&self.queue).len(), out);
+        }
+        for x0 in (&self.queue).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AccumulatedComponent {
+            queue: codec::decode_variant_seq::<
+                V,
+                _,
+            >(
+                r,
+                V::E,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+        })
+    }
+}
 impl Codec for ValidatorActivityRecord {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.blocks, out);
@@ -12034,10 +12933,14 @@ macro_rules! for_each_spec_type {
         Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
         PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
         ReportedPackage, ReportsError, Assignment, TicketsOrKeys, SafroleState,
-        SafroleMarks, SafroleError, ValidatorActivityRecord, KeyValue, RawState,
-        TraceStep, Genesis, ValidatorKeys, RefineContext, AvailabilitySpec, State,
-        MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice,
-        ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad,
-        WorkResult, SegmentRootLookupItem, WorkReport);
+        SafroleMarks, SafroleError, SafroleGamma, AlwaysAccumulate, Privileges,
+        CoreActivityState, ServiceActivityState, ServiceStatsEntry, Statistics,
+        ReadyRecord, AccumulationOutput, ServiceAccountEntry, ChainState,
+        AuthPoolsComponent, AuthQueuesComponent, EntropyComponent, ValidatorsComponent,
+        PendingComponent, ReadyComponent, AccumulatedComponent, ValidatorActivityRecord,
+        KeyValue, RawState, TraceStep, Genesis, ValidatorKeys, RefineContext,
+        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
+        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
+        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }
