@@ -74,6 +74,19 @@ enum Command {
     /// Show what a program file holds: its format (code blob, GP standard program, JAR v1, JAR v2
     /// manifest, .polkavm), its parts and a disassembly. Invalid files get the reason and exit 2.
     Inspect { file: PathBuf },
+    /// Import block traces: DIR is one trace folder (genesis.bin, 00000001.bin, …) or a folder of
+    /// them (default: gp072/traces). Each step's pre-state root is checked, the block imported
+    /// with the spec's block transition, and the post-state root compared; a mismatch names the
+    /// first differing state component with both values. Ends with `N passed, M failed`.
+    Import {
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
+        /// Report the time per block and its split (state decoding, transition, encoding,
+        /// Merklization).
+        #[arg(long)]
+        stats: bool,
+        dir: Option<PathBuf>,
+    },
     /// Decode a JAM-codec file as a spec type (`WorkReport`, `Header`, …) and print its JSON.
     Decode {
         #[arg(long, default_value = "gp072_tiny")]
@@ -342,6 +355,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Bench { guest, seconds, svg, interpreters_only } => run_bench(guest.as_deref(), seconds, svg.as_deref(), interpreters_only),
         Command::Stf { variant, bless, sub, input } => run_stf(&variant, bless.as_deref(), &sub, input.as_deref()),
+        Command::Import { variant, stats, dir } => run_import(&variant, stats, dir),
     }
 }
 
@@ -632,4 +646,26 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool
     println!("gas used: {}", gas - vm.gas());
     println!("registers: {:?}", vm.regs());
     Ok(ExitCode::SUCCESS)
+}
+
+fn run_import(variant: &str, show_stats: bool, dir: Option<PathBuf>) -> Result<ExitCode, String> {
+    let variant: jarkit_spec::jar::VariantId = variant.parse()?;
+    let dir = vector_path(dir, "gp072/traces")?;
+    let mut total = vectors::Report::default();
+    for trace in vectors::trie::trace_dirs(&dir)? {
+        let name = trace.file_name().and_then(|s| s.to_str()).unwrap_or(".").to_string();
+        let mut stats = jarkit::node::import::ImportStats::default();
+        let mut progress = jarkit::node::import::Progress::new(&name, vectors::trie::step_files(&trace)?.len());
+        let report = jarkit::node::import::run_trace(&trace, variant, &mut stats, &mut |step, result| progress.step(step, result))?;
+        progress.finish();
+        write_stdout(&format!("{name}: {} passed, {} failed\n", report.passed(), report.failed()));
+        if show_stats {
+            write_stdout(&format!("  {}", stats.render()));
+        }
+        for (step, result) in report.cases {
+            total.cases.push((format!("{name}/{step}"), result));
+        }
+    }
+    write_stdout(&format!("{} passed, {} failed\n", total.passed(), total.failed()));
+    Ok(if total.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -43,6 +43,9 @@ pub struct ExternDef {
     pub name: String,
     pub symbol: String,
     pub ty: Ty,
+    /// Declared with an explicit `[JarVariant]` binder: the primitive depends on the variant (a
+    /// codec, say) and is called as `prim::<V>`.
+    pub variant_generic: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -250,7 +253,7 @@ impl Model {
                 );
                 self.order.push((Kind::Fn, key));
             }
-            DeclKind::Opaque { name, ty, .. } => {
+            DeclKind::Opaque { name, ty, binders } => {
                 let (lean_name, doc) = loc(name);
                 let symbol = d
                     .attrs
@@ -265,7 +268,8 @@ impl Model {
                     return;
                 };
                 let key = name.clone();
-                self.externs.insert(key.clone(), Located { file, doc, lean_name, span: d.span, item: ExternDef { name: key.clone(), symbol, ty: ty.clone() } });
+                let variant_generic = binders.iter().any(|b| b.kind == BinderKind::Instance && is_variant_class(b));
+                self.externs.insert(key.clone(), Located { file, doc, lean_name, span: d.span, item: ExternDef { name: key.clone(), symbol, ty: ty.clone(), variant_generic } });
                 self.order.push((Kind::Extern, key));
             }
             DeclKind::Instance { name: Some(name), class, assigns: Some(assigns) } => {

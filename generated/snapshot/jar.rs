@@ -3,6 +3,15 @@
 
 use crate::prelude::*;
 use crate::codec::{self, Codec, Decoder, DecodeError};
+/// How a block's available reports split (GP 12.4–12.12): W^! (accumulated at once), W^Q (queued with what they still wait for) and W* (everything accumulatable now, in order).
+///
+/// Lean: `Jar.AccumulationPlan` at spec/Jar/AccumulateQueue.lean:61
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccumulationPlan {
+    pub immediate: Vec<WorkReport>,
+    pub queued: Vec<ReadyRecord>,
+    pub accumulatable: Vec<WorkReport>,
+}
 /// A core's pending report and the slot it was reported in.
 ///
 /// Lean: `Jar.AvailabilityAssignment` at spec/Jar/Assurances.lean:24
@@ -354,6 +363,105 @@ pub struct Mmr {
 pub struct RecentBlocks {
     pub history: Vec<BlockInfo>,
     pub mmr: Mmr,
+}
+/// Why a block cannot be imported.
+///
+/// Lean: `Jar.ImportError` at spec/Jar/Import.lean:23
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum ImportError {
+    /// The header's slot is not after the parent's.
+    #[serde(rename = "slot_not_after_parent")]
+    SlotNotAfterParent,
+    /// The header's parent is not the most recent block.
+    #[serde(rename = "bad_parent")]
+    BadParent,
+    /// The header's prior state root is not the root of the state it is imported on.
+    #[serde(rename = "bad_parent_state_root")]
+    BadParentStateRoot,
+    /// The header's extrinsic hash does not commit to the block's extrinsic.
+    #[serde(rename = "bad_extrinsic_hash")]
+    BadExtrinsicHash,
+    /// The author index names no validator.
+    #[serde(rename = "bad_author_index")]
+    BadAuthorIndex,
+    /// The slot's fallback sealing key is not the author's.
+    #[serde(rename = "bad_seal_key")]
+    BadSealKey,
+    /// The seal is not the author's VRF signature for the slot's sealing key (or its output is not the slot's ticket).
+    #[serde(rename = "bad_seal")]
+    BadSeal,
+    /// The entropy source is not the author's VRF signature over the seal's output.
+    #[serde(rename = "bad_entropy_source")]
+    BadEntropySource,
+    /// The epoch marker is not the one the state gives.
+    #[serde(rename = "bad_epoch_mark")]
+    BadEpochMark,
+    /// The winning-tickets marker is not the one the state gives.
+    #[serde(rename = "bad_tickets_mark")]
+    BadTicketsMark,
+    /// The offenders marker is not the one the disputes give.
+    #[serde(rename = "bad_offenders_mark")]
+    BadOffendersMark,
+    /// More tickets than a block may carry (K).
+    #[serde(rename = "too_many_tickets")]
+    TooManyTickets,
+    #[serde(rename = "safrole")]
+    Safrole(SafroleError),
+    #[serde(rename = "disputes")]
+    Disputes(DisputesError),
+    #[serde(rename = "assurances")]
+    Assurances(AssurancesError),
+    #[serde(rename = "reports")]
+    Reports(ReportsError),
+    #[serde(rename = "preimages")]
+    Preimages(PreimagesError),
+    /// The block makes services accumulate (reports became accumulatable, or χ names services accumulated every block), and running service code is not yet part of the spec.
+    #[serde(rename = "accumulation_not_in_spec_yet")]
+    AccumulationNotInSpecYet,
+}
+impl serde::Serialize for ImportError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            ImportError::SlotNotAfterParent => {
+                m.serialize_entry("slot_not_after_parent", &())?
+            }
+            ImportError::BadParent => m.serialize_entry("bad_parent", &())?,
+            ImportError::BadParentStateRoot => {
+                m.serialize_entry("bad_parent_state_root", &())?
+            }
+            ImportError::BadExtrinsicHash => {
+                m.serialize_entry("bad_extrinsic_hash", &())?
+            }
+            ImportError::BadAuthorIndex => m.serialize_entry("bad_author_index", &())?,
+            ImportError::BadSealKey => m.serialize_entry("bad_seal_key", &())?,
+            ImportError::BadSeal => m.serialize_entry("bad_seal", &())?,
+            ImportError::BadEntropySource => {
+                m.serialize_entry("bad_entropy_source", &())?
+            }
+            ImportError::BadEpochMark => m.serialize_entry("bad_epoch_mark", &())?,
+            ImportError::BadTicketsMark => m.serialize_entry("bad_tickets_mark", &())?,
+            ImportError::BadOffendersMark => {
+                m.serialize_entry("bad_offenders_mark", &())?
+            }
+            ImportError::TooManyTickets => m.serialize_entry("too_many_tickets", &())?,
+            ImportError::Safrole(a0) => m.serialize_entry("safrole", a0)?,
+            ImportError::Disputes(a0) => m.serialize_entry("disputes", a0)?,
+            ImportError::Assurances(a0) => m.serialize_entry("assurances", a0)?,
+            ImportError::Reports(a0) => m.serialize_entry("reports", a0)?,
+            ImportError::Preimages(a0) => m.serialize_entry("preimages", a0)?,
+            ImportError::AccumulationNotInSpecYet => {
+                m.serialize_entry("accumulation_not_in_spec_yet", &())?
+            }
+        }
+        m.end()
+    }
+}
+impl Default for ImportError {
+    fn default() -> Self {
+        ImportError::SlotNotAfterParent
+    }
 }
 /// How the cost model sees one instruction.
 ///
@@ -2113,13 +2221,13 @@ impl Default for ValidatorActivityRecord {
         }
     }
 }
-/// A state-trie key: the first 31 bytes of a state key (GP D.1).
+/// A state-trie key: the first 31 bytes of a state key (GP D.1), written with no length prefix.
 ///
 /// Lean: `Jar.StateKey` at spec/Jar/Trace.lean:14
-pub type StateKey = OctetSeq<31usize>;
+pub type StateKey = ByteArray;
 /// One entry of the state trie.
 ///
-/// Lean: `Jar.KeyValue` at spec/Jar/Trace.lean:17
+/// Lean: `Jar.KeyValue` at spec/Jar/Trace.lean:18
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyValue {
     pub key: StateKey,
@@ -2127,7 +2235,7 @@ pub struct KeyValue {
 }
 /// A state as its trie entries and the root they commit to.
 ///
-/// Lean: `Jar.RawState` at spec/Jar/Trace.lean:23
+/// Lean: `Jar.RawState` at spec/Jar/Trace.lean:24
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RawState {
     pub state_root: Hash,
@@ -2135,7 +2243,7 @@ pub struct RawState {
 }
 /// One step of a trace: the state before, the block, the state after.
 ///
-/// Lean: `Jar.TraceStep` at spec/Jar/Trace.lean:29
+/// Lean: `Jar.TraceStep` at spec/Jar/Trace.lean:30
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TraceStep {
     pub pre_state: RawState,
@@ -2144,7 +2252,7 @@ pub struct TraceStep {
 }
 /// The start of a trace: the genesis header and state.
 ///
-/// Lean: `Jar.Genesis` at spec/Jar/Trace.lean:36
+/// Lean: `Jar.Genesis` at spec/Jar/Trace.lean:37
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Genesis {
     pub header: Header,
@@ -3226,6 +3334,268 @@ impl Params {
         y_tail: Nat(10),
     };
 }
+/// The package hash of a report.
+///
+/// Lean: `Jar.reportPackage` at spec/Jar/AccumulateQueue.lean:16
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn report_package<V: Variant>(w: &WorkReport) -> Hash {
+    w.package_spec.hash
+}
+/// P (GP 12.9): the packages of some reports.
+///
+/// Lean: `Jar.packagesOf` at spec/Jar/AccumulateQueue.lean:19
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn packages_of<V: Variant>(ws: &Vec<WorkReport>) -> Vec<Hash> {
+    {
+        ws.iter()
+            .cloned()
+            .map(|w: WorkReport| report_package::<V>(&w))
+            .collect::<Vec<_>>()
+    }
+}
+/// D (GP 12.5): a report with the packages it depends on (its prerequisites and the packages of its segment-root lookups).
+///
+/// Lean: `Jar.withDependencies` at spec/Jar/AccumulateQueue.lean:23
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn with_dependencies<V: Variant>(w: &WorkReport) -> ReadyRecord {
+    'run0: {
+        let mut deps = w.context.prerequisites.clone();
+        for l in w.segment_root_lookup.clone() {
+            {
+                deps = {
+                    let arg0 = l.work_package_hash;
+                    array::push(std::mem::take(&mut deps), arg0)
+                };
+            };
+        }
+        break 'run0 (ReadyRecord {
+            report: w.clone(),
+            dependencies: deps.clone(),
+        });
+    }
+}
+/// E (GP 12.7): the records without those whose package is in `done`, and with every dependency in `done` removed from the rest.
+///
+/// Lean: `Jar.editQueue` at spec/Jar/AccumulateQueue.lean:31
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn edit_queue<V: Variant>(
+    records: &Vec<ReadyRecord>,
+    done: &Vec<Hash>,
+) -> Vec<ReadyRecord> {
+    'run0: {
+        let mut out: Vec<ReadyRecord> = vec![];
+        for r in records.iter().cloned() {
+            {
+                if !array::contains(&done, &report_package::<V>(&r.report.clone())) {
+                    {
+                        out = {
+                            let arg0 = {
+                                let __with_base = &r;
+                                ReadyRecord {
+                                    dependencies: r
+                                        .dependencies
+                                        .iter()
+                                        .cloned()
+                                        .filter(|x| {
+                                            let f = |d: OctetSeq<32usize>| !array::contains(&done, &d);
+                                            f(x.clone())
+                                        })
+                                        .collect::<Vec<_>>(),
+                                    report: __with_base.report.clone(),
+                                }
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    };
+                }
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Q (GP 12.8): the reports of `records` that become accumulatable in order: those with no dependency left, then, with their packages done, those this frees, and so on. The fuel bounds the rounds by the number of records (each round frees at least one).
+///
+/// Lean: `Jar.accumulatableOrder` at spec/Jar/AccumulateQueue.lean:40
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulatable_order<V: Variant>(records: &Vec<ReadyRecord>) -> Vec<WorkReport> {
+    'run0: {
+        let mut out: Vec<WorkReport> = vec![];
+        let mut rest = records.clone();
+        for _ in range(Nat(0), array::size(&records)) {
+            {
+                let free = rest
+                    .iter()
+                    .cloned()
+                    .filter(|x| {
+                        let f = |r: ReadyRecord| r.dependencies.is_empty();
+                        f(x.clone())
+                    })
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .cloned()
+                    .map(|r: ReadyRecord| r.report.clone())
+                    .collect::<Vec<_>>();
+                if free.is_empty() {
+                    {
+                        break;
+                    };
+                }
+                out = array::append(out.clone(), free.clone());
+                rest = edit_queue::<V>(&rest, &packages_of::<V>(&free));
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The ready queue's records from slot `m` round to slot `m − 1` (ω_{m…} ⌢ ω_{…m}).
+///
+/// Lean: `Jar.readyFrom` at spec/Jar/AccumulateQueue.lean:54
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn ready_from<V: Variant>(
+    ready: &Vec<Vec<ReadyRecord>>,
+    m: Nat,
+) -> Vec<ReadyRecord> {
+    'run0: {
+        let mut out: Vec<ReadyRecord> = vec![];
+        for i in range(Nat(0), array::size(&ready)) {
+            {
+                out = array::append(
+                    out.clone(),
+                    array::get_bang(&ready, ((m + i) % array::size(&ready))),
+                );
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The plan for reports `available` in a block of slot `slot`, given ω and ξ.
+///
+/// Lean: `Jar.planAccumulation` at spec/Jar/AccumulateQueue.lean:69
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn plan_accumulation<V: Variant>(
+    available: &Vec<WorkReport>,
+    ready: &Vec<Vec<ReadyRecord>>,
+    accumulated: &Vec<Vec<Hash>>,
+    slot: TimeSlot,
+) -> AccumulationPlan {
+    'run0: {
+        let mut done: Vec<Hash> = vec![];
+        for x in accumulated.iter().cloned() {
+            {
+                done = array::append(done.clone(), x.clone());
+            };
+        }
+        let immediate = available
+            .iter()
+            .cloned()
+            .filter(|x| {
+                let f = |w: WorkReport| {
+                    (w.context.prerequisites.is_empty()
+                        && w.segment_root_lookup.is_empty())
+                };
+                f(x.clone())
+            })
+            .collect::<Vec<_>>();
+        let waiting = available
+            .iter()
+            .cloned()
+            .filter(|x| {
+                let f = |w: WorkReport| {
+                    !(w.context.prerequisites.is_empty()
+                        && w.segment_root_lookup.is_empty())
+                };
+                f(x.clone())
+            })
+            .collect::<Vec<_>>()
+            .iter()
+            .cloned()
+            .map(|w: WorkReport| with_dependencies::<V>(&w))
+            .collect::<Vec<_>>();
+        let queued = edit_queue::<V>(&waiting, &done);
+        let m = slot_in_epoch::<V>(Nat(slot as u64));
+        let candidates = edit_queue::<
+            V,
+        >(
+            &array::append(ready_from::<V>(&ready, m), queued.clone()),
+            &packages_of::<V>(&immediate),
+        );
+        break 'run0 (AccumulationPlan {
+            immediate: immediate.clone(),
+            queued: queued.clone(),
+            accumulatable: array::append(
+                immediate.clone(),
+                accumulatable_order::<V>(&candidates),
+            ),
+        });
+    }
+}
+/// ξ′ and ω′ (GP 12.25–12.27) after a block of slot `slot` (the previous block's `tau`) that accumulated the reports `done` of its plan.
+///
+/// Lean: `Jar.advanceQueues` at spec/Jar/AccumulateQueue.lean:82
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn advance_queues<V: Variant>(
+    plan: &AccumulationPlan,
+    done: &Vec<WorkReport>,
+    ready: &Vec<Vec<ReadyRecord>>,
+    accumulated: &Vec<Vec<Hash>>,
+    tau: TimeSlot,
+    slot: TimeSlot,
+) -> (Vec<Vec<ReadyRecord>>, Vec<Vec<Hash>>) {
+    'run0: {
+        let just_done = packages_of::<V>(&done);
+        let mut accumulated_p: Vec<Vec<Hash>> = vec![];
+        for i in range(Nat(1), array::size(&accumulated)) {
+            {
+                accumulated_p = {
+                    let arg0 = array::get_bang(&accumulated, i);
+                    array::push(std::mem::take(&mut accumulated_p), arg0)
+                };
+            };
+        }
+        accumulated_p = {
+            let arg0 = just_done.clone();
+            array::push(std::mem::take(&mut accumulated_p), arg0)
+        };
+        let m = slot_in_epoch::<V>(Nat(slot as u64));
+        let gap = (Nat(slot as u64) - Nat(tau as u64));
+        let mut ready_p = ready.clone();
+        for i in range(Nat(0), V::E) {
+            {
+                let k = (((m + V::E) - (i % V::E)) % V::E);
+                if (i == Nat(0)) {
+                    {
+                        ready_p = {
+                            let arg0 = k;
+                            let arg1 = edit_queue::<V>(&plan.queued.clone(), &just_done);
+                            array::set_bang(std::mem::take(&mut ready_p), arg0, arg1)
+                        };
+                    }
+                } else {
+                    if (i < gap) {
+                        {
+                            ready_p = {
+                                let arg0 = k;
+                                let arg1 = vec![];
+                                array::set_bang(std::mem::take(&mut ready_p), arg0, arg1)
+                            };
+                        }
+                    } else {
+                        {
+                            ready_p = {
+                                let arg0 = k;
+                                let arg1 = edit_queue::<
+                                    V,
+                                >(&array::get_bang(&ready, k), &just_done);
+                                array::set_bang(std::mem::take(&mut ready_p), arg0, arg1)
+                            };
+                        }
+                    }
+                }
+            };
+        }
+        break 'run0 ((ready_p.clone(), accumulated_p.clone()));
+    }
+}
 /// Bit `i` of a bitfield, counting from the least significant bit of the first byte (GP C.1's order for bit strings; the state trie reads its keys the other way, `keyBit`).
 ///
 /// Lean: `Jar.bitAt` at spec/Jar/Assurances.lean:19
@@ -3879,6 +4249,95 @@ pub fn apply_disputes<V: Variant>(
         )));
     }
 }
+/// E (GP C.6): the compact encoding of a natural number: one byte below 2⁷; below 2^(7(l+1)), a byte of l leading ones with the high part, then l low bytes; otherwise 255 and eight bytes.
+///
+/// Lean: `Jar.encodeCompactNat` at spec/Jar/Encoding.lean:14
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn encode_compact_nat(x: Nat) -> ByteArray {
+    'run0: {
+        if (x < Nat(128)) {
+            {
+                break 'run0 (ByteArray(vec![x.to_u8()]));
+            };
+        }
+        for l in range(Nat(1), Nat(8)) {
+            {
+                if (x < Nat(2).pow((Nat(7) * (l + Nat(1))))) {
+                    {
+                        let mut out = ByteArray(
+                            vec![
+                                ((Nat(256) - Nat(2).pow((Nat(8) - l))) + (x / Nat(2)
+                                .pow((Nat(8) * l)))).to_u8()
+                            ],
+                        );
+                        for k in range(Nat(0), l) {
+                            {
+                                out = {
+                                    let arg0 = ((x / Nat(2).pow((Nat(8) * k))) % Nat(256))
+                                        .to_u8();
+                                    std::mem::take(&mut out).push(arg0)
+                                };
+                            };
+                        }
+                        break 'run0 (out);
+                    };
+                }
+            };
+        }
+        let mut out = ByteArray(vec![Nat(255).to_u8()]);
+        for k in range(Nat(0), Nat(8)) {
+            {
+                out = {
+                    let arg0 = ((x / Nat(2).pow((Nat(8) * k))) % Nat(256)).to_u8();
+                    std::mem::take(&mut out).push(arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// E(H) (GP C.22): a header in the variant's codec. Its blake2b-256 is the header hash.
+///
+/// Lean: `Jar.encodeHeader` at spec/Jar/Encoding.lean:30
+pub fn encode_header<V: Variant>(a0: Header) -> ByteArray {
+    crate::prims::encode_header::<V>(a0)
+}
+/// E_U(H) (GP C.23): a header without its seal, in the variant's codec; the seal signs it.
+///
+/// Lean: `Jar.encodeUnsignedHeader` at spec/Jar/Encoding.lean:34
+pub fn encode_unsigned_header<V: Variant>(a0: Header) -> ByteArray {
+    crate::prims::encode_unsigned_header::<V>(a0)
+}
+/// E(E_T): a tickets extrinsic in the variant's codec.
+///
+/// Lean: `Jar.encodeTickets` at spec/Jar/Encoding.lean:38
+pub fn encode_tickets<V: Variant>(a0: Vec<TicketEnvelope>) -> ByteArray {
+    crate::prims::encode_tickets::<V>(a0)
+}
+/// E(E_P): a preimages extrinsic in the variant's codec.
+///
+/// Lean: `Jar.encodePreimages` at spec/Jar/Encoding.lean:42
+pub fn encode_preimages<V: Variant>(a0: Vec<Preimage>) -> ByteArray {
+    crate::prims::encode_preimages::<V>(a0)
+}
+/// E(E_A): an assurances extrinsic in the variant's codec.
+///
+/// Lean: `Jar.encodeAssurances` at spec/Jar/Encoding.lean:46
+pub fn encode_assurances<V: Variant>(a0: Vec<AvailAssurance>) -> ByteArray {
+    crate::prims::encode_assurances::<V>(a0)
+}
+/// E(E_D): a disputes extrinsic in the variant's codec.
+///
+/// Lean: `Jar.encodeDisputes` at spec/Jar/Encoding.lean:50
+pub fn encode_disputes<V: Variant>(a0: DisputesExtrinsic) -> ByteArray {
+    crate::prims::encode_disputes::<V>(a0)
+}
+/// E(x) of a guarantor's signature list (↕, then each index and signature) in the variant's codec.
+///
+/// Lean: `Jar.encodeSignatures` at spec/Jar/Encoding.lean:54
+pub fn encode_signatures<V: Variant>(a0: Vec<ValidatorSignature>) -> ByteArray {
+    crate::prims::encode_signatures::<V>(a0)
+}
 /// The `n − k` recovery words (2 bytes each) of the Reed-Solomon code over GF(2^16) for the `k` data words of one codeword; no words if the code cannot take these parameters.
 ///
 /// Lean: `Jar.rsRecovery` at spec/Jar/Erasure.lean:16
@@ -3943,9 +4402,16 @@ pub fn erasure_code<V: Variant>(data: &ByteArray) -> Vec<ByteArray> {
         break 'run0 (array::append(shards.clone(), recovery.clone()));
     }
 }
+/// The 32 zero bytes of the zero hash.
+///
+/// Lean: `Jar.zeroHashBytes` at spec/Jar/History.lean:37
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn zero_hash_bytes() -> ByteArray {
+    ByteArray(array::replicate(Nat(32), (0 as u8)))
+}
 /// Appends `leaf` to the MMR (GP E.8, A): carry the merged hash upwards until an empty slot.
 ///
-/// Lean: `Jar.mmrAppend` at spec/Jar/History.lean:37
+/// Lean: `Jar.mmrAppend` at spec/Jar/History.lean:40
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
     'run0: {
@@ -3973,7 +4439,7 @@ pub fn mmr_append(peaks: &Vec<Option<Hash>>, leaf: Hash) -> Vec<Option<Hash>> {
 }
 /// The super-peak of an MMR (GP E.10, M_R): the zero hash for no peaks, the peak itself for one, and otherwise keccak("peak" ‖ super-peak of all but the last ‖ last), lowest peak first.
 ///
-/// Lean: `Jar.superPeak` at spec/Jar/History.lean:50
+/// Lean: `Jar.superPeak` at spec/Jar/History.lean:53
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
     'run0: {
@@ -4006,9 +4472,96 @@ pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
         break 'run0 (acc.clone().unwrap_or(Default::default()));
     }
 }
+/// β† (GP 7.5): the most recent block's state root, unknown when it was recorded, filled in with the prior state root of the block that follows it.
+///
+/// Lean: `Jar.fixParentStateRoot` at spec/Jar/History.lean:66
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn fix_parent_state_root(
+    beta: &RecentBlocks,
+    parent_state_root: Hash,
+) -> RecentBlocks {
+    {
+        let n = array::size(&beta.history);
+        if (n == Nat(0)) {
+            beta.clone()
+        } else {
+            {
+                let __with_base = &beta;
+                RecentBlocks {
+                    history: array::set_bang(
+                        beta.history.clone(),
+                        (n - Nat(1)),
+                        {
+                            let __with_base = &array::get_bang(
+                                &beta.history,
+                                (n - Nat(1)),
+                            );
+                            BlockInfo {
+                                state_root: parent_state_root,
+                                header_hash: __with_base.header_hash,
+                                beefy_root: __with_base.beefy_root,
+                                reported: __with_base.reported.clone(),
+                            }
+                        },
+                    ),
+                    mmr: __with_base.mmr.clone(),
+                }
+            }
+        }
+    }
+}
+/// The node of the well-balanced binary Merkle tree over `v[lo:hi]` (GP E.1, N with H_K): a single leaf as it is; more, keccak("node" ⌢ left ⌢ right), the left half rounded up.
+///
+/// Lean: `Jar.balancedNode` at spec/Jar/History.lean:73
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn balanced_node(v: &Vec<ByteArray>, lo: Nat, hi: Nat) -> ByteArray {
+    {
+        if ((hi - lo) == Nat(0)) {
+            zero_hash_bytes()
+        } else {
+            if ((hi - lo) == Nat(1)) {
+                array::get_bang(&v, lo)
+            } else {
+                {
+                    let mid = (lo + (((hi - lo) + Nat(1)) / Nat(2)));
+                    keccak256(
+                            ByteArray(String::from("node").as_bytes().to_vec())
+                                .append(balanced_node(&v, lo, mid))
+                                .append(balanced_node(&v, mid, hi)),
+                        )
+                        .data()
+                }
+            }
+        }
+    }
+}
+/// M_B with H_K (GP E.1): the root of the well-balanced Merkle tree of `v`; a single leaf is hashed, no leaves give the zero hash.
+///
+/// Lean: `Jar.balancedMerkleKeccak` at spec/Jar/History.lean:82
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn balanced_merkle_keccak(v: &Vec<ByteArray>) -> Hash {
+    {
+        if (array::size(&v) == Nat(0)) {
+            Default::default()
+        } else {
+            if (array::size(&v) == Nat(1)) {
+                keccak256(array::get_bang(&v, Nat(0)))
+            } else {
+                {
+                    let mid = ((array::size(&v) + Nat(1)) / Nat(2));
+                    keccak256(
+                        ByteArray(String::from("node").as_bytes().to_vec())
+                            .append(balanced_node(&v, Nat(0), mid))
+                            .append(balanced_node(&v, mid, array::size(&v))),
+                    )
+                }
+            }
+        }
+    }
+}
 /// β′ (GP 7.2–7.8): fix the previous block's state root, append the accumulation root to the MMR, and record this block, keeping the last H.
 ///
-/// Lean: `Jar.updateRecentHistory` at spec/Jar/History.lean:63
+/// Lean: `Jar.updateRecentHistory` at spec/Jar/History.lean:91
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn update_recent_history<V: Variant>(
     beta: &RecentBlocks,
@@ -4018,24 +4571,7 @@ pub fn update_recent_history<V: Variant>(
     reported: &Vec<ReportedWorkPackage>,
 ) -> RecentBlocks {
     {
-        let n = array::size(&beta.history);
-        let fixed = if (n == Nat(0)) {
-            beta.history.clone()
-        } else {
-            array::set_bang(
-                beta.history.clone(),
-                (n - Nat(1)),
-                {
-                    let __with_base = &array::get_bang(&beta.history, (n - Nat(1)));
-                    BlockInfo {
-                        state_root: parent_state_root,
-                        header_hash: __with_base.header_hash,
-                        beefy_root: __with_base.beefy_root,
-                        reported: __with_base.reported.clone(),
-                    }
-                },
-            )
-        };
+        let fixed = fix_parent_state_root(&beta, parent_state_root).history.clone();
         let peaks = mmr_append(&beta.mmr.peaks.clone(), accumulate_root);
         let entry: BlockInfo = BlockInfo {
             header_hash: header_hash,
@@ -4049,6 +4585,791 @@ pub fn update_recent_history<V: Variant>(
             >(&array::push(fixed.clone(), entry.clone()), V::H_RECENT),
             mmr: Mmr { peaks: peaks.clone() },
         }
+    }
+}
+/// The header hash (GP 5.3: blake2b-256 of the header's encoding).
+///
+/// Lean: `Jar.headerHash` at spec/Jar/Import.lean:60
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn header_hash<V: Variant>(h: &Header) -> Hash {
+    blake2b256(encode_header::<V>(h.clone()))
+}
+/// H_x (GP 5.4): the hash of the extrinsic's parts, the guarantees by their reports' hashes.
+///
+/// Lean: `Jar.extrinsicHash` at spec/Jar/Import.lean:63
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn extrinsic_hash<V: Variant>(x: &Extrinsic) -> Hash {
+    'run0: {
+        let mut g = encode_compact_nat(array::size(&x.guarantees));
+        for r in x.guarantees.clone() {
+            {
+                g = g
+                    .clone()
+                    .append(work_report_hash(r.report.clone()).data())
+                    .append(encode_u32_le(Nat(r.slot as u64)))
+                    .append(encode_signatures::<V>(r.signatures.clone()));
+            };
+        }
+        break 'run0 (blake2b256(
+            blake2b256(encode_tickets::<V>(x.tickets.clone()))
+                .data()
+                .append(blake2b256(encode_preimages::<V>(x.preimages.clone())).data())
+                .append(blake2b256(g.clone()).data())
+                .append(blake2b256(encode_assurances::<V>(x.assurances.clone())).data())
+                .append(blake2b256(encode_disputes::<V>(x.disputes.clone())).data()),
+        ));
+    }
+}
+/// The Safrole view of the state.
+///
+/// Lean: `Jar.safroleStateOf` at spec/Jar/Import.lean:71
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn safrole_state_of<V: Variant>(s: &ChainState) -> SafroleState {
+    {
+        SafroleState {
+            tau: s.tau,
+            eta: s.entropy.clone(),
+            lambda: s.previous.clone(),
+            kappa: s.active.clone(),
+            gamma_k: s.gamma.pending_keys.clone(),
+            iota: s.queued.clone(),
+            gamma_a: s.gamma.tickets.clone(),
+            gamma_s: s.gamma.seal_keys.clone(),
+            gamma_z: s.gamma.ring_root,
+        }
+    }
+}
+/// The seal and entropy checks (GP 6.15–6.20) under the posterior sealing keys `sealKeys`, active set `kappa'` and third entropy `eta3'`: the entropy source's VRF output (Y(H_v)), which Safrole accumulates.
+///
+/// Lean: `Jar.checkSeal` at spec/Jar/Import.lean:76
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn check_seal<V: Variant>(
+    h: &Header,
+    seal_keys: &TicketsOrKeys,
+    kappa_p: &Vec<ValidatorKeys>,
+    eta3_p: Hash,
+) -> Result<Hash, ImportError> {
+    'run0: {
+        if (Nat(h.author_index as u64) >= array::size(&kappa_p)) {
+            {
+                break 'run0 (Err(ImportError::BadAuthorIndex));
+            };
+        }
+        let author = array::get_bang(&kappa_p, Nat(h.author_index as u64)).bandersnatch;
+        let unsigned = encode_unsigned_header::<V>(h.clone());
+        let i = slot_in_epoch::<V>(Nat(h.slot as u64));
+        let mut seal_output: Hash = Default::default();
+        match seal_keys.clone() {
+            TicketsOrKeys::Tickets(t) => {
+                let ticket = array::get_bang(&t, i);
+                let message = ByteArray(
+                        String::from("jam_ticket_seal").as_bytes().to_vec(),
+                    )
+                    .append(eta3_p.data())
+                    .append(ByteArray(vec![ticket.attempt]));
+                match bandersnatch_vrf_output(
+                    author,
+                    message.clone(),
+                    unsigned.clone(),
+                    h.seal,
+                ) {
+                    None => {
+                        break 'run0 (Err(ImportError::BadSeal));
+                    }
+                    Some(y) => {
+                        if (y != ticket.id) {
+                            {
+                                break 'run0 (Err(ImportError::BadSeal));
+                            };
+                        }
+                        seal_output = y;
+                    }
+                }
+            }
+            TicketsOrKeys::Keys(k) => {
+                if (array::get_bang(&k, i) != author) {
+                    {
+                        break 'run0 (Err(ImportError::BadSealKey));
+                    };
+                }
+                match bandersnatch_vrf_output(
+                    author,
+                    ByteArray(String::from("jam_fallback_seal").as_bytes().to_vec())
+                        .append(eta3_p.data()),
+                    unsigned.clone(),
+                    h.seal,
+                ) {
+                    None => {
+                        break 'run0 (Err(ImportError::BadSeal));
+                    }
+                    Some(y) => {
+                        seal_output = y;
+                    }
+                }
+            }
+        };
+        match bandersnatch_vrf_output(
+            author,
+            ByteArray(String::from("jam_entropy").as_bytes().to_vec())
+                .append(seal_output.data()),
+            ByteArray::empty(),
+            h.entropy_source,
+        ) {
+            None => {
+                break 'run0 (Err(ImportError::BadEntropySource));
+            }
+            Some(y) => {
+                break 'run0 (Ok(y));
+            }
+        }
+    }
+}
+/// A service item's value, if the state has one at `key`.
+///
+/// Lean: `Jar.findItem` at spec/Jar/Import.lean:107
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn find_item<V: Variant>(
+    items: &Vec<KeyValue>,
+    key: &ByteArray,
+) -> Option<ByteArray> {
+    'run0: {
+        for kv in items.iter().cloned() {
+            {
+                if (kv.key.clone() == key.clone()) {
+                    {
+                        break 'run0 (Some(kv.value.clone()));
+                    };
+                }
+            };
+        }
+        break 'run0 (None);
+    }
+}
+/// The items with the value at `key` set (replaced, or inserted in key order).
+///
+/// Lean: `Jar.setItem` at spec/Jar/Import.lean:114
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn set_item<V: Variant>(
+    items: &Vec<KeyValue>,
+    key: &StateKey,
+    value: &ByteArray,
+) -> Vec<KeyValue> {
+    'run0: {
+        let mut out: Vec<KeyValue> = vec![];
+        let mut placed = false;
+        for kv in items.iter().cloned() {
+            {
+                if (!placed && (key.clone() <= kv.key.clone())) {
+                    {
+                        out = {
+                            let arg0 = KeyValue {
+                                key: key.clone(),
+                                value: value.clone(),
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                        if (kv.key.clone() != key.clone()) {
+                            {
+                                out = {
+                                    let arg0 = kv.clone();
+                                    array::push(std::mem::take(&mut out), arg0)
+                                };
+                            };
+                        }
+                    }
+                } else {
+                    {
+                        out = {
+                            let arg0 = kv.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    }
+                }
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = KeyValue {
+                        key: key.clone(),
+                        value: value.clone(),
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// A lookup record's timeslots (E(↕[E₄(t)]), at most three), or `none` if the bytes are not one.
+///
+/// Lean: `Jar.decodeTimeslots` at spec/Jar/Import.lean:130
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn decode_timeslots<V: Variant>(bytes: &ByteArray) -> Option<Vec<TimeSlot>> {
+    'run0: {
+        if (bytes.size() == Nat(0)) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let n = Nat(bytes.get_bang(Nat(0)) as u64);
+        if ((n > Nat(3)) || (bytes.size() != (Nat(1) + (Nat(4) * n)))) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let mut out: Vec<TimeSlot> = vec![];
+        for k in range(Nat(0), n) {
+            {
+                out = {
+                    let arg0 = decode_u32_le(&bytes, (Nat(1) + (Nat(4) * k))).to_u32();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (Some(out.clone()));
+    }
+}
+/// A lookup record's encoding.
+///
+/// Lean: `Jar.encodeTimeslots` at spec/Jar/Import.lean:142
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn encode_timeslots<V: Variant>(slots: &Vec<TimeSlot>) -> ByteArray {
+    'run0: {
+        let mut out = encode_compact_nat(array::size(&slots));
+        for t in slots.iter().cloned() {
+            {
+                out = out.clone().append(encode_u32_le(Nat(t as u64)));
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The preimage view of the services the extrinsic names: their solicited lookup records and stored preimages for the extrinsic's items, read from the state's items.
+///
+/// Lean: `Jar.preimageAccounts` at spec/Jar/Import.lean:149
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn preimage_accounts<V: Variant>(
+    s: &ChainState,
+    items: &Vec<Preimage>,
+) -> Vec<AccountsMapEntry> {
+    'run0: {
+        let mut out: Vec<AccountsMapEntry> = vec![];
+        for a in s.services.clone() {
+            {
+                let mut blobs: Vec<PreimagesMapEntry> = vec![];
+                let mut requests: Vec<LookupMetaMapEntry> = vec![];
+                for p in items.iter().cloned() {
+                    {
+                        if (p.requester == a.id) {
+                            {
+                                let h = blake2b256(p.blob.clone());
+                                match find_item::<
+                                    V,
+                                >(&s.items.clone(), &preimage_key::<V>(a.id, h)) {
+                                    Some(blob) => {
+                                        blobs = {
+                                            let arg0 = PreimagesMapEntry {
+                                                hash: h,
+                                                blob: blob.clone(),
+                                            };
+                                            array::push(std::mem::take(&mut blobs), arg0)
+                                        };
+                                    }
+                                    None => {
+                                        blobs = blobs.clone();
+                                    }
+                                };
+                                match find_item::<
+                                    V,
+                                >(
+                                    &s.items.clone(),
+                                    &lookup_key::<V>(a.id, h, p.blob.size()),
+                                ) {
+                                    Some(v) => {
+                                        match decode_timeslots::<V>(&v) {
+                                            Some(slots) => {
+                                                requests = {
+                                                    let arg0 = LookupMetaMapEntry {
+                                                        key: LookupMetaMapKey {
+                                                            hash: h,
+                                                            length: p.blob.size().to_u32(),
+                                                        },
+                                                        value: slots.clone(),
+                                                    };
+                                                    array::push(std::mem::take(&mut requests), arg0)
+                                                };
+                                            }
+                                            None => {
+                                                requests = requests.clone();
+                                            }
+                                        }
+                                    }
+                                    None => {
+                                        requests = requests.clone();
+                                    }
+                                }
+                            };
+                        }
+                    };
+                }
+                out = {
+                    let arg0 = AccountsMapEntry {
+                        id: a.id,
+                        data: Account {
+                            preimage_blobs: blobs.clone(),
+                            preimage_requests: requests.clone(),
+                        },
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The state's items with the preimage view written back.
+///
+/// Lean: `Jar.writePreimages` at spec/Jar/Import.lean:171
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn write_preimages<V: Variant>(
+    items: &Vec<KeyValue>,
+    accounts: &Vec<AccountsMapEntry>,
+) -> Vec<KeyValue> {
+    'run0: {
+        let mut out = items.clone();
+        for a in accounts.iter().cloned() {
+            {
+                for b in a.data.preimage_blobs.clone() {
+                    {
+                        out = set_item::<
+                            V,
+                        >(&out, &preimage_key::<V>(a.id, b.hash), &b.blob.clone());
+                    };
+                }
+                for r in a.data.preimage_requests.clone() {
+                    {
+                        out = set_item::<
+                            V,
+                        >(
+                            &out,
+                            &lookup_key::<V>(a.id, r.key.hash, Nat(r.key.length as u64)),
+                            &encode_timeslots::<V>(&r.value.clone()),
+                        );
+                    };
+                }
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// A core's per-block record in the state's compact form.
+///
+/// Lean: `Jar.coreStateOf` at spec/Jar/Import.lean:181
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn core_state_of<V: Variant>(r: &CoreActivityRecord) -> CoreActivityState {
+    {
+        CoreActivityState {
+            da_load: Nat(r.da_load as u64),
+            popularity: Nat(r.popularity as u64),
+            imports: Nat(r.imports as u64),
+            extrinsic_count: Nat(r.extrinsic_count as u64),
+            extrinsic_size: Nat(r.extrinsic_size as u64),
+            exports: Nat(r.exports as u64),
+            bundle_size: Nat(r.bundle_size as u64),
+            gas_used: Nat(r.gas_used as u64),
+        }
+    }
+}
+/// A service's per-block record in the state's compact form.
+///
+/// Lean: `Jar.serviceStateOf` at spec/Jar/Import.lean:187
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_state_of<V: Variant>(
+    e: &ServicesStatisticsMapEntry,
+) -> ServiceStatsEntry {
+    {
+        let r = e.record.clone();
+        ServiceStatsEntry {
+            id: e.id,
+            record: ServiceActivityState {
+                provided_count: Nat(r.provided_count as u64),
+                provided_size: Nat(r.provided_size as u64),
+                refinement_count: Nat(r.refinement_count as u64),
+                refinement_gas_used: Nat(r.refinement_gas_used as u64),
+                imports: Nat(r.imports as u64),
+                extrinsic_count: Nat(r.extrinsic_count as u64),
+                extrinsic_size: Nat(r.extrinsic_size as u64),
+                exports: Nat(r.exports as u64),
+                accumulate_count: Nat(r.accumulate_count as u64),
+                accumulate_gas_used: Nat(r.accumulate_gas_used as u64),
+            },
+        }
+    }
+}
+/// π′_C's availability part (GP 13.9–13.10): each core's assurance count (popularity) and the data its newly available reports put in the DA layer.
+///
+/// Lean: `Jar.countAvailability` at spec/Jar/Import.lean:195
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn count_availability<V: Variant>(
+    cores: &Vec<CoreActivityRecord>,
+    assurances: &Vec<AvailAssurance>,
+    available: &Vec<WorkReport>,
+) -> Vec<CoreActivityRecord> {
+    'run0: {
+        let mut out = cores.clone();
+        for c in range(Nat(0), array::size(&cores)) {
+            {
+                let mut popularity = Nat(0);
+                for a in assurances.iter().cloned() {
+                    {
+                        if bit_at::<V>(&a.bitfield.clone(), c) {
+                            {
+                                popularity = (popularity + Nat(1));
+                            };
+                        }
+                    };
+                }
+                let mut load = Nat(0);
+                for w in available.iter().cloned() {
+                    {
+                        if (w.core_index == c) {
+                            {
+                                load = ((load + Nat(w.package_spec.length as u64))
+                                    + (w_g::<V>()
+                                        * (((Nat(w.package_spec.exports_count as u64) * Nat(65))
+                                            + Nat(63)) / Nat(64))));
+                            };
+                        }
+                    };
+                }
+                out = {
+                    let arg0 = c;
+                    let arg1 = {
+                        let __with_base = &array::get_bang(&out, c);
+                        CoreActivityRecord {
+                            popularity: popularity.to_u16(),
+                            da_load: load.to_u32(),
+                            imports: __with_base.imports,
+                            extrinsic_count: __with_base.extrinsic_count,
+                            extrinsic_size: __with_base.extrinsic_size,
+                            exports: __with_base.exports,
+                            bundle_size: __with_base.bundle_size,
+                            gas_used: __with_base.gas_used,
+                        }
+                    };
+                    array::set_bang(std::mem::take(&mut out), arg0, arg1)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Imports block `b` on state `s` whose root is `priorRoot` (GP 4.1): the posterior state, or why the block is invalid.
+///
+/// Lean: `Jar.importBlock` at spec/Jar/Import.lean:212
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn import_block<V: Variant>(
+    s: &ChainState,
+    b: &Block,
+    prior_root: Hash,
+) -> Result<ChainState, ImportError> {
+    'run0: {
+        let h = b.header.clone();
+        let x = b.extrinsic.clone();
+        if (Nat(h.slot as u64) <= Nat(s.tau as u64)) {
+            {
+                break 'run0 (Err(ImportError::SlotNotAfterParent));
+            };
+        }
+        let n = array::size(&s.recent.history);
+        if ((n > Nat(0))
+            && (array::get_bang(&s.recent.history, (n - Nat(1))).header_hash
+                != h.parent))
+        {
+            {
+                break 'run0 (Err(ImportError::BadParent));
+            };
+        }
+        if (h.parent_state_root != prior_root) {
+            {
+                break 'run0 (Err(ImportError::BadParentStateRoot));
+            };
+        }
+        if (extrinsic_hash::<V>(&x) != h.extrinsic_hash) {
+            {
+                break 'run0 (Err(ImportError::BadExtrinsicHash));
+            };
+        }
+        if (array::size(&x.tickets) > V::K_MAX_TICKETS) {
+            {
+                break 'run0 (Err(ImportError::TooManyTickets));
+            };
+        }
+        let sf = safrole_state_of::<V>(&s);
+        let change = (epoch_of::<V>(Nat(h.slot as u64))
+            > epoch_of::<V>(Nat(s.tau as u64)));
+        let kappa_p = if change {
+            s.gamma.pending_keys.clone()
+        } else {
+            s.active.clone()
+        };
+        let eta2_p = if change {
+            array::get_bang(&s.entropy, Nat(1))
+        } else {
+            array::get_bang(&s.entropy, Nat(2))
+        };
+        let eta3_p = if change {
+            array::get_bang(&s.entropy, Nat(2))
+        } else {
+            array::get_bang(&s.entropy, Nat(3))
+        };
+        let mut entropy: Hash = Default::default();
+        match check_seal::<
+            V,
+        >(&h, &next_seal_keys::<V>(&sf, h.slot, eta2_p, &kappa_p), &kappa_p, eta3_p) {
+            Err(e) => {
+                break 'run0 (Err(e.clone()));
+            }
+            Ok(y) => {
+                entropy = y;
+            }
+        };
+        let mut judgements = s.judgements.clone();
+        let mut pending = s.pending.clone();
+        match apply_disputes::<
+            V,
+        >(
+            &s.judgements.clone(),
+            &s.pending.clone(),
+            s.tau,
+            &s.active.clone(),
+            &s.previous.clone(),
+            &x.disputes.clone(),
+        ) {
+            Err(e) => {
+                break 'run0 (Err(ImportError::Disputes(e)));
+            }
+            Ok((psi_p, offenders, rho)) => {
+                if (offenders.clone() != h.offenders_mark.clone()) {
+                    {
+                        break 'run0 (Err(ImportError::BadOffendersMark));
+                    };
+                }
+                judgements = psi_p.clone();
+                pending = rho.clone();
+            }
+        };
+        let mut sf_p = sf.clone();
+        match apply_safrole::<
+            V,
+        >(&sf, h.slot, entropy, &x.tickets.clone(), &judgements.offenders.clone()) {
+            Err(e) => {
+                break 'run0 (Err(ImportError::Safrole(e)));
+            }
+            Ok((marks, post)) => {
+                if (marks.epoch_mark.clone() != h.epoch_mark.clone()) {
+                    {
+                        break 'run0 (Err(ImportError::BadEpochMark));
+                    };
+                }
+                if (marks.tickets_mark.clone() != h.tickets_mark.clone()) {
+                    {
+                        break 'run0 (Err(ImportError::BadTicketsMark));
+                    };
+                }
+                sf_p = post.clone();
+            }
+        };
+        let mut available: Vec<WorkReport> = vec![];
+        match apply_assurances::<
+            V,
+        >(&pending, &sf_p.kappa.clone(), &x.assurances.clone(), h.slot, h.parent) {
+            Err(e) => {
+                break 'run0 (Err(ImportError::Assurances(e)));
+            }
+            Ok((w, rho)) => {
+                available = w.clone();
+                pending = rho.clone();
+            }
+        };
+        let recent_fixed = fix_parent_state_root(&s.recent.clone(), prior_root);
+        let mut known: Vec<Hash> = vec![];
+        for blk in recent_fixed.history.clone() {
+            {
+                for p in blk.reported.clone() {
+                    {
+                        known = {
+                            let arg0 = p.hash;
+                            array::push(std::mem::take(&mut known), arg0)
+                        };
+                    };
+                }
+            };
+        }
+        let accounts = s
+            .services
+            .iter()
+            .cloned()
+            .map(|a: ServiceAccountEntry| ServiceInfoEntry {
+                id: a.id,
+                data: ServiceData {
+                    service: a.info.clone(),
+                },
+            })
+            .collect::<Vec<_>>();
+        let mut reported: Vec<ReportedPackage> = vec![];
+        let mut core_stats: Vec<CoreActivityRecord> = array::replicate(
+            V::C,
+            Default::default(),
+        );
+        let mut service_stats: Vec<ServicesStatisticsMapEntry> = vec![];
+        match apply_guarantees::<
+            V,
+        >(
+            &x.guarantees.clone(),
+            &pending,
+            &sf_p.kappa.clone(),
+            &sf_p.lambda.clone(),
+            &sf_p.eta.clone(),
+            &judgements.offenders.clone(),
+            &recent_fixed,
+            &s.auth_pools.clone(),
+            &accounts,
+            &core_stats,
+            &service_stats,
+            h.slot,
+            &known,
+        ) {
+            Err(e) => {
+                break 'run0 (Err(ImportError::Reports(e)));
+            }
+            Ok((r, _, rho, cs, ss)) => {
+                reported = r.clone();
+                pending = rho.clone();
+                core_stats = cs.clone();
+                service_stats = ss.clone();
+            }
+        };
+        let plan = plan_accumulation::<
+            V,
+        >(&available, &s.ready.clone(), &s.accumulated.clone(), h.slot);
+        if (!plan.accumulatable.is_empty() || !s.privileges.always_acc.is_empty()) {
+            {
+                break 'run0 (Err(ImportError::AccumulationNotInSpecYet));
+            };
+        }
+        let done: Vec<WorkReport> = vec![];
+        let (ready_p, accumulated_p) = advance_queues::<
+            V,
+        >(&plan, &done, &s.ready.clone(), &s.accumulated.clone(), s.tau, h.slot);
+        let outputs: Vec<AccumulationOutput> = vec![];
+        let leaves = outputs
+            .iter()
+            .cloned()
+            .map(|o: AccumulationOutput| {
+                encode_u32_le(Nat(o.service as u64)).append(o.hash.data())
+            })
+            .collect::<Vec<_>>();
+        let recent_p = update_recent_history::<
+            V,
+        >(
+            &s.recent.clone(),
+            header_hash::<V>(&h),
+            prior_root,
+            balanced_merkle_keccak(&leaves),
+            &reported
+                .iter()
+                .cloned()
+                .map(|p: ReportedPackage| ReportedWorkPackage {
+                    hash: p.work_package_hash,
+                    exports_root: p.segment_tree_root,
+                })
+                .collect::<Vec<_>>(),
+        );
+        let mut items = s.items.clone();
+        match integrate_preimages(
+            &preimage_accounts::<V>(&s, &x.preimages.clone()),
+            &service_stats,
+            &x.preimages.clone(),
+            h.slot,
+        ) {
+            Err(e) => {
+                break 'run0 (Err(ImportError::Preimages(e)));
+            }
+            Ok((accts, ss)) => {
+                items = write_preimages::<V>(&items, &accts);
+                service_stats = ss.clone();
+            }
+        };
+        let used = x
+            .guarantees
+            .iter()
+            .cloned()
+            .map(|g: ReportGuarantee| CoreAuthorizer {
+                core: g.report.core_index.to_u16(),
+                auth_hash: g.report.authorizer_hash,
+            })
+            .collect::<Vec<_>>();
+        let pools_p = update_auth_pools::<
+            V,
+        >(&s.auth_pools.clone(), &s.auth_queues.clone(), h.slot, &used);
+        let (current_p, last_p) = update_validator_stats::<
+            V,
+        >(
+            &s.statistics.current.clone(),
+            &s.statistics.last.clone(),
+            s.tau,
+            h.slot,
+            h.author_index,
+            &x,
+        );
+        let cores_p = count_availability::<
+            V,
+        >(&core_stats, &x.assurances.clone(), &available);
+        let statistics_p: Statistics = Statistics {
+            current: current_p.clone(),
+            last: last_p.clone(),
+            cores: cores_p
+                .iter()
+                .cloned()
+                .map(|c: CoreActivityRecord| core_state_of::<V>(&c))
+                .collect::<Vec<_>>(),
+            services: service_stats
+                .iter()
+                .cloned()
+                .map(|e: ServicesStatisticsMapEntry| service_state_of::<V>(&e))
+                .collect::<Vec<_>>(),
+        };
+        break 'run0 (Ok({
+            let __with_base = &s;
+            ChainState {
+                auth_pools: pools_p.clone(),
+                recent: recent_p.clone(),
+                gamma: SafroleGamma {
+                    pending_keys: sf_p.gamma_k.clone(),
+                    ring_root: sf_p.gamma_z,
+                    seal_keys: sf_p.gamma_s.clone(),
+                    tickets: sf_p.gamma_a.clone(),
+                },
+                judgements: judgements.clone(),
+                entropy: sf_p.eta.clone(),
+                active: sf_p.kappa.clone(),
+                previous: sf_p.lambda.clone(),
+                pending: pending.clone(),
+                tau: h.slot,
+                statistics: statistics_p.clone(),
+                ready: ready_p.clone(),
+                accumulated: accumulated_p.clone(),
+                last_outputs: outputs.clone(),
+                items: items.clone(),
+                auth_queues: __with_base.auth_queues.clone(),
+                queued: __with_base.queued.clone(),
+                privileges: __with_base.privileges.clone(),
+                services: __with_base.services.clone(),
+            }
+        }));
     }
 }
 /// The low `n` bytes (0 ≤ n ≤ 8) of `x`, sign-extended to 64 bits (X_n); zero for n = 0.
@@ -9453,9 +10774,36 @@ pub fn ticket_bodies<V: Variant>(
         break 'run0 (Ok(out.clone()));
     }
 }
+/// γ′_s (GP 6.24) for a block of slot `slot`: unchanged within an epoch; at a boundary, the tickets outside-in after a full contest that ran to its tail (the epoch right before), else the fallback keys from η′₂ and κ′. The block's seal is checked against these keys.
+///
+/// Lean: `Jar.nextSealKeys` at spec/Jar/Safrole.lean:129
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn next_seal_keys<V: Variant>(
+    s: &SafroleState,
+    slot: TimeSlot,
+    eta2_p: Hash,
+    kappa_p: &Vec<ValidatorKeys>,
+) -> TicketsOrKeys {
+    {
+        let e = epoch_of::<V>(Nat(s.tau as u64));
+        let e_p = epoch_of::<V>(Nat(slot as u64));
+        if (e_p <= e) {
+            s.gamma_s.clone()
+        } else {
+            if (((e_p == (e + Nat(1)))
+                && (slot_in_epoch::<V>(Nat(s.tau as u64)) >= V::Y_TAIL))
+                && (array::size(&s.gamma_a) == V::E))
+            {
+                TicketsOrKeys::Tickets(outside_in::<V, _>(&s.gamma_a.clone()))
+            } else {
+                TicketsOrKeys::Keys(fallback_keys::<V>(eta2_p, &kappa_p))
+            }
+        }
+    }
+}
 /// Safrole (GP §6) for a block of slot `slot` whose entropy VRF output is `entropy` and whose tickets extrinsic is `tickets`, with the posterior offenders ψ'_o: the header markers and the new state.
 ///
-/// Lean: `Jar.applySafrole` at spec/Jar/Safrole.lean:129
+/// Lean: `Jar.applySafrole` at spec/Jar/Safrole.lean:139
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_safrole<V: Variant>(
     s: &SafroleState,
@@ -9507,19 +10855,9 @@ pub fn apply_safrole<V: Variant>(
         } else {
             s.gamma_z
         };
-        let gamma_s_p = if !change {
-            s.gamma_s.clone()
-        } else {
-            if (((e_p == (e + Nat(1))) && (m >= V::Y_TAIL))
-                && (array::size(&s.gamma_a) == V::E))
-            {
-                TicketsOrKeys::Tickets(outside_in::<V, _>(&s.gamma_a.clone()))
-            } else {
-                TicketsOrKeys::Keys(
-                    fallback_keys::<V>(array::get_bang(&eta_p, Nat(2)), &kappa_p),
-                )
-            }
-        };
+        let gamma_s_p = next_seal_keys::<
+            V,
+        >(&s, slot, array::get_bang(&eta_p, Nat(2)), &kappa_p);
         let epoch_mark: Option<EpochMark> = if change {
             {
                 Some(EpochMark {
@@ -9862,6 +11200,38 @@ pub fn update_validator_stats<V: Variant>(
             };
         }
         break 'run0 ((stats.clone(), last_p.clone()));
+    }
+}
+impl Codec for AccumulationPlan {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.immediate).len(), out);
+        for x0 in (&self.immediate).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.queued).len(), out);
+        for x0 in (&self.queued).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.accumulatable).len(), out);
+        for x0 in (&self.accumulatable).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AccumulationPlan {
+            immediate: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<WorkReport as Codec>::decode_from::<V>(r)?))?,
+            queued: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ReadyRecord as Codec>::decode_from::<V>(r)?))?,
+            accumulatable: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<WorkReport as Codec>::decode_from::<V>(r)?))?,
+        })
     }
 }
 impl Codec for AvailabilityAssignment {
@@ -10415,6 +11785,84 @@ impl Codec for RecentBlocks {
             >(r, |r| Ok(<BlockInfo as Codec>::decode_from::<V>(r)?))?,
             mmr: <Mmr as Codec>::decode_from::<V>(r)?,
         })
+    }
+}
+impl Codec for ImportError {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            ImportError::SlotNotAfterParent => out.push(0u8),
+            ImportError::BadParent => out.push(1u8),
+            ImportError::BadParentStateRoot => out.push(2u8),
+            ImportError::BadExtrinsicHash => out.push(3u8),
+            ImportError::BadAuthorIndex => out.push(4u8),
+            ImportError::BadSealKey => out.push(5u8),
+            ImportError::BadSeal => out.push(6u8),
+            ImportError::BadEntropySource => out.push(7u8),
+            ImportError::BadEpochMark => out.push(8u8),
+            ImportError::BadTicketsMark => out.push(9u8),
+            ImportError::BadOffendersMark => out.push(10u8),
+            ImportError::TooManyTickets => out.push(11u8),
+            ImportError::Safrole(a0) => {
+                out.push(12u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            ImportError::Disputes(a0) => {
+                out.push(13u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            ImportError::Assurances(a0) => {
+                out.push(14u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            ImportError::Reports(a0) => {
+                out.push(15u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            ImportError::Preimages(a0) => {
+                out.push(16u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            ImportError::AccumulationNotInSpecYet => out.push(17u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 18usize, "ImportError")? {
+                0usize => ImportError::SlotNotAfterParent,
+                1usize => ImportError::BadParent,
+                2usize => ImportError::BadParentStateRoot,
+                3usize => ImportError::BadExtrinsicHash,
+                4usize => ImportError::BadAuthorIndex,
+                5usize => ImportError::BadSealKey,
+                6usize => ImportError::BadSeal,
+                7usize => ImportError::BadEntropySource,
+                8usize => ImportError::BadEpochMark,
+                9usize => ImportError::BadTicketsMark,
+                10usize => ImportError::BadOffendersMark,
+                11usize => ImportError::TooManyTickets,
+                12usize => {
+                    ImportError::Safrole(<SafroleError as Codec>::decode_from::<V>(r)?)
+                }
+                13usize => {
+                    ImportError::Disputes(<DisputesError as Codec>::decode_from::<V>(r)?)
+                }
+                14usize => {
+                    ImportError::Assurances(
+                        <AssurancesError as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                15usize => {
+                    ImportError::Reports(<ReportsError as Codec>::decode_from::<V>(r)?)
+                }
+                16usize => {
+                    ImportError::Preimages(
+                        <PreimagesError as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                17usize => ImportError::AccumulationNotInSpecYet,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
     }
 }
 impl Codec for CostInfo {
@@ -12413,12 +13861,12 @@ impl Codec for ValidatorActivityRecord {
 }
 impl Codec for KeyValue {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
-        Codec::encode_to::<V>(&self.key, out);
+        out.extend_from_slice(&(&self.key).0);
         Codec::encode_to::<V>(&self.value, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(KeyValue {
-            key: <StateKey as Codec>::decode_from::<V>(r)?,
+            key: codec::decode_fixed_bytes(r, Nat(31))?,
             value: <ByteArray as Codec>::decode_from::<V>(r)?,
         })
     }
@@ -12922,25 +14370,26 @@ impl Codec for WorkReport {
 #[macro_export]
 macro_rules! for_each_spec_type {
     ($m:ident) => {
-        $m ! (AvailabilityAssignment, AssurancesError, CoreAuthorizer,
+        $m ! (AccumulationPlan, AvailabilityAssignment, AssurancesError, CoreAuthorizer,
         EpochMarkValidator, EpochMark, TicketBody, Header, TicketEnvelope, Judgement,
         Verdict, Culprit, Fault, DisputesExtrinsic, Preimage, AvailAssurance,
         ValidatorSignature, ReportGuarantee, Extrinsic, Block, DisputesRecords,
-        DisputesError, ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, CostInfo,
-        OperandClass, Opcode, Region, Page, Memory, MemFault, Units, PipeOp, Phase,
-        RobEntry, Pipe, Numbering, Program, Instr, GasCharge, Outcome, Machine, Exit,
-        StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
-        Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
-        PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
-        ReportedPackage, ReportsError, Assignment, TicketsOrKeys, SafroleState,
-        SafroleMarks, SafroleError, SafroleGamma, AlwaysAccumulate, Privileges,
-        CoreActivityState, ServiceActivityState, ServiceStatsEntry, Statistics,
-        ReadyRecord, AccumulationOutput, ServiceAccountEntry, ChainState,
-        AuthPoolsComponent, AuthQueuesComponent, EntropyComponent, ValidatorsComponent,
-        PendingComponent, ReadyComponent, AccumulatedComponent, ValidatorActivityRecord,
-        KeyValue, RawState, TraceStep, Genesis, ValidatorKeys, RefineContext,
-        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
-        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
-        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        DisputesError, ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, ImportError,
+        CostInfo, OperandClass, Opcode, Region, Page, Memory, MemFault, Units, PipeOp,
+        Phase, RobEntry, Pipe, Numbering, Program, Instr, GasCharge, Outcome, Machine,
+        Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
+        LookupMetaMapEntry, Account, AccountsMapEntry, ServiceActivityRecord,
+        ServicesStatisticsMapEntry, PreimagesError, ServiceInfo, ServiceData,
+        ServiceInfoEntry, CoreActivityRecord, ReportedPackage, ReportsError, Assignment,
+        TicketsOrKeys, SafroleState, SafroleMarks, SafroleError, SafroleGamma,
+        AlwaysAccumulate, Privileges, CoreActivityState, ServiceActivityState,
+        ServiceStatsEntry, Statistics, ReadyRecord, AccumulationOutput,
+        ServiceAccountEntry, ChainState, AuthPoolsComponent, AuthQueuesComponent,
+        EntropyComponent, ValidatorsComponent, PendingComponent, ReadyComponent,
+        AccumulatedComponent, ValidatorActivityRecord, KeyValue, RawState, TraceStep,
+        Genesis, ValidatorKeys, RefineContext, AvailabilitySpec, State, MemoryModel,
+        GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice, ImportSpec,
+        ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad, WorkResult,
+        SegmentRootLookupItem, WorkReport);
     };
 }

@@ -54,6 +54,49 @@ pub fn work_report_hash(report: crate::jar::WorkReport) -> OctetSeq<32> {
     blake2b256(ByteArray(report.encode::<crate::jar::Gp072Full>()))
 }
 
+/// The variant's encoding of a value, for the `jarkit_encode_*` primitives (`spec/Jar/Encoding.lean`).
+fn encoded<T: crate::codec::Codec, V: crate::jar::Variant>(value: &T) -> ByteArray {
+    ByteArray(value.encode::<V>())
+}
+
+/// `jarkit_encode_header`: E(H).
+pub fn encode_header<V: crate::jar::Variant>(header: crate::jar::Header) -> ByteArray {
+    encoded::<_, V>(&header)
+}
+
+/// `jarkit_encode_unsigned_header`: E_U(H), the header without its seal. The seal is the last
+/// field and has a fixed size in every codec, so it is the encoding without its last 96 bytes.
+pub fn encode_unsigned_header<V: crate::jar::Variant>(header: crate::jar::Header) -> ByteArray {
+    let mut bytes = crate::codec::Codec::encode::<V>(&header);
+    bytes.truncate(bytes.len() - header.seal.0.len());
+    ByteArray(bytes)
+}
+
+/// `jarkit_encode_tickets`: E(E_T).
+pub fn encode_tickets<V: crate::jar::Variant>(tickets: Vec<crate::jar::TicketEnvelope>) -> ByteArray {
+    encoded::<_, V>(&tickets)
+}
+
+/// `jarkit_encode_preimages`: E(E_P).
+pub fn encode_preimages<V: crate::jar::Variant>(preimages: Vec<crate::jar::Preimage>) -> ByteArray {
+    encoded::<_, V>(&preimages)
+}
+
+/// `jarkit_encode_assurances`: E(E_A).
+pub fn encode_assurances<V: crate::jar::Variant>(assurances: Vec<crate::jar::AvailAssurance>) -> ByteArray {
+    encoded::<_, V>(&assurances)
+}
+
+/// `jarkit_encode_disputes`: E(E_D).
+pub fn encode_disputes<V: crate::jar::Variant>(disputes: crate::jar::DisputesExtrinsic) -> ByteArray {
+    encoded::<_, V>(&disputes)
+}
+
+/// `jarkit_encode_signatures`: E(↕a) of a guarantee's signatures.
+pub fn encode_signatures<V: crate::jar::Variant>(signatures: Vec<crate::jar::ValidatorSignature>) -> ByteArray {
+    encoded::<_, V>(&signatures)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -126,6 +126,16 @@ def ticketBodies (tickets : Array TicketEnvelope) (root : BandersnatchRingRoot) 
       return .error .badTicketOrder
   return .ok out
 
+/-- γ′_s (GP 6.24) for a block of slot `slot`: unchanged within an epoch; at a boundary, the
+tickets outside-in after a full contest that ran to its tail (the epoch right before), else the
+fallback keys from η′₂ and κ′. The block's seal is checked against these keys. -/
+def nextSealKeys (s : SafroleState) (slot : TimeSlot) (eta2' : Hash) (kappa' : Array ValidatorKeys) : TicketsOrKeys :=
+  let e := epochOf s.tau.toNat
+  let e' := epochOf slot.toNat
+  if e' <= e then s.gammaS
+  else if e' == e + 1 && slotInEpoch s.tau.toNat >= Y_TAIL && s.gammaA.size == E then TicketsOrKeys.tickets (outsideIn s.gammaA)
+  else TicketsOrKeys.keys (fallbackKeys eta2' kappa')
+
 /-- Safrole (GP §6) for a block of slot `slot` whose entropy VRF output is `entropy` and whose
 tickets extrinsic is `tickets`, with the posterior offenders ψ'_o: the header markers and the
 new state. -/
@@ -146,10 +156,7 @@ def applySafrole (s : SafroleState) (slot : TimeSlot) (entropy : Hash) (tickets 
   let kappa' := if change then s.gammaK else s.kappa
   let lambda' := if change then s.kappa else s.lambda
   let gammaZ' := if change then bandersnatchRingRoot (gammaK'.map (fun k => k.bandersnatch)) else s.gammaZ
-  -- γ′_s (6.24): tickets after a full contest that ran to its tail, else the fallback keys.
-  let gammaS' := if !change then s.gammaS
-    else if e' == e + 1 && m >= Y_TAIL && s.gammaA.size == E then TicketsOrKeys.tickets (outsideIn s.gammaA)
-    else TicketsOrKeys.keys (fallbackKeys eta'[2]! kappa')
+  let gammaS' := nextSealKeys s slot eta'[2]! kappa'
   -- The markers (6.27, 6.28).
   let epochMark : Option EpochMark := if change then
       some { entropy := s.eta[0]!, ticketsEntropy := s.eta[1]!, validators := gammaK'.map (fun k => markValidator k) }

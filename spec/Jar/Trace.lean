@@ -11,8 +11,9 @@ namespace Jar
 
 variable [JarVariant]
 
-/-- A state-trie key: the first 31 bytes of a state key (GP D.1). -/
-abbrev StateKey := OctetSeq 31
+/-- A state-trie key: the first 31 bytes of a state key (GP D.1), written with no length
+prefix. -/
+abbrev StateKey := BytesN 31
 
 /-- One entry of the state trie. -/
 structure KeyValue where

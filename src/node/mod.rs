@@ -2,4 +2,5 @@
 //! and (later) the conformance fuzzer's target protocol. The transition itself is generated from
 //! the Lean spec; this layer maps trie entries and files onto it.
 
+pub mod import;
 pub mod state;

@@ -7,7 +7,7 @@
 
 use jarkit_spec::codec::Codec;
 use jarkit_spec::jar::{self, ChainState, KeyValue, ServiceAccountEntry, Variant};
-use jarkit_spec::prelude::{ByteArray, Nat, OctetSeq};
+use jarkit_spec::prelude::{ByteArray, Nat};
 
 /// The names of the components C(1)…C(16), for messages.
 pub const COMPONENTS: [&str; 16] = [
@@ -29,31 +29,25 @@ pub const COMPONENTS: [&str; 16] = [
     "lastOutputs (θ)",
 ];
 
-fn key_of(bytes: ByteArray) -> OctetSeq<31> {
-    let mut k = [0u8; 31];
-    k.copy_from_slice(&bytes.0[..31]);
-    OctetSeq(k)
-}
-
 /// The key of component `i` (1-based), from the spec.
-pub fn component_key(i: usize) -> OctetSeq<31> {
+pub fn component_key(i: usize) -> ByteArray {
     // The key constructors do not depend on the variant; any one instantiates them.
-    key_of(jar::component_key::<jar::Gp072Tiny>(Nat(i as u64)))
+    jar::component_key::<jar::Gp072Tiny>(Nat(i as u64))
 }
 
 /// The service whose account record `key` is, if it is one: 255, then E₄(s) interleaved with
 /// zeros, then zeros.
-fn account_service(key: &OctetSeq<31>) -> Option<u32> {
+fn account_service(key: &ByteArray) -> Option<u32> {
     let k = &key.0;
-    if k[0] != 255 || k[2] != 0 || k[4] != 0 || k[6] != 0 || k[8..].iter().any(|&b| b != 0) {
+    if k.len() != 31 || k[0] != 255 || k[2] != 0 || k[4] != 0 || k[6] != 0 || k[8..].iter().any(|&b| b != 0) {
         return None;
     }
     let s = u32::from_le_bytes([k[1], k[3], k[5], k[7]]);
-    (key_of(jar::service_account_key::<jar::Gp072Tiny>(s)) == *key).then_some(s)
+    (jar::service_account_key::<jar::Gp072Tiny>(s) == *key).then_some(s)
 }
 
 /// Which component or service item a key names, for messages.
-pub fn describe_key(key: &OctetSeq<31>) -> String {
+pub fn describe_key(key: &ByteArray) -> String {
     if let Some(i) = (1..=16).find(|&i| component_key(i) == *key) {
         return format!("component {i} {}", COMPONENTS[i - 1]);
     }
@@ -61,6 +55,9 @@ pub fn describe_key(key: &OctetSeq<31>) -> String {
         return format!("service {s}'s account record");
     }
     let k = &key.0;
+    if k.len() < 7 {
+        return format!("a key of {} bytes", k.len());
+    }
     format!("an item of service {} (storage, preimage or lookup record)", u32::from_le_bytes([k[0], k[2], k[4], k[6]]))
 }
 
@@ -73,6 +70,9 @@ fn decode_at<T: Codec, V: Variant>(entries: &[KeyValue], i: usize) -> Result<T, 
 /// Reads a state from its trie entries. Every component must be present and decode exactly;
 /// a key that appears twice is an error.
 pub fn decode_state<V: Variant>(entries: &[KeyValue]) -> Result<ChainState, String> {
+    if let Some(kv) = entries.iter().find(|kv| kv.key.0.len() != 31) {
+        return Err(format!("a state key has {} bytes; state keys have 31", kv.key.0.len()));
+    }
     let mut sorted: Vec<&KeyValue> = entries.iter().collect();
     sorted.sort_by(|a, b| a.key.0.cmp(&b.key.0));
     if let Some(w) = sorted.windows(2).find(|w| w[0].key == w[1].key) {
@@ -138,7 +138,7 @@ pub fn encode_state<V: Variant>(s: &ChainState) -> Vec<KeyValue> {
     ];
     let mut out: Vec<KeyValue> = parts.into_iter().enumerate().map(|(i, v)| KeyValue { key: component_key(i + 1), value: ByteArray(v) }).collect();
     for a in &s.services {
-        out.push(KeyValue { key: key_of(jar::service_account_key::<V>(a.id)), value: ByteArray(a.info.encode::<V>()) });
+        out.push(KeyValue { key: jar::service_account_key::<V>(a.id), value: ByteArray(a.info.encode::<V>()) });
     }
     out.extend(s.items.iter().cloned());
     out.sort_by(|a, b| a.key.0.cmp(&b.key.0));

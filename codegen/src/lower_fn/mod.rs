@@ -211,10 +211,17 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
                 let arg_names: Vec<_> = (0..args.len()).map(|i| quote::format_ident!("a{}", i)).collect();
                 let arg_tys: Vec<_> = args.iter().map(|t| rust_type(m, t, &[], diags)).collect();
                 let ret = rust_type(m, &ret, &[], diags);
-                fns.extend(quote! {
-                    #d
-                    pub fn #fname(#(#arg_names: #arg_tys),*) -> #ret { crate::prims::#prim(#(#arg_names),*) }
-                });
+                if x.item.variant_generic {
+                    fns.extend(quote! {
+                        #d
+                        pub fn #fname<V: Variant>(#(#arg_names: #arg_tys),*) -> #ret { crate::prims::#prim::<V>(#(#arg_names),*) }
+                    });
+                } else {
+                    fns.extend(quote! {
+                        #d
+                        pub fn #fname(#(#arg_names: #arg_tys),*) -> #ret { crate::prims::#prim(#(#arg_names),*) }
+                    });
+                }
             }
             _ => {}
         }
@@ -752,7 +759,8 @@ impl<'a> Cx<'a> {
             }
             let a = self.args(args, &ptys);
             let name = ident(&snake(short));
-            return (quote!(#name(#(#a),*)), resolve(self.m, &ret, &[]));
+            let tf = if x.item.variant_generic { quote!(::<V>) } else { quote!() };
+            return (quote!(#name #tf (#(#a),*)), resolve(self.m, &ret, &[]));
         }
         // `Type.ctor args`
         if let Some((ty, ctor)) = path.rsplit_once('.') {
