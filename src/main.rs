@@ -87,6 +87,14 @@ enum Command {
         stats: bool,
         dir: Option<PathBuf>,
     },
+    /// Serve the JAM conformance fuzzer's target protocol (v1: PeerInfo, Initialize, ImportBlock,
+    /// GetState; length-prefixed JAM-codec messages) on a Unix socket, one session after another.
+    Target {
+        #[arg(long, default_value = "gp072_tiny")]
+        variant: String,
+        #[arg(long, value_name = "PATH")]
+        socket: PathBuf,
+    },
     /// Decode a JAM-codec file as a spec type (`WorkReport`, `Header`, …) and print its JSON.
     Decode {
         #[arg(long, default_value = "gp072_tiny")]
@@ -356,6 +364,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Bench { guest, seconds, svg, interpreters_only } => run_bench(guest.as_deref(), seconds, svg.as_deref(), interpreters_only),
         Command::Stf { variant, bless, sub, input } => run_stf(&variant, bless.as_deref(), &sub, input.as_deref()),
         Command::Import { variant, stats, dir } => run_import(&variant, stats, dir),
+        Command::Target { variant, socket } => {
+            jarkit::node::target::serve(&socket, variant.parse()?, None, &mut |line| eprintln!("{line}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

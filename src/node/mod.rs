@@ -4,3 +4,4 @@
 
 pub mod import;
 pub mod state;
+pub mod target;
