@@ -43,7 +43,7 @@ enum Command {
         /// (inputs and pre-states are kept), instead of running one file.
         #[arg(long, value_name = "DIR")]
         bless: Option<PathBuf>,
-        /// The sub-transition: assurances, authorizations, disputes, history, preimages, reports,
+        /// The sub-transition: accumulate, assurances, authorizations, disputes, history, preimages, reports,
         /// safrole or statistics.
         sub: String,
         /// The input file (`-` or absent: standard input).

@@ -11,7 +11,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// The sub-transitions jarkit runs, by their vector directory names.
-pub const SUB_TRANSITIONS: [&str; 8] = ["assurances", "authorizations", "disputes", "history", "preimages", "reports", "safrole", "statistics"];
+pub const SUB_TRANSITIONS: [&str; 9] = ["accumulate", "assurances", "authorizations", "disputes", "history", "preimages", "reports", "safrole", "statistics"];
 
 /// A malformed vector or input: the message names the JSON path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +58,7 @@ fn run_as<V: Variant>(sub: &str, case: &Value) -> Result<Value, StfError> {
         return Err(StfError("the input must be a JSON object with `pre_state` and `input`".into()));
     }
     match sub {
+        "accumulate" => accumulate::<V>(case),
         "assurances" => assurances::<V>(case),
         "authorizations" => authorizations::<V>(case),
         "disputes" => disputes::<V>(case),
@@ -286,5 +287,34 @@ fn safrole<V: Variant>(case: &Value) -> Result<Value, StfError> {
     match jar::apply_safrole::<V>(&pre, slot, entropy, &tickets, &offenders) {
         Ok((marks, post)) => Ok(json!({ "output": { "ok": to_json(&marks) }, "post_state": with_offenders(&post) })),
         Err(e) => Ok(json!({ "output": { "err": to_json(&e) }, "post_state": with_offenders(&pre) })),
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccumulateState {
+    slot: u32,
+    entropy: jar::Hash,
+    ready_queue: Vec<Vec<jar::ReadyRecord>>,
+    accumulated: Vec<Vec<jar::Hash>>,
+    privileges: jar::Privileges,
+    statistics: Vec<jar::ServicesStatisticsMapEntry>,
+    accounts: Vec<jar::ServiceAccountMapEntry>,
+}
+
+fn accumulate<V: Variant>(case: &Value) -> Result<Value, StfError> {
+    let pre: AccumulateState = field(case, "pre_state")?;
+    let slot: u32 = field(case, "input.slot")?;
+    let reports: Vec<jar::WorkReport> = field(case, "input.reports")?;
+    check_len(&pre.ready_queue, V::E, "pre_state.ready_queue", "slots (E)")?;
+    check_len(&pre.accumulated, V::E, "pre_state.accumulated", "slots (E)")?;
+    check_len(&pre.privileges.assign, V::C, "pre_state.privileges.assign", "cores")?;
+    match jar::accumulate_block::<V>(&reports, &pre.ready_queue, &pre.accumulated, &pre.privileges, pre.slot, slot) {
+        Ok(out) => {
+            // The statistics are this block's: the services that accumulated in it.
+            let post = AccumulateState { slot, ready_queue: out.ready, accumulated: out.accumulated, statistics: out.statistics, ..pre };
+            Ok(json!({ "output": { "ok": to_json(&out.root) }, "post_state": to_json(&post) }))
+        }
+        Err(e) => Err(StfError(format!("the spec cannot run this case yet: {}", to_json(&e)))),
     }
 }

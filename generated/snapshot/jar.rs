@@ -5,12 +5,87 @@ use crate::prelude::*;
 use crate::codec::{self, Codec, Decoder, DecodeError};
 /// How a block's available reports split (GP 12.4–12.12): W^! (accumulated at once), W^Q (queued with what they still wait for) and W* (everything accumulatable now, in order).
 ///
-/// Lean: `Jar.AccumulationPlan` at spec/Jar/AccumulateQueue.lean:61
+/// Lean: `Jar.AccumulationPlan` at spec/Jar/AccumulateQueue.lean:62
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccumulationPlan {
     pub immediate: Vec<WorkReport>,
     pub queued: Vec<ReadyRecord>,
     pub accumulatable: Vec<WorkReport>,
+}
+/// A storage entry of a service (a_s), by its unhashed key.
+///
+/// Lean: `Jar.StorageMapEntry` at spec/Jar/AccumulateQueue.lean:106
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StorageMapEntry {
+    pub key: ByteArray,
+    pub value: ByteArray,
+}
+/// A service account as accumulation sees it: its record, storage, preimages and lookups.
+///
+/// Lean: `Jar.ServiceAccount` at spec/Jar/AccumulateQueue.lean:112
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceAccount {
+    pub service: ServiceInfo,
+    pub storage: Vec<StorageMapEntry>,
+    pub preimage_blobs: Vec<PreimagesMapEntry>,
+    pub preimage_requests: Vec<LookupMetaMapEntry>,
+}
+/// δ as accumulation sees it, by service id.
+///
+/// Lean: `Jar.ServiceAccountMapEntry` at spec/Jar/AccumulateQueue.lean:120
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceAccountMapEntry {
+    pub id: ServiceId,
+    pub data: ServiceAccount,
+}
+/// What accumulating a block's available reports gives (GP 12.16–12.27).
+///
+/// Lean: `Jar.AccumulationOutcome` at spec/Jar/AccumulateQueue.lean:126
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccumulationOutcome {
+    pub ready: Vec<Vec<ReadyRecord>>,
+    pub accumulated: Vec<Vec<Hash>>,
+    /// θ′: the services' accumulation outputs.
+    pub outputs: Vec<AccumulationOutput>,
+    /// The root of θ′ the recent history's MMR takes (M_B with keccak).
+    pub root: Hash,
+    /// This block's accumulation statistics of each service that accumulated.
+    pub statistics: Vec<ServicesStatisticsMapEntry>,
+}
+/// Why accumulation cannot go on.
+///
+/// Lean: `Jar.AccumulationError` at spec/Jar/AccumulateQueue.lean:138
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum AccumulationError {
+    /// Reports are accumulatable, or χ names services accumulated every block: their code must run, and running service code (Ψ_A and its host calls) is not yet part of the spec.
+    #[default]
+    #[serde(rename = "service_code_not_in_spec_yet")]
+    ServiceCodeNotInSpecYet,
+}
+impl AccumulationError {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [AccumulationError; 1usize] = [
+        AccumulationError::ServiceCodeNotInSpecYet,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            AccumulationError::ServiceCodeNotInSpecYet => "serviceCodeNotInSpecYet",
+        }
+    }
 }
 /// A core's pending report and the slot it was reported in.
 ///
@@ -3336,14 +3411,14 @@ impl Params {
 }
 /// The package hash of a report.
 ///
-/// Lean: `Jar.reportPackage` at spec/Jar/AccumulateQueue.lean:16
+/// Lean: `Jar.reportPackage` at spec/Jar/AccumulateQueue.lean:17
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn report_package<V: Variant>(w: &WorkReport) -> Hash {
     w.package_spec.hash
 }
 /// P (GP 12.9): the packages of some reports.
 ///
-/// Lean: `Jar.packagesOf` at spec/Jar/AccumulateQueue.lean:19
+/// Lean: `Jar.packagesOf` at spec/Jar/AccumulateQueue.lean:20
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn packages_of<V: Variant>(ws: &Vec<WorkReport>) -> Vec<Hash> {
     {
@@ -3355,7 +3430,7 @@ pub fn packages_of<V: Variant>(ws: &Vec<WorkReport>) -> Vec<Hash> {
 }
 /// D (GP 12.5): a report with the packages it depends on (its prerequisites and the packages of its segment-root lookups).
 ///
-/// Lean: `Jar.withDependencies` at spec/Jar/AccumulateQueue.lean:23
+/// Lean: `Jar.withDependencies` at spec/Jar/AccumulateQueue.lean:24
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn with_dependencies<V: Variant>(w: &WorkReport) -> ReadyRecord {
     'run0: {
@@ -3376,7 +3451,7 @@ pub fn with_dependencies<V: Variant>(w: &WorkReport) -> ReadyRecord {
 }
 /// E (GP 12.7): the records without those whose package is in `done`, and with every dependency in `done` removed from the rest.
 ///
-/// Lean: `Jar.editQueue` at spec/Jar/AccumulateQueue.lean:31
+/// Lean: `Jar.editQueue` at spec/Jar/AccumulateQueue.lean:32
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn edit_queue<V: Variant>(
     records: &Vec<ReadyRecord>,
@@ -3415,7 +3490,7 @@ pub fn edit_queue<V: Variant>(
 }
 /// Q (GP 12.8): the reports of `records` that become accumulatable in order: those with no dependency left, then, with their packages done, those this frees, and so on. The fuel bounds the rounds by the number of records (each round frees at least one).
 ///
-/// Lean: `Jar.accumulatableOrder` at spec/Jar/AccumulateQueue.lean:40
+/// Lean: `Jar.accumulatableOrder` at spec/Jar/AccumulateQueue.lean:41
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn accumulatable_order<V: Variant>(records: &Vec<ReadyRecord>) -> Vec<WorkReport> {
     'run0: {
@@ -3449,7 +3524,7 @@ pub fn accumulatable_order<V: Variant>(records: &Vec<ReadyRecord>) -> Vec<WorkRe
 }
 /// The ready queue's records from slot `m` round to slot `m − 1` (ω_{m…} ⌢ ω_{…m}).
 ///
-/// Lean: `Jar.readyFrom` at spec/Jar/AccumulateQueue.lean:54
+/// Lean: `Jar.readyFrom` at spec/Jar/AccumulateQueue.lean:55
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn ready_from<V: Variant>(
     ready: &Vec<Vec<ReadyRecord>>,
@@ -3470,7 +3545,7 @@ pub fn ready_from<V: Variant>(
 }
 /// The plan for reports `available` in a block of slot `slot`, given ω and ξ.
 ///
-/// Lean: `Jar.planAccumulation` at spec/Jar/AccumulateQueue.lean:69
+/// Lean: `Jar.planAccumulation` at spec/Jar/AccumulateQueue.lean:70
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn plan_accumulation<V: Variant>(
     available: &Vec<WorkReport>,
@@ -3531,7 +3606,7 @@ pub fn plan_accumulation<V: Variant>(
 }
 /// ξ′ and ω′ (GP 12.25–12.27) after a block of slot `slot` (the previous block's `tau`) that accumulated the reports `done` of its plan.
 ///
-/// Lean: `Jar.advanceQueues` at spec/Jar/AccumulateQueue.lean:82
+/// Lean: `Jar.advanceQueues` at spec/Jar/AccumulateQueue.lean:83
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn advance_queues<V: Variant>(
     plan: &AccumulationPlan,
@@ -3594,6 +3669,56 @@ pub fn advance_queues<V: Variant>(
             };
         }
         break 'run0 ((ready_p.clone(), accumulated_p.clone()));
+    }
+}
+/// The root of accumulation outputs (GP 7.3): M_B over E₄(service) ⌢ hash, keccak.
+///
+/// Lean: `Jar.outputsRoot` at spec/Jar/AccumulateQueue.lean:145
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn outputs_root<V: Variant>(outputs: &Vec<AccumulationOutput>) -> Hash {
+    {
+        balanced_merkle_keccak(
+            &outputs
+                .iter()
+                .cloned()
+                .map(|o: AccumulationOutput| {
+                    encode_u32_le(Nat(o.service as u64)).append(o.hash.data())
+                })
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+/// Accumulation of a block of slot `slot` after one of slot `tau` in which the reports `available` became available (GP §12): the queues move, and what is accumulatable now is accumulated.
+///
+/// Lean: `Jar.accumulateBlock` at spec/Jar/AccumulateQueue.lean:149
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulate_block<V: Variant>(
+    available: &Vec<WorkReport>,
+    ready: &Vec<Vec<ReadyRecord>>,
+    accumulated: &Vec<Vec<Hash>>,
+    privileges: &Privileges,
+    tau: TimeSlot,
+    slot: TimeSlot,
+) -> Result<AccumulationOutcome, AccumulationError> {
+    'run0: {
+        let plan = plan_accumulation::<V>(&available, &ready, &accumulated, slot);
+        if (!plan.accumulatable.is_empty() || !privileges.always_acc.is_empty()) {
+            {
+                break 'run0 (Err(AccumulationError::ServiceCodeNotInSpecYet));
+            };
+        }
+        let done: Vec<WorkReport> = vec![];
+        let (ready_p, accumulated_p) = advance_queues::<
+            V,
+        >(&plan, &done, &ready, &accumulated, tau, slot);
+        let outputs: Vec<AccumulationOutput> = vec![];
+        break 'run0 (Ok(AccumulationOutcome {
+            ready: ready_p.clone(),
+            accumulated: accumulated_p.clone(),
+            outputs: outputs.clone(),
+            root: outputs_root::<V>(&outputs),
+            statistics: vec![],
+        }));
     }
 }
 /// Bit `i` of a bitfield, counting from the least significant bit of the first byte (GP C.1's order for bit strings; the state trie reads its keys the other way, `keyBit`).
@@ -5252,33 +5377,55 @@ pub fn import_block<V: Variant>(
                 service_stats = ss.clone();
             }
         };
-        let plan = plan_accumulation::<
+        let mut acc: AccumulationOutcome = Default::default();
+        match accumulate_block::<
             V,
-        >(&available, &s.ready.clone(), &s.accumulated.clone(), h.slot);
-        if (!plan.accumulatable.is_empty() || !s.privileges.always_acc.is_empty()) {
-            {
+        >(
+            &available,
+            &s.ready.clone(),
+            &s.accumulated.clone(),
+            &s.privileges.clone(),
+            s.tau,
+            h.slot,
+        ) {
+            Err(_) => {
                 break 'run0 (Err(ImportError::AccumulationNotInSpecYet));
+            }
+            Ok(o) => {
+                acc = o.clone();
+            }
+        };
+        for e in acc.statistics.clone() {
+            {
+                let r = service_record(&service_stats, e.id);
+                service_stats = set_service_record(
+                    &service_stats,
+                    e.id,
+                    &{
+                        let __with_base = &r;
+                        ServiceActivityRecord {
+                            accumulate_count: e.record.accumulate_count,
+                            accumulate_gas_used: e.record.accumulate_gas_used,
+                            provided_count: __with_base.provided_count,
+                            provided_size: __with_base.provided_size,
+                            refinement_count: __with_base.refinement_count,
+                            refinement_gas_used: __with_base.refinement_gas_used,
+                            imports: __with_base.imports,
+                            extrinsic_count: __with_base.extrinsic_count,
+                            extrinsic_size: __with_base.extrinsic_size,
+                            exports: __with_base.exports,
+                        }
+                    },
+                );
             };
         }
-        let done: Vec<WorkReport> = vec![];
-        let (ready_p, accumulated_p) = advance_queues::<
-            V,
-        >(&plan, &done, &s.ready.clone(), &s.accumulated.clone(), s.tau, h.slot);
-        let outputs: Vec<AccumulationOutput> = vec![];
-        let leaves = outputs
-            .iter()
-            .cloned()
-            .map(|o: AccumulationOutput| {
-                encode_u32_le(Nat(o.service as u64)).append(o.hash.data())
-            })
-            .collect::<Vec<_>>();
         let recent_p = update_recent_history::<
             V,
         >(
             &s.recent.clone(),
             header_hash::<V>(&h),
             prior_root,
-            balanced_merkle_keccak(&leaves),
+            acc.root,
             &reported
                 .iter()
                 .cloned()
@@ -5360,9 +5507,9 @@ pub fn import_block<V: Variant>(
                 pending: pending.clone(),
                 tau: h.slot,
                 statistics: statistics_p.clone(),
-                ready: ready_p.clone(),
-                accumulated: accumulated_p.clone(),
-                last_outputs: outputs.clone(),
+                ready: acc.ready.clone(),
+                accumulated: acc.accumulated.clone(),
+                last_outputs: acc.outputs.clone(),
                 items: items.clone(),
                 auth_queues: __with_base.auth_queues.clone(),
                 queued: __with_base.queued.clone(),
@@ -11234,6 +11381,143 @@ impl Codec for AccumulationPlan {
         })
     }
 }
+impl Codec for StorageMapEntry {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.key, out);
+        Codec::encode_to::<V>(&self.value, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(StorageMapEntry {
+            key: <ByteArray as Codec>::decode_from::<V>(r)?,
+            value: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceAccount {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.service, out);
+        codec::encode_len::<V>((&self.storage).len(), out);
+        for x0 in (&self.storage).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.preimage_blobs).len(), out);
+        for x0 in (&self.preimage_blobs).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.preimage_requests).len(), out);
+        for x0 in (&self.preimage_requests).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceAccount {
+            service: <ServiceInfo as Codec>::decode_from::<V>(r)?,
+            storage: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<StorageMapEntry as Codec>::decode_from::<V>(r)?))?,
+            preimage_blobs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<PreimagesMapEntry as Codec>::decode_from::<V>(r)?))?,
+            preimage_requests: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<LookupMetaMapEntry as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for ServiceAccountMapEntry {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.data, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceAccountMapEntry {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            data: <ServiceAccount as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for AccumulationOutcome {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.ready).len(), out);
+        for x0 in (&self.ready).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        codec::encode_len::<V>((&self.accumulated).len(), out);
+        for x0 in (&self.accumulated).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        codec::encode_len::<V>((&self.outputs).len(), out);
+        for x0 in (&self.outputs).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        Codec::encode_to::<V>(&self.root, out);
+        codec::encode_len::<V>((&self.statistics).len(), out);
+        for x0 in (&self.statistics).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AccumulationOutcome {
+            ready: codec::decode_seq::<
+                V,
+                _,
+            >(
+                r,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<ReadyRecord as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            accumulated: codec::decode_seq::<
+                V,
+                _,
+            >(
+                r,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            outputs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AccumulationOutput as Codec>::decode_from::<V>(r)?))?,
+            root: <Hash as Codec>::decode_from::<V>(r)?,
+            statistics: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ServicesStatisticsMapEntry as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for AccumulationError {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            AccumulationError::ServiceCodeNotInSpecYet => out.push(0u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 1usize, "AccumulationError")? {
+                0usize => AccumulationError::ServiceCodeNotInSpecYet,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for AvailabilityAssignment {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.report, out);
@@ -14370,26 +14654,27 @@ impl Codec for WorkReport {
 #[macro_export]
 macro_rules! for_each_spec_type {
     ($m:ident) => {
-        $m ! (AccumulationPlan, AvailabilityAssignment, AssurancesError, CoreAuthorizer,
-        EpochMarkValidator, EpochMark, TicketBody, Header, TicketEnvelope, Judgement,
-        Verdict, Culprit, Fault, DisputesExtrinsic, Preimage, AvailAssurance,
-        ValidatorSignature, ReportGuarantee, Extrinsic, Block, DisputesRecords,
-        DisputesError, ReportedWorkPackage, BlockInfo, Mmr, RecentBlocks, ImportError,
-        CostInfo, OperandClass, Opcode, Region, Page, Memory, MemFault, Units, PipeOp,
-        Phase, RobEntry, Pipe, Numbering, Program, Instr, GasCharge, Outcome, Machine,
-        Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
-        LookupMetaMapEntry, Account, AccountsMapEntry, ServiceActivityRecord,
-        ServicesStatisticsMapEntry, PreimagesError, ServiceInfo, ServiceData,
-        ServiceInfoEntry, CoreActivityRecord, ReportedPackage, ReportsError, Assignment,
-        TicketsOrKeys, SafroleState, SafroleMarks, SafroleError, SafroleGamma,
-        AlwaysAccumulate, Privileges, CoreActivityState, ServiceActivityState,
-        ServiceStatsEntry, Statistics, ReadyRecord, AccumulationOutput,
-        ServiceAccountEntry, ChainState, AuthPoolsComponent, AuthQueuesComponent,
-        EntropyComponent, ValidatorsComponent, PendingComponent, ReadyComponent,
-        AccumulatedComponent, ValidatorActivityRecord, KeyValue, RawState, TraceStep,
-        Genesis, ValidatorKeys, RefineContext, AvailabilitySpec, State, MemoryModel,
-        GasModel, CapabilityModel, HostInterface, BlobFormat, CodecChoice, ImportSpec,
-        ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult, RefineLoad, WorkResult,
-        SegmentRootLookupItem, WorkReport);
+        $m ! (AccumulationPlan, StorageMapEntry, ServiceAccount, ServiceAccountMapEntry,
+        AccumulationOutcome, AccumulationError, AvailabilityAssignment, AssurancesError,
+        CoreAuthorizer, EpochMarkValidator, EpochMark, TicketBody, Header,
+        TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
+        AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
+        DisputesRecords, DisputesError, ReportedWorkPackage, BlockInfo, Mmr,
+        RecentBlocks, ImportError, CostInfo, OperandClass, Opcode, Region, Page, Memory,
+        MemFault, Units, PipeOp, Phase, RobEntry, Pipe, Numbering, Program, Instr,
+        GasCharge, Outcome, Machine, Exit, StepResult, Params, PreimagesMapEntry,
+        LookupMetaMapKey, LookupMetaMapEntry, Account, AccountsMapEntry,
+        ServiceActivityRecord, ServicesStatisticsMapEntry, PreimagesError, ServiceInfo,
+        ServiceData, ServiceInfoEntry, CoreActivityRecord, ReportedPackage, ReportsError,
+        Assignment, TicketsOrKeys, SafroleState, SafroleMarks, SafroleError,
+        SafroleGamma, AlwaysAccumulate, Privileges, CoreActivityState,
+        ServiceActivityState, ServiceStatsEntry, Statistics, ReadyRecord,
+        AccumulationOutput, ServiceAccountEntry, ChainState, AuthPoolsComponent,
+        AuthQueuesComponent, EntropyComponent, ValidatorsComponent, PendingComponent,
+        ReadyComponent, AccumulatedComponent, ValidatorActivityRecord, KeyValue,
+        RawState, TraceStep, Genesis, ValidatorKeys, RefineContext, AvailabilitySpec,
+        State, MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat,
+        CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult,
+        RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }

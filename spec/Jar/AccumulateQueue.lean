@@ -8,6 +8,7 @@ in each of the last E blocks. This file decides *which* reports are accumulatabl
 and how ω and ξ move; running the services' code on them is accumulation proper.
 -/
 import Jar.State
+import Jar.Preimages
 
 namespace Jar
 
@@ -101,5 +102,62 @@ def advanceQueues (plan : AccumulationPlan) (done : Array WorkReport) (ready : A
     else
       ready' := ready'.set! k (editQueue ready[k]! justDone)
   return (ready', accumulated')
+
+/-- A storage entry of a service (a_s), by its unhashed key. -/
+structure StorageMapEntry where
+  key : ByteArray
+  value : ByteArray
+  deriving BEq, Repr, Inhabited
+
+/-- A service account as accumulation sees it: its record, storage, preimages and lookups. -/
+structure ServiceAccount where
+  service : ServiceInfo
+  storage : Array StorageMapEntry
+  preimageBlobs : Array PreimagesMapEntry
+  preimageRequests : Array LookupMetaMapEntry
+  deriving BEq, Repr, Inhabited
+
+/-- δ as accumulation sees it, by service id. -/
+structure ServiceAccountMapEntry where
+  id : ServiceId
+  data : ServiceAccount
+  deriving BEq, Repr, Inhabited
+
+/-- What accumulating a block's available reports gives (GP 12.16–12.27). -/
+structure AccumulationOutcome where
+  ready : Array (Array ReadyRecord)
+  accumulated : Array (Array Hash)
+  /-- θ′: the services' accumulation outputs. -/
+  outputs : Array AccumulationOutput
+  /-- The root of θ′ the recent history's MMR takes (M_B with keccak). -/
+  root : Hash
+  /-- This block's accumulation statistics of each service that accumulated. -/
+  statistics : Array ServicesStatisticsMapEntry
+  deriving BEq, Repr, Inhabited
+
+/-- Why accumulation cannot go on. -/
+inductive AccumulationError where
+  /-- Reports are accumulatable, or χ names services accumulated every block: their code must
+  run, and running service code (Ψ_A and its host calls) is not yet part of the spec. -/
+  | serviceCodeNotInSpecYet
+  deriving BEq, Repr, Inhabited
+
+/-- The root of accumulation outputs (GP 7.3): M_B over E₄(service) ⌢ hash, keccak. -/
+def outputsRoot (outputs : Array AccumulationOutput) : Hash :=
+  balancedMerkleKeccak (outputs.map (fun o => encodeU32LE o.service.toNat ++ o.hash.data))
+
+/-- Accumulation of a block of slot `slot` after one of slot `tau` in which the reports
+`available` became available (GP §12): the queues move, and what is accumulatable now is
+accumulated. -/
+def accumulateBlock (available : Array WorkReport) (ready : Array (Array ReadyRecord))
+    (accumulated : Array (Array Hash)) (privileges : Privileges) (tau slot : TimeSlot) :
+    Except AccumulationError AccumulationOutcome := Id.run do
+  let plan := planAccumulation available ready accumulated slot
+  if !plan.accumulatable.isEmpty || !privileges.alwaysAcc.isEmpty then
+    return .error .serviceCodeNotInSpecYet
+  let done : Array WorkReport := #[]
+  let (ready', accumulated') := advanceQueues plan done ready accumulated tau slot
+  let outputs : Array AccumulationOutput := #[]
+  return .ok { ready := ready', accumulated := accumulated', outputs := outputs, root := outputsRoot outputs, statistics := #[] }
 
 end Jar

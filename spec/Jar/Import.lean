@@ -281,16 +281,17 @@ def importBlock (s : ChainState) (b : Block) (priorRoot : Hash) : Except ImportE
     pending := rho
     coreStats := cs
     serviceStats := ss
-  -- Accumulation (GP §12): which reports are accumulatable now, and the queues' move.
-  let plan := planAccumulation available s.ready s.accumulated h.slot
-  if !plan.accumulatable.isEmpty || !s.privileges.alwaysAcc.isEmpty then
-    return .error .accumulationNotInSpecYet
-  let done : Array WorkReport := #[]
-  let (ready', accumulated') := advanceQueues plan done s.ready s.accumulated s.tau h.slot
-  let outputs : Array AccumulationOutput := #[]
+  -- Accumulation (GP §12): the queues move and what is accumulatable now is accumulated.
+  let mut acc : AccumulationOutcome := default
+  match accumulateBlock available s.ready s.accumulated s.privileges s.tau h.slot with
+  | .error _ => return .error .accumulationNotInSpecYet
+  | .ok o => acc := o
+  for e in acc.statistics do
+    let r := serviceRecord serviceStats e.id
+    serviceStats := setServiceRecord serviceStats e.id { r with
+      accumulateCount := e.record.accumulateCount, accumulateGasUsed := e.record.accumulateGasUsed }
   -- Recent history (GP §7) with the accumulation outputs' root.
-  let leaves := outputs.map (fun o => encodeU32LE o.service.toNat ++ o.hash.data)
-  let recent' := updateRecentHistory s.recent (headerHash h) priorRoot (balancedMerkleKeccak leaves)
+  let recent' := updateRecentHistory s.recent (headerHash h) priorRoot acc.root
     (reported.map (fun p => ({ hash := p.workPackageHash, exportsRoot := p.segmentTreeRoot } : ReportedWorkPackage)))
   -- Preimages (GP §12.4), after accumulation.
   let mut items := s.items
@@ -311,7 +312,7 @@ def importBlock (s : ChainState) (b : Block) (priorRoot : Hash) : Except ImportE
     authPools := pools', recent := recent',
     gamma := { pendingKeys := sf'.gammaK, ringRoot := sf'.gammaZ, sealKeys := sf'.gammaS, tickets := sf'.gammaA },
     judgements := judgements, entropy := sf'.eta, active := sf'.kappa, previous := sf'.lambda,
-    pending := pending, tau := h.slot, statistics := statistics', ready := ready', accumulated := accumulated',
-    lastOutputs := outputs, items := items }
+    pending := pending, tau := h.slot, statistics := statistics', ready := acc.ready, accumulated := acc.accumulated,
+    lastOutputs := acc.outputs, items := items }
 
 end Jar
