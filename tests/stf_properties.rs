@@ -143,3 +143,54 @@ fn an_empty_disputes_extrinsic_changes_nothing() {
         assert_eq!(cores, rho);
     }
 }
+
+/// Safrole's pre-state from a vector (real keys, so the ring root is a real commitment).
+fn safrole_state() -> Option<(jar::SafroleState, Vec<jar::Ed25519Public>)> {
+    let root = jarkit::vectors::vectors_for_test()?;
+    let mut case = jarkit::vectors::read_json(&root.join("gp072/stf/safrole/tiny/enact-epoch-change-with-no-tickets-1.json")).unwrap();
+    let offenders = serde_json::from_value(case["pre_state"]["post_offenders"].take()).unwrap();
+    case["pre_state"].as_object_mut().unwrap().remove("post_offenders");
+    Some((serde_json::from_value(case["pre_state"].clone()).unwrap(), offenders))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Along any chain of ticketless blocks: the validator sets rotate exactly on the blocks
+    /// that open a new epoch (once, however many epochs were skipped), the epoch entropies shift
+    /// with them, η₀ takes every block's entropy, the sealing keys always cover E slots, the
+    /// epoch marker appears exactly on those blocks, and a block not after its parent is
+    /// rejected with the state untouched.
+    #[test]
+    fn safrole_rotates_exactly_once_per_epoch_boundary(gaps in proptest::collection::vec(1u32..30, 1..8), entropy in any::<[u8; 32]>(), stale in 0u32..2) {
+        let Some((mut s, offenders)) = safrole_state() else { return Ok(()) };
+        let e = V::E.0 as u32;
+        for gap in gaps {
+            let slot = s.tau + gap;
+            let change = slot / e > s.tau / e;
+            let (marks, post) = jar::apply_safrole::<V>(&s, slot, OctetSeq(entropy), &vec![], &offenders).unwrap();
+            prop_assert_eq!(marks.epoch_mark.is_some(), change);
+            prop_assert_eq!(post.tau, slot);
+            prop_assert_ne!(&post.eta[0], &s.eta[0]);
+            if change {
+                prop_assert_eq!(&post.kappa, &s.gamma_k);
+                prop_assert_eq!(&post.lambda, &s.kappa);
+                prop_assert_eq!(&post.eta[1..], &s.eta[..3]);
+                prop_assert!(post.gamma_a.is_empty());
+            } else {
+                prop_assert_eq!(&post.kappa, &s.kappa);
+                prop_assert_eq!(&post.lambda, &s.lambda);
+                prop_assert_eq!(&post.eta[1..], &s.eta[1..]);
+                prop_assert_eq!(&post.gamma_z, &s.gamma_z);
+            }
+            match &post.gamma_s {
+                jar::TicketsOrKeys::Keys(k) => prop_assert_eq!(k.len() as u64, V::E.0),
+                jar::TicketsOrKeys::Tickets(t) => prop_assert_eq!(t.len() as u64, V::E.0),
+            }
+            // The same block again, or an earlier one, is not after the new tip.
+            let again = jar::apply_safrole::<V>(&post, slot - stale.min(slot), OctetSeq(entropy), &vec![], &offenders);
+            prop_assert_eq!(again.unwrap_err(), jar::SafroleError::BadSlot);
+            s = post;
+        }
+    }
+}
