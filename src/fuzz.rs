@@ -9,7 +9,9 @@
 //! manifests, validated), `polkavm` (program containers, imported and
 //! run), `codec` (JAM codec bytes as every spec type), `reference` (code blobs on the reference
 //! executor), `lean` (mutated spec text through codegen), `stf` (mutated state-transition
-//! vectors through `jarkit stf`'s interface).
+//! vectors through `jarkit stf`'s interface), `trace` (mutated block-trace steps: the step
+//! decoded, its pre-state typed, its block imported), `target` (mutated fuzzer-protocol messages
+//! answered by the target on a chain started from a trace's genesis).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Every fuzz target by name.
-pub const TARGETS: [&str; 10] = ["code", "compiler", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf"];
+pub const TARGETS: [&str; 12] = ["code", "compiler", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf", "trace", "target"];
 
 /// Valid inputs to mutate, per target.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -69,8 +71,78 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             }
             out
         }
+        // The first steps of the two traces without service code (none without the vectors).
+        "trace" => trace_files().into_iter().filter_map(|p| std::fs::read(p).ok()).collect(),
+        // A session's messages: PeerInfo, Initialize with a genesis, and the blocks after it.
+        "target" => {
+            use crate::node::target::{Message, PeerInfo};
+            let Some(root) = crate::vectors::vectors_root() else { return vec![] };
+            let dir = root.join("gp072/traces/fallback");
+            let Ok(genesis) = crate::vectors::trie::read_codec::<jarkit_spec::jar::Genesis>(&dir.join("genesis.bin")) else { return vec![] };
+            let mut out = vec![
+                Message::PeerInfo(PeerInfo::jarkit()).encode::<jarkit_spec::jar::Gp072Tiny>(),
+                Message::Initialize { header: genesis.header, state: genesis.state.keyvals, ancestry: vec![] }.encode::<jarkit_spec::jar::Gp072Tiny>(),
+            ];
+            for p in trace_files() {
+                if let Ok(step) = crate::vectors::trie::read_codec::<jarkit_spec::jar::TraceStep>(&p) {
+                    out.push(Message::ImportBlock(step.block).encode::<jarkit_spec::jar::Gp072Tiny>());
+                }
+            }
+            out
+        }
         _ => vec![],
     }
+}
+
+/// Trace steps the `trace` and `target` targets start from.
+fn trace_files() -> Vec<std::path::PathBuf> {
+    let Some(root) = crate::vectors::vectors_root() else { return vec![] };
+    let mut files = Vec::new();
+    for trace in ["fallback", "safrole"] {
+        for i in 1..=3 {
+            files.push(root.join(format!("gp072/traces/{trace}/{i:08}.bin")));
+        }
+    }
+    files.retain(|p| p.is_file());
+    files
+}
+
+fn run_trace(bytes: &[u8]) {
+    use jarkit_spec::codec::Codec;
+    use jarkit_spec::jar::{Gp072Tiny, TraceStep};
+    let Ok(step) = TraceStep::decode::<Gp072Tiny>(bytes) else { return };
+    let Ok(state) = crate::node::state::decode_state::<Gp072Tiny>(&step.pre_state.keyvals) else { return };
+    let Ok(root) = crate::node::state::state_root(&step.pre_state.keyvals) else { return };
+    if let Ok(next) = jarkit_spec::jar::import_block::<Gp072Tiny>(&state, &step.block, root) {
+        let entries = crate::node::state::encode_state::<Gp072Tiny>(&next);
+        let _ = crate::node::state::state_root(&entries);
+    }
+}
+
+fn run_target(bytes: &[u8]) {
+    use crate::node::target::{answer, Chain, Message};
+    use jarkit_spec::jar::Gp072Tiny;
+    thread_local! {
+        // One chain started from the fallback genesis, reused across cases.
+        static CHAIN: std::cell::RefCell<Option<Chain>> = const { std::cell::RefCell::new(None) };
+    }
+    let Ok(msg) = Message::decode::<Gp072Tiny>(bytes) else { return };
+    CHAIN.with(|c| {
+        let mut c = c.borrow_mut();
+        let chain = c.get_or_insert_with(|| {
+            let mut chain = Chain::default();
+            if let Some(init) = seeds("target").get(1).and_then(|b| Message::decode::<Gp072Tiny>(b).ok()) {
+                let _ = answer::<Gp072Tiny>(&mut chain, init);
+            }
+            chain
+        });
+        // An Initialize would replace the chain; answer it on a copy-free fresh chain instead.
+        if matches!(msg, Message::Initialize { .. }) {
+            let _ = answer::<Gp072Tiny>(&mut Chain::default(), msg);
+        } else {
+            let _ = answer::<Gp072Tiny>(chain, msg);
+        }
+    });
 }
 
 fn input(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
@@ -329,6 +401,8 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
         "reference" => run_reference,
         "lean" => run_lean,
         "stf" => run_stf,
+        "trace" => run_trace,
+        "target" => run_target,
         _ => return Err(format!("unknown fuzz target `{target}`; the targets are: {}", TARGETS.join(", "))),
     };
     let mut seed_bytes = [0u8; 32];

@@ -179,7 +179,7 @@ pub fn receive<V: Variant>(stream: &mut impl Read) -> Result<Option<Message>, St
 
 /// A session's chain: the states of the last imported blocks, by header hash.
 #[derive(Default)]
-struct Chain {
+pub(crate) struct Chain {
     states: VecDeque<(jar::Hash, ChainState, Vec<KeyValue>)>,
 }
 
@@ -198,7 +198,7 @@ impl Chain {
 }
 
 /// The answer to one request, or `Err` to end the session.
-fn answer<V: Variant>(chain: &mut Chain, msg: Message) -> Result<Message, String> {
+pub(crate) fn answer<V: Variant>(chain: &mut Chain, msg: Message) -> Result<Message, String> {
     match msg {
         Message::PeerInfo(_) => Ok(Message::PeerInfo(PeerInfo::jarkit())),
         Message::Initialize { header, state, .. } => {
