@@ -6,5 +6,6 @@ pub mod crosscheck;
 pub mod fuzz;
 pub mod node;
 pub mod reference;
+pub mod seam;
 pub mod stf;
 pub mod vectors;

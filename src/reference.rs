@@ -158,6 +158,12 @@ pub struct ReferenceVm {
 }
 
 impl ReferenceVm {
+    /// The spec's program, gas model and machine of `setup` (what the seam takes).
+    pub fn spec_parts(setup: &Setup) -> Result<(jar::Program, jar::GasCharge, jar::Machine), String> {
+        let vm = ReferenceVm::new(setup, 0)?;
+        Ok((vm.program, vm.gas, vm.machine))
+    }
+
     pub fn new(setup: &Setup, fuel: u64) -> Result<ReferenceVm, String> {
         let numbering = match setup.numbering {
             javm::Numbering::Gp => jar::Numbering::Gp,

@@ -9106,6 +9106,18 @@ pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outc
         }
     }
 }
+/// `run p g m` (GP Ψ from machine `m`), on the engine the edge chose. `none` only where `run` is `none` (the reference's fuel ran out).
+///
+/// Lean: `Jar.JAVM.pvmRun` at spec/Jar/JAVM/Seam.lean:16
+pub fn pvm_run(a0: Program, a1: GasCharge, a2: Machine) -> Option<Outcome> {
+    crate::prims::pvm_run(a0, a1, a2)
+}
+/// `resume p g o` after a resumable exit whose machine the host may have changed, on the engine the edge chose; `none` after a final exit.
+///
+/// Lean: `Jar.JAVM.pvmResume` at spec/Jar/JAVM/Seam.lean:21
+pub fn pvm_resume(a0: Program, a1: GasCharge, a2: Outcome) -> Option<Outcome> {
+    crate::prims::pvm_resume(a0, a1, a2)
+}
 /// Register `r`.
 ///
 /// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:39

@@ -4,6 +4,7 @@
 use crate::prelude::{ByteArray, Nat, OctetSeq};
 use blake2::digest::{consts::U32, Digest};
 
+pub use crate::seam::{pvm_resume, pvm_run};
 pub use crate::bandersnatch::{bandersnatch_ring_root, bandersnatch_ring_vrf_output, bandersnatch_vrf_output};
 
 /// `jarkit_blake2b256`: blake2b with a 32-byte digest.

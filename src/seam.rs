@@ -1,0 +1,190 @@
+//! The hand-tuned engines behind the spec's seam (`spec/Jar/JAVM/Seam.lean`): `pvmRun` and
+//! `pvmResume` executed by javm's interpreter or recompiler instead of the generated reference.
+//!
+//! Each call builds a javm machine from the spec's `Machine` (registers, pc, gas, regions,
+//! pages, guard, heap top), runs it to its next exit and reads the machine back, so the spec
+//! keeps its functional view while the engine runs at full speed in between. Predecoded
+//! programs are cached per thread by their contents, so a service that makes many host calls
+//! is decoded once.
+//!
+//! A fresh javm machine charges the entry of the instruction it starts at. The spec's `resume`
+//! after a page fault charges nothing and, under a per-block model, resuming after a host call
+//! charges the next instruction's block only if it starts one: under the per-instruction model
+//! the adapter gives the entry charge back; under per-block models those resumptions are the
+//! reference's (`jar::resume`), which is exact by definition.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use javm::{Access, BlockRules, Code, GasCosts, Memory, Numbering, PagedMemory, Predecoded};
+use jarkit_spec::jar;
+use jarkit_spec::prelude::{ByteArray, Nat};
+
+/// Which engine runs behind the seam.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SeamEngine {
+    /// The generated reference (`jar::run`, `jar::resume`): the spec itself.
+    Reference,
+    Interpreter,
+    Compiler,
+}
+
+impl SeamEngine {
+    pub const ALL: [SeamEngine; 3] = [SeamEngine::Reference, SeamEngine::Interpreter, SeamEngine::Compiler];
+
+    fn engine(self) -> Option<jarkit_spec::seam::Engine> {
+        match self {
+            SeamEngine::Reference => None,
+            SeamEngine::Interpreter => Some(run_interpreter),
+            SeamEngine::Compiler => Some(run_compiler),
+        }
+    }
+}
+
+/// Runs `f` with `engine` behind the seam on this thread.
+pub fn with_engine<R>(engine: SeamEngine, f: impl FnOnce() -> R) -> R {
+    jarkit_spec::seam::with_engine(engine.engine(), f)
+}
+
+fn run_interpreter(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
+    run_on(javm::Engine::Interpreter, p, g, m, after)
+}
+
+fn run_compiler(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
+    run_on(javm::Engine::Compiler, p, g, m, after)
+}
+
+thread_local! {
+    static PROGRAMS: RefCell<HashMap<u64, Arc<Predecoded>>> = RefCell::new(HashMap::new());
+}
+
+/// The predecoded form of the spec's program under its gas model, cached by contents.
+fn predecoded(p: &jar::Program, g: &jar::GasCharge) -> Option<Arc<Predecoded>> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    p.code.0.hash(&mut h);
+    p.bitmask.0.hash(&mut h);
+    p.jump_table.iter().for_each(|n| n.0.hash(&mut h));
+    matches!(p.numbering, jar::Numbering::Gp).hash(&mut h);
+    p.ecalli_ends_block.hash(&mut h);
+    if let jar::GasCharge::PerBlock(costs) = g {
+        costs.iter().for_each(|(a, b)| (a.0, b.0).hash(&mut h));
+    }
+    let key = h.finish();
+    if let Some(hit) = PROGRAMS.with(|c| c.borrow().get(&key).cloned()) {
+        return Some(hit);
+    }
+    let starts = (0..p.code.0.len()).map(|i| p.bitmask.0.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1)).collect();
+    let numbering = match p.numbering {
+        jar::Numbering::Gp => Numbering::Gp,
+        jar::Numbering::JamV1 => Numbering::PolkaVm,
+    };
+    let jump_table = p.jump_table.iter().map(|n| u32::try_from(n.0).ok()).collect::<Option<Vec<u32>>>()?;
+    let code = Code { jump_table, code: p.code.0.clone(), starts, numbering, rules: BlockRules { ecalli_ends_block: p.ecalli_ends_block, strict: false } };
+    let costs = match g {
+        jar::GasCharge::PerInstruction => GasCosts::PerInstruction,
+        jar::GasCharge::PerBlock(c) => GasCosts::PerBlock(c.iter().filter_map(|(a, b)| Some((u32::try_from(a.0).ok()?, u32::try_from(b.0).ok()?))).collect()),
+    };
+    let program = Arc::new(Predecoded::new(code, &costs));
+    PROGRAMS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() > 64 {
+            c.clear();
+        }
+        c.insert(key, program.clone());
+    });
+    Some(program)
+}
+
+/// The spec's memory as a javm paged memory.
+fn memory_of(m: &jar::Memory) -> Option<PagedMemory> {
+    let mut memory = PagedMemory::new();
+    memory.guard = u32::try_from(m.guard.0).ok()?;
+    memory.heap_top = m.heap_top.as_ref().map(|t| u32::try_from(t.0)).transpose().ok()?;
+    for r in &m.regions {
+        let (first, count) = (u32::try_from(r.first.0).ok()?, u32::try_from(r.count.0).ok()?);
+        if count == 0 {
+            continue;
+        }
+        let len = u64::from(count) * 4096;
+        // Regions past the 32-bit space cannot be mapped; the spec never makes one.
+        if u64::from(first) * 4096 + len > 1 << 32 {
+            return None;
+        }
+        memory.map(first * 4096, (len.min(u64::from(u32::MAX))) as u32, if r.writable { Access::ReadWrite } else { Access::ReadOnly });
+    }
+    for page in &m.pages {
+        let index = u32::try_from(page.index.0).ok()?;
+        memory.write_bytes(index.checked_mul(4096)?, &page.data.0).ok()?;
+    }
+    Some(memory)
+}
+
+/// A javm paged memory as the spec's memory: one region per run of equally accessible pages,
+/// and the pages that hold data.
+fn spec_memory(memory: &PagedMemory) -> jar::Memory {
+    let mut regions: Vec<jar::Region> = Vec::new();
+    let mut mapped: Vec<u32> = memory.mapped_pages().collect();
+    mapped.sort_unstable();
+    for index in mapped {
+        let writable = memory.access(index * 4096) == Some(Access::ReadWrite);
+        match regions.last_mut() {
+            Some(r) if r.writable == writable && r.first.0 + r.count.0 == u64::from(index) => r.count = Nat(r.count.0 + 1),
+            _ => regions.push(jar::Region { first: Nat(index.into()), count: Nat(1), writable }),
+        }
+    }
+    let mut pages: Vec<jar::Page> = memory
+        .pages_with_data()
+        .into_iter()
+        .map(|index| jar::Page { index: Nat(index.into()), data: ByteArray(memory.read_bytes(index * 4096, 4096).unwrap_or_else(|| vec![0; 4096])) })
+        .collect();
+    pages.sort_by_key(|p| p.index.0);
+    jar::Memory { regions, pages, guard: Nat(memory.guard.into()), heap_top: memory.heap_top.map(|t| Nat(t.into())) }
+}
+
+fn spec_exit(e: javm::Exit) -> jar::Exit {
+    match e {
+        javm::Exit::Halt => jar::Exit::Halt,
+        javm::Exit::Trap => jar::Exit::Trap,
+        javm::Exit::Panic => jar::Exit::Panic,
+        javm::Exit::OutOfGas => jar::Exit::OutOfGas,
+        javm::Exit::PageFault(a) => jar::Exit::PageFault(Nat(a.into())),
+        javm::Exit::HostCall(id) => jar::Exit::HostCall(Nat(id.into())),
+        javm::Exit::Ecall => jar::Exit::Ecall,
+    }
+}
+
+fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
+    let per_instruction = matches!(g, jar::GasCharge::PerInstruction);
+    // Where to start, and the gas to start with so that the entry charge is the spec's.
+    let (pc, gas) = match after {
+        None => (m.pc.0, m.gas.0),
+        Some(jar::Exit::HostCall(_) | jar::Exit::Ecall) if per_instruction => {
+            let op = jar::program_opcode_at(p, m.pc.clone())?;
+            (jar::program_decode(p, m.pc.clone(), op).next.0, m.gas.0)
+        }
+        Some(jar::Exit::PageFault(_)) if per_instruction => (m.pc.0, m.gas.0 + 1),
+        Some(jar::Exit::OutOfGas) if per_instruction => (m.pc.0, m.gas.0),
+        Some(exit) => {
+            let before = jar::Outcome { exit: exit.clone(), machine: m.clone() };
+            return jarkit_spec::seam::with_engine(None, || jarkit_spec::prims::pvm_resume(p.clone(), g.clone(), before));
+        }
+    };
+    let program = predecoded(p, g)?;
+    let memory = memory_of(&m.memory)?;
+    let gas = i64::try_from(gas).ok()?;
+    let mut vm = match javm::machine::start(engine, program.clone(), memory.clone(), gas) {
+        Ok(vm) => vm,
+        // No recompiler on this host: the interpreter gives the same answer.
+        Err(_) => javm::machine::start(javm::Engine::Interpreter, program, memory, gas).ok()?,
+    };
+    for (i, r) in m.regs.iter().enumerate().take(13) {
+        vm.set_reg(i, *r);
+    }
+    let pc = u32::try_from(pc).ok()?;
+    // A start that is not an instruction panics there, as the spec's first step does.
+    let (exit, exit_pc) = if vm.set_pc(pc) { (vm.run(), vm.exit_pc()) } else { (javm::Exit::Panic, pc) };
+    let machine = jar::Machine { regs: vm.regs().to_vec(), pc: Nat(exit_pc.into()), gas: Nat(vm.gas().max(0) as u64), memory: spec_memory(vm.memory()) };
+    Some(jar::Outcome { exit: spec_exit(exit), machine })
+}
