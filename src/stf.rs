@@ -167,6 +167,7 @@ fn reports<V: Variant>(case: &Value) -> Result<Value, StfError> {
         &pre.services_statistics,
         slot,
         &known,
+        &vec![],
     );
     match result {
         Ok((reported, reporters, avail_assignments, cores_statistics, services_statistics)) => {

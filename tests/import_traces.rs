@@ -101,3 +101,18 @@ fn a_rejected_block_changes_nothing_in_the_trace_runner() {
     assert_eq!(report.failed(), 0, "{}", report.render());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `jarkit decode TraceStep` and `jarkit decode Genesis` read the trace files (the containers
+/// are spec types).
+#[test]
+fn trace_files_decode_through_the_command_line() {
+    let Some(root) = vectors_for_test() else { return };
+    let dir = root.join("gp072/traces/fallback");
+    for (ty, file) in [("TraceStep", "00000001.bin"), ("Genesis", "genesis.bin")] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["decode", ty]).arg(dir.join(file)).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file.replace(".bin", ".json"))).unwrap()).unwrap();
+        assert_eq!(json, want, "{ty}");
+    }
+}

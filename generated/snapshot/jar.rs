@@ -5333,6 +5333,39 @@ pub fn import_block<V: Variant>(
                 }
             };
         }
+        let mut taken: Vec<Hash> = vec![];
+        for x in s.accumulated.clone() {
+            {
+                taken = array::append(taken.clone(), x.clone());
+            };
+        }
+        for q in s.ready.clone() {
+            {
+                for r in q.iter().cloned() {
+                    {
+                        taken = {
+                            let arg0 = report_package::<V>(&r.report.clone());
+                            array::push(std::mem::take(&mut taken), arg0)
+                        };
+                    };
+                }
+            };
+        }
+        for c in pending.iter().cloned() {
+            {
+                match c.clone() {
+                    Some(a) => {
+                        taken = {
+                            let arg0 = report_package::<V>(&a.report.clone());
+                            array::push(std::mem::take(&mut taken), arg0)
+                        };
+                    }
+                    None => {
+                        taken = taken.clone();
+                    }
+                }
+            };
+        }
         let accounts = s
             .services
             .iter()
@@ -5366,6 +5399,7 @@ pub fn import_block<V: Variant>(
             &service_stats,
             h.slot,
             &known,
+            &taken,
         ) {
             Err(e) => {
                 break 'run0 (Err(ImportError::Reports(e)));
@@ -10557,7 +10591,7 @@ pub fn history_has<V: Variant>(
             })
     }
 }
-/// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages reported or accumulated recently (which a new report may not repeat and may depend on).
+/// Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the reporters' keys (sorted, once each), the pending reports, and the core and service statistics. `known` are the packages the recent blocks reported (which a new report may not repeat and may depend on); `taken` are the other packages a new report may not repeat (GP 11.41: those accumulated in the last E blocks, waiting in the ready queue, or pending on a core).
 ///
 /// Lean: `Jar.applyGuarantees` at spec/Jar/Reports.lean:267
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
@@ -10575,6 +10609,7 @@ pub fn apply_guarantees<V: Variant>(
     service_stats: &Vec<ServicesStatisticsMapEntry>,
     slot: TimeSlot,
     known: &Vec<Hash>,
+    taken: &Vec<Hash>,
 ) -> Result<
     (
         Vec<ReportedPackage>,
@@ -10640,8 +10675,9 @@ pub fn apply_guarantees<V: Variant>(
                     }
                 };
                 let p = g.report.package_spec.clone();
-                if (array::contains(&packages, &p.hash)
+                if ((array::contains(&packages, &p.hash)
                     || array::contains(&known, &p.hash))
+                    || array::contains(&taken, &p.hash))
                 {
                     {
                         break 'run0 (Err(ReportsError::DuplicatePackage));

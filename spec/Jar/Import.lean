@@ -269,12 +269,22 @@ def importBlock (s : ChainState) (b : Block) (priorRoot : Hash) : Except ImportE
   for blk in recentFixed.history do
     for p in blk.reported do
       known := known.push p.hash
+  let mut taken : Array Hash := #[]
+  for x in s.accumulated do
+    taken := taken ++ x
+  for q in s.ready do
+    for r in q do
+      taken := taken.push (reportPackage r.report)
+  for c in pending do
+    match c with
+    | some a => taken := taken.push (reportPackage a.report)
+    | none => taken := taken
   let accounts := s.services.map (fun a => ({ id := a.id, data := { service := a.info } } : ServiceInfoEntry))
   let mut reported : Array ReportedPackage := #[]
   let mut coreStats : Array CoreActivityRecord := Array.replicate C default
   let mut serviceStats : Array ServicesStatisticsMapEntry := #[]
   match applyGuarantees x.guarantees pending sf'.kappa sf'.lambda sf'.eta judgements.offenders recentFixed
-      s.authPools accounts coreStats serviceStats h.slot known with
+      s.authPools accounts coreStats serviceStats h.slot known taken with
   | .error e => return .error (.reports e)
   | .ok (r, _, rho, cs, ss) =>
     reported := r

@@ -266,13 +266,14 @@ def historyHas (reported : Array ReportedWorkPackage) (l : SegmentRootLookupItem
 
 /-- Applies the guarantees extrinsic (GP 11.4) at block slot `slot`: the packages reported, the
 reporters' keys (sorted, once each), the pending reports, and the core and service statistics.
-`known` are the packages reported or accumulated recently (which a new report may not repeat
-and may depend on). -/
+`known` are the packages the recent blocks reported (which a new report may not repeat and may
+depend on); `taken` are the other packages a new report may not repeat (GP 11.41: those
+accumulated in the last E blocks, waiting in the ready queue, or pending on a core). -/
 def applyGuarantees (guarantees : Array ReportGuarantee) (pending : Array (Option AvailabilityAssignment))
     (kappa lambda : Array ValidatorKeys) (entropy : Array Hash) (offenders : Array Ed25519Public)
     (recent : RecentBlocks) (authPools : Array (Array Hash)) (accounts : Array ServiceInfoEntry)
     (coreStats : Array CoreActivityRecord) (serviceStats : Array ServicesStatisticsMapEntry)
-    (slot : TimeSlot) (known : Array Hash) :
+    (slot : TimeSlot) (known taken : Array Hash) :
     Except ReportsError (Array ReportedPackage × Array Ed25519Public × Array (Option AvailabilityAssignment)
       × Array CoreActivityRecord × Array ServicesStatisticsMapEntry) := Id.run do
   -- The two rotations a guarantee may belong to, computed once for the whole extrinsic.
@@ -298,7 +299,7 @@ def applyGuarantees (guarantees : Array ReportGuarantee) (pending : Array (Optio
     | .error e => return .error e
     | .ok _ => packages := packages
     let p := g.report.packageSpec
-    if packages.contains p.hash || known.contains p.hash then
+    if packages.contains p.hash || known.contains p.hash || taken.contains p.hash then
       return .error .duplicatePackage
     packages := packages.push p.hash
     reported := insertReported reported { workPackageHash := p.hash, segmentTreeRoot := p.exportsRoot }

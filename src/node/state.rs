@@ -147,6 +147,6 @@ pub fn encode_state<V: Variant>(s: &ChainState) -> Vec<KeyValue> {
 
 /// The state root of trie entries (the spec's `merkleRoot`).
 pub fn state_root(entries: &[KeyValue]) -> Result<jar::Hash, String> {
-    let kvs: Vec<(ByteArray, ByteArray)> = entries.iter().map(|kv| (ByteArray(kv.key.0.to_vec()), kv.value.clone())).collect();
+    let kvs: Vec<(ByteArray, ByteArray)> = entries.iter().map(|kv| (kv.key.clone(), kv.value.clone())).collect();
     jar::merkle_root(&kvs)
 }

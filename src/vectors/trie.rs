@@ -6,8 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use jarkit_spec::codec::Codec;
-use jarkit_spec::jar::{self, Genesis, Gp072Tiny, RawState, TraceStep};
-use jarkit_spec::prelude::ByteArray;
+use jarkit_spec::jar::{Genesis, Gp072Tiny, RawState, TraceStep};
 
 use super::{CaseResult, Report};
 
@@ -68,10 +67,9 @@ pub fn run(path: &Path) -> Result<Report, String> {
 }
 
 fn check(state: &RawState) -> CaseResult {
-    let kvs: Vec<(ByteArray, ByteArray)> = state.keyvals.iter().map(|kv| (ByteArray(kv.key.0.to_vec()), kv.value.clone())).collect();
-    match jar::merkle_root(&kvs) {
+    match crate::node::state::state_root(&state.keyvals) {
         Ok(root) if root == state.state_root => CaseResult::Passed,
-        Ok(root) => CaseResult::Failed(format!("root {root:?}, expected {:?} ({} entries)", state.state_root, kvs.len())),
+        Ok(root) => CaseResult::Failed(format!("root {root:?}, expected {:?} ({} entries)", state.state_root, state.keyvals.len())),
         Err(e) => CaseResult::Failed(e),
     }
 }
