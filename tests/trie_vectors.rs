@@ -51,3 +51,47 @@ fn keys_the_trie_cannot_hold_are_errors() {
     // The empty map has the zero root.
     assert_eq!(merkle_root(&vec![]).unwrap().0, [0; 32]);
 }
+
+/// The node layer's incremental trie gives the spec's root on every trace state, carried from
+/// state to state as import carries it (only changed leaves rehashed).
+#[test]
+fn the_incremental_trie_agrees_with_the_spec_on_every_trace_state() {
+    use jarkit::node::trie::IncrementalTrie;
+    use jarkit::vectors::trie::{read_codec, step_files, trace_dirs};
+    use jarkit_spec::jar::{Genesis, TraceStep};
+    let Some(root) = vectors_for_test() else { return };
+    for dir in trace_dirs(&root.join("gp072/traces")).unwrap() {
+        let mut trie = IncrementalTrie::default();
+        let genesis: Genesis = read_codec(&dir.join("genesis.bin")).unwrap();
+        assert_eq!(trie.update(&genesis.state.keyvals).unwrap(), genesis.state.state_root);
+        for file in step_files(&dir).unwrap() {
+            let step: TraceStep = read_codec(&file).unwrap();
+            for state in [&step.pre_state, &step.post_state] {
+                assert_eq!(trie.update(&state.keyvals).unwrap(), state.state_root, "{}", file.display());
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// Random maps, then random changes to them (values changed, entries added and removed):
+    /// after every change the incremental root is the spec's `merkleRoot`.
+    #[test]
+    fn incremental_roots_equal_the_spec_roots(first in entries(), second in entries(), keep in any::<prop::sample::Index>()) {
+        use jarkit::node::trie::IncrementalTrie;
+        use jarkit_spec::jar::KeyValue;
+        let as_kv = |kvs: &Vec<(ByteArray, ByteArray)>| kvs.iter().map(|(k, v)| KeyValue { key: k.clone(), value: v.clone() }).collect::<Vec<_>>();
+        let mut trie = IncrementalTrie::default();
+        prop_assert_eq!(trie.update(&as_kv(&first)).unwrap(), merkle_root(&first).unwrap());
+        // Keep a prefix of the first map, change every kept value, add the second map's entries.
+        let mut next: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = first.iter().take(keep.index(first.len() + 1)).map(|(k, v)| (k.0.clone(), [v.0.clone(), vec![7]].concat())).collect();
+        for (k, v) in &second {
+            next.insert(k.0.clone(), v.0.clone());
+        }
+        let next: Vec<(ByteArray, ByteArray)> = next.into_iter().map(|(k, v)| (ByteArray(k), ByteArray(v))).collect();
+        prop_assert_eq!(trie.update(&as_kv(&next)).unwrap(), merkle_root(&next).unwrap());
+        prop_assert_eq!(trie.update(&as_kv(&first)).unwrap(), merkle_root(&first).unwrap());
+    }
+}

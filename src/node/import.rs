@@ -4,7 +4,8 @@
 //! The state is carried from step to step: each step's pre-state root must be the root of the
 //! state the previous step produced (if it is not, the step's own pre-state is loaded, so one
 //! failure does not hide the rest), the block is imported, and the result's root must be the
-//! step's post-state root. A block the spec rejects must leave the state as it was: it passes
+//! step's post-state root. Roots of carried states come from the incremental trie
+//! (`trie.rs`); a state loaded from the trace is checked against the spec's `merkleRoot`. A block the spec rejects must leave the state as it was: it passes
 //! only if the trace's post-state is its pre-state.
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use jarkit_spec::codec::Codec;
 use jarkit_spec::jar::{self, ChainState, Genesis, KeyValue, TraceStep, Variant, VariantId};
 
 use super::state::{component_key, decode_state, describe_key, encode_state, state_root, COMPONENTS};
+use super::trie::IncrementalTrie;
 use crate::vectors::trie::{read_codec, step_files};
 use crate::vectors::{CaseResult, Report};
 
@@ -59,10 +61,10 @@ pub fn run_trace(dir: &Path, variant: VariantId, stats: &mut ImportStats, progre
 fn run_trace_as<V: Variant>(dir: &Path, stats: &mut ImportStats, progress: &mut dyn FnMut(&str, &CaseResult)) -> Result<Report, String> {
     let genesis_file = dir.join("genesis.bin");
     let genesis: Genesis = read_codec_as::<Genesis, V>(&genesis_file)?;
-    let mut current: Option<(ChainState, Vec<KeyValue>)> = match decode_state::<V>(&genesis.state.keyvals) {
-        Ok(s) => Some((s, sorted(genesis.state.keyvals.clone()))),
-        Err(e) => return Err(format!("{}: {e}", genesis_file.display())),
-    };
+    let state = decode_state::<V>(&genesis.state.keyvals).map_err(|e| format!("{}: {e}", genesis_file.display()))?;
+    let mut trie = IncrementalTrie::default();
+    trie.update(&genesis.state.keyvals).map_err(|e| format!("{}: {e}", genesis_file.display()))?;
+    let mut current = Some(Carried { state, trie });
     let files = step_files(dir)?;
     if files.is_empty() {
         return Err(format!("{}: no trace steps (00000001.bin, …)", dir.display()));
@@ -93,33 +95,47 @@ fn sorted(mut entries: Vec<KeyValue>) -> Vec<KeyValue> {
     entries
 }
 
-fn import_step<V: Variant>(step: &TraceStep, current: &mut Option<(ChainState, Vec<KeyValue>)>, stats: &mut ImportStats) -> CaseResult {
+/// The state carried from step to step, with its entries and their incremental trie.
+pub struct Carried {
+    state: ChainState,
+    trie: IncrementalTrie,
+}
+
+fn import_step<V: Variant>(step: &TraceStep, current: &mut Option<Carried>, stats: &mut ImportStats) -> CaseResult {
     let started = Instant::now();
     let mut notes = Vec::new();
-    let t = Instant::now();
-    let pre_root = match state_root(&step.pre_state.keyvals) {
-        Ok(r) => r,
-        Err(e) => return CaseResult::Failed(format!("pre_state: {e}")),
-    };
-    stats.merkle += t.elapsed();
-    if pre_root != step.pre_state.state_root {
-        return CaseResult::Failed(format!("the trace's pre_state does not have its own root ({pre_root:?}, listed {:?})", step.pre_state.state_root));
-    }
-    // Carry our state on if it is the step's pre-state; else start again from the step's.
-    let carried = current.take().filter(|(_, entries)| state_root(entries).ok() == Some(pre_root));
-    let (state, pre_entries) = match carried {
+    // Carry our state on if it is the step's pre-state; else start again from the step's own,
+    // whose listed root must then be its root (the spec's `merkleRoot`).
+    let carried = current.take().filter(|c| c.trie.root() == step.pre_state.state_root);
+    let Carried { state, mut trie } = match carried {
         Some(c) => c,
         None => {
-            notes.push("(the previous step's result was not this step's pre-state; loaded the trace's)".to_string());
+            let t = Instant::now();
+            let own = state_root(&step.pre_state.keyvals);
+            stats.merkle += t.elapsed();
+            match own {
+                Ok(r) if r == step.pre_state.state_root => {}
+                Ok(r) => return CaseResult::Failed(format!("the trace's pre_state does not have its own root ({r:?}, listed {:?})", step.pre_state.state_root)),
+                Err(e) => return CaseResult::Failed(format!("pre_state: {e}")),
+            }
+            if stats.blocks > 0 {
+                notes.push("(the previous step's result was not this step's pre-state; loaded the trace's)".to_string());
+            }
             let t = Instant::now();
             let decoded = decode_state::<V>(&step.pre_state.keyvals);
             stats.decode += t.elapsed();
-            match decoded {
-                Ok(s) => (s, sorted(step.pre_state.keyvals.clone())),
+            let state = match decoded {
+                Ok(s) => s,
                 Err(e) => return CaseResult::Failed(format!("pre_state: {e}")),
+            };
+            let mut trie = IncrementalTrie::default();
+            if let Err(e) = trie.update(&step.pre_state.keyvals) {
+                return CaseResult::Failed(format!("pre_state: {e}"));
             }
+            Carried { state, trie }
         }
     };
+    let pre_root = trie.root();
     let t = Instant::now();
     let imported = jar::import_block::<V>(&state, &step.block, pre_root);
     stats.transition += t.elapsed();
@@ -127,7 +143,7 @@ fn import_step<V: Variant>(step: &TraceStep, current: &mut Option<(ChainState, V
     let result = match imported {
         Err(e) => {
             let why = serde_json::to_value(&e).map(|v| v.to_string()).unwrap_or_default();
-            *current = Some((state, pre_entries));
+            *current = Some(Carried { state, trie });
             if post_root == pre_root {
                 CaseResult::Passed
             } else {
@@ -139,14 +155,14 @@ fn import_step<V: Variant>(step: &TraceStep, current: &mut Option<(ChainState, V
             let entries = encode_state::<V>(&next);
             stats.encode += t.elapsed();
             let t = Instant::now();
-            let root = state_root(&entries);
+            let root = trie.update(&entries);
             stats.merkle += t.elapsed();
             let result = match root {
                 Ok(r) if r == post_root => CaseResult::Passed,
                 Ok(r) => CaseResult::Failed(format!("post-state root {r:?}, expected {post_root:?}: {}", first_difference::<V>(&entries, &step.post_state.keyvals))),
                 Err(e) => CaseResult::Failed(format!("post-state: {e}")),
             };
-            *current = Some((next, entries));
+            *current = Some(Carried { state: next, trie });
             result
         }
     };
