@@ -298,6 +298,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
             };
             write_stdout(&report.render());
+            // A run that found nothing to check has not passed anything.
+            if report.cases.is_empty() {
+                return Err("no vectors found at that path: nothing was checked".to_string());
+            }
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Run { blob, variant, gas, trace, entry, args, standard, input, compiler } => {
@@ -403,6 +407,9 @@ fn run_stf(variant: &str, bless: Option<&std::path::Path>, sub: &str, input: Opt
     let id: jarkit_spec::jar::VariantId = variant.parse()?;
     if let Some(dir) = bless {
         let n = bless_dir(id, sub, dir)?;
+        if n == 0 {
+            return Err(format!("{}: no .json vectors to bless", dir.display()));
+        }
         eprintln!("blessed {n} vectors in {}", dir.display());
         return Ok(ExitCode::SUCCESS);
     }

@@ -206,3 +206,27 @@ fn bless_rewrites_outputs_and_keeps_inputs() {
     let blessed: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("case.json")).unwrap()).unwrap();
     assert_eq!(blessed, original);
 }
+
+/// A directory with no vectors is an error for every runner, never `0 passed, 0 failed`.
+#[test]
+fn an_empty_vector_directory_is_an_error_everywhere() {
+    let dir = tempdir("empty-vectors");
+    std::fs::create_dir_all(dir.join("tiny")).unwrap();
+    let d = dir.to_str().unwrap();
+    let commands: [&[&str]; 9] = [
+        &["vectors", "pvm", d],
+        &["vectors", "codec", d],
+        &["vectors", "erasure", d],
+        &["vectors", "shuffle", d],
+        &["vectors", "trie", d],
+        &["vectors", "stf", "history", d],
+        &["import", d],
+        &["stf", "--bless", d, "history"],
+        &["vectors", "stf", "safrole", d],
+    ];
+    for args in commands {
+        let out = Command::new(env!("CARGO_BIN_EXE_jarkit")).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(!String::from_utf8_lossy(&out.stderr).is_empty(), "{args:?} says why");
+    }
+}
