@@ -123,7 +123,7 @@ fn memory_of(m: &jar::Memory) -> Option<PagedMemory> {
 
 /// A javm paged memory as the spec's memory: one region per run of equally accessible pages,
 /// and the pages that hold data.
-fn spec_memory(memory: &PagedMemory) -> jar::Memory {
+pub fn spec_memory(memory: &PagedMemory) -> jar::Memory {
     let mut regions: Vec<jar::Region> = Vec::new();
     let mut mapped: Vec<u32> = memory.mapped_pages().collect();
     mapped.sort_unstable();

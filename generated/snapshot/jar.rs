@@ -1522,6 +1522,18 @@ pub struct Outcome {
     pub exit: Exit,
     pub machine: Machine,
 }
+/// A parsed standard program.
+///
+/// Lean: `Jar.JAVM.StandardProgram` at spec/Jar/JAVM/Standard.lean:30
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StandardProgram {
+    pub ro_data: ByteArray,
+    pub rw_data: ByteArray,
+    pub heap_pages: Nat,
+    pub stack_bytes: Nat,
+    /// The code blob (jump table, code, bitmask).
+    pub code: ByteArray,
+}
 /// Registers φ₀…φ₁₂, the pc, the gas left and the memory.
 ///
 /// Lean: `Jar.JAVM.Machine` at spec/Jar/JAVM/Step.lean:15
@@ -3337,6 +3349,14 @@ pub const UNITS_PER_CYCLE: Units = Units {
     mul: Nat(1),
     store: Nat(4),
 };
+/// Z_Z: the zone size of the standard layout.
+///
+/// Lean: `Jar.JAVM.ZONE_BYTES` at spec/Jar/JAVM/Standard.lean:25
+pub const ZONE_BYTES: Nat = Nat(65536);
+/// Z_I: the most argument bytes.
+///
+/// Lean: `Jar.JAVM.MAX_INPUT_BYTES` at spec/Jar/JAVM/Standard.lean:27
+pub const MAX_INPUT_BYTES: Nat = Nat(16777216);
 /// Dynamic jumps to this address halt the machine (GP: 2³² − 2¹⁶).
 ///
 /// Lean: `Jar.JAVM.HALT_ADDRESS` at spec/Jar/JAVM/Step.lean:12
@@ -9152,6 +9172,201 @@ pub fn pvm_run(a0: Program, a1: GasCharge, a2: Machine) -> Option<Outcome> {
 pub fn pvm_resume(a0: Program, a1: GasCharge, a2: Outcome) -> Option<Outcome> {
     crate::prims::pvm_resume(a0, a1, a2)
 }
+/// P: `x` rounded up to whole pages.
+///
+/// Lean: `Jar.JAVM.pageRound` at spec/Jar/JAVM/Standard.lean:40
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn page_round(x: Nat) -> Nat {
+    ((((x + PAGE_BYTES) - Nat(1)) / PAGE_BYTES) * PAGE_BYTES)
+}
+/// Z: `x` rounded up to whole zones.
+///
+/// Lean: `Jar.JAVM.zoneRound` at spec/Jar/JAVM/Standard.lean:43
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn zone_round(x: Nat) -> Nat {
+    ((((x + ZONE_BYTES) - Nat(1)) / ZONE_BYTES) * ZONE_BYTES)
+}
+/// The little-endian number in the `n` bytes of `b` at `pos`.
+///
+/// Lean: `Jar.JAVM.leBytes` at spec/Jar/JAVM/Standard.lean:46
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn le_bytes(b: &ByteArray, pos: Nat, n: Nat) -> Nat {
+    'run0: {
+        let mut acc = Nat(0);
+        for k in range(Nat(0), n) {
+            {
+                acc = (acc
+                    + (Nat(b.get_bang((pos + k)) as u64) * Nat(2).pow((Nat(8) * k))));
+            };
+        }
+        break 'run0 (acc);
+    }
+}
+/// Reads a standard program; `none` unless the lengths account for every byte.
+///
+/// Lean: `Jar.JAVM.parseStandard` at spec/Jar/JAVM/Standard.lean:53
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn parse_standard(blob: &ByteArray) -> Option<StandardProgram> {
+    'run0: {
+        if (blob.size() < Nat(11)) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let ro_len = le_bytes(&blob, Nat(0), Nat(3));
+        let rw_len = le_bytes(&blob, Nat(3), Nat(3));
+        let ro_start = Nat(11);
+        let code_len_at = ((ro_start + ro_len) + rw_len);
+        if ((code_len_at + Nat(4)) > blob.size()) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let code_len = le_bytes(&blob, code_len_at, Nat(4));
+        if (((code_len_at + Nat(4)) + code_len) != blob.size()) {
+            {
+                break 'run0 (None);
+            };
+        }
+        break 'run0 (Some(StandardProgram {
+            ro_data: blob.extract(ro_start, (ro_start + ro_len)),
+            rw_data: blob.extract((ro_start + ro_len), code_len_at),
+            heap_pages: le_bytes(&blob, Nat(6), Nat(2)),
+            stack_bytes: le_bytes(&blob, Nat(8), Nat(3)),
+            code: blob.extract((code_len_at + Nat(4)), blob.size()),
+        }));
+    }
+}
+/// Reads a service's code preimage: the metadata (E(↕m)), then the standard program.
+///
+/// Lean: `Jar.JAVM.parseServiceCode` at spec/Jar/JAVM/Standard.lean:73
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn parse_service_code(blob: &ByteArray) -> Option<(ByteArray, StandardProgram)> {
+    'run0: {
+        let Some((n, pos)) = read_compact(&blob, Nat(0)) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if ((pos + n) > blob.size()) {
+            {
+                break 'run0 (None);
+            };
+        }
+        match parse_standard(&blob.extract((pos + n), blob.size())) {
+            None => {
+                break 'run0 (None);
+            }
+            Some(p) => {
+                break 'run0 (Some((blob.extract(pos, (pos + n)), p.clone())));
+            }
+        }
+    }
+}
+/// The pages that hold `data` when it is placed at page-aligned address `base`, each padded to a whole page.
+///
+/// Lean: `Jar.JAVM.pagesOf` at spec/Jar/JAVM/Standard.lean:82
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn pages_of(base: Nat, data: &ByteArray) -> Vec<Page> {
+    'run0: {
+        let mut out: Vec<Page> = vec![];
+        for k in range(Nat(0), (((data.size() + PAGE_BYTES) - Nat(1)) / PAGE_BYTES)) {
+            {
+                let chunk = data.extract((k * PAGE_BYTES), ((k + Nat(1)) * PAGE_BYTES));
+                out = {
+                    let arg0 = Page {
+                        index: ((base / PAGE_BYTES) + k),
+                        data: chunk
+                            .clone()
+                            .append(
+                                ByteArray(
+                                    array::replicate((PAGE_BYTES - chunk.size()), (0 as u8)),
+                                ),
+                            ),
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The machine a standard program starts as (Y), at pc `pc` with `gas` and the arguments `args`; `none` if the layout does not fit the address space.
+///
+/// Lean: `Jar.JAVM.standardMachine` at spec/Jar/JAVM/Standard.lean:91
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn standard_machine(
+    p: &StandardProgram,
+    args: &ByteArray,
+    pc: Nat,
+    gas: Nat,
+) -> Option<Machine> {
+    'run0: {
+        let rw_size = (p.rw_data.size() + (p.heap_pages * PAGE_BYTES));
+        let total = (((((Nat(5) * ZONE_BYTES) + zone_round(p.ro_data.size()))
+            + zone_round(rw_size)) + zone_round(p.stack_bytes)) + MAX_INPUT_BYTES);
+        if ((total > Nat(2).pow(Nat(32))) || (args.size() > MAX_INPUT_BYTES)) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let ro_base = ZONE_BYTES;
+        let rw_base = ((Nat(2) * ZONE_BYTES) + zone_round(p.ro_data.size()));
+        let rw_len = page_round(rw_size);
+        let stack_top = ((Nat(2).pow(Nat(32)) - (Nat(2) * ZONE_BYTES))
+            - MAX_INPUT_BYTES);
+        let stack_len = page_round(p.stack_bytes);
+        let args_base = ((Nat(2).pow(Nat(32)) - ZONE_BYTES) - MAX_INPUT_BYTES);
+        let regions: Vec<Region> = vec![
+            Region { first : (ro_base / PAGE_BYTES), count : (page_round(p.ro_data
+            .size()) / PAGE_BYTES), writable : false, }, Region { first : (rw_base /
+            PAGE_BYTES), count : (rw_len / PAGE_BYTES), writable : true, }, Region {
+            first : ((stack_top - stack_len) / PAGE_BYTES), count : (stack_len /
+            PAGE_BYTES), writable : true, }, Region { first : (args_base / PAGE_BYTES),
+            count : (page_round(args.size()) / PAGE_BYTES), writable : false, }
+        ];
+        let pages = array::append(
+            array::append(
+                pages_of(ro_base, &p.ro_data.clone()),
+                pages_of(rw_base, &p.rw_data.clone()),
+            ),
+            pages_of(args_base, &args),
+        );
+        let mut regs: Vec<u64> = array::replicate(Nat(13), (0 as u64));
+        let halt = HALT_ADDRESS;
+        regs = {
+            let arg0 = Nat(0);
+            let arg1 = halt.to_u64();
+            array::set_bang(std::mem::take(&mut regs), arg0, arg1)
+        };
+        regs = {
+            let arg0 = Nat(1);
+            let arg1 = stack_top.to_u64();
+            array::set_bang(std::mem::take(&mut regs), arg0, arg1)
+        };
+        regs = {
+            let arg0 = Nat(7);
+            let arg1 = args_base.to_u64();
+            array::set_bang(std::mem::take(&mut regs), arg0, arg1)
+        };
+        regs = {
+            let arg0 = Nat(8);
+            let arg1 = args.size().to_u64();
+            array::set_bang(std::mem::take(&mut regs), arg0, arg1)
+        };
+        break 'run0 (Some(Machine {
+            regs: regs.clone(),
+            pc: pc,
+            gas: gas,
+            memory: Memory {
+                regions: regions.clone(),
+                pages: pages.clone(),
+                guard: ZONE_BYTES,
+                heap_top: Some((rw_base + rw_len)),
+            },
+        }));
+    }
+}
 /// Register `r`.
 ///
 /// Lean: `Jar.JAVM.Machine.reg` at spec/Jar/JAVM/Step.lean:39
@@ -12909,6 +13124,24 @@ impl Codec for Outcome {
         })
     }
 }
+impl Codec for StandardProgram {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.ro_data, out);
+        Codec::encode_to::<V>(&self.rw_data, out);
+        Codec::encode_to::<V>(&self.heap_pages, out);
+        Codec::encode_to::<V>(&self.stack_bytes, out);
+        Codec::encode_to::<V>(&self.code, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(StandardProgram {
+            ro_data: <ByteArray as Codec>::decode_from::<V>(r)?,
+            rw_data: <ByteArray as Codec>::decode_from::<V>(r)?,
+            heap_pages: <Nat as Codec>::decode_from::<V>(r)?,
+            stack_bytes: <Nat as Codec>::decode_from::<V>(r)?,
+            code: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
 impl Codec for Machine {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         codec::encode_len::<V>((&self.regs).len(), out);
@@ -14710,19 +14943,19 @@ macro_rules! for_each_spec_type {
         DisputesRecords, DisputesError, ReportedWorkPackage, BlockInfo, Mmr,
         RecentBlocks, ImportError, CostInfo, OperandClass, Opcode, Region, Page, Memory,
         MemFault, Units, PipeOp, Phase, RobEntry, Pipe, Numbering, Program, Instr,
-        GasCharge, Outcome, Machine, Exit, StepResult, Params, PreimagesMapEntry,
-        LookupMetaMapKey, LookupMetaMapEntry, Account, AccountsMapEntry,
-        ServiceActivityRecord, ServicesStatisticsMapEntry, PreimagesError, ServiceInfo,
-        ServiceData, ServiceInfoEntry, CoreActivityRecord, ReportedPackage, ReportsError,
-        Assignment, TicketsOrKeys, SafroleState, SafroleMarks, SafroleError,
-        SafroleGamma, AlwaysAccumulate, Privileges, CoreActivityState,
-        ServiceActivityState, ServiceStatsEntry, Statistics, ReadyRecord,
-        AccumulationOutput, ServiceAccountEntry, ChainState, AuthPoolsComponent,
-        AuthQueuesComponent, EntropyComponent, ValidatorsComponent, PendingComponent,
-        ReadyComponent, AccumulatedComponent, ValidatorActivityRecord, KeyValue,
-        RawState, TraceStep, Genesis, ValidatorKeys, RefineContext, AvailabilitySpec,
-        State, MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat,
-        CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult,
-        RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        GasCharge, Outcome, StandardProgram, Machine, Exit, StepResult, Params,
+        PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
+        AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
+        PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
+        ReportedPackage, ReportsError, Assignment, TicketsOrKeys, SafroleState,
+        SafroleMarks, SafroleError, SafroleGamma, AlwaysAccumulate, Privileges,
+        CoreActivityState, ServiceActivityState, ServiceStatsEntry, Statistics,
+        ReadyRecord, AccumulationOutput, ServiceAccountEntry, ChainState,
+        AuthPoolsComponent, AuthQueuesComponent, EntropyComponent, ValidatorsComponent,
+        PendingComponent, ReadyComponent, AccumulatedComponent, ValidatorActivityRecord,
+        KeyValue, RawState, TraceStep, Genesis, ValidatorKeys, RefineContext,
+        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
+        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
+        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }
