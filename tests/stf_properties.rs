@@ -194,3 +194,69 @@ proptest! {
         }
     }
 }
+
+/// A report for package `p` (a small alphabet) with prerequisites `deps`.
+fn report(p: u8, deps: &[u8]) -> jar::WorkReport {
+    let mut w = jar::WorkReport::default();
+    w.package_spec.hash = OctetSeq([p; 32]);
+    w.context.prerequisites = deps.iter().map(|&d| OctetSeq([d; 32])).collect();
+    w
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The accumulation plan (GP 12.4–12.12): every available report is accumulated now or
+    /// queued; what is accumulatable comes in an order in which each report's dependencies are
+    /// already accumulated (in ξ or earlier in the order); queued reports wait only for what is
+    /// not yet accumulated; and after the queues move, ξ's newest slot holds exactly what was
+    /// accumulated and no ready record waits for it.
+    #[test]
+    fn the_accumulation_plan_respects_dependencies(
+        available in proptest::collection::vec((1u8..12, proptest::collection::vec(1u8..12, 0..3)), 0..6),
+        queued in proptest::collection::vec((1u8..12, proptest::collection::vec(1u8..12, 1..3)), 0..4),
+        done in proptest::collection::vec(1u8..12, 0..4),
+        slot in 12u32..100,
+    ) {
+        let e = V::E.0 as usize;
+        let available: Vec<jar::WorkReport> = available.iter().map(|(p, d)| report(*p, d)).collect();
+        let mut ready: Vec<Vec<jar::ReadyRecord>> = vec![vec![]; e];
+        for (i, (p, d)) in queued.iter().enumerate() {
+            let w = report(*p, d);
+            ready[i % e].push(jar::ReadyRecord { dependencies: w.context.prerequisites.clone(), report: w });
+        }
+        let mut accumulated: Vec<Vec<jar::Hash>> = vec![vec![]; e];
+        accumulated[e - 1] = done.iter().map(|&d| OctetSeq([d; 32])).collect();
+        let plan = jar::plan_accumulation::<V>(&available, &ready, &accumulated, slot);
+        let pkg = |w: &jar::WorkReport| w.package_spec.hash;
+        prop_assert_eq!(plan.immediate.len() + plan.queued.len() <= available.len(), true);
+        for w in &available {
+            let immediate = plan.immediate.iter().any(|x| x == w);
+            let waiting = plan.queued.iter().any(|r| r.report == *w);
+            let already = accumulated.iter().flatten().any(|h| *h == pkg(w));
+            prop_assert!(immediate || waiting || already, "a report is accumulated, queued, or already done");
+        }
+        let mut seen: Vec<jar::Hash> = accumulated.iter().flatten().copied().collect();
+        for w in &plan.accumulatable {
+            for d in &w.context.prerequisites {
+                prop_assert!(seen.contains(d), "a dependency comes first");
+            }
+            seen.push(pkg(w));
+        }
+        for r in &plan.queued {
+            for d in &r.dependencies {
+                prop_assert!(!accumulated.iter().flatten().any(|h| h == d));
+            }
+        }
+        let (ready2, accumulated2) = jar::advance_queues::<V>(&plan, &plan.accumulatable, &ready, &accumulated, slot - 1, slot);
+        prop_assert_eq!(accumulated2.len(), e);
+        prop_assert_eq!(ready2.len(), e);
+        let newest: Vec<jar::Hash> = plan.accumulatable.iter().map(pkg).collect();
+        prop_assert_eq!(&accumulated2[e - 1], &newest);
+        prop_assert_eq!(&accumulated2[..e - 1], &accumulated[1..]);
+        for r in ready2.iter().flatten() {
+            prop_assert!(!newest.contains(&pkg(&r.report)));
+            prop_assert!(r.dependencies.iter().all(|d| !newest.contains(d)));
+        }
+    }
+}
