@@ -11,6 +11,9 @@ use crate::names::{camel, screaming, snake};
 
 pub fn ident(s: &str) -> Ident {
     match s.strip_prefix("r#") {
+        // The keywords a raw identifier cannot spell (`self`, `super`, `crate`, `Self`) get a
+        // trailing underscore instead: a Lean local may be named `self`.
+        Some(raw) if matches!(raw, "self" | "super" | "crate" | "Self") => Ident::new(&format!("{raw}_"), PSpan::call_site()),
         Some(raw) => Ident::new_raw(raw, PSpan::call_site()),
         None => Ident::new(s, PSpan::call_site()),
     }

@@ -65,6 +65,9 @@ pub struct Model {
     pub aliases: BTreeMap<String, Located<Ty>>,
     /// Config accessors (`abbrev V [j : JarVariant] : Nat := j.params.V`): name → field path.
     pub accessors: BTreeMap<String, Vec<String>>,
+    /// The declared type of each config accessor (`Nat` for the size parameters; `Bool` or a
+    /// model enum for the variant's other fields).
+    pub accessor_types: BTreeMap<String, Ty>,
     pub fns: BTreeMap<String, Located<FnDef>>,
     pub externs: BTreeMap<String, Located<ExternDef>>,
     pub instances: Vec<Located<InstanceDef>>,
@@ -225,6 +228,9 @@ impl Model {
                 if *is_abbrev && binders.iter().all(|b| b.kind == BinderKind::Instance) && !binders.is_empty() {
                     if let Some(path) = accessor_path(binders, body) {
                         self.accessors.insert(name.clone(), path);
+                        if let Some(t) = ret {
+                            self.accessor_types.insert(name.clone(), t.clone());
+                        }
                         return;
                     }
                 }

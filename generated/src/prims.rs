@@ -133,3 +133,35 @@ mod tests {
         }
     }
 }
+
+/// `jarkit_encode_accumulate_inputs`: E(↕i) of a service's accumulation inputs (`fetch` mode 14).
+pub fn encode_accumulate_inputs<V: crate::jar::Variant>(inputs: Vec<crate::jar::AccumulateInput>) -> ByteArray {
+    encoded::<_, V>(&inputs)
+}
+
+/// `jarkit_encode_accumulate_input`: E(i) of one accumulation input (`fetch` mode 15).
+pub fn encode_accumulate_input<V: crate::jar::Variant>(input: crate::jar::AccumulateInput) -> ByteArray {
+    encoded::<_, V>(&input)
+}
+
+/// `jarkit_hash_of_bytes`: 32 bytes as a hash; shorter input is padded with zeros, longer cut
+/// (the spec only calls it with 32 bytes).
+pub fn hash_of_bytes(bytes: ByteArray) -> OctetSeq<32> {
+    let mut out = [0u8; 32];
+    let n = bytes.0.len().min(32);
+    out[..n].copy_from_slice(&bytes.0[..n]);
+    OctetSeq(out)
+}
+
+/// `jarkit_validator_keys_of_bytes`: a validator's keys from their 336 bytes (Bandersnatch,
+/// Ed25519, BLS, metadata); missing bytes read as zeros.
+pub fn validator_keys_of_bytes(bytes: ByteArray) -> crate::jar::ValidatorKeys {
+    let mut b = bytes.0;
+    b.resize(336, 0);
+    let mut keys = crate::jar::ValidatorKeys::default();
+    keys.bandersnatch.0.copy_from_slice(&b[0..32]);
+    keys.ed25519.0.copy_from_slice(&b[32..64]);
+    keys.bls.0.copy_from_slice(&b[64..208]);
+    keys.metadata.0.copy_from_slice(&b[208..336]);
+    keys
+}

@@ -89,7 +89,12 @@ def advanceQueues (plan : AccumulationPlan) (done : Array WorkReport) (ready : A
   let mut accumulated' : Array (Array Hash) := #[]
   for i in [1:accumulated.size] do
     accumulated' := accumulated'.push accumulated[i]!
-  accumulated' := accumulated'.push justDone
+  -- ξ′_{E−1} is a set of package hashes: stored in order, each once.
+  let mut doneSet : Array Hash := #[]
+  for h in justDone do
+    if !doneSet.contains h then
+      doneSet := insertSorted doneSet h
+  accumulated' := accumulated'.push doneSet
   let m := slotInEpoch slot.toNat
   let gap := slot.toNat - tau.toNat
   let mut ready' := ready
@@ -103,61 +108,29 @@ def advanceQueues (plan : AccumulationPlan) (done : Array WorkReport) (ready : A
       ready' := ready'.set! k (editQueue ready[k]! justDone)
   return (ready', accumulated')
 
-/-- A storage entry of a service (a_s), by its unhashed key. -/
+/-- A storage entry of a service (a_s), by its unhashed key, as the vectors print it. -/
 structure StorageMapEntry where
   key : ByteArray
   value : ByteArray
   deriving BEq, Repr, Inhabited
 
-/-- A service account as accumulation sees it: its record, storage, preimages and lookups. -/
-structure ServiceAccount where
+/-- A service account as the accumulate vectors print it: its record, storage, preimages and
+requests, each by name. -/
+structure AccountView where
   service : ServiceInfo
   storage : Array StorageMapEntry
   preimageBlobs : Array PreimagesMapEntry
   preimageRequests : Array LookupMetaMapEntry
   deriving BEq, Repr, Inhabited
 
-/-- δ as accumulation sees it, by service id. -/
+/-- An account view by service id. -/
 structure ServiceAccountMapEntry where
   id : ServiceId
-  data : ServiceAccount
-  deriving BEq, Repr, Inhabited
-
-/-- What accumulating a block's available reports gives (GP 12.16–12.27). -/
-structure AccumulationOutcome where
-  ready : Array (Array ReadyRecord)
-  accumulated : Array (Array Hash)
-  /-- θ′: the services' accumulation outputs. -/
-  outputs : Array AccumulationOutput
-  /-- The root of θ′ the recent history's MMR takes (M_B with keccak). -/
-  root : Hash
-  /-- This block's accumulation statistics of each service that accumulated. -/
-  statistics : Array ServicesStatisticsMapEntry
-  deriving BEq, Repr, Inhabited
-
-/-- Why accumulation cannot go on. -/
-inductive AccumulationError where
-  /-- Reports are accumulatable, or χ names services accumulated every block: their code must
-  run, and running service code (Ψ_A and its host calls) is not yet part of the spec. -/
-  | serviceCodeNotInSpecYet
+  data : AccountView
   deriving BEq, Repr, Inhabited
 
 /-- The root of accumulation outputs (GP 7.3): M_B over E₄(service) ⌢ hash, keccak. -/
 def outputsRoot (outputs : Array AccumulationOutput) : Hash :=
   balancedMerkleKeccak (outputs.map (fun o => encodeU32LE o.service.toNat ++ o.hash.data))
-
-/-- Accumulation of a block of slot `slot` after one of slot `tau` in which the reports
-`available` became available (GP §12): the queues move, and what is accumulatable now is
-accumulated. -/
-def accumulateBlock (available : Array WorkReport) (ready : Array (Array ReadyRecord))
-    (accumulated : Array (Array Hash)) (privileges : Privileges) (tau slot : TimeSlot) :
-    Except AccumulationError AccumulationOutcome := Id.run do
-  let plan := planAccumulation available ready accumulated slot
-  if !plan.accumulatable.isEmpty || !privileges.alwaysAcc.isEmpty then
-    return .error .serviceCodeNotInSpecYet
-  let done : Array WorkReport := #[]
-  let (ready', accumulated') := advanceQueues plan done ready accumulated tau slot
-  let outputs : Array AccumulationOutput := #[]
-  return .ok { ready := ready', accumulated := accumulated', outputs := outputs, root := outputsRoot outputs, statistics := #[] }
 
 end Jar

@@ -38,8 +38,9 @@ def Z_I : Nat := 2 ^ 24
 def Z_A : Nat := 2
 /-- The number of JAVM registers. -/
 def REGISTER_COUNT : Nat := 13
-/-- S: the minimum public service index. -/
-def S_MIN : Nat := 256
+/-- S (GP 0.7.2): the least service index `new` hands out without the registrar's privilege; the
+indices below it are the registrar's to choose. -/
+def S_MIN : Nat := 65536
 /-- The JAM epoch (1200 UTC on January 1, 2025) in Unix seconds. -/
 def JAM_EPOCH_UNIX : Nat := 1735732800
 
@@ -74,6 +75,24 @@ abbrev J [j : JarVariant] : Nat := j.params.J
 abbrev L_MAX_ANCHOR [j : JarVariant] : Nat := j.params.L_MAX_ANCHOR
 /-- U of the variant in scope: the slots after which a pending report times out. -/
 abbrev U_TIMEOUT [j : JarVariant] : Nat := j.params.U_TIMEOUT
+/-- G_I of the variant in scope: the gas of is-authorized. -/
+abbrev G_I [j : JarVariant] : Nat := j.params.G_I
+/-- G_R of the variant in scope: the gas of refinement. -/
+abbrev G_R [j : JarVariant] : Nat := j.params.G_R
+/-- G_T of the variant in scope: the accumulation gas of a whole block at least. -/
+abbrev G_T [j : JarVariant] : Nat := j.params.G_T
+/-- I of the variant in scope: the work items of a package at most. -/
+abbrev I_MAX_ITEMS [j : JarVariant] : Nat := j.params.I
+/-- T of the variant in scope: the extrinsics of a package at most. -/
+abbrev T_MAX_EXTRINSICS [j : JarVariant] : Nat := j.params.T
+/-- D of the variant in scope: the slots after which an unreferenced preimage may be expunged. -/
+abbrev D_EXPUNGE [j : JarVariant] : Nat := j.params.D_EXPUNGE
+/-- B_I of the variant in scope: the deposit per storage item. -/
+abbrev B_I [j : JarVariant] : Nat := j.params.B_I
+/-- B_L of the variant in scope: the deposit per storage byte. -/
+abbrev B_L [j : JarVariant] : Nat := j.params.B_L
+/-- B_S of the variant in scope: the base deposit of a service. -/
+abbrev B_S [j : JarVariant] : Nat := j.params.B_S
 /-- W_P of the variant in scope. -/
 abbrev W_P [j : JarVariant] : Nat := j.params.W_P
 /-- W_E of the variant in scope. -/

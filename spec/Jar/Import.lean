@@ -10,7 +10,7 @@ recent history (β′), preimages (δ′), authorizations (α′) and statistics
 header carries must be the ones Safrole and disputes produce. A block the spec rejects leaves
 the state as it was; the error says why.
 -/
-import Jar.AccumulateQueue
+import Jar.Accumulate
 import Jar.Encoding
 import Jar.Statistics
 import Jar.Authorizations
@@ -52,9 +52,6 @@ inductive ImportError where
   | assurances (e : AssurancesError)
   | reports (e : ReportsError)
   | preimages (e : PreimagesError)
-  /-- The block makes services accumulate (reports became accumulatable, or χ names services
-  accumulated every block), and running service code is not yet part of the spec. -/
-  | accumulationNotInSpecYet
   deriving BEq, Repr, Inhabited
 
 /-- The header hash (GP 5.3: blake2b-256 of the header's encoding). -/
@@ -127,24 +124,35 @@ def setItem (items : Array KeyValue) (key : StateKey) (value : ByteArray) : Arra
     out := out.push { key := key, value := value }
   return out
 
-/-- A lookup record's timeslots (E(↕[E₄(t)]), at most three), or `none` if the bytes are not one. -/
-def decodeTimeslots (bytes : ByteArray) : Option (Array TimeSlot) := Id.run do
-  if bytes.size == 0 then
-    return none
-  let n := bytes[0]!.toNat
-  if n > 3 || bytes.size != 1 + 4 * n then
-    return none
-  let mut out : Array TimeSlot := #[]
-  for k in [:n] do
-    out := out.push (decodeU32LE bytes (1 + 4 * k)).toUInt32
-  return some out
+/-- The service a service item's key belongs to (E₄(s) is interleaved into the key's first
+eight bytes). -/
+def itemService (key : ByteArray) : ServiceId :=
+  (key[0]!.toNat + 256 * key[2]!.toNat + 65536 * key[4]!.toNat + 16777216 * key[6]!.toNat).toUInt32
 
-/-- A lookup record's encoding. -/
-def encodeTimeslots (slots : Array TimeSlot) : ByteArray := Id.run do
-  let mut out := encodeCompactNat slots.size
-  for t in slots do
-    out := out ++ encodeU32LE t.toNat
-  return out
+/-- The part of the state accumulation may change: each account with the items under its keys
+(their names unknown to the trie), ι, φ and χ. -/
+def partialStateOf (s : ChainState) : PartialState := Id.run do
+  let mut accounts : Array AccountEntry := s.services.map (fun a => ({ id := a.id, account := { info := a.info, items := #[] } } : AccountEntry))
+  for kv in s.items do
+    let owner := itemService kv.key
+    match findAccount accounts owner with
+    | some a => accounts := setAccount accounts owner { a with items := a.items.push { key := kv.key, value := kv.value, name := ItemName.unknown } }
+    | none => accounts := accounts
+  return { accounts := accounts, staging := s.queued, authQueues := s.authQueues.map (fun q => q), privileges := s.privileges }
+
+/-- The state with accumulation's partial state written back: the accounts' records and items
+(items of services with no account stay as they were), ι, φ and χ. -/
+def withPartialState (s : ChainState) (e : PartialState) : ChainState := Id.run do
+  let owners := s.services.map (fun a => a.id)
+  let mut items : Array KeyValue := #[]
+  for kv in s.items do
+    if !owners.contains (itemService kv.key) then
+      items := items.push kv
+  for a in e.accounts do
+    for i in a.account.items do
+      items := setItem items i.key i.value
+  return { s with services := e.accounts.map (fun a => ({ id := a.id, info := a.account.info } : ServiceAccountEntry)),
+    items := items, queued := e.staging, authQueues := e.authQueues, privileges := e.privileges }
 
 /-- The preimage view of the services the extrinsic names: their solicited lookup records and
 stored preimages for the extrinsic's items, read from the state's items. -/
@@ -291,11 +299,10 @@ def importBlock (s : ChainState) (b : Block) (priorRoot : Hash) : Except ImportE
     pending := rho
     coreStats := cs
     serviceStats := ss
-  -- Accumulation (GP §12): the queues move and what is accumulatable now is accumulated.
-  let mut acc : AccumulationOutcome := default
-  match accumulateBlock available s.ready s.accumulated s.privileges s.tau h.slot with
-  | .error _ => return .error .accumulationNotInSpecYet
-  | .ok o => acc := o
+  -- Accumulation (GP §12): what is accumulatable now is accumulated on the partial state, with
+  -- the posterior entropy η′₀, and the queues move.
+  let acc := accumulateBlock available s.ready s.accumulated (partialStateOf s) s.tau h.slot sf'.eta[0]!
+  let s1 := withPartialState s acc.state
   for e in acc.statistics do
     let r := serviceRecord serviceStats e.id
     serviceStats := setServiceRecord serviceStats e.id { r with
@@ -304,8 +311,8 @@ def importBlock (s : ChainState) (b : Block) (priorRoot : Hash) : Except ImportE
   let recent' := updateRecentHistory s.recent (headerHash h) priorRoot acc.root
     (reported.map (fun p => ({ hash := p.workPackageHash, exportsRoot := p.segmentTreeRoot } : ReportedWorkPackage)))
   -- Preimages (GP §12.4), after accumulation.
-  let mut items := s.items
-  match integratePreimages (preimageAccounts s x.preimages) serviceStats x.preimages h.slot with
+  let mut items := s1.items
+  match integratePreimages (preimageAccounts s1 x.preimages) serviceStats x.preimages h.slot with
   | .error e => return .error (.preimages e)
   | .ok (accts, ss) =>
     items := writePreimages items accts
@@ -318,7 +325,7 @@ def importBlock (s : ChainState) (b : Block) (priorRoot : Hash) : Except ImportE
   let cores' := countAvailability coreStats x.assurances available
   let statistics' : Statistics := { current := current', last := last', cores := cores'.map (fun c => coreStateOf c),
     services := serviceStats.map (fun e => serviceStateOf e) }
-  return .ok { s with
+  return .ok { s1 with
     authPools := pools', recent := recent',
     gamma := { pendingKeys := sf'.gammaK, ringRoot := sf'.gammaZ, sealKeys := sf'.gammaS, tickets := sf'.gammaA },
     judgements := judgements, entropy := sf'.eta, active := sf'.kappa, previous := sf'.lambda,

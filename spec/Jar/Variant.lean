@@ -83,4 +83,9 @@ class JarVariant where
   /-- The validator count may vary per epoch (GP#514). -/
   variableValidators : Bool := false
 
+/-- The gas model of the variant in scope. -/
+abbrev GAS_MODEL [j : JarVariant] : GasModel := j.gasModel
+/-- Whether `ecalli` ends a basic block in the variant in scope. -/
+abbrev ECALLI_ENDS_BLOCK [j : JarVariant] : Bool := j.ecalliEndsBlock
+
 end Jar

@@ -51,6 +51,16 @@ impl Cx<'_> {
             (T::Bytes, "set!") => vec![T::Nat, T::U(8)],
             _ => vec![],
         };
+        // Dot notation: `x.f` with `x : T` calls `T.f x`, whose parameters type the arguments
+        // (so they are lowered once, there, and not here first without types).
+        if let T::Named(s) = &rty {
+            let is_field = args.is_empty() && self.m.structs.get(s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == m));
+            if !is_field && self.m.fns.contains_key(&format!("{s}.{m}")) {
+                let mut all = vec![Arg::Positional(recv.clone())];
+                all.extend(args.iter().cloned());
+                return self.global(e, &format!("{s}.{m}"), &all, expected);
+            }
+        }
         let a = self.args(args, &arg_tys);
         let out = match (&rty, m, a.as_slice()) {
             (T::Array(_), "size", []) => (quote!(array::size(&#rt)), T::Nat),
@@ -93,12 +103,6 @@ impl Cx<'_> {
                 let fi = ident(&snake(f));
                 let ts = if ft.is_copy() { quote!(#rt.#fi) } else { quote!(#rt.#fi.clone()) };
                 (ts, ft)
-            }
-            // Dot notation: `x.f` with `x : T` calls `T.f x`.
-            (T::Named(s), f, _) if self.m.fns.contains_key(&format!("{s}.{f}")) => {
-                let mut all = vec![Arg::Positional(recv.clone())];
-                all.extend(args.iter().cloned());
-                return self.global(e, &format!("{s}.{f}"), &all, expected);
             }
             _ => {
                 let _ = expected;

@@ -41,6 +41,17 @@ impl T {
     fn is_copy(&self) -> bool {
         matches!(self, T::Nat | T::Bool | T::U(_) | T::Octets(_) | T::Unit)
     }
+
+    /// Whether the type is not fully known (`none`, `#[]` without an expected type).
+    fn is_vague(&self) -> bool {
+        match self {
+            T::Unknown => true,
+            T::Array(t) | T::Option(t) => t.is_vague(),
+            T::Result(a, b) => a.is_vague() || b.is_vague(),
+            T::Tuple(ts) => ts.iter().any(T::is_vague),
+            _ => false,
+        }
+    }
 }
 
 /// The monad of a `do` block: `Id.run do` (plain control flow), or a `do` whose value is an
@@ -85,6 +96,12 @@ struct Cx<'a> {
     /// For each open `do` block (as `run_labels`), how many scopes were open when it started:
     /// locals in deeper scopes die when the block is left.
     run_depths: Vec<usize>,
+    /// The type a quiet trial lowering found for an expression (by its address and the hint it
+    /// was lowered with). An operator asks for its operands' types before lowering them; without
+    /// this memo a chain `a ++ b ++ … ++ z` would be trial-lowered twice per level, 2ⁿ work.
+    /// The span is part of the key because a synthesized expression (a cloned tuple) may later
+    /// reuse a freed address; a clone has the same span only if it is the same source.
+    trial_types: HashMap<(usize, usize, usize, usize, String), T>,
 }
 
 fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
@@ -254,7 +271,20 @@ fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
 
 impl<'a> Cx<'a> {
     fn new(m: &'a Model, type_params: Vec<String>, variant_generic: bool) -> Self {
-        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None, run_depths: vec![] }
+        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None, run_depths: vec![], trial_types: HashMap::new() }
+    }
+
+    /// The type `e` lowers to with `hint`, found by a quiet lowering once and remembered.
+    fn trial_type(&mut self, e: &Expr, hint: Option<&T>) -> T {
+        let key = (e as *const Expr as usize, e.span.file, e.span.start, e.span.end, format!("{hint:?}"));
+        if let Some(t) = self.trial_types.get(&key) {
+            return t.clone();
+        }
+        self.quiet += 1;
+        let t = self.expr(e, hint).1;
+        self.quiet -= 1;
+        self.trial_types.insert(key, t.clone());
+        t
     }
 
     fn err(&mut self, d: Diagnostic) {
@@ -441,8 +471,11 @@ impl<'a> Cx<'a> {
                 let want = if tty == T::Unknown { expected.cloned() } else { Some(tty.clone()) };
                 match f {
                     Some(f) => {
-                        let (ft, _) = self.expr(f, want.as_ref());
-                        (quote!(if #ct { #tt } else { #ft }), tty)
+                        let (ft, fty) = self.expr(f, want.as_ref());
+                        // `if c then none else some a`: the else branch says what the then
+                        // branch could not.
+                        let ty = if tty.is_vague() && !fty.is_vague() { fty } else { tty };
+                        (quote!(if #ct { #tt } else { #ft }), ty)
                     }
                     None => (quote!(if #ct { #tt; }), T::Unit),
                 }
@@ -658,12 +691,10 @@ impl<'a> Cx<'a> {
                 let ty = match expected {
                     Some(t @ (T::Nat | T::U(_))) => t.clone(),
                     _ => {
-                        self.quiet += 1;
                         let t = match &args[0] {
-                            Arg::Positional(x) => self.expr(x, None).1,
+                            Arg::Positional(x) => self.trial_type(x, None),
                             Arg::Named(..) => T::Nat,
                         };
-                        self.quiet -= 1;
                         if matches!(t, T::U(_)) { t } else { T::Nat }
                     }
                 };
@@ -702,7 +733,8 @@ impl<'a> Cx<'a> {
                 self.err(Diagnostic::error(e.span, format!("`{short}` depends on the variant, but this definition is not variant-generic")).with_hint("add `[JarVariant]` to the definition or `variable [JarVariant]` to its section"));
             }
             let k = ident(&screaming(p.last().map(String::as_str).unwrap_or(short)));
-            return (quote!(V::#k), T::Nat);
+            let ty = self.m.accessor_types.get(short).map(|t| resolve(self.m, t, &[])).unwrap_or(T::Nat);
+            return (quote!(V::#k), ty);
         }
         if let Some(f) = self.m.fns.get(path).or_else(|| self.m.fns.get(short)) {
             let f = f.item.clone();
@@ -910,10 +942,8 @@ impl<'a> Cx<'a> {
             return (quote!((#lt #o #rt)), T::Bool);
         }
         let hint = if is_cmp { None } else { expected.cloned() };
-        self.quiet += 1;
-        let lt_try = if matches!(l.kind, ExprKind::Nat(_)) { T::Unknown } else { self.expr(l, hint.as_ref()).1 };
-        let rt_try = if matches!(r.kind, ExprKind::Nat(_)) || matches!(op, "^" | "<<<" | ">>>") { T::Unknown } else { self.expr(r, hint.as_ref()).1 };
-        self.quiet -= 1;
+        let lt_try = if matches!(l.kind, ExprKind::Nat(_)) { T::Unknown } else { self.trial_type(l, hint.as_ref()) };
+        let rt_try = if matches!(r.kind, ExprKind::Nat(_)) || matches!(op, "^" | "<<<" | ">>>") { T::Unknown } else { self.trial_type(r, hint.as_ref()) };
         let ty = [lt_try, rt_try].into_iter().find(|t| *t != T::Unknown).or(hint).unwrap_or(T::Nat);
         let (lt, _) = self.expr(l, Some(&ty));
         let rhs_ty = if matches!(op, "^" | "<<<" | ">>>") && ty == T::Nat { T::Nat } else { ty.clone() };
