@@ -10,8 +10,30 @@ use jarkit::vectors::{self, vectors_root};
 #[derive(Parser)]
 #[command(name = "jarkit", version, about = "The JAR Lean spec as Rust, a fast JAVM, and the checks that keep them equal")]
 struct Cli {
+    /// The engine that runs service code where the spec runs guest code (accumulation in
+    /// `stf`, `vectors stf`, `import` and `target`): javm's interpreter, its recompiler, or the
+    /// reference executor generated from the spec. The choice never changes a result.
+    #[arg(long, global = true, value_enum, default_value = "interpreter")]
+    engine: EngineChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum EngineChoice {
+    Interpreter,
+    Compiler,
+    Reference,
+}
+
+impl EngineChoice {
+    fn seam(self) -> jarkit::seam::SeamEngine {
+        match self {
+            EngineChoice::Interpreter => jarkit::seam::SeamEngine::Interpreter,
+            EngineChoice::Compiler => jarkit::seam::SeamEngine::Compiler,
+            EngineChoice::Reference => jarkit::seam::SeamEngine::Reference,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -209,7 +231,7 @@ fn repo_root() -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli.command) {
+    match jarkit::seam::with_engine(cli.engine.seam(), || run(cli.command)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");

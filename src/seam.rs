@@ -58,6 +58,45 @@ fn run_compiler(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: O
 
 thread_local! {
     static PROGRAMS: RefCell<HashMap<u64, Arc<Predecoded>>> = RefCell::new(HashMap::new());
+    /// The recompiler's code for each cached program: a service that makes many host calls is
+    /// compiled once, not once per resumption.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    static COMPILED: RefCell<HashMap<usize, Arc<javm::compiler::Compiled>>> = RefCell::new(HashMap::new());
+}
+
+/// A machine on `engine` for `program`; the recompiler's code is cached per predecoded program.
+fn start_machine(engine: javm::Engine, program: Arc<Predecoded>, memory: PagedMemory, gas: i64) -> Option<Box<dyn javm::Machine<Mem = PagedMemory>>> {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    if engine == javm::Engine::Compiler {
+        use javm::compiler::{Compiled, CompiledVm};
+        // Keyed by the predecoded program's address: each `Compiled` holds its program, so no
+        // other program can take that address while the entry exists.
+        let key = Arc::as_ptr(&program) as usize;
+        let cached = COMPILED.with(|c| c.borrow().get(&key).cloned());
+        let compiled = match cached {
+            Some(c) => Some(c),
+            None => {
+                let mut probe = memory.clone();
+                Compiled::new(program.clone(), &mut probe).ok().map(Arc::new).inspect(|c| {
+                    COMPILED.with(|m| {
+                        let mut m = m.borrow_mut();
+                        if m.len() > 64 {
+                            m.clear();
+                        }
+                        m.insert(key, c.clone());
+                    })
+                })
+            }
+        };
+        if let Some(vm) = compiled.and_then(|c| CompiledVm::new(c, memory.clone(), gas).ok()) {
+            return Some(Box::new(vm));
+        }
+    }
+    match javm::machine::start(engine, program.clone(), memory.clone(), gas) {
+        Ok(vm) => Some(vm),
+        // No recompiler on this host: the interpreter gives the same answer.
+        Err(_) => javm::machine::start(javm::Engine::Interpreter, program, memory, gas).ok(),
+    }
 }
 
 /// The predecoded form of the spec's program under its gas model, cached by contents.
@@ -174,11 +213,7 @@ fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::M
     let program = predecoded(p, g)?;
     let memory = memory_of(&m.memory)?;
     let gas = i64::try_from(gas).ok()?;
-    let mut vm = match javm::machine::start(engine, program.clone(), memory.clone(), gas) {
-        Ok(vm) => vm,
-        // No recompiler on this host: the interpreter gives the same answer.
-        Err(_) => javm::machine::start(javm::Engine::Interpreter, program, memory, gas).ok()?,
-    };
+    let mut vm = start_machine(engine, program, memory, gas)?;
     for (i, r) in m.regs.iter().enumerate().take(13) {
         vm.set_reg(i, *r);
     }

@@ -3,42 +3,41 @@
 
 use jarkit::node::import::{run_trace, ImportStats};
 use jarkit::node::state::{decode_state, state_root};
+use jarkit::seam::{with_engine, SeamEngine};
 use jarkit::vectors::trie::read_codec;
 use jarkit::vectors::{vectors_for_test, CaseResult};
 use jarkit_spec::jar::{self, Gp072Tiny, ImportError, TraceStep, VariantId};
 
-fn run(trace: &str) -> Option<jarkit::vectors::Report> {
+fn run(trace: &str, engine: SeamEngine) -> Option<jarkit::vectors::Report> {
     let root = vectors_for_test()?;
     let mut stats = ImportStats::default();
-    let report = run_trace(&root.join("gp072/traces").join(trace), VariantId::Gp072Tiny, &mut stats, &mut |_, _| {}).unwrap();
-    print!("{trace}: {}", report.render());
+    let report = with_engine(engine, || run_trace(&root.join("gp072/traces").join(trace), VariantId::Gp072Tiny, &mut stats, &mut |_, _| {}).unwrap());
+    print!("{trace} ({engine:?}): {}", report.render());
     Some(report)
 }
 
+/// All four GP 0.7.2 traces, byte-exact state roots at every step: `fallback` and `safrole`
+/// (no work reports), `storage_light` and `preimages_light` (service code runs in accumulation:
+/// storage, preimages, host calls), with the service code on the interpreter and on the
+/// recompiler.
 #[test]
-fn the_fallback_and_safrole_traces_import_with_byte_exact_state_roots() {
-    for trace in ["fallback", "safrole"] {
-        let Some(report) = run(trace) else { return };
-        assert_eq!(report.cases.len(), 100, "{trace}");
-        assert_eq!(report.failed(), 0, "{trace}");
+fn every_trace_imports_with_byte_exact_state_roots_on_both_engines() {
+    for engine in [SeamEngine::Interpreter, SeamEngine::Compiler] {
+        for trace in ["fallback", "safrole", "storage_light", "preimages_light"] {
+            let Some(report) = run(trace, engine) else { return };
+            assert_eq!(report.cases.len(), 100, "{trace}");
+            assert_eq!(report.failed(), 0, "{trace} on {engine:?}");
+        }
     }
 }
 
-/// The two traces with service accumulation: every block that needs no service code imports
-/// exactly; the others are rejected as needing accumulation, which is not in the spec yet. They
-/// are failures, listed, never passes.
+/// The reference executor generated from the JAVM spec behind the same seam imports a trace
+/// whose blocks run service code to the same roots (the slowest engine; one trace).
 #[test]
-fn the_accumulating_traces_fail_only_where_service_code_must_run() {
-    for trace in ["storage_light", "preimages_light"] {
-        let Some(report) = run(trace) else { return };
-        assert_eq!(report.cases.len(), 100, "{trace}");
-        assert!(report.passed() > 0, "{trace}");
-        for (name, result) in &report.cases {
-            if let CaseResult::Failed(why) = result {
-                assert!(why.contains("accumulation_not_in_spec_yet"), "{trace}/{name}: {why}");
-            }
-        }
-    }
+fn the_reference_executor_imports_an_accumulating_trace() {
+    let Some(report) = run("preimages_light", SeamEngine::Reference) else { return };
+    assert_eq!(report.cases.len(), 100);
+    assert_eq!(report.failed(), 0);
 }
 
 fn first_step() -> Option<(jar::ChainState, jar::Block, jar::Hash)> {

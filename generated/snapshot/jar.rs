@@ -3,6 +3,99 @@
 
 use crate::prelude::*;
 use crate::codec::{self, Codec, Decoder, DecodeError};
+/// How the guest's run ended, and the gas left.
+///
+/// Lean: `Jar.InvocationEnd` at spec/Jar/Accumulate.lean:25
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum InvocationEnd {
+    /// A regular halt with the output the guest pointed φ₇, φ₈ at (empty if not readable).
+    #[serde(rename = "halt")]
+    Halt(ByteArray),
+    #[serde(rename = "panic")]
+    Panic,
+    #[serde(rename = "out_of_gas")]
+    OutOfGas,
+}
+impl serde::Serialize for InvocationEnd {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            InvocationEnd::Halt(a0) => m.serialize_entry("halt", a0)?,
+            InvocationEnd::Panic => m.serialize_entry("panic", &())?,
+            InvocationEnd::OutOfGas => m.serialize_entry("out_of_gas", &())?,
+        }
+        m.end()
+    }
+}
+impl Default for InvocationEnd {
+    fn default() -> Self {
+        InvocationEnd::Halt(Default::default())
+    }
+}
+/// What one service's accumulation gives (GP B.7's C, and ∆1).
+///
+/// Lean: `Jar.ServiceOutcome` at spec/Jar/Accumulate.lean:33
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceOutcome {
+    pub state: PartialState,
+    pub transfers: Vec<DeferredTransfer>,
+    pub r#yield: Option<Hash>,
+    pub gas_used: Nat,
+    pub provisions: Vec<Provision>,
+}
+/// The gas one service used in a round.
+///
+/// Lean: `Jar.ServiceGas` at spec/Jar/Accumulate.lean:160
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceGas {
+    pub id: ServiceId,
+    pub gas: Nat,
+}
+/// A service's outcome in a round.
+///
+/// Lean: `Jar.ServiceRound` at spec/Jar/Accumulate.lean:166
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceRound {
+    pub id: ServiceId,
+    pub outcome: ServiceOutcome,
+}
+/// What a round (∆*) gives.
+///
+/// Lean: `Jar.RoundOutcome` at spec/Jar/Accumulate.lean:172
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RoundOutcome {
+    pub state: PartialState,
+    pub transfers: Vec<DeferredTransfer>,
+    pub outputs: Vec<AccumulationOutput>,
+    pub gas_used: Vec<ServiceGas>,
+}
+/// What the rounds of a block (∆+) give: how many reports were accumulated, the state, the outputs and each round's gas per service.
+///
+/// Lean: `Jar.SequenceOutcome` at spec/Jar/Accumulate.lean:268
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SequenceOutcome {
+    pub count: Nat,
+    pub state: PartialState,
+    pub outputs: Vec<AccumulationOutput>,
+    pub gas_used: Vec<ServiceGas>,
+}
+/// What accumulating a block's available reports gives (GP 12.16–12.27).
+///
+/// Lean: `Jar.AccumulationOutcome` at spec/Jar/Accumulate.lean:318
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccumulationOutcome {
+    pub ready: Vec<Vec<ReadyRecord>>,
+    pub accumulated: Vec<Vec<Hash>>,
+    /// The partial state after accumulation, every accumulated service's last-accumulation slot set (δ‡, ι′, φ′, χ′).
+    pub state: PartialState,
+    /// θ′: the services' accumulation outputs, by service then hash.
+    pub outputs: Vec<AccumulationOutput>,
+    /// The root of θ′ the recent history's MMR takes (M_B with keccak).
+    pub root: Hash,
+    /// This block's accumulation statistics of each service that accumulated (G(s), N(s)).
+    pub statistics: Vec<ServicesStatisticsMapEntry>,
+}
 /// How a block's available reports split (GP 12.4–12.12): W^! (accumulated at once), W^Q (queued with what they still wait for) and W* (everything accumulatable now, in order).
 ///
 /// Lean: `Jar.AccumulationPlan` at spec/Jar/AccumulateQueue.lean:62
@@ -12,80 +105,31 @@ pub struct AccumulationPlan {
     pub queued: Vec<ReadyRecord>,
     pub accumulatable: Vec<WorkReport>,
 }
-/// A storage entry of a service (a_s), by its unhashed key.
+/// A storage entry of a service (a_s), by its unhashed key, as the vectors print it.
 ///
-/// Lean: `Jar.StorageMapEntry` at spec/Jar/AccumulateQueue.lean:106
+/// Lean: `Jar.StorageMapEntry` at spec/Jar/AccumulateQueue.lean:111
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StorageMapEntry {
     pub key: ByteArray,
     pub value: ByteArray,
 }
-/// A service account as accumulation sees it: its record, storage, preimages and lookups.
+/// A service account as the accumulate vectors print it: its record, storage, preimages and requests, each by name.
 ///
-/// Lean: `Jar.ServiceAccount` at spec/Jar/AccumulateQueue.lean:112
+/// Lean: `Jar.AccountView` at spec/Jar/AccumulateQueue.lean:117
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ServiceAccount {
+pub struct AccountView {
     pub service: ServiceInfo,
     pub storage: Vec<StorageMapEntry>,
     pub preimage_blobs: Vec<PreimagesMapEntry>,
     pub preimage_requests: Vec<LookupMetaMapEntry>,
 }
-/// δ as accumulation sees it, by service id.
+/// An account view by service id.
 ///
-/// Lean: `Jar.ServiceAccountMapEntry` at spec/Jar/AccumulateQueue.lean:120
+/// Lean: `Jar.ServiceAccountMapEntry` at spec/Jar/AccumulateQueue.lean:126
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceAccountMapEntry {
     pub id: ServiceId,
-    pub data: ServiceAccount,
-}
-/// What accumulating a block's available reports gives (GP 12.16–12.27).
-///
-/// Lean: `Jar.AccumulationOutcome` at spec/Jar/AccumulateQueue.lean:126
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AccumulationOutcome {
-    pub ready: Vec<Vec<ReadyRecord>>,
-    pub accumulated: Vec<Vec<Hash>>,
-    /// θ′: the services' accumulation outputs.
-    pub outputs: Vec<AccumulationOutput>,
-    /// The root of θ′ the recent history's MMR takes (M_B with keccak).
-    pub root: Hash,
-    /// This block's accumulation statistics of each service that accumulated.
-    pub statistics: Vec<ServicesStatisticsMapEntry>,
-}
-/// Why accumulation cannot go on.
-///
-/// Lean: `Jar.AccumulationError` at spec/Jar/AccumulateQueue.lean:138
-#[derive(
-    Copy,
-    Clone,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize
-)]
-#[repr(u8)]
-pub enum AccumulationError {
-    /// Reports are accumulatable, or χ names services accumulated every block: their code must run, and running service code (Ψ_A and its host calls) is not yet part of the spec.
-    #[default]
-    #[serde(rename = "service_code_not_in_spec_yet")]
-    ServiceCodeNotInSpecYet,
-}
-impl AccumulationError {
-    /// Every constructor, in declaration order (the discriminant is the index).
-    pub const ALL: [AccumulationError; 1usize] = [
-        AccumulationError::ServiceCodeNotInSpecYet,
-    ];
-    /// The Lean name of the constructor.
-    pub const fn lean_name(self) -> &'static str {
-        match self {
-            AccumulationError::ServiceCodeNotInSpecYet => "serviceCodeNotInSpecYet",
-        }
-    }
+    pub data: AccountView,
 }
 /// A core's pending report and the slot it was reported in.
 ///
@@ -439,6 +483,128 @@ pub struct RecentBlocks {
     pub history: Vec<BlockInfo>,
     pub mmr: Mmr,
 }
+/// A deferred transfer (GP 12.14): sent during accumulation, delivered to its destination's accumulation in the next round of the same block.
+///
+/// Lean: `Jar.DeferredTransfer` at spec/Jar/HostCalls.lean:46
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DeferredTransfer {
+    pub source: ServiceId,
+    pub dest: ServiceId,
+    pub amount: u64,
+    /// W_T bytes.
+    pub memo: ByteArray,
+    pub gas: Gas,
+}
+/// The part of the state accumulation may change (GP 12.13): accounts, the staging validator keys ι, the authorizer queues φ and the privileges χ.
+///
+/// Lean: `Jar.PartialState` at spec/Jar/HostCalls.lean:57
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PartialState {
+    pub accounts: Vec<AccountEntry>,
+    pub staging: Vec<ValidatorKeys>,
+    pub auth_queues: Vec<Vec<Hash>>,
+    pub privileges: Privileges,
+}
+/// A preimage a service provides to service `service` (GP `provide`).
+///
+/// Lean: `Jar.Provision` at spec/Jar/HostCalls.lean:66
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Provision {
+    pub service: ServiceId,
+    pub blob: ByteArray,
+}
+/// The implications of an accumulation so far (GP B.7, X).
+///
+/// Lean: `Jar.Implications` at spec/Jar/HostCalls.lean:72
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Implications {
+    pub id: ServiceId,
+    pub state: PartialState,
+    pub next_free_id: ServiceId,
+    pub transfers: Vec<DeferredTransfer>,
+    pub r#yield: Option<Hash>,
+    pub provisions: Vec<Provision>,
+}
+/// An operand of accumulation (GP 12.15): one work digest with its report's context.
+///
+/// Lean: `Jar.Operand` at spec/Jar/HostCalls.lean:82
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Operand {
+    pub package_hash: Hash,
+    pub segment_root: Hash,
+    pub authorizer_hash: Hash,
+    pub payload_hash: Hash,
+    pub gas_limit: Nat,
+    pub result: WorkExecResult,
+    pub auth_output: ByteArray,
+}
+/// One input of a service's accumulation: an operand or a transfer to it. The codec's tag (0, 1) is the GP's.
+///
+/// Lean: `Jar.AccumulateInput` at spec/Jar/HostCalls.lean:93
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AccumulateInput {
+    #[serde(rename = "operand")]
+    Operand(Operand),
+    #[serde(rename = "transfer")]
+    Transfer(DeferredTransfer),
+}
+impl Default for AccumulateInput {
+    fn default() -> Self {
+        AccumulateInput::Operand(Default::default())
+    }
+}
+/// How a host call ends for the guest.
+///
+/// Lean: `Jar.HostOutcome` at spec/Jar/HostCalls.lean:196
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum HostOutcome {
+    #[default]
+    #[serde(rename = "proceed")]
+    Proceed,
+    #[serde(rename = "panic")]
+    Panic,
+    #[serde(rename = "out_of_gas")]
+    OutOfGas,
+}
+impl HostOutcome {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [HostOutcome; 3usize] = [
+        HostOutcome::Proceed,
+        HostOutcome::Panic,
+        HostOutcome::OutOfGas,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            HostOutcome::Proceed => "proceed",
+            HostOutcome::Panic => "panic",
+            HostOutcome::OutOfGas => "outOfGas",
+        }
+    }
+}
+/// The guest and the context after one host call.
+///
+/// Lean: `Jar.HostStep` at spec/Jar/HostCalls.lean:203
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HostStep {
+    pub outcome: HostOutcome,
+    pub machine: Machine,
+    pub x: Implications,
+    pub y: Implications,
+}
 /// Why a block cannot be imported.
 ///
 /// Lean: `Jar.ImportError` at spec/Jar/Import.lean:23
@@ -490,9 +656,6 @@ pub enum ImportError {
     Reports(ReportsError),
     #[serde(rename = "preimages")]
     Preimages(PreimagesError),
-    /// The block makes services accumulate (reports became accumulatable, or χ names services accumulated every block), and running service code is not yet part of the spec.
-    #[serde(rename = "accumulation_not_in_spec_yet")]
-    AccumulationNotInSpecYet,
 }
 impl serde::Serialize for ImportError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -526,9 +689,6 @@ impl serde::Serialize for ImportError {
             ImportError::Assurances(a0) => m.serialize_entry("assurances", a0)?,
             ImportError::Reports(a0) => m.serialize_entry("reports", a0)?,
             ImportError::Preimages(a0) => m.serialize_entry("preimages", a0)?,
-            ImportError::AccumulationNotInSpecYet => {
-                m.serialize_entry("accumulation_not_in_spec_yet", &())?
-            }
         }
         m.end()
     }
@@ -2088,6 +2248,66 @@ impl SafroleError {
         }
     }
 }
+/// What a service item is, where that is known.
+///
+/// Lean: `Jar.ItemName` at spec/Jar/ServiceAccounts.lean:22
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum ItemName {
+    #[serde(rename = "unknown")]
+    Unknown,
+    /// A storage entry, by its key.
+    #[serde(rename = "storage")]
+    Storage(ByteArray),
+    /// A provided preimage, by its hash.
+    #[serde(rename = "preimage")]
+    Preimage(Hash),
+    /// A preimage request (its timeslots), by the preimage's hash and length.
+    #[serde(rename = "request")]
+    Request(Hash, Nat),
+}
+impl serde::Serialize for ItemName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            ItemName::Unknown => m.serialize_entry("unknown", &())?,
+            ItemName::Storage(a0) => m.serialize_entry("storage", a0)?,
+            ItemName::Preimage(a0) => m.serialize_entry("preimage", a0)?,
+            ItemName::Request(a0, a1) => m.serialize_entry("request", &(a0, a1))?,
+        }
+        m.end()
+    }
+}
+impl Default for ItemName {
+    fn default() -> Self {
+        ItemName::Unknown
+    }
+}
+/// One item of a service: its state key (31 bytes), value and name.
+///
+/// Lean: `Jar.ServiceItem` at spec/Jar/ServiceAccounts.lean:33
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceItem {
+    pub key: ByteArray,
+    pub value: ByteArray,
+    pub name: ItemName,
+}
+/// A service account: its record and its items.
+///
+/// Lean: `Jar.ServiceAccount` at spec/Jar/ServiceAccounts.lean:40
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceAccount {
+    pub info: ServiceInfo,
+    pub items: Vec<ServiceItem>,
+}
+/// δ as accumulation sees it: accounts by service id, in id order.
+///
+/// Lean: `Jar.AccountEntry` at spec/Jar/ServiceAccounts.lean:46
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AccountEntry {
+    pub id: ServiceId,
+    pub account: ServiceAccount,
+}
 /// γ without its shadows in other components: the Safrole state of C(4), in T(σ)'s order.
 ///
 /// Lean: `Jar.SafroleGamma` at spec/Jar/State.lean:20
@@ -3247,13 +3467,13 @@ pub const Z_A: Nat = Nat(2);
 ///
 /// Lean: `Jar.REGISTER_COUNT` at spec/Jar/Constants.lean:39
 pub const REGISTER_COUNT: Nat = Nat(13);
-/// S: the minimum public service index.
+/// S (GP 0.7.2): the least service index `new` hands out without the registrar's privilege; the indices below it are the registrar's to choose.
 ///
 /// Lean: `Jar.S_MIN` at spec/Jar/Constants.lean:41
-pub const S_MIN: Nat = Nat(256);
+pub const S_MIN: Nat = Nat(65536);
 /// The JAM epoch (1200 UTC on January 1, 2025) in Unix seconds.
 ///
-/// Lean: `Jar.JAM_EPOCH_UNIX` at spec/Jar/Constants.lean:43
+/// Lean: `Jar.JAM_EPOCH_UNIX` at spec/Jar/Constants.lean:44
 pub const JAM_EPOCH_UNIX: Nat = Nat(1735732800);
 /// The sign bit of a 64-bit value.
 ///
@@ -3428,6 +3648,1014 @@ impl Params {
         w_p: Nat(1026),
         y_tail: Nat(10),
     };
+}
+/// The gas model the variant charges service code by.
+///
+/// Lean: `Jar.serviceGasCharge` at spec/Jar/Accumulate.lean:42
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_gas_charge<V: Variant>(p: &Program) -> GasCharge {
+    {
+        match V::GAS_MODEL {
+            GasModel::PerInstruction => GasCharge::PerInstruction,
+            GasModel::BasicBlockSinglePass => {
+                GasCharge::PerBlock(block_costs_single_pass(&p))
+            }
+            GasModel::BasicBlockFull => GasCharge::PerBlock(block_costs_pipeline(&p)),
+        }
+    }
+}
+/// Runs service code `p` from `m` to its end (Ψ_H with accumulation's host calls), and returns the end, the gas left and the context pair. Each host call costs gas, so the number of calls is bounded by the gas; the fuel only says so to Lean.
+///
+/// Lean: `Jar.runService` at spec/Jar/Accumulate.lean:49
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn run_service<V: Variant>(
+    p: &Program,
+    m: &Machine,
+    ctx: &Implications,
+    t: TimeSlot,
+    eta0: Hash,
+    inputs: &Vec<AccumulateInput>,
+) -> (InvocationEnd, Nat, Implications, Implications) {
+    'run0: {
+        let g = service_gas_charge::<V>(&p);
+        let mut x = ctx.clone();
+        let mut y = ctx.clone();
+        let mut o = pvm_run(p.clone(), g.clone(), m.clone());
+        for _ in range(Nat(0), ((m.gas / host_call_gas::<V>()) + Nat(2))) {
+            {
+                let Some(out) = o.clone() else {
+                    {
+                        break 'run0 ((
+                            InvocationEnd::Panic,
+                            Nat(0),
+                            x.clone(),
+                            y.clone(),
+                        ));
+                    };
+                };
+                match out.exit.clone() {
+                    Exit::HostCall(n) => {
+                        let st = accumulate_host_call::<
+                            V,
+                        >(n, &out.machine.clone(), &x, &y, t, eta0, &inputs);
+                        x = st.x.clone();
+                        y = st.y.clone();
+                        match st.outcome.clone() {
+                            HostOutcome::Proceed => {
+                                o = pvm_resume(
+                                    p.clone(),
+                                    g.clone(),
+                                    {
+                                        let __with_base = &out;
+                                        Outcome {
+                                            machine: st.machine.clone(),
+                                            exit: __with_base.exit.clone(),
+                                        }
+                                    },
+                                );
+                            }
+                            HostOutcome::Panic => {
+                                break 'run0 ((
+                                    InvocationEnd::Panic,
+                                    st.machine.gas,
+                                    x.clone(),
+                                    y.clone(),
+                                ));
+                            }
+                            HostOutcome::OutOfGas => {
+                                break 'run0 ((
+                                    InvocationEnd::OutOfGas,
+                                    Nat(0),
+                                    x.clone(),
+                                    y.clone(),
+                                ));
+                            }
+                        }
+                    }
+                    Exit::Halt => {
+                        let mem = out.machine.memory.clone();
+                        let ptr = host_reg::<V>(&out.machine.clone(), Nat(7));
+                        let len = host_reg::<V>(&out.machine.clone(), Nat(8));
+                        let output = if range_accessible::<V>(&mem, ptr, len, false) {
+                            read_bytes::<V>(&mem, ptr, len)
+                        } else {
+                            ByteArray::empty()
+                        };
+                        break 'run0 ((
+                            InvocationEnd::Halt(output.clone()),
+                            out.machine.gas,
+                            x.clone(),
+                            y.clone(),
+                        ));
+                    }
+                    Exit::OutOfGas => {
+                        break 'run0 ((
+                            InvocationEnd::OutOfGas,
+                            Nat(0),
+                            x.clone(),
+                            y.clone(),
+                        ));
+                    }
+                    _ => {
+                        break 'run0 ((
+                            InvocationEnd::Panic,
+                            out.machine.gas,
+                            x.clone(),
+                            y.clone(),
+                        ));
+                    }
+                }
+            };
+        }
+        break 'run0 ((InvocationEnd::Panic, Nat(0), x.clone(), y.clone()));
+    }
+}
+/// The first index `new` hands out in an accumulation of service `s` at slot `t` (GP B.7's I): from the hash of E₄(s) ⌢ η′₀ ⌢ E₄(t), into the public range, past the accounts there are.
+///
+/// Lean: `Jar.firstFreeId` at spec/Jar/Accumulate.lean:79
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn first_free_id<V: Variant>(
+    d: &Vec<AccountEntry>,
+    s: ServiceId,
+    eta0: Hash,
+    t: TimeSlot,
+) -> ServiceId {
+    {
+        let h = blake2b256(
+            encode_u32_le(Nat(s as u64))
+                .append(eta0.data())
+                .append(encode_u32_le(Nat(t as u64))),
+        );
+        check_index::<
+            V,
+        >(
+            &d,
+            ((decode_u32_le(&h.data(), Nat(0))
+                % ((Nat(2).pow(Nat(32)) - S_MIN) - Nat(2).pow(Nat(8)))) + S_MIN),
+        )
+    }
+}
+/// Ψ_A (GP B.7): accumulates service `s` at slot `t` with gas `gas` on inputs `inputs`. Its incoming transfers are credited first; without code (or with code over W_C) nothing else happens. A run that panics or runs out of gas leaves the context of its last checkpoint.
+///
+/// Lean: `Jar.accumulateService` at spec/Jar/Accumulate.lean:85
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulate_service<V: Variant>(
+    u: &PartialState,
+    t: TimeSlot,
+    s: ServiceId,
+    gas: Nat,
+    inputs: &Vec<AccumulateInput>,
+    eta0: Hash,
+) -> ServiceOutcome {
+    'run0: {
+        let mut credit = Nat(0);
+        for i in inputs.iter().cloned() {
+            {
+                match i.clone() {
+                    AccumulateInput::Transfer(tr) => {
+                        credit = (credit + Nat(tr.amount as u64));
+                    }
+                    AccumulateInput::Operand(_) => {
+                        credit = credit;
+                    }
+                }
+            };
+        }
+        let mut u_p = u.clone();
+        match find_account::<V>(&u.accounts.clone(), s) {
+            None => {
+                break 'run0 (ServiceOutcome {
+                    state: u.clone(),
+                    transfers: vec![],
+                    r#yield: None,
+                    gas_used: Nat(0),
+                    provisions: vec![],
+                });
+            }
+            Some(a) => {
+                u_p = {
+                    let __with_base = &u;
+                    PartialState {
+                        accounts: set_account::<
+                            V,
+                        >(
+                            &u.accounts.clone(),
+                            s,
+                            &{
+                                let __with_base = &a;
+                                ServiceAccount {
+                                    info: {
+                                        let __with_base = &a.info;
+                                        ServiceInfo {
+                                            balance: a.info.balance.wrapping_add(credit.to_u64()),
+                                            version: __with_base.version,
+                                            code_hash: __with_base.code_hash,
+                                            min_item_gas: __with_base.min_item_gas,
+                                            min_memo_gas: __with_base.min_memo_gas,
+                                            bytes: __with_base.bytes,
+                                            deposit_offset: __with_base.deposit_offset,
+                                            items: __with_base.items,
+                                            creation_slot: __with_base.creation_slot,
+                                            last_accumulation_slot: __with_base.last_accumulation_slot,
+                                            parent_service: __with_base.parent_service,
+                                        }
+                                    },
+                                    items: __with_base.items.clone(),
+                                }
+                            },
+                        ),
+                        staging: __with_base.staging.clone(),
+                        auth_queues: __with_base.auth_queues.clone(),
+                        privileges: __with_base.privileges.clone(),
+                    }
+                };
+            }
+        };
+        let unchanged: ServiceOutcome = ServiceOutcome {
+            state: u_p.clone(),
+            transfers: vec![],
+            r#yield: None,
+            gas_used: Nat(0),
+            provisions: vec![],
+        };
+        let own = find_account::<V>(&u_p.accounts.clone(), s)
+            .clone()
+            .unwrap_or(Default::default());
+        let Some(blob) = service_account_preimage_of::<V>(&own, s, own.info.code_hash)
+        else {
+            {
+                break 'run0 (unchanged);
+            };
+        };
+        let Some((_, code)) = parse_service_code(&blob) else {
+            {
+                break 'run0 (unchanged);
+            };
+        };
+        if (blob.size() > W_C) {
+            {
+                break 'run0 (unchanged);
+            };
+        }
+        let args = encode_compact_nat(Nat(t as u64))
+            .append(encode_compact_nat(Nat(s as u64)))
+            .append(encode_compact_nat(array::size(&inputs)));
+        let Some(p) = parse_program(
+            &code.code.clone(),
+            Numbering::Gp,
+            V::ECALLI_ENDS_BLOCK,
+        ) else {
+            {
+                break 'run0 (unchanged);
+            };
+        };
+        let Some(m) = standard_machine(&code, &args, Nat(5), gas) else {
+            {
+                break 'run0 (unchanged);
+            };
+        };
+        let ctx: Implications = Implications {
+            id: s,
+            state: u_p.clone(),
+            next_free_id: first_free_id::<V>(&u_p.accounts.clone(), s, eta0, t),
+            transfers: vec![],
+            r#yield: None,
+            provisions: vec![],
+        };
+        let (e, left, x, y) = run_service::<V>(&p, &m, &ctx, t, eta0, &inputs);
+        let used = (gas - left);
+        match e.clone() {
+            InvocationEnd::Halt(output) => {
+                let r#yield = if (output.size() == Nat(32)) {
+                    Some(hash_of_bytes(output.clone()))
+                } else {
+                    x.r#yield.clone()
+                };
+                break 'run0 (ServiceOutcome {
+                    state: x.state.clone(),
+                    transfers: x.transfers.clone(),
+                    r#yield: r#yield.clone(),
+                    gas_used: used,
+                    provisions: x.provisions.clone(),
+                });
+            }
+            _ => {
+                break 'run0 (ServiceOutcome {
+                    state: y.state.clone(),
+                    transfers: y.transfers.clone(),
+                    r#yield: y.r#yield.clone(),
+                    gas_used: used,
+                    provisions: y.provisions.clone(),
+                });
+            }
+        }
+    }
+}
+/// The gas service `s` accumulates with always (U(f_s, 0)).
+///
+/// Lean: `Jar.freeGasOf` at spec/Jar/Accumulate.lean:119
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn free_gas_of<V: Variant>(free: &Vec<AlwaysAccumulate>, s: ServiceId) -> Nat {
+    'run0: {
+        for f in free.iter().cloned() {
+            {
+                if (f.id == s) {
+                    {
+                        break 'run0 (Nat(f.gas as u64));
+                    };
+                }
+            };
+        }
+        break 'run0 (Nat(0));
+    }
+}
+/// ∆1 (GP 12.21): service `s`'s accumulation in a round: its transfers, then an operand for each of its digests in `reports`, with their gas and its free gas.
+///
+/// Lean: `Jar.accumulateOne` at spec/Jar/Accumulate.lean:126
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulate_one<V: Variant>(
+    e: &PartialState,
+    transfers: &Vec<DeferredTransfer>,
+    reports: &Vec<WorkReport>,
+    free: &Vec<AlwaysAccumulate>,
+    s: ServiceId,
+    t: TimeSlot,
+    eta0: Hash,
+) -> ServiceOutcome {
+    'run0: {
+        let mut gas = free_gas_of::<V>(&free, s);
+        let mut inputs: Vec<AccumulateInput> = vec![];
+        for tr in transfers.iter().cloned() {
+            {
+                if (tr.dest == s) {
+                    {
+                        gas = (gas + Nat(tr.gas as u64));
+                        inputs = {
+                            let arg0 = AccumulateInput::Transfer(tr.clone());
+                            array::push(std::mem::take(&mut inputs), arg0)
+                        };
+                    };
+                }
+            };
+        }
+        for r in reports.iter().cloned() {
+            {
+                for d in r.results.clone() {
+                    {
+                        if (d.service_id == s) {
+                            {
+                                gas = (gas + Nat(d.accumulate_gas as u64));
+                                inputs = {
+                                    let arg0 = AccumulateInput::Operand(Operand {
+                                        package_hash: r.package_spec.hash,
+                                        segment_root: r.package_spec.exports_root,
+                                        authorizer_hash: r.authorizer_hash,
+                                        payload_hash: d.payload_hash,
+                                        gas_limit: Nat(d.accumulate_gas as u64),
+                                        result: d.result.clone(),
+                                        auth_output: r.auth_output.clone(),
+                                    });
+                                    array::push(std::mem::take(&mut inputs), arg0)
+                                };
+                            };
+                        }
+                    };
+                }
+            };
+        }
+        break 'run0 (accumulate_service::<V>(&e, t, s, gas, &inputs, eta0));
+    }
+}
+/// `ids` with `s` added, in order, once.
+///
+/// Lean: `Jar.insertId` at spec/Jar/Accumulate.lean:145
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn insert_id<V: Variant>(ids: &Vec<ServiceId>, s: ServiceId) -> Vec<ServiceId> {
+    'run0: {
+        if array::contains(&ids, &s) {
+            {
+                break 'run0 (ids.clone());
+            };
+        }
+        let mut out: Vec<ServiceId> = vec![];
+        let mut placed = false;
+        for x in ids.iter().cloned() {
+            {
+                if (!placed && (s < x)) {
+                    {
+                        out = {
+                            let arg0 = s;
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = x;
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = s;
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The outcome of service `s` in a round; a service that did not accumulate changed nothing.
+///
+/// Lean: `Jar.outcomeOf` at spec/Jar/Accumulate.lean:180
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn outcome_of<V: Variant>(
+    rounds: &Vec<ServiceRound>,
+    e: &PartialState,
+    s: ServiceId,
+) -> PartialState {
+    'run0: {
+        for r in rounds.iter().cloned() {
+            {
+                if (r.id == s) {
+                    {
+                        break 'run0 (r.outcome.state.clone());
+                    };
+                }
+            };
+        }
+        break 'run0 (e.clone());
+    }
+}
+/// R (GP 12.17): the manager's choice `a` if it changed the privilege `o`, else the holder's `b`.
+///
+/// Lean: `Jar.mergePrivilege` at spec/Jar/Accumulate.lean:187
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn merge_privilege<V: Variant>(
+    o: ServiceId,
+    a: ServiceId,
+    b: ServiceId,
+) -> ServiceId {
+    if (a == o) { b } else { a }
+}
+/// P (GP 12.18): the provided preimages stored, each where it is still solicited.
+///
+/// Lean: `Jar.applyProvisions` at spec/Jar/Accumulate.lean:190
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn apply_provisions<V: Variant>(
+    d: &Vec<AccountEntry>,
+    ps: &Vec<Provision>,
+    t: TimeSlot,
+) -> Vec<AccountEntry> {
+    'run0: {
+        let mut out = d.clone();
+        for p in ps.iter().cloned() {
+            {
+                match find_account::<V>(&out, p.service) {
+                    None => {
+                        out = out.clone();
+                    }
+                    Some(a) => {
+                        let h = blake2b256(p.blob.clone());
+                        match service_account_request_of::<
+                            V,
+                        >(&a, p.service, h, p.blob.size()) {
+                            Some(slots) => {
+                                if slots.is_empty() {
+                                    {
+                                        out = set_account::<
+                                            V,
+                                        >(
+                                            &out,
+                                            p.service,
+                                            &service_account_set_request::<
+                                                V,
+                                            >(
+                                                &service_account_put_preimage::<
+                                                    V,
+                                                >(&a, p.service, h, &p.blob.clone()),
+                                                p.service,
+                                                h,
+                                                p.blob.size(),
+                                                &vec![t],
+                                            ),
+                                        );
+                                    };
+                                }
+                            }
+                            None => {
+                                out = out.clone();
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// ∆* (GP 12.17): one round, every service accumulating from the same state `e`.
+///
+/// Lean: `Jar.accumulateRound` at spec/Jar/Accumulate.lean:205
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulate_round<V: Variant>(
+    e: &PartialState,
+    transfers: &Vec<DeferredTransfer>,
+    reports: &Vec<WorkReport>,
+    free: &Vec<AlwaysAccumulate>,
+    t: TimeSlot,
+    eta0: Hash,
+) -> RoundOutcome {
+    'run0: {
+        let mut ids: Vec<ServiceId> = vec![];
+        for r in reports.iter().cloned() {
+            {
+                for d in r.results.clone() {
+                    {
+                        ids = insert_id::<V>(&ids, d.service_id);
+                    };
+                }
+            };
+        }
+        for f in free.iter().cloned() {
+            {
+                ids = insert_id::<V>(&ids, f.id);
+            };
+        }
+        for tr in transfers.iter().cloned() {
+            {
+                ids = insert_id::<V>(&ids, tr.dest);
+            };
+        }
+        let mut rounds: Vec<ServiceRound> = vec![];
+        for s in ids.iter().cloned() {
+            {
+                rounds = {
+                    let arg0 = ServiceRound {
+                        id: s,
+                        outcome: accumulate_one::<
+                            V,
+                        >(&e, &transfers, &reports, &free, s, t, eta0),
+                    };
+                    array::push(std::mem::take(&mut rounds), arg0)
+                };
+            };
+        }
+        let d = e.accounts.clone();
+        let mut accounts = d.clone();
+        for r in rounds.iter().cloned() {
+            {
+                for a in r.outcome.state.accounts.clone() {
+                    {
+                        if ((a.id == r.id) || !has_account::<V>(&d, a.id)) {
+                            {
+                                accounts = set_account::<
+                                    V,
+                                >(&accounts, a.id, &a.account.clone());
+                            };
+                        }
+                    };
+                }
+            };
+        }
+        for r in rounds.iter().cloned() {
+            {
+                for a in d.iter().cloned() {
+                    {
+                        if !has_account::<V>(&r.outcome.state.accounts.clone(), a.id) {
+                            {
+                                accounts = remove_account::<V>(&accounts, a.id);
+                            };
+                        }
+                    };
+                }
+            };
+        }
+        let mut provisions: Vec<Provision> = vec![];
+        let mut transfers_p: Vec<DeferredTransfer> = vec![];
+        let mut outputs: Vec<AccumulationOutput> = vec![];
+        let mut gas_used: Vec<ServiceGas> = vec![];
+        for r in rounds.iter().cloned() {
+            {
+                provisions = array::append(
+                    provisions.clone(),
+                    r.outcome.provisions.clone(),
+                );
+                transfers_p = array::append(
+                    transfers_p.clone(),
+                    r.outcome.transfers.clone(),
+                );
+                gas_used = {
+                    let arg0 = ServiceGas {
+                        id: r.id,
+                        gas: r.outcome.gas_used,
+                    };
+                    array::push(std::mem::take(&mut gas_used), arg0)
+                };
+                match r.outcome.r#yield.clone() {
+                    Some(h) => {
+                        outputs = {
+                            let arg0 = AccumulationOutput {
+                                service: r.id,
+                                hash: h,
+                            };
+                            array::push(std::mem::take(&mut outputs), arg0)
+                        };
+                    }
+                    None => {
+                        outputs = outputs.clone();
+                    }
+                }
+            };
+        }
+        accounts = apply_provisions::<V>(&accounts, &provisions, t);
+        let p = e.privileges.clone();
+        let by_manager = outcome_of::<V>(&rounds, &e, p.bless).privileges.clone();
+        let mut assign: Vec<ServiceId> = vec![];
+        let mut queues = e.auth_queues.clone();
+        for c in range(Nat(0), array::size(&p.assign)) {
+            {
+                let holder = outcome_of::<V>(&rounds, &e, array::get_bang(&p.assign, c));
+                assign = {
+                    let arg0 = merge_privilege::<
+                        V,
+                    >(
+                        array::get_bang(&p.assign, c),
+                        array::get_bang(&by_manager.assign, c),
+                        array::get_bang(&holder.privileges.assign, c),
+                    );
+                    array::push(std::mem::take(&mut assign), arg0)
+                };
+                queues = {
+                    let arg0 = c;
+                    let arg1 = array::get_bang(&holder.auth_queues, c);
+                    array::set_bang(std::mem::take(&mut queues), arg0, arg1)
+                };
+            };
+        }
+        let designator = outcome_of::<V>(&rounds, &e, p.designate);
+        let registrar = outcome_of::<V>(&rounds, &e, p.register);
+        let privileges_p: Privileges = Privileges {
+            bless: by_manager.bless,
+            assign: assign.clone(),
+            designate: merge_privilege::<
+                V,
+            >(p.designate, by_manager.designate, designator.privileges.designate),
+            register: merge_privilege::<
+                V,
+            >(p.register, by_manager.register, registrar.privileges.register),
+            always_acc: by_manager.always_acc.clone(),
+        };
+        break 'run0 (RoundOutcome {
+            state: PartialState {
+                accounts: accounts.clone(),
+                staging: designator.staging.clone(),
+                auth_queues: queues.clone(),
+                privileges: privileges_p.clone(),
+            },
+            transfers: transfers_p.clone(),
+            outputs: outputs.clone(),
+            gas_used: gas_used.clone(),
+        });
+    }
+}
+/// The accumulation gas of a report's digests.
+///
+/// Lean: `Jar.reportGas` at spec/Jar/Accumulate.lean:261
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn report_gas<V: Variant>(r: &WorkReport) -> Nat {
+    'run0: {
+        let mut g = Nat(0);
+        for d in r.results.clone() {
+            {
+                g = (g + Nat(d.accumulate_gas as u64));
+            };
+        }
+        break 'run0 (g);
+    }
+}
+/// ∆+ (GP 12.16): rounds until nothing is left to accumulate: each takes the longest prefix of the reports left whose gas fits the budget; the budget loses what each round used and gains the gas its transfers carry to the next. Each round either accumulates a report or spends gas, so the rounds are bounded; the fuel only says so to Lean.
+///
+/// Lean: `Jar.accumulateRounds` at spec/Jar/Accumulate.lean:277
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulate_rounds<V: Variant>(
+    budget: Nat,
+    reports: &Vec<WorkReport>,
+    e: &PartialState,
+    free: &Vec<AlwaysAccumulate>,
+    t: TimeSlot,
+    eta0: Hash,
+) -> SequenceOutcome {
+    'run0: {
+        let mut g = budget;
+        let mut rest = reports.clone();
+        let mut state = e.clone();
+        let mut f = free.clone();
+        let mut transfers: Vec<DeferredTransfer> = vec![];
+        let mut count = Nat(0);
+        let mut outputs: Vec<AccumulationOutput> = vec![];
+        let mut gas_used: Vec<ServiceGas> = vec![];
+        for _ in range(
+            Nat(0),
+            ((array::size(&reports) + (budget / host_call_gas::<V>())) + Nat(2)),
+        ) {
+            {
+                let mut i = Nat(0);
+                let mut sum = Nat(0);
+                for r in rest.iter().cloned() {
+                    {
+                        if ((sum + report_gas::<V>(&r)) > g) {
+                            {
+                                break;
+                            };
+                        }
+                        sum = (sum + report_gas::<V>(&r));
+                        i = (i + Nat(1));
+                    };
+                }
+                if (((array::size(&transfers) + i) + array::size(&f)) == Nat(0)) {
+                    {
+                        break;
+                    };
+                }
+                let round = accumulate_round::<
+                    V,
+                >(&state, &transfers, &array::extract(&rest, Nat(0), i), &f, t, eta0);
+                let mut used = Nat(0);
+                for u in round.gas_used.clone() {
+                    {
+                        used = (used + u.gas);
+                    };
+                }
+                let mut carried = Nat(0);
+                for tr in transfers.iter().cloned() {
+                    {
+                        carried = (carried + Nat(tr.gas as u64));
+                    };
+                }
+                g = ((g + carried) - used);
+                count = (count + i);
+                rest = array::extract(&rest, i, array::size(&rest));
+                state = round.state.clone();
+                transfers = round.transfers.clone();
+                f = vec![];
+                outputs = array::append(outputs.clone(), round.outputs.clone());
+                gas_used = array::append(gas_used.clone(), round.gas_used.clone());
+            };
+        }
+        break 'run0 (SequenceOutcome {
+            count: count,
+            state: state.clone(),
+            outputs: outputs.clone(),
+            gas_used: gas_used.clone(),
+        });
+    }
+}
+/// Whether output `a` comes before `b` in θ′.
+///
+/// Lean: `Jar.outputBefore` at spec/Jar/Accumulate.lean:333
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn output_before<V: Variant>(
+    a: &AccumulationOutput,
+    b: &AccumulationOutput,
+) -> bool {
+    { ((a.service < b.service) || ((a.service == b.service) && (a.hash < b.hash))) }
+}
+/// `outputs` with `o` inserted in order.
+///
+/// Lean: `Jar.insertOutput` at spec/Jar/Accumulate.lean:337
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn insert_output<V: Variant>(
+    outputs: &Vec<AccumulationOutput>,
+    o: &AccumulationOutput,
+) -> Vec<AccumulationOutput> {
+    'run0: {
+        let mut out: Vec<AccumulationOutput> = vec![];
+        let mut placed = false;
+        for x in outputs.iter().cloned() {
+            {
+                if (!placed && output_before::<V>(&o, &x)) {
+                    {
+                        out = {
+                            let arg0 = o.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = x.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = o.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Accumulation of a block of slot `slot`, after one of slot `tau`, in which the reports `available` became available (GP §12): what is accumulatable now is accumulated from the partial state `e` with entropy η′₀ `eta0`, and the queues move.
+///
+/// Lean: `Jar.accumulateBlock` at spec/Jar/Accumulate.lean:350
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulate_block<V: Variant>(
+    available: &Vec<WorkReport>,
+    ready: &Vec<Vec<ReadyRecord>>,
+    accumulated: &Vec<Vec<Hash>>,
+    e: &PartialState,
+    tau: TimeSlot,
+    slot: TimeSlot,
+    eta0: Hash,
+) -> AccumulationOutcome {
+    'run0: {
+        let plan = plan_accumulation::<V>(&available, &ready, &accumulated, slot);
+        let free = e.privileges.always_acc.clone();
+        let mut free_gas = Nat(0);
+        for f in free.iter().cloned() {
+            {
+                free_gas = (free_gas + Nat(f.gas as u64));
+            };
+        }
+        let budget = V::G_T.max(((V::G_A * V::C) + free_gas));
+        let seq = accumulate_rounds::<
+            V,
+        >(budget, &plan.accumulatable.clone(), &e, &free, slot, eta0);
+        let done = array::extract(&plan.accumulatable, Nat(0), seq.count);
+        let (ready_p, accumulated_p) = advance_queues::<
+            V,
+        >(&plan, &done, &ready, &accumulated, tau, slot);
+        let mut ids: Vec<ServiceId> = vec![];
+        for u in seq.gas_used.clone() {
+            {
+                ids = insert_id::<V>(&ids, u.id);
+            };
+        }
+        for r in done.iter().cloned() {
+            {
+                for d in r.results.clone() {
+                    {
+                        ids = insert_id::<V>(&ids, d.service_id);
+                    };
+                }
+            };
+        }
+        let mut stats: Vec<ServicesStatisticsMapEntry> = vec![];
+        let mut accounts = seq.state.accounts.clone();
+        for s in ids.iter().cloned() {
+            {
+                let mut g = Nat(0);
+                for u in seq.gas_used.clone() {
+                    {
+                        if (u.id == s) {
+                            {
+                                g = (g + u.gas);
+                            };
+                        }
+                    };
+                }
+                let mut n = Nat(0);
+                for r in done.iter().cloned() {
+                    {
+                        for d in r.results.clone() {
+                            {
+                                if (d.service_id == s) {
+                                    {
+                                        n = (n + Nat(1));
+                                    };
+                                }
+                            };
+                        }
+                    };
+                }
+                if ((g + n) != Nat(0)) {
+                    {
+                        stats = {
+                            let arg0 = ServicesStatisticsMapEntry {
+                                id: s,
+                                record: ServiceActivityRecord {
+                                    accumulate_count: n.to_u32(),
+                                    accumulate_gas_used: g.to_u64(),
+                                    ..Default::default()
+                                },
+                            };
+                            array::push(std::mem::take(&mut stats), arg0)
+                        };
+                        match find_account::<V>(&accounts, s) {
+                            Some(a) => {
+                                accounts = set_account::<
+                                    V,
+                                >(
+                                    &accounts,
+                                    s,
+                                    &{
+                                        let __with_base = &a;
+                                        ServiceAccount {
+                                            info: {
+                                                let __with_base = &a.info;
+                                                ServiceInfo {
+                                                    last_accumulation_slot: slot,
+                                                    version: __with_base.version,
+                                                    code_hash: __with_base.code_hash,
+                                                    balance: __with_base.balance,
+                                                    min_item_gas: __with_base.min_item_gas,
+                                                    min_memo_gas: __with_base.min_memo_gas,
+                                                    bytes: __with_base.bytes,
+                                                    deposit_offset: __with_base.deposit_offset,
+                                                    items: __with_base.items,
+                                                    creation_slot: __with_base.creation_slot,
+                                                    parent_service: __with_base.parent_service,
+                                                }
+                                            },
+                                            items: __with_base.items.clone(),
+                                        }
+                                    },
+                                );
+                            }
+                            None => {
+                                accounts = accounts.clone();
+                            }
+                        }
+                    };
+                }
+            };
+        }
+        let mut outputs: Vec<AccumulationOutput> = vec![];
+        for o in seq.outputs.clone() {
+            {
+                if !array::contains(&outputs, &o.clone()) {
+                    {
+                        outputs = insert_output::<V>(&outputs, &o);
+                    };
+                }
+            };
+        }
+        break 'run0 (AccumulationOutcome {
+            ready: ready_p.clone(),
+            accumulated: accumulated_p.clone(),
+            state: {
+                let __with_base = &seq.state;
+                PartialState {
+                    accounts: accounts.clone(),
+                    staging: __with_base.staging.clone(),
+                    auth_queues: __with_base.auth_queues.clone(),
+                    privileges: __with_base.privileges.clone(),
+                }
+            },
+            outputs: outputs.clone(),
+            root: outputs_root::<V>(&outputs),
+            statistics: stats.clone(),
+        });
+    }
+}
+/// The partial state of a vector's accounts and privileges (no staging keys or queues).
+///
+/// Lean: `Jar.partialStateOfViews` at spec/Jar/Accumulate.lean:398
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn partial_state_of_views<V: Variant>(
+    views: &Vec<ServiceAccountMapEntry>,
+    privileges: &Privileges,
+) -> PartialState {
+    {
+        PartialState {
+            accounts: views
+                .iter()
+                .cloned()
+                .map(|v: ServiceAccountMapEntry| AccountEntry {
+                    id: v.id,
+                    account: account_of_view::<V>(v.id, &v.data.clone()),
+                })
+                .collect::<Vec<_>>(),
+            staging: vec![],
+            auth_queues: array::replicate(V::C, vec![]),
+            privileges: privileges.clone(),
+        }
+    }
+}
+/// The views of a partial state's accounts.
+///
+/// Lean: `Jar.viewsOfPartialState` at spec/Jar/Accumulate.lean:403
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn views_of_partial_state<V: Variant>(
+    e: &PartialState,
+) -> Vec<ServiceAccountMapEntry> {
+    {
+        e.accounts
+            .iter()
+            .cloned()
+            .map(|a: AccountEntry| ServiceAccountMapEntry {
+                id: a.id,
+                data: view_of_account::<V>(&a.account.clone()),
+            })
+            .collect::<Vec<_>>()
+    }
 }
 /// The package hash of a report.
 ///
@@ -3647,8 +4875,18 @@ pub fn advance_queues<V: Variant>(
                 };
             };
         }
+        let mut done_set: Vec<Hash> = vec![];
+        for h in just_done.iter().cloned() {
+            {
+                if !array::contains(&done_set, &h) {
+                    {
+                        done_set = insert_sorted::<V>(&done_set, h);
+                    };
+                }
+            };
+        }
         accumulated_p = {
-            let arg0 = just_done.clone();
+            let arg0 = done_set.clone();
             array::push(std::mem::take(&mut accumulated_p), arg0)
         };
         let m = slot_in_epoch::<V>(Nat(slot as u64));
@@ -3693,7 +4931,7 @@ pub fn advance_queues<V: Variant>(
 }
 /// The root of accumulation outputs (GP 7.3): M_B over E₄(service) ⌢ hash, keccak.
 ///
-/// Lean: `Jar.outputsRoot` at spec/Jar/AccumulateQueue.lean:145
+/// Lean: `Jar.outputsRoot` at spec/Jar/AccumulateQueue.lean:132
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn outputs_root<V: Variant>(outputs: &Vec<AccumulationOutput>) -> Hash {
     {
@@ -3706,39 +4944,6 @@ pub fn outputs_root<V: Variant>(outputs: &Vec<AccumulationOutput>) -> Hash {
                 })
                 .collect::<Vec<_>>(),
         )
-    }
-}
-/// Accumulation of a block of slot `slot` after one of slot `tau` in which the reports `available` became available (GP §12): the queues move, and what is accumulatable now is accumulated.
-///
-/// Lean: `Jar.accumulateBlock` at spec/Jar/AccumulateQueue.lean:149
-#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn accumulate_block<V: Variant>(
-    available: &Vec<WorkReport>,
-    ready: &Vec<Vec<ReadyRecord>>,
-    accumulated: &Vec<Vec<Hash>>,
-    privileges: &Privileges,
-    tau: TimeSlot,
-    slot: TimeSlot,
-) -> Result<AccumulationOutcome, AccumulationError> {
-    'run0: {
-        let plan = plan_accumulation::<V>(&available, &ready, &accumulated, slot);
-        if (!plan.accumulatable.is_empty() || !privileges.always_acc.is_empty()) {
-            {
-                break 'run0 (Err(AccumulationError::ServiceCodeNotInSpecYet));
-            };
-        }
-        let done: Vec<WorkReport> = vec![];
-        let (ready_p, accumulated_p) = advance_queues::<
-            V,
-        >(&plan, &done, &ready, &accumulated, tau, slot);
-        let outputs: Vec<AccumulationOutput> = vec![];
-        break 'run0 (Ok(AccumulationOutcome {
-            ready: ready_p.clone(),
-            accumulated: accumulated_p.clone(),
-            outputs: outputs.clone(),
-            root: outputs_root::<V>(&outputs),
-            statistics: vec![],
-        }));
     }
 }
 /// Bit `i` of a bitfield, counting from the least significant bit of the first byte (GP C.1's order for bit strings; the state trie reads its keys the other way, `keyBit`).
@@ -3929,35 +5134,35 @@ pub fn update_auth_pools<V: Variant>(
 }
 /// The number of validators that forms a super-majority, ⌊2V/3⌋ + 1.
 ///
-/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:82
+/// Lean: `Jar.validatorsSuperMajority` at spec/Jar/Constants.lean:101
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn validators_super_majority<V: Variant>() -> Nat {
     (((Nat(2) * V::V) / Nat(3)) + Nat(1))
 }
 /// The number of bytes of a bitfield with one bit per core, ⌈C/8⌉.
 ///
-/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:85
+/// Lean: `Jar.availBitfieldBytes` at spec/Jar/Constants.lean:104
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn avail_bitfield_bytes<V: Variant>() -> Nat {
     ((V::C + Nat(7)) / Nat(8))
 }
 /// W_G: the size of an exported segment, W_P · W_E.
 ///
-/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:88
+/// Lean: `Jar.W_G` at spec/Jar/Constants.lean:107
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn w_g<V: Variant>() -> Nat {
     (V::W_P * V::W_E)
 }
 /// The timeslot index within its epoch.
 ///
-/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:91
+/// Lean: `Jar.slotInEpoch` at spec/Jar/Constants.lean:110
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn slot_in_epoch<V: Variant>(slot: Nat) -> Nat {
     (slot % V::E)
 }
 /// The epoch a timeslot belongs to.
 ///
-/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:94
+/// Lean: `Jar.epochOf` at spec/Jar/Constants.lean:113
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn epoch_of<V: Variant>(slot: Nat) -> Nat {
     (slot / V::E)
@@ -4732,16 +5937,2007 @@ pub fn update_recent_history<V: Variant>(
         }
     }
 }
+/// Lean: `Jar.HOST_NONE` at spec/Jar/HostCalls.lean:27
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_none<V: Variant>() -> u64 {
+    (18446744073709551615 as u64)
+}
+/// Lean: `Jar.HOST_WHAT` at spec/Jar/HostCalls.lean:28
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_what<V: Variant>() -> u64 {
+    (18446744073709551614 as u64)
+}
+/// Lean: `Jar.HOST_OOB` at spec/Jar/HostCalls.lean:29
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_oob<V: Variant>() -> u64 {
+    (18446744073709551613 as u64)
+}
+/// Lean: `Jar.HOST_WHO` at spec/Jar/HostCalls.lean:30
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_who<V: Variant>() -> u64 {
+    (18446744073709551612 as u64)
+}
+/// Lean: `Jar.HOST_FULL` at spec/Jar/HostCalls.lean:31
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_full<V: Variant>() -> u64 {
+    (18446744073709551611 as u64)
+}
+/// Lean: `Jar.HOST_CORE` at spec/Jar/HostCalls.lean:32
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_core<V: Variant>() -> u64 {
+    (18446744073709551610 as u64)
+}
+/// Lean: `Jar.HOST_CASH` at spec/Jar/HostCalls.lean:33
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_cash<V: Variant>() -> u64 {
+    (18446744073709551609 as u64)
+}
+/// Lean: `Jar.HOST_LOW` at spec/Jar/HostCalls.lean:34
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_low<V: Variant>() -> u64 {
+    (18446744073709551608 as u64)
+}
+/// Lean: `Jar.HOST_HUH` at spec/Jar/HostCalls.lean:35
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_huh<V: Variant>() -> u64 {
+    (18446744073709551607 as u64)
+}
+/// Lean: `Jar.HOST_OK` at spec/Jar/HostCalls.lean:36
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_ok<V: Variant>() -> u64 {
+    (0 as u64)
+}
+/// φ₇ = 2⁶⁴ − 1 names the calling service itself in `lookup`, `read`, `info` and `provide`.
+///
+/// Lean: `Jar.SELF_ID` at spec/Jar/HostCalls.lean:38
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn self_id<V: Variant>() -> Nat {
+    Nat(18446744073709551615)
+}
+/// The gas every host call costs.
+///
+/// Lean: `Jar.HOST_CALL_GAS` at spec/Jar/HostCalls.lean:41
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_call_gas<V: Variant>() -> Nat {
+    Nat(10)
+}
+/// E(↕i): the inputs in the variant's codec, as `fetch` hands them out.
+///
+/// Lean: `Jar.encodeAccumulateInputs` at spec/Jar/HostCalls.lean:100
+pub fn encode_accumulate_inputs<V: Variant>(a0: Vec<AccumulateInput>) -> ByteArray {
+    crate::prims::encode_accumulate_inputs::<V>(a0)
+}
+/// E(i): one input in the variant's codec.
+///
+/// Lean: `Jar.encodeAccumulateInput` at spec/Jar/HostCalls.lean:104
+pub fn encode_accumulate_input<V: Variant>(a0: AccumulateInput) -> ByteArray {
+    crate::prims::encode_accumulate_input::<V>(a0)
+}
+/// The 32 bytes `b` as a hash (`b` has 32 bytes wherever the spec calls this; shorter input is padded with zeros, longer cut).
+///
+/// Lean: `Jar.hashOfBytes` at spec/Jar/HostCalls.lean:108
+pub fn hash_of_bytes(a0: ByteArray) -> Hash {
+    crate::prims::hash_of_bytes(a0)
+}
+/// A validator's keys from their 336-byte encoding.
+///
+/// Lean: `Jar.validatorKeysOfBytes` at spec/Jar/HostCalls.lean:113
+pub fn validator_keys_of_bytes(a0: ByteArray) -> ValidatorKeys {
+    crate::prims::validator_keys_of_bytes(a0)
+}
+/// The accumulating service's own account (x_s).
+///
+/// Lean: `Jar.Implications.own` at spec/Jar/HostCalls.lean:117
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn implications_own<V: Variant>(x: &Implications) -> ServiceAccount {
+    find_account::<V>(&x.state.accounts.clone(), x.id)
+        .clone()
+        .unwrap_or(Default::default())
+}
+/// x with the accumulating service's account replaced.
+///
+/// Lean: `Jar.Implications.withSelf` at spec/Jar/HostCalls.lean:120
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn implications_with_self<V: Variant>(
+    x: &Implications,
+    a: &ServiceAccount,
+) -> Implications {
+    {
+        {
+            let __with_base = &x;
+            Implications {
+                state: {
+                    let __with_base = &x.state;
+                    PartialState {
+                        accounts: set_account::<V>(&x.state.accounts.clone(), x.id, &a),
+                        staging: __with_base.staging.clone(),
+                        auth_queues: __with_base.auth_queues.clone(),
+                        privileges: __with_base.privileges.clone(),
+                    }
+                },
+                id: __with_base.id,
+                next_free_id: __with_base.next_free_id,
+                transfers: __with_base.transfers.clone(),
+                r#yield: __with_base.r#yield.clone(),
+                provisions: __with_base.provisions.clone(),
+            }
+        }
+    }
+}
+/// Whether every byte of `[addr, addr + n)` is readable (or writable, if `write`); a range past 2³² is not. The empty range always is.
+///
+/// Lean: `Jar.rangeAccessible` at spec/Jar/HostCalls.lean:126
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn range_accessible<V: Variant>(
+    mem: &Memory,
+    addr: Nat,
+    n: Nat,
+    write: bool,
+) -> bool {
+    'run0: {
+        if (n == Nat(0)) {
+            {
+                break 'run0 (true);
+            };
+        }
+        if ((addr >= Nat(2).pow(Nat(32))) || (n > (Nat(2).pow(Nat(32)) - addr))) {
+            {
+                break 'run0 (false);
+            };
+        }
+        for p in range(
+            (addr / PAGE_BYTES),
+            ((((addr + n) - Nat(1)) / PAGE_BYTES) + Nat(1)),
+        ) {
+            {
+                match memory_access_of(&mem, p) {
+                    None => {
+                        break 'run0 (false);
+                    }
+                    Some(writable) => {
+                        if (write && !writable) {
+                            {
+                                break 'run0 (false);
+                            };
+                        }
+                    }
+                }
+            };
+        }
+        break 'run0 (true);
+    }
+}
+/// The bytes `[addr, addr + n)` of an accessible range, a page at a time.
+///
+/// Lean: `Jar.readBytes` at spec/Jar/HostCalls.lean:142
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn read_bytes<V: Variant>(mem: &Memory, addr: Nat, n: Nat) -> ByteArray {
+    'run0: {
+        let mut out = ByteArray::empty();
+        let mut pos = Nat(0);
+        for _ in range(Nat(0), ((n / PAGE_BYTES) + Nat(2))) {
+            {
+                if (pos >= n) {
+                    {
+                        break;
+                    };
+                }
+                let a = (addr + pos);
+                let off = (a % PAGE_BYTES);
+                let len = (PAGE_BYTES - off).min((n - pos));
+                match memory_find_page(&mem, (a / PAGE_BYTES)) {
+                    Some(i) => {
+                        out = out
+                            .clone()
+                            .append(
+                                array::get_bang(&mem.pages, i)
+                                    .data
+                                    .clone()
+                                    .extract(off, (off + len)),
+                            );
+                    }
+                    None => {
+                        out = out.clone().append(zero_bytes(len));
+                    }
+                };
+                pos = (pos + len);
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The memory with `data` written at `addr` (a writable range), a page at a time.
+///
+/// Lean: `Jar.writeBytes` at spec/Jar/HostCalls.lean:158
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn write_bytes<V: Variant>(mem: &Memory, addr: Nat, data: &ByteArray) -> Memory {
+    'run0: {
+        let mut out = mem.clone();
+        let mut pos = Nat(0);
+        for _ in range(Nat(0), ((data.size() / PAGE_BYTES) + Nat(2))) {
+            {
+                if (pos >= data.size()) {
+                    {
+                        break;
+                    };
+                }
+                let a = (addr + pos);
+                let off = (a % PAGE_BYTES);
+                let len = (PAGE_BYTES - off).min((data.size() - pos));
+                let chunk = data.extract(pos, (pos + len));
+                match memory_find_page(&out, (a / PAGE_BYTES)) {
+                    Some(i) => {
+                        let page = array::get_bang(&out.pages, i);
+                        out = {
+                            let __with_base = &out;
+                            Memory {
+                                pages: array::set_bang(
+                                    out.pages.clone(),
+                                    i,
+                                    {
+                                        let __with_base = &page;
+                                        Page {
+                                            data: page
+                                                .data
+                                                .extract(Nat(0), off)
+                                                .append(chunk.clone())
+                                                .append(page.data.extract((off + len), PAGE_BYTES)),
+                                            index: __with_base.index,
+                                        }
+                                    },
+                                ),
+                                regions: __with_base.regions.clone(),
+                                guard: __with_base.guard,
+                                heap_top: __with_base.heap_top.clone(),
+                            }
+                        };
+                    }
+                    None => {
+                        out = {
+                            let __with_base = &out;
+                            Memory {
+                                pages: array::push(
+                                    out.pages.clone(),
+                                    Page {
+                                        index: (a / PAGE_BYTES),
+                                        data: zero_bytes(off)
+                                            .append(chunk.clone())
+                                            .append(zero_bytes(((PAGE_BYTES - off) - len))),
+                                    },
+                                ),
+                                regions: __with_base.regions.clone(),
+                                guard: __with_base.guard,
+                                heap_top: __with_base.heap_top.clone(),
+                            }
+                        };
+                    }
+                };
+                pos = (pos + len);
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The `n`-byte (at most 8) little-endian number at `pos` of `b`, in 64 bits.
+///
+/// Lean: `Jar.decodeLE` at spec/Jar/HostCalls.lean:178
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn decode_le<V: Variant>(b: &ByteArray, pos: Nat, n: Nat) -> u64 {
+    'run0: {
+        let mut acc: u64 = (0 as u64);
+        for k in range(Nat(0), n) {
+            {
+                acc = (acc
+                    | (b.get_bang((pos + k)) as u64)
+                        .wrapping_shl(((Nat(8) * k).to_u64() as u32) % 64u32));
+            };
+        }
+        break 'run0 (acc);
+    }
+}
+/// E_n(x): `x` as `n` little-endian bytes.
+///
+/// Lean: `Jar.encodeLE` at spec/Jar/HostCalls.lean:185
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn encode_le<V: Variant>(x: Nat, n: Nat) -> ByteArray {
+    'run0: {
+        let mut out = ByteArray::empty();
+        let mut v = x;
+        for _ in range(Nat(0), n) {
+            {
+                out = {
+                    let arg0 = (v % Nat(256)).to_u8();
+                    std::mem::take(&mut out).push(arg0)
+                };
+                v = (v / Nat(256));
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Register `r` as a number.
+///
+/// Lean: `Jar.hostReg` at spec/Jar/HostCalls.lean:211
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_reg<V: Variant>(m: &Machine, r: Nat) -> Nat {
+    Nat(array::get_bang(&m.regs, r) as u64)
+}
+/// The machine with φ_r set.
+///
+/// Lean: `Jar.withReg` at spec/Jar/HostCalls.lean:214
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn with_reg<V: Variant>(m: &Machine, r: Nat, v: u64) -> Machine {
+    {
+        let __with_base = &m;
+        Machine {
+            regs: array::set_bang(m.regs.clone(), r, v),
+            pc: __with_base.pc,
+            gas: __with_base.gas,
+            memory: __with_base.memory.clone(),
+        }
+    }
+}
+/// Goes on with φ₇ = `v` and context x.
+///
+/// Lean: `Jar.answer` at spec/Jar/HostCalls.lean:217
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn answer<V: Variant>(
+    m: &Machine,
+    v: u64,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        HostStep {
+            outcome: HostOutcome::Proceed,
+            machine: with_reg::<V>(&m, Nat(7), v),
+            x: x.clone(),
+            y: y.clone(),
+        }
+    }
+}
+/// Panics the guest; the context is dropped with it.
+///
+/// Lean: `Jar.hostPanic` at spec/Jar/HostCalls.lean:221
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_panic<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        HostStep {
+            outcome: HostOutcome::Panic,
+            machine: m.clone(),
+            x: x.clone(),
+            y: y.clone(),
+        }
+    }
+}
+/// The common end of `fetch`, `lookup`, `read` and `info`: the slice [f, f + l) of `v` (f = φ_a, l = φ_b, each clamped) written at `o`, φ₇ = |v|; NONE without a value; a panic if the slice's range is not writable.
+///
+/// Lean: `Jar.answerBlob` at spec/Jar/HostCalls.lean:225
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn answer_blob<V: Variant>(
+    m: &Machine,
+    v: &Option<ByteArray>,
+    o: Nat,
+    f_reg: Nat,
+    l_reg: Nat,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        let size = match v.clone() {
+            Some(b) => b.size(),
+            None => Nat(0),
+        };
+        let f = host_reg::<V>(&m, f_reg).min(size);
+        let l = host_reg::<V>(&m, l_reg).min((size - f));
+        if !range_accessible::<V>(&m.memory.clone(), o, l, true) {
+            host_panic::<V>(&m, &x, &y)
+        } else {
+            match v.clone() {
+                None => answer::<V>(&m, host_none::<V>(), &x, &y),
+                Some(b) => {
+                    answer::<
+                        V,
+                    >(
+                        &{
+                            let __with_base = &m;
+                            Machine {
+                                memory: write_bytes::<
+                                    V,
+                                >(&m.memory.clone(), o, &b.extract(f, (f + l))),
+                                regs: __with_base.regs.clone(),
+                                pc: __with_base.pc,
+                                gas: __with_base.gas,
+                            }
+                        },
+                        size.to_u64(),
+                        &x,
+                        &y,
+                    )
+                }
+            }
+        }
+    }
+}
+/// The hash at `φ_r`, if its 32 bytes are readable.
+///
+/// Lean: `Jar.hashAt` at spec/Jar/HostCalls.lean:239
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn hash_at<V: Variant>(m: &Machine, r: Nat) -> Option<Hash> {
+    {
+        if range_accessible::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, r), Nat(32), false) {
+            Some(
+                hash_of_bytes(
+                    read_bytes::<V>(&m.memory.clone(), host_reg::<V>(&m, r), Nat(32)),
+                ),
+            )
+        } else {
+            None
+        }
+    }
+}
+/// The protocol configuration `fetch` gives in mode 0 (GP B.5): every constant a service may depend on, in a fixed order and width.
+///
+/// Lean: `Jar.configBlob` at spec/Jar/HostCalls.lean:243
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn config_blob<V: Variant>() -> ByteArray {
+    {
+        encode_le::<V>(V::B_I, Nat(8))
+            .append(encode_le::<V>(V::B_L, Nat(8)))
+            .append(encode_le::<V>(V::B_S, Nat(8)))
+            .append(encode_le::<V>(V::C, Nat(2)))
+            .append(encode_le::<V>(V::D_EXPUNGE, Nat(4)))
+            .append(encode_le::<V>(V::E, Nat(4)))
+            .append(encode_le::<V>(V::G_A, Nat(8)))
+            .append(encode_le::<V>(V::G_I, Nat(8)))
+            .append(encode_le::<V>(V::G_R, Nat(8)))
+            .append(encode_le::<V>(V::G_T, Nat(8)))
+            .append(encode_le::<V>(V::H_RECENT, Nat(2)))
+            .append(encode_le::<V>(V::I, Nat(2)))
+            .append(encode_le::<V>(V::J, Nat(2)))
+            .append(encode_le::<V>(V::K_MAX_TICKETS, Nat(2)))
+            .append(encode_le::<V>(V::L_MAX_ANCHOR, Nat(4)))
+            .append(encode_le::<V>(V::N_TICKETS, Nat(2)))
+            .append(encode_le::<V>(V::O_POOL, Nat(2)))
+            .append(encode_le::<V>(P_SLOT_SECONDS, Nat(2)))
+            .append(encode_le::<V>(V::Q_QUEUE, Nat(2)))
+            .append(encode_le::<V>(V::R_ROTATION, Nat(2)))
+            .append(encode_le::<V>(V::T, Nat(2)))
+            .append(encode_le::<V>(V::U_TIMEOUT, Nat(2)))
+            .append(encode_le::<V>(V::V, Nat(2)))
+            .append(encode_le::<V>(W_A, Nat(4)))
+            .append(encode_le::<V>(W_B, Nat(4)))
+            .append(encode_le::<V>(W_C, Nat(4)))
+            .append(encode_le::<V>(V::W_E, Nat(4)))
+            .append(encode_le::<V>(W_M, Nat(4)))
+            .append(encode_le::<V>(V::W_P, Nat(4)))
+            .append(encode_le::<V>(W_R, Nat(4)))
+            .append(encode_le::<V>(W_T, Nat(4)))
+            .append(encode_le::<V>(W_X, Nat(4)))
+            .append(encode_le::<V>(V::Y_TAIL, Nat(4)))
+    }
+}
+/// `fetch` (1) in accumulation: mode φ₁₀ 0 the configuration, 1 the entropy η′₀, 14 all inputs, 15 input φ₁₁; anything else has no value.
+///
+/// Lean: `Jar.hostFetch` at spec/Jar/HostCalls.lean:254
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_fetch<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+    eta0: Hash,
+    inputs: &Vec<AccumulateInput>,
+) -> HostStep {
+    {
+        let mode = host_reg::<V>(&m, Nat(10));
+        let v: Option<ByteArray> = if (mode == Nat(0)) {
+            Some(config_blob::<V>())
+        } else {
+            if (mode == Nat(1)) {
+                Some(eta0.data())
+            } else {
+                if (mode == Nat(14)) {
+                    Some(encode_accumulate_inputs::<V>(inputs.clone()))
+                } else {
+                    if ((mode == Nat(15))
+                        && (host_reg::<V>(&m, Nat(11)) < array::size(&inputs)))
+                    {
+                        Some(
+                            encode_accumulate_input::<
+                                V,
+                            >(array::get_bang(&inputs, host_reg::<V>(&m, Nat(11)))),
+                        )
+                    } else {
+                        None
+                    }
+                }
+            }
+        };
+        answer_blob::<V>(&m, &v, host_reg::<V>(&m, Nat(7)), Nat(8), Nat(9), &x, &y)
+    }
+}
+/// The account a `lookup`/`read` names by φ₇ (2⁶⁴ − 1 or its own id: the service itself), with its id.
+///
+/// Lean: `Jar.namedAccount` at spec/Jar/HostCalls.lean:266
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn named_account<V: Variant>(
+    x: &Implications,
+    r: Nat,
+) -> Option<(ServiceId, ServiceAccount)> {
+    {
+        if ((r == self_id::<V>()) || (r == Nat(x.id as u64))) {
+            Some((x.id, implications_own::<V>(&x)))
+        } else {
+            if (r >= Nat(2).pow(Nat(32))) {
+                None
+            } else {
+                match find_account::<V>(&x.state.accounts.clone(), r.to_u32()) {
+                    None => None,
+                    Some(a) => Some((r.to_u32(), a.clone())),
+                }
+            }
+        }
+    }
+}
+/// `lookup` (2): the preimage of the hash at φ₈ in the named account, written at φ₉.
+///
+/// Lean: `Jar.hostLookup` at spec/Jar/HostCalls.lean:275
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_lookup<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        match hash_at::<V>(&m, Nat(8)) {
+            None => host_panic::<V>(&m, &x, &y),
+            Some(h) => {
+                let v = match named_account::<V>(&x, host_reg::<V>(&m, Nat(7))) {
+                    None => None,
+                    Some((s, a)) => service_account_preimage_of::<V>(&a, s, h),
+                };
+                answer_blob::<
+                    V,
+                >(&m, &v, host_reg::<V>(&m, Nat(9)), Nat(10), Nat(11), &x, &y)
+            }
+        }
+    }
+}
+/// `read` (3): the storage value under the key at [φ₈, φ₈ + φ₉) of the named account, written at φ₁₀.
+///
+/// Lean: `Jar.hostRead` at spec/Jar/HostCalls.lean:285
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_read<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        if !range_accessible::<
+            V,
+        >(
+            &m.memory.clone(),
+            host_reg::<V>(&m, Nat(8)),
+            host_reg::<V>(&m, Nat(9)),
+            false,
+        ) {
+            host_panic::<V>(&m, &x, &y)
+        } else {
+            {
+                let k = read_bytes::<
+                    V,
+                >(
+                    &m.memory.clone(),
+                    host_reg::<V>(&m, Nat(8)),
+                    host_reg::<V>(&m, Nat(9)),
+                );
+                let v = match named_account::<V>(&x, host_reg::<V>(&m, Nat(7))) {
+                    None => None,
+                    Some((s, a)) => service_account_storage_value::<V>(&a, s, &k),
+                };
+                answer_blob::<
+                    V,
+                >(&m, &v, host_reg::<V>(&m, Nat(10)), Nat(11), Nat(12), &x, &y)
+            }
+        }
+    }
+}
+/// `write` (4): sets (φ₁₀ = 0: removes) the storage value under the key at [φ₇, φ₇ + φ₈) to [φ₉, φ₉ + φ₁₀); φ₇ = the old value's length or NONE; FULL if the account could no longer afford its deposit.
+///
+/// Lean: `Jar.hostWrite` at spec/Jar/HostCalls.lean:296
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_write<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        let k_o = host_reg::<V>(&m, Nat(7));
+        let k_z = host_reg::<V>(&m, Nat(8));
+        let v_o = host_reg::<V>(&m, Nat(9));
+        let v_z = host_reg::<V>(&m, Nat(10));
+        if !range_accessible::<V>(&m.memory.clone(), k_o, k_z, false) {
+            host_panic::<V>(&m, &x, &y)
+        } else {
+            if ((v_z != Nat(0))
+                && !range_accessible::<V>(&m.memory.clone(), v_o, v_z, false))
+            {
+                host_panic::<V>(&m, &x, &y)
+            } else {
+                {
+                    let k = read_bytes::<V>(&m.memory.clone(), k_o, k_z);
+                    let own = implications_own::<V>(&x);
+                    let old = match service_account_storage_value::<V>(&own, x.id, &k) {
+                        Some(v) => v.size().to_u64(),
+                        None => host_none::<V>(),
+                    };
+                    let value = if (v_z == Nat(0)) {
+                        ByteArray::empty()
+                    } else {
+                        read_bytes::<V>(&m.memory.clone(), v_o, v_z)
+                    };
+                    let a = service_account_write_storage::<V>(&own, x.id, &k, &value);
+                    if (min_balance::<V>(&a.info.clone()) > Nat(a.info.balance as u64)) {
+                        answer::<V>(&m, host_full::<V>(), &x, &y)
+                    } else {
+                        answer::<V>(&m, old, &implications_with_self::<V>(&x, &a), &y)
+                    }
+                }
+            }
+        }
+    }
+}
+/// The 96 bytes `info` gives of an account.
+///
+/// Lean: `Jar.encodeAccountInfo` at spec/Jar/HostCalls.lean:317
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn encode_account_info<V: Variant>(i: &ServiceInfo) -> ByteArray {
+    {
+        i.code_hash
+            .data()
+            .append(encode_le::<V>(Nat(i.balance as u64), Nat(8)))
+            .append(encode_le::<V>(min_balance::<V>(&i), Nat(8)))
+            .append(encode_le::<V>(Nat(i.min_item_gas as u64), Nat(8)))
+            .append(encode_le::<V>(Nat(i.min_memo_gas as u64), Nat(8)))
+            .append(encode_le::<V>(Nat(i.bytes as u64), Nat(8)))
+            .append(encode_le::<V>(Nat(i.items as u64), Nat(4)))
+            .append(encode_le::<V>(Nat(i.deposit_offset as u64), Nat(8)))
+            .append(encode_le::<V>(Nat(i.creation_slot as u64), Nat(4)))
+            .append(encode_le::<V>(Nat(i.last_accumulation_slot as u64), Nat(4)))
+            .append(encode_le::<V>(Nat(i.parent_service as u64), Nat(4)))
+    }
+}
+/// `info` (5): the record of service φ₇ (2⁶⁴ − 1: itself), written at φ₈.
+///
+/// Lean: `Jar.hostInfo` at spec/Jar/HostCalls.lean:324
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_info<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        let r = host_reg::<V>(&m, Nat(7));
+        let s = if (r == self_id::<V>()) { Nat(x.id as u64) } else { r };
+        let a: Option<ServiceAccount> = if (s >= Nat(2).pow(Nat(32))) {
+            None
+        } else {
+            find_account::<V>(&x.state.accounts.clone(), s.to_u32())
+        };
+        let v = match a.clone() {
+            None => None,
+            Some(acc) => Some(encode_account_info::<V>(&acc.info.clone())),
+        };
+        answer_blob::<V>(&m, &v, host_reg::<V>(&m, Nat(8)), Nat(9), Nat(10), &x, &y)
+    }
+}
+/// `entries` with `e` inserted in id order.
+///
+/// Lean: `Jar.insertAlwaysAccumulate` at spec/Jar/HostCalls.lean:334
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn insert_always_accumulate<V: Variant>(
+    entries: &Vec<AlwaysAccumulate>,
+    e: &AlwaysAccumulate,
+) -> Vec<AlwaysAccumulate> {
+    'run0: {
+        let mut out: Vec<AlwaysAccumulate> = vec![];
+        let mut placed = false;
+        for x in entries.iter().cloned() {
+            {
+                if (!placed && (e.id < x.id)) {
+                    {
+                        out = {
+                            let arg0 = e.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = x.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = e.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// `bless` (14): sets the manager φ₇, the assigners (C ids at φ₈), the designator φ₉, the registrar φ₁₀ and the always-accumulate services (φ₁₂ pairs of E₄ id, E₈ gas at φ₁₁).
+///
+/// Lean: `Jar.hostBless` at spec/Jar/HostCalls.lean:347
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_bless<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    'run0: {
+        let n = host_reg::<V>(&m, Nat(12));
+        if !range_accessible::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(4) * V::C), false) {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        }
+        if ((n > Nat(2).pow(Nat(32)))
+            || !range_accessible::<
+                V,
+            >(&m.memory.clone(), host_reg::<V>(&m, Nat(11)), (Nat(12) * n), false))
+        {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        }
+        if (((host_reg::<V>(&m, Nat(7)) >= Nat(2).pow(Nat(32)))
+            || (host_reg::<V>(&m, Nat(9)) >= Nat(2).pow(Nat(32))))
+            || (host_reg::<V>(&m, Nat(10)) >= Nat(2).pow(Nat(32))))
+        {
+            {
+                break 'run0 (answer::<V>(&m, host_who::<V>(), &x, &y));
+            };
+        }
+        let a_bytes = read_bytes::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(4) * V::C));
+        let mut assign: Vec<ServiceId> = vec![];
+        for c in range(Nat(0), V::C) {
+            {
+                assign = {
+                    let arg0 = (decode_le::<V>(&a_bytes, (Nat(4) * c), Nat(4)) as u32);
+                    array::push(std::mem::take(&mut assign), arg0)
+                };
+            };
+        }
+        let z_bytes = read_bytes::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, Nat(11)), (Nat(12) * n));
+        let mut always: Vec<AlwaysAccumulate> = vec![];
+        for i in range(Nat(0), n) {
+            {
+                let s = (decode_le::<V>(&z_bytes, (Nat(12) * i), Nat(4)) as u32);
+                let g = (decode_le::<V>(&z_bytes, ((Nat(12) * i) + Nat(4)), Nat(8))
+                    as u64);
+                always = always
+                    .iter()
+                    .cloned()
+                    .filter(|x| {
+                        let f = |e: AlwaysAccumulate| (e.id != s);
+                        f(x.clone())
+                    })
+                    .collect::<Vec<_>>();
+                always = insert_always_accumulate::<
+                    V,
+                >(&always, &AlwaysAccumulate { id: s, gas: g });
+            };
+        }
+        let p: Privileges = Privileges {
+            bless: host_reg::<V>(&m, Nat(7)).to_u32(),
+            assign: assign.clone(),
+            designate: host_reg::<V>(&m, Nat(9)).to_u32(),
+            register: host_reg::<V>(&m, Nat(10)).to_u32(),
+            always_acc: always.clone(),
+        };
+        break 'run0 (answer::<
+            V,
+        >(
+            &m,
+            host_ok::<V>(),
+            &{
+                let __with_base = &x;
+                Implications {
+                    state: {
+                        let __with_base = &x.state;
+                        PartialState {
+                            privileges: p.clone(),
+                            accounts: __with_base.accounts.clone(),
+                            staging: __with_base.staging.clone(),
+                            auth_queues: __with_base.auth_queues.clone(),
+                        }
+                    },
+                    id: __with_base.id,
+                    next_free_id: __with_base.next_free_id,
+                    transfers: __with_base.transfers.clone(),
+                    r#yield: __with_base.r#yield.clone(),
+                    provisions: __with_base.provisions.clone(),
+                }
+            },
+            &y,
+        ));
+    }
+}
+/// `assign` (15): core φ₇'s authorizer queue (Q hashes at φ₈) and its assigner φ₉, by the core's current assigner.
+///
+/// Lean: `Jar.hostAssign` at spec/Jar/HostCalls.lean:372
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_assign<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    'run0: {
+        let c = host_reg::<V>(&m, Nat(7));
+        if !range_accessible::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(32) * V::Q_QUEUE), false) {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        }
+        if (c >= V::C) {
+            {
+                break 'run0 (answer::<V>(&m, host_core::<V>(), &x, &y));
+            };
+        }
+        if (x.id != array::get_bang(&x.state.privileges.assign, c)) {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        }
+        if (host_reg::<V>(&m, Nat(9)) >= Nat(2).pow(Nat(32))) {
+            {
+                break 'run0 (answer::<V>(&m, host_who::<V>(), &x, &y));
+            };
+        }
+        let bytes = read_bytes::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(32) * V::Q_QUEUE));
+        let mut q: Vec<Hash> = vec![];
+        for i in range(Nat(0), V::Q_QUEUE) {
+            {
+                q = {
+                    let arg0 = hash_of_bytes(
+                        bytes.extract((Nat(32) * i), ((Nat(32) * i) + Nat(32))),
+                    );
+                    array::push(std::mem::take(&mut q), arg0)
+                };
+            };
+        }
+        let p = x.state.privileges.clone();
+        let state_p = {
+            let __with_base = &x.state;
+            PartialState {
+                auth_queues: array::set_bang(x.state.auth_queues.clone(), c, q.clone()),
+                privileges: {
+                    let __with_base = &p;
+                    Privileges {
+                        assign: array::set_bang(
+                            p.assign.clone(),
+                            c,
+                            host_reg::<V>(&m, Nat(9)).to_u32(),
+                        ),
+                        bless: __with_base.bless,
+                        designate: __with_base.designate,
+                        register: __with_base.register,
+                        always_acc: __with_base.always_acc.clone(),
+                    }
+                },
+                accounts: __with_base.accounts.clone(),
+                staging: __with_base.staging.clone(),
+            }
+        };
+        break 'run0 (answer::<
+            V,
+        >(
+            &m,
+            host_ok::<V>(),
+            &{
+                let __with_base = &x;
+                Implications {
+                    state: state_p.clone(),
+                    id: __with_base.id,
+                    next_free_id: __with_base.next_free_id,
+                    transfers: __with_base.transfers.clone(),
+                    r#yield: __with_base.r#yield.clone(),
+                    provisions: __with_base.provisions.clone(),
+                }
+            },
+            &y,
+        ));
+    }
+}
+/// The bytes of one validator's keys.
+///
+/// Lean: `Jar.VALIDATOR_KEYS_BYTES` at spec/Jar/HostCalls.lean:393
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn validator_keys_bytes<V: Variant>() -> Nat {
+    Nat(336)
+}
+/// `designate` (16): the staging validator keys (V records at φ₇), by the designator.
+///
+/// Lean: `Jar.hostDesignate` at spec/Jar/HostCalls.lean:396
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_designate<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    'run0: {
+        if !range_accessible::<
+            V,
+        >(
+            &m.memory.clone(),
+            host_reg::<V>(&m, Nat(7)),
+            (validator_keys_bytes::<V>() * V::V),
+            false,
+        ) {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        }
+        if (x.id != x.state.privileges.designate) {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        }
+        let bytes = read_bytes::<
+            V,
+        >(
+            &m.memory.clone(),
+            host_reg::<V>(&m, Nat(7)),
+            (validator_keys_bytes::<V>() * V::V),
+        );
+        let mut keys: Vec<ValidatorKeys> = vec![];
+        for i in range(Nat(0), V::V) {
+            {
+                keys = {
+                    let arg0 = validator_keys_of_bytes(
+                        bytes
+                            .extract(
+                                (validator_keys_bytes::<V>() * i),
+                                (validator_keys_bytes::<V>() * (i + Nat(1))),
+                            ),
+                    );
+                    array::push(std::mem::take(&mut keys), arg0)
+                };
+            };
+        }
+        break 'run0 (answer::<
+            V,
+        >(
+            &m,
+            host_ok::<V>(),
+            &{
+                let __with_base = &x;
+                Implications {
+                    state: {
+                        let __with_base = &x.state;
+                        PartialState {
+                            staging: keys.clone(),
+                            accounts: __with_base.accounts.clone(),
+                            auth_queues: __with_base.auth_queues.clone(),
+                            privileges: __with_base.privileges.clone(),
+                        }
+                    },
+                    id: __with_base.id,
+                    next_free_id: __with_base.next_free_id,
+                    transfers: __with_base.transfers.clone(),
+                    r#yield: __with_base.r#yield.clone(),
+                    provisions: __with_base.provisions.clone(),
+                }
+            },
+            &y,
+        ));
+    }
+}
+/// check (GP B.10): the first index from `i` on, stepping through the public range, that no account in `d` has. The fuel bounds the search by the accounts there are.
+///
+/// Lean: `Jar.checkIndex` at spec/Jar/HostCalls.lean:408
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn check_index<V: Variant>(d: &Vec<AccountEntry>, i: Nat) -> ServiceId {
+    'run0: {
+        let mut cur = i;
+        for _ in range(Nat(0), (array::size(&d) + Nat(1))) {
+            {
+                if !has_account::<V>(&d, cur.to_u32()) {
+                    {
+                        break 'run0 (cur.to_u32());
+                    };
+                }
+                cur = ((((cur - S_MIN) + Nat(1))
+                    % ((Nat(2).pow(Nat(32)) - S_MIN) - Nat(2).pow(Nat(8)))) + S_MIN);
+            };
+        }
+        break 'run0 (cur.to_u32());
+    }
+}
+/// `new` (18): creates a service with code hash at φ₇ of length φ₈, gas limits φ₉ and φ₁₀ and gratis φ₁₁, funded by the creator with its deposit; the registrar may choose an index φ₁₂ below S. φ₇ = the new index.
+///
+/// Lean: `Jar.hostNew` at spec/Jar/HostCalls.lean:418
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_new<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+    t: TimeSlot,
+) -> HostStep {
+    'run0: {
+        let l = host_reg::<V>(&m, Nat(8));
+        let gratis = host_reg::<V>(&m, Nat(11));
+        let desired = host_reg::<V>(&m, Nat(12));
+        let Some(c) = hash_at::<V>(&m, Nat(7)) else {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        };
+        if (l >= Nat(2).pow(Nat(32))) {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        }
+        let p = x.state.privileges.clone();
+        if ((gratis != Nat(0)) && (x.id != p.bless)) {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        }
+        let info: ServiceInfo = ServiceInfo {
+            version: (0 as u8),
+            code_hash: c,
+            balance: (0 as u64),
+            min_item_gas: host_reg::<V>(&m, Nat(9)).to_u64(),
+            min_memo_gas: host_reg::<V>(&m, Nat(10)).to_u64(),
+            bytes: (Nat(81) + l).to_u64(),
+            deposit_offset: host_reg::<V>(&m, Nat(11)).to_u64(),
+            items: (2 as u32),
+            creation_slot: t,
+            last_accumulation_slot: (0 as u32),
+            parent_service: x.id,
+        };
+        let cost = min_balance::<V>(&info);
+        let own = implications_own::<V>(&x);
+        if ((Nat(own.info.balance as u64) < cost)
+            || ((Nat(own.info.balance as u64) - cost)
+                < min_balance::<V>(&own.info.clone())))
+        {
+            {
+                break 'run0 (answer::<V>(&m, host_cash::<V>(), &x, &y));
+            };
+        }
+        let own_p = {
+            let __with_base = &own;
+            ServiceAccount {
+                info: {
+                    let __with_base = &own.info;
+                    ServiceInfo {
+                        balance: (Nat(own.info.balance as u64) - cost).to_u64(),
+                        version: __with_base.version,
+                        code_hash: __with_base.code_hash,
+                        min_item_gas: __with_base.min_item_gas,
+                        min_memo_gas: __with_base.min_memo_gas,
+                        bytes: __with_base.bytes,
+                        deposit_offset: __with_base.deposit_offset,
+                        items: __with_base.items,
+                        creation_slot: __with_base.creation_slot,
+                        last_accumulation_slot: __with_base.last_accumulation_slot,
+                        parent_service: __with_base.parent_service,
+                    }
+                },
+                items: __with_base.items.clone(),
+            }
+        };
+        let d = x.state.accounts.clone();
+        let registrar_pick = ((x.id == p.register) && (desired < S_MIN));
+        if (registrar_pick && has_account::<V>(&d, desired.to_u32())) {
+            {
+                break 'run0 (answer::<V>(&m, host_full::<V>(), &x, &y));
+            };
+        }
+        let id = if registrar_pick { desired.to_u32() } else { x.next_free_id };
+        let fresh: ServiceAccount = ServiceAccount {
+            info: {
+                let __with_base = &info;
+                ServiceInfo {
+                    balance: cost.to_u64(),
+                    version: __with_base.version,
+                    code_hash: __with_base.code_hash,
+                    min_item_gas: __with_base.min_item_gas,
+                    min_memo_gas: __with_base.min_memo_gas,
+                    bytes: __with_base.bytes,
+                    deposit_offset: __with_base.deposit_offset,
+                    items: __with_base.items,
+                    creation_slot: __with_base.creation_slot,
+                    last_accumulation_slot: __with_base.last_accumulation_slot,
+                    parent_service: __with_base.parent_service,
+                }
+            },
+            items: vec![],
+        };
+        let fresh_p = service_account_put_item::<
+            V,
+        >(
+            &fresh,
+            &lookup_key::<V>(id, c, l),
+            &encode_timeslots::<V>(&vec![]),
+            &ItemName::Request(c, l),
+        );
+        let d_p = set_account::<V>(&set_account::<V>(&d, x.id, &own_p), id, &fresh_p);
+        let next = if registrar_pick {
+            x.next_free_id
+        } else {
+            check_index::<
+                V,
+            >(
+                &d_p,
+                (S_MIN
+                    + (((Nat(x.next_free_id as u64) - S_MIN) + Nat(42))
+                        % ((Nat(2).pow(Nat(32)) - S_MIN) - Nat(2).pow(Nat(8))))),
+            )
+        };
+        break 'run0 (answer::<
+            V,
+        >(
+            &m,
+            (id as u64),
+            &{
+                let __with_base = &x;
+                Implications {
+                    state: {
+                        let __with_base = &x.state;
+                        PartialState {
+                            accounts: d_p.clone(),
+                            staging: __with_base.staging.clone(),
+                            auth_queues: __with_base.auth_queues.clone(),
+                            privileges: __with_base.privileges.clone(),
+                        }
+                    },
+                    next_free_id: next,
+                    id: __with_base.id,
+                    transfers: __with_base.transfers.clone(),
+                    r#yield: __with_base.r#yield.clone(),
+                    provisions: __with_base.provisions.clone(),
+                }
+            },
+            &y,
+        ));
+    }
+}
+/// `upgrade` (19): the service's code hash (at φ₇) and gas limits φ₈, φ₉.
+///
+/// Lean: `Jar.hostUpgrade` at spec/Jar/HostCalls.lean:451
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_upgrade<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        match hash_at::<V>(&m, Nat(7)) {
+            None => host_panic::<V>(&m, &x, &y),
+            Some(c) => {
+                let own = implications_own::<V>(&x);
+                let own_p = {
+                    let __with_base = &own;
+                    ServiceAccount {
+                        info: {
+                            let __with_base = &own.info;
+                            ServiceInfo {
+                                code_hash: c,
+                                min_item_gas: host_reg::<V>(&m, Nat(8)).to_u64(),
+                                min_memo_gas: host_reg::<V>(&m, Nat(9)).to_u64(),
+                                version: __with_base.version,
+                                balance: __with_base.balance,
+                                bytes: __with_base.bytes,
+                                deposit_offset: __with_base.deposit_offset,
+                                items: __with_base.items,
+                                creation_slot: __with_base.creation_slot,
+                                last_accumulation_slot: __with_base.last_accumulation_slot,
+                                parent_service: __with_base.parent_service,
+                            }
+                        },
+                        items: __with_base.items.clone(),
+                    }
+                };
+                answer::<
+                    V,
+                >(&m, host_ok::<V>(), &implications_with_self::<V>(&x, &own_p), &y)
+            }
+        }
+    }
+}
+/// `transfer` (20): sends φ₈ to service φ₇ with gas φ₉ and the memo at φ₁₀, deferred to the next round; the gas sent is paid on top of the call's.
+///
+/// Lean: `Jar.hostTransfer` at spec/Jar/HostCalls.lean:460
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_transfer<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    'run0: {
+        let dest = host_reg::<V>(&m, Nat(7));
+        let amount = host_reg::<V>(&m, Nat(8));
+        let l = host_reg::<V>(&m, Nat(9));
+        if !range_accessible::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, Nat(10)), W_T, false) {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        }
+        let d = x.state.accounts.clone();
+        let target = if (dest >= Nat(2).pow(Nat(32))) {
+            None
+        } else {
+            find_account::<V>(&d, dest.to_u32())
+        };
+        let Some(t) = target.clone() else {
+            {
+                break 'run0 (answer::<V>(&m, host_who::<V>(), &x, &y));
+            };
+        };
+        if (l < Nat(t.info.min_memo_gas as u64)) {
+            {
+                break 'run0 (answer::<V>(&m, host_low::<V>(), &x, &y));
+            };
+        }
+        let own = implications_own::<V>(&x);
+        if ((Nat(own.info.balance as u64) < amount)
+            || ((Nat(own.info.balance as u64) - amount)
+                < min_balance::<V>(&own.info.clone())))
+        {
+            {
+                break 'run0 (answer::<V>(&m, host_cash::<V>(), &x, &y));
+            };
+        }
+        if (m.gas < l) {
+            {
+                break 'run0 (HostStep {
+                    outcome: HostOutcome::OutOfGas,
+                    machine: {
+                        let __with_base = &m;
+                        Machine {
+                            gas: Nat(0),
+                            regs: __with_base.regs.clone(),
+                            pc: __with_base.pc,
+                            memory: __with_base.memory.clone(),
+                        }
+                    },
+                    x: x.clone(),
+                    y: y.clone(),
+                });
+            };
+        }
+        let tr: DeferredTransfer = DeferredTransfer {
+            source: x.id,
+            dest: dest.to_u32(),
+            amount: amount.to_u64(),
+            memo: read_bytes::<V>(&m.memory.clone(), host_reg::<V>(&m, Nat(10)), W_T),
+            gas: l.to_u64(),
+        };
+        let own_p = {
+            let __with_base = &own;
+            ServiceAccount {
+                info: {
+                    let __with_base = &own.info;
+                    ServiceInfo {
+                        balance: (Nat(own.info.balance as u64) - amount).to_u64(),
+                        version: __with_base.version,
+                        code_hash: __with_base.code_hash,
+                        min_item_gas: __with_base.min_item_gas,
+                        min_memo_gas: __with_base.min_memo_gas,
+                        bytes: __with_base.bytes,
+                        deposit_offset: __with_base.deposit_offset,
+                        items: __with_base.items,
+                        creation_slot: __with_base.creation_slot,
+                        last_accumulation_slot: __with_base.last_accumulation_slot,
+                        parent_service: __with_base.parent_service,
+                    }
+                },
+                items: __with_base.items.clone(),
+            }
+        };
+        let x_p = implications_with_self::<V>(&x, &own_p);
+        break 'run0 (answer::<
+            V,
+        >(
+            &{
+                let __with_base = &m;
+                Machine {
+                    gas: (m.gas - l),
+                    regs: __with_base.regs.clone(),
+                    pc: __with_base.pc,
+                    memory: __with_base.memory.clone(),
+                }
+            },
+            host_ok::<V>(),
+            &{
+                let __with_base = &x_p;
+                Implications {
+                    transfers: array::push(x_p.transfers.clone(), tr.clone()),
+                    id: __with_base.id,
+                    state: __with_base.state.clone(),
+                    next_free_id: __with_base.next_free_id,
+                    r#yield: __with_base.r#yield.clone(),
+                    provisions: __with_base.provisions.clone(),
+                }
+            },
+            &y,
+        ));
+    }
+}
+/// E₃₂(s): a service id as a 32-byte code hash (an account whose code hash is its parent's id has been marked for ejection by it).
+///
+/// Lean: `Jar.idAsCodeHash` at spec/Jar/HostCalls.lean:484
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn id_as_code_hash<V: Variant>(s: ServiceId) -> Hash {
+    hash_of_bytes(encode_le::<V>(Nat(s as u64), Nat(32)))
+}
+/// `eject` (21): removes service φ₇, whose code hash names this service and whose only item is the request for the preimage at φ₈ forgotten long enough ago; its balance comes here.
+///
+/// Lean: `Jar.hostEject` at spec/Jar/HostCalls.lean:488
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_eject<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+    t: TimeSlot,
+) -> HostStep {
+    'run0: {
+        let Some(h) = hash_at::<V>(&m, Nat(8)) else {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        };
+        let d_id = host_reg::<V>(&m, Nat(7));
+        let d = x.state.accounts.clone();
+        let target = if ((d_id == Nat(x.id as u64)) || (d_id >= Nat(2).pow(Nat(32)))) {
+            None
+        } else {
+            find_account::<V>(&d, d_id.to_u32())
+        };
+        let Some(acc) = target.clone() else {
+            {
+                break 'run0 (answer::<V>(&m, host_who::<V>(), &x, &y));
+            };
+        };
+        if (acc.info.code_hash != id_as_code_hash::<V>(x.id)) {
+            {
+                break 'run0 (answer::<V>(&m, host_who::<V>(), &x, &y));
+            };
+        }
+        let l = (Nat(81).max(Nat(acc.info.bytes as u64)) - Nat(81));
+        if (acc.info.items != (2 as u32)) {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        }
+        match service_account_request_of::<V>(&acc, d_id.to_u32(), h, l) {
+            None => {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            }
+            Some(slots) => {
+                if ((array::size(&slots) == Nat(2))
+                    && (Nat(array::get_bang(&slots, Nat(1)) as u64)
+                        < (Nat(t as u64) - V::D_EXPUNGE)))
+                {
+                    {
+                        let own = implications_own::<V>(&x);
+                        let own_p = {
+                            let __with_base = &own;
+                            ServiceAccount {
+                                info: {
+                                    let __with_base = &own.info;
+                                    ServiceInfo {
+                                        balance: own.info.balance.wrapping_add(acc.info.balance),
+                                        version: __with_base.version,
+                                        code_hash: __with_base.code_hash,
+                                        min_item_gas: __with_base.min_item_gas,
+                                        min_memo_gas: __with_base.min_memo_gas,
+                                        bytes: __with_base.bytes,
+                                        deposit_offset: __with_base.deposit_offset,
+                                        items: __with_base.items,
+                                        creation_slot: __with_base.creation_slot,
+                                        last_accumulation_slot: __with_base.last_accumulation_slot,
+                                        parent_service: __with_base.parent_service,
+                                    }
+                                },
+                                items: __with_base.items.clone(),
+                            }
+                        };
+                        let d_p = set_account::<
+                            V,
+                        >(&remove_account::<V>(&d, d_id.to_u32()), x.id, &own_p);
+                        break 'run0 (answer::<
+                            V,
+                        >(
+                            &m,
+                            host_ok::<V>(),
+                            &{
+                                let __with_base = &x;
+                                Implications {
+                                    state: {
+                                        let __with_base = &x.state;
+                                        PartialState {
+                                            accounts: d_p.clone(),
+                                            staging: __with_base.staging.clone(),
+                                            auth_queues: __with_base.auth_queues.clone(),
+                                            privileges: __with_base.privileges.clone(),
+                                        }
+                                    },
+                                    id: __with_base.id,
+                                    next_free_id: __with_base.next_free_id,
+                                    transfers: __with_base.transfers.clone(),
+                                    r#yield: __with_base.r#yield.clone(),
+                                    provisions: __with_base.provisions.clone(),
+                                }
+                            },
+                            &y,
+                        ));
+                    };
+                }
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            }
+        }
+    }
+}
+/// `query` (22): the state of the request for the preimage at φ₇ of length φ₈, packed into φ₇ and φ₈.
+///
+/// Lean: `Jar.hostQuery` at spec/Jar/HostCalls.lean:511
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_query<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    'run0: {
+        let Some(h) = hash_at::<V>(&m, Nat(7)) else {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        };
+        let z = host_reg::<V>(&m, Nat(8));
+        let slots = if (z >= Nat(2).pow(Nat(32))) {
+            None
+        } else {
+            service_account_request_of::<V>(&implications_own::<V>(&x), x.id, h, z)
+        };
+        let Some(a) = slots.clone() else {
+            {
+                break 'run0 (HostStep {
+                    outcome: HostOutcome::Proceed,
+                    machine: with_reg::<
+                        V,
+                    >(&with_reg::<V>(&m, Nat(7), host_none::<V>()), Nat(8), (0 as u64)),
+                    x: x.clone(),
+                    y: y.clone(),
+                });
+            };
+        };
+        let first: u64 = if (array::size(&a) == Nat(0)) {
+            (0 as u64)
+        } else {
+            (array::get_bang(&a, Nat(0)) as u64)
+                .wrapping_shl(((32 as u64) as u32) % 64u32)
+        };
+        let r7: u64 = array::size(&a).to_u64().wrapping_add(first);
+        let r8: u64 = if (array::size(&a) == Nat(2)) {
+            (array::get_bang(&a, Nat(1)) as u64)
+        } else {
+            if (array::size(&a) == Nat(3)) {
+                (array::get_bang(&a, Nat(1)) as u64)
+                    .wrapping_add(
+                        (array::get_bang(&a, Nat(2)) as u64)
+                            .wrapping_shl(((32 as u64) as u32) % 64u32),
+                    )
+            } else {
+                (0 as u64)
+            }
+        };
+        break 'run0 (HostStep {
+            outcome: HostOutcome::Proceed,
+            machine: with_reg::<V>(&with_reg::<V>(&m, Nat(7), r7), Nat(8), r8),
+            x: x.clone(),
+            y: y.clone(),
+        });
+    }
+}
+/// `solicit` (23): asks for the preimage at φ₇ of length φ₈ (a new request), or asks again for one that was provided and forgotten.
+///
+/// Lean: `Jar.hostSolicit` at spec/Jar/HostCalls.lean:526
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_solicit<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+    t: TimeSlot,
+) -> HostStep {
+    'run0: {
+        let Some(h) = hash_at::<V>(&m, Nat(7)) else {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        };
+        let z = host_reg::<V>(&m, Nat(8));
+        if (z >= Nat(2).pow(Nat(32))) {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        }
+        let own = implications_own::<V>(&x);
+        let a_p = match service_account_request_of::<V>(&own, x.id, h, z) {
+            None => Some(service_account_set_request::<V>(&own, x.id, h, z, &vec![])),
+            Some(slots) => {
+                if (array::size(&slots) == Nat(2)) {
+                    Some(
+                        service_account_set_request::<
+                            V,
+                        >(&own, x.id, h, z, &array::push(slots.clone(), t)),
+                    )
+                } else {
+                    None
+                }
+            }
+        };
+        let Some(a) = a_p.clone() else {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        };
+        if (Nat(a.info.balance as u64) < min_balance::<V>(&a.info.clone())) {
+            {
+                break 'run0 (answer::<V>(&m, host_full::<V>(), &x, &y));
+            };
+        }
+        break 'run0 (answer::<
+            V,
+        >(&m, host_ok::<V>(), &implications_with_self::<V>(&x, &a), &y));
+    }
+}
+/// `forget` (24): withdraws the request for the preimage at φ₇ of length φ₈: dropped with its preimage if never provided or unavailable long enough, otherwise marked unavailable now.
+///
+/// Lean: `Jar.hostForget` at spec/Jar/HostCalls.lean:543
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_forget<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+    t: TimeSlot,
+) -> HostStep {
+    'run0: {
+        let Some(h) = hash_at::<V>(&m, Nat(7)) else {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        };
+        let z = host_reg::<V>(&m, Nat(8));
+        let own = implications_own::<V>(&x);
+        let slots = if (z >= Nat(2).pow(Nat(32))) {
+            None
+        } else {
+            service_account_request_of::<V>(&own, x.id, h, z)
+        };
+        let Some(r) = slots.clone() else {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        };
+        let old = (Nat(t as u64) - V::D_EXPUNGE);
+        let a_p = if ((array::size(&r) == Nat(0))
+            || ((array::size(&r) == Nat(2))
+                && (Nat(array::get_bang(&r, Nat(1)) as u64) < old)))
+        {
+            Some(
+                service_account_drop_preimage::<
+                    V,
+                >(&service_account_drop_request::<V>(&own, x.id, h, z), x.id, h),
+            )
+        } else {
+            if (array::size(&r) == Nat(1)) {
+                Some(
+                    service_account_set_request::<
+                        V,
+                    >(&own, x.id, h, z, &vec![array::get_bang(& r, Nat(0)), t]),
+                )
+            } else {
+                if ((array::size(&r) == Nat(3))
+                    && (Nat(array::get_bang(&r, Nat(1)) as u64) < old))
+                {
+                    Some(
+                        service_account_set_request::<
+                            V,
+                        >(&own, x.id, h, z, &vec![array::get_bang(& r, Nat(2)), t]),
+                    )
+                } else {
+                    None
+                }
+            }
+        };
+        let Some(a) = a_p.clone() else {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        };
+        break 'run0 (answer::<
+            V,
+        >(&m, host_ok::<V>(), &implications_with_self::<V>(&x, &a), &y));
+    }
+}
+/// `yield` (25): the hash at φ₇ becomes the accumulation's output.
+///
+/// Lean: `Jar.hostYield` at spec/Jar/HostCalls.lean:560
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_yield<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    {
+        match hash_at::<V>(&m, Nat(7)) {
+            None => host_panic::<V>(&m, &x, &y),
+            Some(h) => {
+                answer::<
+                    V,
+                >(
+                    &m,
+                    host_ok::<V>(),
+                    &{
+                        let __with_base = &x;
+                        Implications {
+                            r#yield: Some(h),
+                            id: __with_base.id,
+                            state: __with_base.state.clone(),
+                            next_free_id: __with_base.next_free_id,
+                            transfers: __with_base.transfers.clone(),
+                            provisions: __with_base.provisions.clone(),
+                        }
+                    },
+                    &y,
+                )
+            }
+        }
+    }
+}
+/// `provide` (26): offers the preimage at [φ₈, φ₈ + φ₉) to service φ₇ (2⁶⁴ − 1: itself), which must have asked for it and not yet have it; it is stored after the round.
+///
+/// Lean: `Jar.hostProvide` at spec/Jar/HostCalls.lean:566
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn host_provide<V: Variant>(
+    m: &Machine,
+    x: &Implications,
+    y: &Implications,
+) -> HostStep {
+    'run0: {
+        let r = host_reg::<V>(&m, Nat(7));
+        let s = if (r == self_id::<V>()) { Nat(x.id as u64) } else { r };
+        let z = host_reg::<V>(&m, Nat(9));
+        if !range_accessible::<
+            V,
+        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), z, false) {
+            {
+                break 'run0 (host_panic::<V>(&m, &x, &y));
+            };
+        }
+        let target = if (s >= Nat(2).pow(Nat(32))) {
+            None
+        } else {
+            find_account::<V>(&x.state.accounts.clone(), s.to_u32())
+        };
+        let Some(a) = target.clone() else {
+            {
+                break 'run0 (answer::<V>(&m, host_who::<V>(), &x, &y));
+            };
+        };
+        let blob = read_bytes::<V>(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), z);
+        match service_account_request_of::<
+            V,
+        >(&a, s.to_u32(), blake2b256(blob.clone()), z) {
+            Some(slots) => {
+                if !slots.is_empty() {
+                    {
+                        break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+                    };
+                }
+            }
+            None => {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            }
+        };
+        let p: Provision = Provision {
+            service: s.to_u32(),
+            blob: blob.clone(),
+        };
+        if array::contains(&x.provisions, &p.clone()) {
+            {
+                break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
+            };
+        }
+        break 'run0 (answer::<
+            V,
+        >(
+            &m,
+            host_ok::<V>(),
+            &{
+                let __with_base = &x;
+                Implications {
+                    provisions: array::push(x.provisions.clone(), p.clone()),
+                    id: __with_base.id,
+                    state: __with_base.state.clone(),
+                    next_free_id: __with_base.next_free_id,
+                    transfers: __with_base.transfers.clone(),
+                    r#yield: __with_base.r#yield.clone(),
+                }
+            },
+            &y,
+        ));
+    }
+}
+/// The host-call ids of accumulation (GP B.7; `log` is JIP-1's).
+///
+/// Lean: `Jar.CALL_GAS` at spec/Jar/HostCalls.lean:587
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_gas<V: Variant>() -> Nat {
+    Nat(0)
+}
+/// Lean: `Jar.CALL_FETCH` at spec/Jar/HostCalls.lean:589
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_fetch<V: Variant>() -> Nat {
+    Nat(1)
+}
+/// Lean: `Jar.CALL_LOOKUP` at spec/Jar/HostCalls.lean:590
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_lookup<V: Variant>() -> Nat {
+    Nat(2)
+}
+/// Lean: `Jar.CALL_READ` at spec/Jar/HostCalls.lean:591
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_read<V: Variant>() -> Nat {
+    Nat(3)
+}
+/// Lean: `Jar.CALL_WRITE` at spec/Jar/HostCalls.lean:592
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_write<V: Variant>() -> Nat {
+    Nat(4)
+}
+/// Lean: `Jar.CALL_INFO` at spec/Jar/HostCalls.lean:593
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_info<V: Variant>() -> Nat {
+    Nat(5)
+}
+/// Lean: `Jar.CALL_BLESS` at spec/Jar/HostCalls.lean:594
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_bless<V: Variant>() -> Nat {
+    Nat(14)
+}
+/// Lean: `Jar.CALL_ASSIGN` at spec/Jar/HostCalls.lean:595
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_assign<V: Variant>() -> Nat {
+    Nat(15)
+}
+/// Lean: `Jar.CALL_DESIGNATE` at spec/Jar/HostCalls.lean:596
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_designate<V: Variant>() -> Nat {
+    Nat(16)
+}
+/// Lean: `Jar.CALL_CHECKPOINT` at spec/Jar/HostCalls.lean:597
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_checkpoint<V: Variant>() -> Nat {
+    Nat(17)
+}
+/// Lean: `Jar.CALL_NEW` at spec/Jar/HostCalls.lean:598
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_new<V: Variant>() -> Nat {
+    Nat(18)
+}
+/// Lean: `Jar.CALL_UPGRADE` at spec/Jar/HostCalls.lean:599
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_upgrade<V: Variant>() -> Nat {
+    Nat(19)
+}
+/// Lean: `Jar.CALL_TRANSFER` at spec/Jar/HostCalls.lean:600
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_transfer<V: Variant>() -> Nat {
+    Nat(20)
+}
+/// Lean: `Jar.CALL_EJECT` at spec/Jar/HostCalls.lean:601
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_eject<V: Variant>() -> Nat {
+    Nat(21)
+}
+/// Lean: `Jar.CALL_QUERY` at spec/Jar/HostCalls.lean:602
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_query<V: Variant>() -> Nat {
+    Nat(22)
+}
+/// Lean: `Jar.CALL_SOLICIT` at spec/Jar/HostCalls.lean:603
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_solicit<V: Variant>() -> Nat {
+    Nat(23)
+}
+/// Lean: `Jar.CALL_FORGET` at spec/Jar/HostCalls.lean:604
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_forget<V: Variant>() -> Nat {
+    Nat(24)
+}
+/// Lean: `Jar.CALL_YIELD` at spec/Jar/HostCalls.lean:605
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_yield<V: Variant>() -> Nat {
+    Nat(25)
+}
+/// Lean: `Jar.CALL_PROVIDE` at spec/Jar/HostCalls.lean:606
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_provide<V: Variant>() -> Nat {
+    Nat(26)
+}
+/// Lean: `Jar.CALL_LOG` at spec/Jar/HostCalls.lean:607
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn call_log<V: Variant>() -> Nat {
+    Nat(100)
+}
+/// One host call `n` of accumulation at block slot `t` (GP B.7's F): charges its gas, then runs the call on the context pair.
+///
+/// Lean: `Jar.accumulateHostCall` at spec/Jar/HostCalls.lean:609
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn accumulate_host_call<V: Variant>(
+    n: Nat,
+    m0: &Machine,
+    x: &Implications,
+    y: &Implications,
+    t: TimeSlot,
+    eta0: Hash,
+    inputs: &Vec<AccumulateInput>,
+) -> HostStep {
+    {
+        if (m0.gas < host_call_gas::<V>()) {
+            HostStep {
+                outcome: HostOutcome::OutOfGas,
+                machine: {
+                    let __with_base = &m0;
+                    Machine {
+                        gas: Nat(0),
+                        regs: __with_base.regs.clone(),
+                        pc: __with_base.pc,
+                        memory: __with_base.memory.clone(),
+                    }
+                },
+                x: x.clone(),
+                y: y.clone(),
+            }
+        } else {
+            {
+                let m = {
+                    let __with_base = &m0;
+                    Machine {
+                        gas: (m0.gas - host_call_gas::<V>()),
+                        regs: __with_base.regs.clone(),
+                        pc: __with_base.pc,
+                        memory: __with_base.memory.clone(),
+                    }
+                };
+                if (n == call_gas::<V>()) {
+                    answer::<V>(&m, m.gas.to_u64(), &x, &y)
+                } else {
+                    if (n == call_fetch::<V>()) {
+                        host_fetch::<V>(&m, &x, &y, eta0, &inputs)
+                    } else {
+                        if (n == call_lookup::<V>()) {
+                            host_lookup::<V>(&m, &x, &y)
+                        } else {
+                            if (n == call_read::<V>()) {
+                                host_read::<V>(&m, &x, &y)
+                            } else {
+                                if (n == call_write::<V>()) {
+                                    host_write::<V>(&m, &x, &y)
+                                } else {
+                                    if (n == call_info::<V>()) {
+                                        host_info::<V>(&m, &x, &y)
+                                    } else {
+                                        if (n == call_bless::<V>()) {
+                                            host_bless::<V>(&m, &x, &y)
+                                        } else {
+                                            if (n == call_assign::<V>()) {
+                                                host_assign::<V>(&m, &x, &y)
+                                            } else {
+                                                if (n == call_designate::<V>()) {
+                                                    host_designate::<V>(&m, &x, &y)
+                                                } else {
+                                                    if (n == call_checkpoint::<V>()) {
+                                                        answer::<V>(&m, m.gas.to_u64(), &x, &x)
+                                                    } else {
+                                                        if (n == call_new::<V>()) {
+                                                            host_new::<V>(&m, &x, &y, t)
+                                                        } else {
+                                                            if (n == call_upgrade::<V>()) {
+                                                                host_upgrade::<V>(&m, &x, &y)
+                                                            } else {
+                                                                if (n == call_transfer::<V>()) {
+                                                                    host_transfer::<V>(&m, &x, &y)
+                                                                } else {
+                                                                    if (n == call_eject::<V>()) {
+                                                                        host_eject::<V>(&m, &x, &y, t)
+                                                                    } else {
+                                                                        if (n == call_query::<V>()) {
+                                                                            host_query::<V>(&m, &x, &y)
+                                                                        } else {
+                                                                            if (n == call_solicit::<V>()) {
+                                                                                host_solicit::<V>(&m, &x, &y, t)
+                                                                            } else {
+                                                                                if (n == call_forget::<V>()) {
+                                                                                    host_forget::<V>(&m, &x, &y, t)
+                                                                                } else {
+                                                                                    if (n == call_yield::<V>()) {
+                                                                                        host_yield::<V>(&m, &x, &y)
+                                                                                    } else {
+                                                                                        if (n == call_provide::<V>()) {
+                                                                                            host_provide::<V>(&m, &x, &y)
+                                                                                        } else {
+                                                                                            if (n == call_log::<V>()) {
+                                                                                                HostStep {
+                                                                                                    outcome: HostOutcome::Proceed,
+                                                                                                    machine: m.clone(),
+                                                                                                    x: x.clone(),
+                                                                                                    y: y.clone(),
+                                                                                                }
+                                                                                            } else {
+                                                                                                answer::<V>(&m, host_what::<V>(), &x, &y)
+                                                                                            }
+                                                                                        }
+                                                                                    }
+                                                                                }
+                                                                            }
+                                                                        }
+                                                                    }
+                                                                }
+                                                            }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
 /// The header hash (GP 5.3: blake2b-256 of the header's encoding).
 ///
-/// Lean: `Jar.headerHash` at spec/Jar/Import.lean:60
+/// Lean: `Jar.headerHash` at spec/Jar/Import.lean:57
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn header_hash<V: Variant>(h: &Header) -> Hash {
     blake2b256(encode_header::<V>(h.clone()))
 }
 /// H_x (GP 5.4): the hash of the extrinsic's parts, the guarantees by their reports' hashes.
 ///
-/// Lean: `Jar.extrinsicHash` at spec/Jar/Import.lean:63
+/// Lean: `Jar.extrinsicHash` at spec/Jar/Import.lean:60
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn extrinsic_hash<V: Variant>(x: &Extrinsic) -> Hash {
     'run0: {
@@ -4767,7 +7963,7 @@ pub fn extrinsic_hash<V: Variant>(x: &Extrinsic) -> Hash {
 }
 /// The Safrole view of the state.
 ///
-/// Lean: `Jar.safroleStateOf` at spec/Jar/Import.lean:71
+/// Lean: `Jar.safroleStateOf` at spec/Jar/Import.lean:68
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn safrole_state_of<V: Variant>(s: &ChainState) -> SafroleState {
     {
@@ -4786,7 +7982,7 @@ pub fn safrole_state_of<V: Variant>(s: &ChainState) -> SafroleState {
 }
 /// The seal and entropy checks (GP 6.15–6.20) under the posterior sealing keys `sealKeys`, active set `kappa'` and third entropy `eta3'`: the entropy source's VRF output (Y(H_v)), which Safrole accumulates.
 ///
-/// Lean: `Jar.checkSeal` at spec/Jar/Import.lean:76
+/// Lean: `Jar.checkSeal` at spec/Jar/Import.lean:73
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn check_seal<V: Variant>(
     h: &Header,
@@ -4871,7 +8067,7 @@ pub fn check_seal<V: Variant>(
 }
 /// A service item's value, if the state has one at `key`.
 ///
-/// Lean: `Jar.findItem` at spec/Jar/Import.lean:107
+/// Lean: `Jar.findItem` at spec/Jar/Import.lean:104
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_item<V: Variant>(
     items: &Vec<KeyValue>,
@@ -4892,7 +8088,7 @@ pub fn find_item<V: Variant>(
 }
 /// The items with the value at `key` set (replaced, or inserted in key order).
 ///
-/// Lean: `Jar.setItem` at spec/Jar/Import.lean:114
+/// Lean: `Jar.setItem` at spec/Jar/Import.lean:111
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn set_item<V: Variant>(
     items: &Vec<KeyValue>,
@@ -4947,53 +8143,152 @@ pub fn set_item<V: Variant>(
         break 'run0 (out);
     }
 }
-/// A lookup record's timeslots (E(↕[E₄(t)]), at most three), or `none` if the bytes are not one.
+/// The service a service item's key belongs to (E₄(s) is interleaved into the key's first eight bytes).
 ///
-/// Lean: `Jar.decodeTimeslots` at spec/Jar/Import.lean:130
+/// Lean: `Jar.itemService` at spec/Jar/Import.lean:127
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn decode_timeslots<V: Variant>(bytes: &ByteArray) -> Option<Vec<TimeSlot>> {
-    'run0: {
-        if (bytes.size() == Nat(0)) {
-            {
-                break 'run0 (None);
-            };
-        }
-        let n = Nat(bytes.get_bang(Nat(0)) as u64);
-        if ((n > Nat(3)) || (bytes.size() != (Nat(1) + (Nat(4) * n)))) {
-            {
-                break 'run0 (None);
-            };
-        }
-        let mut out: Vec<TimeSlot> = vec![];
-        for k in range(Nat(0), n) {
-            {
-                out = {
-                    let arg0 = decode_u32_le(&bytes, (Nat(1) + (Nat(4) * k))).to_u32();
-                    array::push(std::mem::take(&mut out), arg0)
-                };
-            };
-        }
-        break 'run0 (Some(out.clone()));
+pub fn item_service<V: Variant>(key: &ByteArray) -> ServiceId {
+    {
+        (((Nat(key.get_bang(Nat(0)) as u64)
+            + (Nat(256) * Nat(key.get_bang(Nat(2)) as u64)))
+            + (Nat(65536) * Nat(key.get_bang(Nat(4)) as u64)))
+            + (Nat(16777216) * Nat(key.get_bang(Nat(6)) as u64)))
+            .to_u32()
     }
 }
-/// A lookup record's encoding.
+/// The part of the state accumulation may change: each account with the items under its keys (their names unknown to the trie), ι, φ and χ.
 ///
-/// Lean: `Jar.encodeTimeslots` at spec/Jar/Import.lean:142
+/// Lean: `Jar.partialStateOf` at spec/Jar/Import.lean:132
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn encode_timeslots<V: Variant>(slots: &Vec<TimeSlot>) -> ByteArray {
+pub fn partial_state_of<V: Variant>(s: &ChainState) -> PartialState {
     'run0: {
-        let mut out = encode_compact_nat(array::size(&slots));
-        for t in slots.iter().cloned() {
+        let mut accounts: Vec<AccountEntry> = s
+            .services
+            .iter()
+            .cloned()
+            .map(|a: ServiceAccountEntry| AccountEntry {
+                id: a.id,
+                account: ServiceAccount {
+                    info: a.info.clone(),
+                    items: vec![],
+                },
+            })
+            .collect::<Vec<_>>();
+        for kv in s.items.clone() {
             {
-                out = out.clone().append(encode_u32_le(Nat(t as u64)));
+                let owner = item_service::<V>(&kv.key.clone());
+                match find_account::<V>(&accounts, owner) {
+                    Some(a) => {
+                        accounts = set_account::<
+                            V,
+                        >(
+                            &accounts,
+                            owner,
+                            &{
+                                let __with_base = &a;
+                                ServiceAccount {
+                                    items: array::push(
+                                        a.items.clone(),
+                                        ServiceItem {
+                                            key: kv.key.clone(),
+                                            value: kv.value.clone(),
+                                            name: ItemName::Unknown,
+                                        },
+                                    ),
+                                    info: __with_base.info.clone(),
+                                }
+                            },
+                        );
+                    }
+                    None => {
+                        accounts = accounts.clone();
+                    }
+                }
             };
         }
-        break 'run0 (out);
+        break 'run0 (PartialState {
+            accounts: accounts.clone(),
+            staging: s.queued.clone(),
+            auth_queues: s
+                .auth_queues
+                .iter()
+                .cloned()
+                .map(|q: Vec<OctetSeq<32usize>>| q.clone())
+                .collect::<Vec<_>>(),
+            privileges: s.privileges.clone(),
+        });
+    }
+}
+/// The state with accumulation's partial state written back: the accounts' records and items (items of services with no account stay as they were), ι, φ and χ.
+///
+/// Lean: `Jar.withPartialState` at spec/Jar/Import.lean:143
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn with_partial_state<V: Variant>(s: &ChainState, e: &PartialState) -> ChainState {
+    'run0: {
+        let owners = s
+            .services
+            .iter()
+            .cloned()
+            .map(|a: ServiceAccountEntry| a.id)
+            .collect::<Vec<_>>();
+        let mut items: Vec<KeyValue> = vec![];
+        for kv in s.items.clone() {
+            {
+                if !array::contains(&owners, &item_service::<V>(&kv.key.clone())) {
+                    {
+                        items = {
+                            let arg0 = kv.clone();
+                            array::push(std::mem::take(&mut items), arg0)
+                        };
+                    };
+                }
+            };
+        }
+        for a in e.accounts.clone() {
+            {
+                for i in a.account.items.clone() {
+                    {
+                        items = set_item::<V>(&items, &i.key.clone(), &i.value.clone());
+                    };
+                }
+            };
+        }
+        break 'run0 ({
+            let __with_base = &s;
+            ChainState {
+                services: e
+                    .accounts
+                    .iter()
+                    .cloned()
+                    .map(|a: AccountEntry| ServiceAccountEntry {
+                        id: a.id,
+                        info: a.account.info.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+                items: items.clone(),
+                queued: e.staging.clone(),
+                auth_queues: e.auth_queues.clone(),
+                privileges: e.privileges.clone(),
+                auth_pools: __with_base.auth_pools.clone(),
+                recent: __with_base.recent.clone(),
+                gamma: __with_base.gamma.clone(),
+                judgements: __with_base.judgements.clone(),
+                entropy: __with_base.entropy.clone(),
+                active: __with_base.active.clone(),
+                previous: __with_base.previous.clone(),
+                pending: __with_base.pending.clone(),
+                tau: __with_base.tau,
+                statistics: __with_base.statistics.clone(),
+                ready: __with_base.ready.clone(),
+                accumulated: __with_base.accumulated.clone(),
+                last_outputs: __with_base.last_outputs.clone(),
+            }
+        });
     }
 }
 /// The preimage view of the services the extrinsic names: their solicited lookup records and stored preimages for the extrinsic's items, read from the state's items.
 ///
-/// Lean: `Jar.preimageAccounts` at spec/Jar/Import.lean:149
+/// Lean: `Jar.preimageAccounts` at spec/Jar/Import.lean:157
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn preimage_accounts<V: Variant>(
     s: &ChainState,
@@ -5076,7 +8371,7 @@ pub fn preimage_accounts<V: Variant>(
 }
 /// The state's items with the preimage view written back.
 ///
-/// Lean: `Jar.writePreimages` at spec/Jar/Import.lean:171
+/// Lean: `Jar.writePreimages` at spec/Jar/Import.lean:179
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn write_preimages<V: Variant>(
     items: &Vec<KeyValue>,
@@ -5111,7 +8406,7 @@ pub fn write_preimages<V: Variant>(
 }
 /// A core's per-block record in the state's compact form.
 ///
-/// Lean: `Jar.coreStateOf` at spec/Jar/Import.lean:181
+/// Lean: `Jar.coreStateOf` at spec/Jar/Import.lean:189
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn core_state_of<V: Variant>(r: &CoreActivityRecord) -> CoreActivityState {
     {
@@ -5129,7 +8424,7 @@ pub fn core_state_of<V: Variant>(r: &CoreActivityRecord) -> CoreActivityState {
 }
 /// A service's per-block record in the state's compact form.
 ///
-/// Lean: `Jar.serviceStateOf` at spec/Jar/Import.lean:187
+/// Lean: `Jar.serviceStateOf` at spec/Jar/Import.lean:195
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_state_of<V: Variant>(
     e: &ServicesStatisticsMapEntry,
@@ -5155,7 +8450,7 @@ pub fn service_state_of<V: Variant>(
 }
 /// π′_C's availability part (GP 13.9–13.10): each core's assurance count (popularity) and the data its newly available reports put in the DA layer.
 ///
-/// Lean: `Jar.countAvailability` at spec/Jar/Import.lean:195
+/// Lean: `Jar.countAvailability` at spec/Jar/Import.lean:203
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn count_availability<V: Variant>(
     cores: &Vec<CoreActivityRecord>,
@@ -5213,7 +8508,7 @@ pub fn count_availability<V: Variant>(
 }
 /// Imports block `b` on state `s` whose root is `priorRoot` (GP 4.1): the posterior state, or why the block is invalid.
 ///
-/// Lean: `Jar.importBlock` at spec/Jar/Import.lean:212
+/// Lean: `Jar.importBlock` at spec/Jar/Import.lean:220
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn import_block<V: Variant>(
     s: &ChainState,
@@ -5431,24 +8726,18 @@ pub fn import_block<V: Variant>(
                 service_stats = ss.clone();
             }
         };
-        let mut acc: AccumulationOutcome = Default::default();
-        match accumulate_block::<
+        let acc = accumulate_block::<
             V,
         >(
             &available,
             &s.ready.clone(),
             &s.accumulated.clone(),
-            &s.privileges.clone(),
+            &partial_state_of::<V>(&s),
             s.tau,
             h.slot,
-        ) {
-            Err(_) => {
-                break 'run0 (Err(ImportError::AccumulationNotInSpecYet));
-            }
-            Ok(o) => {
-                acc = o.clone();
-            }
-        };
+            array::get_bang(&sf_p.eta, Nat(0)),
+        );
+        let s1 = with_partial_state::<V>(&s, &acc.state.clone());
         for e in acc.statistics.clone() {
             {
                 let r = service_record(&service_stats, e.id);
@@ -5489,9 +8778,9 @@ pub fn import_block<V: Variant>(
                 })
                 .collect::<Vec<_>>(),
         );
-        let mut items = s.items.clone();
+        let mut items = s1.items.clone();
         match integrate_preimages(
-            &preimage_accounts::<V>(&s, &x.preimages.clone()),
+            &preimage_accounts::<V>(&s1, &x.preimages.clone()),
             &service_stats,
             &x.preimages.clone(),
             h.slot,
@@ -5544,7 +8833,7 @@ pub fn import_block<V: Variant>(
                 .collect::<Vec<_>>(),
         };
         break 'run0 (Ok({
-            let __with_base = &s;
+            let __with_base = &s1;
             ChainState {
                 auth_pools: pools_p.clone(),
                 recent: recent_p.clone(),
@@ -11340,6 +14629,705 @@ pub fn apply_safrole<V: Variant>(
         )));
     }
 }
+/// A lookup record's timeslots (E(↕[E₄(t)]), at most three), or `none` if the bytes are not one.
+///
+/// Lean: `Jar.decodeTimeslots` at spec/Jar/ServiceAccounts.lean:52
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn decode_timeslots<V: Variant>(bytes: &ByteArray) -> Option<Vec<TimeSlot>> {
+    'run0: {
+        if (bytes.size() == Nat(0)) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let n = Nat(bytes.get_bang(Nat(0)) as u64);
+        if ((n > Nat(3)) || (bytes.size() != (Nat(1) + (Nat(4) * n)))) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let mut out: Vec<TimeSlot> = vec![];
+        for k in range(Nat(0), n) {
+            {
+                out = {
+                    let arg0 = decode_u32_le(&bytes, (Nat(1) + (Nat(4) * k))).to_u32();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (Some(out.clone()));
+    }
+}
+/// A lookup record's encoding.
+///
+/// Lean: `Jar.encodeTimeslots` at spec/Jar/ServiceAccounts.lean:64
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn encode_timeslots<V: Variant>(slots: &Vec<TimeSlot>) -> ByteArray {
+    'run0: {
+        let mut out = encode_compact_nat(array::size(&slots));
+        for t in slots.iter().cloned() {
+            {
+                out = out.clone().append(encode_u32_le(Nat(t as u64)));
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// a_t (GP 9.8): the balance an account must keep, B_S + B_I·a_i + B_L·a_o less its gratis offset, never below zero.
+///
+/// Lean: `Jar.minBalance` at spec/Jar/ServiceAccounts.lean:71
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn min_balance<V: Variant>(i: &ServiceInfo) -> Nat {
+    {
+        (((V::B_S + (V::B_I * Nat(i.items as u64))) + (V::B_L * Nat(i.bytes as u64)))
+            - Nat(i.deposit_offset as u64))
+    }
+}
+/// The account of service `s` in `d`.
+///
+/// Lean: `Jar.findAccount` at spec/Jar/ServiceAccounts.lean:76
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn find_account<V: Variant>(
+    d: &Vec<AccountEntry>,
+    s: ServiceId,
+) -> Option<ServiceAccount> {
+    'run0: {
+        for e in d.iter().cloned() {
+            {
+                if (e.id == s) {
+                    {
+                        break 'run0 (Some(e.account.clone()));
+                    };
+                }
+            };
+        }
+        break 'run0 (None);
+    }
+}
+/// Whether `d` has an account for `s`.
+///
+/// Lean: `Jar.hasAccount` at spec/Jar/ServiceAccounts.lean:83
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn has_account<V: Variant>(d: &Vec<AccountEntry>, s: ServiceId) -> bool {
+    find_account::<V>(&d, s).is_some()
+}
+/// `d` with the account of `s` set to `a` (replaced, or inserted in id order).
+///
+/// Lean: `Jar.setAccount` at spec/Jar/ServiceAccounts.lean:86
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn set_account<V: Variant>(
+    d: &Vec<AccountEntry>,
+    s: ServiceId,
+    a: &ServiceAccount,
+) -> Vec<AccountEntry> {
+    'run0: {
+        let mut out: Vec<AccountEntry> = vec![];
+        let mut placed = false;
+        for e in d.iter().cloned() {
+            {
+                if (!placed && (s <= e.id)) {
+                    {
+                        out = {
+                            let arg0 = AccountEntry {
+                                id: s,
+                                account: a.clone(),
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                        if (e.id != s) {
+                            {
+                                out = {
+                                    let arg0 = e.clone();
+                                    array::push(std::mem::take(&mut out), arg0)
+                                };
+                            };
+                        }
+                    }
+                } else {
+                    {
+                        out = {
+                            let arg0 = e.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    }
+                }
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = AccountEntry {
+                        id: s,
+                        account: a.clone(),
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// `d` without the account of `s`.
+///
+/// Lean: `Jar.removeAccount` at spec/Jar/ServiceAccounts.lean:102
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn remove_account<V: Variant>(
+    d: &Vec<AccountEntry>,
+    s: ServiceId,
+) -> Vec<AccountEntry> {
+    {
+        d.iter()
+            .cloned()
+            .filter(|x| {
+                let f = |e: AccountEntry| (e.id != s);
+                f(x.clone())
+            })
+            .collect::<Vec<_>>()
+    }
+}
+/// The value of the item at state key `key`.
+///
+/// Lean: `Jar.ServiceAccount.itemAt` at spec/Jar/ServiceAccounts.lean:106
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_item_at<V: Variant>(
+    a: &ServiceAccount,
+    key: &ByteArray,
+) -> Option<ByteArray> {
+    'run0: {
+        for i in a.items.clone() {
+            {
+                if (i.key.clone() == key.clone()) {
+                    {
+                        break 'run0 (Some(i.value.clone()));
+                    };
+                }
+            };
+        }
+        break 'run0 (None);
+    }
+}
+/// The account with the item at `key` set to `value` (replaced, or inserted in key order).
+///
+/// Lean: `Jar.ServiceAccount.putItem` at spec/Jar/ServiceAccounts.lean:113
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_put_item<V: Variant>(
+    a: &ServiceAccount,
+    key: &ByteArray,
+    value: &ByteArray,
+    name: &ItemName,
+) -> ServiceAccount {
+    'run0: {
+        let mut out: Vec<ServiceItem> = vec![];
+        let mut placed = false;
+        for i in a.items.clone() {
+            {
+                if (!placed && (key.clone() <= i.key.clone())) {
+                    {
+                        out = {
+                            let arg0 = ServiceItem {
+                                key: key.clone(),
+                                value: value.clone(),
+                                name: name.clone(),
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                        if (i.key.clone() != key.clone()) {
+                            {
+                                out = {
+                                    let arg0 = i.clone();
+                                    array::push(std::mem::take(&mut out), arg0)
+                                };
+                            };
+                        }
+                    }
+                } else {
+                    {
+                        out = {
+                            let arg0 = i.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    }
+                }
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = ServiceItem {
+                        key: key.clone(),
+                        value: value.clone(),
+                        name: name.clone(),
+                    };
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 ({
+            let __with_base = &a;
+            ServiceAccount {
+                items: out.clone(),
+                info: __with_base.info.clone(),
+            }
+        });
+    }
+}
+/// The account without the item at `key`.
+///
+/// Lean: `Jar.ServiceAccount.dropItem` at spec/Jar/ServiceAccounts.lean:129
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_drop_item<V: Variant>(
+    a: &ServiceAccount,
+    key: &ByteArray,
+) -> ServiceAccount {
+    {
+        {
+            let __with_base = &a;
+            ServiceAccount {
+                items: a
+                    .items
+                    .iter()
+                    .cloned()
+                    .filter(|x| {
+                        let f = |i: ServiceItem| (i.key.clone() != key.clone());
+                        f(x.clone())
+                    })
+                    .collect::<Vec<_>>(),
+                info: __with_base.info.clone(),
+            }
+        }
+    }
+}
+/// a_s[k] of service `s`'s account `a`.
+///
+/// Lean: `Jar.ServiceAccount.storageValue` at spec/Jar/ServiceAccounts.lean:133
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_storage_value<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    k: &ByteArray,
+) -> Option<ByteArray> {
+    { service_account_item_at::<V>(&a, &storage_key::<V>(s, &k)) }
+}
+/// a_p[h].
+///
+/// Lean: `Jar.ServiceAccount.preimageOf` at spec/Jar/ServiceAccounts.lean:137
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_preimage_of<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    h: Hash,
+) -> Option<ByteArray> {
+    { service_account_item_at::<V>(&a, &preimage_key::<V>(s, h)) }
+}
+/// a_l[(h, z)]: the request's timeslots, `none` if there is no request (or its bytes are not a lookup record).
+///
+/// Lean: `Jar.ServiceAccount.requestOf` at spec/Jar/ServiceAccounts.lean:141
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_request_of<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    h: Hash,
+    z: Nat,
+) -> Option<Vec<TimeSlot>> {
+    {
+        match service_account_item_at::<V>(&a, &lookup_key::<V>(s, h, z)) {
+            None => None,
+            Some(v) => decode_timeslots::<V>(&v),
+        }
+    }
+}
+/// The account with storage entry `k` set to `v` (`v` empty: removed), its record's counts moved.
+///
+/// Lean: `Jar.ServiceAccount.writeStorage` at spec/Jar/ServiceAccounts.lean:148
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_write_storage<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    k: &ByteArray,
+    v: &ByteArray,
+) -> ServiceAccount {
+    {
+        let key = storage_key::<V>(s, &k);
+        let info = match service_account_item_at::<V>(&a, &key) {
+            None => a.info.clone(),
+            Some(old) => {
+                let __with_base = &a.info;
+                ServiceInfo {
+                    items: a.info.items.wrapping_sub((1 as u32)),
+                    bytes: a
+                        .info
+                        .bytes
+                        .wrapping_sub(((Nat(34) + k.size()) + old.size()).to_u64()),
+                    version: __with_base.version,
+                    code_hash: __with_base.code_hash,
+                    balance: __with_base.balance,
+                    min_item_gas: __with_base.min_item_gas,
+                    min_memo_gas: __with_base.min_memo_gas,
+                    deposit_offset: __with_base.deposit_offset,
+                    creation_slot: __with_base.creation_slot,
+                    last_accumulation_slot: __with_base.last_accumulation_slot,
+                    parent_service: __with_base.parent_service,
+                }
+            }
+        };
+        let a_p = service_account_drop_item::<V>(&a, &key);
+        if (v.size() == Nat(0)) {
+            {
+                {
+                    let __with_base = &a_p;
+                    ServiceAccount {
+                        info: info.clone(),
+                        items: __with_base.items.clone(),
+                    }
+                }
+            }
+        } else {
+            {
+                let info_p = {
+                    let __with_base = &info;
+                    ServiceInfo {
+                        items: info.items.wrapping_add((1 as u32)),
+                        bytes: info
+                            .bytes
+                            .wrapping_add(((Nat(34) + k.size()) + v.size()).to_u64()),
+                        version: __with_base.version,
+                        code_hash: __with_base.code_hash,
+                        balance: __with_base.balance,
+                        min_item_gas: __with_base.min_item_gas,
+                        min_memo_gas: __with_base.min_memo_gas,
+                        deposit_offset: __with_base.deposit_offset,
+                        creation_slot: __with_base.creation_slot,
+                        last_accumulation_slot: __with_base.last_accumulation_slot,
+                        parent_service: __with_base.parent_service,
+                    }
+                };
+                service_account_put_item::<
+                    V,
+                >(
+                    &{
+                        let __with_base = &a_p;
+                        ServiceAccount {
+                            info: info_p.clone(),
+                            items: __with_base.items.clone(),
+                        }
+                    },
+                    &key,
+                    &v,
+                    &ItemName::Storage(k.clone()),
+                )
+            }
+        }
+    }
+}
+/// The account with request (h, z) set to `slots`; a new request adds two items and 81 + z bytes.
+///
+/// Lean: `Jar.ServiceAccount.setRequest` at spec/Jar/ServiceAccounts.lean:161
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_set_request<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    h: Hash,
+    z: Nat,
+    slots: &Vec<TimeSlot>,
+) -> ServiceAccount {
+    {
+        let key = lookup_key::<V>(s, h, z);
+        let info = match service_account_item_at::<V>(&a, &key) {
+            None => {
+                let __with_base = &a.info;
+                ServiceInfo {
+                    items: a.info.items.wrapping_add((2 as u32)),
+                    bytes: a.info.bytes.wrapping_add((Nat(81) + z).to_u64()),
+                    version: __with_base.version,
+                    code_hash: __with_base.code_hash,
+                    balance: __with_base.balance,
+                    min_item_gas: __with_base.min_item_gas,
+                    min_memo_gas: __with_base.min_memo_gas,
+                    deposit_offset: __with_base.deposit_offset,
+                    creation_slot: __with_base.creation_slot,
+                    last_accumulation_slot: __with_base.last_accumulation_slot,
+                    parent_service: __with_base.parent_service,
+                }
+            }
+            Some(_) => a.info.clone(),
+        };
+        service_account_put_item::<
+            V,
+        >(
+            &{
+                let __with_base = &a;
+                ServiceAccount {
+                    info: info.clone(),
+                    items: __with_base.items.clone(),
+                }
+            },
+            &key,
+            &encode_timeslots::<V>(&slots),
+            &ItemName::Request(h, z),
+        )
+    }
+}
+/// The account without request (h, z), its counts moved back.
+///
+/// Lean: `Jar.ServiceAccount.dropRequest` at spec/Jar/ServiceAccounts.lean:169
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_drop_request<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    h: Hash,
+    z: Nat,
+) -> ServiceAccount {
+    {
+        let key = lookup_key::<V>(s, h, z);
+        match service_account_item_at::<V>(&a, &key) {
+            None => a.clone(),
+            Some(_) => {
+                let a_p = service_account_drop_item::<V>(&a, &key);
+                {
+                    let __with_base = &a_p;
+                    ServiceAccount {
+                        info: {
+                            let __with_base = &a_p.info;
+                            ServiceInfo {
+                                items: a_p.info.items.wrapping_sub((2 as u32)),
+                                bytes: a_p.info.bytes.wrapping_sub((Nat(81) + z).to_u64()),
+                                version: __with_base.version,
+                                code_hash: __with_base.code_hash,
+                                balance: __with_base.balance,
+                                min_item_gas: __with_base.min_item_gas,
+                                min_memo_gas: __with_base.min_memo_gas,
+                                deposit_offset: __with_base.deposit_offset,
+                                creation_slot: __with_base.creation_slot,
+                                last_accumulation_slot: __with_base.last_accumulation_slot,
+                                parent_service: __with_base.parent_service,
+                            }
+                        },
+                        items: __with_base.items.clone(),
+                    }
+                }
+            }
+        }
+    }
+}
+/// The account with preimage `blob` of hash `h` stored.
+///
+/// Lean: `Jar.ServiceAccount.putPreimage` at spec/Jar/ServiceAccounts.lean:178
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_put_preimage<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    h: Hash,
+    blob: &ByteArray,
+) -> ServiceAccount {
+    {
+        service_account_put_item::<
+            V,
+        >(&a, &preimage_key::<V>(s, h), &blob, &ItemName::Preimage(h))
+    }
+}
+/// The account without the preimage of hash `h`.
+///
+/// Lean: `Jar.ServiceAccount.dropPreimage` at spec/Jar/ServiceAccounts.lean:182
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn service_account_drop_preimage<V: Variant>(
+    a: &ServiceAccount,
+    s: ServiceId,
+    h: Hash,
+) -> ServiceAccount {
+    { service_account_drop_item::<V>(&a, &preimage_key::<V>(s, h)) }
+}
+/// The account of service `s` that a vector's view gives (every item's name known).
+///
+/// Lean: `Jar.accountOfView` at spec/Jar/ServiceAccounts.lean:189
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn account_of_view<V: Variant>(s: ServiceId, v: &AccountView) -> ServiceAccount {
+    'run0: {
+        let mut a: ServiceAccount = ServiceAccount {
+            info: v.service.clone(),
+            items: vec![],
+        };
+        for e in v.storage.clone() {
+            {
+                a = service_account_put_item::<
+                    V,
+                >(
+                    &a,
+                    &storage_key::<V>(s, &e.key.clone()),
+                    &e.value.clone(),
+                    &ItemName::Storage(e.key.clone()),
+                );
+            };
+        }
+        for p in v.preimage_blobs.clone() {
+            {
+                a = service_account_put_item::<
+                    V,
+                >(
+                    &a,
+                    &preimage_key::<V>(s, p.hash),
+                    &p.blob.clone(),
+                    &ItemName::Preimage(p.hash),
+                );
+            };
+        }
+        for r in v.preimage_requests.clone() {
+            {
+                a = service_account_put_item::<
+                    V,
+                >(
+                    &a,
+                    &lookup_key::<V>(s, r.key.hash, Nat(r.key.length as u64)),
+                    &encode_timeslots::<V>(&r.value.clone()),
+                    &ItemName::Request(r.key.hash, Nat(r.key.length as u64)),
+                );
+            };
+        }
+        break 'run0 (a);
+    }
+}
+/// `entries` with `e` inserted in key order.
+///
+/// Lean: `Jar.insertStorageEntry` at spec/Jar/ServiceAccounts.lean:200
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn insert_storage_entry<V: Variant>(
+    entries: &Vec<StorageMapEntry>,
+    e: &StorageMapEntry,
+) -> Vec<StorageMapEntry> {
+    'run0: {
+        let mut out: Vec<StorageMapEntry> = vec![];
+        let mut placed = false;
+        for x in entries.iter().cloned() {
+            {
+                if (!placed && (e.key.clone() < x.key.clone())) {
+                    {
+                        out = {
+                            let arg0 = e.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = x.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = e.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Whether request key `a` comes before `b` (by hash, then length).
+///
+/// Lean: `Jar.requestBefore` at spec/Jar/ServiceAccounts.lean:213
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn request_before<V: Variant>(a: &LookupMetaMapKey, b: &LookupMetaMapKey) -> bool {
+    { ((a.hash < b.hash) || ((a.hash == b.hash) && (a.length < b.length))) }
+}
+/// `entries` with `e` inserted in key order.
+///
+/// Lean: `Jar.insertRequest` at spec/Jar/ServiceAccounts.lean:217
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn insert_request<V: Variant>(
+    entries: &Vec<LookupMetaMapEntry>,
+    e: &LookupMetaMapEntry,
+) -> Vec<LookupMetaMapEntry> {
+    'run0: {
+        let mut out: Vec<LookupMetaMapEntry> = vec![];
+        let mut placed = false;
+        for x in entries.iter().cloned() {
+            {
+                if (!placed && request_before::<V>(&e.key.clone(), &x.key.clone())) {
+                    {
+                        out = {
+                            let arg0 = e.clone();
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                        placed = true;
+                    };
+                }
+                out = {
+                    let arg0 = x.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        if !placed {
+            {
+                out = {
+                    let arg0 = e.clone();
+                    array::push(std::mem::take(&mut out), arg0)
+                };
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// The view of an account: its named items, each kind sorted by its name. Items whose name is unknown cannot be shown and are left out.
+///
+/// Lean: `Jar.viewOfAccount` at spec/Jar/ServiceAccounts.lean:230
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn view_of_account<V: Variant>(a: &ServiceAccount) -> AccountView {
+    'run0: {
+        let mut storage: Vec<StorageMapEntry> = vec![];
+        let mut blobs: Vec<PreimagesMapEntry> = vec![];
+        let mut requests: Vec<LookupMetaMapEntry> = vec![];
+        for i in a.items.clone() {
+            {
+                match i.name.clone() {
+                    ItemName::Storage(k) => {
+                        storage = insert_storage_entry::<
+                            V,
+                        >(
+                            &storage,
+                            &StorageMapEntry {
+                                key: k.clone(),
+                                value: i.value.clone(),
+                            },
+                        );
+                    }
+                    ItemName::Preimage(h) => {
+                        blobs = insert_preimage(&blobs, h, &i.value.clone());
+                    }
+                    ItemName::Request(h, z) => {
+                        requests = insert_request::<
+                            V,
+                        >(
+                            &requests,
+                            &LookupMetaMapEntry {
+                                key: LookupMetaMapKey {
+                                    hash: h,
+                                    length: z.to_u32(),
+                                },
+                                value: decode_timeslots::<V>(&i.value.clone())
+                                    .clone()
+                                    .unwrap_or(vec![]),
+                            },
+                        );
+                    }
+                    ItemName::Unknown => {
+                        storage = storage.clone();
+                    }
+                }
+            };
+        }
+        break 'run0 (AccountView {
+            service: a.info.clone(),
+            storage: storage.clone(),
+            preimage_blobs: blobs.clone(),
+            preimage_requests: requests.clone(),
+        });
+    }
+}
 /// The little-endian encoding of `x` in four bytes (E₄; the value is reduced modulo 2³²).
 ///
 /// Lean: `Jar.encodeU32LE` at spec/Jar/Shuffle.lean:11
@@ -11612,6 +15600,219 @@ pub fn update_validator_stats<V: Variant>(
         break 'run0 ((stats.clone(), last_p.clone()));
     }
 }
+impl Codec for InvocationEnd {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            InvocationEnd::Halt(a0) => {
+                out.push(0u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            InvocationEnd::Panic => out.push(1u8),
+            InvocationEnd::OutOfGas => out.push(2u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 3usize, "InvocationEnd")? {
+                0usize => InvocationEnd::Halt(<ByteArray as Codec>::decode_from::<V>(r)?),
+                1usize => InvocationEnd::Panic,
+                2usize => InvocationEnd::OutOfGas,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for ServiceOutcome {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.state, out);
+        codec::encode_len::<V>((&self.transfers).len(), out);
+        for x0 in (&self.transfers).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        match &self.r#yield {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
+        Codec::encode_to::<V>(&self.gas_used, out);
+        codec::encode_len::<V>((&self.provisions).len(), out);
+        for x0 in (&self.provisions).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceOutcome {
+            state: <PartialState as Codec>::decode_from::<V>(r)?,
+            transfers: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<DeferredTransfer as Codec>::decode_from::<V>(r)?))?,
+            r#yield: codec::decode_option(
+                r,
+                |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
+            )?,
+            gas_used: <Nat as Codec>::decode_from::<V>(r)?,
+            provisions: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Provision as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for ServiceGas {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.gas, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceGas {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            gas: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceRound {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.outcome, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceRound {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            outcome: <ServiceOutcome as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for RoundOutcome {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.state, out);
+        codec::encode_len::<V>((&self.transfers).len(), out);
+        for x0 in (&self.transfers).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.outputs).len(), out);
+        for x0 in (&self.outputs).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.gas_used).len(), out);
+        for x0 in (&self.gas_used).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(RoundOutcome {
+            state: <PartialState as Codec>::decode_from::<V>(r)?,
+            transfers: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<DeferredTransfer as Codec>::decode_from::<V>(r)?))?,
+            outputs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AccumulationOutput as Codec>::decode_from::<V>(r)?))?,
+            gas_used: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ServiceGas as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for SequenceOutcome {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.count, out);
+        Codec::encode_to::<V>(&self.state, out);
+        codec::encode_len::<V>((&self.outputs).len(), out);
+        for x0 in (&self.outputs).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.gas_used).len(), out);
+        for x0 in (&self.gas_used).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(SequenceOutcome {
+            count: <Nat as Codec>::decode_from::<V>(r)?,
+            state: <PartialState as Codec>::decode_from::<V>(r)?,
+            outputs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AccumulationOutput as Codec>::decode_from::<V>(r)?))?,
+            gas_used: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ServiceGas as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for AccumulationOutcome {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.ready).len(), out);
+        for x0 in (&self.ready).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        codec::encode_len::<V>((&self.accumulated).len(), out);
+        for x0 in (&self.accumulated).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        Codec::encode_to::<V>(&self.state, out);
+        codec::encode_len::<V>((&self.outputs).len(), out);
+        for x0 in (&self.outputs).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        Codec::encode_to::<V>(&self.root, out);
+        codec::encode_len::<V>((&self.statistics).len(), out);
+        for x0 in (&self.statistics).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AccumulationOutcome {
+            ready: codec::decode_seq::<
+                V,
+                _,
+            >(
+                r,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<ReadyRecord as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            accumulated: codec::decode_seq::<
+                V,
+                _,
+            >(
+                r,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            state: <PartialState as Codec>::decode_from::<V>(r)?,
+            outputs: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AccumulationOutput as Codec>::decode_from::<V>(r)?))?,
+            root: <Hash as Codec>::decode_from::<V>(r)?,
+            statistics: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ServicesStatisticsMapEntry as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
 impl Codec for AccumulationPlan {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         codec::encode_len::<V>((&self.immediate).len(), out);
@@ -11656,7 +15857,7 @@ impl Codec for StorageMapEntry {
         })
     }
 }
-impl Codec for ServiceAccount {
+impl Codec for AccountView {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.service, out);
         codec::encode_len::<V>((&self.storage).len(), out);
@@ -11673,7 +15874,7 @@ impl Codec for ServiceAccount {
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        Ok(ServiceAccount {
+        Ok(AccountView {
             service: <ServiceInfo as Codec>::decode_from::<V>(r)?,
             storage: codec::decode_seq::<
                 V,
@@ -11698,87 +15899,8 @@ impl Codec for ServiceAccountMapEntry {
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(ServiceAccountMapEntry {
             id: <ServiceId as Codec>::decode_from::<V>(r)?,
-            data: <ServiceAccount as Codec>::decode_from::<V>(r)?,
+            data: <AccountView as Codec>::decode_from::<V>(r)?,
         })
-    }
-}
-impl Codec for AccumulationOutcome {
-    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
-        codec::encode_len::<V>((&self.ready).len(), out);
-        for x0 in (&self.ready).iter() {
-            codec::encode_len::<V>((x0).len(), out);
-            for x1 in (x0).iter() {
-                Codec::encode_to::<V>(x1, out);
-            }
-        }
-        codec::encode_len::<V>((&self.accumulated).len(), out);
-        for x0 in (&self.accumulated).iter() {
-            codec::encode_len::<V>((x0).len(), out);
-            for x1 in (x0).iter() {
-                Codec::encode_to::<V>(x1, out);
-            }
-        }
-        codec::encode_len::<V>((&self.outputs).len(), out);
-        for x0 in (&self.outputs).iter() {
-            Codec::encode_to::<V>(x0, out);
-        }
-        Codec::encode_to::<V>(&self.root, out);
-        codec::encode_len::<V>((&self.statistics).len(), out);
-        for x0 in (&self.statistics).iter() {
-            Codec::encode_to::<V>(x0, out);
-        }
-    }
-    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        Ok(AccumulationOutcome {
-            ready: codec::decode_seq::<
-                V,
-                _,
-            >(
-                r,
-                |r| Ok(
-                    codec::decode_seq::<
-                        V,
-                        _,
-                    >(r, |r| Ok(<ReadyRecord as Codec>::decode_from::<V>(r)?))?,
-                ),
-            )?,
-            accumulated: codec::decode_seq::<
-                V,
-                _,
-            >(
-                r,
-                |r| Ok(
-                    codec::decode_seq::<
-                        V,
-                        _,
-                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
-                ),
-            )?,
-            outputs: codec::decode_seq::<
-                V,
-                _,
-            >(r, |r| Ok(<AccumulationOutput as Codec>::decode_from::<V>(r)?))?,
-            root: <Hash as Codec>::decode_from::<V>(r)?,
-            statistics: codec::decode_seq::<
-                V,
-                _,
-            >(r, |r| Ok(<ServicesStatisticsMapEntry as Codec>::decode_from::<V>(r)?))?,
-        })
-    }
-}
-impl Codec for AccumulationError {
-    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
-        match self {
-            AccumulationError::ServiceCodeNotInSpecYet => out.push(0u8),
-        }
-    }
-    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        Ok(
-            match codec::decode_tag(r, 1usize, "AccumulationError")? {
-                0usize => AccumulationError::ServiceCodeNotInSpecYet,
-                _ => return r.error("constructor tag out of range"),
-            },
-        )
     }
 }
 impl Codec for AvailabilityAssignment {
@@ -12334,6 +16456,208 @@ impl Codec for RecentBlocks {
         })
     }
 }
+impl Codec for DeferredTransfer {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.source, out);
+        Codec::encode_to::<V>(&self.dest, out);
+        Codec::encode_to::<V>(&self.amount, out);
+        out.extend_from_slice(&(&self.memo).0);
+        Codec::encode_to::<V>(&self.gas, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(DeferredTransfer {
+            source: <ServiceId as Codec>::decode_from::<V>(r)?,
+            dest: <ServiceId as Codec>::decode_from::<V>(r)?,
+            amount: <u64 as Codec>::decode_from::<V>(r)?,
+            memo: codec::decode_fixed_bytes(r, Nat(128))?,
+            gas: <Gas as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for PartialState {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.accounts).len(), out);
+        for x0 in (&self.accounts).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.staging).len(), out);
+        for x0 in (&self.staging).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.auth_queues).len(), out);
+        for x0 in (&self.auth_queues).iter() {
+            codec::encode_len::<V>((x0).len(), out);
+            for x1 in (x0).iter() {
+                Codec::encode_to::<V>(x1, out);
+            }
+        }
+        Codec::encode_to::<V>(&self.privileges, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(PartialState {
+            accounts: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<AccountEntry as Codec>::decode_from::<V>(r)?))?,
+            staging: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ValidatorKeys as Codec>::decode_from::<V>(r)?))?,
+            auth_queues: codec::decode_seq::<
+                V,
+                _,
+            >(
+                r,
+                |r| Ok(
+                    codec::decode_seq::<
+                        V,
+                        _,
+                    >(r, |r| Ok(<Hash as Codec>::decode_from::<V>(r)?))?,
+                ),
+            )?,
+            privileges: <Privileges as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Provision {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.service, out);
+        Codec::encode_to::<V>(&self.blob, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Provision {
+            service: <ServiceId as Codec>::decode_from::<V>(r)?,
+            blob: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for Implications {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.state, out);
+        Codec::encode_to::<V>(&self.next_free_id, out);
+        codec::encode_len::<V>((&self.transfers).len(), out);
+        for x0 in (&self.transfers).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        match &self.r#yield {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
+        codec::encode_len::<V>((&self.provisions).len(), out);
+        for x0 in (&self.provisions).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Implications {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            state: <PartialState as Codec>::decode_from::<V>(r)?,
+            next_free_id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            transfers: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<DeferredTransfer as Codec>::decode_from::<V>(r)?))?,
+            r#yield: codec::decode_option(
+                r,
+                |r| Ok(<Hash as Codec>::decode_from::<V>(r)?),
+            )?,
+            provisions: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Provision as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for Operand {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.package_hash, out);
+        Codec::encode_to::<V>(&self.segment_root, out);
+        Codec::encode_to::<V>(&self.authorizer_hash, out);
+        Codec::encode_to::<V>(&self.payload_hash, out);
+        codec::encode_nat_width::<V>(&self.gas_limit, 8usize, out);
+        Codec::encode_to::<V>(&self.result, out);
+        Codec::encode_to::<V>(&self.auth_output, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Operand {
+            package_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            segment_root: <Hash as Codec>::decode_from::<V>(r)?,
+            authorizer_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            payload_hash: <Hash as Codec>::decode_from::<V>(r)?,
+            gas_limit: codec::decode_nat_width::<V>(r, 8usize)?,
+            result: <WorkExecResult as Codec>::decode_from::<V>(r)?,
+            auth_output: <ByteArray as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for AccumulateInput {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            AccumulateInput::Operand(a0) => {
+                out.push(0u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            AccumulateInput::Transfer(a0) => {
+                out.push(1u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "AccumulateInput")? {
+                0usize => {
+                    AccumulateInput::Operand(<Operand as Codec>::decode_from::<V>(r)?)
+                }
+                1usize => {
+                    AccumulateInput::Transfer(
+                        <DeferredTransfer as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for HostOutcome {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            HostOutcome::Proceed => out.push(0u8),
+            HostOutcome::Panic => out.push(1u8),
+            HostOutcome::OutOfGas => out.push(2u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 3usize, "HostOutcome")? {
+                0usize => HostOutcome::Proceed,
+                1usize => HostOutcome::Panic,
+                2usize => HostOutcome::OutOfGas,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for HostStep {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.outcome, out);
+        Codec::encode_to::<V>(&self.machine, out);
+        Codec::encode_to::<V>(&self.x, out);
+        Codec::encode_to::<V>(&self.y, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(HostStep {
+            outcome: <HostOutcome as Codec>::decode_from::<V>(r)?,
+            machine: <Machine as Codec>::decode_from::<V>(r)?,
+            x: <Implications as Codec>::decode_from::<V>(r)?,
+            y: <Implications as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
 impl Codec for ImportError {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         match self {
@@ -12369,12 +16693,11 @@ impl Codec for ImportError {
                 out.push(16u8);
                 Codec::encode_to::<V>(a0, out);
             }
-            ImportError::AccumulationNotInSpecYet => out.push(17u8),
         }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(
-            match codec::decode_tag(r, 18usize, "ImportError")? {
+            match codec::decode_tag(r, 17usize, "ImportError")? {
                 0usize => ImportError::SlotNotAfterParent,
                 1usize => ImportError::BadParent,
                 2usize => ImportError::BadParentStateRoot,
@@ -12406,7 +16729,6 @@ impl Codec for ImportError {
                         <PreimagesError as Codec>::decode_from::<V>(r)?,
                     )
                 }
-                17usize => ImportError::AccumulationNotInSpecYet,
                 _ => return r.error("constructor tag out of range"),
             },
         )
@@ -13784,6 +18106,86 @@ impl Codec for SafroleError {
         )
     }
 }
+impl Codec for ItemName {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            ItemName::Unknown => out.push(0u8),
+            ItemName::Storage(a0) => {
+                out.push(1u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            ItemName::Preimage(a0) => {
+                out.push(2u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            ItemName::Request(a0, a1) => {
+                out.push(3u8);
+                Codec::encode_to::<V>(a0, out);
+                Codec::encode_to::<V>(a1, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 4usize, "ItemName")? {
+                0usize => ItemName::Unknown,
+                1usize => ItemName::Storage(<ByteArray as Codec>::decode_from::<V>(r)?),
+                2usize => ItemName::Preimage(<Hash as Codec>::decode_from::<V>(r)?),
+                3usize => {
+                    ItemName::Request(
+                        <Hash as Codec>::decode_from::<V>(r)?,
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for ServiceItem {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.key, out);
+        Codec::encode_to::<V>(&self.value, out);
+        Codec::encode_to::<V>(&self.name, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceItem {
+            key: <ByteArray as Codec>::decode_from::<V>(r)?,
+            value: <ByteArray as Codec>::decode_from::<V>(r)?,
+            name: <ItemName as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for ServiceAccount {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.info, out);
+        codec::encode_len::<V>((&self.items).len(), out);
+        for x0 in (&self.items).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(ServiceAccount {
+            info: <ServiceInfo as Codec>::decode_from::<V>(r)?,
+            items: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<ServiceItem as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for AccountEntry {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.id, out);
+        Codec::encode_to::<V>(&self.account, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(AccountEntry {
+            id: <ServiceId as Codec>::decode_from::<V>(r)?,
+            account: <ServiceAccount as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
 impl Codec for SafroleGamma {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         if codec::fixed_width::<V>() {
@@ -14935,27 +19337,30 @@ impl Codec for WorkReport {
 #[macro_export]
 macro_rules! for_each_spec_type {
     ($m:ident) => {
-        $m ! (AccumulationPlan, StorageMapEntry, ServiceAccount, ServiceAccountMapEntry,
-        AccumulationOutcome, AccumulationError, AvailabilityAssignment, AssurancesError,
+        $m ! (InvocationEnd, ServiceOutcome, ServiceGas, ServiceRound, RoundOutcome,
+        SequenceOutcome, AccumulationOutcome, AccumulationPlan, StorageMapEntry,
+        AccountView, ServiceAccountMapEntry, AvailabilityAssignment, AssurancesError,
         CoreAuthorizer, EpochMarkValidator, EpochMark, TicketBody, Header,
         TicketEnvelope, Judgement, Verdict, Culprit, Fault, DisputesExtrinsic, Preimage,
         AvailAssurance, ValidatorSignature, ReportGuarantee, Extrinsic, Block,
         DisputesRecords, DisputesError, ReportedWorkPackage, BlockInfo, Mmr,
-        RecentBlocks, ImportError, CostInfo, OperandClass, Opcode, Region, Page, Memory,
-        MemFault, Units, PipeOp, Phase, RobEntry, Pipe, Numbering, Program, Instr,
-        GasCharge, Outcome, StandardProgram, Machine, Exit, StepResult, Params,
-        PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
-        AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
+        RecentBlocks, DeferredTransfer, PartialState, Provision, Implications, Operand,
+        AccumulateInput, HostOutcome, HostStep, ImportError, CostInfo, OperandClass,
+        Opcode, Region, Page, Memory, MemFault, Units, PipeOp, Phase, RobEntry, Pipe,
+        Numbering, Program, Instr, GasCharge, Outcome, StandardProgram, Machine, Exit,
+        StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
+        Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
         PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
         ReportedPackage, ReportsError, Assignment, TicketsOrKeys, SafroleState,
-        SafroleMarks, SafroleError, SafroleGamma, AlwaysAccumulate, Privileges,
-        CoreActivityState, ServiceActivityState, ServiceStatsEntry, Statistics,
-        ReadyRecord, AccumulationOutput, ServiceAccountEntry, ChainState,
-        AuthPoolsComponent, AuthQueuesComponent, EntropyComponent, ValidatorsComponent,
-        PendingComponent, ReadyComponent, AccumulatedComponent, ValidatorActivityRecord,
-        KeyValue, RawState, TraceStep, Genesis, ValidatorKeys, RefineContext,
-        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
-        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
-        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        SafroleMarks, SafroleError, ItemName, ServiceItem, ServiceAccount, AccountEntry,
+        SafroleGamma, AlwaysAccumulate, Privileges, CoreActivityState,
+        ServiceActivityState, ServiceStatsEntry, Statistics, ReadyRecord,
+        AccumulationOutput, ServiceAccountEntry, ChainState, AuthPoolsComponent,
+        AuthQueuesComponent, EntropyComponent, ValidatorsComponent, PendingComponent,
+        ReadyComponent, AccumulatedComponent, ValidatorActivityRecord, KeyValue,
+        RawState, TraceStep, Genesis, ValidatorKeys, RefineContext, AvailabilitySpec,
+        State, MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat,
+        CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult,
+        RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }
