@@ -20,7 +20,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 /// Every fuzz target by name.
-pub const TARGETS: [&str; 12] = ["code", "compiler", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf", "trace", "target"];
+pub const TARGETS: [&str; 13] = ["code", "compiler", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf", "accumulate", "trace", "target"];
 
 /// Valid inputs to mutate, per target.
 fn seeds(target: &str) -> Vec<Vec<u8>> {
@@ -71,7 +71,25 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             }
             out
         }
-        // The first steps of the two traces without service code (none without the vectors).
+        // The service code preimages of the accumulate vectors (none without the vectors).
+        "accumulate" => {
+            let Some(root) = crate::vectors::vectors_root() else { return vec![] };
+            let mut out: Vec<Vec<u8>> = Vec::new();
+            for path in crate::vectors::json_files(&root.join("gp072/stf/accumulate/tiny")).unwrap_or_default() {
+                let Ok(case) = crate::vectors::read_json(&path) else { continue };
+                for account in case["pre_state"]["accounts"].as_array().into_iter().flatten() {
+                    for blob in account["data"]["preimage_blobs"].as_array().into_iter().flatten() {
+                        if let Some(bytes) = blob["blob"].as_str().and_then(|h| decode_hex(h.trim_start_matches("0x"))) {
+                            if !out.contains(&bytes) {
+                                out.push(bytes);
+                            }
+                        }
+                    }
+                }
+            }
+            out
+        }
+        // Trace steps with and without service code (none without the vectors).
         "trace" => trace_files().into_iter().filter_map(|p| std::fs::read(p).ok()).collect(),
         // A session's messages: PeerInfo, Initialize with a genesis, and the blocks after it.
         "target" => {
@@ -100,6 +118,12 @@ fn trace_files() -> Vec<std::path::PathBuf> {
     let mut files = Vec::new();
     for trace in ["fallback", "safrole"] {
         for i in 1..=3 {
+            files.push(root.join(format!("gp072/traces/{trace}/{i:08}.bin")));
+        }
+    }
+    // Steps whose blocks make services accumulate: mutations reach Ψ_A and its host calls.
+    for trace in ["storage_light", "preimages_light"] {
+        for i in [4, 5, 6, 20] {
             files.push(root.join(format!("gp072/traces/{trace}/{i:08}.bin")));
         }
     }
@@ -338,6 +362,48 @@ fn run_stf(bytes: &[u8]) {
     let _ = crate::stf::run(jarkit_spec::jar::VariantId::Gp072Tiny, &sub, &case);
 }
 
+fn decode_hex(h: &str) -> Option<Vec<u8>> {
+    if h.len() % 2 != 0 {
+        return None;
+    }
+    (0..h.len()).step_by(2).map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok()).collect()
+}
+
+/// The accumulate case hostile service code runs in: a vector in which a report for the first
+/// account becomes accumulatable at once.
+fn accumulate_base() -> Option<&'static serde_json::Value> {
+    static BASE: std::sync::OnceLock<Option<serde_json::Value>> = std::sync::OnceLock::new();
+    BASE.get_or_init(|| {
+        let root = crate::vectors::vectors_root()?;
+        crate::vectors::read_json(&root.join("gp072/stf/accumulate/tiny/process_one_immediate_report-1.json")).ok()
+    })
+    .as_ref()
+}
+
+/// `bytes` as the code of an accumulating service (its preimage and code hash replaced): the
+/// reference executor, the interpreter and the recompiler behind the seam must give the same
+/// output and post-state, and none may panic.
+fn run_accumulate(bytes: &[u8]) {
+    use crate::seam::{with_engine, SeamEngine};
+    let Some(base) = accumulate_base() else { return };
+    let mut case = base.clone();
+    let hash = jarkit_spec::prims::blake2b256(jarkit_spec::prelude::ByteArray(bytes.to_vec()));
+    let hex = |b: &[u8]| format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+    let account = &mut case["pre_state"]["accounts"][0]["data"];
+    account["service"]["code_hash"] = serde_json::json!(hex(&hash.0));
+    account["preimage_blobs"] = serde_json::json!([{ "hash": hex(&hash.0), "blob": hex(bytes) }]);
+    for report in case["input"]["reports"].as_array_mut().into_iter().flatten() {
+        for result in report["results"].as_array_mut().into_iter().flatten() {
+            result["code_hash"] = serde_json::json!(hex(&hash.0));
+        }
+    }
+    let run = |engine| with_engine(engine, || crate::stf::run(jarkit_spec::jar::VariantId::Gp072Tiny, "accumulate", &case).map_err(|e| e.to_string()));
+    let reference = run(SeamEngine::Reference);
+    for engine in [SeamEngine::Interpreter, SeamEngine::Compiler] {
+        assert!(run(engine) == reference, "{engine:?} and the reference disagree on this service code");
+    }
+}
+
 fn run_codec(bytes: &[u8]) {
     use jarkit_spec::codec::Codec;
     macro_rules! all {
@@ -401,6 +467,7 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
         "reference" => run_reference,
         "lean" => run_lean,
         "stf" => run_stf,
+        "accumulate" => run_accumulate,
         "trace" => run_trace,
         "target" => run_target,
         _ => return Err(format!("unknown fuzz target `{target}`; the targets are: {}", TARGETS.join(", "))),

@@ -83,7 +83,7 @@ enum Command {
         seed: u64,
     },
     /// Fuzz a parser for as long as you like: code, standard, jarv1, manifest, polkavm, codec,
-    /// reference, lean, stf (or all).
+    /// reference, lean, stf, accumulate, trace, target (or all).
     /// Ends with `N cases, M panics`.
     Fuzz {
         #[arg(default_value = "all")]

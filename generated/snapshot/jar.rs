@@ -46,7 +46,7 @@ pub struct ServiceOutcome {
 }
 /// The gas one service used in a round.
 ///
-/// Lean: `Jar.ServiceGas` at spec/Jar/Accumulate.lean:160
+/// Lean: `Jar.ServiceGas` at spec/Jar/Accumulate.lean:161
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceGas {
     pub id: ServiceId,
@@ -54,7 +54,7 @@ pub struct ServiceGas {
 }
 /// A service's outcome in a round.
 ///
-/// Lean: `Jar.ServiceRound` at spec/Jar/Accumulate.lean:166
+/// Lean: `Jar.ServiceRound` at spec/Jar/Accumulate.lean:167
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceRound {
     pub id: ServiceId,
@@ -62,7 +62,7 @@ pub struct ServiceRound {
 }
 /// What a round (∆*) gives.
 ///
-/// Lean: `Jar.RoundOutcome` at spec/Jar/Accumulate.lean:172
+/// Lean: `Jar.RoundOutcome` at spec/Jar/Accumulate.lean:173
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RoundOutcome {
     pub state: PartialState,
@@ -72,7 +72,7 @@ pub struct RoundOutcome {
 }
 /// What the rounds of a block (∆+) give: how many reports were accumulated, the state, the outputs and each round's gas per service.
 ///
-/// Lean: `Jar.SequenceOutcome` at spec/Jar/Accumulate.lean:268
+/// Lean: `Jar.SequenceOutcome` at spec/Jar/Accumulate.lean:269
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SequenceOutcome {
     pub count: Nat,
@@ -82,7 +82,7 @@ pub struct SequenceOutcome {
 }
 /// What accumulating a block's available reports gives (GP 12.16–12.27).
 ///
-/// Lean: `Jar.AccumulationOutcome` at spec/Jar/Accumulate.lean:318
+/// Lean: `Jar.AccumulationOutcome` at spec/Jar/Accumulate.lean:319
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AccumulationOutcome {
     pub ready: Vec<Vec<ReadyRecord>>,
@@ -3813,7 +3813,7 @@ pub fn accumulate_service<V: Variant>(
             {
                 match i.clone() {
                     AccumulateInput::Transfer(tr) => {
-                        credit = (credit + Nat(tr.amount as u64));
+                        credit = cap_add::<V>(credit, Nat(tr.amount as u64));
                     }
                     AccumulateInput::Operand(_) => {
                         credit = credit;
@@ -3887,12 +3887,13 @@ pub fn accumulate_service<V: Variant>(
                 break 'run0 (unchanged);
             };
         };
-        let Some((_, code)) = parse_service_code(&blob) else {
+        let Some((meta, code)) = parse_service_code(&blob) else {
             {
                 break 'run0 (unchanged);
             };
         };
-        if (blob.size() > W_C) {
+        if (((blob.size() - encode_compact_nat(meta.size()).size()) - meta.size()) > W_C)
+        {
             {
                 break 'run0 (unchanged);
             };
@@ -3953,7 +3954,7 @@ pub fn accumulate_service<V: Variant>(
 }
 /// The gas service `s` accumulates with always (U(f_s, 0)).
 ///
-/// Lean: `Jar.freeGasOf` at spec/Jar/Accumulate.lean:119
+/// Lean: `Jar.freeGasOf` at spec/Jar/Accumulate.lean:120
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn free_gas_of<V: Variant>(free: &Vec<AlwaysAccumulate>, s: ServiceId) -> Nat {
     'run0: {
@@ -3971,7 +3972,7 @@ pub fn free_gas_of<V: Variant>(free: &Vec<AlwaysAccumulate>, s: ServiceId) -> Na
 }
 /// ∆1 (GP 12.21): service `s`'s accumulation in a round: its transfers, then an operand for each of its digests in `reports`, with their gas and its free gas.
 ///
-/// Lean: `Jar.accumulateOne` at spec/Jar/Accumulate.lean:126
+/// Lean: `Jar.accumulateOne` at spec/Jar/Accumulate.lean:127
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn accumulate_one<V: Variant>(
     e: &PartialState,
@@ -3989,7 +3990,7 @@ pub fn accumulate_one<V: Variant>(
             {
                 if (tr.dest == s) {
                     {
-                        gas = (gas + Nat(tr.gas as u64));
+                        gas = cap_add::<V>(gas, Nat(tr.gas as u64));
                         inputs = {
                             let arg0 = AccumulateInput::Transfer(tr.clone());
                             array::push(std::mem::take(&mut inputs), arg0)
@@ -4004,7 +4005,7 @@ pub fn accumulate_one<V: Variant>(
                     {
                         if (d.service_id == s) {
                             {
-                                gas = (gas + Nat(d.accumulate_gas as u64));
+                                gas = cap_add::<V>(gas, Nat(d.accumulate_gas as u64));
                                 inputs = {
                                     let arg0 = AccumulateInput::Operand(Operand {
                                         package_hash: r.package_spec.hash,
@@ -4028,7 +4029,7 @@ pub fn accumulate_one<V: Variant>(
 }
 /// `ids` with `s` added, in order, once.
 ///
-/// Lean: `Jar.insertId` at spec/Jar/Accumulate.lean:145
+/// Lean: `Jar.insertId` at spec/Jar/Accumulate.lean:146
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_id<V: Variant>(ids: &Vec<ServiceId>, s: ServiceId) -> Vec<ServiceId> {
     'run0: {
@@ -4069,7 +4070,7 @@ pub fn insert_id<V: Variant>(ids: &Vec<ServiceId>, s: ServiceId) -> Vec<ServiceI
 }
 /// The outcome of service `s` in a round; a service that did not accumulate changed nothing.
 ///
-/// Lean: `Jar.outcomeOf` at spec/Jar/Accumulate.lean:180
+/// Lean: `Jar.outcomeOf` at spec/Jar/Accumulate.lean:181
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn outcome_of<V: Variant>(
     rounds: &Vec<ServiceRound>,
@@ -4091,7 +4092,7 @@ pub fn outcome_of<V: Variant>(
 }
 /// R (GP 12.17): the manager's choice `a` if it changed the privilege `o`, else the holder's `b`.
 ///
-/// Lean: `Jar.mergePrivilege` at spec/Jar/Accumulate.lean:187
+/// Lean: `Jar.mergePrivilege` at spec/Jar/Accumulate.lean:188
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn merge_privilege<V: Variant>(
     o: ServiceId,
@@ -4102,7 +4103,7 @@ pub fn merge_privilege<V: Variant>(
 }
 /// P (GP 12.18): the provided preimages stored, each where it is still solicited.
 ///
-/// Lean: `Jar.applyProvisions` at spec/Jar/Accumulate.lean:190
+/// Lean: `Jar.applyProvisions` at spec/Jar/Accumulate.lean:191
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn apply_provisions<V: Variant>(
     d: &Vec<AccountEntry>,
@@ -4158,7 +4159,7 @@ pub fn apply_provisions<V: Variant>(
 }
 /// ∆* (GP 12.17): one round, every service accumulating from the same state `e`.
 ///
-/// Lean: `Jar.accumulateRound` at spec/Jar/Accumulate.lean:205
+/// Lean: `Jar.accumulateRound` at spec/Jar/Accumulate.lean:206
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn accumulate_round<V: Variant>(
     e: &PartialState,
@@ -4323,14 +4324,14 @@ pub fn accumulate_round<V: Variant>(
 }
 /// The accumulation gas of a report's digests.
 ///
-/// Lean: `Jar.reportGas` at spec/Jar/Accumulate.lean:261
+/// Lean: `Jar.reportGas` at spec/Jar/Accumulate.lean:262
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn report_gas<V: Variant>(r: &WorkReport) -> Nat {
     'run0: {
         let mut g = Nat(0);
         for d in r.results.clone() {
             {
-                g = (g + Nat(d.accumulate_gas as u64));
+                g = cap_add::<V>(g, Nat(d.accumulate_gas as u64));
             };
         }
         break 'run0 (g);
@@ -4338,7 +4339,7 @@ pub fn report_gas<V: Variant>(r: &WorkReport) -> Nat {
 }
 /// ∆+ (GP 12.16): rounds until nothing is left to accumulate: each takes the longest prefix of the reports left whose gas fits the budget; the budget loses what each round used and gains the gas its transfers carry to the next. Each round either accumulates a report or spends gas, so the rounds are bounded; the fuel only says so to Lean.
 ///
-/// Lean: `Jar.accumulateRounds` at spec/Jar/Accumulate.lean:277
+/// Lean: `Jar.accumulateRounds` at spec/Jar/Accumulate.lean:278
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn accumulate_rounds<V: Variant>(
     budget: Nat,
@@ -4366,12 +4367,12 @@ pub fn accumulate_rounds<V: Variant>(
                 let mut sum = Nat(0);
                 for r in rest.iter().cloned() {
                     {
-                        if ((sum + report_gas::<V>(&r)) > g) {
+                        if (cap_add::<V>(sum, report_gas::<V>(&r)) > g) {
                             {
                                 break;
                             };
                         }
-                        sum = (sum + report_gas::<V>(&r));
+                        sum = cap_add::<V>(sum, report_gas::<V>(&r));
                         i = (i + Nat(1));
                     };
                 }
@@ -4386,16 +4387,16 @@ pub fn accumulate_rounds<V: Variant>(
                 let mut used = Nat(0);
                 for u in round.gas_used.clone() {
                     {
-                        used = (used + u.gas);
+                        used = cap_add::<V>(used, u.gas);
                     };
                 }
                 let mut carried = Nat(0);
                 for tr in transfers.iter().cloned() {
                     {
-                        carried = (carried + Nat(tr.gas as u64));
+                        carried = cap_add::<V>(carried, Nat(tr.gas as u64));
                     };
                 }
-                g = ((g + carried) - used);
+                g = (cap_add::<V>(g, carried) - used);
                 count = (count + i);
                 rest = array::extract(&rest, i, array::size(&rest));
                 state = round.state.clone();
@@ -4415,7 +4416,7 @@ pub fn accumulate_rounds<V: Variant>(
 }
 /// Whether output `a` comes before `b` in θ′.
 ///
-/// Lean: `Jar.outputBefore` at spec/Jar/Accumulate.lean:333
+/// Lean: `Jar.outputBefore` at spec/Jar/Accumulate.lean:334
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn output_before<V: Variant>(
     a: &AccumulationOutput,
@@ -4425,7 +4426,7 @@ pub fn output_before<V: Variant>(
 }
 /// `outputs` with `o` inserted in order.
 ///
-/// Lean: `Jar.insertOutput` at spec/Jar/Accumulate.lean:337
+/// Lean: `Jar.insertOutput` at spec/Jar/Accumulate.lean:338
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_output<V: Variant>(
     outputs: &Vec<AccumulationOutput>,
@@ -4464,7 +4465,7 @@ pub fn insert_output<V: Variant>(
 }
 /// Accumulation of a block of slot `slot`, after one of slot `tau`, in which the reports `available` became available (GP §12): what is accumulatable now is accumulated from the partial state `e` with entropy η′₀ `eta0`, and the queues move.
 ///
-/// Lean: `Jar.accumulateBlock` at spec/Jar/Accumulate.lean:350
+/// Lean: `Jar.accumulateBlock` at spec/Jar/Accumulate.lean:351
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn accumulate_block<V: Variant>(
     available: &Vec<WorkReport>,
@@ -4481,10 +4482,10 @@ pub fn accumulate_block<V: Variant>(
         let mut free_gas = Nat(0);
         for f in free.iter().cloned() {
             {
-                free_gas = (free_gas + Nat(f.gas as u64));
+                free_gas = cap_add::<V>(free_gas, Nat(f.gas as u64));
             };
         }
-        let budget = V::G_T.max(((V::G_A * V::C) + free_gas));
+        let budget = V::G_T.max(cap_add::<V>((V::G_A * V::C), free_gas));
         let seq = accumulate_rounds::<
             V,
         >(budget, &plan.accumulatable.clone(), &e, &free, slot, eta0);
@@ -4516,7 +4517,7 @@ pub fn accumulate_block<V: Variant>(
                     {
                         if (u.id == s) {
                             {
-                                g = (g + u.gas);
+                                g = cap_add::<V>(g, u.gas);
                             };
                         }
                     };
@@ -4535,7 +4536,7 @@ pub fn accumulate_block<V: Variant>(
                         }
                     };
                 }
-                if ((g + n) != Nat(0)) {
+                if ((g != Nat(0)) || (n != Nat(0))) {
                     {
                         stats = {
                             let arg0 = ServicesStatisticsMapEntry {
@@ -4617,7 +4618,7 @@ pub fn accumulate_block<V: Variant>(
 }
 /// The partial state of a vector's accounts and privileges (no staging keys or queues).
 ///
-/// Lean: `Jar.partialStateOfViews` at spec/Jar/Accumulate.lean:398
+/// Lean: `Jar.partialStateOfViews` at spec/Jar/Accumulate.lean:399
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn partial_state_of_views<V: Variant>(
     views: &Vec<ServiceAccountMapEntry>,
@@ -4641,7 +4642,7 @@ pub fn partial_state_of_views<V: Variant>(
 }
 /// The views of a partial state's accounts.
 ///
-/// Lean: `Jar.viewsOfPartialState` at spec/Jar/Accumulate.lean:403
+/// Lean: `Jar.viewsOfPartialState` at spec/Jar/Accumulate.lean:404
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn views_of_partial_state<V: Variant>(
     e: &PartialState,
@@ -14673,19 +14674,37 @@ pub fn encode_timeslots<V: Variant>(slots: &Vec<TimeSlot>) -> ByteArray {
         break 'run0 (out);
     }
 }
+/// 2⁶⁴ − 1: balances and gas are 64-bit quantities (N_B, N_G).
+///
+/// Lean: `Jar.U64_MAX` at spec/Jar/ServiceAccounts.lean:71
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn u64_max<V: Variant>() -> Nat {
+    Nat(18446744073709551615)
+}
+/// a + b, held at 2⁶⁴ − 1. Sums of balances or gas that a valid state keeps far below 2⁶⁴ can reach it in a hostile one; capping keeps every such sum a 64-bit quantity, so the arithmetic is the GP's wherever the GP's values fit.
+///
+/// Lean: `Jar.capAdd` at spec/Jar/ServiceAccounts.lean:74
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn cap_add<V: Variant>(a: Nat, b: Nat) -> Nat {
+    if (a > (u64_max::<V>() - b)) { u64_max::<V>() } else { (a + b) }
+}
 /// a_t (GP 9.8): the balance an account must keep, B_S + B_I·a_i + B_L·a_o less its gratis offset, never below zero.
 ///
-/// Lean: `Jar.minBalance` at spec/Jar/ServiceAccounts.lean:71
+/// Lean: `Jar.minBalance` at spec/Jar/ServiceAccounts.lean:79
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn min_balance<V: Variant>(i: &ServiceInfo) -> Nat {
     {
-        (((V::B_S + (V::B_I * Nat(i.items as u64))) + (V::B_L * Nat(i.bytes as u64)))
-            - Nat(i.deposit_offset as u64))
+        (cap_add::<
+            V,
+        >(
+            V::B_S,
+            cap_add::<V>((V::B_I * Nat(i.items as u64)), (V::B_L * Nat(i.bytes as u64))),
+        ) - Nat(i.deposit_offset as u64))
     }
 }
 /// The account of service `s` in `d`.
 ///
-/// Lean: `Jar.findAccount` at spec/Jar/ServiceAccounts.lean:76
+/// Lean: `Jar.findAccount` at spec/Jar/ServiceAccounts.lean:84
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn find_account<V: Variant>(
     d: &Vec<AccountEntry>,
@@ -14706,14 +14725,14 @@ pub fn find_account<V: Variant>(
 }
 /// Whether `d` has an account for `s`.
 ///
-/// Lean: `Jar.hasAccount` at spec/Jar/ServiceAccounts.lean:83
+/// Lean: `Jar.hasAccount` at spec/Jar/ServiceAccounts.lean:91
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn has_account<V: Variant>(d: &Vec<AccountEntry>, s: ServiceId) -> bool {
     find_account::<V>(&d, s).is_some()
 }
 /// `d` with the account of `s` set to `a` (replaced, or inserted in id order).
 ///
-/// Lean: `Jar.setAccount` at spec/Jar/ServiceAccounts.lean:86
+/// Lean: `Jar.setAccount` at spec/Jar/ServiceAccounts.lean:94
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn set_account<V: Variant>(
     d: &Vec<AccountEntry>,
@@ -14770,7 +14789,7 @@ pub fn set_account<V: Variant>(
 }
 /// `d` without the account of `s`.
 ///
-/// Lean: `Jar.removeAccount` at spec/Jar/ServiceAccounts.lean:102
+/// Lean: `Jar.removeAccount` at spec/Jar/ServiceAccounts.lean:110
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn remove_account<V: Variant>(
     d: &Vec<AccountEntry>,
@@ -14788,7 +14807,7 @@ pub fn remove_account<V: Variant>(
 }
 /// The value of the item at state key `key`.
 ///
-/// Lean: `Jar.ServiceAccount.itemAt` at spec/Jar/ServiceAccounts.lean:106
+/// Lean: `Jar.ServiceAccount.itemAt` at spec/Jar/ServiceAccounts.lean:114
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_item_at<V: Variant>(
     a: &ServiceAccount,
@@ -14809,7 +14828,7 @@ pub fn service_account_item_at<V: Variant>(
 }
 /// The account with the item at `key` set to `value` (replaced, or inserted in key order).
 ///
-/// Lean: `Jar.ServiceAccount.putItem` at spec/Jar/ServiceAccounts.lean:113
+/// Lean: `Jar.ServiceAccount.putItem` at spec/Jar/ServiceAccounts.lean:121
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_put_item<V: Variant>(
     a: &ServiceAccount,
@@ -14875,7 +14894,7 @@ pub fn service_account_put_item<V: Variant>(
 }
 /// The account without the item at `key`.
 ///
-/// Lean: `Jar.ServiceAccount.dropItem` at spec/Jar/ServiceAccounts.lean:129
+/// Lean: `Jar.ServiceAccount.dropItem` at spec/Jar/ServiceAccounts.lean:137
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_drop_item<V: Variant>(
     a: &ServiceAccount,
@@ -14901,7 +14920,7 @@ pub fn service_account_drop_item<V: Variant>(
 }
 /// a_s[k] of service `s`'s account `a`.
 ///
-/// Lean: `Jar.ServiceAccount.storageValue` at spec/Jar/ServiceAccounts.lean:133
+/// Lean: `Jar.ServiceAccount.storageValue` at spec/Jar/ServiceAccounts.lean:141
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_storage_value<V: Variant>(
     a: &ServiceAccount,
@@ -14912,7 +14931,7 @@ pub fn service_account_storage_value<V: Variant>(
 }
 /// a_p[h].
 ///
-/// Lean: `Jar.ServiceAccount.preimageOf` at spec/Jar/ServiceAccounts.lean:137
+/// Lean: `Jar.ServiceAccount.preimageOf` at spec/Jar/ServiceAccounts.lean:145
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_preimage_of<V: Variant>(
     a: &ServiceAccount,
@@ -14923,7 +14942,7 @@ pub fn service_account_preimage_of<V: Variant>(
 }
 /// a_l[(h, z)]: the request's timeslots, `none` if there is no request (or its bytes are not a lookup record).
 ///
-/// Lean: `Jar.ServiceAccount.requestOf` at spec/Jar/ServiceAccounts.lean:141
+/// Lean: `Jar.ServiceAccount.requestOf` at spec/Jar/ServiceAccounts.lean:149
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_request_of<V: Variant>(
     a: &ServiceAccount,
@@ -14940,7 +14959,7 @@ pub fn service_account_request_of<V: Variant>(
 }
 /// The account with storage entry `k` set to `v` (`v` empty: removed), its record's counts moved.
 ///
-/// Lean: `Jar.ServiceAccount.writeStorage` at spec/Jar/ServiceAccounts.lean:148
+/// Lean: `Jar.ServiceAccount.writeStorage` at spec/Jar/ServiceAccounts.lean:156
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_write_storage<V: Variant>(
     a: &ServiceAccount,
@@ -15023,7 +15042,7 @@ pub fn service_account_write_storage<V: Variant>(
 }
 /// The account with request (h, z) set to `slots`; a new request adds two items and 81 + z bytes.
 ///
-/// Lean: `Jar.ServiceAccount.setRequest` at spec/Jar/ServiceAccounts.lean:161
+/// Lean: `Jar.ServiceAccount.setRequest` at spec/Jar/ServiceAccounts.lean:169
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_set_request<V: Variant>(
     a: &ServiceAccount,
@@ -15071,7 +15090,7 @@ pub fn service_account_set_request<V: Variant>(
 }
 /// The account without request (h, z), its counts moved back.
 ///
-/// Lean: `Jar.ServiceAccount.dropRequest` at spec/Jar/ServiceAccounts.lean:169
+/// Lean: `Jar.ServiceAccount.dropRequest` at spec/Jar/ServiceAccounts.lean:177
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_drop_request<V: Variant>(
     a: &ServiceAccount,
@@ -15113,7 +15132,7 @@ pub fn service_account_drop_request<V: Variant>(
 }
 /// The account with preimage `blob` of hash `h` stored.
 ///
-/// Lean: `Jar.ServiceAccount.putPreimage` at spec/Jar/ServiceAccounts.lean:178
+/// Lean: `Jar.ServiceAccount.putPreimage` at spec/Jar/ServiceAccounts.lean:186
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_put_preimage<V: Variant>(
     a: &ServiceAccount,
@@ -15129,7 +15148,7 @@ pub fn service_account_put_preimage<V: Variant>(
 }
 /// The account without the preimage of hash `h`.
 ///
-/// Lean: `Jar.ServiceAccount.dropPreimage` at spec/Jar/ServiceAccounts.lean:182
+/// Lean: `Jar.ServiceAccount.dropPreimage` at spec/Jar/ServiceAccounts.lean:190
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn service_account_drop_preimage<V: Variant>(
     a: &ServiceAccount,
@@ -15140,7 +15159,7 @@ pub fn service_account_drop_preimage<V: Variant>(
 }
 /// The account of service `s` that a vector's view gives (every item's name known).
 ///
-/// Lean: `Jar.accountOfView` at spec/Jar/ServiceAccounts.lean:189
+/// Lean: `Jar.accountOfView` at spec/Jar/ServiceAccounts.lean:197
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn account_of_view<V: Variant>(s: ServiceId, v: &AccountView) -> ServiceAccount {
     'run0: {
@@ -15189,7 +15208,7 @@ pub fn account_of_view<V: Variant>(s: ServiceId, v: &AccountView) -> ServiceAcco
 }
 /// `entries` with `e` inserted in key order.
 ///
-/// Lean: `Jar.insertStorageEntry` at spec/Jar/ServiceAccounts.lean:200
+/// Lean: `Jar.insertStorageEntry` at spec/Jar/ServiceAccounts.lean:208
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_storage_entry<V: Variant>(
     entries: &Vec<StorageMapEntry>,
@@ -15228,14 +15247,14 @@ pub fn insert_storage_entry<V: Variant>(
 }
 /// Whether request key `a` comes before `b` (by hash, then length).
 ///
-/// Lean: `Jar.requestBefore` at spec/Jar/ServiceAccounts.lean:213
+/// Lean: `Jar.requestBefore` at spec/Jar/ServiceAccounts.lean:221
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn request_before<V: Variant>(a: &LookupMetaMapKey, b: &LookupMetaMapKey) -> bool {
     { ((a.hash < b.hash) || ((a.hash == b.hash) && (a.length < b.length))) }
 }
 /// `entries` with `e` inserted in key order.
 ///
-/// Lean: `Jar.insertRequest` at spec/Jar/ServiceAccounts.lean:217
+/// Lean: `Jar.insertRequest` at spec/Jar/ServiceAccounts.lean:225
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn insert_request<V: Variant>(
     entries: &Vec<LookupMetaMapEntry>,
@@ -15274,7 +15293,7 @@ pub fn insert_request<V: Variant>(
 }
 /// The view of an account: its named items, each kind sorted by its name. Items whose name is unknown cannot be shown and are left out.
 ///
-/// Lean: `Jar.viewOfAccount` at spec/Jar/ServiceAccounts.lean:230
+/// Lean: `Jar.viewOfAccount` at spec/Jar/ServiceAccounts.lean:238
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn view_of_account<V: Variant>(a: &ServiceAccount) -> AccountView {
     'run0: {

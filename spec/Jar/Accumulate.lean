@@ -90,7 +90,7 @@ def accumulateService (u : PartialState) (t : TimeSlot) (s : ServiceId) (gas : N
   let mut credit := 0
   for i in inputs do
     match i with
-    | .transfer tr => credit := credit + tr.amount.toNat
+    | .transfer tr => credit := capAdd credit tr.amount.toNat
     | .operand _ => credit := credit
   let mut u' := u
   match findAccount u.accounts s with
@@ -100,8 +100,9 @@ def accumulateService (u : PartialState) (t : TimeSlot) (s : ServiceId) (gas : N
   let unchanged : ServiceOutcome := { state := u', transfers := #[], yield := none, gasUsed := 0, provisions := #[] }
   let own := (findAccount u'.accounts s).getD default
   let some blob := own.preimageOf s own.info.codeHash | return unchanged
-  let some (_, code) := parseServiceCode blob | return unchanged
-  if blob.size > W_C then
+  let some (meta, code) := parseServiceCode blob | return unchanged
+  -- W_C bounds the code c of E(↕m, c), not its metadata.
+  if blob.size - (encodeCompactNat meta.size).size - meta.size > W_C then
     return unchanged
   let args := encodeCompactNat t.toNat ++ encodeCompactNat s.toNat ++ encodeCompactNat inputs.size
   let some p := parseProgram code.code .gp ECALLI_ENDS_BLOCK | return unchanged
@@ -131,12 +132,12 @@ def accumulateOne (e : PartialState) (transfers : Array DeferredTransfer) (repor
   let mut inputs : Array AccumulateInput := #[]
   for tr in transfers do
     if tr.dest == s then
-      gas := gas + tr.gas.toNat
+      gas := capAdd gas tr.gas.toNat
       inputs := inputs.push (.transfer tr)
   for r in reports do
     for d in r.results do
       if d.serviceId == s then
-        gas := gas + d.accumulateGas.toNat
+        gas := capAdd gas d.accumulateGas.toNat
         inputs := inputs.push (.operand { packageHash := r.packageSpec.hash, segmentRoot := r.packageSpec.exportsRoot,
           authorizerHash := r.authorizerHash, payloadHash := d.payloadHash, gasLimit := d.accumulateGas.toNat,
           result := d.result, authOutput := r.authOutput })
@@ -262,7 +263,7 @@ def accumulateRound (e : PartialState) (transfers : Array DeferredTransfer) (rep
 def reportGas (r : WorkReport) : Nat := Id.run do
   let mut g := 0
   for d in r.results do
-    g := g + d.accumulateGas.toNat
+    g := capAdd g d.accumulateGas.toNat
   return g
 
 /-- What the rounds of a block (∆+) give: how many reports were accumulated, the state, the
@@ -292,20 +293,20 @@ def accumulateRounds (budget : Nat) (reports : Array WorkReport) (e : PartialSta
     let mut i := 0
     let mut sum := 0
     for r in rest do
-      if sum + reportGas r > g then
+      if capAdd sum (reportGas r) > g then
         break
-      sum := sum + reportGas r
+      sum := capAdd sum (reportGas r)
       i := i + 1
     if transfers.size + i + f.size == 0 then
       break
     let round := accumulateRound state transfers (rest.extract 0 i) f t eta0
     let mut used := 0
     for u in round.gasUsed do
-      used := used + u.gas
+      used := capAdd used u.gas
     let mut carried := 0
     for tr in transfers do
-      carried := carried + tr.gas.toNat
-    g := (g + carried) - used
+      carried := capAdd carried tr.gas.toNat
+    g := capAdd g carried - used
     count := count + i
     rest := rest.extract i rest.size
     state := round.state
@@ -357,8 +358,8 @@ def accumulateBlock (available : Array WorkReport) (ready : Array (Array ReadyRe
   let free := e.privileges.alwaysAcc
   let mut freeGas := 0
   for f in free do
-    freeGas := freeGas + f.gas.toNat
-  let budget := max G_T (G_A * C + freeGas)
+    freeGas := capAdd freeGas f.gas.toNat
+  let budget := max G_T (capAdd (G_A * C) freeGas)
   let seq := accumulateRounds budget plan.accumulatable e free slot eta0
   let done := plan.accumulatable.extract 0 seq.count
   let (ready', accumulated') := advanceQueues plan done ready accumulated tau slot
@@ -375,13 +376,13 @@ def accumulateBlock (available : Array WorkReport) (ready : Array (Array ReadyRe
     let mut g := 0
     for u in seq.gasUsed do
       if u.id == s then
-        g := g + u.gas
+        g := capAdd g u.gas
     let mut n := 0
     for r in done do
       for d in r.results do
         if d.serviceId == s then
           n := n + 1
-    if g + n != 0 then
+    if g != 0 || n != 0 then
       stats := stats.push { id := s, record := { accumulateCount := n.toUInt32, accumulateGasUsed := g.toUInt64 } }
       match findAccount accounts s with
       | some a => accounts := setAccount accounts s { a with info := { a.info with lastAccumulationSlot := slot } }

@@ -68,10 +68,18 @@ def encodeTimeslots (slots : Array TimeSlot) : ByteArray := Id.run do
     out := out ++ encodeU32LE t.toNat
   return out
 
+/-- 2⁶⁴ − 1: balances and gas are 64-bit quantities (N_B, N_G). -/
+def U64_MAX : Nat := 18446744073709551615
+
+/-- a + b, held at 2⁶⁴ − 1. Sums of balances or gas that a valid state keeps far below 2⁶⁴
+can reach it in a hostile one; capping keeps every such sum a 64-bit quantity, so the
+arithmetic is the GP's wherever the GP's values fit. -/
+def capAdd (a b : Nat) : Nat := if a > U64_MAX - b then U64_MAX else a + b
+
 /-- a_t (GP 9.8): the balance an account must keep, B_S + B_I·a_i + B_L·a_o less its gratis
 offset, never below zero. -/
 def minBalance (i : ServiceInfo) : Nat :=
-  (B_S + B_I * i.items.toNat + B_L * i.bytes.toNat) - i.depositOffset.toNat
+  capAdd B_S (capAdd (B_I * i.items.toNat) (B_L * i.bytes.toNat)) - i.depositOffset.toNat
 
 /-- The account of service `s` in `d`. -/
 def findAccount (d : Array AccountEntry) (s : ServiceId) : Option ServiceAccount := Id.run do
