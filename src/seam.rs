@@ -48,12 +48,29 @@ pub fn with_engine<R>(engine: SeamEngine, f: impl FnOnce() -> R) -> R {
     jarkit_spec::seam::with_engine(engine.engine(), f)
 }
 
+thread_local! {
+    static GUEST_TIME: std::cell::Cell<std::time::Duration> = const { std::cell::Cell::new(std::time::Duration::ZERO) };
+}
+
+/// The time this thread has spent in javm behind the seam (machine setup, guest code and
+/// reading the machine back), for `jarkit import --stats`.
+pub fn guest_time() -> std::time::Duration {
+    GUEST_TIME.with(|t| t.get())
+}
+
+fn timed<R>(f: impl FnOnce() -> R) -> R {
+    let started = std::time::Instant::now();
+    let r = f();
+    GUEST_TIME.with(|t| t.set(t.get() + started.elapsed()));
+    r
+}
+
 fn run_interpreter(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
-    run_on(javm::Engine::Interpreter, p, g, m, after)
+    timed(|| run_on(javm::Engine::Interpreter, p, g, m, after))
 }
 
 fn run_compiler(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
-    run_on(javm::Engine::Compiler, p, g, m, after)
+    timed(|| run_on(javm::Engine::Compiler, p, g, m, after))
 }
 
 thread_local! {
@@ -65,7 +82,8 @@ thread_local! {
 }
 
 /// A machine on `engine` for `program`; the recompiler's code is cached per predecoded program.
-fn start_machine(engine: javm::Engine, program: Arc<Predecoded>, memory: PagedMemory, gas: i64) -> Option<Box<dyn javm::Machine<Mem = PagedMemory>>> {
+/// The memory is moved, never cloned (a paged memory's table is large).
+fn start_machine(engine: javm::Engine, program: Arc<Predecoded>, mut memory: PagedMemory, gas: i64) -> Option<Box<dyn javm::Machine<Mem = PagedMemory>>> {
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     if engine == javm::Engine::Compiler {
         use javm::compiler::{Compiled, CompiledVm};
@@ -73,30 +91,23 @@ fn start_machine(engine: javm::Engine, program: Arc<Predecoded>, memory: PagedMe
         // other program can take that address while the entry exists.
         let key = Arc::as_ptr(&program) as usize;
         let cached = COMPILED.with(|c| c.borrow().get(&key).cloned());
-        let compiled = match cached {
-            Some(c) => Some(c),
-            None => {
-                let mut probe = memory.clone();
-                Compiled::new(program.clone(), &mut probe).ok().map(Arc::new).inspect(|c| {
-                    COMPILED.with(|m| {
-                        let mut m = m.borrow_mut();
-                        if m.len() > 64 {
-                            m.clear();
-                        }
-                        m.insert(key, c.clone());
-                    })
-                })
-            }
-        };
-        if let Some(vm) = compiled.and_then(|c| CompiledVm::new(c, memory.clone(), gas).ok()) {
-            return Some(Box::new(vm));
+        let compiled = cached.or_else(|| {
+            let c = Arc::new(Compiled::new(program.clone(), &mut memory).ok()?);
+            COMPILED.with(|m| {
+                let mut m = m.borrow_mut();
+                if m.len() > 64 {
+                    m.clear();
+                }
+                m.insert(key, c.clone());
+            });
+            Some(c)
+        });
+        if let Some(c) = compiled {
+            return CompiledVm::new(c, memory, gas).ok().map(|vm| Box::new(vm) as Box<dyn javm::Machine<Mem = PagedMemory>>);
         }
     }
-    match javm::machine::start(engine, program.clone(), memory.clone(), gas) {
-        Ok(vm) => Some(vm),
-        // No recompiler on this host: the interpreter gives the same answer.
-        Err(_) => javm::machine::start(javm::Engine::Interpreter, program, memory, gas).ok(),
-    }
+    // The interpreter, also where this host has no recompiler (it gives the same answer).
+    javm::machine::start(javm::Engine::Interpreter, program, memory, gas).ok()
 }
 
 /// The predecoded form of the spec's program under its gas model, cached by contents.

@@ -227,9 +227,23 @@ impl PagedMemory {
         (e != 0).then_some(if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly })
     }
 
-    /// Page numbers that are mapped, in ascending order (a scan of the whole table).
+    /// Page numbers that are mapped, in ascending order. Only `map` makes an entry non-zero, so
+    /// only the ranges it was given are visited, not the whole table.
     pub fn mapped_pages(&self) -> impl Iterator<Item = u32> + '_ {
-        self.table().iter().enumerate().filter(|(_, &e)| e != 0).map(|(i, _)| i as u32)
+        let mut ranges = self.mapped.clone();
+        ranges.sort_unstable();
+        let table = self.table();
+        let mut pages = Vec::new();
+        let mut next = 0u64;
+        for (first, last) in ranges {
+            for page in u64::from(first).max(next)..=u64::from(last) {
+                if table[page as usize] != 0 {
+                    pages.push(page as u32);
+                }
+            }
+            next = next.max(u64::from(last) + 1);
+        }
+        pages.into_iter()
     }
 
     /// Page numbers of the pages that hold data (written, or filled when loaded), in ascending

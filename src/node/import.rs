@@ -27,6 +27,9 @@ pub struct ImportStats {
     pub transition: Duration,
     pub encode: Duration,
     pub merkle: Duration,
+    /// The part of `transition` spent running service code in javm (zero on the reference
+    /// executor, whose time is not separated from the transition's).
+    pub guest: Duration,
     pub per_block: Vec<Duration>,
 }
 
@@ -39,13 +42,14 @@ impl ImportStats {
         let max = sorted.last().copied().unwrap_or_default();
         let per_sec = if total.is_zero() { 0.0 } else { self.blocks as f64 / total.as_secs_f64() };
         format!(
-            "{} blocks in {:.3} s ({per_sec:.1} blocks/s; median {:.2} ms, slowest {:.2} ms)\n  state decoding {:.3} s, block transition {:.3} s, state encoding {:.3} s, Merklization {:.3} s\n",
+            "{} blocks in {:.3} s ({per_sec:.1} blocks/s; median {:.2} ms, slowest {:.2} ms)\n  state decoding {:.3} s, block transition {:.3} s (of which service code in javm {:.3} s), state encoding {:.3} s, Merklization {:.3} s\n",
             self.blocks,
             total.as_secs_f64(),
             median.as_secs_f64() * 1e3,
             max.as_secs_f64() * 1e3,
             self.decode.as_secs_f64(),
             self.transition.as_secs_f64(),
+            self.guest.as_secs_f64(),
             self.encode.as_secs_f64(),
             self.merkle.as_secs_f64()
         )
@@ -137,8 +141,10 @@ fn import_step<V: Variant>(step: &TraceStep, current: &mut Option<Carried>, stat
     };
     let pre_root = trie.root();
     let t = Instant::now();
+    let guest_before = crate::seam::guest_time();
     let imported = jar::import_block::<V>(&state, &step.block, pre_root);
     stats.transition += t.elapsed();
+    stats.guest += crate::seam::guest_time() - guest_before;
     let post_root = step.post_state.state_root;
     let result = match imported {
         Err(e) => {
