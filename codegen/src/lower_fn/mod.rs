@@ -179,6 +179,19 @@ fn ty_as_expr(t: &Ty) -> Option<Expr> {
 pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) -> (TokenStream, TokenStream) {
     let mut consts = TokenStream::new();
     let mut fns = TokenStream::new();
+    // Two Lean names may spell the same Rust function (`hostFetch` and `HOST_FETCH` are both
+    // `host_fetch`): reported here, at the second definition, rather than by rustc.
+    let mut rust_names: HashMap<String, String> = HashMap::new();
+    let mut claim = |rust: String, lean: &str, span: Span, diags: &mut Vec<Diagnostic>| {
+        if let Some(first) = rust_names.get(&rust) {
+            diags.push(
+                Diagnostic::error(span, format!("`{lean}` becomes the Rust function `{rust}`, as `{first}` does"))
+                    .with_hint("rename one of the two definitions"),
+            );
+        } else {
+            rust_names.insert(rust, lean.to_string());
+        }
+    };
     for (kind, name) in &m.order {
         match kind {
             Kind::Fn => {
@@ -214,6 +227,7 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
                         continue;
                     }
                 }
+                claim(fn_rust_name(m, &f.item.name), &f.lean_name, f.span, diags);
                 let mut cx = Cx::new(m, vec![], f.item.variant_generic);
                 let item = cx.function(&f.item);
                 diags.append(&mut cx.diags);
@@ -222,6 +236,7 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
             Kind::Extern => {
                 let x = &m.externs[name];
                 let d = docs(&x.doc, &x.lean_name, files, x.file, x.span);
+                claim(snake(name), &x.lean_name, x.span, diags);
                 let fname = ident(&snake(name));
                 let prim = ident(x.item.symbol.trim_start_matches("jarkit_"));
                 let (args, ret) = split_arrow(&x.item.ty);
