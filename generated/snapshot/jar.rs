@@ -7170,7 +7170,7 @@ pub fn host_upgrade<V: Variant>(
         }
     }
 }
-/// `transfer` (20): sends φ₈ to service φ₇ with gas φ₉ and the memo at φ₁₀, deferred to the next round; the gas sent is paid on top of the call's.
+/// `transfer` (20): sends φ₈ to service φ₇ with gas φ₉ and the memo at φ₁₀, deferred to the next round (the gas sent was charged with the call).
 ///
 /// Lean: `Jar.hostTransfer` at spec/Jar/HostCalls.lean:460
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
@@ -7215,24 +7215,6 @@ pub fn host_transfer<V: Variant>(
                 break 'run0 (answer::<V>(&m, host_cash::<V>(), &x, &y));
             };
         }
-        if (m.gas < l) {
-            {
-                break 'run0 (HostStep {
-                    outcome: HostOutcome::OutOfGas,
-                    machine: {
-                        let __with_base = &m;
-                        Machine {
-                            gas: Nat(0),
-                            regs: __with_base.regs.clone(),
-                            pc: __with_base.pc,
-                            memory: __with_base.memory.clone(),
-                        }
-                    },
-                    x: x.clone(),
-                    y: y.clone(),
-                });
-            };
-        }
         let tr: DeferredTransfer = DeferredTransfer {
             source: x.id,
             dest: dest.to_u32(),
@@ -7266,15 +7248,7 @@ pub fn host_transfer<V: Variant>(
         break 'run0 (answer::<
             V,
         >(
-            &{
-                let __with_base = &m;
-                Machine {
-                    gas: (m.gas - l),
-                    regs: __with_base.regs.clone(),
-                    pc: __with_base.pc,
-                    memory: __with_base.memory.clone(),
-                }
-            },
+            &m,
             host_ok::<V>(),
             &{
                 let __with_base = &x_p;
@@ -7293,14 +7267,14 @@ pub fn host_transfer<V: Variant>(
 }
 /// E₃₂(s): a service id as a 32-byte code hash (an account whose code hash is its parent's id has been marked for ejection by it).
 ///
-/// Lean: `Jar.idAsCodeHash` at spec/Jar/HostCalls.lean:484
+/// Lean: `Jar.idAsCodeHash` at spec/Jar/HostCalls.lean:482
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn id_as_code_hash<V: Variant>(s: ServiceId) -> Hash {
     hash_of_bytes(encode_le::<V>(Nat(s as u64), Nat(32)))
 }
 /// `eject` (21): removes service φ₇, whose code hash names this service and whose only item is the request for the preimage at φ₈ forgotten long enough ago; its balance comes here.
 ///
-/// Lean: `Jar.hostEject` at spec/Jar/HostCalls.lean:488
+/// Lean: `Jar.hostEject` at spec/Jar/HostCalls.lean:486
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn host_eject<V: Variant>(
     m: &Machine,
@@ -7408,7 +7382,7 @@ pub fn host_eject<V: Variant>(
 }
 /// `query` (22): the state of the request for the preimage at φ₇ of length φ₈, packed into φ₇ and φ₈.
 ///
-/// Lean: `Jar.hostQuery` at spec/Jar/HostCalls.lean:511
+/// Lean: `Jar.hostQuery` at spec/Jar/HostCalls.lean:509
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn host_query<V: Variant>(
     m: &Machine,
@@ -7469,7 +7443,7 @@ pub fn host_query<V: Variant>(
 }
 /// `solicit` (23): asks for the preimage at φ₇ of length φ₈ (a new request), or asks again for one that was provided and forgotten.
 ///
-/// Lean: `Jar.hostSolicit` at spec/Jar/HostCalls.lean:526
+/// Lean: `Jar.hostSolicit` at spec/Jar/HostCalls.lean:524
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn host_solicit<V: Variant>(
     m: &Machine,
@@ -7521,7 +7495,7 @@ pub fn host_solicit<V: Variant>(
 }
 /// `forget` (24): withdraws the request for the preimage at φ₇ of length φ₈: dropped with its preimage if never provided or unavailable long enough, otherwise marked unavailable now.
 ///
-/// Lean: `Jar.hostForget` at spec/Jar/HostCalls.lean:543
+/// Lean: `Jar.hostForget` at spec/Jar/HostCalls.lean:541
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn host_forget<V: Variant>(
     m: &Machine,
@@ -7590,7 +7564,7 @@ pub fn host_forget<V: Variant>(
 }
 /// `yield` (25): the hash at φ₇ becomes the accumulation's output.
 ///
-/// Lean: `Jar.hostYield` at spec/Jar/HostCalls.lean:560
+/// Lean: `Jar.hostYield` at spec/Jar/HostCalls.lean:558
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn host_yield<V: Variant>(
     m: &Machine,
@@ -7625,7 +7599,7 @@ pub fn host_yield<V: Variant>(
 }
 /// `provide` (26): offers the preimage at [φ₈, φ₈ + φ₉) to service φ₇ (2⁶⁴ − 1: itself), which must have asked for it and not yet have it; it is stored after the round.
 ///
-/// Lean: `Jar.hostProvide` at spec/Jar/HostCalls.lean:566
+/// Lean: `Jar.hostProvide` at spec/Jar/HostCalls.lean:564
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn host_provide<V: Variant>(
     m: &Machine,
@@ -7699,109 +7673,109 @@ pub fn host_provide<V: Variant>(
 }
 /// The host-call ids of accumulation (GP B.7; `log` is JIP-1's).
 ///
-/// Lean: `Jar.CALL_GAS` at spec/Jar/HostCalls.lean:587
+/// Lean: `Jar.CALL_GAS` at spec/Jar/HostCalls.lean:585
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_gas<V: Variant>() -> Nat {
     Nat(0)
 }
-/// Lean: `Jar.CALL_FETCH` at spec/Jar/HostCalls.lean:589
+/// Lean: `Jar.CALL_FETCH` at spec/Jar/HostCalls.lean:587
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_fetch<V: Variant>() -> Nat {
     Nat(1)
 }
-/// Lean: `Jar.CALL_LOOKUP` at spec/Jar/HostCalls.lean:590
+/// Lean: `Jar.CALL_LOOKUP` at spec/Jar/HostCalls.lean:588
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_lookup<V: Variant>() -> Nat {
     Nat(2)
 }
-/// Lean: `Jar.CALL_READ` at spec/Jar/HostCalls.lean:591
+/// Lean: `Jar.CALL_READ` at spec/Jar/HostCalls.lean:589
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_read<V: Variant>() -> Nat {
     Nat(3)
 }
-/// Lean: `Jar.CALL_WRITE` at spec/Jar/HostCalls.lean:592
+/// Lean: `Jar.CALL_WRITE` at spec/Jar/HostCalls.lean:590
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_write<V: Variant>() -> Nat {
     Nat(4)
 }
-/// Lean: `Jar.CALL_INFO` at spec/Jar/HostCalls.lean:593
+/// Lean: `Jar.CALL_INFO` at spec/Jar/HostCalls.lean:591
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_info<V: Variant>() -> Nat {
     Nat(5)
 }
-/// Lean: `Jar.CALL_BLESS` at spec/Jar/HostCalls.lean:594
+/// Lean: `Jar.CALL_BLESS` at spec/Jar/HostCalls.lean:592
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_bless<V: Variant>() -> Nat {
     Nat(14)
 }
-/// Lean: `Jar.CALL_ASSIGN` at spec/Jar/HostCalls.lean:595
+/// Lean: `Jar.CALL_ASSIGN` at spec/Jar/HostCalls.lean:593
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_assign<V: Variant>() -> Nat {
     Nat(15)
 }
-/// Lean: `Jar.CALL_DESIGNATE` at spec/Jar/HostCalls.lean:596
+/// Lean: `Jar.CALL_DESIGNATE` at spec/Jar/HostCalls.lean:594
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_designate<V: Variant>() -> Nat {
     Nat(16)
 }
-/// Lean: `Jar.CALL_CHECKPOINT` at spec/Jar/HostCalls.lean:597
+/// Lean: `Jar.CALL_CHECKPOINT` at spec/Jar/HostCalls.lean:595
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_checkpoint<V: Variant>() -> Nat {
     Nat(17)
 }
-/// Lean: `Jar.CALL_NEW` at spec/Jar/HostCalls.lean:598
+/// Lean: `Jar.CALL_NEW` at spec/Jar/HostCalls.lean:596
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_new<V: Variant>() -> Nat {
     Nat(18)
 }
-/// Lean: `Jar.CALL_UPGRADE` at spec/Jar/HostCalls.lean:599
+/// Lean: `Jar.CALL_UPGRADE` at spec/Jar/HostCalls.lean:597
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_upgrade<V: Variant>() -> Nat {
     Nat(19)
 }
-/// Lean: `Jar.CALL_TRANSFER` at spec/Jar/HostCalls.lean:600
+/// Lean: `Jar.CALL_TRANSFER` at spec/Jar/HostCalls.lean:598
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_transfer<V: Variant>() -> Nat {
     Nat(20)
 }
-/// Lean: `Jar.CALL_EJECT` at spec/Jar/HostCalls.lean:601
+/// Lean: `Jar.CALL_EJECT` at spec/Jar/HostCalls.lean:599
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_eject<V: Variant>() -> Nat {
     Nat(21)
 }
-/// Lean: `Jar.CALL_QUERY` at spec/Jar/HostCalls.lean:602
+/// Lean: `Jar.CALL_QUERY` at spec/Jar/HostCalls.lean:600
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_query<V: Variant>() -> Nat {
     Nat(22)
 }
-/// Lean: `Jar.CALL_SOLICIT` at spec/Jar/HostCalls.lean:603
+/// Lean: `Jar.CALL_SOLICIT` at spec/Jar/HostCalls.lean:601
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_solicit<V: Variant>() -> Nat {
     Nat(23)
 }
-/// Lean: `Jar.CALL_FORGET` at spec/Jar/HostCalls.lean:604
+/// Lean: `Jar.CALL_FORGET` at spec/Jar/HostCalls.lean:602
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_forget<V: Variant>() -> Nat {
     Nat(24)
 }
-/// Lean: `Jar.CALL_YIELD` at spec/Jar/HostCalls.lean:605
+/// Lean: `Jar.CALL_YIELD` at spec/Jar/HostCalls.lean:603
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_yield<V: Variant>() -> Nat {
     Nat(25)
 }
-/// Lean: `Jar.CALL_PROVIDE` at spec/Jar/HostCalls.lean:606
+/// Lean: `Jar.CALL_PROVIDE` at spec/Jar/HostCalls.lean:604
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_provide<V: Variant>() -> Nat {
     Nat(26)
 }
-/// Lean: `Jar.CALL_LOG` at spec/Jar/HostCalls.lean:607
+/// Lean: `Jar.CALL_LOG` at spec/Jar/HostCalls.lean:605
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn call_log<V: Variant>() -> Nat {
     Nat(100)
 }
 /// One host call `n` of accumulation at block slot `t` (GP B.7's F): charges its gas, then runs the call on the context pair.
 ///
-/// Lean: `Jar.accumulateHostCall` at spec/Jar/HostCalls.lean:609
+/// Lean: `Jar.accumulateHostCall` at spec/Jar/HostCalls.lean:607
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn accumulate_host_call<V: Variant>(
     n: Nat,
@@ -7813,7 +7787,12 @@ pub fn accumulate_host_call<V: Variant>(
     inputs: &Vec<AccumulateInput>,
 ) -> HostStep {
     {
-        if (m0.gas < host_call_gas::<V>()) {
+        let cost = if (n == call_transfer::<V>()) {
+            cap_add::<V>(host_call_gas::<V>(), host_reg::<V>(&m0, Nat(9)))
+        } else {
+            host_call_gas::<V>()
+        };
+        if (m0.gas < cost) {
             HostStep {
                 outcome: HostOutcome::OutOfGas,
                 machine: {
@@ -7833,7 +7812,7 @@ pub fn accumulate_host_call<V: Variant>(
                 let m = {
                     let __with_base = &m0;
                     Machine {
-                        gas: (m0.gas - host_call_gas::<V>()),
+                        gas: (m0.gas - cost),
                         regs: __with_base.regs.clone(),
                         pc: __with_base.pc,
                         memory: __with_base.memory.clone(),

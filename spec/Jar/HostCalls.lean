@@ -3,7 +3,7 @@
 "Accumulate functions")
 
 A service's accumulate code reaches the state through `ecalli n`. Each host call first charges
-its gas (10; `transfer` 10 more per unit of gas it sends): a guest that cannot pay stops out of
+its gas (10; `transfer` 10 plus the gas it sends): a guest that cannot pay stops out of
 gas. Then its checks run in the GP's order, and the order is the contract: a memory range the
 call must read or write that is not accessible panics the guest before any privilege or
 existence check answers with an error code in φ₇. A call the accumulation context does not know
@@ -458,7 +458,7 @@ def hostUpgrade (m : Machine) (x y : Implications) : HostStep :=
     answer m HOST_OK (x.withSelf own') y
 
 /-- `transfer` (20): sends φ₈ to service φ₇ with gas φ₉ and the memo at φ₁₀, deferred to the
-next round; the gas sent is paid on top of the call's. -/
+next round (the gas sent was charged with the call). -/
 def hostTransfer (m : Machine) (x y : Implications) : HostStep := Id.run do
   let dest := hostReg m 7
   let amount := hostReg m 8
@@ -473,13 +473,11 @@ def hostTransfer (m : Machine) (x y : Implications) : HostStep := Id.run do
   let own := x.own
   if own.info.balance.toNat < amount || own.info.balance.toNat - amount < minBalance own.info then
     return answer m HOST_CASH x y
-  if m.gas < l then
-    return { outcome := .outOfGas, machine := { m with gas := 0 }, x := x, y := y }
   let tr : DeferredTransfer := { source := x.id, dest := dest.toUInt32, amount := amount.toUInt64,
     memo := readBytes m.memory (hostReg m 10) W_T, gas := l.toUInt64 }
   let own' := { own with info := { own.info with balance := (own.info.balance.toNat - amount).toUInt64 } }
   let x' := (x.withSelf own')
-  return answer { m with gas := m.gas - l } HOST_OK { x' with transfers := x'.transfers.push tr } y
+  return answer m HOST_OK { x' with transfers := x'.transfers.push tr } y
 
 /-- E₃₂(s): a service id as a 32-byte code hash (an account whose code hash is its parent's id
 has been marked for ejection by it). -/
@@ -610,9 +608,12 @@ def CALL_LOG : Nat := 100
 the call on the context pair. -/
 def accumulateHostCall (n : Nat) (m0 : Machine) (x y : Implications) (t : TimeSlot) (eta0 : Hash)
     (inputs : Array AccumulateInput) : HostStep :=
-  if m0.gas < HOST_CALL_GAS then { outcome := .outOfGas, machine := { m0 with gas := 0 }, x := x, y := y }
+  -- `transfer` costs the gas it sends on top (g = 10 + φ₉), charged like the rest: up front,
+  -- whatever the call then answers.
+  let cost := if n == CALL_TRANSFER then capAdd HOST_CALL_GAS (hostReg m0 9) else HOST_CALL_GAS
+  if m0.gas < cost then { outcome := .outOfGas, machine := { m0 with gas := 0 }, x := x, y := y }
   else
-    let m := { m0 with gas := m0.gas - HOST_CALL_GAS }
+    let m := { m0 with gas := m0.gas - cost }
     if n == CALL_GAS then answer m m.gas.toUInt64 x y
     else if n == CALL_FETCH then hostFetch m x y eta0 inputs
     else if n == CALL_LOOKUP then hostLookup m x y
