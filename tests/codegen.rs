@@ -168,3 +168,23 @@ mod robustness {
         }
     }
 }
+
+/// Hostile sizes: nesting and operator chains past the limits are diagnostics (never a stack
+/// overflow), a chain just under the limit generates, and an error on a multi-megabyte line
+/// prints a window of it, not the line.
+#[test]
+fn oversized_expressions_are_diagnostics_not_crashes() {
+    let source = |body: String| vec![SourceFile { display: "big.lean".into(), text: format!("namespace Big\n\ndef f (x : Nat) : Nat := {body}\n\nend Big\n") }];
+    let deep = format!("{}x{}", "(".repeat(700), ")".repeat(700));
+    let d = generate_sources(source(deep)).unwrap_err();
+    assert!(d.to_string().contains("nest more than"), "{d}");
+    let long = vec!["x"; 5000].join(" + ");
+    let d = generate_sources(source(long)).unwrap_err();
+    assert!(d.to_string().contains("operators"), "{d}");
+    let under = vec!["x"; jarkit_codegen::syntax::MAX_OPERATORS].join(" + ");
+    assert!(generate_sources(source(under)).is_ok());
+    let huge = format!("{} + ) + x", vec!["x"; 400_000].join(" + "));
+    let d = generate_sources(source(huge)).unwrap_err().to_string();
+    assert!(d.contains("unexpected `)`"), "{}", &d[..d.len().min(500)]);
+    assert!(d.lines().all(|l| l.chars().count() < 300), "a diagnostic line is not windowed");
+}

@@ -78,8 +78,19 @@ impl fmt::Display for Diagnostics {
                     .map(|s| s.chars().count())
                     .unwrap_or(1)
                     .max(1);
-                writeln!(f, "{line:>5} | {text}")?;
-                writeln!(f, "      | {}{}", " ".repeat(col - 1), "^".repeat(width))?;
+                // A window of the line around the column: a long line is not echoed whole.
+                const BEFORE: usize = 40;
+                const WINDOW: usize = 120;
+                let chars: Vec<char> = text.chars().collect();
+                let from = if chars.len() <= WINDOW { 0 } else { (col - 1).saturating_sub(BEFORE).min(chars.len()) };
+                let to = (from + WINDOW).min(chars.len());
+                let lead = if from > 0 { "…" } else { "" };
+                let tail = if to < chars.len() { "…" } else { "" };
+                let shown: String = chars[from..to].iter().collect();
+                let caret_at = col - 1 - from + lead.chars().count();
+                let width = width.min((to + lead.chars().count()).saturating_sub(caret_at).max(1));
+                writeln!(f, "{line:>5} | {lead}{shown}{tail}")?;
+                writeln!(f, "      | {}{}", " ".repeat(caret_at), "^".repeat(width))?;
             }
             if let Some(h) = &d.hint {
                 writeln!(f, "      = hint: {h}")?;

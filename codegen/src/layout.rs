@@ -55,7 +55,16 @@ fn tokens(src: &str) -> Vec<Tok<'_>> {
     let mut i = 0;
     let mut line = 0;
     let mut line_start = 0;
-    let col_of = |i: usize, line_start: usize| src[line_start..i].chars().count();
+    // The column of offset `i` on the line starting at `line_start`, counted from the last
+    // position asked for on that line (tokens come in order), so a long line costs linear time.
+    let mut col_at: (usize, usize) = (0, 0);
+    let mut col_of = |i: usize, line_start: usize| {
+        if col_at.0 < line_start || col_at.0 > i {
+            col_at = (line_start, 0);
+        }
+        col_at = (i, col_at.1 + src[col_at.0..i].chars().count());
+        col_at.1
+    };
     while i < bytes.len() {
         let c = src[i..].chars().next().unwrap_or(' ');
         if c == '\n' {

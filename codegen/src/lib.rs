@@ -98,6 +98,21 @@ fn display_path(p: &Path, opts: &Options) -> String {
 
 /// Generates Rust from in-memory sources (used by `generate`, the fixtures and the fuzz tests).
 pub fn generate_sources(files: Vec<SourceFile>) -> Result<Output, Diagnostics> {
+    // Every pass walks expressions recursively; the size limits of `syntax` bound the depth,
+    // and this stack (reserved, touched only as deep as a spec goes) holds the deepest they
+    // allow on every platform's main-thread default.
+    const STACK_BYTES: usize = 512 << 20;
+    let job = std::thread::Builder::new().name("jarkit-codegen".into()).stack_size(STACK_BYTES);
+    match job.spawn(move || generate_on_this_thread(files)) {
+        Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        Err(e) => Err(Diagnostics {
+            items: vec![Diagnostic::error(ast::Span::default(), format!("cannot start the codegen thread: {e}"))],
+            files: vec![SourceFile { display: "<codegen>".into(), text: String::new() }],
+        }),
+    }
+}
+
+fn generate_on_this_thread(files: Vec<SourceFile>) -> Result<Output, Diagnostics> {
     let mut diags = Vec::new();
     let mut parsed = Vec::new();
     for (i, f) in files.iter().enumerate() {

@@ -15,6 +15,65 @@ struct LeanParser;
 struct Ctx<'a> {
     file: usize,
     layout: &'a Layout,
+    /// The first expression found past a size limit (see [`MAX_OPERATORS`]).
+    too_big: std::cell::RefCell<Option<Diagnostic>>,
+}
+
+/// Brackets nested deeper than this are a diagnostic, not a stack overflow in the parser or in
+/// the passes after it (no spec nests brackets beyond a dozen).
+pub const MAX_NESTING: usize = 200;
+/// Binary operators in one expression beyond this are a diagnostic: every later pass walks the
+/// expression tree recursively, one level per operator (the spec's longest chain has about 35).
+pub const MAX_OPERATORS: usize = 2000;
+
+/// The first place where brackets nest deeper than [`MAX_NESTING`], skipping comments and
+/// string literals (a byte offset into `text`).
+fn too_deep(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut depth, mut block_comments) = (0, 0usize, 0usize);
+    while i < b.len() {
+        let rest = &b[i..];
+        if block_comments > 0 {
+            if rest.starts_with(b"-/") {
+                block_comments -= 1;
+                i += 2;
+            } else if rest.starts_with(b"/-") {
+                block_comments += 1;
+                i += 2;
+            } else {
+                i += 1;
+            }
+            continue;
+        }
+        if rest.starts_with(b"/-") {
+            block_comments = 1;
+            i += 2;
+        } else if rest.starts_with(b"--") {
+            i += rest.iter().position(|&c| c == b'\n').unwrap_or(rest.len());
+        } else if b[i] == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else {
+            match b[i] {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if rest.starts_with("⟨".as_bytes()) {
+                depth += 1;
+            } else if rest.starts_with("⟩".as_bytes()) {
+                depth = depth.saturating_sub(1);
+            }
+            if depth > MAX_NESTING {
+                return Some(i);
+            }
+            i += 1;
+        }
+    }
+    None
 }
 
 impl Ctx<'_> {
@@ -28,6 +87,11 @@ impl Ctx<'_> {
 /// was expected.
 pub fn parse_file(file: usize, src: &str) -> Result<Vec<Command>, Diagnostic> {
     let layout = layout(src);
+    if let Some(at) = too_deep(&layout.text) {
+        let start = layout.original_offset(at);
+        return Err(Diagnostic::error(Span { file, start, end: start + 1 }, format!("brackets nest more than {MAX_NESTING} levels deep here"))
+            .with_hint("name the inner parts with `let` or separate definitions"));
+    }
     let pairs = LeanParser::parse(Rule::file, &layout.text).map_err(|e| {
         let pos = match e.location {
             pest::error::InputLocation::Pos(p) => p,
@@ -39,9 +103,13 @@ pub fn parse_file(file: usize, src: &str) -> Result<Vec<Command>, Diagnostic> {
         let (message, hint) = describe_syntax_error(&e.variant, &found);
         Diagnostic::error(Span { file, start, end: start + found.len().max(1) }, message).with_hint(hint)
     })?;
-    let ctx = Ctx { file, layout: &layout };
+    let ctx = Ctx { file, layout: &layout, too_big: std::cell::RefCell::new(None) };
     let file_pair = pairs.into_iter().next().expect("the file rule always yields one pair");
-    Ok(file_pair.into_inner().filter(|p| p.as_rule() == Rule::command).map(|p| command(&ctx, p)).collect())
+    let commands = file_pair.into_inner().filter(|p| p.as_rule() == Rule::command).map(|p| command(&ctx, p)).collect();
+    match ctx.too_big.into_inner() {
+        Some(d) => Err(d),
+        None => Ok(commands),
+    }
 }
 
 fn describe_syntax_error(variant: &pest::error::ErrorVariant<Rule>, found: &str) -> (String, String) {
@@ -445,6 +513,13 @@ fn expr(ctx: &Ctx, p: Pair<Rule>) -> Expr {
         Rule::expr | Rule::leading_expr | Rule::index_inner => expr(ctx, p.into_inner().next().expect("expression")),
         Rule::op_expr => {
             let items: Vec<Pair<Rule>> = p.into_inner().collect();
+            if items.len() > 2 * MAX_OPERATORS + 1 {
+                ctx.too_big.borrow_mut().get_or_insert_with(|| {
+                    Diagnostic::error(span, format!("this expression has {} operators; at most {MAX_OPERATORS} are supported in one expression", items.len() / 2))
+                        .with_hint("split it into named parts with `let`")
+                });
+                return Expr { kind: ExprKind::Unit, span };
+            }
             let mut operands = Vec::new();
             let mut ops = Vec::new();
             for it in items {
