@@ -81,6 +81,15 @@ thread_local! {
     static COMPILED: RefCell<HashMap<usize, Arc<javm::compiler::Compiled>>> = RefCell::new(HashMap::new());
 }
 
+/// Puts `value` in a per-thread cache, emptied when it holds more than 64 entries (a block
+/// runs a handful of services; the bound only keeps a long session's memory flat).
+fn remember<K: std::hash::Hash + Eq, T>(cache: &mut HashMap<K, T>, key: K, value: T) {
+    if cache.len() > 64 {
+        cache.clear();
+    }
+    cache.insert(key, value);
+}
+
 /// A machine on `engine` for `program`; the recompiler's code is cached per predecoded program.
 /// The memory is moved, never cloned (a paged memory's table is large).
 fn start_machine(engine: javm::Engine, program: Arc<Predecoded>, mut memory: PagedMemory, gas: i64) -> Option<Box<dyn javm::Machine<Mem = PagedMemory>>> {
@@ -93,13 +102,7 @@ fn start_machine(engine: javm::Engine, program: Arc<Predecoded>, mut memory: Pag
         let cached = COMPILED.with(|c| c.borrow().get(&key).cloned());
         let compiled = cached.or_else(|| {
             let c = Arc::new(Compiled::new(program.clone(), &mut memory).ok()?);
-            COMPILED.with(|m| {
-                let mut m = m.borrow_mut();
-                if m.len() > 64 {
-                    m.clear();
-                }
-                m.insert(key, c.clone());
-            });
+            COMPILED.with(|m| remember(&mut m.borrow_mut(), key, c.clone()));
             Some(c)
         });
         if let Some(c) = compiled {
@@ -137,13 +140,7 @@ fn predecoded(p: &jar::Program, g: &jar::GasCharge) -> Option<Arc<Predecoded>> {
         jar::GasCharge::PerBlock(c) => GasCosts::PerBlock(c.iter().filter_map(|(a, b)| Some((u32::try_from(a.0).ok()?, u32::try_from(b.0).ok()?))).collect()),
     };
     let program = Arc::new(Predecoded::new(code, &costs));
-    PROGRAMS.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() > 64 {
-            c.clear();
-        }
-        c.insert(key, program.clone());
-    });
+    PROGRAMS.with(|c| remember(&mut c.borrow_mut(), key, program.clone()));
     Some(program)
 }
 
