@@ -137,12 +137,22 @@ impl<'m> Evaluator<'m> {
             _ => BTreeMap::new(),
         };
         let mut errors = Vec::new();
+        // Fields written in the literal, valid or not: a wrong one is not also "missing".
+        let mut given: Vec<&str> = Vec::new();
         for (name, value, fspan) in fields {
+            given.push(name);
             match def.item.fields.iter().find(|f| f.name == name) {
                 Some(f) => match self.eval(value, type_name(&f.ty).as_deref()) {
-                    Ok(v) => {
-                        out.insert(name.to_string(), v);
-                    }
+                    Ok(v) => match self.mismatch(&v, &f.ty) {
+                        // Caught here, at the Lean line, instead of by rustc in the generated code.
+                        Some(why) => errors.push(
+                            Diagnostic::error(value.span, format!("`{name}` is declared `{}`, but {why}", type_name(&f.ty).unwrap_or_default()))
+                                .with_hint("give a value of the declared type"),
+                        ),
+                        None => {
+                            out.insert(name.to_string(), v);
+                        }
+                    },
                     Err(d) => errors.push(d),
                 },
                 None => errors.push(
@@ -152,7 +162,7 @@ impl<'m> Evaluator<'m> {
             }
         }
         for f in &def.item.fields {
-            if out.contains_key(&f.name) {
+            if out.contains_key(&f.name) || given.contains(&f.name.as_str()) {
                 continue;
             }
             match &f.default {
@@ -191,6 +201,42 @@ pub fn dotted(e: &Expr) -> Option<String> {
 }
 
 /// The head name of a type (`Params`, `Array`, …).
+impl Evaluator<'_> {
+    /// Why `v` is not a value of `t`, for the types a literal can be checked against (numbers
+    /// and their widths, `Bool`, `String`, enums, structures); `None` if it is, or if `t` is
+    /// none of those.
+    fn mismatch(&self, v: &Value, t: &Ty) -> Option<String> {
+        let tn = type_name(t)?;
+        let kind = match v {
+            Value::Nat(n) => format!("the value is the number {n}"),
+            Value::Bool(b) => format!("the value is `{b}`"),
+            Value::Str(_) => "the value is a string".to_string(),
+            Value::Ctor(e, c) => format!("the value is `{e}.{c}`"),
+            Value::Struct(s, _) => format!("the value is a `{s}`"),
+        };
+        let bits = match tn.as_str() {
+            "Nat" => Some(64),
+            "UInt8" => Some(8),
+            "UInt16" => Some(16),
+            "UInt32" => Some(32),
+            "UInt64" => Some(64),
+            _ => None,
+        };
+        match (bits, tn.as_str(), v) {
+            (Some(b), _, Value::Nat(n)) => (*n >> b != 0).then(|| format!("{n} does not fit in {b} bits")),
+            (Some(_), _, _) | (_, "Bool", _) | (_, "String", _) => match (tn.as_str(), v) {
+                ("Bool", Value::Bool(_)) | ("String", Value::Str(_)) => None,
+                _ => Some(kind),
+            },
+            (_, _, Value::Ctor(e, _)) if self.model.enums.contains_key(&tn) => (*e != tn).then_some(kind),
+            (_, _, _) if self.model.enums.contains_key(&tn) => Some(kind),
+            (_, _, Value::Struct(s, _)) if self.model.structs.contains_key(&tn) => (*s != tn).then_some(kind),
+            (_, _, _) if self.model.structs.contains_key(&tn) => Some(kind),
+            _ => None,
+        }
+    }
+}
+
 pub fn type_name(t: &Ty) -> Option<String> {
     match t {
         Ty::Name(n, _) => Some(n.clone()),
