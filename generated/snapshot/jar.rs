@@ -1568,7 +1568,7 @@ pub struct Pipe {
     /// By register: the instruction that last wrote it.
     pub producer: Vec<Option<Nat>>,
 }
-/// Which opcode byte means which instruction.
+/// Which opcode byte means which instruction, and with it two decoding rules on which the Gray Paper and PolkaVM part (see `Program.threeRegDest` and `Program.eagerTargets`); each numbering takes its own profile's rules, so one rule holds per variant in decoding, both gas models and every engine.
 ///
 /// Lean: `Jar.JAVM.Numbering` at spec/Jar/JAVM/Program.lean:13
 #[derive(
@@ -1607,7 +1607,7 @@ impl Numbering {
 }
 /// A parsed program.
 ///
-/// Lean: `Jar.JAVM.Program` at spec/Jar/JAVM/Program.lean:21
+/// Lean: `Jar.JAVM.Program` at spec/Jar/JAVM/Program.lean:24
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Program {
     pub code: ByteArray,
@@ -1620,7 +1620,7 @@ pub struct Program {
 }
 /// A decoded instruction: registers, immediates, and the static target of a branch.
 ///
-/// Lean: `Jar.JAVM.Instr` at spec/Jar/JAVM/Program.lean:67
+/// Lean: `Jar.JAVM.Instr` at spec/Jar/JAVM/Program.lean:83
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Instr {
     pub op: Opcode,
@@ -9210,7 +9210,7 @@ pub fn cost_info(p: &Program, pc: Nat, op: Opcode) -> CostInfo {
         let b1 = program_byte_at(&p, (pc + Nat(1)));
         let ra = Nat(12).min((b1 % Nat(16)));
         let rb = Nat(12).min((b1 / Nat(16)));
-        let rd = Nat(12).min((program_byte_at(&p, (pc + Nat(2))) % Nat(16)));
+        let rd = program_three_reg_dest(&p, pc);
         let two = vec![rb, rd];
         let one = vec![rb];
         let branch_cycles = match program_opcode_at(
@@ -11825,16 +11825,37 @@ pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
         break 'run0 (out);
     }
 }
+/// The destination register of a three-register instruction at `pc`. The GP (A.5.13) clamps the whole third byte, min(12, ζ[pc+2]); PolkaVM reads its low nibble, min(12, ζ[pc+2] mod 16), so junk in the high nibble changes the GP's destination and not PolkaVM's.
+///
+/// Lean: `Jar.JAVM.Program.threeRegDest` at spec/Jar/JAVM/Program.lean:35
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn program_three_reg_dest(p: &Program, pc: Nat) -> Nat {
+    {
+        match p.numbering.clone() {
+            Numbering::Gp => Nat(12).min(Nat(p.code.get_bang((pc + Nat(2))) as u64)),
+            Numbering::JamV1 => {
+                Nat(12).min((Nat(p.code.get_bang((pc + Nat(2))) as u64) % Nat(16)))
+            }
+        }
+    }
+}
+/// Whether a static branch target that does not start a basic block panics at the branch even when the branch is not taken. PolkaVM validates every static target when it reaches the branch; the GP checks only the branch taken ("hypotheticals are not considered").
+///
+/// Lean: `Jar.JAVM.Program.eagerTargets` at spec/Jar/JAVM/Program.lean:43
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn program_eager_targets(p: &Program) -> bool {
+    (p.numbering.clone() == Numbering::JamV1)
+}
 /// The code byte at `i`, zero past the end (ζ is zero-extended).
 ///
-/// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:32
+/// Lean: `Jar.JAVM.Program.byteAt` at spec/Jar/JAVM/Program.lean:48
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_byte_at(p: &Program, i: Nat) -> Nat {
     Nat(p.code.get_bang(i) as u64)
 }
 /// Whether `pc` is the first byte of an instruction. Past the end of the code the bitmask reads as set (and the code as zeros), so execution that runs off the end meets a `trap`.
 ///
-/// Lean: `Jar.JAVM.Program.isStart` at spec/Jar/JAVM/Program.lean:35
+/// Lean: `Jar.JAVM.Program.isStart` at spec/Jar/JAVM/Program.lean:51
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_is_start(p: &Program, pc: Nat) -> bool {
     {
@@ -11845,7 +11866,7 @@ pub fn program_is_start(p: &Program, pc: Nat) -> bool {
 }
 /// ℓ: the number of argument bytes, the distance to the next instruction start minus one, capped at 24. The bitmask counts as set past the end of the code.
 ///
-/// Lean: `Jar.JAVM.Program.skip` at spec/Jar/JAVM/Program.lean:40
+/// Lean: `Jar.JAVM.Program.skip` at spec/Jar/JAVM/Program.lean:56
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_skip(p: &Program, pc: Nat) -> Nat {
     'run0: {
@@ -11864,7 +11885,7 @@ pub fn program_skip(p: &Program, pc: Nat) -> Nat {
 }
 /// The `n`-byte little-endian number at `pos`.
 ///
-/// Lean: `Jar.JAVM.Program.leAt` at spec/Jar/JAVM/Program.lean:49
+/// Lean: `Jar.JAVM.Program.leAt` at spec/Jar/JAVM/Program.lean:65
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_le_at(p: &Program, pos: Nat, n: Nat) -> u64 {
     'run0: {
@@ -11882,14 +11903,14 @@ pub fn program_le_at(p: &Program, pos: Nat, n: Nat) -> u64 {
 }
 /// An immediate of `n` ≤ 4 bytes at `pos`, sign-extended (X_n).
 ///
-/// Lean: `Jar.JAVM.Program.immAt` at spec/Jar/JAVM/Program.lean:56
+/// Lean: `Jar.JAVM.Program.immAt` at spec/Jar/JAVM/Program.lean:72
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_imm_at(p: &Program, pos: Nat, n: Nat) -> u64 {
     sext_bytes(program_le_at(&p, pos, n), n)
 }
 /// The instruction at `pc`, or `none` if `pc` is not an instruction start or its byte is not an opcode in the program's numbering.
 ///
-/// Lean: `Jar.JAVM.Program.opcodeAt` at spec/Jar/JAVM/Program.lean:59
+/// Lean: `Jar.JAVM.Program.opcodeAt` at spec/Jar/JAVM/Program.lean:75
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_opcode_at(p: &Program, pc: Nat) -> Option<Opcode> {
     {
@@ -11905,14 +11926,14 @@ pub fn program_opcode_at(p: &Program, pc: Nat) -> Option<Opcode> {
 }
 /// A branch target: `pc` plus a signed offset, modulo 2³².
 ///
-/// Lean: `Jar.JAVM.relTarget` at spec/Jar/JAVM/Program.lean:80
+/// Lean: `Jar.JAVM.relTarget` at spec/Jar/JAVM/Program.lean:96
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn rel_target(pc: Nat, offset: u64) -> Nat {
     (Nat(pc.to_u64().wrapping_add(offset) as u64) % Nat(2).pow(Nat(32)))
 }
 /// Decodes the operands of `op` at `pc` (GP A.5.1–A.5.13).
 ///
-/// Lean: `Jar.JAVM.Program.decode` at spec/Jar/JAVM/Program.lean:83
+/// Lean: `Jar.JAVM.Program.decode` at spec/Jar/JAVM/Program.lean:99
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
     {
@@ -12098,7 +12119,7 @@ pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
                 Instr {
                     ra: lo,
                     rb: hi,
-                    rd: Nat(12).min(program_byte_at(&p, (pc + Nat(2)))),
+                    rd: program_three_reg_dest(&p, pc),
                     op: __with_base.op,
                     imm1: __with_base.imm1,
                     imm2: __with_base.imm2,
@@ -12111,7 +12132,7 @@ pub fn program_decode(p: &Program, pc: Nat, op: Opcode) -> Instr {
 }
 /// Whether `op` ends a basic block in this program. In PolkaVM's JamV1 instruction set `unlikely` is a hint at the start of a cold block, not a terminator (the spectool vectors simulate it inside its block); in JAR's numbering it ends one.
 ///
-/// Lean: `Jar.JAVM.Program.endsBlock` at spec/Jar/JAVM/Program.lean:120
+/// Lean: `Jar.JAVM.Program.endsBlock` at spec/Jar/JAVM/Program.lean:136
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
     {
@@ -12123,7 +12144,7 @@ pub fn program_ends_block(p: &Program, op: Opcode) -> bool {
 }
 /// Whether `pc` starts a basic block: pc 0, or the instruction after a terminator (or after an invalid opcode, which execution cannot pass).
 ///
-/// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:127
+/// Lean: `Jar.JAVM.Program.isBlockStart` at spec/Jar/JAVM/Program.lean:143
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
     'run0: {
@@ -12159,7 +12180,7 @@ pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
 }
 /// A compact natural (GP C.6) at `pos`: its value and the offset after it.
 ///
-/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:143
+/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:159
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
     'run0: {
@@ -12210,7 +12231,7 @@ pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
 }
 /// Parses a code blob with compact lengths; `none` if it is malformed.
 ///
-/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:164
+/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:180
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn parse_program(
     blob: &ByteArray,
@@ -12675,7 +12696,7 @@ pub fn goto(m: &Machine, pc_p: Nat) -> StepResult {
         }
     })
 }
-/// Take a static branch: its target must start a basic block, or the machine panics.
+/// Take a static branch: its target must start a basic block, or the machine panics — when the branch is taken, or under `Program.eagerTargets` whenever it is reached.
 ///
 /// Lean: `Jar.JAVM.branch` at spec/Jar/JAVM/Step.lean:49
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
@@ -12687,20 +12708,17 @@ pub fn branch(
     next: Nat,
 ) -> StepResult {
     {
-        if !taken {
-            goto(&m, next)
+        if ((taken || program_eager_targets(&p)) && !program_is_block_start(&p, target))
+        {
+            StepResult::Stop(Exit::Panic, m.clone())
         } else {
-            if program_is_block_start(&p, target) {
-                goto(&m, target)
-            } else {
-                StepResult::Stop(Exit::Panic, m.clone())
-            }
+            if taken { goto(&m, target) } else { goto(&m, next) }
         }
     }
 }
 /// A dynamic jump to `address` (GP A.11): the halt address halts; otherwise the address must be a non-zero even index into the jump table whose entry starts a basic block.
 ///
-/// Lean: `Jar.JAVM.djump` at spec/Jar/JAVM/Step.lean:55
+/// Lean: `Jar.JAVM.djump` at spec/Jar/JAVM/Step.lean:56
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
     {
@@ -12729,7 +12747,7 @@ pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
 }
 /// A memory fault as an exit.
 ///
-/// Lean: `Jar.JAVM.faultExit` at spec/Jar/JAVM/Step.lean:64
+/// Lean: `Jar.JAVM.faultExit` at spec/Jar/JAVM/Step.lean:65
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn fault_exit(f: &MemFault) -> Exit {
     {
@@ -12741,7 +12759,7 @@ pub fn fault_exit(f: &MemFault) -> Exit {
 }
 /// Load `n` bytes at `address` into register `r`, sign-extending when `signed`.
 ///
-/// Lean: `Jar.JAVM.loadTo` at spec/Jar/JAVM/Step.lean:70
+/// Lean: `Jar.JAVM.loadTo` at spec/Jar/JAVM/Step.lean:71
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn load_to(
     m: &Machine,
@@ -12760,7 +12778,7 @@ pub fn load_to(
 }
 /// Store the low `n` bytes of `v` at `address`.
 ///
-/// Lean: `Jar.JAVM.storeAt` at spec/Jar/JAVM/Step.lean:76
+/// Lean: `Jar.JAVM.storeAt` at spec/Jar/JAVM/Step.lean:77
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepResult {
     {
@@ -12782,33 +12800,33 @@ pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepRes
 }
 /// The low 32 bits.
 ///
-/// Lean: `Jar.JAVM.lo32` at spec/Jar/JAVM/Step.lean:82
+/// Lean: `Jar.JAVM.lo32` at spec/Jar/JAVM/Step.lean:83
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn lo32(x: u64) -> u64 {
     (x & (4294967295 as u64))
 }
 /// `a + b` as an address modulo 2³².
 ///
-/// Lean: `Jar.JAVM.addr` at spec/Jar/JAVM/Step.lean:85
+/// Lean: `Jar.JAVM.addr` at spec/Jar/JAVM/Step.lean:86
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn addr(a: u64, b: u64) -> Nat {
     (Nat(a.wrapping_add(b) as u64) % Nat(2).pow(Nat(32)))
 }
 /// Signed maximum and minimum.
 ///
-/// Lean: `Jar.JAVM.maxS` at spec/Jar/JAVM/Step.lean:88
+/// Lean: `Jar.JAVM.maxS` at spec/Jar/JAVM/Step.lean:89
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn max_s(a: u64, b: u64) -> u64 {
     if slt(a, b) { b } else { a }
 }
-/// Lean: `Jar.JAVM.minS` at spec/Jar/JAVM/Step.lean:90
+/// Lean: `Jar.JAVM.minS` at spec/Jar/JAVM/Step.lean:91
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn min_s(a: u64, b: u64) -> u64 {
     if slt(a, b) { a } else { b }
 }
 /// Execute the instruction `i` (decoded at `m.pc`).
 ///
-/// Lean: `Jar.JAVM.execute` at spec/Jar/JAVM/Step.lean:92
+/// Lean: `Jar.JAVM.execute` at spec/Jar/JAVM/Step.lean:93
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
     {
@@ -13134,7 +13152,7 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
 }
 /// One step: decode the instruction at `m.pc` (an invalid opcode, or a pc that is not an instruction start, panics) and execute it.
 ///
-/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:251
+/// Lean: `Jar.JAVM.step` at spec/Jar/JAVM/Step.lean:252
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn step(p: &Program, m: &Machine) -> StepResult {
     {

@@ -270,10 +270,23 @@ impl Code {
             OperandClass::ThreeReg => {
                 ins.ra = lo;
                 ins.rb = hi;
-                ins.rd = self.byte(p + 2).min(12);
+                // The spec's `Program.threeRegDest`: the GP clamps the whole byte, PolkaVM its
+                // low nibble.
+                let d = self.byte(p + 2);
+                ins.rd = match self.numbering {
+                    Numbering::Gp => d.min(12),
+                    Numbering::PolkaVm => (d & 15).min(12),
+                };
             }
         }
         ins
+    }
+
+    /// The spec's `Program.eagerTargets`: under PolkaVM's rules a static branch whose target
+    /// does not start a basic block panics when reached, taken or not; under the GP's only when
+    /// taken.
+    pub fn eager_targets(&self) -> bool {
+        self.numbering == Numbering::PolkaVm
     }
 
     /// Whether `op` ends a basic block under this program's rules (the spec's

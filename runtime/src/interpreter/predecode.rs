@@ -4,7 +4,7 @@
 
 use crate::gas::GasCosts;
 use super::fusion::{destination, Field, Kind, FUSIONS};
-use crate::isa::Opcode;
+use crate::isa::{Opcode, OpcodeInfo, OperandClass};
 use crate::program::{Code, Instruction};
 
 /// Index meaning "no valid instruction here"; jumping to it panics.
@@ -59,6 +59,16 @@ impl Op {
 /// executing from that record does. The kind is the run's `via_a` or `via_b` form when each
 /// later record's `ra` (`rb`) names the register its predecessor writes — the interpreter
 /// assumes that equality without checking it.
+/// A branch that may or may not be taken (`load_imm_jump` and `jump` always are, so their
+/// invalid targets already panic when reached).
+fn is_conditional_branch(op: Opcode) -> bool {
+    match op.class() {
+        OperandClass::TwoRegOneOffset => true,
+        OperandClass::OneRegImmOffset => op != Opcode::LoadImmJump,
+        _ => false,
+    }
+}
+
 fn fuse(ops: &mut [Op], block_start: &[bool]) {
     // Only records before `i` have been changed when `i` is examined.
     for i in 0..ops.len() {
@@ -129,6 +139,12 @@ impl Predecoded {
             #[cfg(feature = "planted-bugs")]
             let charge = if is_block && crate::planted::active(crate::planted::Bug::BlockCostOffByOne) { charge + 1 } else { charge };
             let op = match ins {
+                // A static branch to a pc that starts no block, under eager target checks: the
+                // branch itself panics when reached (as an invalid instruction does).
+                Some(i) if code.eager_targets() && is_conditional_branch(i.op) && block_index(i.target) == NO_INDEX => {
+                    prev_ends = code.ends_block(i.op);
+                    Op { kind: Kind::Invalid, ra: 0, rb: 0, rd: 0, charge, imm1: 0, imm2: 0, target: NO_INDEX, pc }
+                }
                 Some(i) => {
                     prev_ends = code.ends_block(i.op);
                     // Registers are clamped to 12 by decoding already; the interpreter indexes

@@ -47,7 +47,7 @@ def costInfo (p : Program) (pc : Nat) (op : Opcode) : CostInfo :=
   let b1 := p.byteAt (pc + 1)
   let ra := min 12 (b1 % 16)
   let rb := min 12 (b1 / 16)
-  let rd := min 12 (p.byteAt (pc + 2) % 16)
+  let rd := p.threeRegDest pc
   let two := #[rb, rd]
   let one := #[rb]
   -- A conditional branch costs 1 when it targets a `trap` or `unlikely`, else 20.

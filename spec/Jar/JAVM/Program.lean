@@ -10,7 +10,10 @@ import Jar.JAVM.Arith
 
 namespace Jar.JAVM
 
-/-- Which opcode byte means which instruction. -/
+/-- Which opcode byte means which instruction, and with it two decoding rules on which the Gray
+Paper and PolkaVM part (see `Program.threeRegDest` and `Program.eagerTargets`); each numbering
+takes its own profile's rules, so one rule holds per variant in decoding, both gas models and
+every engine. -/
 inductive Numbering where
   /-- The Gray Paper's (GP 0.7.2, upstream JAR). -/
   | gp
@@ -28,6 +31,19 @@ structure Program where
   /-- Whether `ecalli` and `ecall` end basic blocks (jar080 and later). -/
   ecalliEndsBlock : Bool
   deriving Inhabited
+
+/-- The destination register of a three-register instruction at `pc`. The GP (A.5.13) clamps
+the whole third byte, min(12, ζ[pc+2]); PolkaVM reads its low nibble, min(12, ζ[pc+2] mod 16),
+so junk in the high nibble changes the GP's destination and not PolkaVM's. -/
+def Program.threeRegDest (p : Program) (pc : Nat) : Nat :=
+  match p.numbering with
+  | .gp => min 12 (p.code[pc + 2]!.toNat)
+  | .jamV1 => min 12 (p.code[pc + 2]!.toNat % 16)
+
+/-- Whether a static branch target that does not start a basic block panics at the branch even
+when the branch is not taken. PolkaVM validates every static target when it reaches the branch;
+the GP checks only the branch taken ("hypotheticals are not considered"). -/
+def Program.eagerTargets (p : Program) : Bool := p.numbering == .jamV1
 
 /-- The code byte at `i`, zero past the end (ζ is zero-extended). -/
 def Program.byteAt (p : Program) (i : Nat) : Nat := p.code[i]!.toNat
@@ -115,7 +131,7 @@ def Program.decode (p : Program) (pc : Nat) (op : Opcode) : Instr :=
     let ly := min 4 (l - (lx + 2))
     { base with ra := lo, rb := hi, imm1 := p.immAt (pc + 3) lx, imm2 := p.immAt (pc + 3 + lx) ly }
   -- The destination is the whole third byte clamped to 12 (as the vectors require).
-  | .threeReg => { base with ra := lo, rb := hi, rd := min 12 (p.byteAt (pc + 2)) }
+  | .threeReg => { base with ra := lo, rb := hi, rd := p.threeRegDest pc }
 
 /-- Whether `op` ends a basic block in this program. In PolkaVM's JamV1 instruction set
 `unlikely` is a hint at the start of a cold block, not a terminator (the spectool vectors

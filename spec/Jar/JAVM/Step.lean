@@ -46,11 +46,12 @@ def setReg (m : Machine) (r : Nat) (v : UInt64) (pc' : Nat) : StepResult :=
 /-- Continue at `pc'` unchanged. -/
 def goto (m : Machine) (pc' : Nat) : StepResult := .next { m with pc := pc' }
 
-/-- Take a static branch: its target must start a basic block, or the machine panics. -/
+/-- Take a static branch: its target must start a basic block, or the machine panics — when
+the branch is taken, or under `Program.eagerTargets` whenever it is reached. -/
 def branch (p : Program) (m : Machine) (taken : Bool) (target next : Nat) : StepResult :=
-  if !taken then goto m next
-  else if p.isBlockStart target then goto m target
-  else .stop .panic m
+  if (taken || p.eagerTargets) && !p.isBlockStart target then .stop .panic m
+  else if taken then goto m target
+  else goto m next
 
 /-- A dynamic jump to `address` (GP A.11): the halt address halts; otherwise the address must be
 a non-zero even index into the jump table whose entry starts a basic block. -/

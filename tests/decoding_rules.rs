@@ -1,0 +1,67 @@
+//! The two decoding rules on which the Gray Paper and PolkaVM part, as the spec names them
+//! (`Program.threeRegDest`, `Program.eagerTargets` in `spec/Jar/JAVM/Program.lean`): each
+//! numbering follows its own profile, and the reference executor, the interpreter and the
+//! recompiler agree on both.
+
+use jarkit::reference::{self, Final, Setup};
+use javm::{Exit, Numbering, Opcode, OpcodeInfo};
+
+/// A code blob (no jump table) of `code` with instruction starts at `starts`.
+fn blob(code: &[u8], starts: &[usize]) -> Vec<u8> {
+    let mut mask = vec![0u8; code.len().div_ceil(8)];
+    for &s in starts {
+        mask[s / 8] |= 1 << (s % 8);
+    }
+    let mut v = vec![0, 0, code.len() as u8];
+    v.extend_from_slice(code);
+    v.extend_from_slice(&mask);
+    v
+}
+
+fn op(o: Opcode, n: Numbering) -> u8 {
+    o.byte(n).expect("the opcode exists in both numberings")
+}
+
+/// Runs on all three engines, requires them to agree, and returns the result.
+fn run(program: Vec<u8>, numbering: Numbering, regs: &[(usize, u64)]) -> Final {
+    let mut r = [0u64; 13];
+    for &(i, v) in regs {
+        r[i] = v;
+    }
+    let setup = Setup { program, numbering, ecalli_ends_block: false, block_costs: None, regs: r, pc: 0, gas: 100, pages: vec![], guard: 0, heap_top: None };
+    let spec = reference::run(&setup, 1_000).unwrap();
+    assert_eq!(reference::run_interpreter(&setup).unwrap(), spec, "interpreter vs spec ({numbering:?})");
+    if let Some(compiled) = reference::run_compiled(&setup).unwrap() {
+        assert_eq!(compiled, spec, "recompiler vs spec ({numbering:?})");
+    }
+    spec
+}
+
+#[test]
+fn a_three_register_destination_is_the_whole_byte_for_the_gp_and_the_low_nibble_for_polkavm() {
+    for n in [Numbering::Gp, Numbering::PolkaVm] {
+        // add_64 with ra = r1, rb = r2 and third byte 0x53: junk 5 in the high nibble, 3 below.
+        let code = [op(Opcode::Add64, n), 0x21, 0x53, op(Opcode::Trap, n)];
+        let f = run(blob(&code, &[0, 3]), n, &[(1, 5), (2, 7)]);
+        let (written, untouched) = if n == Numbering::Gp { (12, 3) } else { (3, 12) };
+        assert_eq!(f.regs[written], 12, "{n:?}: {:?}", f.regs);
+        assert_eq!(f.regs[untouched], 0, "{n:?}: {:?}", f.regs);
+    }
+}
+
+#[test]
+fn a_branch_not_taken_to_a_non_block_start_panics_only_under_polkavm() {
+    for n in [Numbering::Gp, Numbering::PolkaVm] {
+        // branch_ne r1, r1 (never taken) to pc 2, inside the branch itself; then trap at pc 3.
+        let code = [op(Opcode::BranchNe, n), 0x11, 0x02, op(Opcode::Trap, n)];
+        let f = run(blob(&code, &[0, 3]), n, &[]);
+        match n {
+            Numbering::Gp => assert_eq!((f.exit, f.pc), (Exit::Trap, 3), "the GP goes on past a branch not taken"),
+            Numbering::PolkaVm => assert_eq!((f.exit, f.pc), (Exit::Panic, 0), "PolkaVM panics at the branch"),
+        }
+        // Taken, both panic at the branch.
+        let code = [op(Opcode::BranchEq, n), 0x11, 0x02, op(Opcode::Trap, n)];
+        let f = run(blob(&code, &[0, 3]), n, &[]);
+        assert_eq!((f.exit, f.pc), (Exit::Panic, 0), "{n:?}");
+    }
+}
