@@ -5,7 +5,7 @@ use jarkit::node::import::{run_trace, ImportStats};
 use jarkit::node::state::{decode_state, state_root};
 use jarkit::seam::{with_engine, SeamEngine};
 use jarkit::vectors::trie::read_codec;
-use jarkit::vectors::{vectors_for_test, CaseResult};
+use jarkit::vectors::vectors_for_test;
 use jarkit_spec::jar::{self, Gp072Tiny, ImportError, TraceStep, VariantId};
 
 fn run(trace: &str, engine: SeamEngine) -> Option<jarkit::vectors::Report> {
@@ -114,4 +114,18 @@ fn trace_files_decode_through_the_command_line() {
         let want: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file.replace(".bin", ".json"))).unwrap()).unwrap();
         assert_eq!(json, want, "{ty}");
     }
+}
+
+/// `--stats` splits the transition by the spec functions `importBlock` calls: every block calls
+/// Safrole and accumulation once.
+#[test]
+fn the_stats_split_the_transition_by_the_spec_functions_it_calls() {
+    let Some(root) = vectors_for_test() else { return };
+    let mut stats = ImportStats::default();
+    run_trace(&root.join("gp072/traces/fallback"), VariantId::Gp072Tiny, &mut stats, &mut |_, _| {}).unwrap();
+    for phase in ["applySafrole", "accumulateBlock", "checkSeal"] {
+        let p = stats.phases.iter().find(|p| p.0 == phase).unwrap_or_else(|| panic!("{phase} is not timed: {:?}", stats.phases));
+        assert_eq!(p.2, 100, "{phase}");
+    }
+    assert!(stats.render().contains("in the transition: "), "{}", stats.render());
 }

@@ -8517,7 +8517,11 @@ pub fn import_block<V: Variant>(
                 break 'run0 (Err(ImportError::BadParentStateRoot));
             };
         }
-        if (extrinsic_hash::<V>(&x) != h.extrinsic_hash) {
+        if ({
+            let _phase = crate::profile::Phase::enter("extrinsicHash");
+            extrinsic_hash::<V>(&x)
+        } != h.extrinsic_hash)
+        {
             {
                 break 'run0 (Err(ImportError::BadExtrinsicHash));
             };
@@ -8527,9 +8531,18 @@ pub fn import_block<V: Variant>(
                 break 'run0 (Err(ImportError::TooManyTickets));
             };
         }
-        let sf = safrole_state_of::<V>(&s);
-        let change = (epoch_of::<V>(Nat(h.slot as u64))
-            > epoch_of::<V>(Nat(s.tau as u64)));
+        let sf = {
+            let _phase = crate::profile::Phase::enter("safroleStateOf");
+            safrole_state_of::<V>(&s)
+        };
+        let change = ({
+            let _phase = crate::profile::Phase::enter("epochOf");
+            epoch_of::<V>(Nat(h.slot as u64))
+        }
+            > {
+                let _phase = crate::profile::Phase::enter("epochOf");
+                epoch_of::<V>(Nat(s.tau as u64))
+            });
         let kappa_p = if change {
             s.gamma.pending_keys.clone()
         } else {
@@ -8546,9 +8559,20 @@ pub fn import_block<V: Variant>(
             array::get_bang(&s.entropy, Nat(3))
         };
         let mut entropy: Hash = Default::default();
-        match check_seal::<
-            V,
-        >(&h, &next_seal_keys::<V>(&sf, h.slot, eta2_p, &kappa_p), &kappa_p, eta3_p) {
+        match {
+            let _phase = crate::profile::Phase::enter("checkSeal");
+            check_seal::<
+                V,
+            >(
+                &h,
+                &{
+                    let _phase = crate::profile::Phase::enter("nextSealKeys");
+                    next_seal_keys::<V>(&sf, h.slot, eta2_p, &kappa_p)
+                },
+                &kappa_p,
+                eta3_p,
+            )
+        } {
             Err(e) => {
                 break 'run0 (Err(e.clone()));
             }
@@ -8558,16 +8582,19 @@ pub fn import_block<V: Variant>(
         };
         let mut judgements = s.judgements.clone();
         let mut pending = s.pending.clone();
-        match apply_disputes::<
-            V,
-        >(
-            &s.judgements.clone(),
-            &s.pending.clone(),
-            s.tau,
-            &s.active.clone(),
-            &s.previous.clone(),
-            &x.disputes.clone(),
-        ) {
+        match {
+            let _phase = crate::profile::Phase::enter("applyDisputes");
+            apply_disputes::<
+                V,
+            >(
+                &s.judgements.clone(),
+                &s.pending.clone(),
+                s.tau,
+                &s.active.clone(),
+                &s.previous.clone(),
+                &x.disputes.clone(),
+            )
+        } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Disputes(e)));
             }
@@ -8582,9 +8609,12 @@ pub fn import_block<V: Variant>(
             }
         };
         let mut sf_p = sf.clone();
-        match apply_safrole::<
-            V,
-        >(&sf, h.slot, entropy, &x.tickets.clone(), &judgements.offenders.clone()) {
+        match {
+            let _phase = crate::profile::Phase::enter("applySafrole");
+            apply_safrole::<
+                V,
+            >(&sf, h.slot, entropy, &x.tickets.clone(), &judgements.offenders.clone())
+        } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Safrole(e)));
             }
@@ -8603,9 +8633,12 @@ pub fn import_block<V: Variant>(
             }
         };
         let mut available: Vec<WorkReport> = vec![];
-        match apply_assurances::<
-            V,
-        >(&pending, &sf_p.kappa.clone(), &x.assurances.clone(), h.slot, h.parent) {
+        match {
+            let _phase = crate::profile::Phase::enter("applyAssurances");
+            apply_assurances::<
+                V,
+            >(&pending, &sf_p.kappa.clone(), &x.assurances.clone(), h.slot, h.parent)
+        } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Assurances(e)));
             }
@@ -8614,7 +8647,10 @@ pub fn import_block<V: Variant>(
                 pending = rho.clone();
             }
         };
-        let recent_fixed = fix_parent_state_root(&s.recent.clone(), prior_root);
+        let recent_fixed = {
+            let _phase = crate::profile::Phase::enter("fixParentStateRoot");
+            fix_parent_state_root(&s.recent.clone(), prior_root)
+        };
         let mut known: Vec<Hash> = vec![];
         for blk in recent_fixed.history.clone() {
             {
@@ -8639,7 +8675,10 @@ pub fn import_block<V: Variant>(
                 for r in q.iter().cloned() {
                     {
                         taken = {
-                            let arg0 = report_package::<V>(&r.report.clone());
+                            let arg0 = {
+                                let _phase = crate::profile::Phase::enter("reportPackage");
+                                report_package::<V>(&r.report.clone())
+                            };
                             array::push(std::mem::take(&mut taken), arg0)
                         };
                     };
@@ -8651,7 +8690,10 @@ pub fn import_block<V: Variant>(
                 match c.clone() {
                     Some(a) => {
                         taken = {
-                            let arg0 = report_package::<V>(&a.report.clone());
+                            let arg0 = {
+                                let _phase = crate::profile::Phase::enter("reportPackage");
+                                report_package::<V>(&a.report.clone())
+                            };
                             array::push(std::mem::take(&mut taken), arg0)
                         };
                     }
@@ -8678,24 +8720,27 @@ pub fn import_block<V: Variant>(
             Default::default(),
         );
         let mut service_stats: Vec<ServicesStatisticsMapEntry> = vec![];
-        match apply_guarantees::<
-            V,
-        >(
-            &x.guarantees.clone(),
-            &pending,
-            &sf_p.kappa.clone(),
-            &sf_p.lambda.clone(),
-            &sf_p.eta.clone(),
-            &judgements.offenders.clone(),
-            &recent_fixed,
-            &s.auth_pools.clone(),
-            &accounts,
-            &core_stats,
-            &service_stats,
-            h.slot,
-            &known,
-            &taken,
-        ) {
+        match {
+            let _phase = crate::profile::Phase::enter("applyGuarantees");
+            apply_guarantees::<
+                V,
+            >(
+                &x.guarantees.clone(),
+                &pending,
+                &sf_p.kappa.clone(),
+                &sf_p.lambda.clone(),
+                &sf_p.eta.clone(),
+                &judgements.offenders.clone(),
+                &recent_fixed,
+                &s.auth_pools.clone(),
+                &accounts,
+                &core_stats,
+                &service_stats,
+                h.slot,
+                &known,
+                &taken,
+            )
+        } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Reports(e)));
             }
@@ -8706,70 +8751,100 @@ pub fn import_block<V: Variant>(
                 service_stats = ss.clone();
             }
         };
-        let acc = accumulate_block::<
-            V,
-        >(
-            &available,
-            &s.ready.clone(),
-            &s.accumulated.clone(),
-            &partial_state_of::<V>(&s),
-            s.tau,
-            h.slot,
-            array::get_bang(&sf_p.eta, Nat(0)),
-        );
-        let s1 = with_partial_state::<V>(&s, &acc.state.clone());
+        let acc = {
+            let _phase = crate::profile::Phase::enter("accumulateBlock");
+            accumulate_block::<
+                V,
+            >(
+                &available,
+                &s.ready.clone(),
+                &s.accumulated.clone(),
+                &{
+                    let _phase = crate::profile::Phase::enter("partialStateOf");
+                    partial_state_of::<V>(&s)
+                },
+                s.tau,
+                h.slot,
+                array::get_bang(&sf_p.eta, Nat(0)),
+            )
+        };
+        let s1 = {
+            let _phase = crate::profile::Phase::enter("withPartialState");
+            with_partial_state::<V>(&s, &acc.state.clone())
+        };
         for e in acc.statistics.clone() {
             {
-                let r = service_record(&service_stats, e.id);
-                service_stats = set_service_record(
-                    &service_stats,
-                    e.id,
-                    &{
-                        let __with_base = &r;
-                        ServiceActivityRecord {
-                            accumulate_count: e.record.accumulate_count,
-                            accumulate_gas_used: e.record.accumulate_gas_used,
-                            provided_count: __with_base.provided_count,
-                            provided_size: __with_base.provided_size,
-                            refinement_count: __with_base.refinement_count,
-                            refinement_gas_used: __with_base.refinement_gas_used,
-                            imports: __with_base.imports,
-                            extrinsic_count: __with_base.extrinsic_count,
-                            extrinsic_size: __with_base.extrinsic_size,
-                            exports: __with_base.exports,
-                        }
-                    },
-                );
+                let r = {
+                    let _phase = crate::profile::Phase::enter("serviceRecord");
+                    service_record(&service_stats, e.id)
+                };
+                service_stats = {
+                    let _phase = crate::profile::Phase::enter("setServiceRecord");
+                    set_service_record(
+                        &service_stats,
+                        e.id,
+                        &{
+                            let __with_base = &r;
+                            ServiceActivityRecord {
+                                accumulate_count: e.record.accumulate_count,
+                                accumulate_gas_used: e.record.accumulate_gas_used,
+                                provided_count: __with_base.provided_count,
+                                provided_size: __with_base.provided_size,
+                                refinement_count: __with_base.refinement_count,
+                                refinement_gas_used: __with_base.refinement_gas_used,
+                                imports: __with_base.imports,
+                                extrinsic_count: __with_base.extrinsic_count,
+                                extrinsic_size: __with_base.extrinsic_size,
+                                exports: __with_base.exports,
+                            }
+                        },
+                    )
+                };
             };
         }
-        let recent_p = update_recent_history::<
-            V,
-        >(
-            &s.recent.clone(),
-            header_hash::<V>(&h),
-            prior_root,
-            acc.root,
-            &reported
-                .iter()
-                .cloned()
-                .map(|p: ReportedPackage| ReportedWorkPackage {
-                    hash: p.work_package_hash,
-                    exports_root: p.segment_tree_root,
-                })
-                .collect::<Vec<_>>(),
-        );
+        let recent_p = {
+            let _phase = crate::profile::Phase::enter("updateRecentHistory");
+            update_recent_history::<
+                V,
+            >(
+                &s.recent.clone(),
+                {
+                    let _phase = crate::profile::Phase::enter("headerHash");
+                    header_hash::<V>(&h)
+                },
+                prior_root,
+                acc.root,
+                &reported
+                    .iter()
+                    .cloned()
+                    .map(|p: ReportedPackage| ReportedWorkPackage {
+                        hash: p.work_package_hash,
+                        exports_root: p.segment_tree_root,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        };
         let mut items = s1.items.clone();
-        match integrate_preimages(
-            &preimage_accounts::<V>(&s1, &x.preimages.clone()),
-            &service_stats,
-            &x.preimages.clone(),
-            h.slot,
-        ) {
+        match {
+            let _phase = crate::profile::Phase::enter("integratePreimages");
+            integrate_preimages(
+                &{
+                    let _phase = crate::profile::Phase::enter("preimageAccounts");
+                    preimage_accounts::<V>(&s1, &x.preimages.clone())
+                },
+                &service_stats,
+                &x.preimages.clone(),
+                h.slot,
+            )
+        } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Preimages(e)));
             }
             Ok((accts, ss)) => {
-                items = write_preimages::<V>(&items, &accts);
+                items = {
+                    let _phase = crate::profile::Phase::enter("writePreimages");
+                    write_preimages::<V>(&items, &accts)
+                };
                 service_stats = ss.clone();
             }
         };
@@ -8782,34 +8857,47 @@ pub fn import_block<V: Variant>(
                 auth_hash: g.report.authorizer_hash,
             })
             .collect::<Vec<_>>();
-        let pools_p = update_auth_pools::<
-            V,
-        >(&s.auth_pools.clone(), &s.auth_queues.clone(), h.slot, &used);
-        let (current_p, last_p) = update_validator_stats::<
-            V,
-        >(
-            &s.statistics.current.clone(),
-            &s.statistics.last.clone(),
-            s.tau,
-            h.slot,
-            h.author_index,
-            &x,
-        );
-        let cores_p = count_availability::<
-            V,
-        >(&core_stats, &x.assurances.clone(), &available);
+        let pools_p = {
+            let _phase = crate::profile::Phase::enter("updateAuthPools");
+            update_auth_pools::<
+                V,
+            >(&s.auth_pools.clone(), &s.auth_queues.clone(), h.slot, &used)
+        };
+        let (current_p, last_p) = {
+            let _phase = crate::profile::Phase::enter("updateValidatorStats");
+            update_validator_stats::<
+                V,
+            >(
+                &s.statistics.current.clone(),
+                &s.statistics.last.clone(),
+                s.tau,
+                h.slot,
+                h.author_index,
+                &x,
+            )
+        };
+        let cores_p = {
+            let _phase = crate::profile::Phase::enter("countAvailability");
+            count_availability::<V>(&core_stats, &x.assurances.clone(), &available)
+        };
         let statistics_p: Statistics = Statistics {
             current: current_p.clone(),
             last: last_p.clone(),
             cores: cores_p
                 .iter()
                 .cloned()
-                .map(|c: CoreActivityRecord| core_state_of::<V>(&c))
+                .map(|c: CoreActivityRecord| {
+                    let _phase = crate::profile::Phase::enter("coreStateOf");
+                    core_state_of::<V>(&c)
+                })
                 .collect::<Vec<_>>(),
             services: service_stats
                 .iter()
                 .cloned()
-                .map(|e: ServicesStatisticsMapEntry| service_state_of::<V>(&e))
+                .map(|e: ServicesStatisticsMapEntry| {
+                    let _phase = crate::profile::Phase::enter("serviceStateOf");
+                    service_state_of::<V>(&e)
+                })
                 .collect::<Vec<_>>(),
         };
         break 'run0 (Ok({

@@ -5,6 +5,7 @@ pub mod bandersnatch;
 pub mod codec;
 pub mod prelude;
 pub mod prims;
+pub mod profile;
 pub mod seam;
 
 /// Everything generated from `spec/` and `variants/` (see `$OUT_DIR/jar.rs`, or set

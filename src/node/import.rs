@@ -30,6 +30,9 @@ pub struct ImportStats {
     /// The part of `transition` spent running service code in javm (zero on the reference
     /// executor, whose time is not separated from the transition's).
     pub guest: Duration,
+    /// The time in each spec function the block transition calls (`jarkit_spec::profile`),
+    /// with its number of calls, in first-call order.
+    pub phases: Vec<(&'static str, Duration, u64)>,
     pub per_block: Vec<Duration>,
 }
 
@@ -41,8 +44,18 @@ impl ImportStats {
         let median = sorted.get(sorted.len() / 2).copied().unwrap_or_default();
         let max = sorted.last().copied().unwrap_or_default();
         let per_sec = if total.is_zero() { 0.0 } else { self.blocks as f64 / total.as_secs_f64() };
+        // The transition's share by the spec functions `importBlock` calls, the costliest first
+        // (those under a millisecond in all are left out).
+        let mut phases = self.phases.clone();
+        phases.sort_by(|a, b| b.1.cmp(&a.1));
+        let split: Vec<String> = phases
+            .iter()
+            .filter(|p| p.1 >= Duration::from_millis(1))
+            .map(|(name, spent, calls)| format!("{name} {:.3} s ({calls} calls)", spent.as_secs_f64()))
+            .collect();
+        let split = if split.is_empty() { String::new() } else { format!("  in the transition: {}\n", split.join(", ")) };
         format!(
-            "{} blocks in {:.3} s ({per_sec:.1} blocks/s; median {:.2} ms, slowest {:.2} ms)\n  state decoding {:.3} s, block transition {:.3} s (of which service code in javm {:.3} s), state encoding {:.3} s, Merklization {:.3} s\n",
+            "{} blocks in {:.3} s ({per_sec:.1} blocks/s; median {:.2} ms, slowest {:.2} ms)\n  state decoding {:.3} s, block transition {:.3} s (of which service code in javm {:.3} s), state encoding {:.3} s, Merklization {:.3} s\n{split}",
             self.blocks,
             total.as_secs_f64(),
             median.as_secs_f64() * 1e3,
@@ -145,6 +158,15 @@ fn import_step<V: Variant>(step: &TraceStep, current: &mut Option<Carried>, stat
     let imported = jar::import_block::<V>(&state, &step.block, pre_root);
     stats.transition += t.elapsed();
     stats.guest += crate::seam::guest_time() - guest_before;
+    for (name, spent, calls) in jarkit_spec::profile::take() {
+        match stats.phases.iter_mut().find(|p| p.0 == name) {
+            Some(p) => {
+                p.1 += spent;
+                p.2 += calls;
+            }
+            None => stats.phases.push((name, spent, calls)),
+        }
+    }
     let post_root = step.post_state.state_root;
     let result = match imported {
         Err(e) => {

@@ -102,7 +102,13 @@ struct Cx<'a> {
     /// The span is part of the key because a synthesized expression (a cloned tuple) may later
     /// reuse a freed address; a clone has the same span only if it is the same source.
     trial_types: HashMap<(usize, usize, usize, usize, String), T>,
+    /// Whether calls to spec functions are timed (`crate::profile`): inside the block
+    /// transition, whose callees are its phases.
+    profile_calls: bool,
 }
+
+/// The function whose calls `jarkit import --stats` splits the block's time by.
+const PROFILED: &str = "importBlock";
 
 fn resolve(m: &Model, t: &Ty, params: &[String]) -> T {
     match t {
@@ -229,6 +235,7 @@ pub fn emit_fns(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic>) ->
                 }
                 claim(fn_rust_name(m, &f.item.name), &f.lean_name, f.span, diags);
                 let mut cx = Cx::new(m, vec![], f.item.variant_generic);
+                cx.profile_calls = f.item.name == PROFILED;
                 let item = cx.function(&f.item);
                 diags.append(&mut cx.diags);
                 fns.extend(quote!(#d #item));
@@ -286,7 +293,7 @@ fn split_arrow(t: &Ty) -> (Vec<Ty>, Ty) {
 
 impl<'a> Cx<'a> {
     fn new(m: &'a Model, type_params: Vec<String>, variant_generic: bool) -> Self {
-        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None, run_depths: vec![], trial_types: HashMap::new() }
+        Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None, run_depths: vec![], trial_types: HashMap::new(), profile_calls: false }
     }
 
     /// The type `e` lowers to with `hint`, found by a quiet lowering once and remembered.
@@ -796,6 +803,10 @@ impl<'a> Cx<'a> {
                 turbofish.push(quote!(_));
             }
             let tf = if turbofish.is_empty() { quote!() } else { quote!(::<#(#turbofish),*>) };
+            if self.profile_calls {
+                let label = short.to_string();
+                return (quote!({ let _phase = crate::profile::Phase::enter(#label); #name #tf (#(#a),*) }), ret);
+            }
             return (quote!(#name #tf (#(#a),*)), ret);
         }
         if let Some(x) = self.m.externs.get(short) {
