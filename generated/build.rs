@@ -12,10 +12,9 @@ fn main() {
     let out = match jarkit_codegen::generate(&opts) {
         Ok(o) => o,
         Err(d) => {
+            // Once, on stderr: cargo shows a failing build script's stderr; `cargo:warning`
+            // lines would appear a second time as warnings and a third in its stdout.
             eprintln!("{d}");
-            for line in d.to_string().lines() {
-                println!("cargo:warning={line}");
-            }
             std::process::exit(1);
         }
     };

@@ -826,7 +826,13 @@ impl<'a> Cx<'a> {
                 return self.ctor(e, ctor, args, Some(&T::Named(crate::names::last(ty).to_string())));
             }
         }
-        self.err(Diagnostic::error(e.span, format!("unknown name `{path}`")).with_hint("declare it in the spec, or check its spelling and namespace"));
+        let locals: Vec<String> = self.scopes.iter().flat_map(|s| s.keys().cloned()).collect();
+        let known = locals.iter().map(String::as_str).chain(self.m.fns.keys().chain(self.m.externs.keys()).map(|k| crate::names::last(k)));
+        let hint = match crate::names::closest(short, known) {
+            Some(c) => format!("did you mean `{c}`?"),
+            None => "declare it in the spec, or check its spelling and namespace".to_string(),
+        };
+        self.err(Diagnostic::error(e.span, format!("unknown name `{path}`")).with_hint(hint));
         (quote!(()), T::Unknown)
     }
 
