@@ -655,34 +655,30 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool
     let (lengths, rules, gas_model) = variant_rules(id);
     let code = Code::parse(&bytes, lengths, Numbering::Gp, rules).map_err(|e| format!("{}: {e}", path.display()))?;
     let costs = costs_for(gas_model, &code);
+    if trace {
+        // Instruction by instruction on the reference executor (the spec's own step), so the
+        // trace follows the blob's numbering and the variant's gas model exactly.
+        let setup = jarkit::reference::setup_for_code(&code, &costs, u64::try_from(gas).unwrap_or(0), 0x10000);
+        let table = code.numbering.decode_table();
+        let end = jarkit::reference::trace(&setup, 10_000_000, &mut |s| {
+            let text = match code.opcode_at(s.pc, &table) {
+                Some(op) => javm::disasm::format(&code.decode(s.pc, op)),
+                None => "invalid opcode".into(),
+            };
+            let changed: Vec<String> = (0..13).filter(|&i| s.after[i] != s.before[i]).map(|i| format!("r{i}={:#x}", s.after[i])).collect();
+            println!("{:>6}: {text} {}", s.pc, changed.join(" "));
+        })
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("exit: {:?} at pc {}", end.exit, end.pc);
+        println!("gas used: {}", setup.gas - end.gas);
+        println!("registers: {:?}", end.regs);
+        return Ok(ExitCode::SUCCESS);
+    }
     let program = Arc::new(Predecoded::new(code, &costs));
     let mut memory = PagedMemory::new();
     memory.guard = 0x10000;
     let mut vm = javm::machine::start(engine(compiler), Arc::clone(&program), memory, gas).map_err(|e| format!("{}: {e}", path.display()))?;
-    let exit = if trace {
-        // Single-step by running with one unit of gas at a time.
-        let table = program.code().numbering.decode_table();
-        loop {
-            let before = vm.regs();
-            let pc = vm.next_pc().unwrap_or(0);
-            let budget = vm.gas();
-            vm.set_gas(budget.min(1));
-            let rest = budget - vm.gas();
-            let exit = vm.run();
-            vm.set_gas(vm.gas() + rest);
-            let text = match program.code().opcode_at(pc, &table) {
-                Some(op) => javm::disasm::format(&program.code().decode(pc, op)),
-                None => "invalid opcode".into(),
-            };
-            let changed: Vec<String> = (0..13).filter(|&i| vm.reg(i) != before[i]).map(|i| format!("r{i}={:#x}", vm.reg(i))).collect();
-            println!("{pc:>6}: {text} {}", changed.join(" "));
-            if exit != javm::Exit::OutOfGas || rest == 0 {
-                break exit;
-            }
-        }
-    } else {
-        vm.run()
-    };
+    let exit = vm.run();
     println!("exit: {exit:?} at pc {}", vm.exit_pc());
     println!("gas used: {}", gas - vm.gas());
     println!("registers: {:?}", vm.regs());

@@ -61,6 +61,81 @@ pub fn run(setup: &Setup, fuel: u64) -> Result<Final, String> {
     Ok(Final { exit, pc: vm.pc(), regs: vm.regs(), gas: vm.gas(), pages })
 }
 
+/// A setup for `code` (any length encoding it was read with) under `costs`, from pc 0 with
+/// `gas`, zero registers and no memory but the guard below `guard`.
+pub fn setup_for_code(code: &javm::Code, costs: &javm::GasCosts, gas: u64, guard: u32) -> Setup {
+    use javm::reader::encode_compact;
+    let mut program = Vec::new();
+    encode_compact(code.jump_table.len() as u64, &mut program);
+    let width = if code.jump_table.is_empty() { 0 } else { 4 };
+    program.push(width as u8);
+    encode_compact(code.code.len() as u64, &mut program);
+    for entry in &code.jump_table {
+        program.extend_from_slice(&entry.to_le_bytes()[..width]);
+    }
+    program.extend_from_slice(&code.code);
+    let mut mask = vec![0u8; code.code.len().div_ceil(8)];
+    for (i, _) in code.starts.iter().enumerate().filter(|(_, s)| **s) {
+        mask[i / 8] |= 1 << (i % 8);
+    }
+    program.extend_from_slice(&mask);
+    let block_costs = match costs {
+        javm::GasCosts::PerInstruction => None,
+        javm::GasCosts::PerBlock(map) => {
+            let mut v: Vec<(u32, u32)> = map.iter().map(|(&pc, &c)| (pc, c)).collect();
+            v.sort_unstable();
+            Some(v)
+        }
+    };
+    Setup { program, numbering: code.numbering, ecalli_ends_block: code.rules.ecalli_ends_block, block_costs, regs: [0; 13], pc: 0, gas, pages: vec![], guard, heap_top: None }
+}
+
+/// One instruction as the reference executor ran it.
+pub struct TracedStep {
+    pub pc: u32,
+    pub before: [u64; 13],
+    pub after: [u64; 13],
+    /// The gas left after it.
+    pub gas: u64,
+}
+
+fn regs_of(m: &jar::Machine) -> [u64; 13] {
+    let mut r = [0u64; 13];
+    for (slot, v) in r.iter_mut().zip(&m.regs) {
+        *slot = *v;
+    }
+    r
+}
+
+/// Runs `setup` on the reference executor one instruction at a time, through the spec's
+/// `stepCharged` (the step its run loop takes, so every numbering and gas model is traced as it
+/// runs), calling `on_step` after each instruction; ends as [`run`] does.
+pub fn trace(setup: &Setup, fuel: u64, on_step: &mut dyn FnMut(&TracedStep)) -> Result<Final, String> {
+    let (program, gas, mut machine) = ReferenceVm::spec_parts(setup)?;
+    let mut charge = jar::gas_charge_entry(&gas, &program, machine.pc);
+    for _ in 0..fuel {
+        let before = regs_of(&machine);
+        let pc = machine.pc.0 as u32;
+        match jar::step_charged(&program, &gas, &machine, charge) {
+            jar::ChargedStep::Next(next, c) => {
+                on_step(&TracedStep { pc, before, after: regs_of(&next), gas: next.gas.0 });
+                machine = next;
+                charge = c;
+            }
+            jar::ChargedStep::Stop(o) => {
+                // Out of gas, the instruction did not run; any other exit is its doing.
+                if !matches!(o.exit, jar::Exit::OutOfGas) {
+                    on_step(&TracedStep { pc, before, after: regs_of(&o.machine), gas: o.machine.gas.0 });
+                }
+                let mut pages: Vec<(u32, Vec<u8>)> = o.machine.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
+                pages.sort();
+                return Ok(Final { exit: exit_of(&o.exit), pc: o.machine.pc.0 as u32, regs: regs_of(&o.machine), gas: o.machine.gas.0, pages });
+            }
+        }
+    }
+    Err(format!("no exit within {fuel} instructions"))
+}
+
 /// The program and memory of `setup`, as both fast backends take them.
 fn fast_setup(setup: &Setup) -> Result<(std::sync::Arc<javm::Predecoded>, javm::PagedMemory), String> {
     use javm::{Access, BlockRules, Code, GasCosts, LengthEncoding, Memory, PagedMemory, Predecoded};

@@ -65,3 +65,32 @@ fn a_branch_not_taken_to_a_non_block_start_panics_only_under_polkavm() {
         assert_eq!((f.exit, f.pc), (Exit::Panic, 0), "{n:?}");
     }
 }
+
+/// `jarkit run --trace` steps through the spec one instruction at a time, so under a per-block
+/// gas model (jar080_tiny: u32 lengths, single-pass block costs) it lists every instruction of
+/// the block and ends where the engines end, with the same gas.
+#[test]
+fn run_trace_lists_every_instruction_under_a_per_block_gas_model() {
+    let add = op(Opcode::Add64, Numbering::Gp);
+    let code = [add, 0x21, 3, add, 0x21, 3, op(Opcode::Trap, Numbering::Gp)];
+    let mut blob = 0u32.to_le_bytes().to_vec();
+    blob.push(0);
+    blob.extend_from_slice(&(code.len() as u32).to_le_bytes());
+    blob.extend_from_slice(&code);
+    blob.push(0b100_1001);
+    let dir = std::env::temp_dir().join(format!("jarkit-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("adds.blob");
+    std::fs::write(&path, &blob).unwrap();
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["run", "--variant", "jar080_tiny"]).args(extra).arg(&path).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let traced = run(&["--trace"]);
+    let plain = run(&[]);
+    let steps: Vec<&str> = traced.lines().filter(|l| l.contains(": add_64") || l.contains(": trap")).collect();
+    assert_eq!(steps.len(), 3, "{traced}");
+    let tail = |t: &str| t.lines().filter(|l| l.starts_with("exit:") || l.starts_with("gas used:")).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(tail(&traced), tail(&plain), "{traced}\n{plain}");
+}

@@ -1682,6 +1682,21 @@ pub struct Outcome {
     pub exit: Exit,
     pub machine: Machine,
 }
+/// One instruction under a gas model: the machine after it with the charge for the next, or how the run ended.
+///
+/// Lean: `Jar.JAVM.ChargedStep` at spec/Jar/JAVM/Run.lean:45
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ChargedStep {
+    #[serde(rename = "next")]
+    Next(Machine, Nat),
+    #[serde(rename = "stop")]
+    Stop(Outcome),
+}
+impl Default for ChargedStep {
+    fn default() -> Self {
+        ChargedStep::Next(Default::default(), Default::default())
+    }
+}
 /// A parsed standard program.
 ///
 /// Lean: `Jar.JAVM.StandardProgram` at spec/Jar/JAVM/Standard.lean:30
@@ -12428,9 +12443,53 @@ pub fn program_block_start_of(p: &Program, pc: Nat) -> Nat {
         break 'run0 (Nat(0));
     }
 }
+/// Runs the instruction at `m.pc` after paying `charge` for it; with less gas than that, the run ends out of gas and nothing is paid.
+///
+/// Lean: `Jar.JAVM.stepCharged` at spec/Jar/JAVM/Run.lean:52
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn step_charged(
+    p: &Program,
+    g: &GasCharge,
+    m: &Machine,
+    charge: Nat,
+) -> ChargedStep {
+    {
+        if (m.gas < charge) {
+            ChargedStep::Stop(Outcome {
+                exit: Exit::OutOfGas,
+                machine: m.clone(),
+            })
+        } else {
+            {
+                match step(
+                    &p,
+                    &{
+                        let __with_base = &m;
+                        Machine {
+                            gas: (m.gas - charge),
+                            regs: __with_base.regs.clone(),
+                            pc: __with_base.pc,
+                            memory: __with_base.memory.clone(),
+                        }
+                    },
+                ) {
+                    StepResult::Next(m_p) => {
+                        ChargedStep::Next(m_p.clone(), gas_charge_cost_at(&g, m_p.pc))
+                    }
+                    StepResult::Stop(e, m_p) => {
+                        ChargedStep::Stop(Outcome {
+                            exit: e.clone(),
+                            machine: m_p.clone(),
+                        })
+                    }
+                }
+            }
+        }
+    }
+}
 /// Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every later one, for at most `fuel` instructions; `none` if the fuel runs out first.
 ///
-/// Lean: `Jar.JAVM.runCharged` at spec/Jar/JAVM/Run.lean:45
+/// Lean: `Jar.JAVM.runCharged` at spec/Jar/JAVM/Run.lean:61
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn run_charged(
     p: &Program,
@@ -12444,33 +12503,13 @@ pub fn run_charged(
         let mut charge = first_charge;
         for _ in range(Nat(0), fuel) {
             {
-                if (cur.gas < charge) {
-                    {
-                        break 'run0 (Some(Outcome {
-                            exit: Exit::OutOfGas,
-                            machine: cur.clone(),
-                        }));
-                    };
-                }
-                cur = {
-                    let __with_base = &cur;
-                    Machine {
-                        gas: (cur.gas - charge),
-                        regs: __with_base.regs.clone(),
-                        pc: __with_base.pc,
-                        memory: __with_base.memory.clone(),
-                    }
-                };
-                match step(&p, &cur) {
-                    StepResult::Next(m_p) => {
+                match step_charged(&p, &g, &cur, charge) {
+                    ChargedStep::Next(m_p, c) => {
                         cur = m_p.clone();
-                        charge = gas_charge_cost_at(&g, m_p.pc);
+                        charge = c;
                     }
-                    StepResult::Stop(e, m_p) => {
-                        break 'run0 (Some(Outcome {
-                            exit: e.clone(),
-                            machine: m_p.clone(),
-                        }));
+                    ChargedStep::Stop(o) => {
+                        break 'run0 (Some(o.clone()));
                     }
                 }
             };
@@ -12480,7 +12519,7 @@ pub fn run_charged(
 }
 /// The charge for starting at `pc`: entering mid-block pays for the enclosing block.
 ///
-/// Lean: `Jar.JAVM.GasCharge.entry` at spec/Jar/JAVM/Run.lean:61
+/// Lean: `Jar.JAVM.GasCharge.entry` at spec/Jar/JAVM/Run.lean:74
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn gas_charge_entry(g: &GasCharge, p: &Program, pc: Nat) -> Nat {
     {
@@ -12494,14 +12533,14 @@ pub fn gas_charge_entry(g: &GasCharge, p: &Program, pc: Nat) -> Nat {
 }
 /// Runs from `m` (starting at `m.pc`) for at most `fuel` instructions.
 ///
-/// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:67
+/// Lean: `Jar.JAVM.run` at spec/Jar/JAVM/Run.lean:80
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome> {
     { run_charged(&p, &g, &m, gas_charge_entry(&g, &p, m.pc), fuel) }
 }
 /// Continues after a resumable exit (the host may have changed registers and memory in between): after a host call or `ecall`, at the next instruction, paying for it as usual; after a page fault, the faulting instruction again without paying twice; after running out of gas, the same instruction, paying for it. Other exits are final: `none`.
 ///
-/// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:71
+/// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:84
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outcome> {
     {
@@ -17550,6 +17589,35 @@ impl Codec for Outcome {
         })
     }
 }
+impl Codec for ChargedStep {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            ChargedStep::Next(a0, a1) => {
+                out.push(0u8);
+                Codec::encode_to::<V>(a0, out);
+                Codec::encode_to::<V>(a1, out);
+            }
+            ChargedStep::Stop(a0) => {
+                out.push(1u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "ChargedStep")? {
+                0usize => {
+                    ChargedStep::Next(
+                        <Machine as Codec>::decode_from::<V>(r)?,
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                1usize => ChargedStep::Stop(<Outcome as Codec>::decode_from::<V>(r)?),
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
 impl Codec for StandardProgram {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.ro_data, out);
@@ -19451,20 +19519,20 @@ macro_rules! for_each_spec_type {
         RecentBlocks, DeferredTransfer, PartialState, Provision, Implications, Operand,
         AccumulateInput, HostOutcome, HostStep, ImportError, CostInfo, OperandClass,
         Opcode, Region, Page, Memory, MemFault, Units, PipeOp, Phase, RobEntry, Pipe,
-        Numbering, Program, Instr, GasCharge, Outcome, StandardProgram, Machine, Exit,
-        StepResult, Params, PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry,
-        Account, AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
-        PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
-        ReportedPackage, ReportsError, Assignment, TicketsOrKeys, SafroleState,
-        SafroleMarks, SafroleError, ItemName, ServiceItem, ServiceAccount, AccountEntry,
-        SafroleGamma, AlwaysAccumulate, Privileges, CoreActivityState,
-        ServiceActivityState, ServiceStatsEntry, Statistics, ReadyRecord,
-        AccumulationOutput, ServiceAccountEntry, ChainState, AuthPoolsComponent,
-        AuthQueuesComponent, EntropyComponent, ValidatorsComponent, PendingComponent,
-        ReadyComponent, AccumulatedComponent, ValidatorActivityRecord, KeyValue,
-        RawState, TraceStep, Genesis, ValidatorKeys, RefineContext, AvailabilitySpec,
-        State, MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat,
-        CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult,
-        RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        Numbering, Program, Instr, GasCharge, Outcome, ChargedStep, StandardProgram,
+        Machine, Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
+        LookupMetaMapEntry, Account, AccountsMapEntry, ServiceActivityRecord,
+        ServicesStatisticsMapEntry, PreimagesError, ServiceInfo, ServiceData,
+        ServiceInfoEntry, CoreActivityRecord, ReportedPackage, ReportsError, Assignment,
+        TicketsOrKeys, SafroleState, SafroleMarks, SafroleError, ItemName, ServiceItem,
+        ServiceAccount, AccountEntry, SafroleGamma, AlwaysAccumulate, Privileges,
+        CoreActivityState, ServiceActivityState, ServiceStatsEntry, Statistics,
+        ReadyRecord, AccumulationOutput, ServiceAccountEntry, ChainState,
+        AuthPoolsComponent, AuthQueuesComponent, EntropyComponent, ValidatorsComponent,
+        PendingComponent, ReadyComponent, AccumulatedComponent, ValidatorActivityRecord,
+        KeyValue, RawState, TraceStep, Genesis, ValidatorKeys, RefineContext,
+        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
+        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
+        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }

@@ -42,20 +42,33 @@ structure Outcome where
   machine : Machine
   deriving Inhabited
 
+/-- One instruction under a gas model: the machine after it with the charge for the next, or
+how the run ended. -/
+inductive ChargedStep where
+  | next (m : Machine) (charge : Nat)
+  | stop (o : Outcome)
+  deriving Inhabited
+
+/-- Runs the instruction at `m.pc` after paying `charge` for it; with less gas than that, the run
+ends out of gas and nothing is paid. -/
+def stepCharged (p : Program) (g : GasCharge) (m : Machine) (charge : Nat) : ChargedStep :=
+  if m.gas < charge then .stop { exit := .outOfGas, machine := m }
+  else
+    match step p { m with gas := m.gas - charge } with
+    | .next m' => .next m' (g.costAt m'.pc)
+    | .stop e m' => .stop { exit := e, machine := m' }
+
 /-- Runs from `m`, paying `firstCharge` for the first instruction and the model's charge for every
 later one, for at most `fuel` instructions; `none` if the fuel runs out first. -/
 def runCharged (p : Program) (g : GasCharge) (m : Machine) (firstCharge fuel : Nat) : Option Outcome := Id.run do
   let mut cur := m
   let mut charge := firstCharge
   for _ in [:fuel] do
-    if cur.gas < charge then
-      return some { exit := .outOfGas, machine := cur }
-    cur := { cur with gas := cur.gas - charge }
-    match step p cur with
-    | .next m' =>
+    match stepCharged p g cur charge with
+    | .next m' c =>
       cur := m'
-      charge := g.costAt m'.pc
-    | .stop e m' => return some { exit := e, machine := m' }
+      charge := c
+    | .stop o => return some o
   return none
 
 /-- The charge for starting at `pc`: entering mid-block pays for the enclosing block. -/
