@@ -158,7 +158,8 @@ enum Command {
         variant: String,
         #[arg(long, default_value_t = 1_000_000)]
         gas: i64,
-        /// Print each instruction as it runs.
+        /// Print each instruction as it runs, with the registers it changed (stepped by the
+        /// spec, under the program's numbering and gas model; code blobs and `.polkavm` files).
         #[arg(long)]
         trace: bool,
         /// For a `.polkavm` file: the export to call (default: the first).
@@ -333,7 +334,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             } else if bytes.starts_with(b"JAR\x01") {
                 run_jar_v1(&blob, &bytes, &variant, &input, gas, compiler)
             } else if bytes.starts_with(b"PVM\0") {
-                run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas, compiler)
+                run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas, trace, compiler)
             } else {
                 run_blob(&blob, &variant, gas, trace, compiler)
             }
@@ -615,7 +616,7 @@ fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, 
 }
 
 /// Runs an export of a `.polkavm` container until it returns or stops, and prints the exit.
-fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: &[u64], gas: i64, compiler: bool) -> Result<ExitCode, String> {
+fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: &[u64], gas: i64, trace: bool, compiler: bool) -> Result<ExitCode, String> {
     use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PolkaVmBlob, Predecoded};
     let at = |e: String| format!("{}: {e}", path.display());
     let blob = PolkaVmBlob::parse(bytes).map_err(|e| at(e.to_string()))?;
@@ -631,6 +632,23 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
     // Metered as PolkaVM's full cost model does (the spec's pipeline model).
     let costs = GasCosts::pipeline(&code);
     let (memory, map) = blob.memory().map_err(|e| at(e.to_string()))?;
+    if trace {
+        use javm::Memory;
+        let mut setup = jarkit::reference::setup_for_code(&code, &costs, u64::try_from(gas).unwrap_or(0), memory.guard);
+        setup.pc = pc;
+        setup.heap_top = memory.heap_top;
+        setup.regs[0] = u64::from(javm::polkavm_blob::RETURN_TO_HOST);
+        setup.regs[1] = u64::from(map.stack_high);
+        for (i, a) in args.iter().enumerate() {
+            setup.regs[7 + i] = *a;
+        }
+        setup.pages = memory
+            .mapped_pages()
+            .map(|p| (p, memory.access(p * 4096) == Some(javm::Access::ReadWrite), memory.read_bytes(p * 4096, 4096).unwrap_or_else(|| vec![0; 4096])))
+            .collect();
+        println!("called `{name}` at pc {pc}");
+        return print_trace(path, &code, &setup);
+    }
     let mut vm = javm::machine::start(engine(compiler), Arc::new(Predecoded::new(code, &costs)), memory, gas).map_err(at)?;
     vm.set_reg(0, u64::from(javm::polkavm_blob::RETURN_TO_HOST));
     vm.set_reg(1, u64::from(map.stack_high));
@@ -647,6 +665,26 @@ fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: 
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs `setup` instruction by instruction on the reference executor (the spec's own step), so
+/// the trace follows the program's numbering and gas model exactly, printing each instruction
+/// with the registers it changed, then the end.
+fn print_trace(path: &std::path::Path, code: &javm::Code, setup: &jarkit::reference::Setup) -> Result<ExitCode, String> {
+    let table = code.numbering.decode_table();
+    let end = jarkit::reference::trace(setup, 100_000_000, &mut |s| {
+        let text = match code.opcode_at(s.pc, &table) {
+            Some(op) => javm::disasm::format(&code.decode(s.pc, op)),
+            None => "invalid opcode".into(),
+        };
+        let changed: Vec<String> = (0..13).filter(|&i| s.after[i] != s.before[i]).map(|i| format!("r{i}={:#x}", s.after[i])).collect();
+        println!("{:>6}: {text} {}", s.pc, changed.join(" "));
+    })
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("exit: {:?} at pc {}", end.exit, end.pc);
+    println!("gas used: {}", setup.gas - end.gas);
+    println!("registers: {:?}", end.regs);
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool) -> Result<ExitCode, String> {
     use javm::{Code, Numbering, PagedMemory, Predecoded};
     use jarkit_spec::jar::VariantId;
@@ -656,23 +694,8 @@ fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool
     let code = Code::parse(&bytes, lengths, Numbering::Gp, rules).map_err(|e| format!("{}: {e}", path.display()))?;
     let costs = costs_for(gas_model, &code);
     if trace {
-        // Instruction by instruction on the reference executor (the spec's own step), so the
-        // trace follows the blob's numbering and the variant's gas model exactly.
         let setup = jarkit::reference::setup_for_code(&code, &costs, u64::try_from(gas).unwrap_or(0), 0x10000);
-        let table = code.numbering.decode_table();
-        let end = jarkit::reference::trace(&setup, 10_000_000, &mut |s| {
-            let text = match code.opcode_at(s.pc, &table) {
-                Some(op) => javm::disasm::format(&code.decode(s.pc, op)),
-                None => "invalid opcode".into(),
-            };
-            let changed: Vec<String> = (0..13).filter(|&i| s.after[i] != s.before[i]).map(|i| format!("r{i}={:#x}", s.after[i])).collect();
-            println!("{:>6}: {text} {}", s.pc, changed.join(" "));
-        })
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-        println!("exit: {:?} at pc {}", end.exit, end.pc);
-        println!("gas used: {}", setup.gas - end.gas);
-        println!("registers: {:?}", end.regs);
-        return Ok(ExitCode::SUCCESS);
+        return print_trace(path, &code, &setup);
     }
     let program = Arc::new(Predecoded::new(code, &costs));
     let mut memory = PagedMemory::new();
