@@ -436,14 +436,76 @@ fn run_reference(bytes: &[u8]) {
     let _ = crate::reference::run(&setup, 4_000);
 }
 
-fn run_lean(bytes: &[u8]) {
-    let base = "namespace Fx\ndef f (x : Nat) : Nat := Id.run do\n  let mut y := x\n  for i in [:4] do\n    y := y + i\n  return y\nend Fx\n";
-    let mut text = base.as_bytes().to_vec();
-    for (k, &b) in bytes.iter().enumerate().take(16) {
-        let at = (b as usize * 7 + k * 13) % text.len();
-        text[at] = b" ()[]{}:=|.\n\tfxy0#@!".get(b as usize % 21).copied().unwrap_or(b' ');
+/// Lean source written by the fuzzer's bytes: each byte picks the next grammar choice, so
+/// random input is mostly well-formed Lean of growing size and depth, with ill-formed pieces
+/// (stray tokens, cut text) and, on request, constructs past codegen's limits (deep brackets,
+/// long operator chains, a long line). Shrinking the bytes shrinks the program.
+struct LeanWriter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl LeanWriter<'_> {
+    fn next(&mut self) -> u8 {
+        let b = self.bytes.get(self.at).copied().unwrap_or(0);
+        self.at += 1;
+        b
     }
-    let text = String::from_utf8_lossy(&text).into_owned();
+
+    fn expr(&mut self, depth: usize) -> String {
+        if depth > 6 || self.at >= self.bytes.len() {
+            return ["x", "y", "1", "(x + 2)"][self.next() as usize % 4].to_string();
+        }
+        let ops = ["+", "-", "*", "/", "%", "==", "<", "&&&", "|||", "^^^", "<<<", "&&", "++"];
+        match self.next() % 12 {
+            0 => ["x", "y", "i", "true", "0", "255", "18446744073709551615", "\"s\""][self.next() as usize % 8].to_string(),
+            1 => format!("({})", self.expr(depth + 1)),
+            2 => {
+                let n = 1 + self.next() as usize % 6;
+                let mut e = self.expr(depth + 1);
+                for _ in 0..n {
+                    e = format!("{e} {} {}", ops[self.next() as usize % ops.len()], self.expr(depth + 1));
+                }
+                e
+            }
+            3 => format!("if {} then {} else {}", self.expr(depth + 1), self.expr(depth + 1), self.expr(depth + 1)),
+            4 => format!("g ({})", self.expr(depth + 1)),
+            5 => format!("match {} with\n  | 0 => {}\n  | _ => {}", self.expr(depth + 1), self.expr(depth + 1), self.expr(depth + 1)),
+            6 => format!("#[{}, {}].size", self.expr(depth + 1), self.expr(depth + 1)),
+            7 => format!("Id.run do\n    let mut z := {}\n    for i in [:3] do\n      z := z + {}\n    return z", self.expr(depth + 1), self.expr(depth + 1)),
+            8 => format!("(fun a => a + {}) {}", self.expr(depth + 1), self.expr(depth + 1)),
+            // A stray token: the text stops being Lean here.
+            9 => [")", "]", "=>", ":=", "|", "@[", "⟨", "λ", "·", "where", "end", "\n\n"][self.next() as usize % 12].to_string(),
+            // Deep brackets, up to 1020 (the limit is 200).
+            10 => {
+                let n = 4 * self.next() as usize;
+                format!("{}x{}", "(".repeat(n), ")".repeat(n))
+            }
+            // Long chains: up to 381 terms, or past the limit of 2000 (up to 7080); the range
+            // just under the limit is left to the tests, as codegen takes about a second there.
+            _ => {
+                let b = self.next() as usize;
+                let n = if b < 128 { 3 * b } else { 2000 + 40 * (b - 128) };
+                vec!["x"; n.max(1)].join(" + ")
+            }
+        }
+    }
+}
+
+fn run_lean(bytes: &[u8]) {
+    let mut w = LeanWriter { bytes, at: 0 };
+    let body = w.expr(0);
+    let mut text = format!("namespace Fx\n\ndef g (a : Nat) : Nat := a\n\ndef f (x : Nat) (y : Nat) : Nat :=\n  {body}\n\nend Fx\n");
+    // Sometimes cut the text short, anywhere (on a character boundary).
+    if let Some(&b) = bytes.first() {
+        if b % 7 == 0 {
+            let mut cut = text.len() * usize::from(bytes.get(1).copied().unwrap_or(0)) / 256;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+        }
+    }
     let _ = jarkit_codegen::generate_sources(vec![jarkit_codegen::SourceFile { display: "fuzz.lean".into(), text }]);
 }
 
