@@ -183,6 +183,16 @@ fn oversized_expressions_are_diagnostics_not_crashes() {
     assert!(d.to_string().contains("operators"), "{d}");
     let under = vec!["x"; jarkit_codegen::syntax::MAX_OPERATORS].join(" + ");
     assert!(generate_sources(source(under)).is_ok());
+    // A chain of 60 dot-notation calls: the receiver is lowered once per level (it used to be
+    // lowered twice, 2^60 work; 22 levels took over a minute).
+    let methods = vec![SourceFile {
+        display: "methods.lean".into(),
+        text: format!(
+            "namespace M\n\nstructure Cell where\n  v : Nat\n  deriving BEq, Repr, Inhabited\n\ndef Cell.next (c : Cell) : Cell := {{ c with v := c.v + 1 }}\n\ndef f (s : Cell) : Cell := s{}\n\nend M\n",
+            ".next".repeat(60)
+        ),
+    }];
+    assert!(generate_sources(methods).is_ok());
     let huge = format!("{} + ) + x", vec!["x"; 400_000].join(" + "));
     let d = generate_sources(source(huge)).unwrap_err().to_string();
     assert!(d.contains("unexpected `)`"), "{}", &d[..d.len().min(500)]);

@@ -40,6 +40,17 @@ impl Cx<'_> {
                 return (quote!({ #(let #temps = #a;)* #call }), rty);
             }
         }
+        // Dot notation: `x.f` with `x : T` calls `T.f x`, whose parameters type the arguments.
+        // Decided from the receiver's (memoised) type before lowering it, so that the receiver
+        // is lowered once, as the call's first argument: a chain `a.f.g.h` stays linear.
+        if let T::Named(s) = self.trial_type(recv, None) {
+            let is_field = args.is_empty() && self.m.structs.get(&s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == m));
+            if !is_field && self.m.fns.contains_key(&format!("{s}.{m}")) {
+                let mut all = vec![Arg::Positional(recv.clone())];
+                all.extend(args.iter().cloned());
+                return self.global(e, &format!("{s}.{m}"), &all, expected);
+            }
+        }
         let (rt, rty) = if consuming { self.expr(recv, None) } else { self.expr_ref(recv) };
         let arg_tys: Vec<T> = match (&rty, m) {
             (T::Array(el), "push" | "contains") => vec![(**el).clone()],
@@ -51,16 +62,6 @@ impl Cx<'_> {
             (T::Bytes, "set!") => vec![T::Nat, T::U(8)],
             _ => vec![],
         };
-        // Dot notation: `x.f` with `x : T` calls `T.f x`, whose parameters type the arguments
-        // (so they are lowered once, there, and not here first without types).
-        if let T::Named(s) = &rty {
-            let is_field = args.is_empty() && self.m.structs.get(s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == m));
-            if !is_field && self.m.fns.contains_key(&format!("{s}.{m}")) {
-                let mut all = vec![Arg::Positional(recv.clone())];
-                all.extend(args.iter().cloned());
-                return self.global(e, &format!("{s}.{m}"), &all, expected);
-            }
-        }
         let a = self.args(args, &arg_tys);
         let out = match (&rty, m, a.as_slice()) {
             (T::Array(_), "size", []) => (quote!(array::size(&#rt)), T::Nat),

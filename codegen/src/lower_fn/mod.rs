@@ -99,9 +99,9 @@ struct Cx<'a> {
     /// The type a quiet trial lowering found for an expression (by its address and the hint it
     /// was lowered with). An operator asks for its operands' types before lowering them; without
     /// this memo a chain `a ++ b ++ … ++ z` would be trial-lowered twice per level, 2ⁿ work.
-    /// The span is part of the key because a synthesized expression (a cloned tuple) may later
-    /// reuse a freed address; a clone has the same span only if it is the same source.
-    trial_types: HashMap<(usize, usize, usize, usize, String), T>,
+    /// Keyed by the expression's source span and kind, not its address: a clone (dot notation
+    /// passes its receiver on as a cloned argument) is the same source and has the same type.
+    trial_types: HashMap<(usize, usize, usize, std::mem::Discriminant<ExprKind>, String), T>,
     /// Whether calls to spec functions are timed (`crate::profile`): inside the block
     /// transition, whose callees are its phases.
     profile_calls: bool,
@@ -297,8 +297,8 @@ impl<'a> Cx<'a> {
     }
 
     /// The type `e` lowers to with `hint`, found by a quiet lowering once and remembered.
-    fn trial_type(&mut self, e: &Expr, hint: Option<&T>) -> T {
-        let key = (e as *const Expr as usize, e.span.file, e.span.start, e.span.end, format!("{hint:?}"));
+    pub(super) fn trial_type(&mut self, e: &Expr, hint: Option<&T>) -> T {
+        let key = (e.span.file, e.span.start, e.span.end, std::mem::discriminant(&e.kind), format!("{hint:?}"));
         if let Some(t) = self.trial_types.get(&key) {
             return t.clone();
         }
