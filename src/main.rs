@@ -92,6 +92,10 @@ enum Command {
         cases: u32,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Run each target for this long instead: batches of `--cases`, each from the next
+        /// seed, until the time is up or a panic is found.
+        #[arg(long)]
+        seconds: Option<f64>,
     },
     /// Show what a program file holds: its format (code blob, GP standard program, JAR v1, JAR v2
     /// manifest, .polkavm), its parts and a disassembly. Invalid files get the reason and exit 2.
@@ -359,17 +363,26 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&format!("{} cases, {found} divergences ({id}, seed {seed}, {:.1} s)\n", summary.cases, start.elapsed().as_secs_f64()));
             Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Fuzz { target, cases, seed } => {
+        Command::Fuzz { target, cases, seed, seconds } => {
             let targets: Vec<&str> = if target == "all" { jarkit::fuzz::TARGETS.to_vec() } else { vec![target.as_str()] };
             let mut panics = 0;
             for t in targets {
                 let start = std::time::Instant::now();
-                let s = jarkit::fuzz::run(t, cases, seed)?;
-                if let Some((bytes, why)) = &s.finding {
+                let (mut done, mut batch_seed) = (0u64, seed);
+                let finding = loop {
+                    let s = jarkit::fuzz::run(t, cases, batch_seed)?;
+                    done += u64::from(s.cases);
+                    batch_seed = batch_seed.wrapping_add(1);
+                    let out_of_time = seconds.is_none_or(|limit| start.elapsed().as_secs_f64() >= limit);
+                    if s.finding.is_some() || out_of_time {
+                        break s.finding;
+                    }
+                };
+                if let Some((bytes, why)) = &finding {
                     panics += 1;
                     write_stdout(&format!("{t}: PANIC on {} bytes (shrunk) {:02x?}: {why}\n", bytes.len(), bytes));
                 }
-                write_stdout(&format!("{t}: {} cases, {} panics ({:.1} s)\n", s.cases, u32::from(s.finding.is_some()), start.elapsed().as_secs_f64()));
+                write_stdout(&format!("{t}: {done} cases, {} panics ({:.1} s)\n", u32::from(finding.is_some()), start.elapsed().as_secs_f64()));
             }
             Ok(if panics == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
