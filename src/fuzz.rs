@@ -79,7 +79,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
                 let Ok(case) = crate::vectors::read_json(&path) else { continue };
                 for account in case["pre_state"]["accounts"].as_array().into_iter().flatten() {
                     for blob in account["data"]["preimage_blobs"].as_array().into_iter().flatten() {
-                        if let Some(bytes) = blob["blob"].as_str().and_then(|h| decode_hex(h.trim_start_matches("0x"))) {
+                        if let Some(bytes) = blob["blob"].as_str().and_then(|h| crate::vectors::parse_hex(h).ok()) {
                             if !out.contains(&bytes) {
                                 out.push(bytes);
                             }
@@ -362,13 +362,6 @@ fn run_stf(bytes: &[u8]) {
     let _ = crate::stf::run(jarkit_spec::jar::VariantId::Gp072Tiny, &sub, &case);
 }
 
-fn decode_hex(h: &str) -> Option<Vec<u8>> {
-    if h.len() % 2 != 0 {
-        return None;
-    }
-    (0..h.len()).step_by(2).map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok()).collect()
-}
-
 /// The accumulate case hostile service code runs in: a vector in which a report for the first
 /// account becomes accumulatable at once.
 fn accumulate_base() -> Option<&'static serde_json::Value> {
@@ -388,7 +381,7 @@ fn run_accumulate(bytes: &[u8]) {
     let Some(base) = accumulate_base() else { return };
     let mut case = base.clone();
     let hash = jarkit_spec::prims::blake2b256(jarkit_spec::prelude::ByteArray(bytes.to_vec()));
-    let hex = |b: &[u8]| format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+    let hex = jarkit_spec::prelude::to_hex;
     let account = &mut case["pre_state"]["accounts"][0]["data"];
     account["service"]["code_hash"] = serde_json::json!(hex(&hash.0));
     account["preimage_blobs"] = serde_json::json!([{ "hash": hex(&hash.0), "blob": hex(bytes) }]);

@@ -56,9 +56,14 @@ fn exit_of(e: &jar::Exit) -> javm::Exit {
 pub fn run(setup: &Setup, fuel: u64) -> Result<Final, String> {
     let mut vm = ReferenceVm::new(setup, fuel)?;
     let exit = vm.run()?;
-    let mut pages: Vec<(u32, Vec<u8>)> = vm.machine.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
+    Ok(final_of(exit, &vm.machine))
+}
+
+/// Where a run on the spec's machine `m` ended with `exit`.
+fn final_of(exit: javm::Exit, m: &jar::Machine) -> Final {
+    let mut pages: Vec<(u32, Vec<u8>)> = m.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
     pages.sort();
-    Ok(Final { exit, pc: vm.pc(), regs: vm.regs(), gas: vm.gas(), pages })
+    Final { exit, pc: m.pc.0 as u32, regs: regs_of(m), gas: m.gas.0, pages }
 }
 
 /// A setup for `code` (any length encoding it was read with) under `costs`, from pc 0 with
@@ -127,9 +132,7 @@ pub fn trace(setup: &Setup, fuel: u64, on_step: &mut dyn FnMut(&TracedStep)) -> 
                 if !matches!(o.exit, jar::Exit::OutOfGas) {
                     on_step(&TracedStep { pc, before, after: regs_of(&o.machine), gas: o.machine.gas.0 });
                 }
-                let mut pages: Vec<(u32, Vec<u8>)> = o.machine.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
-                pages.sort();
-                return Ok(Final { exit: exit_of(&o.exit), pc: o.machine.pc.0 as u32, regs: regs_of(&o.machine), gas: o.machine.gas.0, pages });
+                return Ok(final_of(exit_of(&o.exit), &o.machine));
             }
         }
     }
@@ -298,9 +301,7 @@ impl ReferenceVm {
     }
 
     pub fn regs(&self) -> [u64; 13] {
-        let mut regs = [0u64; 13];
-        regs.copy_from_slice(&self.machine.regs[..13]);
-        regs
+        regs_of(&self.machine)
     }
 
     pub fn gas(&self) -> u64 {

@@ -7,7 +7,7 @@ use jarkit::seam::{with_engine, SeamEngine};
 use jarkit::stf;
 use jarkit::vectors::{read_json, vectors_for_test};
 use jarkit_spec::jar::VariantId;
-use jarkit_spec::prelude::ByteArray;
+use jarkit_spec::prelude::{to_hex as hex, ByteArray};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
@@ -16,10 +16,6 @@ use serde_json::{json, Value};
 /// digest's result to storage).
 fn base() -> Option<Value> {
     Some(read_json(&vectors_for_test()?.join("gp072/stf/accumulate/tiny/process_one_immediate_report-1.json")).unwrap())
-}
-
-fn hex(b: &[u8]) -> String {
-    format!("0x{}", b.iter().map(|x| format!("{x:02x}")).collect::<String>())
 }
 
 fn accumulate(case: &Value) -> Value {
