@@ -18,7 +18,8 @@ pub struct Setup {
     pub regs: [u64; 13],
     pub pc: u32,
     pub gas: u64,
-    /// Mapped pages: page number, writable, and 4096 bytes.
+    /// Mapped pages: page number, writable, and 4096 bytes, or none for a page that is mapped
+    /// but holds no data yet (it reads as zeros, and its first write is its first data).
     pub pages: Vec<(u32, bool, Vec<u8>)>,
     /// Accesses below this address panic.
     pub guard: u32,
@@ -254,7 +255,7 @@ impl ReferenceVm {
             Some(costs) => jar::GasCharge::PerBlock(costs.iter().map(|&(pc, c)| (Nat(pc.into()), Nat(c.into()))).collect()),
         };
         let regions = setup.pages.iter().map(|(index, writable, _)| jar::Region { first: Nat((*index).into()), count: Nat(1), writable: *writable }).collect();
-        let pages = setup.pages.iter().map(|(index, _, data)| jar::Page { index: Nat((*index).into()), data: ByteArray(data.clone()) }).collect();
+        let pages = setup.pages.iter().filter(|(_, _, data)| !data.is_empty()).map(|(index, _, data)| jar::Page { index: Nat((*index).into()), data: ByteArray(data.clone()) }).collect();
         let machine = jar::Machine {
             regs: setup.regs.to_vec(),
             pc: Nat(setup.pc.into()),

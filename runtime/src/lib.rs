@@ -20,6 +20,11 @@ pub mod planted;
 pub mod polkavm_blob;
 pub mod program;
 pub mod reader;
+#[cfg(unix)]
+pub mod reservation;
+#[cfg(not(unix))]
+#[path = "reservation_unavailable.rs"]
+pub mod reservation;
 pub mod standard;
 
 pub use error::LoadError;

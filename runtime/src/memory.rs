@@ -10,6 +10,8 @@
 use std::cell::RefCell;
 use std::ptr::NonNull;
 
+use crate::reservation::{Protection, Reservation};
+
 pub const PAGE_SIZE: u32 = 4096;
 const PAGE_BITS: u32 = 12;
 const PAGE_COUNT: usize = 1 << 20;
@@ -70,6 +72,10 @@ pub enum JitView {
     PageTable(*const usize),
     /// A [`LinearMemory`] region: bytes `[0, len)` at `base`.
     Linear { base: *mut u8, len: usize },
+    /// A [`PagedMemory`] in reserved mode: guest address `a` is at `base + a`, and the host's
+    /// page protections say what the guest may do; anything else faults (the recompiler's
+    /// fault handler sends it to [`Memory::load`] / [`Memory::store`]).
+    Reserved(*mut u8),
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -89,6 +95,16 @@ pub enum Access {
 ///
 /// A dropped memory clears the entries it mapped and leaves its table to the next memory created
 /// on the same thread ([`SPARE_TABLES`]), so creating an instance allocates no table.
+///
+/// **Reserved mode.** When the recompiler takes a memory ([`Memory::jit_view`]), its frames move
+/// into one [`Reservation`] of the whole guest space: page p's frame is at `base + p * 4096`, and
+/// the entries point there, so the table and every path that uses it work unchanged while
+/// compiled code reaches address `a` at `base + a` in one instruction. The host's protection of
+/// each page follows its entry: unmapped pages are inaccessible, mapped pages readable, and
+/// writable only when the entry is writable and not [`SHARED`]. A [`SHARED`] entry points at its
+/// own slot (zeros until written) instead of the zero frame, so the first write to a page faults
+/// in compiled code and reaches `own_frame` through the slow path, as it does in the
+/// interpreter; which pages hold data stays exactly known.
 pub struct PagedMemory {
     /// The page table, a leaked `Box` (taken back in `Drop`, to be kept for reuse). A raw
     /// pointer rather than a `Box` so that the interpreter may keep a copy of it in a register
@@ -107,6 +123,8 @@ pub struct PagedMemory {
     pub guard: u32,
     /// Current heap top for `sbrk`, if the layout has a heap.
     pub heap_top: Option<u32>,
+    /// The guest space, once in reserved mode (see above); `frames` is then empty.
+    reserved: Option<Reservation>,
 }
 
 /// One page of guest memory, aligned to its size so that table entries can carry flags.
@@ -196,7 +214,7 @@ impl PagedMemory {
             None => vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries"),
         };
         let table = NonNull::from(Box::leak(table));
-        PagedMemory { table, mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None }
+        PagedMemory { table, mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None, reserved: None }
     }
 
     /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
@@ -209,16 +227,61 @@ impl PagedMemory {
         let last = ((addr as u64 + len as u64 - 1) >> PAGE_BITS).min(PAGE_COUNT as u64 - 1) as u32;
         self.mapped.push((first, last));
         self.mapped_entries += u64::from(last - first) + 1;
-        for page in first..=last {
+        let unwritten = match &self.reserved {
+            None => &ZERO_FRAME as *const Frame as usize,
+            Some(r) => r.page_addr(first) as usize,
+        };
+        let step = if self.reserved.is_some() { PAGE_SIZE as usize } else { 0 };
+        for (k, page) in (first..=last).enumerate() {
             let entry = &mut self.table_mut()[page as usize];
             if *entry == 0 {
-                *entry = &ZERO_FRAME as *const Frame as usize | SHARED;
+                *entry = (unwritten + k * step) | SHARED;
             }
             match access {
                 Access::ReadWrite => *entry |= WRITABLE,
                 Access::ReadOnly => *entry &= !WRITABLE,
             }
         }
+        if let Some(r) = &self.reserved {
+            let table = self.table();
+            r.protect_runs((first..=last).map(|page| (page, protection_of(table[page as usize]))));
+        }
+    }
+
+    /// Moves this memory's frames into a reservation of the whole guest space (see "Reserved
+    /// mode"); false if the system gives none, and the memory is then unchanged.
+    fn reserve(&mut self) -> bool {
+        if self.reserved.is_some() {
+            return true;
+        }
+        let Some(r) = Reservation::new() else { return false };
+        let pages: Vec<u32> = self.mapped_pages().collect();
+        let table = self.table();
+        // Open written pages for writing while their data is copied in.
+        r.protect_runs(pages.iter().map(|&p| (p, if table[p as usize] & SHARED == 0 { Protection::ReadWrite } else { protection_of(table[p as usize]) })));
+        let mut entries = Vec::with_capacity(pages.len());
+        for &page in &pages {
+            let e = table[page as usize];
+            let slot = r.page_addr(page);
+            if e & SHARED == 0 {
+                // SAFETY: `slot` is a writable page of the new reservation, which nothing else
+                // references; the source is a live frame of this memory.
+                unsafe { std::ptr::copy_nonoverlapping(self.frame(e).as_ptr(), slot, PAGE_SIZE as usize) };
+            }
+            entries.push(slot as usize | (e & FLAGS));
+        }
+        for (&page, &e) in pages.iter().zip(&entries) {
+            self.table_mut()[page as usize] = e;
+        }
+        // Written read-only pages close again.
+        r.protect_runs(pages.iter().zip(&entries).filter(|(_, &e)| e & (WRITABLE | SHARED) == 0).map(|(&p, _)| (p, Protection::Read)));
+        for frame in self.frames.drain(..) {
+            // SAFETY: as in `Drop`: allocated in `own_frame`, freed once; no entry points at it
+            // any more.
+            drop(unsafe { Box::from_raw(frame) });
+        }
+        self.reserved = Some(r);
+        true
     }
 
     /// The access of the page holding `addr`, if mapped.
@@ -272,10 +335,21 @@ impl PagedMemory {
         let e = self.table()[page as usize];
         debug_assert!(e != 0);
         if e & SHARED != 0 {
-            let frame = Box::into_raw(Box::new(Frame([0; PAGE_SIZE as usize])));
-            self.frames.push(frame);
             self.pages.push(page);
-            self.table_mut()[page as usize] = frame as usize | (e & WRITABLE);
+            match &self.reserved {
+                Some(r) => {
+                    // The page's own slot becomes its frame.
+                    if e & WRITABLE != 0 {
+                        r.protect(page, 1, Protection::ReadWrite);
+                    }
+                    self.table_mut()[page as usize] = e & !SHARED;
+                }
+                None => {
+                    let frame = Box::into_raw(Box::new(Frame([0; PAGE_SIZE as usize])));
+                    self.frames.push(frame);
+                    self.table_mut()[page as usize] = frame as usize | (e & WRITABLE);
+                }
+            }
         }
         let e = self.table()[page as usize];
         self.frame_mut(e)
@@ -405,6 +479,11 @@ impl Memory for PagedMemory {
     }
 
     fn jit_view(&mut self) -> JitView {
+        if cfg!(all(target_arch = "x86_64", target_os = "linux")) && self.reserve() {
+            if let Some(r) = &self.reserved {
+                return JitView::Reserved(r.base());
+            }
+        }
         JitView::PageTable(self.fast())
     }
 
@@ -440,16 +519,51 @@ impl Memory for PagedMemory {
         Some(out)
     }
 
+    /// Checks every page first, so an `Err` writes nothing; then copies page by page.
     fn write_bytes(&mut self, addr: u32, bytes: &[u8]) -> Result<(), MemFault> {
-        for (k, &b) in bytes.iter().enumerate() {
-            let a = addr.wrapping_add(k as u32);
-            let e = self.table()[(a >> PAGE_BITS) as usize];
-            if e == 0 {
-                return Err(MemFault::PageFault(a & !(PAGE_SIZE - 1)));
+        let chunks = || {
+            let mut done = 0usize;
+            std::iter::from_fn(move || {
+                (done < bytes.len()).then(|| {
+                    let a = addr.wrapping_add(done as u32);
+                    let n = (PAGE_SIZE as usize - (a & (PAGE_SIZE - 1)) as usize).min(bytes.len() - done);
+                    done += n;
+                    (a, done - n, n)
+                })
+            })
+        };
+        if let Some((a, _, _)) = chunks().find(|&(a, _, _)| self.table()[(a >> PAGE_BITS) as usize] == 0) {
+            return Err(MemFault::PageFault(a & !(PAGE_SIZE - 1)));
+        }
+        for (a, from, n) in chunks() {
+            let page = a >> PAGE_BITS;
+            // The host may write read-only pages; in reserved mode the slot opens for the copy.
+            let closed = self.table()[page as usize] & WRITABLE == 0 && self.reserved.is_some();
+            if let (true, Some(r)) = (closed, &self.reserved) {
+                r.protect(page, 1, Protection::ReadWrite);
             }
-            self.own_frame(a >> PAGE_BITS)[(a & (PAGE_SIZE - 1)) as usize] = b;
+            let off = (a & (PAGE_SIZE - 1)) as usize;
+            self.own_frame(page)[off..off + n].copy_from_slice(&bytes[from..from + n]);
+            if let (true, Some(r)) = (closed, &self.reserved) {
+                r.protect(page, 1, Protection::Read);
+            }
         }
         Ok(())
+    }
+}
+
+/// The host protection a reserved page needs for table entry `e` (see "Reserved mode").
+fn protection_of(e: usize) -> Protection {
+    #[cfg(feature = "planted-bugs")]
+    if e & WRITABLE != 0 && crate::planted::active(crate::planted::Bug::ReservedWriteUntracked) {
+        return Protection::ReadWrite;
+    }
+    if e == 0 {
+        Protection::None
+    } else if e & (WRITABLE | SHARED) == WRITABLE {
+        Protection::ReadWrite
+    } else {
+        Protection::Read
     }
 }
 

@@ -21,9 +21,12 @@ pub enum Bug {
     /// The recompiler's `sub_64` with a destination equal to its second operand computes
     /// `b - a` (an operand-order slip in the direct-register lowering).
     CompiledSubOrder = 5,
-    /// The recompiler's inline page-table loads zero-extend `load_ind_i32` instead of
+    /// The recompiler's inline loads (not its slow paths) zero-extend `load_ind_i32` instead of
     /// sign-extending.
     CompiledLoadSign = 6,
+    /// A reserved memory opens writable pages for writing before their first write, so compiled
+    /// code writes them without the memory noticing (which pages hold data goes wrong).
+    ReservedWriteUntracked = 7,
 }
 
 static ACTIVE: AtomicU8 = AtomicU8::new(0);

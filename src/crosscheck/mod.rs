@@ -94,10 +94,21 @@ pub fn describe(setup: &Setup, reference: &Final, interpreter: &Final, backend: 
     for r in 0..13 {
         row(&mut out, &format!("r{r}"), format!("{:#x}", reference.regs[r]), format!("{:#x}", interpreter.regs[r]));
     }
-    for ((p, a), (_, b)) in reference.pages.iter().zip(&interpreter.pages) {
-        if a != b {
-            let first = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(0);
-            row(&mut out, &format!("page {p:#x}"), format!("byte {first}: {:#04x}", a[first]), format!("byte {first}: {:#04x}", b[first]));
+    // Pages by number: a page with data on one side only shows as "no data" on the other.
+    let mut numbers: Vec<u32> = reference.pages.iter().chain(&interpreter.pages).map(|(p, _)| *p).collect();
+    numbers.sort_unstable();
+    numbers.dedup();
+    let find = |f: &Final, p: u32| f.pages.iter().find(|(q, _)| *q == p).map(|(_, d)| d.clone());
+    for p in numbers {
+        match (find(reference, p), find(interpreter, p)) {
+            (Some(a), Some(b)) if a != b => {
+                let first = a.iter().zip(&b).position(|(x, y)| x != y).unwrap_or(0);
+                let byte = |d: &[u8]| d.get(first).map_or("none".to_string(), |x| format!("{x:#04x}"));
+                row(&mut out, &format!("page {p:#x}"), format!("byte {first}: {}", byte(&a)), format!("byte {first}: {}", byte(&b)));
+            }
+            (Some(_), None) => row(&mut out, &format!("page {p:#x}"), "data".into(), "no data".into()),
+            (None, Some(_)) => row(&mut out, &format!("page {p:#x}"), "no data".into(), "data".into()),
+            _ => {}
         }
     }
     out

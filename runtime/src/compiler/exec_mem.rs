@@ -35,6 +35,11 @@ impl ExecBuffer {
         Some(ExecBuffer { ptr, len })
     }
 
+    /// The mapping's length in bytes.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
     /// The address of byte `offset`.
     pub fn addr(&self, offset: u32) -> usize {
         debug_assert!((offset as usize) < self.len);

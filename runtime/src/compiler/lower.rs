@@ -30,6 +30,9 @@ const CALLER_SAVED: [(u8, R); 6] = [(4, RSI), (5, RDI), (6, R8), (7, R9), (8, R1
 pub enum Shape {
     PageTable,
     Linear,
+    /// One reservation of the guest space: an access is one instruction on `r14 + address`, and
+    /// a refused one faults into its slow path (`fault.rs`).
+    Reserved,
 }
 
 /// An out-of-line exit: record `record` exits with `kind`/`arg` (unless the slow path already
@@ -69,6 +72,8 @@ pub struct Lowering<'a> {
     pub body_labels: Vec<Label>,
     stubs: Vec<Stub>,
     slow: Vec<SlowAccess>,
+    /// Reserved shape: each access instruction's offset and the slow path a fault there takes.
+    pub sites: Vec<(u32, Label)>,
     /// The common exit path (stores pinned registers, returns to the host).
     pub exit: Label,
 }
@@ -88,7 +93,7 @@ impl<'a> Lowering<'a> {
         let charge_labels = ops.iter().map(|_| asm.label()).collect();
         let body_labels = ops.iter().map(|_| asm.label()).collect();
         let exit = asm.label();
-        Lowering { asm, ops, shape, charge_labels, body_labels, stubs: Vec::new(), slow: Vec::new(), exit }
+        Lowering { asm, ops, shape, charge_labels, body_labels, stubs: Vec::new(), slow: Vec::new(), sites: Vec::new(), exit }
     }
 
     // ---- guest registers ----
@@ -229,8 +234,10 @@ impl<'a> Lowering<'a> {
 
     /// Leaves the guest address (32 bits) in `eax`: register `base` (if any) plus `offset`.
     fn address(&mut self, base: Option<u8>, offset: u64) {
-        match base {
-            Some(g) => {
+        match base.map(|g| (g, PINNED.get(g as usize))) {
+            // A 32-bit `lea` wraps modulo 2^32 and zero-extends, as the guest address does.
+            Some((_, Some(&p))) => self.asm.lea32(RAX, at(p, offset as u32 as i32)),
+            Some((g, None)) => {
                 self.get(RAX, g);
                 self.asm.alu_imm(W::D32, Alu::Add, RAX, offset as u32 as i32);
             }
@@ -242,19 +249,35 @@ impl<'a> Lowering<'a> {
     fn load(&mut self, i: u32, size: u8, signed: bool, dst: u8) {
         let slow = self.asm.label();
         let back = self.asm.label();
+        #[allow(unused_mut)]
+        let mut inline_signed = signed;
+        #[cfg(feature = "planted-bugs")]
+        if size == 4 && crate::planted::active(crate::planted::Bug::CompiledLoadSign) {
+            inline_signed = false;
+        }
         match self.shape {
             Shape::PageTable => {
                 self.page_entry_and_offset(size, slow);
                 self.asm.test(W::Q64, RDX, RDX);
                 self.asm.jcc(Cc::E, slow);
                 self.asm.alu_imm(W::Q64, Alu::And, RDX, -4096);
-                #[cfg(feature = "planted-bugs")]
-                let signed = signed && !(size == 4 && crate::planted::active(crate::planted::Bug::CompiledLoadSign));
-                self.asm.load_sized(RAX, indexed(RDX, RCX, 1, 0), size, signed);
+                self.asm.load_sized(RAX, indexed(RDX, RCX, 1, 0), size, inline_signed);
             }
             Shape::Linear => {
                 self.linear_check(size, slow);
                 self.asm.load_sized(RAX, indexed(R14, RCX, 1, 0), size, signed);
+            }
+            Shape::Reserved => {
+                // Straight into the guest register when it is pinned: a faulting load writes
+                // nothing, and the slow path writes it instead.
+                let target = PINNED.get(dst as usize).copied().unwrap_or(RAX);
+                self.sites.push((self.asm.offset(), slow));
+                self.asm.load_sized(target, indexed(R14, RAX, 1, 0), size, inline_signed);
+                if target != RAX {
+                    self.asm.bind(back);
+                    self.slow.push(SlowAccess { label: slow, back, record: i, size, signed, value: None, dst });
+                    return;
+                }
             }
         }
         self.put(dst, RAX);
@@ -284,6 +307,11 @@ impl<'a> Lowering<'a> {
                 self.asm.lea(RDX, indexed(R14, RCX, 1, 0));
                 self.value_into(RCX, value);
                 self.asm.store_sized(at(RDX, 0), RCX, size);
+            }
+            Shape::Reserved => {
+                self.value_into(RCX, value);
+                self.sites.push((self.asm.offset(), slow));
+                self.asm.store_sized(indexed(R14, RAX, 1, 0), RCX, size);
             }
         }
         self.asm.bind(back);

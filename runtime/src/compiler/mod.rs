@@ -13,6 +13,7 @@
 //! Only on x86-64 Linux; [`Compiled::new`] says why it cannot compile elsewhere.
 
 mod exec_mem;
+mod fault;
 mod lower;
 pub mod x64;
 
@@ -122,6 +123,8 @@ pub struct Compiled {
     bodies: Vec<u32>,
     /// Absolute address of each jump-table entry's block (its charge label), 0 if invalid.
     jump_natives: Vec<u64>,
+    /// Reserved shape: (offset of each access instruction, offset of its slow path), ascending.
+    sites: Vec<(u32, u32)>,
 }
 
 impl Compiled {
@@ -131,10 +134,10 @@ impl Compiled {
             return Err(CompileError::UnsupportedHost("not x86-64 Linux"));
         }
         host_features()?;
-        let shape = match memory.jit_view() {
-            JitView::PageTable(_) => Shape::PageTable,
-            JitView::Linear { .. } => Shape::Linear,
-        };
+        let shape = shape_of(memory.jit_view());
+        if shape == Shape::Reserved && !fault::install() {
+            return Err(CompileError::UnsupportedHost("no fault handler for guest memory"));
+        }
         let ops = program.ops();
         let mut lowering = Lowering::new(ops, shape);
         let entry = trampoline(&mut lowering.asm, lowering.exit);
@@ -144,14 +147,17 @@ impl Compiled {
         lowering.cold_code();
         let charge_labels = lowering.charge_labels.clone();
         let body_labels = lowering.body_labels.clone();
+        let sites = std::mem::take(&mut lowering.sites);
         let asm = lowering.asm;
         let offset = |l: Label| asm.label_offset(l).expect("every record label is bound");
         let bodies: Vec<u32> = body_labels.iter().map(|&l| offset(l)).collect();
         let charges: Vec<u32> = charge_labels.iter().map(|&l| offset(l)).collect();
+        let sites: Vec<(u32, u32)> = sites.iter().map(|&(at, slow)| (at, offset(slow))).collect();
+        debug_assert!(sites.windows(2).all(|w| w[0].0 < w[1].0), "sites are emitted in order");
         let bytes = asm.finish().expect("every label is bound");
         let code = ExecBuffer::new(&bytes).ok_or(CompileError::NoExecutableMemory)?;
         let jump_natives = program.jump_targets.iter().map(|&t| if t == NO_INDEX { 0 } else { code.addr(charges[t as usize]) as u64 }).collect();
-        Ok(Compiled { program, shape, code, entry, bodies, jump_natives })
+        Ok(Compiled { program, shape, code, entry, bodies, jump_natives, sites })
     }
 
     pub fn program(&self) -> &Predecoded {
@@ -257,9 +263,18 @@ unsafe extern "sysv64" fn sbrk<M: Memory>(ctx: *mut Context, n: u64) -> u32 {
     }
 }
 
+fn shape_of(view: JitView) -> Shape {
+    match view {
+        JitView::PageTable(_) => Shape::PageTable,
+        JitView::Linear { .. } => Shape::Linear,
+        JitView::Reserved(_) => Shape::Reserved,
+    }
+}
+
 fn set_view(ctx: &mut Context, view: JitView) {
     match view {
         JitView::PageTable(t) => ctx.fast0 = t as u64,
+        JitView::Reserved(base) => ctx.fast0 = base as u64,
         JitView::Linear { base, len } => {
             ctx.fast0 = base as u64;
             ctx.fast1 = len as u64;
@@ -279,11 +294,7 @@ pub struct CompiledVm<M: Memory> {
 impl<M: Memory> CompiledVm<M> {
     /// A VM running `compiled`, which must have been compiled for a memory of `memory`'s kind.
     pub fn new(compiled: Arc<Compiled>, mut memory: M, gas: i64) -> Result<Self, CompileError> {
-        let shape = match memory.jit_view() {
-            JitView::PageTable(_) => Shape::PageTable,
-            JitView::Linear { .. } => Shape::Linear,
-        };
-        if shape != compiled.shape {
+        if shape_of(memory.jit_view()) != compiled.shape {
             return Err(CompileError::OtherMemoryModel);
         }
         let ctx = Box::new(Context {
@@ -360,10 +371,26 @@ impl<M: Memory> CompiledVm<M> {
     }
 
     fn run_compiled(&mut self, idx: usize) -> Exit {
-        set_view(&mut self.ctx, self.memory.jit_view());
+        let view = self.memory.jit_view();
+        set_view(&mut self.ctx, view);
         self.ctx.memory = &mut self.memory as *mut M as *mut u8;
         let entry = self.compiled.code.addr(self.compiled.entry);
         let target = self.compiled.code.addr(self.compiled.bodies[idx]);
+        // Faults of this VM's accesses are its slow paths while the code runs.
+        let _running = match view {
+            JitView::Reserved(base) => {
+                let code = &self.compiled.code;
+                Some(fault::enter(fault::Running {
+                    code_start: code.addr(0),
+                    code_end: code.addr(0) + code.len(),
+                    sites: self.compiled.sites.as_ptr(),
+                    sites_len: self.compiled.sites.len(),
+                    memory_start: base as usize,
+                    memory_end: base as usize + crate::reservation::RESERVED_LEN,
+                }))
+            }
+            _ => None,
+        };
         // SAFETY: `entry` is the trampoline emitted by `trampoline`, which follows the sysv64
         // convention (saves and restores every callee-saved register it uses, keeps the stack
         // aligned); `target` is a record body in the same mapping. The generated code touches
@@ -373,6 +400,7 @@ impl<M: Memory> CompiledVm<M> {
         let run: unsafe extern "sysv64" fn(*mut Context, usize) = unsafe { std::mem::transmute(entry) };
         // SAFETY: as above.
         unsafe { run(&mut *self.ctx, target) };
+        drop(_running);
         self.ctx.memory = std::ptr::null_mut();
         let ctx = &self.ctx;
         self.cursor.exit_pc = self.compiled.program.ops()[ctx.exit_record as usize].pc;

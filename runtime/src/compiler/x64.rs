@@ -179,15 +179,24 @@ impl Asm {
         self.byte(0xC0 | ((reg & 7) << 3) | (rm & 7));
     }
 
-    /// ModRM (+ SIB) + disp32 for a memory operand; `reg` is the register or `/digit` field.
+    /// ModRM (+ SIB) + displacement for a memory operand; `reg` is the register or `/digit`
+    /// field. The displacement takes its shortest form: none (except with rbp/r13 as base, where
+    /// that encoding means something else), 8 bits, or 32.
     fn modrm_mem(&mut self, reg: u8, m: Mem) {
         let reg = (reg & 7) << 3;
+        let (md, disp_len) = if m.disp == 0 && m.base.0 & 7 != 5 {
+            (0x00, 0)
+        } else if i8::try_from(m.disp).is_ok() {
+            (0x40, 1)
+        } else {
+            (0x80, 4)
+        };
         match m.index {
             None if m.base.0 & 7 != 4 => {
-                self.byte(0x80 | reg | (m.base.0 & 7));
+                self.byte(md | reg | (m.base.0 & 7));
             }
             None => {
-                self.byte(0x80 | reg | 4);
+                self.byte(md | reg | 4);
                 self.byte(0x24); // SIB: no index, base = rsp/r12
             }
             Some((index, scale)) => {
@@ -198,11 +207,11 @@ impl Asm {
                     4 => 2,
                     _ => 3,
                 };
-                self.byte(0x80 | reg | 4);
+                self.byte(md | reg | 4);
                 self.byte((ss << 6) | ((index.0 & 7) << 3) | (m.base.0 & 7));
             }
         }
-        self.bytes(&m.disp.to_le_bytes());
+        self.bytes(&m.disp.to_le_bytes()[..disp_len]);
     }
 
     fn op_rr(&mut self, w: W, opcode: &[u8], reg: R, rm: R) {
@@ -289,6 +298,11 @@ impl Asm {
 
     pub fn lea(&mut self, dst: R, m: Mem) {
         self.op_mem(W::Q64, &[0x8D], dst.0, m);
+    }
+
+    /// `lea dst32, [m]`: the address modulo 2^32, zero-extended.
+    pub fn lea32(&mut self, dst: R, m: Mem) {
+        self.op_mem(W::D32, &[0x8D], dst.0, m);
     }
 
     /// `movsxd dst, src32`: sign-extends the low 32 bits.
@@ -478,16 +492,21 @@ mod tests {
         assert_eq!(asm(|a| a.mov(W::Q64, R9, R12)), [0x4D, 0x89, 0xE1]);
         assert_eq!(asm(|a| a.alu(W::Q64, Alu::Add, RCX, R8)), [0x4C, 0x01, 0xC1]);
         assert_eq!(asm(|a| a.alu_imm(W::Q64, Alu::Sub, R11, -1)), [0x49, 0x81, 0xEB, 0xFF, 0xFF, 0xFF, 0xFF]);
-        assert_eq!(asm(|a| a.load(W::Q64, RAX, at(R15, 8))), [0x49, 0x8B, 0x87, 8, 0, 0, 0]);
-        assert_eq!(asm(|a| a.load(W::Q64, RDX, indexed(R14, RDX, 8, 0))), [0x49, 0x8B, 0x94, 0xD6, 0, 0, 0, 0]);
-        assert_eq!(asm(|a| a.store(W::Q64, at(R12, 0), RAX)), [0x49, 0x89, 0x84, 0x24, 0, 0, 0, 0]);
+        assert_eq!(asm(|a| a.load(W::Q64, RAX, at(R15, 8))), [0x49, 0x8B, 0x47, 8]);
+        assert_eq!(asm(|a| a.load(W::Q64, RDX, indexed(R14, RDX, 8, 0))), [0x49, 0x8B, 0x14, 0xD6]);
+        assert_eq!(asm(|a| a.store(W::Q64, at(R12, 0), RAX)), [0x49, 0x89, 0x04, 0x24]);
         assert_eq!(asm(|a| a.mov_imm(RCX, 5)), [0xB9, 5, 0, 0, 0]);
         assert_eq!(asm(|a| a.mov_imm(RAX, u64::MAX)), [0x48, 0xC7, 0xC0, 0xFF, 0xFF, 0xFF, 0xFF]);
         assert_eq!(asm(|a| a.mov_imm(R10, 1 << 40)), [0x49, 0xBA, 0, 0, 0, 0, 0, 1, 0, 0]);
         assert_eq!(asm(|a| a.shift_cl(W::Q64, Shift::Shl, RAX)), [0x48, 0xD3, 0xE0]);
         assert_eq!(asm(|a| a.set(Cc::B, RAX)), [0x0F, 0x92, 0xC0, 0x0F, 0xB6, 0xC0]);
         assert_eq!(asm(|a| a.bit_count(W::Q64, 0xB8, RAX, RCX)), [0xF3, 0x48, 0x0F, 0xB8, 0xC1]);
-        assert_eq!(asm(|a| a.load_sized(RAX, indexed(RDX, RCX, 1, 0), 1, true)), [0x48, 0x0F, 0xBE, 0x84, 0x0A, 0, 0, 0, 0]);
+        assert_eq!(asm(|a| a.load_sized(RAX, indexed(RDX, RCX, 1, 0), 1, true)), [0x48, 0x0F, 0xBE, 0x04, 0x0A]);
+        assert_eq!(asm(|a| a.load_sized(RBX, indexed(R14, RAX, 1, 0), 1, false)), [0x41, 0x0F, 0xB6, 0x1C, 0x06]);
+        assert_eq!(asm(|a| a.lea32(RAX, at(RBX, 0x10))), [0x8D, 0x43, 0x10]);
+        assert_eq!(asm(|a| a.lea32(RAX, at(RAX, 0x100))), [0x8D, 0x80, 0, 1, 0, 0]);
+        // rbp/r13 as base have no displacement-free form.
+        assert_eq!(asm(|a| a.load(W::D32, RAX, at(R13, 0))), [0x41, 0x8B, 0x45, 0]);
         assert_eq!(asm(|a| a.extend(RAX, RSI, 1, true)), [0x48, 0x0F, 0xBE, 0xC6]);
         assert_eq!(asm(|a| a.push(R15)), [0x41, 0x57]);
         let code = asm(|a| {

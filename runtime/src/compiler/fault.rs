@@ -1,0 +1,136 @@
+//! Turning hardware faults of guest memory accesses into the memory's own checked slow path.
+//!
+//! With a reserved memory (`JitView::Reserved`), compiled code accesses guest address `a` as
+//! `[base + a]` without checking it. When the host refuses (the page is unmapped, read-only, not
+//! yet written, in the guard zone, or the access runs past 2^32), the CPU raises SIGSEGV before
+//! the instruction has any effect. The handler installed here looks the faulting instruction up
+//! among the *access sites* of the code running on this thread and moves the pc to that site's
+//! slow path, which repeats the access through `Memory::load` / `Memory::store`: the same code
+//! the interpreter uses, so the exit (panic, page fault and its address) and everything after it
+//! are the interpreter's.
+//!
+//! Faults that are not a guest access of the VM running on this thread (another thread's fault,
+//! a fault in host code, an address outside the running VM's reservation) go to the handler that
+//! was installed before, or to the default action, so host crashes still crash.
+
+use std::cell::Cell;
+use std::sync::OnceLock;
+
+/// What the handler needs of the compiled code running on this thread.
+#[derive(Copy, Clone)]
+pub(crate) struct Running {
+    /// The code mapping: `[code_start, code_end)`.
+    pub code_start: usize,
+    pub code_end: usize,
+    /// Access sites: (offset of the access instruction, offset of its slow path), by offset.
+    pub sites: *const (u32, u32),
+    pub sites_len: usize,
+    /// The running VM's reservation: `[memory_start, memory_end)`.
+    pub memory_start: usize,
+    pub memory_end: usize,
+}
+
+const NOT_RUNNING: Running = Running { code_start: 0, code_end: 0, sites: std::ptr::null(), sites_len: 0, memory_start: 0, memory_end: 0 };
+
+thread_local! {
+    /// Set while compiled code runs on this thread. A `const`-initialised `Cell` of plain data
+    /// with no destructor: reading it is a plain thread-local load, safe in a signal handler.
+    static RUNNING: Cell<Running> = const { Cell::new(NOT_RUNNING) };
+}
+
+/// The actions that were installed for SIGSEGV and SIGBUS before ours.
+static PREVIOUS: OnceLock<[libc::sigaction; 2]> = OnceLock::new();
+
+/// Installs the handler once per process; false if the system refused.
+pub(crate) fn install() -> bool {
+    static INSTALLED: OnceLock<bool> = OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        // SAFETY: `sigaction` structures are plain data; zeroed is a valid empty action.
+        let mut ours: libc::sigaction = unsafe { std::mem::zeroed() };
+        ours.sa_sigaction = on_fault as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) as usize;
+        // SA_ONSTACK: run on the alternate stack where the thread has one (Rust's threads do,
+        // for their own stack-overflow report, which we chain to).
+        ours.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+        // SAFETY: `sa_mask` is a valid signal set to initialise.
+        unsafe { libc::sigemptyset(&mut ours.sa_mask) };
+        // SAFETY: as above.
+        let mut previous: [libc::sigaction; 2] = unsafe { std::mem::zeroed() };
+        for (k, sig) in [libc::SIGSEGV, libc::SIGBUS].into_iter().enumerate() {
+            // SAFETY: installing a handler with valid `sigaction` structures; `on_fault` is
+            // async-signal-safe (it reads a thread-local cell and the immutable site table, and
+            // writes the interrupted context).
+            if unsafe { libc::sigaction(sig, &ours, &mut previous[k]) } != 0 {
+                return false;
+            }
+        }
+        let _ = PREVIOUS.set(previous);
+        true
+    })
+}
+
+/// Marks `running` as the code on this thread until the returned guard drops (restoring what
+/// was there, so nested runs on one thread are fine).
+pub(crate) fn enter(running: Running) -> impl Drop {
+    struct Restore(Running);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            RUNNING.with(|r| r.set(self.0));
+        }
+    }
+    Restore(RUNNING.with(|r| r.replace(running)))
+}
+
+/// The slow path for a fault at native offset `at`, if `at` is an access site.
+fn slow_path(running: &Running, at: u32) -> Option<u32> {
+    if running.sites.is_null() {
+        return None;
+    }
+    // SAFETY: `sites`/`sites_len` describe the site table of the `Compiled` that is running on
+    // this thread, which outlives the run (the VM holds it in an `Arc`).
+    let sites = unsafe { std::slice::from_raw_parts(running.sites, running.sites_len) };
+    sites.binary_search_by_key(&at, |&(site, _)| site).ok().map(|k| sites[k].1)
+}
+
+extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+    let running = RUNNING.try_with(|r| r.get()).unwrap_or(NOT_RUNNING);
+    let uc = context as *mut libc::ucontext_t;
+    // SAFETY: the kernel passes a valid `ucontext_t` and `siginfo_t` to an SA_SIGINFO handler.
+    let (pc, addr) = unsafe { ((*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize, (*info).si_addr() as usize) };
+    if pc >= running.code_start && pc < running.code_end && addr >= running.memory_start && addr < running.memory_end {
+        if let Some(slow) = slow_path(&running, (pc - running.code_start) as u32) {
+            // SAFETY: as above; resuming at the site's slow path, in the same code, with every
+            // register as the faulting instruction left it (it had no effect).
+            unsafe { (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = (running.code_start + slow as usize) as i64 };
+            return;
+        }
+    }
+    chain(sig, info, context);
+}
+
+/// Hands a fault that is not ours to the previous handler, or restores the default action so
+/// that the faulting instruction, executed again on return, ends the process as it would have.
+fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
+    let k = usize::from(sig == libc::SIGBUS);
+    let previous = PREVIOUS.get().map(|p| p[k]);
+    match previous {
+        Some(p) if p.sa_sigaction != libc::SIG_DFL && p.sa_sigaction != libc::SIG_IGN => {
+            if p.sa_flags & libc::SA_SIGINFO != 0 {
+                // SAFETY: the previous handler was installed with SA_SIGINFO, so it has this type.
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = unsafe { std::mem::transmute(p.sa_sigaction) };
+                f(sig, info, context);
+            } else {
+                // SAFETY: installed without SA_SIGINFO: a plain handler.
+                let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(p.sa_sigaction) };
+                f(sig);
+            }
+        }
+        _ => {
+            // SAFETY: resetting a signal to its default action with a valid, zeroed action.
+            unsafe {
+                let mut default: libc::sigaction = std::mem::zeroed();
+                default.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(sig, &default, std::ptr::null_mut());
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! A guest's whole 32-bit address space reserved as one host mapping, so that compiled code can
+//! reach guest address `a` at `base + a` in one instruction and let the hardware check it.
+//!
+//! The reservation starts inaccessible. [`PagedMemory`](crate::PagedMemory) opens each mapped
+//! guest page for reading, and for writing only once it holds data (see its "reserved" mode), so
+//! every access the guest may not make, and every first write to a page, faults; the recompiler's
+//! fault handler (`compiler::fault`) sends those to the memory's own checked slow path.
+//!
+//! Host pages must be 4 KiB, the guest's page size; elsewhere [`Reservation::new`] refuses.
+
+use std::ptr::NonNull;
+
+/// The guest space (2^32 bytes) and a guard tail: an access of up to 8 bytes at the last
+/// addresses runs past 2^32 (the guest wraps around; the host faults in the tail instead, and the
+/// slow path then does the wrapped access).
+pub const RESERVED_LEN: usize = (1 << 32) + TAIL;
+const TAIL: usize = 64 * 1024;
+
+/// What the host may do with a guest page of a reservation.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Protection {
+    None,
+    Read,
+    ReadWrite,
+}
+
+/// One reserved address space, unmapped on drop.
+pub struct Reservation {
+    base: NonNull<u8>,
+}
+
+// SAFETY: the mapping is owned by this value alone; moving it moves sole ownership.
+unsafe impl Send for Reservation {}
+// SAFETY: `&Reservation` only hands out the base address; every write goes through `&mut`
+// methods of the memory that owns it.
+unsafe impl Sync for Reservation {}
+
+impl Reservation {
+    /// Reserves [`RESERVED_LEN`] bytes of address space, all inaccessible and backed by nothing
+    /// until written. `None` if the system refuses or its pages are not 4 KiB.
+    pub fn new() -> Option<Reservation> {
+        // SAFETY: `sysconf` only reads a system constant.
+        if unsafe { libc::sysconf(libc::_SC_PAGESIZE) } != 4096 {
+            return None;
+        }
+        // SAFETY: a fresh anonymous private mapping, placed by the kernel; no existing memory is
+        // affected. MAP_NORESERVE: only written pages count against the system's commit limit.
+        let p = unsafe { libc::mmap(std::ptr::null_mut(), RESERVED_LEN, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0) };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        Some(Reservation { base: NonNull::new(p as *mut u8)? })
+    }
+
+    pub fn base(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
+    /// The host address of guest page `page`.
+    pub fn page_addr(&self, page: u32) -> *mut u8 {
+        // SAFETY: `page < 2^20`, so the offset is inside the reservation.
+        unsafe { self.base.as_ptr().add((page as usize) << 12) }
+    }
+
+    /// Sets the protection of guest pages `first..first + count`. Panics if the system refuses,
+    /// which it does only when out of kernel memory for mappings: continuing would let the
+    /// guest's view and the page table disagree.
+    pub fn protect(&self, first: u32, count: u32, protection: Protection) {
+        if count == 0 {
+            return;
+        }
+        debug_assert!(first as u64 + count as u64 <= 1 << 20);
+        let prot = match protection {
+            Protection::None => libc::PROT_NONE,
+            Protection::Read => libc::PROT_READ,
+            Protection::ReadWrite => libc::PROT_READ | libc::PROT_WRITE,
+        };
+        // SAFETY: the range lies inside this reservation, which nothing else maps or frees.
+        let r = unsafe { libc::mprotect(self.page_addr(first) as *mut libc::c_void, (count as usize) << 12, prot) };
+        assert!(r == 0, "mprotect failed on a guest reservation: {}", std::io::Error::last_os_error());
+    }
+
+    /// Sets the protection of each page in `pages` (ascending, no duplicates), one system call per
+    /// run of consecutive pages with the same protection.
+    pub fn protect_runs(&self, pages: impl IntoIterator<Item = (u32, Protection)>) {
+        let mut run: Option<(u32, u32, Protection)> = None;
+        for (page, p) in pages {
+            run = match run {
+                Some((first, count, q)) if q == p && first + count == page => Some((first, count + 1, q)),
+                Some((first, count, q)) => {
+                    self.protect(first, count, q);
+                    Some((page, 1, p))
+                }
+                None => Some((page, 1, p)),
+            };
+        }
+        if let Some((first, count, q)) = run {
+            self.protect(first, count, q);
+        }
+    }
+
+    /// Whether a host address lies inside this reservation (a fault there is the guest's).
+    pub fn contains(&self, addr: usize) -> bool {
+        let base = self.base.as_ptr() as usize;
+        addr >= base && addr < base + RESERVED_LEN
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, unmapped once; the memory that owned it is gone, and
+        // no compiled code runs on it (a running VM borrows its memory).
+        unsafe { libc::munmap(self.base.as_ptr() as *mut libc::c_void, RESERVED_LEN) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_open_and_close() {
+        let r = Reservation::new().expect("a 4 GiB reservation on a 64-bit host");
+        r.protect(0x10, 2, Protection::ReadWrite);
+        // SAFETY: page 0x10 was just made writable.
+        unsafe {
+            *r.page_addr(0x10) = 7;
+            assert_eq!(*r.page_addr(0x10), 7);
+            // Untouched readable pages read as zeros.
+            assert_eq!(*r.page_addr(0x11).add(4095), 0);
+        }
+        assert!(r.contains(r.base() as usize + (1 << 32)));
+        assert!(!r.contains(r.base() as usize + RESERVED_LEN));
+    }
+}
