@@ -36,13 +36,15 @@ pub enum Shape {
 }
 
 /// An out-of-line exit: record `record` exits with `kind`/`arg` (unless the slow path already
-/// wrote them) and resumes at `resume`, paying its charge first if `charge`.
+/// wrote them) and resumes at `resume`, paying its charge first if `charge`. `refund` is gas the
+/// inline code deducted before it knew it could not pay (given back first).
 struct Stub {
     label: Label,
     kind: Option<(ExitKind, u32)>,
     record: u32,
     resume: u32,
     charge: bool,
+    refund: i32,
 }
 
 /// A memory access whose inline check failed: the slow path calls the memory.
@@ -207,7 +209,7 @@ impl<'a> Lowering<'a> {
 
     fn stub(&mut self, kind: Option<(ExitKind, u32)>, record: u32, resume: u32, charge: bool) -> Label {
         let label = self.asm.label();
-        self.stubs.push(Stub { label, kind, record, resume, charge });
+        self.stubs.push(Stub { label, kind, record, resume, charge, refund: 0 });
         label
     }
 
@@ -369,10 +371,23 @@ impl<'a> Lowering<'a> {
         if op.charge != 0 {
             let oog = self.stub(Some((ExitKind::OutOfGas, 0)), i, i, true);
             // gas < charge: out of gas, nothing deducted; else gas -= charge.
-            self.asm.mov_imm(RAX, op.charge as u64);
-            self.asm.alu_mem(Alu::Cmp, at(R15, ctx::GAS), RAX);
-            self.asm.jcc(Cc::L, oog);
-            self.asm.alu_mem(Alu::Sub, at(R15, ctx::GAS), RAX);
+            match i32::try_from(op.charge) {
+                // Deduct, and give it back on the way out if the result went below zero (`sub`
+                // sets the flags `cmp` would).
+                Ok(charge) => {
+                    self.asm.alu_mem_imm(W::Q64, Alu::Sub, at(R15, ctx::GAS), charge);
+                    self.asm.jcc(Cc::L, oog);
+                    if let Some(stub) = self.stubs.last_mut() {
+                        stub.refund = charge;
+                    }
+                }
+                Err(_) => {
+                    self.asm.mov_imm(RAX, op.charge as u64);
+                    self.asm.alu_mem(Alu::Cmp, at(R15, ctx::GAS), RAX);
+                    self.asm.jcc(Cc::L, oog);
+                    self.asm.alu_mem(Alu::Sub, at(R15, ctx::GAS), RAX);
+                }
+            }
         }
         self.asm.bind(self.body_labels[i as usize]);
         match op.opcode() {
@@ -423,8 +438,8 @@ impl<'a> Lowering<'a> {
                 self.jump_to(i, op.target);
             }
             BranchEqImm | BranchNeImm | BranchLtUImm | BranchLeUImm | BranchGeUImm | BranchGtUImm | BranchLtSImm | BranchLeSImm | BranchGeSImm | BranchGtSImm => {
-                self.get(RAX, a);
-                self.alu_imm64(Alu::Cmp, RAX, op.imm1);
+                let ra = self.source(a, RAX);
+                self.alu_imm64(Alu::Cmp, ra, op.imm1);
                 let cc = match opcode {
                     BranchEqImm => Cc::E,
                     BranchNeImm => Cc::Ne,
@@ -440,9 +455,9 @@ impl<'a> Lowering<'a> {
                 self.branch_to(cc, i, op.target);
             }
             BranchEq | BranchNe | BranchLtU | BranchLtS | BranchGeU | BranchGeS => {
-                self.get(RAX, a);
-                self.get(RCX, b);
-                self.asm.alu(W::Q64, Alu::Cmp, RAX, RCX);
+                let ra = self.source(a, RAX);
+                let rb = self.source(b, RCX);
+                self.asm.alu(W::Q64, Alu::Cmp, ra, rb);
                 let cc = match opcode {
                     BranchEq => Cc::E,
                     BranchNe => Cc::Ne,
@@ -796,6 +811,9 @@ impl<'a> Lowering<'a> {
         }
         for s in std::mem::take(&mut self.stubs) {
             self.asm.bind(s.label);
+            if s.refund != 0 {
+                self.asm.alu_mem_imm(W::Q64, Alu::Add, at(R15, ctx::GAS), s.refund);
+            }
             if let Some((kind, arg)) = s.kind {
                 self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_KIND), kind as i32);
                 self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_ARG), arg as i32);

@@ -330,17 +330,28 @@ impl Asm {
         self.op_rr(w, &[op.rr_opcode()], src, dst);
     }
 
+    /// `op dst, imm` (the sign-extended 8-bit form when the immediate fits).
     pub fn alu_imm(&mut self, w: W, op: Alu, dst: R, imm: i32) {
         self.rex(w == W::Q64, 0, 0, dst.0, false);
-        self.byte(0x81);
+        let short = i8::try_from(imm).is_ok();
+        self.byte(if short { 0x83 } else { 0x81 });
         self.modrm_rr(op.digit(), dst.0);
-        self.bytes(&imm.to_le_bytes());
+        self.imm_8_or_32(imm, short);
     }
 
-    /// `op qword/dword [m], imm32`.
+    /// `op qword/dword [m], imm` (the sign-extended 8-bit form when the immediate fits).
     pub fn alu_mem_imm(&mut self, w: W, op: Alu, m: Mem, imm: i32) {
-        self.op_mem(w, &[0x81], op.digit(), m);
-        self.bytes(&imm.to_le_bytes());
+        let short = i8::try_from(imm).is_ok();
+        self.op_mem(w, &[if short { 0x83 } else { 0x81 }], op.digit(), m);
+        self.imm_8_or_32(imm, short);
+    }
+
+    fn imm_8_or_32(&mut self, imm: i32, short: bool) {
+        if short {
+            self.byte(imm as u8);
+        } else {
+            self.bytes(&imm.to_le_bytes());
+        }
     }
 
     /// `op qword [m], src` (`cmp` sets flags for `[m] - src`).
@@ -491,7 +502,9 @@ mod tests {
         assert_eq!(asm(|a| a.mov(W::Q64, RAX, RBX)), [0x48, 0x89, 0xD8]);
         assert_eq!(asm(|a| a.mov(W::Q64, R9, R12)), [0x4D, 0x89, 0xE1]);
         assert_eq!(asm(|a| a.alu(W::Q64, Alu::Add, RCX, R8)), [0x4C, 0x01, 0xC1]);
-        assert_eq!(asm(|a| a.alu_imm(W::Q64, Alu::Sub, R11, -1)), [0x49, 0x81, 0xEB, 0xFF, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(asm(|a| a.alu_imm(W::Q64, Alu::Sub, R11, -1)), [0x49, 0x83, 0xEB, 0xFF]);
+        assert_eq!(asm(|a| a.alu_imm(W::Q64, Alu::Sub, R11, 0x100)), [0x49, 0x81, 0xEB, 0, 1, 0, 0]);
+        assert_eq!(asm(|a| a.alu_mem_imm(W::Q64, Alu::Sub, at(R15, 128), 3)), [0x49, 0x83, 0xAF, 0x80, 0, 0, 0, 3]);
         assert_eq!(asm(|a| a.load(W::Q64, RAX, at(R15, 8))), [0x49, 0x8B, 0x47, 8]);
         assert_eq!(asm(|a| a.load(W::Q64, RDX, indexed(R14, RDX, 8, 0))), [0x49, 0x8B, 0x14, 0xD6]);
         assert_eq!(asm(|a| a.store(W::Q64, at(R12, 0), RAX)), [0x49, 0x89, 0x04, 0x24]);
