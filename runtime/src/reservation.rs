@@ -15,6 +15,9 @@ use std::ptr::NonNull;
 /// slow path then does the wrapped access).
 pub const RESERVED_LEN: usize = (1 << 32) + TAIL;
 const TAIL: usize = 64 * 1024;
+/// A read-write page just below the guest space, for the recompiler's per-run context: compiled
+/// code reaches both through one register (the guest base), at fixed negative offsets.
+pub const HEAD: usize = 4096;
 
 /// What the host may do with a guest page of a reservation.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -24,8 +27,9 @@ pub enum Protection {
     ReadWrite,
 }
 
-/// One reserved address space, unmapped on drop.
+/// One reserved address space (the head page, then the guest space), unmapped on drop.
 pub struct Reservation {
+    /// The guest's address 0; the head page is the 4 KiB below it.
     base: NonNull<u8>,
 }
 
@@ -45,11 +49,24 @@ impl Reservation {
         }
         // SAFETY: a fresh anonymous private mapping, placed by the kernel; no existing memory is
         // affected. MAP_NORESERVE: only written pages count against the system's commit limit.
-        let p = unsafe { libc::mmap(std::ptr::null_mut(), RESERVED_LEN, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0) };
+        let p = unsafe { libc::mmap(std::ptr::null_mut(), HEAD + RESERVED_LEN, libc::PROT_NONE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE, -1, 0) };
         if p == libc::MAP_FAILED {
             return None;
         }
-        Some(Reservation { base: NonNull::new(p as *mut u8)? })
+        // SAFETY: the head page is the first page of the mapping just made.
+        if unsafe { libc::mprotect(p, HEAD, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
+            // SAFETY: unmapping what was just mapped; nothing refers to it.
+            unsafe { libc::munmap(p, HEAD + RESERVED_LEN) };
+            return None;
+        }
+        // SAFETY: `HEAD` bytes into the mapping.
+        Some(Reservation { base: NonNull::new(unsafe { (p as *mut u8).add(HEAD) })? })
+    }
+
+    /// The read-write head page below the guest space (zeroed when reserved).
+    pub fn head(&self) -> *mut u8 {
+        // SAFETY: the head page is the `HEAD` bytes before `base`, inside the mapping.
+        unsafe { self.base.as_ptr().sub(HEAD) }
     }
 
     pub fn base(&self) -> *mut u8 {
@@ -110,7 +127,7 @@ impl Drop for Reservation {
     fn drop(&mut self) {
         // SAFETY: the mapping made in `new`, unmapped once; the memory that owned it is gone, and
         // no compiled code runs on it (a running VM borrows its memory).
-        unsafe { libc::munmap(self.base.as_ptr() as *mut libc::c_void, RESERVED_LEN) };
+        unsafe { libc::munmap(self.head() as *mut libc::c_void, HEAD + RESERVED_LEN) };
     }
 }
 
@@ -130,6 +147,9 @@ mod tests {
             assert_eq!(*r.page_addr(0x11).add(4095), 0);
         }
         assert!(r.contains(r.base() as usize + (1 << 32)));
+        assert!(!r.contains(r.head() as usize));
+        // SAFETY: the head page is read-write.
+        unsafe { *r.head() = 1 };
         assert!(!r.contains(r.base() as usize + RESERVED_LEN));
     }
 }

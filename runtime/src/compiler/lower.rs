@@ -20,10 +20,32 @@ use super::{ctx, ExitKind};
 use crate::interpreter::predecode::{Op, NO_INDEX};
 use crate::isa::Opcode;
 
-/// Host registers of guest registers 0–9 (the rest live in the context).
-pub const PINNED: [R; 10] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11];
+/// Host registers of guest registers (the rest live in the context), by shape. The page-table and
+/// linear shapes need r14 for the memory and r15 for the context, and keep rdx as a third
+/// scratch register: guest registers 0–9 are pinned. The reserved shape reaches its context and
+/// its memory through r15 alone (the context is the page below the guest's address 0), and rdx
+/// is saved around the few instructions that need it: guest registers 0–11 are pinned.
+const PINNED_10: [R; 10] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11];
+const PINNED_12: [R; 12] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11, R14, RDX];
 /// Pinned registers a call to the host may clobber (saved around slow paths).
-const CALLER_SAVED: [(u8, R); 6] = [(4, RSI), (5, RDI), (6, R8), (7, R9), (8, R10), (9, R11)];
+const CALLER_SAVED_10: [(u8, R); 6] = [(4, RSI), (5, RDI), (6, R8), (7, R9), (8, R10), (9, R11)];
+const CALLER_SAVED_12: [(u8, R); 7] = [(4, RSI), (5, RDI), (6, R8), (7, R9), (8, R10), (9, R11), (11, RDX)];
+
+/// The host registers of the guest registers pinned under `shape`, in guest order.
+pub fn pinned(shape: Shape) -> &'static [R] {
+    match shape {
+        Shape::Reserved => &PINNED_12,
+        _ => &PINNED_10,
+    }
+}
+
+/// Where generated code finds the context under `shape`: `r15 + context_disp(shape)`.
+pub fn context_disp(shape: Shape) -> i32 {
+    match shape {
+        Shape::Reserved => -(crate::reservation::HEAD as i32),
+        _ => 0,
+    }
+}
 
 /// How compiled code reaches guest memory.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -78,10 +100,10 @@ pub struct Lowering<'a> {
     pub sites: Vec<(u32, Label)>,
     /// The common exit path (stores pinned registers, returns to the host).
     pub exit: Label,
-}
-
-fn mem_of(g: u8) -> Mem {
-    at(R15, ctx::REGS + 8 * g as i32)
+    pinned: &'static [R],
+    caller_saved: &'static [(u8, R)],
+    /// The context is at `r15 + ctx_disp`.
+    ctx_disp: i32,
 }
 
 fn imm32(v: u64) -> Option<i32> {
@@ -95,35 +117,73 @@ impl<'a> Lowering<'a> {
         let charge_labels = ops.iter().map(|_| asm.label()).collect();
         let body_labels = ops.iter().map(|_| asm.label()).collect();
         let exit = asm.label();
-        Lowering { asm, ops, shape, charge_labels, body_labels, stubs: Vec::new(), slow: Vec::new(), sites: Vec::new(), exit }
+        let caller_saved: &'static [(u8, R)] = if shape == Shape::Reserved { &CALLER_SAVED_12 } else { &CALLER_SAVED_10 };
+        Lowering {
+            asm,
+            ops,
+            shape,
+            charge_labels,
+            body_labels,
+            stubs: Vec::new(),
+            slow: Vec::new(),
+            sites: Vec::new(),
+            exit,
+            pinned: pinned(shape),
+            caller_saved,
+            ctx_disp: context_disp(shape),
+        }
+    }
+
+    /// A field of the context (an offset from [`ctx`]).
+    fn c(&self, field: i32) -> Mem {
+        at(R15, self.ctx_disp + field)
+    }
+
+    /// Guest register `g`'s slot in the context.
+    fn mem_of(&self, g: u8) -> Mem {
+        self.c(ctx::REGS + 8 * g as i32)
+    }
+
+    /// Whether rdx holds a guest register (saved around instructions that need it).
+    fn rdx_pinned(&self) -> bool {
+        self.pinned.contains(&RDX)
+    }
+
+    /// `dst` = the context's address (the first argument of a call to the host).
+    fn context_into(&mut self, dst: R) {
+        if self.ctx_disp == 0 {
+            self.asm.mov(W::Q64, dst, R15);
+        } else {
+            self.asm.lea(dst, at(R15, self.ctx_disp));
+        }
     }
 
     // ---- guest registers ----
 
     fn get(&mut self, dst: R, g: u8) {
-        match PINNED.get(g as usize) {
+        match self.pinned.get(g as usize) {
             Some(&p) => {
                 if p != dst {
                     self.asm.mov(W::Q64, dst, p)
                 }
             }
-            None => self.asm.load(W::Q64, dst, mem_of(g)),
+            None => self.asm.load(W::Q64, dst, self.mem_of(g)),
         }
     }
 
     fn put(&mut self, g: u8, src: R) {
-        match PINNED.get(g as usize) {
+        match self.pinned.get(g as usize) {
             Some(&p) => self.asm.mov(W::Q64, p, src),
-            None => self.asm.store(W::Q64, mem_of(g), src),
+            None => self.asm.store(W::Q64, self.mem_of(g), src),
         }
     }
 
     fn put_imm(&mut self, g: u8, v: u64) {
-        match PINNED.get(g as usize) {
+        match self.pinned.get(g as usize) {
             Some(&p) => self.asm.mov_imm(p, v),
             None => {
                 self.asm.mov_imm(RAX, v);
-                self.asm.store(W::Q64, mem_of(g), RAX);
+                self.asm.store(W::Q64, self.mem_of(g), RAX);
             }
         }
     }
@@ -152,7 +212,7 @@ impl<'a> Lowering<'a> {
         if crate::planted::active(crate::planted::Bug::CompiledSubOrder) {
             commutes = true;
         }
-        match PINNED.get(d as usize).copied() {
+        match self.pinned.get(d as usize).copied() {
             Some(rd) if d != b || a == b => {
                 self.get(rd, a);
                 let src = self.source(b, RCX);
@@ -174,10 +234,10 @@ impl<'a> Lowering<'a> {
     /// The host register holding guest register `g`: its pinned register, or `scratch` after
     /// loading it there.
     fn source(&mut self, g: u8, scratch: R) -> R {
-        match PINNED.get(g as usize) {
+        match self.pinned.get(g as usize) {
             Some(&p) => p,
             None => {
-                self.asm.load(W::Q64, scratch, mem_of(g));
+                self.asm.load(W::Q64, scratch, self.mem_of(g));
                 scratch
             }
         }
@@ -186,7 +246,7 @@ impl<'a> Lowering<'a> {
     /// `a = b op imm` (64-bit) straight on `a`'s host register when it is pinned and the
     /// immediate fits 32 bits.
     fn binop64_imm(&mut self, op: Alu, a: u8, b: u8, imm: u64) {
-        match (PINNED.get(a as usize).copied(), imm32(imm)) {
+        match (self.pinned.get(a as usize).copied(), imm32(imm)) {
             (Some(ra), Some(i)) => {
                 self.get(ra, b);
                 self.asm.alu_imm(W::Q64, op, ra, i);
@@ -236,7 +296,7 @@ impl<'a> Lowering<'a> {
 
     /// Leaves the guest address (32 bits) in `eax`: register `base` (if any) plus `offset`.
     fn address(&mut self, base: Option<u8>, offset: u64) {
-        match base.map(|g| (g, PINNED.get(g as usize))) {
+        match base.map(|g| (g, self.pinned.get(g as usize))) {
             // A 32-bit `lea` wraps modulo 2^32 and zero-extends, as the guest address does.
             Some((_, Some(&p))) => self.asm.lea32(RAX, at(p, offset as u32 as i32)),
             Some((g, None)) => {
@@ -272,9 +332,9 @@ impl<'a> Lowering<'a> {
             Shape::Reserved => {
                 // Straight into the guest register when it is pinned: a faulting load writes
                 // nothing, and the slow path writes it instead.
-                let target = PINNED.get(dst as usize).copied().unwrap_or(RAX);
+                let target = self.pinned.get(dst as usize).copied().unwrap_or(RAX);
                 self.sites.push((self.asm.offset(), slow));
-                self.asm.load_sized(target, indexed(R14, RAX, 1, 0), size, inline_signed);
+                self.asm.load_sized(target, indexed(R15, RAX, 1, 0), size, inline_signed);
                 if target != RAX {
                     self.asm.bind(back);
                     self.slow.push(SlowAccess { label: slow, back, record: i, size, signed, value: None, dst });
@@ -313,7 +373,7 @@ impl<'a> Lowering<'a> {
             Shape::Reserved => {
                 self.value_into(RCX, value);
                 self.sites.push((self.asm.offset(), slow));
-                self.asm.store_sized(indexed(R14, RAX, 1, 0), RCX, size);
+                self.asm.store_sized(indexed(R15, RAX, 1, 0), RCX, size);
             }
         }
         self.asm.bind(back);
@@ -345,20 +405,22 @@ impl<'a> Lowering<'a> {
     fn linear_check(&mut self, size: u8, slow: Label) {
         self.asm.mov(W::D32, RCX, RAX);
         self.asm.lea(RDX, at(RCX, size as i32));
-        self.asm.cmp_reg_mem(RDX, at(R15, ctx::FAST1));
+        self.asm.cmp_reg_mem(RDX, self.c(ctx::FAST1));
         self.asm.jcc(Cc::A, slow);
     }
 
     /// Saves the pinned registers a host call may clobber into their context slots.
     fn save_caller_saved(&mut self) {
-        for (g, r) in CALLER_SAVED {
-            self.asm.store(W::Q64, mem_of(g), r);
+        let saved = self.caller_saved;
+        for &(g, r) in saved {
+            self.asm.store(W::Q64, self.mem_of(g), r);
         }
     }
 
     fn restore_caller_saved(&mut self) {
-        for (g, r) in CALLER_SAVED {
-            self.asm.load(W::Q64, r, mem_of(g));
+        let saved = self.caller_saved;
+        for &(g, r) in saved {
+            self.asm.load(W::Q64, r, self.mem_of(g));
         }
     }
 
@@ -375,7 +437,7 @@ impl<'a> Lowering<'a> {
                 // Deduct, and give it back on the way out if the result went below zero (`sub`
                 // sets the flags `cmp` would).
                 Ok(charge) => {
-                    self.asm.alu_mem_imm(W::Q64, Alu::Sub, at(R15, ctx::GAS), charge);
+                    self.asm.alu_mem_imm(W::Q64, Alu::Sub, self.c(ctx::GAS), charge);
                     self.asm.jcc(Cc::L, oog);
                     if let Some(stub) = self.stubs.last_mut() {
                         stub.refund = charge;
@@ -383,9 +445,9 @@ impl<'a> Lowering<'a> {
                 }
                 Err(_) => {
                     self.asm.mov_imm(RAX, op.charge as u64);
-                    self.asm.alu_mem(Alu::Cmp, at(R15, ctx::GAS), RAX);
+                    self.asm.alu_mem(Alu::Cmp, self.c(ctx::GAS), RAX);
                     self.asm.jcc(Cc::L, oog);
-                    self.asm.alu_mem(Alu::Sub, at(R15, ctx::GAS), RAX);
+                    self.asm.alu_mem(Alu::Sub, self.c(ctx::GAS), RAX);
                 }
             }
         }
@@ -415,9 +477,9 @@ impl<'a> Lowering<'a> {
                     self.address(Some(a), op.imm1);
                 } else {
                     self.address(Some(b), op.imm2);
-                    self.asm.mov(W::Q64, RDX, RAX);
+                    self.asm.mov(W::Q64, RCX, RAX);
                     self.put_imm(a, op.imm1);
-                    self.asm.mov(W::Q64, RAX, RDX);
+                    self.asm.mov(W::Q64, RAX, RCX);
                 }
                 self.dynamic_jump(i);
             }
@@ -468,7 +530,7 @@ impl<'a> Lowering<'a> {
                 };
                 self.branch_to(cc, i, op.target);
             }
-            MoveReg => match PINNED.get(d as usize).copied() {
+            MoveReg => match self.pinned.get(d as usize).copied() {
                 Some(rd) => self.get(rd, a),
                 None => {
                     self.get(RAX, a);
@@ -479,14 +541,17 @@ impl<'a> Lowering<'a> {
                 self.get(RAX, a);
                 self.save_caller_saved();
                 self.asm.mov(W::Q64, RSI, RAX);
-                self.asm.mov(W::Q64, RDI, R15);
-                self.asm.call_mem(at(R15, ctx::SBRK_FN));
+                self.context_into(RDI);
+                self.asm.call_mem(self.c(ctx::SBRK_FN));
                 self.restore_caller_saved();
-                self.asm.load(W::Q64, R14, at(R15, ctx::FAST0));
+                // A reservation never moves; a page table neither, but a linear region may.
+                if self.shape != Shape::Reserved {
+                    self.asm.load(W::Q64, R14, self.c(ctx::FAST0));
+                }
                 let fail = self.stub(Some((ExitKind::Panic, 0)), i, i, false);
                 self.asm.test(W::D32, RAX, RAX);
                 self.asm.jcc(Cc::Ne, fail);
-                self.asm.load(W::Q64, RAX, at(R15, ctx::SCRATCH));
+                self.asm.load(W::Q64, RAX, self.c(ctx::SCRATCH));
                 self.put(d, RAX);
             }
             CountSetBits64 | CountSetBits32 | LeadingZeroBits64 | LeadingZeroBits32 | TrailingZeroBits64 | TrailingZeroBits32 => {
@@ -549,8 +614,8 @@ impl<'a> Lowering<'a> {
                 }
             }
             SetLtUImm | SetLtSImm | SetGtUImm | SetGtSImm => {
-                self.get(RDX, b);
-                self.alu_imm64(Alu::Cmp, RDX, op.imm1);
+                let rb = self.source(b, RAX);
+                self.alu_imm64(Alu::Cmp, rb, op.imm1);
                 let cc = match opcode {
                     SetLtUImm => Cc::B,
                     SetLtSImm => Cc::L,
@@ -565,7 +630,7 @@ impl<'a> Lowering<'a> {
                 self.asm.shift_imm(W::D32, shift_of(opcode), RAX, (op.imm1 & 31) as u8);
                 self.put_sext32(a);
             }
-            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => match PINNED.get(a as usize).copied() {
+            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => match self.pinned.get(a as usize).copied() {
                 Some(ra) => {
                     self.get(ra, b);
                     self.asm.shift_imm(W::Q64, shift_of(opcode), ra, (op.imm1 & 63) as u8);
@@ -600,10 +665,11 @@ impl<'a> Lowering<'a> {
             }
             CmovIzImm | CmovNzImm => {
                 self.get(RAX, a);
-                self.get(RCX, b);
-                self.asm.mov_imm(RDX, op.imm1);
-                self.asm.test(W::Q64, RCX, RCX);
-                self.asm.cmov(if opcode == CmovIzImm { Cc::E } else { Cc::Ne }, RAX, RDX);
+                let rb = self.source(b, RCX);
+                self.asm.test(W::Q64, rb, rb);
+                // `mov` leaves the flags alone.
+                self.asm.mov_imm(RCX, op.imm1);
+                self.asm.cmov(if opcode == CmovIzImm { Cc::E } else { Cc::Ne }, RAX, RCX);
                 self.put(a, RAX);
             }
             // rd = f(ra, rb)
@@ -656,6 +722,10 @@ impl<'a> Lowering<'a> {
             }
             DivU32 | DivS32 | RemU32 | RemS32 | DivU64 | DivS64 | RemU64 | RemS64 => self.division(opcode, a, b, d),
             MulUpperSS | MulUpperUU | MulUpperSU => {
+                let save_rdx = self.rdx_pinned();
+                if save_rdx {
+                    self.asm.push(RDX);
+                }
                 self.get(RAX, a);
                 self.get(RCX, b);
                 match opcode {
@@ -663,29 +733,34 @@ impl<'a> Lowering<'a> {
                     MulUpperUU => self.asm.mul_wide(RCX),
                     _ => {
                         // signed × unsigned = unsigned product − (x < 0 ? y << 64 : 0).
-                        self.asm.store(W::Q64, at(R15, ctx::SCRATCH), RAX);
+                        self.asm.store(W::Q64, self.c(ctx::SCRATCH), RAX);
                         self.asm.mul_wide(RCX);
-                        self.asm.load(W::Q64, RAX, at(R15, ctx::SCRATCH));
+                        self.asm.load(W::Q64, RAX, self.c(ctx::SCRATCH));
                         self.asm.shift_imm(W::Q64, Shift::Sar, RAX, 63);
                         self.asm.alu(W::Q64, Alu::And, RAX, RCX);
                         self.asm.alu(W::Q64, Alu::Sub, RDX, RAX);
                     }
                 }
-                self.put(d, RDX);
+                self.asm.mov(W::Q64, RAX, RDX);
+                if save_rdx {
+                    self.asm.pop(RDX);
+                }
+                self.put(d, RAX);
             }
             SetLtU | SetLtS => {
-                self.get(RCX, a);
-                self.get(RDX, b);
-                self.asm.alu(W::Q64, Alu::Cmp, RCX, RDX);
+                let ra = self.source(a, RCX);
+                let rb = self.source(b, RAX);
+                self.asm.alu(W::Q64, Alu::Cmp, ra, rb);
                 self.asm.set(if opcode == SetLtU { Cc::B } else { Cc::L }, RAX);
                 self.put(d, RAX);
             }
             CmovIz | CmovNz => {
                 self.get(RAX, d);
-                self.get(RCX, a);
-                self.get(RDX, b);
-                self.asm.test(W::Q64, RDX, RDX);
-                self.asm.cmov(if opcode == CmovIz { Cc::E } else { Cc::Ne }, RAX, RCX);
+                let rb = self.source(b, RCX);
+                self.asm.test(W::Q64, rb, rb);
+                // Loading `a` (a `mov`) leaves the flags alone.
+                let ra = self.source(a, RCX);
+                self.asm.cmov(if opcode == CmovIz { Cc::E } else { Cc::Ne }, RAX, ra);
                 self.put(d, RAX);
             }
             Max | MaxU | Min | MinU => {
@@ -712,6 +787,11 @@ impl<'a> Lowering<'a> {
         let w = if matches!(opcode, DivU32 | DivS32 | RemU32 | RemS32) { W::D32 } else { W::Q64 };
         let signed = matches!(opcode, DivS32 | RemS32 | DivS64 | RemS64);
         let rem = matches!(opcode, RemU32 | RemS32 | RemU64 | RemS64);
+        // The hardware divides rdx:rax; a guest register pinned in rdx is kept on the stack.
+        let save_rdx = self.rdx_pinned();
+        if save_rdx {
+            self.asm.push(RDX);
+        }
         self.get(RAX, a);
         self.get(RCX, b);
         let by_zero = self.asm.label();
@@ -732,56 +812,49 @@ impl<'a> Lowering<'a> {
             self.asm.mov(W::Q64, RAX, RDX);
         }
         self.asm.jmp(done);
-        // x / 0 = all ones; x % 0 = x (sign-extended from 32 bits in the 32-bit forms).
+        // x / 0 = all ones; x % 0 = x. x / −1 = −x (wrapping); x % −1 = 0.
         self.asm.bind(by_zero);
         if !rem {
             self.asm.mov_imm(RAX, u64::MAX);
-            self.put(d, RAX);
-            let after = self.asm.label();
-            self.asm.jmp(after);
-            // x / −1 = −x (wrapping); x % −1 = 0.
-            self.asm.bind(by_minus_one);
+        }
+        self.asm.jmp(done);
+        self.asm.bind(by_minus_one);
+        if rem {
+            self.asm.alu(W::D32, Alu::Xor, RAX, RAX);
+        } else {
             self.asm.alu(w, Alu::Xor, RCX, RCX);
             self.asm.alu(w, Alu::Sub, RCX, RAX);
             self.asm.mov(W::Q64, RAX, RCX);
-            self.asm.bind(done);
-            if w == W::D32 {
-                self.asm.movsxd(RAX, RAX);
-            }
-            self.put(d, RAX);
-            self.asm.bind(after);
-        } else {
-            // rax holds x: fall into `done`, which sign-extends in the 32-bit forms.
-            self.asm.jmp(done);
-            self.asm.bind(by_minus_one);
-            self.asm.alu(W::D32, Alu::Xor, RAX, RAX);
-            self.asm.bind(done);
-            if w == W::D32 {
-                self.asm.movsxd(RAX, RAX);
-            }
-            self.put(d, RAX);
         }
+        // Every path ends here with the result in rax (the 32-bit forms sign-extend it).
+        self.asm.bind(done);
+        if w == W::D32 {
+            self.asm.movsxd(RAX, RAX);
+        }
+        if save_rdx {
+            self.asm.pop(RDX);
+        }
+        self.put(d, RAX);
     }
 
     /// The dynamic jump of `jump_ind`: the target address is in `eax`.
     fn dynamic_jump(&mut self, i: u32) {
         let halt = self.stub(Some((ExitKind::Halt, 0)), i, i, false);
         let panic = self.stub(Some((ExitKind::Panic, 0)), i, i, false);
-        self.asm.alu_mem(Alu::Cmp, at(R15, ctx::HALT_ADDRESS), RAX);
+        self.asm.alu_mem(Alu::Cmp, self.c(ctx::HALT_ADDRESS), RAX);
         self.asm.jcc(Cc::E, halt);
         self.asm.test(W::D32, RAX, RAX);
         self.asm.jcc(Cc::E, panic);
         self.asm.test_low_byte(RAX, 1);
         self.asm.jcc(Cc::Ne, panic);
         self.asm.shift_imm(W::D32, Shift::Shr, RAX, 1);
-        self.asm.load(W::Q64, RCX, at(R15, ctx::JUMP_LEN));
-        self.asm.alu(W::Q64, Alu::Cmp, RAX, RCX);
+        self.asm.cmp_reg_mem(RAX, self.c(ctx::JUMP_LEN));
         self.asm.jcc(Cc::A, panic);
-        self.asm.load(W::Q64, RDX, at(R15, ctx::JUMP_NATIVES));
-        self.asm.load(W::Q64, RDX, indexed(RDX, RAX, 8, -8));
-        self.asm.test(W::Q64, RDX, RDX);
+        self.asm.load(W::Q64, RCX, self.c(ctx::JUMP_NATIVES));
+        self.asm.load(W::Q64, RCX, indexed(RCX, RAX, 8, -8));
+        self.asm.test(W::Q64, RCX, RCX);
         self.asm.jcc(Cc::E, panic);
-        self.asm.jmp_reg(RDX);
+        self.asm.jmp_reg(RCX);
     }
 
     /// Emits the out-of-line code: slow memory paths, exit stubs and the common exit.
@@ -791,20 +864,20 @@ impl<'a> Lowering<'a> {
             // The address is still in eax: the inline checks jump here before changing it.
             if let Some(v) = s.value {
                 self.value_into(RCX, v);
-                self.asm.store(W::Q64, at(R15, ctx::SCRATCH), RCX);
+                self.asm.store(W::Q64, self.c(ctx::SCRATCH), RCX);
             }
             self.save_caller_saved();
             self.asm.mov(W::D32, RSI, RAX);
-            self.asm.mov(W::Q64, RDI, R15);
+            self.context_into(RDI);
             let code = s.size as u64 | if s.signed { 0x10 } else { 0 } | if s.value.is_some() { 0x20 } else { 0 };
             self.asm.mov_imm(RDX, code);
-            self.asm.call_mem(at(R15, ctx::SLOW_ACCESS_FN));
+            self.asm.call_mem(self.c(ctx::SLOW_ACCESS_FN));
             self.restore_caller_saved();
             let fault = self.stub(None, s.record, s.record, false);
             self.asm.test(W::D32, RAX, RAX);
             self.asm.jcc(Cc::Ne, fault);
             if s.value.is_none() {
-                self.asm.load(W::Q64, RAX, at(R15, ctx::SCRATCH));
+                self.asm.load(W::Q64, RAX, self.c(ctx::SCRATCH));
                 self.put(s.dst, RAX);
             }
             self.asm.jmp(s.back);
@@ -812,15 +885,15 @@ impl<'a> Lowering<'a> {
         for s in std::mem::take(&mut self.stubs) {
             self.asm.bind(s.label);
             if s.refund != 0 {
-                self.asm.alu_mem_imm(W::Q64, Alu::Add, at(R15, ctx::GAS), s.refund);
+                self.asm.alu_mem_imm(W::Q64, Alu::Add, self.c(ctx::GAS), s.refund);
             }
             if let Some((kind, arg)) = s.kind {
-                self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_KIND), kind as i32);
-                self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_ARG), arg as i32);
+                self.asm.store_imm32(W::D32, self.c(ctx::EXIT_KIND), kind as i32);
+                self.asm.store_imm32(W::D32, self.c(ctx::EXIT_ARG), arg as i32);
             }
-            self.asm.store_imm32(W::D32, at(R15, ctx::EXIT_RECORD), s.record as i32);
-            self.asm.store_imm32(W::D32, at(R15, ctx::RESUME_RECORD), s.resume as i32);
-            self.asm.store_imm32(W::D32, at(R15, ctx::CHARGE_NEXT), i32::from(s.charge));
+            self.asm.store_imm32(W::D32, self.c(ctx::EXIT_RECORD), s.record as i32);
+            self.asm.store_imm32(W::D32, self.c(ctx::RESUME_RECORD), s.resume as i32);
+            self.asm.store_imm32(W::D32, self.c(ctx::CHARGE_NEXT), i32::from(s.charge));
             self.asm.jmp(self.exit);
         }
     }

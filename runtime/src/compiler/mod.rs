@@ -24,7 +24,7 @@ use crate::interpreter::Cursor;
 use crate::memory::{JitView, MemFault, Memory};
 use crate::outcome::Exit;
 use exec_mem::ExecBuffer;
-use lower::{Lowering, Shape, PINNED};
+use lower::{context_disp, pinned, Lowering, Shape};
 use x64::*;
 
 /// Why a program could not be compiled.
@@ -66,8 +66,11 @@ pub(crate) enum ExitKind {
 }
 
 /// What generated code and the host share while a guest runs. `repr(C)`: the code addresses
-/// fields by the offsets in [`ctx`].
+/// fields by the offsets in [`ctx`]. With a reserved memory, the code's copy lives in the
+/// reservation's head page for the duration of a run (so one register reaches it and the
+/// memory); the VM keeps its own between runs.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub(crate) struct Context {
     regs: [u64; 16],
     gas: i64,
@@ -140,7 +143,7 @@ impl Compiled {
         }
         let ops = program.ops();
         let mut lowering = Lowering::new(ops, shape);
-        let entry = trampoline(&mut lowering.asm, lowering.exit);
+        let entry = trampoline(&mut lowering.asm, lowering.exit, shape);
         for i in 0..ops.len() as u32 {
             lowering.record(i);
         }
@@ -183,24 +186,28 @@ fn host_features() -> Result<(), CompileError> {
 }
 
 /// Emits the entry trampoline and the common exit path; returns the trampoline's offset.
-fn trampoline(asm: &mut Asm, exit: Label) -> u32 {
+fn trampoline(asm: &mut Asm, exit: Label, shape: Shape) -> u32 {
     let entry = asm.offset();
     for r in [RBX, RBP, R12, R13, R14, R15] {
         asm.push(r);
     }
     // Six pushes after the return address: rsp is 8 mod 16; calls need 0.
     asm.alu_imm(W::Q64, Alu::Sub, RSP, 8);
-    asm.mov(W::Q64, R15, RDI);
+    // r15 + disp = the context (rdi): the reserved shape's r15 is the guest base above it.
+    let disp = context_disp(shape);
+    asm.lea(R15, at(RDI, -disp));
     // The target moves out of rsi, which holds a guest register from here on.
     asm.mov(W::Q64, RAX, RSI);
-    asm.load(W::Q64, R14, at(R15, ctx::FAST0));
-    for (g, &r) in PINNED.iter().enumerate() {
-        asm.load(W::Q64, r, at(R15, ctx::REGS + 8 * g as i32));
+    if shape != Shape::Reserved {
+        asm.load(W::Q64, R14, at(R15, ctx::FAST0));
+    }
+    for (g, &r) in pinned(shape).iter().enumerate() {
+        asm.load(W::Q64, r, at(R15, disp + ctx::REGS + 8 * g as i32));
     }
     asm.jmp_reg(RAX);
     asm.bind(exit);
-    for (g, &r) in PINNED.iter().enumerate() {
-        asm.store(W::Q64, at(R15, ctx::REGS + 8 * g as i32), r);
+    for (g, &r) in pinned(shape).iter().enumerate() {
+        asm.store(W::Q64, at(R15, disp + ctx::REGS + 8 * g as i32), r);
     }
     asm.alu_imm(W::Q64, Alu::Add, RSP, 8);
     for r in [R15, R14, R13, R12, RBP, RBX] {
@@ -376,6 +383,18 @@ impl<M: Memory> CompiledVm<M> {
         self.ctx.memory = &mut self.memory as *mut M as *mut u8;
         let entry = self.compiled.code.addr(self.compiled.entry);
         let target = self.compiled.code.addr(self.compiled.bodies[idx]);
+        // The context the code uses: the VM's own, or for a reservation a copy in its head page.
+        let context: *mut Context = match view {
+            JitView::Reserved(base) => {
+                // SAFETY: the head page is the read-write, 4096-aligned page just below the guest
+                // base of the memory this VM owns (borrowed for the run); it holds nothing else.
+                let head = unsafe { base.sub(crate::reservation::HEAD) } as *mut Context;
+                // SAFETY: as above; `Context` is plain data.
+                unsafe { head.write(*self.ctx) };
+                head
+            }
+            _ => &mut *self.ctx,
+        };
         // Faults of this VM's accesses are its slow paths while the code runs.
         let _running = match view {
             JitView::Reserved(base) => {
@@ -399,8 +418,12 @@ impl<M: Memory> CompiledVm<M> {
         // taken), and calls back `slow_access::<M>` / `sbrk::<M>` with that context.
         let run: unsafe extern "sysv64" fn(*mut Context, usize) = unsafe { std::mem::transmute(entry) };
         // SAFETY: as above.
-        unsafe { run(&mut *self.ctx, target) };
+        unsafe { run(context, target) };
         drop(_running);
+        if !std::ptr::eq(context, &*self.ctx) {
+            // SAFETY: the head page written above, which the run updated.
+            *self.ctx = unsafe { context.read() };
+        }
         self.ctx.memory = std::ptr::null_mut();
         let ctx = &self.ctx;
         self.cursor.exit_pc = self.compiled.program.ops()[ctx.exit_record as usize].pc;
