@@ -16,21 +16,26 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-/// What the handler needs of the compiled code running on this thread.
-#[derive(Copy, Clone)]
-pub(crate) struct Running {
+/// Where a program's access sites are, fixed when it is compiled.
+pub(crate) struct Sites {
     /// The code mapping: `[code_start, code_end)`.
     pub code_start: usize,
     pub code_end: usize,
-    /// Access sites: (offset of the access instruction, offset of its slow path), by offset.
-    pub sites: *const (u32, u32),
-    pub sites_len: usize,
-    /// The running VM's reservation: `[memory_start, memory_end)`.
-    pub memory_start: usize,
-    pub memory_end: usize,
+    /// (offset of each access instruction, offset of its slow path), ascending.
+    pub sites: Vec<(u32, u32)>,
 }
 
-const NOT_RUNNING: Running = Running { code_start: 0, code_end: 0, sites: std::ptr::null(), sites_len: 0, memory_start: 0, memory_end: 0 };
+/// What the handler needs of the code running on this thread: two words, so that entering and
+/// leaving compiled code (every host call) costs two thread-local stores.
+#[derive(Copy, Clone)]
+pub(crate) struct Running {
+    /// The sites of the running program (owned by its `Compiled`, which the VM holds).
+    pub sites: *const Sites,
+    /// The guest base of the running VM's reservation (its guest space is `RESERVED_LEN` bytes).
+    pub memory_start: usize,
+}
+
+const NOT_RUNNING: Running = Running { sites: std::ptr::null(), memory_start: 0 };
 
 thread_local! {
     /// Set while compiled code runs on this thread. A `const`-initialised `Cell` of plain data
@@ -80,15 +85,21 @@ pub(crate) fn enter(running: Running) -> impl Drop {
     Restore(RUNNING.with(|r| r.replace(running)))
 }
 
-/// The slow path for a fault at native offset `at`, if `at` is an access site.
-fn slow_path(running: &Running, at: u32) -> Option<u32> {
-    if running.sites.is_null() {
+/// The address to resume at for a fault at `pc` touching `addr`, if that is an access site of
+/// the running program touching the running VM's guest space.
+fn slow_path(running: &Running, pc: usize, addr: usize) -> Option<usize> {
+    if running.sites.is_null() || addr < running.memory_start || addr - running.memory_start >= crate::reservation::RESERVED_LEN {
         return None;
     }
-    // SAFETY: `sites`/`sites_len` describe the site table of the `Compiled` that is running on
-    // this thread, which outlives the run (the VM holds it in an `Arc`).
-    let sites = unsafe { std::slice::from_raw_parts(running.sites, running.sites_len) };
-    sites.binary_search_by_key(&at, |&(site, _)| site).ok().map(|k| sites[k].1)
+    // SAFETY: `sites` belongs to the `Compiled` running on this thread, which outlives the run
+    // (the VM holds it in an `Arc`) and is never changed after compiling.
+    let sites = unsafe { &*running.sites };
+    if pc < sites.code_start || pc >= sites.code_end {
+        return None;
+    }
+    let at = (pc - sites.code_start) as u32;
+    let k = sites.sites.binary_search_by_key(&at, |&(site, _)| site).ok()?;
+    Some(sites.code_start + sites.sites[k].1 as usize)
 }
 
 extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
@@ -96,13 +107,11 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, context: *m
     let uc = context as *mut libc::ucontext_t;
     // SAFETY: the kernel passes a valid `ucontext_t` and `siginfo_t` to an SA_SIGINFO handler.
     let (pc, addr) = unsafe { ((*uc).uc_mcontext.gregs[libc::REG_RIP as usize] as usize, (*info).si_addr() as usize) };
-    if pc >= running.code_start && pc < running.code_end && addr >= running.memory_start && addr < running.memory_end {
-        if let Some(slow) = slow_path(&running, (pc - running.code_start) as u32) {
-            // SAFETY: as above; resuming at the site's slow path, in the same code, with every
-            // register as the faulting instruction left it (it had no effect).
-            unsafe { (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = (running.code_start + slow as usize) as i64 };
-            return;
-        }
+    if let Some(slow) = slow_path(&running, pc, addr) {
+        // SAFETY: as above; resuming at the site's slow path, in the same code, with every
+        // register as the faulting instruction left it (it had no effect).
+        unsafe { (*uc).uc_mcontext.gregs[libc::REG_RIP as usize] = slow as i64 };
+        return;
     }
     chain(sig, info, context);
 }

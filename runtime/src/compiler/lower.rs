@@ -1,9 +1,12 @@
 //! Lowering predecoded records to x86-64, one record at a time, in record order.
 //!
 //! Conventions of the generated code:
-//! - `r15` holds the [`Context`](super::Context), `r14` the memory's base (page table or linear
-//!   region); guest registers 0–9 live in host registers ([`PINNED`]), 10–12 in the context;
-//! - `rax`, `rcx`, `rdx` are scratch; most instructions read their operands into them, compute,
+//! - reserved shape: `r15` holds the guest base, the [`Context`](super::Context) is just below
+//!   it, guest registers 0–11 live in host registers and 12 in the context, `rax` and `rcx` are
+//!   scratch (`rdx` holds guest 11 and is saved around division and wide multiplies);
+//! - page-table and linear shapes: `r15` holds the context, `r14` the memory's base (page table
+//!   or linear region), guest registers 0–9 live in host registers and 10–12 in the context;
+//! - `rax`, `rcx` (and `rdx` outside the reserved shape) are scratch; most instructions read their operands into them, compute,
 //!   and write the result back, so operand aliasing needs no care; the common 64-bit ALU,
 //!   immediate, shift and move forms work on a pinned destination directly (`binop64`,
 //!   `binop64_imm`), which handle a destination that is also an operand;

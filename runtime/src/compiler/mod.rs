@@ -1,14 +1,19 @@
 //! The recompiler: predecoded records to x86-64 machine code, one native sequence per record, run
 //! by [`CompiledVm`] with the interpreter's interface and exits.
 //!
-//! What it does and does not do yet:
-//! - every instruction, both memory models (page table, linear), every gas model (charges are
-//!   the records' own, so per-instruction and per-block metering both work), resumption after
-//!   host calls, faults and out-of-gas exactly where the interpreter resumes;
-//! - guest registers 0–9 in host registers, memory checked inline (no signal handler), slow
-//!   paths (page crossings, first writes to a page, faults) through the memory's own `load` and
-//!   `store`;
-//! - no peephole fusion yet, and no guard-page scheme: each access costs a table lookup.
+//! What it does:
+//! - every instruction, every memory model, every gas model (charges are the records' own, so
+//!   per-instruction and per-block metering both work), resumption after host calls, faults and
+//!   out-of-gas exactly where the interpreter resumes;
+//! - a paged memory runs *reserved* (`PagedMemory`'s reserved mode): the guest's 4 GiB are one
+//!   host mapping whose page protections mirror the page table, an access is one instruction on
+//!   `r15 + address`, and an access the host refuses faults into the access's slow path
+//!   (`fault.rs`), which asks the memory itself, as the interpreter does. Guest registers 0–11
+//!   live in host registers, and the context sits in the page below the guest space;
+//! - a linear memory (jar080, jar1) is checked inline against its length, and a paged memory that
+//!   cannot be reserved walks its page table inline; both keep guest registers 0–9 in host
+//!   registers;
+//! - no fusion of instruction pairs yet.
 //!
 //! Only on x86-64 Linux; [`Compiled::new`] says why it cannot compile elsewhere.
 
@@ -126,8 +131,8 @@ pub struct Compiled {
     bodies: Vec<u32>,
     /// Absolute address of each jump-table entry's block (its charge label), 0 if invalid.
     jump_natives: Vec<u64>,
-    /// Reserved shape: (offset of each access instruction, offset of its slow path), ascending.
-    sites: Vec<(u32, u32)>,
+    /// Reserved shape: where faults of guest accesses go.
+    sites: fault::Sites,
 }
 
 impl Compiled {
@@ -160,6 +165,7 @@ impl Compiled {
         let bytes = asm.finish().expect("every label is bound");
         let code = ExecBuffer::new(&bytes).ok_or(CompileError::NoExecutableMemory)?;
         let jump_natives = program.jump_targets.iter().map(|&t| if t == NO_INDEX { 0 } else { code.addr(charges[t as usize]) as u64 }).collect();
+        let sites = fault::Sites { code_start: code.addr(0), code_end: code.addr(0) + code.len(), sites };
         Ok(Compiled { program, shape, code, entry, bodies, jump_natives, sites })
     }
 
@@ -289,6 +295,31 @@ fn set_view(ctx: &mut Context, view: JitView) {
     }
 }
 
+/// Copies what a run changes from the head page's context back into the VM's: the registers,
+/// the gas and the exit, one 8-byte read at a time. (A plain struct copy reads with wide loads
+/// what the exit path has just written with 8-byte stores; the processor cannot forward those
+/// and stalls on each, which doubled the cost of a host call.)
+///
+/// # Safety
+/// `head` points at a live context written by generated code.
+unsafe fn take_back(ctx: &mut Context, head: *const Context) {
+    // SAFETY: the caller's contract; every field read is plain data inside `*head`.
+    unsafe {
+        for (i, r) in ctx.regs.iter_mut().enumerate().take(crate::REGISTER_COUNT) {
+            *r = std::ptr::addr_of!((*head).regs[i]).read_volatile();
+        }
+        ctx.gas = std::ptr::addr_of!((*head).gas).read_volatile();
+        ctx.exit_kind = std::ptr::addr_of!((*head).exit_kind).read_volatile();
+        ctx.exit_arg = std::ptr::addr_of!((*head).exit_arg).read_volatile();
+        ctx.exit_record = std::ptr::addr_of!((*head).exit_record).read_volatile();
+        ctx.resume_record = std::ptr::addr_of!((*head).resume_record).read_volatile();
+        ctx.charge_next = std::ptr::addr_of!((*head).charge_next).read_volatile();
+        ctx.scratch = std::ptr::addr_of!((*head).scratch).read_volatile();
+        ctx.fast0 = std::ptr::addr_of!((*head).fast0).read_volatile();
+        ctx.fast1 = std::ptr::addr_of!((*head).fast1).read_volatile();
+    }
+}
+
 /// A running guest on compiled code: the interpreter's [`Vm`](crate::Vm) interface.
 pub struct CompiledVm<M: Memory> {
     compiled: Arc<Compiled>,
@@ -398,15 +429,7 @@ impl<M: Memory> CompiledVm<M> {
         // Faults of this VM's accesses are its slow paths while the code runs.
         let _running = match view {
             JitView::Reserved(base) => {
-                let code = &self.compiled.code;
-                Some(fault::enter(fault::Running {
-                    code_start: code.addr(0),
-                    code_end: code.addr(0) + code.len(),
-                    sites: self.compiled.sites.as_ptr(),
-                    sites_len: self.compiled.sites.len(),
-                    memory_start: base as usize,
-                    memory_end: base as usize + crate::reservation::RESERVED_LEN,
-                }))
+Some(fault::enter(fault::Running { sites: &self.compiled.sites, memory_start: base as usize }))
             }
             _ => None,
         };
@@ -422,7 +445,7 @@ impl<M: Memory> CompiledVm<M> {
         drop(_running);
         if !std::ptr::eq(context, &*self.ctx) {
             // SAFETY: the head page written above, which the run updated.
-            *self.ctx = unsafe { context.read() };
+            unsafe { take_back(&mut self.ctx, context) };
         }
         self.ctx.memory = std::ptr::null_mut();
         let ctx = &self.ctx;
