@@ -107,6 +107,8 @@ pub struct Lowering<'a> {
     caller_saved: &'static [(u8, R)],
     /// The context is at `r15 + ctx_disp`.
     ctx_disp: i32,
+    /// The host has BMI2 (`shlx` and friends: shifts by any register).
+    bmi2: bool,
 }
 
 fn imm32(v: u64) -> Option<i32> {
@@ -115,7 +117,7 @@ fn imm32(v: u64) -> Option<i32> {
 }
 
 impl<'a> Lowering<'a> {
-    pub fn new(ops: &'a [Op], shape: Shape) -> Self {
+    pub fn new(ops: &'a [Op], shape: Shape, bmi2: bool) -> Self {
         let mut asm = Asm::new();
         let charge_labels = ops.iter().map(|_| asm.label()).collect();
         let body_labels = ops.iter().map(|_| asm.label()).collect();
@@ -134,6 +136,7 @@ impl<'a> Lowering<'a> {
             pinned: pinned(shape),
             caller_saved,
             ctx_disp: context_disp(shape),
+            bmi2,
         }
     }
 
@@ -264,8 +267,13 @@ impl<'a> Lowering<'a> {
 
     /// The 32-bit result in `eax`, sign-extended into `rax`, written to guest register `g`.
     fn put_sext32(&mut self, g: u8) {
-        self.asm.movsxd(RAX, RAX);
-        self.put(g, RAX);
+        match self.pinned.get(g as usize).copied() {
+            Some(p) => self.asm.movsxd(p, RAX),
+            None => {
+                self.asm.movsxd(RAX, RAX);
+                self.put(g, RAX);
+            }
+        }
     }
 
     // ---- exits ----
@@ -374,9 +382,17 @@ impl<'a> Lowering<'a> {
                 self.asm.store_sized(at(RDX, 0), RCX, size);
             }
             Shape::Reserved => {
-                self.value_into(RCX, value);
+                // Straight from the guest register when it is pinned.
+                let src = match value {
+                    Value::Reg(g) => self.pinned.get(g as usize).copied(),
+                    Value::Imm(_) => None,
+                };
+                let src = src.unwrap_or_else(|| {
+                    self.value_into(RCX, value);
+                    RCX
+                });
                 self.sites.push((self.asm.offset(), slow));
-                self.asm.store_sized(indexed(R15, RAX, 1, 0), RCX, size);
+                self.asm.store_sized(indexed(R15, RAX, 1, 0), src, size);
             }
         }
         self.asm.bind(back);
@@ -676,15 +692,26 @@ impl<'a> Lowering<'a> {
                 self.put(a, RAX);
             }
             // rd = f(ra, rb)
-            Add32 | Sub32 | Mul32 | ShloL32 | ShloR32 | SharR32 | RotL32 | RotR32 => {
+            Add32 | Sub32 | Mul32 => {
+                self.get(RAX, a);
+                let rb = self.source(b, RCX);
+                match opcode {
+                    Add32 => self.asm.alu(W::D32, Alu::Add, RAX, rb),
+                    Sub32 => self.asm.alu(W::D32, Alu::Sub, RAX, rb),
+                    _ => self.asm.imul(W::D32, RAX, rb),
+                }
+                self.put_sext32(d);
+            }
+            ShloL32 | ShloR32 | SharR32 if self.bmi2 => {
+                let ra = self.source(a, RAX);
+                let rb = self.source(b, RCX);
+                self.asm.shift_x(W::D32, shift_of(opcode), RAX, ra, rb);
+                self.put_sext32(d);
+            }
+            ShloL32 | ShloR32 | SharR32 | RotL32 | RotR32 => {
                 self.get(RAX, a);
                 self.get(RCX, b);
-                match opcode {
-                    Add32 => self.asm.alu(W::D32, Alu::Add, RAX, RCX),
-                    Sub32 => self.asm.alu(W::D32, Alu::Sub, RAX, RCX),
-                    Mul32 => self.asm.imul(W::D32, RAX, RCX),
-                    _ => self.asm.shift_cl(W::D32, shift_of(opcode), RAX),
-                }
+                self.asm.shift_cl(W::D32, shift_of(opcode), RAX);
                 self.put_sext32(d);
             }
             Add64 | Sub64 | And | Xor | Or | Mul64 => {
@@ -697,6 +724,15 @@ impl<'a> Lowering<'a> {
                     _ => None,
                 };
                 self.binop64(alu, d, a, b);
+            }
+            ShloL64 | ShloR64 | SharR64 if self.bmi2 => {
+                let ra = self.source(a, RAX);
+                let rb = self.source(b, RCX);
+                let target = self.pinned.get(d as usize).copied().unwrap_or(RAX);
+                self.asm.shift_x(W::Q64, shift_of(opcode), target, ra, rb);
+                if target == RAX {
+                    self.put(d, RAX);
+                }
             }
             ShloL64 | ShloR64 | SharR64 | RotL64 | RotR64 => {
                 self.get(RAX, a);

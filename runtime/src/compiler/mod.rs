@@ -147,7 +147,7 @@ impl Compiled {
             return Err(CompileError::UnsupportedHost("no fault handler for guest memory"));
         }
         let ops = program.ops();
-        let mut lowering = Lowering::new(ops, shape);
+        let mut lowering = Lowering::new(ops, shape, std::is_x86_feature_detected!("bmi2"));
         let entry = trampoline(&mut lowering.asm, lowering.exit, shape);
         for i in 0..ops.len() as u32 {
             lowering.record(i);

@@ -279,13 +279,15 @@ impl Asm {
         }
     }
 
-    /// Stores the low `size` bytes of `src` at `m` (`src` must be rax, rcx, rdx or rbx for
-    /// bytes, so that no REX prefix changes its meaning).
+    /// Stores the low `size` bytes of `src` at `m` (for a byte of rsp, rbp, rsi or rdi a REX
+    /// prefix selects spl, bpl, sil or dil rather than ah, ch, dh or bh).
     pub fn store_sized(&mut self, m: Mem, src: R, size: u8) {
         match size {
             1 => {
-                debug_assert!(src.0 < 4);
-                self.op_mem(W::D32, &[0x88], src.0, m)
+                let index = m.index.map_or(0, |(i, _)| i.0);
+                self.rex(false, src.0, index, m.base.0, src.0 >= 4);
+                self.byte(0x88);
+                self.modrm_mem(src.0, m);
             }
             2 => {
                 self.byte(0x66);
@@ -298,6 +300,22 @@ impl Asm {
 
     pub fn lea(&mut self, dst: R, m: Mem) {
         self.op_mem(W::Q64, &[0x8D], dst.0, m);
+    }
+
+    /// BMI2 `shlx`/`shrx`/`sarx dst, src, count`: a shift by a register other than `cl`, without
+    /// touching the flags (the count is masked to the operand width, as the guest's is).
+    pub fn shift_x(&mut self, w: W, op: Shift, dst: R, src: R, count: R) {
+        let pp = match op {
+            Shift::Shl => 1,
+            Shift::Sar => 2,
+            Shift::Shr => 3,
+            _ => unreachable!("no BMI2 form of rotates by a register"),
+        };
+        self.byte(0xC4);
+        self.byte((u8::from(dst.0 < 8) << 7) | (1 << 6) | (u8::from(src.0 < 8) << 5) | 0x02);
+        self.byte((u8::from(w == W::Q64) << 7) | ((!count.0 & 15) << 3) | pp);
+        self.byte(0xF7);
+        self.modrm_rr(dst.0, src.0);
     }
 
     /// `lea dst32, [m]`: the address modulo 2^32, zero-extended.
@@ -517,6 +535,12 @@ mod tests {
         assert_eq!(asm(|a| a.load_sized(RAX, indexed(RDX, RCX, 1, 0), 1, true)), [0x48, 0x0F, 0xBE, 0x04, 0x0A]);
         assert_eq!(asm(|a| a.load_sized(RBX, indexed(R14, RAX, 1, 0), 1, false)), [0x41, 0x0F, 0xB6, 0x1C, 0x06]);
         assert_eq!(asm(|a| a.lea32(RAX, at(RBX, 0x10))), [0x8D, 0x43, 0x10]);
+        assert_eq!(asm(|a| a.store_sized(indexed(R15, RAX, 1, 0), RSI, 1)), [0x41, 0x88, 0x34, 0x07]);
+        assert_eq!(asm(|a| a.store_sized(indexed(RAX, RCX, 1, 0), RSI, 1)), [0x40, 0x88, 0x34, 0x08]);
+        assert_eq!(asm(|a| a.store_sized(indexed(RAX, RCX, 1, 0), RBX, 1)), [0x88, 0x1C, 0x08]);
+        assert_eq!(asm(|a| a.shift_x(W::Q64, Shift::Shl, RAX, RBX, RCX)), [0xC4, 0xE2, 0xF1, 0xF7, 0xC3]);
+        assert_eq!(asm(|a| a.shift_x(W::D32, Shift::Shr, R10, R14, R11)), [0xC4, 0x42, 0x23, 0xF7, 0xD6]);
+        assert_eq!(asm(|a| a.shift_x(W::Q64, Shift::Sar, RDX, R9, RSI)), [0xC4, 0xC2, 0xCA, 0xF7, 0xD1]);
         assert_eq!(asm(|a| a.lea32(RAX, at(RAX, 0x100))), [0x8D, 0x80, 0, 1, 0, 0]);
         // rbp/r13 as base have no displacement-free form.
         assert_eq!(asm(|a| a.load(W::D32, RAX, at(R13, 0))), [0x41, 0x8B, 0x45, 0]);
