@@ -73,16 +73,16 @@ pub(crate) fn install() -> bool {
     })
 }
 
-/// Marks `running` as the code on this thread until the returned guard drops (restoring what
-/// was there, so nested runs on one thread are fine).
-pub(crate) fn enter(running: Running) -> impl Drop {
-    struct Restore(Running);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            RUNNING.with(|r| r.set(self.0));
-        }
-    }
-    Restore(RUNNING.with(|r| r.replace(running)))
+/// Marks `running` as the code on this thread, until [`leave`]. Runs do not nest (compiled code
+/// calls back into the host only for a memory access or `sbrk`, which run no guest), so there
+/// is nothing to restore. Two plain thread-local stores: every host call passes here twice.
+pub(crate) fn enter(running: Running) {
+    RUNNING.with(|r| r.set(running));
+}
+
+/// Marks that no compiled code runs on this thread.
+pub(crate) fn leave() {
+    RUNNING.with(|r| r.set(NOT_RUNNING));
 }
 
 /// The address to resume at for a fault at `pc` touching `addr`, if that is an access site of

@@ -99,6 +99,9 @@ pub(crate) struct Context {
     scratch: u64,
     /// The halt address, or `u64::MAX` (no 32-bit address equals it) when jumps do not halt.
     halt_address: u64,
+    /// Reserved shape: the VM's own context, which the trampoline loads the registers and gas
+    /// from and stores them and the exit back to (the head page's copy is the code's).
+    home: *mut Context,
 }
 
 /// Field offsets of [`Context`], checked against the layout by a test.
@@ -118,6 +121,7 @@ pub(crate) mod ctx {
     pub const JUMP_LEN: i32 = 208;
     pub const SCRATCH: i32 = 216;
     pub const HALT_ADDRESS: i32 = 224;
+    pub const HOME: i32 = 232;
 }
 
 /// A program compiled for one memory shape, shared by every VM that runs it.
@@ -192,6 +196,12 @@ fn host_features() -> Result<(), CompileError> {
 }
 
 /// Emits the entry trampoline and the common exit path; returns the trampoline's offset.
+///
+/// The trampoline is `extern "sysv64" fn(context, target, home)`. In the page-table and linear
+/// shapes `context` is the VM's own and `home` is unused. In the reserved shape `context` is the
+/// head page's copy (the code's) and `home` the VM's: the trampoline moves the registers and the
+/// gas from `home` in, and at the exit moves them and the exit back, all with 8-byte moves (a
+/// host-side struct copy stalls on store forwarding, and host calls pass here every time).
 fn trampoline(asm: &mut Asm, exit: Label, shape: Shape) -> u32 {
     let entry = asm.offset();
     for r in [RBX, RBP, R12, R13, R14, R15] {
@@ -201,19 +211,46 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape) -> u32 {
     asm.alu_imm(W::Q64, Alu::Sub, RSP, 8);
     // r15 + disp = the context (rdi): the reserved shape's r15 is the guest base above it.
     let disp = context_disp(shape);
+    let pinned = pinned(shape);
     asm.lea(R15, at(RDI, -disp));
     // The target moves out of rsi, which holds a guest register from here on.
     asm.mov(W::Q64, RAX, RSI);
-    if shape != Shape::Reserved {
+    if shape == Shape::Reserved {
+        let home = RDX;
+        asm.store(W::Q64, at(R15, disp + ctx::HOME), home);
+        for field in [ctx::GAS].into_iter().chain((pinned.len()..crate::REGISTER_COUNT).map(|g| ctx::REGS + 8 * g as i32)) {
+            asm.load(W::Q64, RCX, at(home, field));
+            asm.store(W::Q64, at(R15, disp + field), RCX);
+        }
+        // `home` is rdx, itself a guest register's: loaded last.
+        let mut order: Vec<(usize, R)> = pinned.iter().copied().enumerate().collect();
+        order.sort_by_key(|&(_, r)| r == home);
+        for (g, r) in order {
+            asm.load(W::Q64, r, at(home, ctx::REGS + 8 * g as i32));
+        }
+    } else {
         asm.load(W::Q64, R14, at(R15, ctx::FAST0));
-    }
-    for (g, &r) in pinned(shape).iter().enumerate() {
-        asm.load(W::Q64, r, at(R15, disp + ctx::REGS + 8 * g as i32));
+        for (g, &r) in pinned.iter().enumerate() {
+            asm.load(W::Q64, r, at(R15, disp + ctx::REGS + 8 * g as i32));
+        }
     }
     asm.jmp_reg(RAX);
     asm.bind(exit);
-    for (g, &r) in pinned(shape).iter().enumerate() {
-        asm.store(W::Q64, at(R15, disp + ctx::REGS + 8 * g as i32), r);
+    if shape == Shape::Reserved {
+        asm.load(W::Q64, RAX, at(R15, disp + ctx::HOME));
+        for (g, &r) in pinned.iter().enumerate() {
+            asm.store(W::Q64, at(RAX, ctx::REGS + 8 * g as i32), r);
+        }
+        let unpinned = (pinned.len()..crate::REGISTER_COUNT).map(|g| ctx::REGS + 8 * g as i32);
+        // gas; exit kind and argument; exit and resume records; charge_next (with its padding).
+        for field in [ctx::GAS, ctx::EXIT_KIND, ctx::EXIT_RECORD, ctx::CHARGE_NEXT].into_iter().chain(unpinned) {
+            asm.load(W::Q64, RCX, at(R15, disp + field));
+            asm.store(W::Q64, at(RAX, field), RCX);
+        }
+    } else {
+        for (g, &r) in pinned.iter().enumerate() {
+            asm.store(W::Q64, at(R15, disp + ctx::REGS + 8 * g as i32), r);
+        }
     }
     asm.alu_imm(W::Q64, Alu::Add, RSP, 8);
     for r in [R15, R14, R13, R12, RBP, RBX] {
@@ -295,28 +332,23 @@ fn set_view(ctx: &mut Context, view: JitView) {
     }
 }
 
-/// Copies what a run changes from the head page's context back into the VM's: the registers,
-/// the gas and the exit, one 8-byte read at a time. (A plain struct copy reads with wide loads
-/// what the exit path has just written with 8-byte stores; the processor cannot forward those
-/// and stalls on each, which doubled the cost of a host call.)
+/// Writes the fields that say where things are into the head page's context (the trampoline
+/// moves registers and gas itself). The fields that change per run come from arguments, not
+/// from the VM's context, whose fields were just written: reading those back with the wide loads
+/// a struct copy uses stalls on store forwarding, on every host call.
 ///
 /// # Safety
-/// `head` points at a live context written by generated code.
-unsafe fn take_back(ctx: &mut Context, head: *const Context) {
-    // SAFETY: the caller's contract; every field read is plain data inside `*head`.
+/// `head` points at a writable, aligned `Context`-sized area.
+unsafe fn hand_over(ctx: &Context, head: *mut Context, base: *mut u8, memory: *mut u8) {
+    // SAFETY: the caller's contract; every field written is plain data inside `*head`.
     unsafe {
-        for (i, r) in ctx.regs.iter_mut().enumerate().take(crate::REGISTER_COUNT) {
-            *r = std::ptr::addr_of!((*head).regs[i]).read_volatile();
-        }
-        ctx.gas = std::ptr::addr_of!((*head).gas).read_volatile();
-        ctx.exit_kind = std::ptr::addr_of!((*head).exit_kind).read_volatile();
-        ctx.exit_arg = std::ptr::addr_of!((*head).exit_arg).read_volatile();
-        ctx.exit_record = std::ptr::addr_of!((*head).exit_record).read_volatile();
-        ctx.resume_record = std::ptr::addr_of!((*head).resume_record).read_volatile();
-        ctx.charge_next = std::ptr::addr_of!((*head).charge_next).read_volatile();
-        ctx.scratch = std::ptr::addr_of!((*head).scratch).read_volatile();
-        ctx.fast0 = std::ptr::addr_of!((*head).fast0).read_volatile();
-        ctx.fast1 = std::ptr::addr_of!((*head).fast1).read_volatile();
+        std::ptr::addr_of_mut!((*head).fast0).write(base as u64);
+        std::ptr::addr_of_mut!((*head).memory).write(memory);
+        std::ptr::addr_of_mut!((*head).slow_access_fn).write(ctx.slow_access_fn);
+        std::ptr::addr_of_mut!((*head).sbrk_fn).write(ctx.sbrk_fn);
+        std::ptr::addr_of_mut!((*head).jump_natives).write(ctx.jump_natives);
+        std::ptr::addr_of_mut!((*head).jump_len).write(ctx.jump_len);
+        std::ptr::addr_of_mut!((*head).halt_address).write(ctx.halt_address);
     }
 }
 
@@ -353,6 +385,7 @@ impl<M: Memory> CompiledVm<M> {
             jump_len: compiled.jump_natives.len() as u64,
             scratch: 0,
             halt_address: crate::interpreter::HALT_ADDRESS as u64,
+            home: std::ptr::null_mut(),
         });
         Ok(CompiledVm { compiled, ctx, memory, cursor: Cursor::default() })
     }
@@ -410,42 +443,43 @@ impl<M: Memory> CompiledVm<M> {
 
     fn run_compiled(&mut self, idx: usize) -> Exit {
         let view = self.memory.jit_view();
-        set_view(&mut self.ctx, view);
-        self.ctx.memory = &mut self.memory as *mut M as *mut u8;
+        let memory = &mut self.memory as *mut M as *mut u8;
         let entry = self.compiled.code.addr(self.compiled.entry);
         let target = self.compiled.code.addr(self.compiled.bodies[idx]);
-        // The context the code uses: the VM's own, or for a reservation a copy in its head page.
+        let home: *mut Context = &mut *self.ctx;
+        // The context the code uses: the VM's own, or for a reservation the head page's, where
+        // the trampoline moves registers, gas and the exit in and out.
         let context: *mut Context = match view {
             JitView::Reserved(base) => {
                 // SAFETY: the head page is the read-write, 4096-aligned page just below the guest
                 // base of the memory this VM owns (borrowed for the run); it holds nothing else.
                 let head = unsafe { base.sub(crate::reservation::HEAD) } as *mut Context;
-                // SAFETY: as above; `Context` is plain data.
-                unsafe { head.write(*self.ctx) };
+                // SAFETY: as above.
+                unsafe { hand_over(&self.ctx, head, base, memory) };
                 head
             }
-            _ => &mut *self.ctx,
+            _ => {
+                set_view(&mut self.ctx, view);
+                self.ctx.memory = memory;
+                home
+            }
         };
         // Faults of this VM's accesses are its slow paths while the code runs.
-        let _running = match view {
-            JitView::Reserved(base) => {
-Some(fault::enter(fault::Running { sites: &self.compiled.sites, memory_start: base as usize }))
-            }
-            _ => None,
-        };
+        let reserved = matches!(view, JitView::Reserved(_));
+        if let JitView::Reserved(base) = view {
+            fault::enter(fault::Running { sites: &self.compiled.sites, memory_start: base as usize });
+        }
         // SAFETY: `entry` is the trampoline emitted by `trampoline`, which follows the sysv64
         // convention (saves and restores every callee-saved register it uses, keeps the stack
         // aligned); `target` is a record body in the same mapping. The generated code touches
         // only the context (live for the call), guest memory through the table or region in
         // the context (the memory is borrowed mutably for the call, and its view was just
         // taken), and calls back `slow_access::<M>` / `sbrk::<M>` with that context.
-        let run: unsafe extern "sysv64" fn(*mut Context, usize) = unsafe { std::mem::transmute(entry) };
-        // SAFETY: as above.
-        unsafe { run(context, target) };
-        drop(_running);
-        if !std::ptr::eq(context, &*self.ctx) {
-            // SAFETY: the head page written above, which the run updated.
-            unsafe { take_back(&mut self.ctx, context) };
+        let run: unsafe extern "sysv64" fn(*mut Context, usize, *mut Context) = unsafe { std::mem::transmute(entry) };
+        // SAFETY: as above; `home` is this VM's context, live and not otherwise borrowed.
+        unsafe { run(context, target, home) };
+        if reserved {
+            fault::leave();
         }
         self.ctx.memory = std::ptr::null_mut();
         let ctx = &self.ctx;
@@ -505,6 +539,7 @@ mod tests {
             assert_eq!(off(std::ptr::addr_of!((*p).jump_len) as *const u8), ctx::JUMP_LEN as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).scratch) as *const u8), ctx::SCRATCH as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).halt_address) as *const u8), ctx::HALT_ADDRESS as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).home) as *const u8), ctx::HOME as usize);
         }
     }
 }
