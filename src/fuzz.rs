@@ -220,7 +220,14 @@ fn run_code(bytes: &[u8]) {
                 // pipeline model under PolkaVM's numbering, one per instruction otherwise.
                 let costs = match (rules.strict, numbering) {
                     (true, _) => GasCosts::single_pass(&code),
-                    (false, Numbering::PolkaVm) => GasCosts::pipeline(&code),
+                    (false, Numbering::PolkaVm) => {
+                        // javm's pipeline simulation and the spec's agree on every block.
+                        let (fast, spec) = (GasCosts::pipeline(&code), GasCosts::pipeline_spec(&code));
+                        if let (GasCosts::PerBlock(a), GasCosts::PerBlock(b)) = (&fast, &spec) {
+                            assert_eq!(a, b, "pipeline models disagree");
+                        }
+                        fast
+                    }
                     (false, Numbering::Gp) => GasCosts::PerInstruction,
                 };
                 let mut vm = Vm::new(Arc::new(Predecoded::new(code, &costs)), fuzz_memory(), 5_000);

@@ -58,9 +58,16 @@ impl GasCosts {
         Self::from_spec(code, jarkit_spec::jar::block_costs_single_pass)
     }
 
-    /// Block costs from the spec's full pipeline model (`spec/Jar/JAVM/Pipeline.lean`,
-    /// generated): the model behind the polkavm-spectool vectors' costs.
+    /// Block costs from the full pipeline model (`spec/Jar/JAVM/Pipeline.lean`): the model
+    /// behind the polkavm-spectool vectors' costs. Computed by javm's own simulation of the
+    /// spec's machine ([`crate::pipeline_gas`]), which the tests hold to [`Self::pipeline_spec`].
     pub fn pipeline(code: &crate::program::Code) -> GasCosts {
+        GasCosts::PerBlock(crate::pipeline_gas::block_costs(code))
+    }
+
+    /// Block costs from the spec's full pipeline model itself (generated): the reference for
+    /// [`Self::pipeline`], and slow (it copies its machine every cycle).
+    pub fn pipeline_spec(code: &crate::program::Code) -> GasCosts {
         Self::from_spec(code, jarkit_spec::jar::block_costs_pipeline)
     }
 
@@ -158,6 +165,28 @@ mod tests {
         assert_eq!(pipeline_cost(&[vec![byte(Opcode::Fallthrough)], trap.clone()]), 2);
     }
 
+    fn costs(g: GasCosts) -> Vec<(u32, u32)> {
+        let GasCosts::PerBlock(m) = g else { panic!("block costs") };
+        let mut v: Vec<(u32, u32)> = m.into_iter().collect();
+        v.sort_unstable();
+        v
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+        /// javm's simulation of the pipeline gives the spec's cost for every block of arbitrary
+        /// code: random bytes (most are opcodes of either numbering) and a random bitmask, under
+        /// both numberings and both rules for `ecalli`.
+        #[test]
+        fn the_fast_pipeline_model_is_the_specs(code in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..160), mask in proptest::collection::vec(proptest::prelude::any::<bool>(), 160), gp in proptest::prelude::any::<bool>(), ecalli_ends_block in proptest::prelude::any::<bool>()) {
+            let mut starts: Vec<bool> = mask[..code.len()].to_vec();
+            starts[0] = true;
+            let numbering = if gp { Numbering::Gp } else { Numbering::PolkaVm };
+            let code = Code { jump_table: vec![], code, starts, numbering, rules: BlockRules { ecalli_ends_block, strict: false } };
+            proptest::prop_assert_eq!(costs(GasCosts::pipeline(&code)), costs(GasCosts::pipeline_spec(&code)));
+        }
+    }
+
     #[test]
     fn the_pipeline_model_handles_long_dependency_chains() {
         // 200 dependent divisions (60 cycles each, one divider): about 60 cycles apiece, and the
@@ -166,5 +195,6 @@ mod tests {
         ops.push(vec![byte(Opcode::Trap)]);
         let cost = pipeline_cost(&ops);
         assert!((200 * 60 - 3..200 * 60 + 60).contains(&cost), "{cost}");
+        assert_eq!(costs(GasCosts::pipeline(&code_of(&ops))), costs(GasCosts::pipeline_spec(&code_of(&ops))));
     }
 }

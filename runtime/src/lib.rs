@@ -15,6 +15,7 @@ pub mod machine;
 pub mod manifest;
 pub mod memory;
 pub mod outcome;
+pub mod pipeline_gas;
 #[cfg(feature = "planted-bugs")]
 pub mod planted;
 pub mod polkavm_blob;

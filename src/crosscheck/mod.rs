@@ -73,6 +73,30 @@ pub fn compare(setup: &Setup) -> Result<(Final, bool), String> {
     Ok((want, compiled.is_some()))
 }
 
+/// Under PolkaVM's numbering the block costs come from javm's simulation of the full pipeline
+/// model; the spec's own model must give the same cost for every block.
+pub fn pipeline_models_agree(setup: &Setup) -> Result<(), String> {
+    if setup.numbering != javm::Numbering::PolkaVm || setup.block_costs.is_none() {
+        return Ok(());
+    }
+    let rules = javm::BlockRules { ecalli_ends_block: setup.ecalli_ends_block, strict: false };
+    let code = javm::Code::parse(&setup.program, javm::LengthEncoding::Compact, setup.numbering, rules).map_err(|e| e.to_string())?;
+    let sorted = |g: javm::GasCosts| match g {
+        javm::GasCosts::PerBlock(m) => {
+            let mut v: Vec<(u32, u32)> = m.into_iter().collect();
+            v.sort_unstable();
+            v
+        }
+        javm::GasCosts::PerInstruction => vec![],
+    };
+    let (fast, spec) = (sorted(javm::GasCosts::pipeline(&code)), sorted(javm::GasCosts::pipeline_spec(&code)));
+    if fast != spec {
+        let listing = javm::disasm::listing(&code);
+        return Err(format!("block costs differ: javm's pipeline model {fast:?}, the spec's {spec:?}\nprogram:\n{listing}"));
+    }
+    Ok(())
+}
+
 /// The program's disassembly and both final states side by side.
 pub fn describe(setup: &Setup, reference: &Final, interpreter: &Final, backend: &str) -> String {
     let mut out = String::from("program:\n");
@@ -143,6 +167,7 @@ pub fn run_rules(rules: &Rules, cases: u32, seed: u64) -> Summary {
     let compiled = std::cell::Cell::new(0u64);
     let result = runner.run(&gen::case(), |case| {
         let setup = gen::setup(&case, rules);
+        pipeline_models_agree(&setup).map_err(TestCaseError::fail)?;
         let (fin, was_compiled) = compare(&setup).map_err(TestCaseError::fail)?;
         compiled.set(compiled.get() + u64::from(was_compiled));
         let kind = match fin.exit {
