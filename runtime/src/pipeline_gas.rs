@@ -105,16 +105,23 @@ impl Pipe {
             self.rob.drain(..retired_now);
             self.retired += retired_now as u32;
         }
-        for _ in 0..DISPATCH_WIDTH {
-            let chosen = (0..self.rob.len()).find(|&k| {
-                let e = self.rob[k];
-                e.phase == Phase::Waiting && self.available(e.dep1) && self.available(e.dep2) && fits(e.units, self.free)
-            });
-            let Some(k) = chosen else { break };
-            for (f, n) in self.free.iter_mut().zip(self.rob[k].units) {
-                *f -= n;
+        // Start up to DISPATCH_WIDTH ready entries, oldest first. The spec rescans from the oldest
+        // after each start; one forward pass is the same, because starting an entry changes no
+        // other entry's readiness (results appear only when latencies pass, below) and free
+        // units only shrink, so an entry passed over stays passed over.
+        let mut started = 0;
+        for k in 0..self.rob.len() {
+            if started == DISPATCH_WIDTH {
+                break;
             }
-            self.rob[k].phase = Phase::Executing;
+            let e = self.rob[k];
+            if e.phase == Phase::Waiting && self.available(e.dep1) && self.available(e.dep2) && fits(e.units, self.free) {
+                for (f, n) in self.free.iter_mut().zip(e.units) {
+                    *f -= n;
+                }
+                self.rob[k].phase = Phase::Executing;
+                started += 1;
+            }
         }
         let mut step = 1;
         if !decoded_this_cycle && (draining || retired_now == 0) {
