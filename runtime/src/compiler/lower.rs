@@ -23,22 +23,69 @@ use super::{ctx, ExitKind};
 use crate::interpreter::predecode::{Op, NO_INDEX};
 use crate::isa::Opcode;
 
-/// Host registers of guest registers (the rest live in the context), by shape. The page-table and
-/// linear shapes need r14 for the memory and r15 for the context, and keep rdx as a third
-/// scratch register: guest registers 0–9 are pinned. The reserved shape reaches its context and
-/// its memory through r15 alone (the context is the page below the guest's address 0), and rdx
-/// is saved around the few instructions that need it: guest registers 0–11 are pinned.
-const PINNED_10: [R; 10] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11];
-const PINNED_12: [R; 12] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11, R14, RDX];
-/// Pinned registers a call to the host may clobber (saved around slow paths).
-const CALLER_SAVED_10: [(u8, R); 6] = [(4, RSI), (5, RDI), (6, R8), (7, R9), (8, R10), (9, R11)];
-const CALLER_SAVED_12: [(u8, R); 7] = [(4, RSI), (5, RDI), (6, R8), (7, R9), (8, R10), (9, R11), (11, RDX)];
+/// Host registers for guest registers, by shape. The page-table and linear shapes need r14 for
+/// the memory and r15 for the context, and keep rdx as a third scratch register: ten guest
+/// registers get a host register. The reserved shape reaches its context and its memory through
+/// r15 alone (the context is the page below the guest's address 0), and saves rdx around the few
+/// instructions that need it: twelve do.
+const HOSTS_10: [R; 10] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11];
+const HOSTS_12: [R; 12] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11, R14, RDX];
+/// Host registers a call to the host may clobber (saved around slow paths).
+const CALLER_SAVED: [R; 7] = [RSI, RDI, R8, R9, R10, R11, RDX];
 
-/// The host registers of the guest registers pinned under `shape`, in guest order.
-pub fn pinned(shape: Shape) -> &'static [R] {
-    match shape {
-        Shape::Reserved => &PINNED_12,
-        _ => &PINNED_10,
+/// Which guest register lives in which host register, chosen per program: the guest registers
+/// the program names most often get one, the rest live in the context.
+#[derive(Clone, Copy, Debug)]
+pub struct RegisterMap {
+    host: [Option<R>; 13],
+}
+
+impl RegisterMap {
+    /// The map for `ops` under `shape`: guest registers ranked by how often instructions name
+    /// them (ties to the lower number), the top ones paired with host registers in guest order.
+    pub fn for_program(ops: &[Op], shape: Shape) -> RegisterMap {
+        use crate::isa::{OpcodeInfo, OperandClass as C};
+        let mut uses = [0u64; 13];
+        for op in ops {
+            let Some(opcode) = op.opcode() else { continue };
+            let named: &[u8] = match opcode.class() {
+                C::NoArgs | C::OneImm | C::TwoImm | C::OneOffset => &[],
+                C::OneRegExtImm | C::OneRegOneImm | C::OneRegTwoImm | C::OneRegImmOffset => &[op.ra],
+                C::TwoReg => &[op.rd, op.ra],
+                C::TwoRegOneImm | C::TwoRegOneOffset | C::TwoRegTwoImm => &[op.ra, op.rb],
+                C::ThreeReg => &[op.ra, op.rb, op.rd],
+            };
+            for &g in named {
+                if let Some(u) = uses.get_mut(g as usize) {
+                    *u += 1;
+                }
+            }
+        }
+        let hosts: &[R] = if shape == Shape::Reserved { &HOSTS_12 } else { &HOSTS_10 };
+        let mut ranked: Vec<usize> = (0..13).collect();
+        ranked.sort_by_key(|&g| (std::cmp::Reverse(uses[g]), g));
+        let mut chosen: Vec<usize> = ranked[..hosts.len()].to_vec();
+        chosen.sort_unstable();
+        let mut host = [None; 13];
+        for (&g, &r) in chosen.iter().zip(hosts) {
+            host[g] = Some(r);
+        }
+        RegisterMap { host }
+    }
+
+    /// The host register of guest register `g`, if it has one.
+    pub fn get(&self, g: u8) -> Option<R> {
+        self.host.get(g as usize).copied().flatten()
+    }
+
+    /// (guest, host) for every guest register with a host register.
+    pub fn pairs(&self) -> impl Iterator<Item = (u8, R)> + '_ {
+        self.host.iter().enumerate().filter_map(|(g, r)| r.map(|r| (g as u8, r)))
+    }
+
+    /// Whether some guest register lives in `r`.
+    pub fn holds(&self, r: R) -> bool {
+        self.host.contains(&Some(r))
     }
 }
 
@@ -103,8 +150,8 @@ pub struct Lowering<'a> {
     pub sites: Vec<(u32, Label)>,
     /// The common exit path (stores pinned registers, returns to the host).
     pub exit: Label,
-    pinned: &'static [R],
-    caller_saved: &'static [(u8, R)],
+    pinned: RegisterMap,
+    caller_saved: Vec<(u8, R)>,
     /// The context is at `r15 + ctx_disp`.
     ctx_disp: i32,
     /// The host has BMI2 (`shlx` and friends: shifts by any register).
@@ -117,12 +164,12 @@ fn imm32(v: u64) -> Option<i32> {
 }
 
 impl<'a> Lowering<'a> {
-    pub fn new(ops: &'a [Op], shape: Shape, bmi2: bool) -> Self {
+    pub fn new(ops: &'a [Op], shape: Shape, pinned: RegisterMap, bmi2: bool) -> Self {
         let mut asm = Asm::new();
         let charge_labels = ops.iter().map(|_| asm.label()).collect();
         let body_labels = ops.iter().map(|_| asm.label()).collect();
         let exit = asm.label();
-        let caller_saved: &'static [(u8, R)] = if shape == Shape::Reserved { &CALLER_SAVED_12 } else { &CALLER_SAVED_10 };
+        let caller_saved = pinned.pairs().filter(|(_, r)| CALLER_SAVED.contains(r)).collect();
         Lowering {
             asm,
             ops,
@@ -133,7 +180,7 @@ impl<'a> Lowering<'a> {
             slow: Vec::new(),
             sites: Vec::new(),
             exit,
-            pinned: pinned(shape),
+            pinned,
             caller_saved,
             ctx_disp: context_disp(shape),
             bmi2,
@@ -152,7 +199,7 @@ impl<'a> Lowering<'a> {
 
     /// Whether rdx holds a guest register (saved around instructions that need it).
     fn rdx_pinned(&self) -> bool {
-        self.pinned.contains(&RDX)
+        self.pinned.holds(RDX)
     }
 
     /// `dst` = the context's address (the first argument of a call to the host).
@@ -167,8 +214,8 @@ impl<'a> Lowering<'a> {
     // ---- guest registers ----
 
     fn get(&mut self, dst: R, g: u8) {
-        match self.pinned.get(g as usize) {
-            Some(&p) => {
+        match self.pinned.get(g) {
+            Some(p) => {
                 if p != dst {
                     self.asm.mov(W::Q64, dst, p)
                 }
@@ -178,15 +225,15 @@ impl<'a> Lowering<'a> {
     }
 
     fn put(&mut self, g: u8, src: R) {
-        match self.pinned.get(g as usize) {
-            Some(&p) => self.asm.mov(W::Q64, p, src),
+        match self.pinned.get(g) {
+            Some(p) => self.asm.mov(W::Q64, p, src),
             None => self.asm.store(W::Q64, self.mem_of(g), src),
         }
     }
 
     fn put_imm(&mut self, g: u8, v: u64) {
-        match self.pinned.get(g as usize) {
-            Some(&p) => self.asm.mov_imm(p, v),
+        match self.pinned.get(g) {
+            Some(p) => self.asm.mov_imm(p, v),
             None => {
                 self.asm.mov_imm(RAX, v);
                 self.asm.store(W::Q64, self.mem_of(g), RAX);
@@ -218,7 +265,7 @@ impl<'a> Lowering<'a> {
         if crate::planted::active(crate::planted::Bug::CompiledSubOrder) {
             commutes = true;
         }
-        match self.pinned.get(d as usize).copied() {
+        match self.pinned.get(d) {
             Some(rd) if d != b || a == b => {
                 self.get(rd, a);
                 let src = self.source(b, RCX);
@@ -240,8 +287,8 @@ impl<'a> Lowering<'a> {
     /// The host register holding guest register `g`: its pinned register, or `scratch` after
     /// loading it there.
     fn source(&mut self, g: u8, scratch: R) -> R {
-        match self.pinned.get(g as usize) {
-            Some(&p) => p,
+        match self.pinned.get(g) {
+            Some(p) => p,
             None => {
                 self.asm.load(W::Q64, scratch, self.mem_of(g));
                 scratch
@@ -252,10 +299,15 @@ impl<'a> Lowering<'a> {
     /// `a = b op imm` (64-bit) straight on `a`'s host register when it is pinned and the
     /// immediate fits 32 bits.
     fn binop64_imm(&mut self, op: Alu, a: u8, b: u8, imm: u64) {
-        match (self.pinned.get(a as usize).copied(), imm32(imm)) {
+        match (self.pinned.get(a), imm32(imm)) {
             (Some(ra), Some(i)) => {
                 self.get(ra, b);
                 self.asm.alu_imm(W::Q64, op, ra, i);
+            }
+            // A register in the context updated in place: `op qword [slot], imm`.
+            (None, Some(i)) if a == b => {
+                let slot = self.mem_of(a);
+                self.asm.alu_mem_imm(W::Q64, op, slot, i);
             }
             _ => {
                 self.get(RAX, b);
@@ -267,7 +319,7 @@ impl<'a> Lowering<'a> {
 
     /// The 32-bit result in `eax`, sign-extended into `rax`, written to guest register `g`.
     fn put_sext32(&mut self, g: u8) {
-        match self.pinned.get(g as usize).copied() {
+        match self.pinned.get(g) {
             Some(p) => self.asm.movsxd(p, RAX),
             None => {
                 self.asm.movsxd(RAX, RAX);
@@ -307,12 +359,17 @@ impl<'a> Lowering<'a> {
 
     /// Leaves the guest address (32 bits) in `eax`: register `base` (if any) plus `offset`.
     fn address(&mut self, base: Option<u8>, offset: u64) {
-        match base.map(|g| (g, self.pinned.get(g as usize))) {
+        match base.map(|g| (g, self.pinned.get(g))) {
             // A 32-bit `lea` wraps modulo 2^32 and zero-extends, as the guest address does.
-            Some((_, Some(&p))) => self.asm.lea32(RAX, at(p, offset as u32 as i32)),
+            Some((_, Some(p))) => self.asm.lea32(RAX, at(p, offset as u32 as i32)),
             Some((g, None)) => {
                 self.get(RAX, g);
-                self.asm.alu_imm(W::D32, Alu::Add, RAX, offset as u32 as i32);
+                if offset as u32 != 0 {
+                    self.asm.alu_imm(W::D32, Alu::Add, RAX, offset as u32 as i32);
+                } else {
+                    // The address is the register's low 32 bits.
+                    self.asm.mov(W::D32, RAX, RAX);
+                }
             }
             None => self.asm.mov_imm(RAX, offset as u32 as u64),
         }
@@ -343,7 +400,7 @@ impl<'a> Lowering<'a> {
             Shape::Reserved => {
                 // Straight into the guest register when it is pinned: a faulting load writes
                 // nothing, and the slow path writes it instead.
-                let target = self.pinned.get(dst as usize).copied().unwrap_or(RAX);
+                let target = self.pinned.get(dst).unwrap_or(RAX);
                 self.sites.push((self.asm.offset(), slow));
                 self.asm.load_sized(target, indexed(R15, RAX, 1, 0), size, inline_signed);
                 if target != RAX {
@@ -384,7 +441,7 @@ impl<'a> Lowering<'a> {
             Shape::Reserved => {
                 // Straight from the guest register when it is pinned.
                 let src = match value {
-                    Value::Reg(g) => self.pinned.get(g as usize).copied(),
+                    Value::Reg(g) => self.pinned.get(g),
                     Value::Imm(_) => None,
                 };
                 let src = src.unwrap_or_else(|| {
@@ -430,15 +487,15 @@ impl<'a> Lowering<'a> {
 
     /// Saves the pinned registers a host call may clobber into their context slots.
     fn save_caller_saved(&mut self) {
-        let saved = self.caller_saved;
-        for &(g, r) in saved {
+        for k in 0..self.caller_saved.len() {
+            let (g, r) = self.caller_saved[k];
             self.asm.store(W::Q64, self.mem_of(g), r);
         }
     }
 
     fn restore_caller_saved(&mut self) {
-        let saved = self.caller_saved;
-        for &(g, r) in saved {
+        for k in 0..self.caller_saved.len() {
+            let (g, r) = self.caller_saved[k];
             self.asm.load(W::Q64, r, self.mem_of(g));
         }
     }
@@ -549,7 +606,7 @@ impl<'a> Lowering<'a> {
                 };
                 self.branch_to(cc, i, op.target);
             }
-            MoveReg => match self.pinned.get(d as usize).copied() {
+            MoveReg => match self.pinned.get(d) {
                 Some(rd) => self.get(rd, a),
                 None => {
                     self.get(RAX, a);
@@ -649,7 +706,7 @@ impl<'a> Lowering<'a> {
                 self.asm.shift_imm(W::D32, shift_of(opcode), RAX, (op.imm1 & 31) as u8);
                 self.put_sext32(a);
             }
-            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => match self.pinned.get(a as usize).copied() {
+            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => match self.pinned.get(a) {
                 Some(ra) => {
                     self.get(ra, b);
                     self.asm.shift_imm(W::Q64, shift_of(opcode), ra, (op.imm1 & 63) as u8);
@@ -728,7 +785,7 @@ impl<'a> Lowering<'a> {
             ShloL64 | ShloR64 | SharR64 if self.bmi2 => {
                 let ra = self.source(a, RAX);
                 let rb = self.source(b, RCX);
-                let target = self.pinned.get(d as usize).copied().unwrap_or(RAX);
+                let target = self.pinned.get(d).unwrap_or(RAX);
                 self.asm.shift_x(W::Q64, shift_of(opcode), target, ra, rb);
                 if target == RAX {
                     self.put(d, RAX);

@@ -29,7 +29,7 @@ use crate::interpreter::Cursor;
 use crate::memory::{JitView, MemFault, Memory};
 use crate::outcome::Exit;
 use exec_mem::ExecBuffer;
-use lower::{context_disp, pinned, Lowering, Shape};
+use lower::{context_disp, Lowering, RegisterMap, Shape};
 use x64::*;
 
 /// Why a program could not be compiled.
@@ -151,8 +151,9 @@ impl Compiled {
             return Err(CompileError::UnsupportedHost("no fault handler for guest memory"));
         }
         let ops = program.ops();
-        let mut lowering = Lowering::new(ops, shape, std::is_x86_feature_detected!("bmi2"));
-        let entry = trampoline(&mut lowering.asm, lowering.exit, shape);
+        let registers = RegisterMap::for_program(ops, shape);
+        let mut lowering = Lowering::new(ops, shape, registers, std::is_x86_feature_detected!("bmi2"));
+        let entry = trampoline(&mut lowering.asm, lowering.exit, shape, &registers);
         for i in 0..ops.len() as u32 {
             lowering.record(i);
         }
@@ -175,6 +176,13 @@ impl Compiled {
 
     pub fn program(&self) -> &Predecoded {
         &self.program
+    }
+
+    /// The generated machine code and the offset of each record's body in it (for inspecting the
+    /// code with a disassembler).
+    pub fn native_code(&self) -> (&[u8], &[u32]) {
+        // SAFETY: the mapping is readable and immutable for the life of `self`.
+        (unsafe { std::slice::from_raw_parts(self.code.addr(0) as *const u8, self.code.len()) }, &self.bodies)
     }
 }
 
@@ -202,7 +210,7 @@ fn host_features() -> Result<(), CompileError> {
 /// head page's copy (the code's) and `home` the VM's: the trampoline moves the registers and the
 /// gas from `home` in, and at the exit moves them and the exit back, all with 8-byte moves (a
 /// host-side struct copy stalls on store forwarding, and host calls pass here every time).
-fn trampoline(asm: &mut Asm, exit: Label, shape: Shape) -> u32 {
+fn trampoline(asm: &mut Asm, exit: Label, shape: Shape, registers: &RegisterMap) -> u32 {
     let entry = asm.offset();
     for r in [RBX, RBP, R12, R13, R14, R15] {
         asm.push(r);
@@ -211,26 +219,27 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape) -> u32 {
     asm.alu_imm(W::Q64, Alu::Sub, RSP, 8);
     // r15 + disp = the context (rdi): the reserved shape's r15 is the guest base above it.
     let disp = context_disp(shape);
-    let pinned = pinned(shape);
+    let pinned: Vec<(u8, R)> = registers.pairs().collect();
+    let unpinned: Vec<i32> = (0..crate::REGISTER_COUNT as u8).filter(|&g| registers.get(g).is_none()).map(|g| ctx::REGS + 8 * g as i32).collect();
     asm.lea(R15, at(RDI, -disp));
     // The target moves out of rsi, which holds a guest register from here on.
     asm.mov(W::Q64, RAX, RSI);
     if shape == Shape::Reserved {
         let home = RDX;
         asm.store(W::Q64, at(R15, disp + ctx::HOME), home);
-        for field in [ctx::GAS].into_iter().chain((pinned.len()..crate::REGISTER_COUNT).map(|g| ctx::REGS + 8 * g as i32)) {
+        for &field in [ctx::GAS].iter().chain(&unpinned) {
             asm.load(W::Q64, RCX, at(home, field));
             asm.store(W::Q64, at(R15, disp + field), RCX);
         }
         // `home` is rdx, itself a guest register's: loaded last.
-        let mut order: Vec<(usize, R)> = pinned.iter().copied().enumerate().collect();
+        let mut order = pinned.clone();
         order.sort_by_key(|&(_, r)| r == home);
         for (g, r) in order {
             asm.load(W::Q64, r, at(home, ctx::REGS + 8 * g as i32));
         }
     } else {
         asm.load(W::Q64, R14, at(R15, ctx::FAST0));
-        for (g, &r) in pinned.iter().enumerate() {
+        for &(g, r) in &pinned {
             asm.load(W::Q64, r, at(R15, disp + ctx::REGS + 8 * g as i32));
         }
     }
@@ -238,17 +247,16 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape) -> u32 {
     asm.bind(exit);
     if shape == Shape::Reserved {
         asm.load(W::Q64, RAX, at(R15, disp + ctx::HOME));
-        for (g, &r) in pinned.iter().enumerate() {
+        for &(g, r) in &pinned {
             asm.store(W::Q64, at(RAX, ctx::REGS + 8 * g as i32), r);
         }
-        let unpinned = (pinned.len()..crate::REGISTER_COUNT).map(|g| ctx::REGS + 8 * g as i32);
         // gas; exit kind and argument; exit and resume records; charge_next (with its padding).
-        for field in [ctx::GAS, ctx::EXIT_KIND, ctx::EXIT_RECORD, ctx::CHARGE_NEXT].into_iter().chain(unpinned) {
+        for &field in [ctx::GAS, ctx::EXIT_KIND, ctx::EXIT_RECORD, ctx::CHARGE_NEXT].iter().chain(&unpinned) {
             asm.load(W::Q64, RCX, at(R15, disp + field));
             asm.store(W::Q64, at(RAX, field), RCX);
         }
     } else {
-        for (g, &r) in pinned.iter().enumerate() {
+        for &(g, r) in &pinned {
             asm.store(W::Q64, at(R15, disp + ctx::REGS + 8 * g as i32), r);
         }
     }
