@@ -29,7 +29,9 @@ use crate::isa::Opcode;
 /// r15 alone (the context is the page below the guest's address 0), and saves rdx around the few
 /// instructions that need it: twelve do.
 const HOSTS_10: [R; 10] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11];
-const HOSTS_12: [R; 12] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11, R14, RDX];
+const HOSTS_11: [R; 11] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11, RDX];
+/// The reserved shape keeps the gas in a register: every block charges it.
+pub const GAS_REGISTER: R = R14;
 /// Host registers a call to the host may clobber (saved around slow paths).
 const CALLER_SAVED: [R; 7] = [RSI, RDI, R8, R9, R10, R11, RDX];
 
@@ -42,11 +44,24 @@ pub struct RegisterMap {
 
 impl RegisterMap {
     /// The map for `ops` under `shape`: guest registers ranked by how often instructions name
-    /// them (ties to the lower number), the top ones paired with host registers in guest order.
+    /// them, a use inside a loop counting 8 times per level of nesting (a loop: the records
+    /// from a backward branch's target to the branch), ties to the lower number; the top ones
+    /// are paired with host registers in guest order.
     pub fn for_program(ops: &[Op], shape: Shape) -> RegisterMap {
         use crate::isa::{OpcodeInfo, OperandClass as C};
+        let mut nesting = vec![0i32; ops.len() + 1];
+        for (i, op) in ops.iter().enumerate() {
+            let t = op.target as usize;
+            if op.target != NO_INDEX && t <= i {
+                nesting[t] += 1;
+                nesting[i + 1] -= 1;
+            }
+        }
+        let mut depth = 0i32;
         let mut uses = [0u64; 13];
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
+            depth += nesting[i];
+            let weight = 1u64 << (3 * depth.clamp(0, 6));
             let Some(opcode) = op.opcode() else { continue };
             let named: &[u8] = match opcode.class() {
                 C::NoArgs | C::OneImm | C::TwoImm | C::OneOffset => &[],
@@ -57,18 +72,23 @@ impl RegisterMap {
             };
             for &g in named {
                 if let Some(u) = uses.get_mut(g as usize) {
-                    *u += 1;
+                    *u += weight;
                 }
             }
         }
-        let hosts: &[R] = if shape == Shape::Reserved { &HOSTS_12 } else { &HOSTS_10 };
-        let mut ranked: Vec<usize> = (0..13).collect();
-        ranked.sort_by_key(|&g| (std::cmp::Reverse(uses[g]), g));
-        let mut chosen: Vec<usize> = ranked[..hosts.len()].to_vec();
-        chosen.sort_unstable();
+        let hosts: &[R] = if shape == Shape::Reserved { &HOSTS_11 } else { &HOSTS_10 };
+        // Guest registers 0..n start in hosts 0..n; each register past n that is used more than
+        // the least-used of those takes that one's host register instead.
+        let n = hosts.len();
         let mut host = [None; 13];
-        for (&g, &r) in chosen.iter().zip(hosts) {
+        for (g, &r) in hosts.iter().enumerate() {
             host[g] = Some(r);
+        }
+        for extra in n..13 {
+            let Some(victim) = (0..13).filter(|&g| host[g].is_some()).min_by_key(|&g| (uses[g], std::cmp::Reverse(g))) else { break };
+            if uses[extra] > uses[victim] {
+                host[extra] = host[victim].take();
+            }
         }
         RegisterMap { host }
     }
@@ -156,6 +176,8 @@ pub struct Lowering<'a> {
     ctx_disp: i32,
     /// The host has BMI2 (`shlx` and friends: shifts by any register).
     bmi2: bool,
+    /// Records that a later record branches back to.
+    loop_heads: Vec<bool>,
 }
 
 fn imm32(v: u64) -> Option<i32> {
@@ -182,6 +204,15 @@ impl<'a> Lowering<'a> {
             exit,
             pinned,
             caller_saved,
+            loop_heads: {
+                let mut heads = vec![false; ops.len()];
+                for (i, op) in ops.iter().enumerate() {
+                    if op.target != NO_INDEX && (op.target as usize) <= i {
+                        heads[op.target as usize] = true;
+                    }
+                }
+                heads
+            },
             ctx_disp: context_disp(shape),
             bmi2,
         }
@@ -505,6 +536,11 @@ impl<'a> Lowering<'a> {
     /// Emits record `i`: its charge, then its instruction.
     pub fn record(&mut self, i: u32) {
         let op = self.ops[i as usize];
+        if self.loop_heads.get(i as usize).copied().unwrap_or(false) {
+            // Loop heads start on a 32-byte boundary, so that a short loop's code is fetched in
+            // as few blocks as possible whatever precedes it.
+            self.asm.align(32);
+        }
         self.asm.bind(self.charge_labels[i as usize]);
         if op.charge != 0 {
             let oog = self.stub(Some((ExitKind::OutOfGas, 0)), i, i, true);
@@ -512,12 +548,25 @@ impl<'a> Lowering<'a> {
             match i32::try_from(op.charge) {
                 // Deduct, and give it back on the way out if the result went below zero (`sub`
                 // sets the flags `cmp` would).
+                Ok(charge) if self.shape == Shape::Reserved => {
+                    self.asm.alu_imm(W::Q64, Alu::Sub, GAS_REGISTER, charge);
+                    self.asm.jcc(Cc::L, oog);
+                    if let Some(stub) = self.stubs.last_mut() {
+                        stub.refund = charge;
+                    }
+                }
                 Ok(charge) => {
                     self.asm.alu_mem_imm(W::Q64, Alu::Sub, self.c(ctx::GAS), charge);
                     self.asm.jcc(Cc::L, oog);
                     if let Some(stub) = self.stubs.last_mut() {
                         stub.refund = charge;
                     }
+                }
+                Err(_) if self.shape == Shape::Reserved => {
+                    self.asm.mov_imm(RAX, op.charge as u64);
+                    self.asm.alu(W::Q64, Alu::Cmp, GAS_REGISTER, RAX);
+                    self.asm.jcc(Cc::L, oog);
+                    self.asm.alu(W::Q64, Alu::Sub, GAS_REGISTER, RAX);
                 }
                 Err(_) => {
                     self.asm.mov_imm(RAX, op.charge as u64);
@@ -981,7 +1030,11 @@ impl<'a> Lowering<'a> {
         for s in std::mem::take(&mut self.stubs) {
             self.asm.bind(s.label);
             if s.refund != 0 {
-                self.asm.alu_mem_imm(W::Q64, Alu::Add, self.c(ctx::GAS), s.refund);
+                if self.shape == Shape::Reserved {
+                    self.asm.alu_imm(W::Q64, Alu::Add, GAS_REGISTER, s.refund);
+                } else {
+                    self.asm.alu_mem_imm(W::Q64, Alu::Add, self.c(ctx::GAS), s.refund);
+                }
             }
             if let Some((kind, arg)) = s.kind {
                 self.asm.store_imm32(W::D32, self.c(ctx::EXIT_KIND), kind as i32);

@@ -29,7 +29,7 @@ use crate::interpreter::Cursor;
 use crate::memory::{JitView, MemFault, Memory};
 use crate::outcome::Exit;
 use exec_mem::ExecBuffer;
-use lower::{context_disp, Lowering, RegisterMap, Shape};
+use lower::{context_disp, Lowering, RegisterMap, Shape, GAS_REGISTER};
 use x64::*;
 
 /// Why a program could not be compiled.
@@ -227,7 +227,8 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape, registers: &RegisterMap)
     if shape == Shape::Reserved {
         let home = RDX;
         asm.store(W::Q64, at(R15, disp + ctx::HOME), home);
-        for &field in [ctx::GAS].iter().chain(&unpinned) {
+        asm.load(W::Q64, GAS_REGISTER, at(home, ctx::GAS));
+        for &field in &unpinned {
             asm.load(W::Q64, RCX, at(home, field));
             asm.store(W::Q64, at(R15, disp + field), RCX);
         }
@@ -250,8 +251,9 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape, registers: &RegisterMap)
         for &(g, r) in &pinned {
             asm.store(W::Q64, at(RAX, ctx::REGS + 8 * g as i32), r);
         }
-        // gas; exit kind and argument; exit and resume records; charge_next (with its padding).
-        for &field in [ctx::GAS, ctx::EXIT_KIND, ctx::EXIT_RECORD, ctx::CHARGE_NEXT].iter().chain(&unpinned) {
+        asm.store(W::Q64, at(RAX, ctx::GAS), GAS_REGISTER);
+        // Exit kind and argument; exit and resume records; charge_next (with its padding).
+        for &field in [ctx::EXIT_KIND, ctx::EXIT_RECORD, ctx::CHARGE_NEXT].iter().chain(&unpinned) {
             asm.load(W::Q64, RCX, at(R15, disp + field));
             asm.store(W::Q64, at(RAX, field), RCX);
         }

@@ -502,6 +502,27 @@ impl Asm {
     pub fn ret(&mut self) {
         self.byte(0xC3);
     }
+
+    /// Pads with no-ops (the recommended multi-byte forms) to a multiple of `align` bytes.
+    pub fn align(&mut self, align: u32) {
+        const NOPS: [&[u8]; 9] = [
+            &[],
+            &[0x90],
+            &[0x66, 0x90],
+            &[0x0F, 0x1F, 0x00],
+            &[0x0F, 0x1F, 0x40, 0x00],
+            &[0x0F, 0x1F, 0x44, 0x00, 0x00],
+            &[0x66, 0x0F, 0x1F, 0x44, 0x00, 0x00],
+            &[0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x00],
+            &[0x0F, 0x1F, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ];
+        let mut pad = (align - self.offset() % align) % align;
+        while pad > 0 {
+            let n = pad.min(8);
+            self.bytes(NOPS[n as usize]);
+            pad -= n;
+        }
+    }
 }
 
 #[cfg(test)]
