@@ -296,6 +296,14 @@ impl<'a> Lowering<'a> {
         if crate::planted::active(crate::planted::Bug::CompiledSubOrder) {
             commutes = true;
         }
+        match (self.pinned.get(d), self.pinned.get(a), self.pinned.get(b)) {
+            // d = a + b in one instruction.
+            (Some(rd), Some(ra), Some(rb)) if op == Some(Alu::Add) && d != a && d != b => {
+                self.asm.lea(rd, indexed(ra, rb, 1, 0));
+                return;
+            }
+            _ => {}
+        }
         match self.pinned.get(d) {
             Some(rd) if d != b || a == b => {
                 self.get(rd, a);
@@ -311,6 +319,17 @@ impl<'a> Lowering<'a> {
                 let src = self.source(b, RCX);
                 emit(&mut self.asm, RAX, src);
                 self.put(d, RAX);
+            }
+        }
+    }
+
+    /// Guest register `g` = the condition `cc` of the flags, as 0 or 1.
+    fn set_reg(&mut self, cc: Cc, g: u8) {
+        match self.pinned.get(g) {
+            Some(r) => self.asm.set_into(cc, r),
+            None => {
+                self.asm.set(cc, RAX);
+                self.put(g, RAX);
             }
         }
     }
@@ -331,6 +350,11 @@ impl<'a> Lowering<'a> {
     /// immediate fits 32 bits.
     fn binop64_imm(&mut self, op: Alu, a: u8, b: u8, imm: u64) {
         match (self.pinned.get(a), imm32(imm)) {
+            // a = b + imm in one instruction.
+            (Some(ra), Some(i)) if op == Alu::Add && a != b && self.pinned.get(b).is_some() => {
+                let rb = self.pinned.get(b).unwrap_or(RAX);
+                self.asm.lea(ra, at(rb, i));
+            }
             (Some(ra), Some(i)) => {
                 self.get(ra, b);
                 self.asm.alu_imm(W::Q64, op, ra, i);
@@ -747,8 +771,7 @@ impl<'a> Lowering<'a> {
                     SetGtUImm => Cc::A,
                     _ => Cc::G,
                 };
-                self.asm.set(cc, RAX);
-                self.put(a, RAX);
+                self.set_reg(cc, a);
             }
             ShloLImm32 | ShloRImm32 | SharRImm32 | RotR32Imm => {
                 self.get(RAX, b);
@@ -867,7 +890,8 @@ impl<'a> Lowering<'a> {
             }
             DivU32 | DivS32 | RemU32 | RemS32 | DivU64 | DivS64 | RemU64 | RemS64 => self.division(opcode, a, b, d),
             MulUpperSS | MulUpperUU | MulUpperSU => {
-                let save_rdx = self.rdx_pinned();
+                // rdx is overwritten anyway when it is the destination's.
+                let save_rdx = self.rdx_pinned() && self.pinned.get(d) != Some(RDX);
                 if save_rdx {
                     self.asm.push(RDX);
                 }
@@ -886,18 +910,19 @@ impl<'a> Lowering<'a> {
                         self.asm.alu(W::Q64, Alu::Sub, RDX, RAX);
                     }
                 }
-                self.asm.mov(W::Q64, RAX, RDX);
-                if save_rdx {
-                    self.asm.pop(RDX);
+                if self.pinned.get(d) != Some(RDX) {
+                    self.asm.mov(W::Q64, RAX, RDX);
+                    if save_rdx {
+                        self.asm.pop(RDX);
+                    }
+                    self.put(d, RAX);
                 }
-                self.put(d, RAX);
             }
             SetLtU | SetLtS => {
                 let ra = self.source(a, RCX);
                 let rb = self.source(b, RAX);
                 self.asm.alu(W::Q64, Alu::Cmp, ra, rb);
-                self.asm.set(if opcode == SetLtU { Cc::B } else { Cc::L }, RAX);
-                self.put(d, RAX);
+                self.set_reg(if opcode == SetLtU { Cc::B } else { Cc::L }, d);
             }
             CmovIz | CmovNz => {
                 self.get(RAX, d);
@@ -932,8 +957,9 @@ impl<'a> Lowering<'a> {
         let w = if matches!(opcode, DivU32 | DivS32 | RemU32 | RemS32) { W::D32 } else { W::Q64 };
         let signed = matches!(opcode, DivS32 | RemS32 | DivS64 | RemS64);
         let rem = matches!(opcode, RemU32 | RemS32 | RemU64 | RemS64);
-        // The hardware divides rdx:rax; a guest register pinned in rdx is kept on the stack.
-        let save_rdx = self.rdx_pinned();
+        // The hardware divides rdx:rax; a guest register pinned in rdx is kept on the stack
+        // (unless it is the destination).
+        let save_rdx = self.rdx_pinned() && self.pinned.get(d) != Some(RDX);
         if save_rdx {
             self.asm.push(RDX);
         }

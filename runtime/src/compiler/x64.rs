@@ -452,6 +452,15 @@ impl Asm {
         self.modrm_rr(r.0, r.0);
     }
 
+    /// `setcc al; movzx dst32, al`: the condition as 0 or 1 in any register.
+    pub fn set_into(&mut self, cc: Cc, dst: R) {
+        self.bytes(&[0x0F, 0x90 + cc as u8]);
+        self.modrm_rr(0, RAX.0);
+        self.rex(false, dst.0, 0, RAX.0, false);
+        self.bytes(&[0x0F, 0xB6]);
+        self.modrm_rr(dst.0, RAX.0);
+    }
+
     pub fn cmov(&mut self, cc: Cc, dst: R, src: R) {
         self.op_rr(W::Q64, &[0x0F, 0x40 + cc as u8], dst, src);
     }
@@ -556,6 +565,8 @@ mod tests {
         assert_eq!(asm(|a| a.load_sized(RAX, indexed(RDX, RCX, 1, 0), 1, true)), [0x48, 0x0F, 0xBE, 0x04, 0x0A]);
         assert_eq!(asm(|a| a.load_sized(RBX, indexed(R14, RAX, 1, 0), 1, false)), [0x41, 0x0F, 0xB6, 0x1C, 0x06]);
         assert_eq!(asm(|a| a.lea32(RAX, at(RBX, 0x10))), [0x8D, 0x43, 0x10]);
+        assert_eq!(asm(|a| a.set_into(Cc::B, R9)), [0x0F, 0x92, 0xC0, 0x44, 0x0F, 0xB6, 0xC8]);
+        assert_eq!(asm(|a| a.lea(R9, indexed(R13, R12, 1, 0))), [0x4F, 0x8D, 0x4C, 0x25, 0x00]);
         assert_eq!(asm(|a| a.store_sized(indexed(R15, RAX, 1, 0), RSI, 1)), [0x41, 0x88, 0x34, 0x07]);
         assert_eq!(asm(|a| a.store_sized(indexed(RAX, RCX, 1, 0), RSI, 1)), [0x40, 0x88, 0x34, 0x08]);
         assert_eq!(asm(|a| a.store_sized(indexed(RAX, RCX, 1, 0), RBX, 1)), [0x88, 0x1C, 0x08]);
