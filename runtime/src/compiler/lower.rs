@@ -1030,20 +1030,20 @@ impl<'a> Lowering<'a> {
 
     /// Emits the out-of-line code: slow memory paths, exit stubs and the common exit.
     pub fn cold_code(&mut self) {
+        // One shared routine per kind of access calls the memory; each site only passes the
+        // value, calls it, and branches on the answer (this keeps cold code a fifth the size).
+        let mut routines: [Option<Label>; 64] = [None; 64];
         for s in std::mem::take(&mut self.slow) {
             self.asm.bind(s.label);
-            // The address is still in eax: the inline checks jump here before changing it.
+            // The address is still in eax: the inline checks (or the fault handler) come here
+            // before anything changes it.
             if let Some(v) = s.value {
                 self.value_into(RCX, v);
                 self.asm.store(W::Q64, self.c(ctx::SCRATCH), RCX);
             }
-            self.save_caller_saved();
-            self.asm.mov(W::D32, RSI, RAX);
-            self.context_into(RDI);
-            let code = s.size as u64 | if s.signed { 0x10 } else { 0 } | if s.value.is_some() { 0x20 } else { 0 };
-            self.asm.mov_imm(RDX, code);
-            self.asm.call_mem(self.c(ctx::SLOW_ACCESS_FN));
-            self.restore_caller_saved();
+            let code = s.size as usize | if s.signed { 0x10 } else { 0 } | if s.value.is_some() { 0x20 } else { 0 };
+            let routine = *routines[code].get_or_insert_with(|| self.asm.label());
+            self.asm.call(routine);
             let fault = self.stub(None, s.record, s.record, false);
             self.asm.test(W::D32, RAX, RAX);
             self.asm.jcc(Cc::Ne, fault);
@@ -1053,6 +1053,14 @@ impl<'a> Lowering<'a> {
             }
             self.asm.jmp(s.back);
         }
+        for (code, routine) in routines.iter().enumerate() {
+            if let Some(l) = *routine {
+                self.slow_access_routine(l, code as u64);
+            }
+        }
+        // Exit stubs: rax = record | resume << 32, rcx = kind | arg << 32 (unless a slow path
+        // wrote them), then one of four shared tails writes them and leaves.
+        let tails: Vec<Label> = (0..4).map(|_| self.asm.label()).collect();
         for s in std::mem::take(&mut self.stubs) {
             self.asm.bind(s.label);
             if s.refund != 0 {
@@ -1062,15 +1070,40 @@ impl<'a> Lowering<'a> {
                     self.asm.alu_mem_imm(W::Q64, Alu::Add, self.c(ctx::GAS), s.refund);
                 }
             }
+            self.asm.mov_imm(RAX, u64::from(s.record) | u64::from(s.resume) << 32);
             if let Some((kind, arg)) = s.kind {
-                self.asm.store_imm32(W::D32, self.c(ctx::EXIT_KIND), kind as i32);
-                self.asm.store_imm32(W::D32, self.c(ctx::EXIT_ARG), arg as i32);
+                self.asm.mov_imm(RCX, kind as u64 | u64::from(arg) << 32);
             }
-            self.asm.store_imm32(W::D32, self.c(ctx::EXIT_RECORD), s.record as i32);
-            self.asm.store_imm32(W::D32, self.c(ctx::RESUME_RECORD), s.resume as i32);
-            self.asm.store_imm32(W::D32, self.c(ctx::CHARGE_NEXT), i32::from(s.charge));
+            self.asm.jmp(tails[usize::from(s.kind.is_some()) | usize::from(s.charge) << 1]);
+        }
+        for (k, &tail) in tails.iter().enumerate() {
+            self.asm.bind(tail);
+            if k & 1 != 0 {
+                // exit_kind and exit_arg are adjacent u32s.
+                self.asm.store(W::Q64, self.c(ctx::EXIT_KIND), RCX);
+            }
+            // exit_record and resume_record likewise.
+            self.asm.store(W::Q64, self.c(ctx::EXIT_RECORD), RAX);
+            self.asm.store_imm32(W::D32, self.c(ctx::CHARGE_NEXT), (k >> 1) as i32);
             self.asm.jmp(self.exit);
         }
+    }
+
+    /// The shared part of a slow access of kind `code` (see `slow_access`): called with the
+    /// address in eax and a store's value in the context's scratch; returns eax = 0, or 1 after
+    /// the memory wrote the exit. Saves what the call may clobber of the guest's registers.
+    fn slow_access_routine(&mut self, label: Label, code: u64) {
+        self.asm.bind(label);
+        // The call pushed 8 bytes onto a 16-aligned stack; calls need it aligned again.
+        self.asm.alu_imm(W::Q64, Alu::Sub, RSP, 8);
+        self.save_caller_saved();
+        self.asm.mov(W::D32, RSI, RAX);
+        self.context_into(RDI);
+        self.asm.mov_imm(RDX, code);
+        self.asm.call_mem(self.c(ctx::SLOW_ACCESS_FN));
+        self.restore_caller_saved();
+        self.asm.alu_imm(W::Q64, Alu::Add, RSP, 8);
+        self.asm.ret();
     }
 }
 

@@ -109,8 +109,12 @@ pub(crate) mod ctx {
     pub const REGS: i32 = 0;
     pub const GAS: i32 = 128;
     pub const EXIT_KIND: i32 = 136;
+    /// Written as the upper half of an 8-byte store at `EXIT_KIND` (the layout test checks it).
+    #[allow(dead_code)]
     pub const EXIT_ARG: i32 = 140;
     pub const EXIT_RECORD: i32 = 144;
+    /// Written as the upper half of an 8-byte store at `EXIT_RECORD`.
+    #[allow(dead_code)]
     pub const RESUME_RECORD: i32 = 148;
     pub const CHARGE_NEXT: i32 = 152;
     pub const FAST0: i32 = 160;

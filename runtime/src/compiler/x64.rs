@@ -494,6 +494,12 @@ impl Asm {
         self.modrm_rr(4, r.0);
     }
 
+    /// `call label` (rel32).
+    pub fn call(&mut self, l: Label) {
+        self.byte(0xE8);
+        self.rel32_to(l);
+    }
+
     pub fn call_mem(&mut self, m: Mem) {
         self.op_mem(W::D32, &[0xFF], 2, m);
     }
