@@ -35,8 +35,9 @@ pub struct Final {
     pub pc: u32,
     pub regs: [u64; 13],
     pub gas: u64,
-    /// Every page that holds data (set up with contents, or written), in page order; other
-    /// mapped pages read as zeros.
+    /// Every page holding a byte other than zero, in page order; other mapped pages read as
+    /// zeros. (Engines differ in which zero pages they keep: a page written with zeros, or a
+    /// reserved memory's neighbours opened with a first write; none of that is observable.)
     pub pages: Vec<(u32, Vec<u8>)>,
 }
 
@@ -64,7 +65,13 @@ pub fn run(setup: &Setup, fuel: u64) -> Result<Final, String> {
 fn final_of(exit: javm::Exit, m: &jar::Machine) -> Final {
     let mut pages: Vec<(u32, Vec<u8>)> = m.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
     pages.sort();
-    Final { exit, pc: m.pc.0 as u32, regs: regs_of(m), gas: m.gas.0, pages }
+    Final { exit, pc: m.pc.0 as u32, regs: regs_of(m), gas: m.gas.0, pages: nonzero(pages) }
+}
+
+/// The pages of `pages` that hold a byte other than zero.
+fn nonzero(mut pages: Vec<(u32, Vec<u8>)>) -> Vec<(u32, Vec<u8>)> {
+    pages.retain(|(_, data)| data.iter().any(|&b| b != 0));
+    pages
 }
 
 /// A setup for `code` (any length encoding it was read with) under `costs`, from pc 0 with
@@ -192,7 +199,7 @@ fn run_machine<M: javm::Memory>(mut vm: Box<dyn javm::Machine<Mem = M>>, setup: 
     }
     vm.set_pc(setup.pc);
     let exit = vm.run();
-    Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: pages(vm.memory()) }
+    Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: nonzero(pages(vm.memory())) }
 }
 
 /// Every page of a linear memory (all of them hold data).

@@ -185,6 +185,8 @@ pub fn spec_memory(memory: &PagedMemory) -> jar::Memory {
         .pages_with_data()
         .into_iter()
         .map(|index| jar::Page { index: Nat(index.into()), data: ByteArray(memory.read_bytes(index * 4096, 4096).unwrap_or_else(|| vec![0; 4096])) })
+        // A page of zeros reads as an unwritten one: the recompiler's memory may report some.
+        .filter(|p| p.data.0.iter().any(|&b| b != 0))
         .collect();
     pages.sort_by_key(|p| p.index.0);
     jar::Memory { regions, pages, guard: Nat(memory.guard.into()), heap_top: memory.heap_top.map(|t| Nat(t.into())) }

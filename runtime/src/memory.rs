@@ -132,6 +132,8 @@ pub struct PagedMemory {
 struct Frame([u8; PAGE_SIZE as usize]);
 
 const WRITABLE: usize = 1;
+/// Reserved mode: how many pages a first write opens at once (see `open_for_writing`).
+const OPEN_AHEAD: u32 = 16;
 /// The entry points at [`ZERO_FRAME`]: the page has not been written yet.
 const SHARED: usize = 2;
 const FLAGS: usize = PAGE_SIZE as usize - 1;
@@ -309,8 +311,9 @@ impl PagedMemory {
         pages.into_iter()
     }
 
-    /// Page numbers of the pages that hold data (written, or filled when loaded), in ascending
-    /// order; every other mapped page reads as zeros.
+    /// Page numbers of the pages that may hold data (written, or filled when loaded, and in
+    /// reserved mode some unwritten neighbours of written pages), in ascending order; every
+    /// other mapped page reads as zeros.
     pub fn pages_with_data(&self) -> Vec<u32> {
         let mut pages = self.pages.clone();
         pages.sort_unstable();
@@ -335,16 +338,15 @@ impl PagedMemory {
         let e = self.table()[page as usize];
         debug_assert!(e != 0);
         if e & SHARED != 0 {
-            self.pages.push(page);
             match &self.reserved {
-                Some(r) => {
+                Some(_) if e & WRITABLE != 0 => self.open_for_writing(page),
+                Some(_) => {
                     // The page's own slot becomes its frame.
-                    if e & WRITABLE != 0 {
-                        r.protect(page, 1, Protection::ReadWrite);
-                    }
+                    self.pages.push(page);
                     self.table_mut()[page as usize] = e & !SHARED;
                 }
                 None => {
+                    self.pages.push(page);
                     let frame = Box::into_raw(Box::new(Frame([0; PAGE_SIZE as usize])));
                     self.frames.push(frame);
                     self.table_mut()[page as usize] = frame as usize | (e & WRITABLE);
@@ -353,6 +355,23 @@ impl PagedMemory {
         }
         let e = self.table()[page as usize];
         self.frame_mut(e)
+    }
+
+    /// Reserved mode, the first write to writable page `page`: opens it for writing, with up
+    /// to [`OPEN_AHEAD`] unwritten writable pages after it (a guest that writes one page
+    /// usually writes the next, and each first write costs a fault), and counts them all as
+    /// holding data; the ones never written read as zeros, which is what callers of
+    /// [`Self::pages_with_data`] are told to expect.
+    fn open_for_writing(&mut self, page: u32) {
+        let table = self.table();
+        let run = (page..(page + OPEN_AHEAD).min(PAGE_COUNT as u32)).take_while(|&p| table[p as usize] & (WRITABLE | SHARED) == WRITABLE | SHARED).count() as u32;
+        for p in page..page + run {
+            self.pages.push(p);
+            self.table_mut()[p as usize] &= !SHARED;
+        }
+        if let Some(r) = &self.reserved {
+            r.protect(page, run, Protection::ReadWrite);
+        }
     }
 
     /// The frame a non-zero table entry points to.
@@ -740,6 +759,40 @@ mod tests {
         let copy = m.clone();
         assert_eq!(copy.load::<4>(0x8000_0ffe), Ok([1, 2, 3, 4]));
         assert_eq!(copy.pages_with_data(), m.pages_with_data());
+    }
+
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[test]
+    fn reserved_mode_keeps_contents_protections_and_pages_with_data() {
+        let mut m = PagedMemory::new();
+        m.guard = 0x10000;
+        m.map(0x20000, 4 * PAGE_SIZE, Access::ReadWrite);
+        m.map(0x30000, PAGE_SIZE, Access::ReadOnly);
+        m.write_bytes(0x30000, &[9, 8, 7]).unwrap();
+        m.store::<4>(0x21ffe, [1, 2, 3, 4]).unwrap();
+        let before = m.pages_with_data();
+        let JitView::Reserved(base) = m.jit_view() else { panic!("reserved") };
+        // The data moved into the reservation, at base + address.
+        // SAFETY: page 0x21 is mapped and was written, so its slot is readable.
+        assert_eq!(unsafe { *base.add(0x21ffe) }, 1);
+        assert_eq!(m.load::<4>(0x21ffe), Ok([1, 2, 3, 4]));
+        assert_eq!(m.load::<3>(0x30000), Ok([9, 8, 7]));
+        assert_eq!(m.pages_with_data(), before);
+        // Faults are unchanged: read-only, unmapped, guard zone.
+        assert_eq!(m.store::<1>(0x30000, [1]), Err(MemFault::PageFault(0x30000)));
+        assert_eq!(m.load::<1>(0x40000), Err(MemFault::PageFault(0x40000)));
+        assert_eq!(m.load::<1>(0x100), Err(MemFault::Panic));
+        // A first write to an unwritten page opens it and (some of) its unwritten neighbours.
+        m.store::<1>(0x20000, [5]).unwrap();
+        let pages = m.pages_with_data();
+        assert!(pages.contains(&0x20) && pages.contains(&0x21) && pages.contains(&0x30));
+        assert!(pages.iter().all(|p| (0x20..0x24).contains(p) || *p == 0x30), "{pages:x?}");
+        // The host may still write a read-only page; the guest still may not.
+        m.write_bytes(0x30001, &[6]).unwrap();
+        assert_eq!(m.load::<2>(0x30000), Ok([9, 6]));
+        assert_eq!(m.store::<1>(0x30000, [1]), Err(MemFault::PageFault(0x30000)));
+        let copy = m.clone();
+        assert_eq!(copy.load::<4>(0x21ffe), Ok([1, 2, 3, 4]));
     }
 
     #[test]
