@@ -59,10 +59,21 @@ impl RegisterMap {
         }
         let mut depth = 0i32;
         let mut uses = [0u64; 13];
+        // How often each register receives a result the hardware leaves in rdx (wide multiplies,
+        // divisions): that register is best kept in rdx, which then needs no saving.
+        let mut in_rdx = [0u64; 13];
         for (i, op) in ops.iter().enumerate() {
             depth += nesting[i];
             let weight = 1u64 << (3 * depth.clamp(0, 6));
             let Some(opcode) = op.opcode() else { continue };
+            {
+                use crate::isa::Opcode::*;
+                if matches!(opcode, MulUpperSS | MulUpperUU | MulUpperSU | DivU32 | DivS32 | RemU32 | RemS32 | DivU64 | DivS64 | RemU64 | RemS64) {
+                    if let Some(c) = in_rdx.get_mut(op.rd as usize) {
+                        *c += weight;
+                    }
+                }
+            }
             let named: &[u8] = match opcode.class() {
                 C::NoArgs | C::OneImm | C::TwoImm | C::OneOffset => &[],
                 C::OneRegExtImm | C::OneRegOneImm | C::OneRegTwoImm | C::OneRegImmOffset => &[op.ra],
@@ -89,6 +100,11 @@ impl RegisterMap {
             if uses[extra] > uses[victim] {
                 host[extra] = host[victim].take();
             }
+        }
+        let holder = (0..13).find(|&g| host[g] == Some(RDX));
+        let best = (0..13).filter(|&g| host[g].is_some() && in_rdx[g] > 0).max_by_key(|&g| (in_rdx[g], std::cmp::Reverse(g)));
+        if let (Some(h), Some(b)) = (holder, best) {
+            host.swap(h, b);
         }
         RegisterMap { host }
     }
