@@ -17,19 +17,26 @@ const DISPATCH_WIDTH: usize = 5;
 const TICK_BOUND: usize = 8192;
 const MEM_CYCLES: u32 = 25;
 
-/// Execution units, as counts: alu, load, store, mul, div.
-type Units = [u8; 5];
-const NO_UNITS: Units = [0, 0, 0, 0, 0];
-const ALU: Units = [1, 0, 0, 0, 0];
-const ALU2: Units = [2, 0, 0, 0, 0];
-const LOAD_UNITS: Units = [1, 1, 0, 0, 0];
-const STORE_UNITS: Units = [1, 0, 1, 0, 0];
-const MUL_UNITS: Units = [1, 0, 0, 1, 0];
-const DIV_UNITS: Units = [1, 0, 0, 0, 1];
-const UNITS_PER_CYCLE: Units = [4, 4, 4, 1, 1];
+/// Execution units, as counts in the bytes of a word: alu, load, store, mul, div (counts never
+/// pass 4, so each byte's top bit is free for the comparison in [`fits`]).
+type Units = u64;
+const fn units(alu: u64, load: u64, store: u64, mul: u64, div: u64) -> Units {
+    alu | load << 8 | store << 16 | mul << 24 | div << 32
+}
+const NO_UNITS: Units = 0;
+const ALU: Units = units(1, 0, 0, 0, 0);
+const ALU2: Units = units(2, 0, 0, 0, 0);
+const LOAD_UNITS: Units = units(1, 1, 0, 0, 0);
+const STORE_UNITS: Units = units(1, 0, 1, 0, 0);
+const MUL_UNITS: Units = units(1, 0, 0, 1, 0);
+const DIV_UNITS: Units = units(1, 0, 0, 0, 1);
+const UNITS_PER_CYCLE: Units = units(4, 4, 4, 1, 1);
+const GUARDS: u64 = 0x80_8080_8080;
 
+/// Every count of `need` is at most `free`'s: subtracting from each byte with its top bit set
+/// leaves that bit set exactly when the byte did not go below zero.
 fn fits(need: Units, free: Units) -> bool {
-    need.iter().zip(free).all(|(n, f)| *n <= f)
+    ((free | GUARDS) - need) & GUARDS == GUARDS
 }
 
 /// How the pipeline sees one instruction (the spec's `PipeOp`).
@@ -71,6 +78,8 @@ struct Entry {
 
 /// The machine while one block runs through it (the spec's `Pipe`).
 struct Pipe {
+    /// How many of the oldest entries are done (to retire at the next tick).
+    done_prefix: usize,
     cycle: u64,
     slots_left: u32,
     free: Units,
@@ -82,6 +91,7 @@ struct Pipe {
 
 impl Pipe {
     fn reset(&mut self) {
+        self.done_prefix = 0;
         self.cycle = 0;
         self.slots_left = DECODE_WIDTH;
         self.free = UNITS_PER_CYCLE;
@@ -100,7 +110,8 @@ impl Pipe {
     }
 
     fn tick(&mut self, decoded_this_cycle: bool, draining: bool) {
-        let retired_now = self.rob.iter().take_while(|e| e.phase == Phase::Done).count();
+        // Retire the executed prefix.
+        let retired_now = self.done_prefix;
         if retired_now > 0 {
             self.rob.drain(..retired_now);
             self.retired += retired_now as u32;
@@ -108,46 +119,49 @@ impl Pipe {
         // Start up to DISPATCH_WIDTH ready entries, oldest first. The spec rescans from the oldest
         // after each start; one forward pass is the same, because starting an entry changes no
         // other entry's readiness (results appear only when latencies pass, below) and free
-        // units only shrink, so an entry passed over stays passed over.
+        // units only shrink, so an entry passed over stays passed over. The same pass finds the
+        // least latency left among running entries (for the clock's jump).
         let mut started = 0;
+        let mut least: Option<u32> = None;
         for k in 0..self.rob.len() {
-            if started == DISPATCH_WIDTH {
-                break;
-            }
             let e = self.rob[k];
-            if e.phase == Phase::Waiting && self.available(e.dep1) && self.available(e.dep2) && fits(e.units, self.free) {
-                for (f, n) in self.free.iter_mut().zip(e.units) {
-                    *f -= n;
-                }
+            let mut phase = e.phase;
+            if phase == Phase::Waiting && started < DISPATCH_WIDTH && fits(e.units, self.free) && self.available(e.dep1) && self.available(e.dep2) {
+                self.free -= e.units;
                 self.rob[k].phase = Phase::Executing;
+                phase = Phase::Executing;
                 started += 1;
+            }
+            if matches!(phase, Phase::Executing | Phase::Finished) {
+                least = Some(least.map_or(e.left, |l| l.min(e.left)));
             }
         }
         let mut step = 1;
         if !decoded_this_cycle && (draining || retired_now == 0) {
-            let least = self.rob.iter().filter(|e| matches!(e.phase, Phase::Executing | Phase::Finished)).map(|e| e.left).min();
             if let Some(least) = least.filter(|&l| l > 0) {
                 step = least;
             }
         }
+        // Execute; what was decoded this cycle may start from the next one.
+        let mut done_prefix = 0;
+        let mut prefix = true;
         for e in self.rob.iter_mut() {
             match e.phase {
                 Phase::Finished => e.phase = Phase::Done,
                 Phase::Executing if e.left <= step => {
-                    for (f, n) in self.free.iter_mut().zip(e.units) {
-                        *f += n;
-                    }
+                    self.free += e.units;
                     e.phase = Phase::Finished;
                     e.left = 0;
                 }
                 Phase::Executing => e.left -= step,
+                Phase::Decoded if decoded_this_cycle => e.phase = Phase::Waiting,
                 _ => {}
             }
+            prefix &= e.phase == Phase::Done;
+            done_prefix += usize::from(prefix);
         }
+        self.done_prefix = done_prefix;
         if decoded_this_cycle {
-            for e in self.rob.iter_mut().filter(|e| e.phase == Phase::Decoded) {
-                e.phase = Phase::Waiting;
-            }
             self.slots_left = DECODE_WIDTH;
         }
         self.cycle += u64::from(step);
@@ -284,7 +298,7 @@ fn opcode_at(code: &Code, table: &[Option<Opcode>; 256], pc: u64) -> Option<Opco
 /// The cost of every basic block of `code` under the full pipeline model, by start pc.
 pub fn block_costs(code: &Code) -> HashMap<u32, u32> {
     let table = code.numbering.decode_table();
-    let mut pipe = Pipe { cycle: 0, slots_left: 0, free: NO_UNITS, rob: Vec::with_capacity(ROB_SIZE + 1), retired: 0, producer: [None; 13] };
+    let mut pipe = Pipe { done_prefix: 0, cycle: 0, slots_left: 0, free: NO_UNITS, rob: Vec::with_capacity(ROB_SIZE + 1), retired: 0, producer: [None; 13] };
     let mut costs = HashMap::new();
     for (start, _) in code.block_starts().iter().enumerate().take(code.code.len()).filter(|(_, s)| **s) {
         pipe.reset();
