@@ -1,19 +1,22 @@
 //! Lowering predecoded records to x86-64, one record at a time, in record order.
 //!
 //! Conventions of the generated code:
-//! - reserved shape: `r15` holds the guest base, the [`Context`](super::Context) is just below
-//!   it, guest registers 0–11 live in host registers and 12 in the context, `rax` and `rcx` are
-//!   scratch (`rdx` holds guest 11 and is saved around division and wide multiplies);
+//! - reserved shape: `r15` holds the guest base and the [`Context`](super::Context) is the page
+//!   just below it; `r14` holds the gas; eleven guest registers live in host registers (which
+//!   ones is chosen per program, [`RegisterMap`]), the other two in the context; `rax` and
+//!   `rcx` are scratch, and `rdx` (a guest register's home) is saved around division and wide
+//!   multiplies unless it receives their result;
 //! - page-table and linear shapes: `r15` holds the context, `r14` the memory's base (page table
-//!   or linear region), guest registers 0–9 live in host registers and 10–12 in the context;
-//! - `rax`, `rcx` (and `rdx` outside the reserved shape) are scratch; most instructions read their operands into them, compute,
-//!   and write the result back, so operand aliasing needs no care; the common 64-bit ALU,
-//!   immediate, shift and move forms work on a pinned destination directly (`binop64`,
-//!   `binop64_imm`), which handle a destination that is also an operand;
+//!   or linear region), ten guest registers live in host registers and three in the context,
+//!   and `rax`, `rcx`, `rdx` are scratch;
+//! - most instructions work straight on host registers (`binop64`, `binop64_imm`, `lea` forms,
+//!   BMI2 shifts), and fall back to reading operands into the scratch registers, computing and
+//!   writing back, which handles any aliasing of operands;
 //! - each record has a charge label (its gas charge, if any, then its body) and a body label;
 //!   jumps go to charge labels, entries from the host to body labels (the host has charged);
-//! - exits (host calls, faults, traps, out of gas) are out-of-line stubs that record what
-//!   happened in the context and leave through the common exit path.
+//! - exits (host calls, faults, traps, out of gas) are out-of-line stubs that load what happened
+//!   into `rax`/`rcx` and leave through one of four shared tails; slow memory paths call one
+//!   shared routine per kind of access.
 //!
 //! The semantics of every instruction are the interpreter's (`interpreter/mod.rs`), which the
 //! cross-check holds to the spec; the compiler is cross-checked the same way.
