@@ -203,12 +203,49 @@ fn input(seeds: Vec<Vec<u8>>) -> BoxedStrategy<Vec<u8>> {
     prop_oneof![1 => random, 3 => mutated].boxed()
 }
 
-/// The memory arbitrary code runs in: three writable pages above the guard zone.
+/// The memory arbitrary code runs in: three writable pages above the guard zone (the first
+/// with data), a read-only page with data, and the last page of the address space (so accesses
+/// wrap around 2^32 into the guard zone).
 fn fuzz_memory() -> javm::PagedMemory {
     let mut memory = javm::PagedMemory::new();
     memory.guard = 0x10000;
     memory.map(0x10000, 0x3000, javm::Access::ReadWrite);
+    memory.map(0x13000, 0x1000, javm::Access::ReadOnly);
+    memory.map(0xFFFF_F000, 0x1000, javm::Access::ReadWrite);
+    let data: Vec<u8> = (0..4096u32).map(|i| (i * 7 + 3) as u8).collect();
+    let _ = javm::Memory::write_bytes(&mut memory, 0x10000, &data);
+    let _ = javm::Memory::write_bytes(&mut memory, 0x13000, &data);
     memory
+}
+
+/// Register values for arbitrary code: addresses in and at the edges of every page of
+/// [`fuzz_memory`], the guard zone, the wrap-around, and 64-bit values whose low 32 bits are
+/// such addresses; which register gets which depends on the input.
+fn hostile_registers(bytes: &[u8]) -> [u64; javm::REGISTER_COUNT] {
+    const VALUES: [u64; 16] = [
+        0x10000,
+        0x10FFC,
+        0x12FF9,
+        0x12FFF,
+        0x13000,
+        0x13FFE,
+        0x14000,
+        0xFFFF_FFFC,
+        0xFFFF_F000,
+        0,
+        0xFFF8,
+        0x1_0001_0000,
+        0xFFFF_FFFF_0001_2000,
+        u64::MAX,
+        0x8000_0000,
+        0x11000,
+    ];
+    let seed = bytes.iter().fold(0u32, |h, &b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let mut regs = [0u64; javm::REGISTER_COUNT];
+    for (r, slot) in regs.iter_mut().enumerate() {
+        *slot = VALUES[(seed as usize).wrapping_add(r * 5) % VALUES.len()];
+    }
+    regs
 }
 
 fn run_code(bytes: &[u8]) {
@@ -249,14 +286,21 @@ fn run_compiler(bytes: &[u8]) {
         let program = Arc::new(Predecoded::new(code, &costs));
         let mut interpreter = start(Engine::Interpreter, program.clone(), fuzz_memory(), 5_000).expect("the interpreter takes any program");
         let mut vm = start(Engine::Compiler, program, fuzz_memory(), 5_000).expect("this host runs the recompiler");
-        for r in 0..javm::REGISTER_COUNT {
-            let v = 0x10000 + 0x800 * r as u64;
+        for (r, v) in hostile_registers(bytes).into_iter().enumerate() {
             interpreter.set_reg(r, v);
             vm.set_reg(r, v);
         }
-        let (a, b) = (interpreter.run(), vm.run());
-        assert_eq!((a, interpreter.exit_pc(), interpreter.regs(), interpreter.gas()), (b, vm.exit_pc(), vm.regs(), vm.gas()), "{numbering:?}");
-        assert_eq!(interpreter.memory().read_bytes(0x10000, 0x3000), vm.memory().read_bytes(0x10000, 0x3000), "{numbering:?}: memory");
+        // Several exits in a row: host calls and page faults resume.
+        for _ in 0..4 {
+            let (a, b) = (interpreter.run(), vm.run());
+            assert_eq!((a, interpreter.exit_pc(), interpreter.regs(), interpreter.gas()), (b, vm.exit_pc(), vm.regs(), vm.gas()), "{numbering:?}");
+            if !matches!(a, javm::Exit::HostCall(_) | javm::Exit::PageFault(_)) {
+                break;
+            }
+        }
+        for (at, len) in [(0x10000, 0x4000), (0xFFFF_F000, 0x1000)] {
+            assert_eq!(interpreter.memory().read_bytes(at, len), vm.memory().read_bytes(at, len), "{numbering:?}: memory at {at:#x}");
+        }
     }
 }
 
