@@ -82,11 +82,10 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
-    /// Fuzz a parser for as long as you like: code, standard, jarv1, manifest, polkavm, codec,
-    /// reference, lean, stf, accumulate, trace, target (or all).
+    /// Fuzz a parser or an engine for as long as you like (one target, or all).
     /// Ends with `N cases, M panics`.
     Fuzz {
-        #[arg(default_value = "all")]
+        #[arg(default_value = "all", value_parser = clap::builder::PossibleValuesParser::new(std::iter::once("all").chain(jarkit::fuzz::TARGETS)))]
         target: String,
         #[arg(long, default_value_t = 10_000)]
         cases: u32,
