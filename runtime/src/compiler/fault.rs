@@ -14,7 +14,8 @@
 //! was installed before, or to the default action, so host crashes still crash.
 
 use std::cell::Cell;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Mutex;
 
 /// Where a program's access sites are, fixed when it is compiled.
 pub(crate) struct Sites {
@@ -43,34 +44,60 @@ thread_local! {
     static RUNNING: Cell<Running> = const { Cell::new(NOT_RUNNING) };
 }
 
-/// The actions that were installed for SIGSEGV and SIGBUS before ours.
-static PREVIOUS: OnceLock<[libc::sigaction; 2]> = OnceLock::new();
+/// The actions that were installed for SIGSEGV and SIGBUS before ours (a leaked allocation per
+/// installation, so that the handler can read it without locking; a null pointer: none).
+static PREVIOUS: AtomicPtr<[libc::sigaction; 2]> = AtomicPtr::new(std::ptr::null_mut());
 
-/// Installs the handler once per process; false if the system refused.
+/// Makes sure our handler is the one installed for SIGSEGV and SIGBUS, installing it (and
+/// keeping what was there, to chain to) if it is not: the first time, and again whenever other
+/// code replaced it since (another runtime in the process may install its own). Called whenever
+/// a VM that needs it is created; false if the system refused.
 pub(crate) fn install() -> bool {
-    static INSTALLED: OnceLock<bool> = OnceLock::new();
-    *INSTALLED.get_or_init(|| {
-        // SAFETY: `sigaction` structures are plain data; zeroed is a valid empty action.
-        let mut ours: libc::sigaction = unsafe { std::mem::zeroed() };
-        ours.sa_sigaction = on_fault as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) as usize;
-        // SA_ONSTACK: run on the alternate stack where the thread has one (Rust's threads do,
-        // for their own stack-overflow report, which we chain to).
-        ours.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
-        // SAFETY: `sa_mask` is a valid signal set to initialise.
-        unsafe { libc::sigemptyset(&mut ours.sa_mask) };
-        // SAFETY: as above.
-        let mut previous: [libc::sigaction; 2] = unsafe { std::mem::zeroed() };
-        for (k, sig) in [libc::SIGSEGV, libc::SIGBUS].into_iter().enumerate() {
-            // SAFETY: installing a handler with valid `sigaction` structures; `on_fault` is
-            // async-signal-safe (it reads a thread-local cell and the immutable site table, and
-            // writes the interrupted context).
-            if unsafe { libc::sigaction(sig, &ours, &mut previous[k]) } != 0 {
-                return false;
-            }
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let ours_addr = on_fault as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) as usize;
+    // SAFETY: `sigaction` structures are plain data; zeroed is a valid empty action.
+    let mut current: [libc::sigaction; 2] = unsafe { std::mem::zeroed() };
+    for (k, sig) in [libc::SIGSEGV, libc::SIGBUS].into_iter().enumerate() {
+        // SAFETY: querying the current action into a valid structure.
+        if unsafe { libc::sigaction(sig, std::ptr::null(), &mut current[k]) } != 0 {
+            return false;
         }
-        let _ = PREVIOUS.set(previous);
-        true
-    })
+    }
+    if current.iter().all(|a| a.sa_sigaction == ours_addr) {
+        return true;
+    }
+    // SAFETY: as above.
+    let mut ours: libc::sigaction = unsafe { std::mem::zeroed() };
+    ours.sa_sigaction = ours_addr;
+    // SA_ONSTACK: run on the alternate stack where the thread has one (Rust's threads do, for
+    // their own stack-overflow report, which we chain to).
+    ours.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+    // SAFETY: `sa_mask` is a valid signal set to initialise.
+    unsafe { libc::sigemptyset(&mut ours.sa_mask) };
+    // What to chain to: what was there, unless that is ours already.
+    let old = PREVIOUS.load(Ordering::Acquire);
+    let mut previous = current;
+    for k in 0..2 {
+        if previous[k].sa_sigaction == ours_addr {
+            // SAFETY: `old` is null or a leaked, never-freed allocation made below.
+            previous[k] = match unsafe { old.as_ref() } {
+                Some(p) => p[k],
+                // SAFETY: as above; a zeroed action is SIG_DFL.
+                None => unsafe { std::mem::zeroed() },
+            };
+        }
+    }
+    PREVIOUS.store(Box::into_raw(Box::new(previous)), Ordering::Release);
+    for sig in [libc::SIGSEGV, libc::SIGBUS] {
+        // SAFETY: installing a handler with a valid `sigaction`; `on_fault` is
+        // async-signal-safe (it reads a thread-local cell, the immutable site table and an
+        // immutable leaked allocation, and writes the interrupted context).
+        if unsafe { libc::sigaction(sig, &ours, std::ptr::null_mut()) } != 0 {
+            return false;
+        }
+    }
+    true
 }
 
 /// Marks `running` as the code on this thread, until [`leave`]. Runs do not nest (compiled code
@@ -120,7 +147,8 @@ extern "C" fn on_fault(sig: libc::c_int, info: *mut libc::siginfo_t, context: *m
 /// that the faulting instruction, executed again on return, ends the process as it would have.
 fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, context: *mut libc::c_void) {
     let k = usize::from(sig == libc::SIGBUS);
-    let previous = PREVIOUS.get().map(|p| p[k]);
+    // SAFETY: null or a leaked allocation that is never freed or changed.
+    let previous = unsafe { PREVIOUS.load(Ordering::Acquire).as_ref() }.map(|p| p[k]);
     match previous {
         Some(p) if p.sa_sigaction != libc::SIG_DFL && p.sa_sigaction != libc::SIG_IGN => {
             if p.sa_flags & libc::SA_SIGINFO != 0 {

@@ -381,6 +381,10 @@ impl<M: Memory> CompiledVm<M> {
         if shape_of(memory.jit_view()) != compiled.shape {
             return Err(CompileError::OtherMemoryModel);
         }
+        // Another runtime in the process may have replaced the fault handler since compiling.
+        if compiled.shape == Shape::Reserved && !fault::install() {
+            return Err(CompileError::UnsupportedHost("no fault handler for guest memory"));
+        }
         let ctx = Box::new(Context {
             regs: [0; 16],
             gas,
