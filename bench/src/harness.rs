@@ -33,6 +33,10 @@ impl Vm {
 pub struct Timing {
     pub total: Duration,
     pub execute: Duration,
+    /// The first and third quartiles of the samples behind `total` and `execute`: how far a
+    /// median can be trusted.
+    pub total_spread: (Duration, Duration),
+    pub execute_spread: (Duration, Duration),
     pub gas_used: i64,
 }
 
@@ -49,9 +53,11 @@ pub fn run_once(guest: &Guest, vm: Vm) -> Result<CallResult, String> {
     Ok(result)
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
+/// The median of `v` and its first and third quartiles.
+fn summary(mut v: Vec<Duration>) -> (Duration, (Duration, Duration)) {
     v.sort();
-    v[v.len() / 2]
+    let at = |q: usize| v[(v.len() - 1) * q / 4];
+    (v[v.len() / 2], (at(1), at(3)))
 }
 
 /// A loaded instance of a guest on one VM.
@@ -100,7 +106,7 @@ pub fn time_all(guest: &Guest, vms: &[Vm], budget: Duration) -> Vec<(Vm, Result<
     if ready.is_empty() {
         return results;
     }
-    let measure = |fresh: bool| -> Result<Vec<Duration>, String> {
+    let measure = |fresh: bool| -> Result<Vec<(Duration, (Duration, Duration))>, String> {
         let mut instances = ready.iter().map(|&(vm, _)| load(guest, vm, &engines)).collect::<Result<Vec<_>, _>>()?;
         let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); ready.len()];
         let start = Instant::now();
@@ -116,13 +122,14 @@ pub fn time_all(guest: &Guest, vms: &[Vm], budget: Duration) -> Vec<(Vm, Result<
                 samples[k].push(t.elapsed());
             }
         }
-        Ok(samples.into_iter().map(median).collect())
+        Ok(samples.into_iter().map(summary).collect::<Vec<_>>())
     };
     let timed = measure(true).and_then(|total| Ok((total, measure(false)?)));
     match timed {
         Ok((total, execute)) => {
             for (k, &(vm, gas_used)) in ready.iter().enumerate() {
-                results.push((vm, Ok(Timing { total: total[k], execute: execute[k], gas_used })));
+                let ((total, total_spread), (execute, execute_spread)) = (total[k], execute[k]);
+                results.push((vm, Ok(Timing { total, execute, total_spread, execute_spread, gas_used })));
             }
         }
         Err(e) => results.extend(ready.iter().map(|&(vm, _)| (vm, Err(e.clone())))),
@@ -164,10 +171,15 @@ fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1e3)
 }
 
+/// `median [q1–q3]` in milliseconds.
+fn spread(median: Duration, (q1, q3): (Duration, Duration)) -> String {
+    format!("{} [{}–{}]", ms(median), ms(q1), ms(q3))
+}
+
 /// The report as a Markdown table plus a summary.
 pub fn render(rows: &[Row], vms: &[Vm]) -> String {
     let mut out = String::new();
-    out.push_str("Times are medians in milliseconds: exec = execute only (loaded instance), total = load + compile + execute.\n");
+    out.push_str("Times are medians in milliseconds, with the first and third quartiles of the samples in brackets: exec = execute only (loaded instance), total = load + compile + execute.\n");
     out.push_str("Ratio = PolkaVM time / jarkit time (above 1: jarkit is faster).\n\n");
     out.push_str("| guest | gas |");
     for vm in vms {
@@ -183,7 +195,7 @@ pub fn render(rows: &[Row], vms: &[Vm]) -> String {
         out.push_str(&format!("| {} | {gas} |", row.guest.name));
         for vm in vms {
             match row.results.iter().find(|(v, _)| v == vm).map(|(_, t)| t) {
-                Some(Ok(t)) => out.push_str(&format!(" {} | {} |", ms(t.execute), ms(t.total))),
+                Some(Ok(t)) => out.push_str(&format!(" {} | {} |", spread(t.execute, t.execute_spread), spread(t.total, t.total_spread))),
                 Some(Err(e)) => out.push_str(&format!(" n/a ({}) | |", e.lines().next().unwrap_or(""))),
                 None => out.push_str(" - | - |"),
             }
