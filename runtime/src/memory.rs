@@ -166,6 +166,10 @@ impl Drop for PagedMemory {
         if self.mapped_entries > CLEAR_AT_MOST {
             return;
         }
+        // Every page ever opened lies in a range `map` was given.
+        if let Some(r) = self.reserved.take() {
+            r.recycle(&self.mapped);
+        }
         for &(first, last) in &self.mapped {
             table[first as usize..=last as usize].fill(0);
         }
