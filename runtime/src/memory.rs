@@ -529,15 +529,18 @@ impl Memory for PagedMemory {
         Some(top)
     }
 
+    /// Page by page (each a copy out of its frame), wrapping at 2^32.
     fn read_bytes(&self, addr: u32, len: u32) -> Option<Vec<u8>> {
         let mut out = Vec::with_capacity(len as usize);
-        for k in 0..len {
-            let a = addr.wrapping_add(k);
+        while out.len() < len as usize {
+            let a = addr.wrapping_add(out.len() as u32);
             let e = self.table()[(a >> PAGE_BITS) as usize];
             if e == 0 {
                 return None;
             }
-            out.push(self.frame(e)[(a & (PAGE_SIZE - 1)) as usize]);
+            let off = (a & (PAGE_SIZE - 1)) as usize;
+            let n = (PAGE_SIZE as usize - off).min(len as usize - out.len());
+            out.extend_from_slice(&self.frame(e)[off..off + n]);
         }
         Some(out)
     }
