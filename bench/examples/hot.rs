@@ -1,8 +1,9 @@
-//! Where a guest's time goes on the recompiler, by guest instruction: runs the guest many times
-//! on compiled code, prints the code's address range, for pairing with `perf record`:
-//! `perf record -o p.data target/release/examples/hot ed25519 200`, then
-//! `perf script -i p.data -F ip | target/release/examples/hot ed25519 0` (reads the samples on
-//! stdin and prints the hottest records with their guest pc and instruction).
+//! Where a guest's time goes on the recompiler, by guest instruction. First run the guest many
+//! times under `perf`; it prints the address of its compiled code:
+//! `perf record -o p.data target/release/examples/hot ed25519 200` (prints `code base 0x…`).
+//! Then attribute the samples, passing that address (the code is compiled the same way again):
+//! `perf script -i p.data -F ip | target/release/examples/hot ed25519 0 0x…`, which prints the
+//! hottest records with their guest pc and instruction.
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -23,10 +24,8 @@ fn main() {
     let (bytes, bodies) = compiled.native_code();
     let base = bytes.as_ptr() as u64;
     if rounds == 0 {
-        // Attribute samples (absolute addresses, one per line) from a run of the same binary:
-        // the code lands at a different address, so samples are matched by offset from the
-        // lowest JIT address seen, which the hot loop almost surely covers... instead, the
-        // running process printed its base; pass it as the third argument.
+        // Attribute samples (absolute addresses, one per line) from the profiled run, whose code
+        // started at the address given as the third argument.
         let run_base = u64::from_str_radix(args.get(3).map(String::as_str).unwrap_or("0").trim_start_matches("0x"), 16).unwrap_or(0);
         let mut counts = vec![0u64; bodies.len()];
         let mut total = 0;
