@@ -228,7 +228,18 @@ pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
 /// Runs `setup` on the recompiler (`Ok(None)` where it cannot run: not x86-64 Unix, or the
 /// host lacks an instruction it needs).
 pub fn run_compiled(setup: &Setup) -> Result<Option<Final>, String> {
-    let (program, memory) = fast_setup(setup)?;
+    run_compiled_in(setup, true)
+}
+
+/// As [`run_compiled`], with the memory kept out of a reservation: the recompiler's fallback
+/// that walks the page table inline.
+pub fn run_compiled_on_page_table(setup: &Setup) -> Result<Option<Final>, String> {
+    run_compiled_in(setup, false)
+}
+
+fn run_compiled_in(setup: &Setup, reservable: bool) -> Result<Option<Final>, String> {
+    let (program, mut memory) = fast_setup(setup)?;
+    memory.set_reservable(reservable);
     Ok(javm::machine::start(javm::Engine::Compiler, program, memory, setup.gas as i64).ok().map(|vm| run_machine(vm, setup, pages_of)))
 }
 

@@ -125,6 +125,8 @@ pub struct PagedMemory {
     pub heap_top: Option<u32>,
     /// The guest space, once in reserved mode (see above); `frames` is then empty.
     reserved: Option<Reservation>,
+    /// Whether compiled code may move this memory into reserved mode (see [`Self::set_reservable`]).
+    reservable: bool,
 }
 
 /// One page of guest memory, aligned to its size so that table entries can carry flags.
@@ -220,7 +222,7 @@ impl PagedMemory {
             None => vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries"),
         };
         let table = NonNull::from(Box::leak(table));
-        PagedMemory { table, mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None, reserved: None }
+        PagedMemory { table, mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None, reserved: None, reservable: true }
     }
 
     /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
@@ -252,6 +254,13 @@ impl PagedMemory {
             let table = self.table();
             r.protect_runs((first..=last).map(|page| (page, protection_of(table[page as usize]))));
         }
+    }
+
+    /// `false` keeps this memory in table mode even under the recompiler, whose code then walks
+    /// the page table inline: what happens where the system gives no reservation, kept here so
+    /// that the cross-check runs that path too. Has no effect once the memory is reserved.
+    pub fn set_reservable(&mut self, reservable: bool) {
+        self.reservable = reservable;
     }
 
     /// Moves this memory's frames into a reservation of the whole guest space (see "Reserved
@@ -502,7 +511,7 @@ impl Memory for PagedMemory {
     }
 
     fn jit_view(&mut self) -> JitView {
-        if cfg!(all(target_arch = "x86_64", target_os = "linux")) && self.reserve() {
+        if cfg!(all(target_arch = "x86_64", target_os = "linux")) && (self.reserved.is_some() || self.reservable) && self.reserve() {
             if let Some(r) = &self.reserved {
                 return JitView::Reserved(r.base());
             }

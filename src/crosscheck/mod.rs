@@ -58,6 +58,12 @@ pub fn compare(setup: &Setup) -> Result<(Final, bool), String> {
         if want != *c {
             return Err(describe(setup, &want, c, "recompiler"));
         }
+        // The same program where no guest space can be reserved: the page-table walk.
+        if let Some(t) = reference::run_compiled_on_page_table(setup)? {
+            if want != t {
+                return Err(describe(setup, &want, &t, "recompiler, page table"));
+            }
+        }
     }
     // A linear layout (jar080, jar1) also runs on the linear memory model, natively.
     if let Some((interpreted, compiled)) = reference::run_linear(setup)? {
