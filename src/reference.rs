@@ -77,29 +77,8 @@ fn nonzero(mut pages: Vec<(u32, Vec<u8>)>) -> Vec<(u32, Vec<u8>)> {
 /// A setup for `code` (any length encoding it was read with) under `costs`, from pc 0 with
 /// `gas`, zero registers and no memory but the guard below `guard`.
 pub fn setup_for_code(code: &javm::Code, costs: &javm::GasCosts, gas: u64, guard: u32) -> Setup {
-    use javm::reader::encode_compact;
-    let mut program = Vec::new();
-    encode_compact(code.jump_table.len() as u64, &mut program);
-    let width = if code.jump_table.is_empty() { 0 } else { 4 };
-    program.push(width as u8);
-    encode_compact(code.code.len() as u64, &mut program);
-    for entry in &code.jump_table {
-        program.extend_from_slice(&entry.to_le_bytes()[..width]);
-    }
-    program.extend_from_slice(&code.code);
-    let mut mask = vec![0u8; code.code.len().div_ceil(8)];
-    for (i, _) in code.starts.iter().enumerate().filter(|(_, s)| **s) {
-        mask[i / 8] |= 1 << (i % 8);
-    }
-    program.extend_from_slice(&mask);
-    let block_costs = match costs {
-        javm::GasCosts::PerInstruction => None,
-        javm::GasCosts::PerBlock(map) => {
-            let mut v: Vec<(u32, u32)> = map.iter().map(|(&pc, &c)| (pc, c)).collect();
-            v.sort_unstable();
-            Some(v)
-        }
-    };
+    let program = javm::Code::encode(&code.jump_table, &code.code, &code.starts, javm::LengthEncoding::Compact);
+    let block_costs = costs.block_list();
     Setup { program, numbering: code.numbering, ecalli_ends_block: code.rules.ecalli_ends_block, block_costs, regs: [0; 13], pc: 0, gas, pages: vec![], guard, heap_top: None }
 }
 

@@ -19,6 +19,14 @@ pub enum GasCosts {
 }
 
 impl GasCosts {
+    /// Each block's cost by start pc, in pc order; `None` when charged per instruction.
+    pub fn block_list(&self) -> Option<Vec<(u32, u32)>> {
+        let GasCosts::PerBlock(costs) = self else { return None };
+        let mut list: Vec<(u32, u32)> = costs.iter().map(|(&pc, &cost)| (pc, cost)).collect();
+        list.sort_unstable();
+        Some(list)
+    }
+
     /// The charge attached to the instruction at `pc`.
     pub fn charge_at(&self, pc: u32, is_block_start: bool) -> u32 {
         match self {
@@ -166,10 +174,7 @@ mod tests {
     }
 
     fn costs(g: GasCosts) -> Vec<(u32, u32)> {
-        let GasCosts::PerBlock(m) = g else { panic!("block costs") };
-        let mut v: Vec<(u32, u32)> = m.into_iter().collect();
-        v.sort_unstable();
-        v
+        g.block_list().expect("block costs")
     }
 
     proptest::proptest! {

@@ -210,8 +210,9 @@ pub fn setup(case: &Case, rules: &Rules) -> Setup {
         pages.extend(RW_PAGES.iter().map(|&p| (p, true, if unwritten(p) { vec![] } else { page_bytes(case.memory_seed, p) })));
         (pages, 0x10000)
     };
-    // Block costs from the spec's model (the same generated function the runtime calls at load
-    // time).
+    // Block costs as the runtime computes them at load time (the single-pass model from the
+    // spec's generated code; the pipeline model from javm's simulation of it, which
+    // `pipeline_models_agree` holds to the spec's).
     let block_costs = rules.per_block_gas.then(|| {
         let code = javm::Code::parse(&program, javm::LengthEncoding::Compact, rules.numbering, javm::BlockRules { ecalli_ends_block: rules.ecalli_ends_block, strict: false })
             .expect("assembled programs parse");
@@ -219,14 +220,7 @@ pub fn setup(case: &Case, rules: &Rules) -> Setup {
             javm::Numbering::Gp => javm::GasCosts::single_pass(&code),
             javm::Numbering::PolkaVm => javm::GasCosts::pipeline(&code),
         };
-        match costs {
-            javm::GasCosts::PerBlock(m) => {
-                let mut v: Vec<(u32, u32)> = m.into_iter().collect();
-                v.sort();
-                v
-            }
-            javm::GasCosts::PerInstruction => vec![],
-        }
+        costs.block_list().unwrap_or_default()
     });
     // The heap starts just above the RW pages, mid-page so that growth both fills a page and maps
     // new ones.

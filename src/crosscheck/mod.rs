@@ -87,15 +87,7 @@ pub fn pipeline_models_agree(setup: &Setup) -> Result<(), String> {
     }
     let rules = javm::BlockRules { ecalli_ends_block: setup.ecalli_ends_block, strict: false };
     let code = javm::Code::parse(&setup.program, javm::LengthEncoding::Compact, setup.numbering, rules).map_err(|e| e.to_string())?;
-    let sorted = |g: javm::GasCosts| match g {
-        javm::GasCosts::PerBlock(m) => {
-            let mut v: Vec<(u32, u32)> = m.into_iter().collect();
-            v.sort_unstable();
-            v
-        }
-        javm::GasCosts::PerInstruction => vec![],
-    };
-    let (fast, spec) = (sorted(javm::GasCosts::pipeline(&code)), sorted(javm::GasCosts::pipeline_spec(&code)));
+    let (fast, spec) = (javm::GasCosts::pipeline(&code).block_list(), javm::GasCosts::pipeline_spec(&code).block_list());
     if fast != spec {
         let listing = javm::disasm::listing(&code);
         return Err(format!("block costs differ: javm's pipeline model {fast:?}, the spec's {spec:?}\nprogram:\n{listing}"));
