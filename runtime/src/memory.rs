@@ -235,15 +235,13 @@ impl PagedMemory {
         let last = ((addr as u64 + len as u64 - 1) >> PAGE_BITS).min(PAGE_COUNT as u64 - 1) as u32;
         self.mapped.push((first, last));
         self.mapped_entries += u64::from(last - first) + 1;
-        let unwritten = match &self.reserved {
-            None => &ZERO_FRAME as *const Frame as usize,
-            Some(r) => r.page_addr(first) as usize,
-        };
-        let step = if self.reserved.is_some() { PAGE_SIZE as usize } else { 0 };
-        for (k, page) in (first..=last).enumerate() {
+        // An unwritten page points at the zero frame, or in reserved mode at its own slot.
+        let slots = self.reserved.as_ref().map(|r| r.page_addr(0) as usize);
+        for page in first..=last {
             let entry = &mut self.table_mut()[page as usize];
             if *entry == 0 {
-                *entry = (unwritten + k * step) | SHARED;
+                let frame = slots.map_or(&ZERO_FRAME as *const Frame as usize, |base| base + ((page as usize) << PAGE_BITS));
+                *entry = frame | SHARED;
             }
             match access {
                 Access::ReadWrite => *entry |= WRITABLE,
@@ -573,13 +571,13 @@ impl Memory for PagedMemory {
         for (a, from, n) in chunks() {
             let page = a >> PAGE_BITS;
             // The host may write read-only pages; in reserved mode the slot opens for the copy.
-            let closed = self.table()[page as usize] & WRITABLE == 0 && self.reserved.is_some();
-            if let (true, Some(r)) = (closed, &self.reserved) {
+            let read_only = self.table()[page as usize] & WRITABLE == 0;
+            if let (true, Some(r)) = (read_only, &self.reserved) {
                 r.protect(page, 1, Protection::ReadWrite);
             }
             let off = (a & (PAGE_SIZE - 1)) as usize;
             self.own_frame(page)[off..off + n].copy_from_slice(&bytes[from..from + n]);
-            if let (true, Some(r)) = (closed, &self.reserved) {
+            if let (true, Some(r)) = (read_only, &self.reserved) {
                 r.protect(page, 1, Protection::Read);
             }
         }

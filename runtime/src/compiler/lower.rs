@@ -29,8 +29,8 @@ use crate::isa::Opcode;
 /// Host registers for guest registers, by shape. The page-table and linear shapes need r14 for
 /// the memory and r15 for the context, and keep rdx as a third scratch register: ten guest
 /// registers get a host register. The reserved shape reaches its context and its memory through
-/// r15 alone (the context is the page below the guest's address 0), and saves rdx around the few
-/// instructions that need it: twelve do.
+/// r15 alone (the context is the page below the guest's address 0), keeps the gas in r14, and
+/// saves rdx around the few instructions that need it: eleven do.
 const HOSTS_10: [R; 10] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11];
 const HOSTS_11: [R; 11] = [RBX, RBP, R12, R13, RSI, RDI, R8, R9, R10, R11, RDX];
 /// The reserved shape keeps the gas in a register: every block charges it.
@@ -53,12 +53,9 @@ impl RegisterMap {
     pub fn for_program(ops: &[Op], shape: Shape) -> RegisterMap {
         use crate::isa::{OpcodeInfo, OperandClass as C};
         let mut nesting = vec![0i32; ops.len() + 1];
-        for (i, op) in ops.iter().enumerate() {
-            let t = op.target as usize;
-            if op.target != NO_INDEX && t <= i {
-                nesting[t] += 1;
-                nesting[i + 1] -= 1;
-            }
+        for (head, end) in loops(ops) {
+            nesting[head] += 1;
+            nesting[end + 1] -= 1;
         }
         let mut depth = 0i32;
         let mut uses = [0u64; 13];
@@ -128,6 +125,11 @@ impl RegisterMap {
     }
 }
 
+/// The loops of `ops`, as (first record, last record): each backward branch and its target.
+fn loops(ops: &[Op]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    ops.iter().enumerate().filter(|(i, op)| op.target != NO_INDEX && op.target as usize <= *i).map(|(i, op)| (op.target as usize, i))
+}
+
 /// Where generated code finds the context under `shape`: `r15 + context_disp(shape)`.
 pub fn context_disp(shape: Shape) -> i32 {
     match shape {
@@ -141,7 +143,7 @@ pub fn context_disp(shape: Shape) -> i32 {
 pub enum Shape {
     PageTable,
     Linear,
-    /// One reservation of the guest space: an access is one instruction on `r14 + address`, and
+    /// One reservation of the guest space: an access is one instruction on `r15 + address`, and
     /// a refused one faults into its slow path (`fault.rs`).
     Reserved,
 }
@@ -225,10 +227,8 @@ impl<'a> Lowering<'a> {
             caller_saved,
             loop_heads: {
                 let mut heads = vec![false; ops.len()];
-                for (i, op) in ops.iter().enumerate() {
-                    if op.target != NO_INDEX && (op.target as usize) <= i {
-                        heads[op.target as usize] = true;
-                    }
+                for (head, _) in loops(ops) {
+                    heads[head] = true;
                 }
                 heads
             },
@@ -240,6 +240,26 @@ impl<'a> Lowering<'a> {
     /// A field of the context (an offset from [`ctx`]).
     fn c(&self, field: i32) -> Mem {
         at(R15, self.ctx_disp + field)
+    }
+
+    /// `gas op= imm`, on the gas register (reserved shape) or the context's field.
+    fn gas_imm(&mut self, op: Alu, imm: i32) {
+        if self.shape == Shape::Reserved {
+            self.asm.alu_imm(W::Q64, op, GAS_REGISTER, imm);
+        } else {
+            let gas = self.c(ctx::GAS);
+            self.asm.alu_mem_imm(W::Q64, op, gas, imm);
+        }
+    }
+
+    /// `gas op= rax` (or `cmp gas, rax`), as [`Self::gas_imm`].
+    fn gas_rax(&mut self, op: Alu) {
+        if self.shape == Shape::Reserved {
+            self.asm.alu(W::Q64, op, GAS_REGISTER, RAX);
+        } else {
+            let gas = self.c(ctx::GAS);
+            self.asm.alu_mem(op, gas, RAX);
+        }
     }
 
     /// Guest register `g`'s slot in the context.
@@ -591,31 +611,18 @@ impl<'a> Lowering<'a> {
             match i32::try_from(op.charge) {
                 // Deduct, and give it back on the way out if the result went below zero (`sub`
                 // sets the flags `cmp` would).
-                Ok(charge) if self.shape == Shape::Reserved => {
-                    self.asm.alu_imm(W::Q64, Alu::Sub, GAS_REGISTER, charge);
-                    self.asm.jcc(Cc::L, oog);
-                    if let Some(stub) = self.stubs.last_mut() {
-                        stub.refund = charge;
-                    }
-                }
                 Ok(charge) => {
-                    self.asm.alu_mem_imm(W::Q64, Alu::Sub, self.c(ctx::GAS), charge);
+                    self.gas_imm(Alu::Sub, charge);
                     self.asm.jcc(Cc::L, oog);
                     if let Some(stub) = self.stubs.last_mut() {
                         stub.refund = charge;
                     }
-                }
-                Err(_) if self.shape == Shape::Reserved => {
-                    self.asm.mov_imm(RAX, op.charge as u64);
-                    self.asm.alu(W::Q64, Alu::Cmp, GAS_REGISTER, RAX);
-                    self.asm.jcc(Cc::L, oog);
-                    self.asm.alu(W::Q64, Alu::Sub, GAS_REGISTER, RAX);
                 }
                 Err(_) => {
                     self.asm.mov_imm(RAX, op.charge as u64);
-                    self.asm.alu_mem(Alu::Cmp, self.c(ctx::GAS), RAX);
+                    self.gas_rax(Alu::Cmp);
                     self.asm.jcc(Cc::L, oog);
-                    self.asm.alu_mem(Alu::Sub, self.c(ctx::GAS), RAX);
+                    self.gas_rax(Alu::Sub);
                 }
             }
         }
@@ -1083,11 +1090,7 @@ impl<'a> Lowering<'a> {
         for s in std::mem::take(&mut self.stubs) {
             self.asm.bind(s.label);
             if s.refund != 0 {
-                if self.shape == Shape::Reserved {
-                    self.asm.alu_imm(W::Q64, Alu::Add, GAS_REGISTER, s.refund);
-                } else {
-                    self.asm.alu_mem_imm(W::Q64, Alu::Add, self.c(ctx::GAS), s.refund);
-                }
+                self.gas_imm(Alu::Add, s.refund);
             }
             self.asm.mov_imm(RAX, u64::from(s.record) | u64::from(s.resume) << 32);
             if let Some((kind, arg)) = s.kind {

@@ -8,10 +8,11 @@
 //! - a paged memory runs *reserved* (`PagedMemory`'s reserved mode): the guest's 4 GiB are one
 //!   host mapping whose page protections mirror the page table, an access is one instruction on
 //!   `r15 + address`, and an access the host refuses faults into the access's slow path
-//!   (`fault.rs`), which asks the memory itself, as the interpreter does. Guest registers 0–11
-//!   live in host registers, and the context sits in the page below the guest space;
+//!   (`fault.rs`), which asks the memory itself, as the interpreter does. Eleven guest registers
+//!   (chosen per program) and the gas live in host registers, and the context sits in the page
+//!   below the guest space;
 //! - a linear memory (jar080, jar1) is checked inline against its length, and a paged memory that
-//!   cannot be reserved walks its page table inline; both keep guest registers 0–9 in host
+//!   cannot be reserved walks its page table inline; both keep ten guest registers in host
 //!   registers;
 //! - no fusion of instruction pairs yet.
 //!
@@ -75,7 +76,6 @@ pub(crate) enum ExitKind {
 /// reservation's head page for the duration of a run (so one register reaches it and the
 /// memory); the VM keeps its own between runs.
 #[repr(C)]
-#[derive(Clone, Copy)]
 pub(crate) struct Context {
     regs: [u64; 16],
     gas: i64,
@@ -151,9 +151,6 @@ impl Compiled {
         }
         host_features()?;
         let shape = shape_of(memory.jit_view());
-        if shape == Shape::Reserved && !fault::install() {
-            return Err(CompileError::UnsupportedHost("no fault handler for guest memory"));
-        }
         let ops = program.ops();
         let registers = RegisterMap::for_program(ops, shape);
         let mut lowering = Lowering::new(ops, shape, registers, std::is_x86_feature_detected!("bmi2"));
@@ -381,7 +378,8 @@ impl<M: Memory> CompiledVm<M> {
         if shape_of(memory.jit_view()) != compiled.shape {
             return Err(CompileError::OtherMemoryModel);
         }
-        // Another runtime in the process may have replaced the fault handler since compiling.
+        // Installed (again, if another runtime in the process replaced it) by every VM that
+        // needs it.
         if compiled.shape == Shape::Reserved && !fault::install() {
             return Err(CompileError::UnsupportedHost("no fault handler for guest memory"));
         }
@@ -474,6 +472,8 @@ impl<M: Memory> CompiledVm<M> {
                 let head = unsafe { base.sub(crate::reservation::HEAD) } as *mut Context;
                 // SAFETY: as above.
                 unsafe { hand_over(&self.ctx, head, base, memory) };
+                // Faults of this VM's accesses are its slow paths while the code runs.
+                fault::enter(fault::Running { sites: &self.compiled.sites, memory_start: base as usize });
                 head
             }
             _ => {
@@ -482,11 +482,6 @@ impl<M: Memory> CompiledVm<M> {
                 home
             }
         };
-        // Faults of this VM's accesses are its slow paths while the code runs.
-        let reserved = matches!(view, JitView::Reserved(_));
-        if let JitView::Reserved(base) = view {
-            fault::enter(fault::Running { sites: &self.compiled.sites, memory_start: base as usize });
-        }
         // SAFETY: `entry` is the trampoline emitted by `trampoline`, which follows the sysv64
         // convention (saves and restores every callee-saved register it uses, keeps the stack
         // aligned); `target` is a record body in the same mapping. The generated code touches
@@ -496,7 +491,7 @@ impl<M: Memory> CompiledVm<M> {
         let run: unsafe extern "sysv64" fn(*mut Context, usize, *mut Context) = unsafe { std::mem::transmute(entry) };
         // SAFETY: as above; `home` is this VM's context, live and not otherwise borrowed.
         unsafe { run(context, target, home) };
-        if reserved {
+        if context != home {
             fault::leave();
         }
         self.ctx.memory = std::ptr::null_mut();
