@@ -8,17 +8,14 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use javm::{BlockRules, Code, GasCosts, LengthEncoding, Machine, Numbering, PolkaVmBlob, Predecoded};
+use javm::Machine;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let g = jarkit_bench::guests::find(args.get(1).map(String::as_str).unwrap_or("fib")).expect("guest");
     let rounds: u32 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
-    let container = PolkaVmBlob::parse(g.blob).unwrap();
-    let code = Code::parse(&container.code, LengthEncoding::Compact, Numbering::PolkaVm, BlockRules { ecalli_ends_block: false, strict: false }).unwrap();
-    let listing: Vec<String> = javm::disasm::listing(&code).lines().map(str::to_string).collect();
-    let gas = GasCosts::pipeline(&code);
-    let program = Arc::new(Predecoded::new(code, &gas));
+    let (container, program) = jarkit_bench::jarkit_vm::predecode(g.blob).unwrap();
+    let listing: Vec<String> = javm::disasm::listing(program.code()).lines().map(str::to_string).collect();
     let (mut memory, map) = container.memory().unwrap();
     let compiled = Arc::new(javm::compiler::Compiled::new(program, &mut memory).unwrap());
     let (bytes, bodies) = compiled.native_code();

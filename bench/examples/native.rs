@@ -3,18 +3,11 @@
 //! `cargo run --release -p jarkit-bench --example native -- memcpy /tmp/memcpy.bin`, then
 //! `objdump -D -b binary -m i386:x86-64 /tmp/memcpy.bin`.
 
-use std::sync::Arc;
-
-use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PolkaVmBlob, Predecoded};
-
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let g = jarkit_bench::guests::find(args.get(1).map(String::as_str).unwrap_or("fib")).expect("guest");
     let out = args.get(2).cloned().unwrap_or_else(|| format!("/tmp/{}.bin", g.name));
-    let container = PolkaVmBlob::parse(g.blob).unwrap();
-    let code = Code::parse(&container.code, LengthEncoding::Compact, Numbering::PolkaVm, BlockRules { ecalli_ends_block: false, strict: false }).unwrap();
-    let gas = GasCosts::pipeline(&code);
-    let program = Arc::new(Predecoded::new(code, &gas));
+    let (container, program) = jarkit_bench::jarkit_vm::predecode(g.blob).unwrap();
     let (mut memory, _) = container.memory().unwrap();
     let compiled = javm::compiler::Compiled::new(program, &mut memory).unwrap();
     let (bytes, bodies) = compiled.native_code();

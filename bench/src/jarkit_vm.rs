@@ -12,6 +12,18 @@ const RA: usize = 0;
 const SP: usize = 1;
 const A0: usize = 7;
 
+/// A `.polkavm` container and its code predecoded as jarkit runs it.
+pub fn predecode(blob: &[u8]) -> Result<(PolkaVmBlob, Arc<Predecoded>), String> {
+    let container = PolkaVmBlob::parse(blob).map_err(|e| e.to_string())?;
+    // PolkaVM's JamV1: `ecalli` does not end a basic block; the last instruction need not be a
+    // terminator (the linker ends code with one anyway).
+    let rules = BlockRules { ecalli_ends_block: false, strict: false };
+    let code = Code::parse(&container.code, LengthEncoding::Compact, Numbering::PolkaVm, rules).map_err(|e| e.to_string())?;
+    // The full pipeline model: PolkaVM's side meters with the same model.
+    let gas = GasCosts::pipeline(&code);
+    Ok((container, Arc::new(Predecoded::new(code, &gas))))
+}
+
 /// A guest loaded and ready to call.
 pub struct JarkitGuest {
     vm: Box<dyn Machine<Mem = PagedMemory>>,
@@ -36,15 +48,8 @@ impl JarkitGuest {
     /// Imports `blob` and prepares its export `export` on `engine` (the recompiler compiles the
     /// whole program here).
     pub fn load_on(engine: Engine, blob: &[u8], export: &str) -> Result<JarkitGuest, String> {
-        let container = PolkaVmBlob::parse(blob).map_err(|e| e.to_string())?;
+        let (container, program) = predecode(blob)?;
         let entry = container.export(export).ok_or_else(|| format!("no export `{export}`"))?;
-        // PolkaVM's JamV1: `ecalli` does not end a basic block; the last instruction need not be
-        // a terminator (the linker ends code with one anyway).
-        let rules = BlockRules { ecalli_ends_block: false, strict: false };
-        let code = Code::parse(&container.code, LengthEncoding::Compact, Numbering::PolkaVm, rules).map_err(|e| e.to_string())?;
-        // The spec's full pipeline model: PolkaVM's side meters with the same model.
-        let gas = GasCosts::pipeline(&code);
-        let program = Arc::new(Predecoded::new(code, &gas));
         let (memory, map) = container.memory().map_err(|e| e.to_string())?;
         let vm = javm::machine::start(engine, program, memory, 0)?;
         Ok(JarkitGuest { vm, entry, stack_high: map.stack_high })
