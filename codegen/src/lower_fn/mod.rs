@@ -1206,7 +1206,10 @@ impl<'a> Cx<'a> {
 pub fn fn_rust_name(m: &Model, lean: &str) -> String {
     let parts: Vec<&str> = lean.split('.').collect();
     match parts.as_slice() {
-        [.., owner, f] if m.structs.contains_key(*owner) || m.enums.contains_key(*owner) => format!("{}_{}", snake(owner), snake(f)),
+        // A keyword component (`Kernel.move`) needs no `r#` once prefixed: `kernel_move`.
+        [.., owner, f] if m.structs.contains_key(*owner) || m.enums.contains_key(*owner) => {
+            format!("{}_{}", snake(owner).trim_start_matches("r#"), snake(f).trim_start_matches("r#"))
+        }
         _ => snake(lean),
     }
 }
