@@ -4,6 +4,7 @@
 pub mod codec_cli;
 pub mod crosscheck;
 pub mod fuzz;
+pub mod kernel;
 pub mod node;
 pub mod reference;
 pub mod seam;

@@ -152,8 +152,10 @@ enum Command {
         #[arg(long)]
         interpreters_only: bool,
     },
-    /// Run a program: a GP code blob file (jump table, code, bitmask), or a PolkaVM `.polkavm`
-    /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention.
+    /// Run a program: a GP code blob file (jump table, code, bitmask), a PolkaVM `.polkavm`
+    /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention,
+    /// or a jar1 capability manifest (magic `JAR\x02`), run by the spec's capability kernel with
+    /// the engine `--engine` chooses (or `--compiler`) under every VM.
     Run {
         blob: PathBuf,
         /// Variant whose rules apply (numbering, block rules, gas model).
@@ -165,7 +167,8 @@ enum Command {
         /// spec, under the program's numbering and gas model; code blobs and `.polkavm` files).
         #[arg(long)]
         trace: bool,
-        /// For a `.polkavm` file: the export to call (default: the first).
+        /// For a `.polkavm` file: the export to call (default: the first). For a jar1 manifest:
+        /// `refine` (φ7 = 0, the default), `accumulate` (φ7 = 1) or a number for φ7.
         #[arg(long)]
         entry: Option<String>,
         /// For a `.polkavm` file: arguments, in a0, a1, ….
@@ -176,6 +179,8 @@ enum Command {
         /// laid out linearly.) `--input` is the argument data (hex).
         #[arg(long)]
         standard: bool,
+        /// Argument data (hex): a standard program's or JAR v1 blob's arguments, or what a jar1
+        /// manifest's root VM finds in its IPC DATA capability (slot 0).
         #[arg(long, default_value = "")]
         input: String,
         /// Run on the recompiler (x86-64) instead of the interpreter (not with `--trace`).
@@ -334,6 +339,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
             if standard {
                 run_standard(&blob, &bytes, &variant, &input, gas, compiler)
+            } else if bytes.starts_with(b"JAR\x02") {
+                run_kernel(&blob, &bytes, entry.as_deref(), &input, gas, compiler)
             } else if bytes.starts_with(b"JAR\x01") {
                 run_jar_v1(&blob, &bytes, &variant, &input, gas, compiler)
             } else if bytes.starts_with(b"PVM\0") {
@@ -624,6 +631,39 @@ fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, 
             javm::jar_v1::HostOutcome::OutOfGas => Some(javm::Exit::OutOfGas),
         }
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs a jar1 manifest on the spec's capability kernel. A protocol call ends the run (there is
+/// no service context to answer it), reported with the kernel's state.
+fn run_kernel(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, input: &str, gas: i64, compiler: bool) -> Result<ExitCode, String> {
+    use jarkit::kernel;
+    let at = |e: String| format!("{}: {e}", path.display());
+    let manifest = javm::manifest::Manifest::parse(bytes).map_err(|e| at(e.to_string()))?;
+    let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
+    let op = match entry {
+        None | Some("refine") => kernel::OP_REFINE,
+        Some("accumulate") => kernel::OP_ACCUMULATE,
+        Some(n) => n.parse().map_err(|_| format!("--entry `{n}`: a jar1 manifest takes `refine`, `accumulate` or a number"))?,
+    };
+    let gas = u64::try_from(gas).map_err(|_| "--gas must not be negative".to_string())?;
+    if args.len() as u64 > kernel::ipc_capacity(&manifest) {
+        return Err(at(format!("{} bytes of --input do not fit the manifest's IPC DATA capability (slot 0)", args.len())));
+    }
+    let go = || match kernel::start(&manifest, &args, op, gas) {
+        Err(e) => (kernel::describe_exit(&e), None),
+        Ok(k) => {
+            let o = kernel::run(&k);
+            (kernel::describe_exit(&o.exit), Some(o.kernel))
+        }
+    };
+    let (exit, k) = if compiler { jarkit::seam::with_engine(jarkit::seam::SeamEngine::Compiler, go) } else { go() };
+    println!("exit: {exit}");
+    if let Some(k) = k {
+        let left: u64 = k.vms.first().map_or(0, |vm| vm.machine.gas.0);
+        println!("gas used: {} (root VM; {} VMs)", gas - left.min(gas), k.vms.len());
+        print!("{}", kernel::describe_vms(&k));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -9,9 +9,8 @@
 //!
 //! A fresh javm machine charges the entry of the instruction it starts at. The spec's `resume`
 //! after a page fault charges nothing and, under a per-block model, resuming after a host call
-//! charges the next instruction's block only if it starts one: under the per-instruction model
-//! the adapter gives the entry charge back; under per-block models those resumptions are the
-//! reference's (`jar::resume`), which is exact by definition.
+//! charges the next instruction's block only if it starts one; the adapter starts javm with the
+//! difference added to the gas, so every model resumes on the engine.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -205,20 +204,29 @@ fn spec_exit(e: javm::Exit) -> jar::Exit {
 }
 
 fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
-    let per_instruction = matches!(g, jar::GasCharge::PerInstruction);
-    // Where to start, and the gas to start with so that the entry charge is the spec's.
-    let (pc, gas) = match after {
-        None => (m.pc.0, m.gas.0),
-        Some(jar::Exit::HostCall(_) | jar::Exit::Ecall) if per_instruction => {
+    // Where to start, and what the spec charges there. A fresh javm machine charges the entry
+    // of its first instruction (`GasCharge.entry`), so the difference is handed back first.
+    let (pc, spec_charge) = match after {
+        None => (m.pc.0, None),
+        Some(jar::Exit::HostCall(_) | jar::Exit::Ecall) => {
             let op = jar::program_opcode_at(p, m.pc.clone())?;
-            (jar::program_decode(p, m.pc.clone(), op).next.0, m.gas.0)
+            let next = jar::program_decode(p, m.pc.clone(), op).next;
+            (next.0, Some(jar::gas_charge_cost_at(g, next).0))
         }
-        Some(jar::Exit::PageFault(_)) if per_instruction => (m.pc.0, m.gas.0 + 1),
-        Some(jar::Exit::OutOfGas) if per_instruction => (m.pc.0, m.gas.0),
+        Some(jar::Exit::PageFault(_)) => (m.pc.0, Some(0)),
+        Some(jar::Exit::OutOfGas) => (m.pc.0, None),
         Some(exit) => {
             let before = jar::Outcome { exit: exit.clone(), machine: m.clone() };
             return jarkit_spec::seam::with_engine(None, || jarkit_spec::prims::pvm_resume(p.clone(), g.clone(), before));
         }
+    };
+    let gas = match spec_charge {
+        None => m.gas.0,
+        // Less gas than the spec's charge: it stops out of gas there, paying nothing.
+        Some(charge) if m.gas.0 < charge => {
+            return Some(jar::Outcome { exit: jar::Exit::OutOfGas, machine: jar::Machine { pc: Nat(pc), ..m.clone() } });
+        }
+        Some(charge) => (m.gas.0 - charge).checked_add(jar::gas_charge_entry(g, p, Nat(pc)).0)?,
     };
     let program = predecoded(p, g)?;
     let memory = memory_of(&m.memory)?;
