@@ -1397,6 +1397,245 @@ impl Opcode {
         }
     }
 }
+/// A capability of the manifest, as the loader validated it.
+///
+/// Lean: `Jar.JAVM.InitialCap` at spec/Jar/JAVM/Kernel.lean:30
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum InitialCap {
+    #[serde(rename = "code")]
+    Code(Nat, Program),
+    /// Pages `basePage` … `basePage + pageCount − 1`, mapped from the start, holding `init` from their first byte.
+    #[serde(rename = "data")]
+    Data(Nat, Nat, Nat, bool, ByteArray),
+}
+impl Default for InitialCap {
+    fn default() -> Self {
+        InitialCap::Code(Default::default(), Default::default())
+    }
+}
+/// A JAR v2 manifest: the UNTYPED page budget, the slot of the CODE capability the root VM runs, and the capabilities.
+///
+/// Lean: `Jar.JAVM.CapManifest` at spec/Jar/JAVM/Kernel.lean:38
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CapManifest {
+    pub memory_pages: Nat,
+    pub invoke: Nat,
+    pub caps: Vec<InitialCap>,
+}
+/// What one kernel step leads to: the kernel runs on, or the invocation stops.
+///
+/// Lean: `Jar.JAVM.KernelStep` at spec/Jar/JAVM/Kernel.lean:130
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum KernelStep {
+    #[serde(rename = "next")]
+    Next(Kernel),
+    #[serde(rename = "stop")]
+    Stop(KernelOutcome),
+}
+impl Default for KernelStep {
+    fn default() -> Self {
+        KernelStep::Next(Default::default())
+    }
+}
+/// A DATA capability: `count` frames from `frame`, and where they are mapped.
+///
+/// Lean: `Jar.JAVM.DataCap` at spec/Jar/JAVM/KernelState.lean:61
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DataCap {
+    /// The first of its frames in the kernel's store.
+    pub frame: Nat,
+    pub count: Nat,
+    /// The guest page its page 0 sits at: fixed by its first MAP, kept through UNMAP and moves.
+    pub base: Option<Nat>,
+    /// Whether it maps writable: fixed by its first MAP.
+    pub writable: Option<bool>,
+    /// Which of its pages are mapped into the address space of the VM whose table holds it.
+    pub mapped: Vec<bool>,
+}
+/// A capability. UNTYPED, CODE, CALLABLE and protocol capabilities may be copied; DATA and HANDLE only moved.
+///
+/// Lean: `Jar.JAVM.Cap` at spec/Jar/JAVM/KernelState.lean:74
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum Cap {
+    /// The invocation's page pool; CALL on it is RETYPE.
+    #[serde(rename = "untyped")]
+    Untyped,
+    #[serde(rename = "data")]
+    Data(DataCap),
+    /// A program (an index into the kernel's codes); CALL on it is CREATE.
+    #[serde(rename = "code")]
+    Code(Nat),
+    /// The one owning reference to a VM: CALL runs it, and the management operations act on it.
+    #[serde(rename = "handle")]
+    Handle(Nat, Option<Nat>),
+    /// A reference to a VM that can only CALL it.
+    #[serde(rename = "callable")]
+    Callable(Nat, Option<Nat>),
+    /// A system call: CALL exits to the host with `id`, which travels with the capability.
+    #[serde(rename = "protocol")]
+    Protocol(Nat),
+}
+impl serde::Serialize for Cap {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            Cap::Untyped => m.serialize_entry("untyped", &())?,
+            Cap::Data(a0) => m.serialize_entry("data", a0)?,
+            Cap::Code(a0) => m.serialize_entry("code", a0)?,
+            Cap::Handle(a0, a1) => m.serialize_entry("handle", &(a0, a1))?,
+            Cap::Callable(a0, a1) => m.serialize_entry("callable", &(a0, a1))?,
+            Cap::Protocol(a0) => m.serialize_entry("protocol", a0)?,
+        }
+        m.end()
+    }
+}
+impl Default for Cap {
+    fn default() -> Self {
+        Cap::Untyped
+    }
+}
+/// A VM's state. Only an idle VM accepts a CALL, so no VM is ever entered twice and the call graph stays acyclic. `dropped` is jarkit's: a VM whose HANDLE was dropped, never run again.
+///
+/// Lean: `Jar.JAVM.VmState` at spec/Jar/JAVM/KernelState.lean:96
+#[derive(
+    Copy,
+    Clone,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize
+)]
+#[repr(u8)]
+pub enum VmState {
+    #[default]
+    #[serde(rename = "idle")]
+    Idle,
+    #[serde(rename = "running")]
+    Running,
+    #[serde(rename = "waiting")]
+    Waiting,
+    #[serde(rename = "halted")]
+    Halted,
+    #[serde(rename = "faulted")]
+    Faulted,
+    #[serde(rename = "dropped")]
+    Dropped,
+}
+impl VmState {
+    /// Every constructor, in declaration order (the discriminant is the index).
+    pub const ALL: [VmState; 6usize] = [
+        VmState::Idle,
+        VmState::Running,
+        VmState::Waiting,
+        VmState::Halted,
+        VmState::Faulted,
+        VmState::Dropped,
+    ];
+    /// The Lean name of the constructor.
+    pub const fn lean_name(self) -> &'static str {
+        match self {
+            VmState::Idle => "idle",
+            VmState::Running => "running",
+            VmState::Waiting => "waiting",
+            VmState::Halted => "halted",
+            VmState::Faulted => "faulted",
+            VmState::Dropped => "dropped",
+        }
+    }
+}
+/// A VM: the program it runs, its capability table, its registers, pc and gas, and how its last run stopped (`none` before its first run: it then starts at pc 0). Its memory is not stored: it is the frames its DATA capabilities map.
+///
+/// Lean: `Jar.JAVM.Vm` at spec/Jar/JAVM/KernelState.lean:107
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Vm {
+    pub code: Nat,
+    pub caps: Vec<Option<Cap>>,
+    pub state: VmState,
+    pub machine: Machine,
+    pub last: Option<Exit>,
+}
+/// A program as the kernel runs it: the code and its gas table under the variant's model.
+///
+/// Lean: `Jar.JAVM.CodeCap` at spec/Jar/JAVM/KernelState.lean:118
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CodeCap {
+    pub program: Program,
+    pub charge: GasCharge,
+}
+/// One CALL in progress.
+///
+/// Lean: `Jar.JAVM.CallFrame` at spec/Jar/JAVM/KernelState.lean:124
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CallFrame {
+    pub caller: Nat,
+    pub callee: Nat,
+    /// The caller's slot whose capability went to the callee's slot 0 (0: none was passed).
+    pub ipc_slot: Nat,
+    /// The mapping of a passed DATA capability, restored when that capability comes back.
+    pub saved: Option<DataCap>,
+}
+/// The kernel: every VM (index = VM id), the programs, the frames that hold data (a frame without an entry reads as zeros; `Page.index` is the frame number), the UNTYPED pool as a bump allocator, the call stack and the VM that runs.
+///
+/// Lean: `Jar.JAVM.Kernel` at spec/Jar/JAVM/KernelState.lean:134
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Kernel {
+    pub vms: Vec<Vm>,
+    pub codes: Vec<CodeCap>,
+    pub frames: Vec<Page>,
+    pub untyped_next: Nat,
+    pub untyped_total: Nat,
+    pub calls: Vec<CallFrame>,
+    pub active: Nat,
+}
+/// How an invocation stops: the root VM's end, or a protocol call for the host to answer.
+///
+/// Lean: `Jar.JAVM.KernelExit` at spec/Jar/JAVM/KernelState.lean:147
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub enum KernelExit {
+    #[serde(rename = "halt")]
+    Halt(u64),
+    #[serde(rename = "panic")]
+    Panic,
+    #[serde(rename = "out_of_gas")]
+    OutOfGas,
+    #[serde(rename = "page_fault")]
+    PageFault(Nat),
+    #[serde(rename = "protocol_call")]
+    ProtocolCall(Nat),
+}
+impl serde::Serialize for KernelExit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        match self {
+            KernelExit::Halt(a0) => m.serialize_entry("halt", a0)?,
+            KernelExit::Panic => m.serialize_entry("panic", &())?,
+            KernelExit::OutOfGas => m.serialize_entry("out_of_gas", &())?,
+            KernelExit::PageFault(a0) => m.serialize_entry("page_fault", a0)?,
+            KernelExit::ProtocolCall(a0) => m.serialize_entry("protocol_call", a0)?,
+        }
+        m.end()
+    }
+}
+impl Default for KernelExit {
+    fn default() -> Self {
+        KernelExit::Halt(Default::default())
+    }
+}
+/// The kernel when it stopped, and why.
+///
+/// Lean: `Jar.JAVM.KernelOutcome` at spec/Jar/JAVM/KernelState.lean:156
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KernelOutcome {
+    pub exit: KernelExit,
+    pub kernel: Kernel,
+}
 /// A run of mapped pages with one access.
 ///
 /// Lean: `Jar.JAVM.Region` at spec/Jar/JAVM/Memory.lean:27
@@ -3498,6 +3737,94 @@ pub const SIGN64: u64 = 9223372036854775808;
 ///
 /// Lean: `Jar.JAVM.MEM_CYCLES` at spec/Jar/JAVM/GasModel.lean:38
 pub const MEM_CYCLES: Nat = Nat(25);
+/// `ecall` operation codes (φ₁₁). GRANT and REVOKE (8, 9) were removed upstream; DIRTY (12) is reserved and, as upstream, answers WHAT.
+///
+/// Lean: `Jar.JAVM.OP_CALL` at spec/Jar/JAVM/KernelOps.lean:16
+pub const OP_CALL: Nat = Nat(0);
+/// Lean: `Jar.JAVM.OP_MAP` at spec/Jar/JAVM/KernelOps.lean:19
+pub const OP_MAP: Nat = Nat(2);
+/// Lean: `Jar.JAVM.OP_UNMAP` at spec/Jar/JAVM/KernelOps.lean:20
+pub const OP_UNMAP: Nat = Nat(3);
+/// Lean: `Jar.JAVM.OP_SPLIT` at spec/Jar/JAVM/KernelOps.lean:21
+pub const OP_SPLIT: Nat = Nat(4);
+/// Lean: `Jar.JAVM.OP_DROP` at spec/Jar/JAVM/KernelOps.lean:22
+pub const OP_DROP: Nat = Nat(5);
+/// Lean: `Jar.JAVM.OP_MOVE` at spec/Jar/JAVM/KernelOps.lean:23
+pub const OP_MOVE: Nat = Nat(6);
+/// Lean: `Jar.JAVM.OP_COPY` at spec/Jar/JAVM/KernelOps.lean:24
+pub const OP_COPY: Nat = Nat(7);
+/// Lean: `Jar.JAVM.OP_DOWNGRADE` at spec/Jar/JAVM/KernelOps.lean:25
+pub const OP_DOWNGRADE: Nat = Nat(10);
+/// Lean: `Jar.JAVM.OP_SET_MAX_GAS` at spec/Jar/JAVM/KernelOps.lean:26
+pub const OP_SET_MAX_GAS: Nat = Nat(11);
+/// Lean: `Jar.JAVM.OP_DIRTY` at spec/Jar/JAVM/KernelOps.lean:27
+pub const OP_DIRTY: Nat = Nat(12);
+/// Lean: `Jar.JAVM.OP_RESUME` at spec/Jar/JAVM/KernelOps.lean:28
+pub const OP_RESUME: Nat = Nat(13);
+/// Slots in every VM's capability table.
+///
+/// Lean: `Jar.JAVM.CAP_SLOTS` at spec/Jar/JAVM/KernelState.lean:25
+pub const CAP_SLOTS: Nat = Nat(256);
+/// Slots 1 … 28 start out holding the protocol capabilities (system calls), id = slot.
+///
+/// Lean: `Jar.JAVM.PROTOCOL_SLOTS` at spec/Jar/JAVM/KernelState.lean:27
+pub const PROTOCOL_SLOTS: Nat = Nat(28);
+/// The slot that holds the invocation's UNTYPED capability.
+///
+/// Lean: `Jar.JAVM.UNTYPED_SLOT` at spec/Jar/JAVM/KernelState.lean:29
+pub const UNTYPED_SLOT: Nat = Nat(254);
+/// `ecalli` names a slot of the caller's own table below this.
+///
+/// Lean: `Jar.JAVM.ECALLI_SLOTS` at spec/Jar/JAVM/KernelState.lean:31
+pub const ECALLI_SLOTS: Nat = Nat(128);
+/// CREATE copies capabilities from the slots below this, chosen by a 64-bit mask.
+///
+/// Lean: `Jar.JAVM.CREATE_SLOTS` at spec/Jar/JAVM/KernelState.lean:33
+pub const CREATE_SLOTS: Nat = Nat(64);
+/// At most this many VMs per invocation.
+///
+/// Lean: `Jar.JAVM.MAX_VMS` at spec/Jar/JAVM/KernelState.lean:35
+pub const MAX_VMS: Nat = Nat(65535);
+/// Gas of `ecalli` and of `ecall`, on top of the block's.
+///
+/// Lean: `Jar.JAVM.KERNEL_OP_GAS` at spec/Jar/JAVM/KernelState.lean:37
+pub const KERNEL_OP_GAS: Nat = Nat(10);
+/// Further gas of a CALL of a VM, of RESUME and of RETYPE.
+///
+/// Lean: `Jar.JAVM.VM_CALL_GAS` at spec/Jar/JAVM/KernelState.lean:39
+pub const VM_CALL_GAS: Nat = Nat(10);
+/// Gas per page a DATA capability takes from the UNTYPED pool (at start and by RETYPE).
+///
+/// Lean: `Jar.JAVM.PAGE_GAS` at spec/Jar/JAVM/KernelState.lean:41
+pub const PAGE_GAS: Nat = Nat(1500);
+/// The pages of the 32-bit address space.
+///
+/// Lean: `Jar.JAVM.ADDRESS_SPACE_PAGES` at spec/Jar/JAVM/KernelState.lean:43
+pub const ADDRESS_SPACE_PAGES: Nat = Nat(1048576);
+/// Result codes in φ₇ (GP's host-call codes).
+///
+/// Lean: `Jar.JAVM.RESULT_OK` at spec/Jar/JAVM/KernelState.lean:46
+pub const RESULT_OK: u64 = 0;
+/// Lean: `Jar.JAVM.RESULT_WHAT` at spec/Jar/JAVM/KernelState.lean:48
+pub const RESULT_WHAT: u64 = 18446744073709551614;
+/// Lean: `Jar.JAVM.RESULT_LOW` at spec/Jar/JAVM/KernelState.lean:49
+pub const RESULT_LOW: u64 = 18446744073709551608;
+/// Lean: `Jar.JAVM.RESULT_HUH` at spec/Jar/JAVM/KernelState.lean:50
+pub const RESULT_HUH: u64 = 18446744073709551607;
+/// How a called VM ended, in its caller's φ₈. 0 is REPLY. `STATUS_HALTED` is jarkit's: upstream's Lean treats a child's halt as a panic and its Rust leaves φ₈ unchanged.
+///
+/// Lean: `Jar.JAVM.STATUS_REPLY` at spec/Jar/JAVM/KernelState.lean:52
+pub const STATUS_REPLY: u64 = 0;
+/// Lean: `Jar.JAVM.STATUS_TRAP` at spec/Jar/JAVM/KernelState.lean:55
+pub const STATUS_TRAP: u64 = 1;
+/// Lean: `Jar.JAVM.STATUS_PANIC` at spec/Jar/JAVM/KernelState.lean:56
+pub const STATUS_PANIC: u64 = 2;
+/// Lean: `Jar.JAVM.STATUS_OUT_OF_GAS` at spec/Jar/JAVM/KernelState.lean:57
+pub const STATUS_OUT_OF_GAS: u64 = 3;
+/// Lean: `Jar.JAVM.STATUS_PAGE_FAULT` at spec/Jar/JAVM/KernelState.lean:58
+pub const STATUS_PAGE_FAULT: u64 = 4;
+/// Lean: `Jar.JAVM.STATUS_HALTED` at spec/Jar/JAVM/KernelState.lean:59
+pub const STATUS_HALTED: u64 = 6;
 /// The JAVM page size.
 ///
 /// Lean: `Jar.JAVM.PAGE_BYTES` at spec/Jar/JAVM/Memory.lean:15
@@ -10935,6 +11262,1904 @@ pub fn opcode_of_jam_v1_byte(b: Nat) -> Option<Opcode> {
         }
     }
 }
+/// A VM that has not run: zeroed registers, pc 0, no gas.
+///
+/// Lean: `Jar.JAVM.freshVm` at spec/Jar/JAVM/Kernel.lean:46
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn fresh_vm<V: Variant>(code: Nat, caps: &Vec<Option<Cap>>, state: VmState) -> Vm {
+    {
+        Vm {
+            code: code,
+            caps: caps.clone(),
+            state: state,
+            machine: Machine {
+                regs: array::replicate(Nat(13), (0 as u64)),
+                pc: Nat(0),
+                gas: Nat(0),
+                memory: Default::default(),
+            },
+            last: None,
+        }
+    }
+}
+/// The frames of `bytes`, from frame `first` on (pages of zeros are left out).
+///
+/// Lean: `Jar.JAVM.framesOf` at spec/Jar/JAVM/Kernel.lean:51
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn frames_of<V: Variant>(first: Nat, bytes: &ByteArray) -> Vec<Page> {
+    'run0: {
+        let mut out: Vec<Page> = vec![];
+        for i in range(Nat(0), (((bytes.size() + PAGE_BYTES) - Nat(1)) / PAGE_BYTES)) {
+            {
+                let chunk = bytes
+                    .extract((i * PAGE_BYTES), ((i * PAGE_BYTES) + PAGE_BYTES));
+                let mut page = ByteArray(array::replicate(PAGE_BYTES, (0 as u8)));
+                let mut nonzero = false;
+                for j in range(Nat(0), chunk.size()) {
+                    {
+                        page = {
+                            let arg0 = j;
+                            let arg1 = chunk.get_bang(j);
+                            std::mem::take(&mut page).set_bang(arg0, arg1)
+                        };
+                        if (chunk.get_bang(j) != (0 as u8)) {
+                            {
+                                nonzero = true;
+                            };
+                        }
+                    };
+                }
+                if nonzero {
+                    {
+                        out = {
+                            let arg0 = Page {
+                                index: (first + i),
+                                data: page.clone(),
+                            };
+                            array::push(std::mem::take(&mut out), arg0)
+                        };
+                    };
+                }
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Writes `bytes` over the frames from `first` on, from their first byte.
+///
+/// Lean: `Jar.JAVM.Kernel.overlay` at spec/Jar/JAVM/Kernel.lean:66
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_overlay<V: Variant>(k: &Kernel, first: Nat, bytes: &ByteArray) -> Kernel {
+    'run0: {
+        let mut out = k.clone();
+        for i in range(Nat(0), (((bytes.size() + PAGE_BYTES) - Nat(1)) / PAGE_BYTES)) {
+            {
+                let mut page = kernel_frame_bytes(&out, (first + i));
+                for j in range(Nat(0), PAGE_BYTES) {
+                    {
+                        if (((i * PAGE_BYTES) + j) < bytes.size()) {
+                            {
+                                page = {
+                                    let arg0 = j;
+                                    let arg1 = bytes.get_bang(((i * PAGE_BYTES) + j));
+                                    std::mem::take(&mut page).set_bang(arg0, arg1)
+                                };
+                            };
+                        }
+                    };
+                }
+                out = kernel_set_frame(&out, (first + i), &page);
+            };
+        }
+        break 'run0 (out);
+    }
+}
+/// Starts an invocation: the root VM (id 0) gets protocol capabilities 1 … 28, the manifest's capabilities (DATA ones carved from the UNTYPED pool in order and mapped), and the rest of the pool in slot 254 if the budget is not zero. Each DATA page costs `PAGE_GAS` from `gas` (too little: out of gas). `args` goes into the DATA capability in slot 0, the IPC slot (none there, or too small: a panic); the root starts at pc 0 with φ₇ = `op`, φ₈ = the arguments' address and φ₉ = their length.
+///
+/// Lean: `Jar.JAVM.kernelInit` at spec/Jar/JAVM/Kernel.lean:77
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_init<V: Variant>(
+    man: &CapManifest,
+    args: &ByteArray,
+    op: Nat,
+    gas: Nat,
+) -> Result<Kernel, KernelExit> {
+    'run0: {
+        let mut caps: Vec<Option<Cap>> = array::replicate(CAP_SLOTS, None);
+        for s in range(Nat(1), (PROTOCOL_SLOTS + Nat(1))) {
+            {
+                caps = {
+                    let arg0 = s;
+                    let arg1 = Some(Cap::Protocol(s));
+                    array::set_bang(std::mem::take(&mut caps), arg0, arg1)
+                };
+            };
+        }
+        let mut codes: Vec<CodeCap> = vec![];
+        let mut frames: Vec<Page> = vec![];
+        let mut next = Nat(0);
+        let mut pages = Nat(0);
+        let mut root_code: Option<Nat> = None;
+        let mut args_at: Option<(Nat, Nat, Nat)> = None;
+        for c in man.caps.clone() {
+            {
+                match c.clone() {
+                    InitialCap::Code(slot, program) => {
+                        if (slot == man.invoke) {
+                            {
+                                root_code = Some(array::size(&codes));
+                            };
+                        }
+                        caps = {
+                            let arg0 = slot;
+                            let arg1 = Some(Cap::Code(array::size(&codes)));
+                            array::set_bang(std::mem::take(&mut caps), arg0, arg1)
+                        };
+                        codes = {
+                            let arg0 = CodeCap {
+                                program: program.clone(),
+                                charge: service_gas_charge::<V>(&program),
+                            };
+                            array::push(std::mem::take(&mut codes), arg0)
+                        };
+                    }
+                    InitialCap::Data(slot, base_page, page_count, writable, init) => {
+                        if (slot == Nat(0)) {
+                            {
+                                args_at = Some((base_page, page_count, next));
+                            };
+                        }
+                        caps = {
+                            let arg0 = slot;
+                            let arg1 = Some(
+                                Cap::Data(DataCap {
+                                    frame: next,
+                                    count: page_count,
+                                    base: Some(base_page),
+                                    writable: Some(writable),
+                                    mapped: array::replicate(page_count, true),
+                                }),
+                            );
+                            array::set_bang(std::mem::take(&mut caps), arg0, arg1)
+                        };
+                        frames = array::append(
+                            frames.clone(),
+                            frames_of::<V>(next, &init),
+                        );
+                        next = (next + page_count);
+                        pages = (pages + page_count);
+                    }
+                }
+            };
+        }
+        let Some(root) = root_code.clone() else {
+            {
+                break 'run0 (Err(KernelExit::Panic));
+            };
+        };
+        if (pages > man.memory_pages) {
+            {
+                break 'run0 (Err(KernelExit::Panic));
+            };
+        }
+        if (gas < (pages * PAGE_GAS)) {
+            {
+                break 'run0 (Err(KernelExit::OutOfGas));
+            };
+        }
+        if (man.memory_pages > Nat(0)) {
+            {
+                caps = {
+                    let arg0 = UNTYPED_SLOT;
+                    let arg1 = Some(Cap::Untyped);
+                    array::set_bang(std::mem::take(&mut caps), arg0, arg1)
+                };
+            };
+        }
+        let mut arg_address = Nat(0);
+        let mut arg_frame = Nat(0);
+        match args_at.clone() {
+            Some((base_page, page_count, frame)) => {
+                if (args.size() > (page_count * PAGE_BYTES)) {
+                    {
+                        break 'run0 (Err(KernelExit::Panic));
+                    };
+                }
+                arg_address = (base_page * PAGE_BYTES);
+                arg_frame = frame;
+            }
+            None => {
+                if (args.size() > Nat(0)) {
+                    {
+                        break 'run0 (Err(KernelExit::Panic));
+                    };
+                }
+            }
+        };
+        let mut vm = fresh_vm::<V>(root, &caps, VmState::Running);
+        vm = {
+            let __with_base = &vm;
+            Vm {
+                machine: {
+                    let __with_base = &vm.machine;
+                    Machine {
+                        regs: array::set_bang(
+                            array::set_bang(
+                                array::set_bang(
+                                    vm.machine.regs.clone(),
+                                    Nat(7),
+                                    op.to_u64(),
+                                ),
+                                Nat(8),
+                                arg_address.to_u64(),
+                            ),
+                            Nat(9),
+                            args.size().to_u64(),
+                        ),
+                        gas: (gas - (pages * PAGE_GAS)),
+                        pc: __with_base.pc,
+                        memory: __with_base.memory.clone(),
+                    }
+                },
+                code: __with_base.code,
+                caps: __with_base.caps.clone(),
+                state: __with_base.state,
+                last: __with_base.last.clone(),
+            }
+        };
+        let k: Kernel = Kernel {
+            vms: vec![vm.clone()],
+            codes: codes.clone(),
+            frames: frames.clone(),
+            untyped_next: next,
+            untyped_total: man.memory_pages,
+            calls: vec![],
+            active: Nat(0),
+        };
+        break 'run0 (Ok(kernel_overlay::<V>(&k, arg_frame, &args)));
+    }
+}
+/// Charges `c` gas to VM `v`; `none` if it has less.
+///
+/// Lean: `Jar.JAVM.Kernel.charge` at spec/Jar/JAVM/Kernel.lean:136
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_charge<V: Variant>(k: &Kernel, v: Nat, c: Nat) -> Option<Kernel> {
+    {
+        if (kernel_gas_of(&k, v) < c) {
+            None
+        } else {
+            Some(kernel_set_gas(&k, v, (kernel_gas_of(&k, v) - c)))
+        }
+    }
+}
+/// The gas of every VM together: it never grows, so it bounds the kernel's steps.
+///
+/// Lean: `Jar.JAVM.Kernel.totalGas` at spec/Jar/JAVM/Kernel.lean:140
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_total_gas<V: Variant>(k: &Kernel) -> Nat {
+    k.vms.iter().cloned().fold(Nat(0), |acc: Nat, vm: Vm| (acc + vm.machine.gas))
+}
+/// Runs VM `v` on its mapped frames from where it stopped (pc 0 if it never ran).
+///
+/// Lean: `Jar.JAVM.Kernel.runVm` at spec/Jar/JAVM/Kernel.lean:143
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_run_vm<V: Variant>(k: &Kernel, v: Nat) -> Option<Outcome> {
+    {
+        let vm = array::get_bang(&k.vms, v);
+        let code = array::get_bang(&k.codes, vm.code);
+        let m: Machine = {
+            let __with_base = &vm.machine;
+            Machine {
+                memory: kernel_memory_of(&k, v),
+                regs: __with_base.regs.clone(),
+                pc: __with_base.pc,
+                gas: __with_base.gas,
+            }
+        };
+        match vm.last.clone() {
+            None => pvm_run(code.program.clone(), code.charge.clone(), m.clone()),
+            Some(e) => {
+                pvm_resume(
+                    code.program.clone(),
+                    code.charge.clone(),
+                    Outcome {
+                        exit: e.clone(),
+                        machine: m.clone(),
+                    },
+                )
+            }
+        }
+    }
+}
+/// Records that VM `v` stopped with `o`: what it wrote goes back to its frames; its registers, pc, gas and exit are kept for the next run.
+///
+/// Lean: `Jar.JAVM.Kernel.stopped` at spec/Jar/JAVM/Kernel.lean:152
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_stopped<V: Variant>(k: &Kernel, v: Nat, o: &Outcome) -> Kernel {
+    {
+        let k1 = kernel_write_back(&k, v, &o.machine.memory.clone());
+        let vm = array::get_bang(&k1.vms, v);
+        {
+            let __with_base = &k1;
+            Kernel {
+                vms: array::set_bang(
+                    k1.vms.clone(),
+                    v,
+                    {
+                        let __with_base = &vm;
+                        Vm {
+                            machine: {
+                                let __with_base = &o.machine;
+                                Machine {
+                                    memory: Default::default(),
+                                    regs: __with_base.regs.clone(),
+                                    pc: __with_base.pc,
+                                    gas: __with_base.gas,
+                                }
+                            },
+                            last: Some(o.exit.clone()),
+                            code: __with_base.code,
+                            caps: __with_base.caps.clone(),
+                            state: __with_base.state,
+                        }
+                    },
+                ),
+                codes: __with_base.codes.clone(),
+                frames: __with_base.frames.clone(),
+                untyped_next: __with_base.untyped_next,
+                untyped_total: __with_base.untyped_total,
+                calls: __with_base.calls.clone(),
+                active: __with_base.active,
+            }
+        }
+    }
+}
+/// The running VM `v` goes on after a kernel operation that set φ₇ to `r7`.
+///
+/// Lean: `Jar.JAVM.Kernel.answer` at spec/Jar/JAVM/Kernel.lean:159
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_answer<V: Variant>(k: &Kernel, v: Nat, r7: u64) -> KernelStep {
+    KernelStep::Next(kernel_set_reg(&k, v, Nat(7), r7))
+}
+/// VM `v` ended with `e` (not a kernel call). The root's end ends the invocation; a called VM returns to its caller with its unused gas, φ₈ = the status and φ₇ = a value: the child's φ₇ for a trap or a halt, HUH for a panic, LOW for out of gas, the page's address for a page fault. A passed capability stays with the child.
+///
+/// Lean: `Jar.JAVM.Kernel.endVm` at spec/Jar/JAVM/Kernel.lean:162
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_end_vm<V: Variant>(k: &Kernel, v: Nat, e: &Exit) -> KernelStep {
+    {
+        if k.calls.is_empty() {
+            {
+                match e.clone() {
+                    Exit::Halt => {
+                        KernelStep::Stop(KernelOutcome {
+                            exit: KernelExit::Halt(kernel_reg(&k, v, Nat(7))),
+                            kernel: k.clone(),
+                        })
+                    }
+                    Exit::OutOfGas => {
+                        KernelStep::Stop(KernelOutcome {
+                            exit: KernelExit::OutOfGas,
+                            kernel: k.clone(),
+                        })
+                    }
+                    Exit::PageFault(a) => {
+                        KernelStep::Stop(KernelOutcome {
+                            exit: KernelExit::PageFault(a),
+                            kernel: k.clone(),
+                        })
+                    }
+                    _ => {
+                        KernelStep::Stop(KernelOutcome {
+                            exit: KernelExit::Panic,
+                            kernel: k.clone(),
+                        })
+                    }
+                }
+            }
+        } else {
+            {
+                let frame = array::get_bang(&k.calls, (array::size(&k.calls) - Nat(1)));
+                let caller = frame.caller;
+                let (status, value, state): (u64, u64, VmState) = match e.clone() {
+                    Exit::Trap => {
+                        (STATUS_TRAP, kernel_reg(&k, v, Nat(7)), VmState::Faulted)
+                    }
+                    Exit::OutOfGas => (STATUS_OUT_OF_GAS, RESULT_LOW, VmState::Faulted),
+                    Exit::PageFault(a) => {
+                        (STATUS_PAGE_FAULT, a.to_u64(), VmState::Faulted)
+                    }
+                    Exit::Halt => {
+                        (STATUS_HALTED, kernel_reg(&k, v, Nat(7)), VmState::Halted)
+                    }
+                    _ => (STATUS_PANIC, RESULT_HUH, VmState::Faulted),
+                };
+                let k1 = kernel_set_state(
+                    &kernel_set_gas(
+                        &kernel_set_gas(
+                            &k,
+                            caller,
+                            (kernel_gas_of(&k, caller) + kernel_gas_of(&k, v)),
+                        ),
+                        v,
+                        Nat(0),
+                    ),
+                    v,
+                    state,
+                );
+                let k2 = kernel_set_reg(
+                    &kernel_set_reg(
+                        &kernel_set_state(&k1, caller, VmState::Running),
+                        caller,
+                        Nat(7),
+                        value,
+                    ),
+                    caller,
+                    Nat(8),
+                    status,
+                );
+                KernelStep::Next({
+                    let __with_base = &k2;
+                    Kernel {
+                        calls: array::pop(k2.calls.clone()),
+                        active: caller,
+                        vms: __with_base.vms.clone(),
+                        codes: __with_base.codes.clone(),
+                        frames: __with_base.frames.clone(),
+                        untyped_next: __with_base.untyped_next,
+                        untyped_total: __with_base.untyped_total,
+                    }
+                })
+            }
+        }
+    }
+}
+/// VM `v` fails at its kernel call with `e` (out of gas, or a panic for a bad `ecalli`), as if the instruction had stopped it.
+///
+/// Lean: `Jar.JAVM.Kernel.fail` at spec/Jar/JAVM/Kernel.lean:186
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_fail<V: Variant>(k: &Kernel, v: Nat, e: &Exit) -> KernelStep {
+    {
+        let vm = array::get_bang(&k.vms, v);
+        kernel_end_vm::<
+            V,
+        >(
+            &{
+                let __with_base = &k;
+                Kernel {
+                    vms: array::set_bang(
+                        k.vms.clone(),
+                        v,
+                        {
+                            let __with_base = &vm;
+                            Vm {
+                                last: Some(e.clone()),
+                                code: __with_base.code,
+                                caps: __with_base.caps.clone(),
+                                state: __with_base.state,
+                                machine: __with_base.machine.clone(),
+                            }
+                        },
+                    ),
+                    codes: __with_base.codes.clone(),
+                    frames: __with_base.frames.clone(),
+                    untyped_next: __with_base.untyped_next,
+                    untyped_total: __with_base.untyped_total,
+                    calls: __with_base.calls.clone(),
+                    active: __with_base.active,
+                }
+            },
+            v,
+            &e,
+        )
+    }
+}
+/// REPLY by VM `v`: with no caller the invocation halts with φ₇. Otherwise the caller gets φ₇, φ₈ = 0 and the callee's unused gas, the callee becomes idle (its next CALL continues after this REPLY), and whatever the callee holds in slot 0 goes back to the slot the caller passed from, remapped as it was if it is the DATA capability that was passed.
+///
+/// Lean: `Jar.JAVM.Kernel.reply` at spec/Jar/JAVM/Kernel.lean:192
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_reply<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
+    {
+        if k.calls.is_empty() {
+            KernelStep::Stop(KernelOutcome {
+                exit: KernelExit::Halt(kernel_reg(&k, v, Nat(7))),
+                kernel: k.clone(),
+            })
+        } else {
+            {
+                let frame = array::get_bang(&k.calls, (array::size(&k.calls) - Nat(1)));
+                let caller = frame.caller;
+                let back = if (frame.ipc_slot == Nat(0)) {
+                    None
+                } else {
+                    kernel_cap_at(&k, v, Nat(0))
+                };
+                let k1 = match back.clone() {
+                    None => k.clone(),
+                    Some(c) => {
+                        let arriving: Cap = match (c.clone(), frame.saved.clone()) {
+                            (Cap::Data(d), Some(sd)) => {
+                                if ((d.frame == sd.frame) && (d.count == sd.count)) {
+                                    Cap::Data(sd.clone())
+                                } else {
+                                    cap_unmapped(&c)
+                                }
+                            }
+                            (_, _) => cap_unmapped(&c),
+                        };
+                        kernel_set_cap(
+                            &kernel_set_cap(&k, v, Nat(0), &None),
+                            caller,
+                            frame.ipc_slot,
+                            &Some(arriving.clone()),
+                        )
+                    }
+                };
+                let k2 = kernel_set_state(
+                    &kernel_set_gas(
+                        &kernel_set_gas(
+                            &k1,
+                            caller,
+                            (kernel_gas_of(&k1, caller) + kernel_gas_of(&k1, v)),
+                        ),
+                        v,
+                        Nat(0),
+                    ),
+                    v,
+                    VmState::Idle,
+                );
+                let k3 = kernel_set_reg(
+                    &kernel_set_reg(
+                        &kernel_set_state(&k2, caller, VmState::Running),
+                        caller,
+                        Nat(7),
+                        kernel_reg(&k2, v, Nat(7)),
+                    ),
+                    caller,
+                    Nat(8),
+                    STATUS_REPLY,
+                );
+                KernelStep::Next({
+                    let __with_base = &k3;
+                    Kernel {
+                        calls: array::pop(k3.calls.clone()),
+                        active: caller,
+                        vms: __with_base.vms.clone(),
+                        codes: __with_base.codes.clone(),
+                        frames: __with_base.frames.clone(),
+                        untyped_next: __with_base.untyped_next,
+                        untyped_total: __with_base.untyped_total,
+                    }
+                })
+            }
+        }
+    }
+}
+/// Hands VM `t` (idle, or faulted for RESUME) the running VM `v`'s gas up to `ceiling` and runs it, `v` waiting. `passFrom` is the slot of `v` whose capability goes to `t`'s slot 0 (0: none).
+///
+/// Lean: `Jar.JAVM.Kernel.enter` at spec/Jar/JAVM/Kernel.lean:213
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_enter<V: Variant>(
+    k: &Kernel,
+    v: Nat,
+    t: Nat,
+    ceiling: &Option<Nat>,
+    pass_from: Nat,
+) -> Kernel {
+    {
+        let gas = kernel_gas_of(&k, v);
+        let given = match ceiling.clone() {
+            Some(c) => gas.min(c),
+            None => gas,
+        };
+        let passed = if (pass_from == Nat(0)) {
+            None
+        } else {
+            kernel_cap_at(&k, v, pass_from)
+        };
+        let (k1, ipc, saved): (Kernel, Nat, Option<DataCap>) = match passed.clone() {
+            None => (k.clone(), Nat(0), None),
+            Some(c) => {
+                let saved: Option<DataCap> = match c.clone() {
+                    Cap::Data(d) => Some(d.clone()),
+                    _ => None,
+                };
+                (
+                    kernel_set_cap(
+                        &kernel_set_cap(&k, v, pass_from, &None),
+                        t,
+                        Nat(0),
+                        &Some(cap_unmapped(&c)),
+                    ),
+                    pass_from,
+                    saved.clone(),
+                )
+            }
+        };
+        let k2 = kernel_set_state(
+            &kernel_set_gas(&kernel_set_gas(&k1, v, (gas - given)), t, given),
+            v,
+            VmState::Waiting,
+        );
+        let k3 = kernel_set_state(&k2, t, VmState::Running);
+        {
+            let __with_base = &k3;
+            Kernel {
+                calls: array::push(
+                    k3.calls.clone(),
+                    CallFrame {
+                        caller: v,
+                        callee: t,
+                        ipc_slot: ipc,
+                        saved: saved.clone(),
+                    },
+                ),
+                active: t,
+                vms: __with_base.vms.clone(),
+                codes: __with_base.codes.clone(),
+                frames: __with_base.frames.clone(),
+                untyped_next: __with_base.untyped_next,
+                untyped_total: __with_base.untyped_total,
+            }
+        }
+    }
+}
+/// CALL of VM `t` by the running VM `v` through a HANDLE or CALLABLE with gas ceiling `ceiling`: `t` must be idle (WHAT otherwise); 10 more gas; φ₇ … φ₁₀ are copied to `t`, and the capability in `v`'s slot named by the low byte of φ₁₂ (0: none) moves to `t`'s slot 0.
+///
+/// Lean: `Jar.JAVM.Kernel.callVm` at spec/Jar/JAVM/Kernel.lean:232
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_call_vm<V: Variant>(
+    k: &Kernel,
+    v: Nat,
+    t: Nat,
+    ceiling: &Option<Nat>,
+) -> KernelStep {
+    {
+        if ((t >= array::size(&k.vms)) || (kernel_state_of(&k, t) != VmState::Idle)) {
+            kernel_answer::<V>(&k, v, RESULT_WHAT)
+        } else {
+            {
+                match kernel_charge::<V>(&k, v, VM_CALL_GAS) {
+                    None => kernel_fail::<V>(&k, v, &Exit::OutOfGas),
+                    Some(k1) => {
+                        let k2 = kernel_set_reg(
+                            &kernel_set_reg(
+                                &kernel_set_reg(
+                                    &kernel_set_reg(&k1, t, Nat(7), kernel_reg(&k1, v, Nat(7))),
+                                    t,
+                                    Nat(8),
+                                    kernel_reg(&k1, v, Nat(8)),
+                                ),
+                                t,
+                                Nat(9),
+                                kernel_reg(&k1, v, Nat(9)),
+                            ),
+                            t,
+                            Nat(10),
+                            kernel_reg(&k1, v, Nat(10)),
+                        );
+                        KernelStep::Next(
+                            kernel_enter::<
+                                V,
+                            >(
+                                &k2,
+                                v,
+                                t,
+                                &ceiling,
+                                (Nat(kernel_reg(&k2, v, Nat(12)) as u64) % Nat(256)),
+                            ),
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+/// RESUME by the running VM `v` of the VM behind the HANDLE in its own slot `s`: that VM must be faulted by a page fault or out of gas; it runs its faulting instruction again with gas as for a CALL, and no capability is passed.
+///
+/// Lean: `Jar.JAVM.Kernel.resumeVm` at spec/Jar/JAVM/Kernel.lean:244
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_resume_vm<V: Variant>(k: &Kernel, v: Nat, s: Nat) -> KernelStep {
+    {
+        match kernel_cap_at(&k, v, s) {
+            Some(Cap::Handle(t, ceiling)) => {
+                let resumable = match array::get_bang(&k.vms, t).last.clone() {
+                    Some(Exit::PageFault(_)) | Some(Exit::OutOfGas) => true,
+                    _ => false,
+                };
+                if ((kernel_state_of(&k, t) != VmState::Faulted) || !resumable) {
+                    kernel_answer::<V>(&k, v, RESULT_WHAT)
+                } else {
+                    {
+                        match kernel_charge::<V>(&k, v, VM_CALL_GAS) {
+                            None => kernel_fail::<V>(&k, v, &Exit::OutOfGas),
+                            Some(k1) => {
+                                KernelStep::Next(
+                                    kernel_enter::<V>(&k1, v, t, &ceiling, Nat(0)),
+                                )
+                            }
+                        }
+                    }
+                }
+            }
+            _ => kernel_answer::<V>(&k, v, RESULT_WHAT),
+        }
+    }
+}
+/// CREATE by the running VM `v` from CODE `id`: a new idle VM running that code, with a copy of each capability of `v`'s slots 0 … 63 chosen by the mask φ₇ (a chosen slot that holds a capability that cannot be copied answers WHAT), and its HANDLE in the empty slot φ₁₂ (low 32 bits, a reference). φ₇ = that slot.
+///
+/// Lean: `Jar.JAVM.Kernel.create` at spec/Jar/JAVM/Kernel.lean:260
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_create<V: Variant>(k: &Kernel, v: Nat, id: Nat) -> KernelStep {
+    'run0: {
+        let Some((dv, ds)) = kernel_resolve(
+            &k,
+            (Nat(kernel_reg(&k, v, Nat(12)) as u64) % Nat(2).pow(Nat(32))),
+        ) else {
+            {
+                break 'run0 (kernel_answer::<V>(&k, v, RESULT_WHAT));
+            };
+        };
+        if (kernel_cap_at(&k, dv, ds).is_some() || (array::size(&k.vms) >= MAX_VMS)) {
+            {
+                break 'run0 (kernel_answer::<V>(&k, v, RESULT_WHAT));
+            };
+        }
+        let mask = Nat(kernel_reg(&k, v, Nat(7)) as u64);
+        let mut caps: Vec<Option<Cap>> = array::replicate(CAP_SLOTS, None);
+        for i in range(Nat(0), CREATE_SLOTS) {
+            {
+                if (((mask / Nat(2).pow(i)) % Nat(2)) == Nat(1)) {
+                    {
+                        match kernel_cap_at(&k, v, i) {
+                            Some(c) => {
+                                if !cap_copyable(&c) {
+                                    {
+                                        break 'run0 (kernel_answer::<V>(&k, v, RESULT_WHAT));
+                                    };
+                                }
+                                caps = {
+                                    let arg0 = i;
+                                    let arg1 = Some(c.clone());
+                                    array::set_bang(std::mem::take(&mut caps), arg0, arg1)
+                                };
+                            }
+                            None => (()),
+                        }
+                    };
+                }
+            };
+        }
+        let child = array::size(&k.vms);
+        let k1: Kernel = {
+            let __with_base = &k;
+            Kernel {
+                vms: array::push(k.vms.clone(), fresh_vm::<V>(id, &caps, VmState::Idle)),
+                codes: __with_base.codes.clone(),
+                frames: __with_base.frames.clone(),
+                untyped_next: __with_base.untyped_next,
+                untyped_total: __with_base.untyped_total,
+                calls: __with_base.calls.clone(),
+                active: __with_base.active,
+            }
+        };
+        break 'run0 (kernel_answer::<
+            V,
+        >(
+            &kernel_set_cap(&k1, dv, ds, &Some(Cap::Handle(child, None))),
+            v,
+            ds.to_u64(),
+        ));
+    }
+}
+/// RETYPE by the running VM `v`: φ₇ pages (at least one, at most what the pool has left) carved from the UNTYPED pool into a new unmapped DATA capability in the empty slot φ₁₂ (low 32 bits, a reference), for 10 + 1500 gas per page. φ₇ = that slot. As upstream, the pages leave the pool before the slot is checked.
+///
+/// Lean: `Jar.JAVM.Kernel.retype` at spec/Jar/JAVM/Kernel.lean:282
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_retype<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
+    {
+        let n = Nat(kernel_reg(&k, v, Nat(7)) as u64);
+        if ((n == Nat(0)) || (n > (k.untyped_total - k.untyped_next))) {
+            kernel_answer::<V>(&k, v, RESULT_WHAT)
+        } else {
+            {
+                match kernel_charge::<V>(&k, v, (VM_CALL_GAS + (n * PAGE_GAS))) {
+                    None => kernel_fail::<V>(&k, v, &Exit::OutOfGas),
+                    Some(k1) => {
+                        let k2: Kernel = {
+                            let __with_base = &k1;
+                            Kernel {
+                                untyped_next: (k1.untyped_next + n),
+                                vms: __with_base.vms.clone(),
+                                codes: __with_base.codes.clone(),
+                                frames: __with_base.frames.clone(),
+                                untyped_total: __with_base.untyped_total,
+                                calls: __with_base.calls.clone(),
+                                active: __with_base.active,
+                            }
+                        };
+                        match kernel_resolve(
+                            &k2,
+                            (Nat(kernel_reg(&k2, v, Nat(12)) as u64)
+                                % Nat(2).pow(Nat(32))),
+                        ) {
+                            Some((dv, ds)) => {
+                                if kernel_cap_at(&k2, dv, ds).is_some() {
+                                    kernel_answer::<V>(&k2, v, RESULT_WHAT)
+                                } else {
+                                    {
+                                        let d: DataCap = DataCap {
+                                            frame: k1.untyped_next,
+                                            count: n,
+                                            base: None,
+                                            writable: None,
+                                            mapped: array::replicate(n, false),
+                                        };
+                                        kernel_answer::<
+                                            V,
+                                        >(
+                                            &kernel_set_cap(&k2, dv, ds, &Some(Cap::Data(d.clone()))),
+                                            v,
+                                            ds.to_u64(),
+                                        )
+                                    }
+                                }
+                            }
+                            None => kernel_answer::<V>(&k2, v, RESULT_WHAT),
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+/// CALL by the running VM `v` of capability `c`. A DATA capability answers WHAT (upstream's Lean copies between DATA capabilities here, its Rust answers WHAT).
+///
+/// Lean: `Jar.JAVM.Kernel.callCap` at spec/Jar/JAVM/Kernel.lean:302
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_call_cap<V: Variant>(k: &Kernel, v: Nat, c: &Option<Cap>) -> KernelStep {
+    {
+        match c.clone() {
+            None => kernel_answer::<V>(&k, v, RESULT_WHAT),
+            Some(Cap::Untyped) => kernel_retype::<V>(&k, v),
+            Some(Cap::Data(_)) => kernel_answer::<V>(&k, v, RESULT_WHAT),
+            Some(Cap::Code(id)) => kernel_create::<V>(&k, v, id),
+            Some(Cap::Handle(t, ceiling)) => kernel_call_vm::<V>(&k, v, t, &ceiling),
+            Some(Cap::Callable(t, ceiling)) => kernel_call_vm::<V>(&k, v, t, &ceiling),
+            Some(Cap::Protocol(id)) => {
+                KernelStep::Stop(KernelOutcome {
+                    exit: KernelExit::ProtocolCall(id),
+                    kernel: k.clone(),
+                })
+            }
+        }
+    }
+}
+/// `ecalli imm` by the running VM `v`.
+///
+/// Lean: `Jar.JAVM.Kernel.ecalli` at spec/Jar/JAVM/Kernel.lean:314
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_ecalli<V: Variant>(k: &Kernel, v: Nat, imm: Nat) -> KernelStep {
+    {
+        match kernel_charge::<V>(&k, v, KERNEL_OP_GAS) {
+            None => kernel_fail::<V>(&k, v, &Exit::OutOfGas),
+            Some(k1) => {
+                if (imm >= ECALLI_SLOTS) {
+                    kernel_fail::<V>(&k1, v, &Exit::Panic)
+                } else {
+                    if (imm == Nat(0)) {
+                        kernel_reply::<V>(&k1, v)
+                    } else {
+                        kernel_call_cap::<V>(&k1, v, &kernel_cap_at(&k1, v, imm))
+                    }
+                }
+            }
+        }
+    }
+}
+/// `ecall` by the running VM `v`: operation φ₁₁ on subject φ₁₂ >> 32 and object φ₁₂ mod 2³². A dynamic CALL may reach into another VM's table only for a protocol capability, and slot 0 of its own table is REPLY; RESUME names a slot of its own table.
+///
+/// Lean: `Jar.JAVM.Kernel.ecall` at spec/Jar/JAVM/Kernel.lean:323
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_ecall<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
+    {
+        match kernel_charge::<V>(&k, v, KERNEL_OP_GAS) {
+            None => kernel_fail::<V>(&k, v, &Exit::OutOfGas),
+            Some(k1) => {
+                let op = Nat(kernel_reg(&k1, v, Nat(11)) as u64);
+                let r12 = Nat(kernel_reg(&k1, v, Nat(12)) as u64);
+                let subject = (r12 / Nat(2).pow(Nat(32)));
+                let object = (r12 % Nat(2).pow(Nat(32)));
+                if (op == OP_CALL) {
+                    {
+                        match kernel_resolve(&k1, subject) {
+                            None => kernel_answer::<V>(&k1, v, RESULT_WHAT),
+                            Some((sv, ss)) => {
+                                if ((sv == v) && (ss == Nat(0))) {
+                                    kernel_reply::<V>(&k1, v)
+                                } else {
+                                    {
+                                        let c = kernel_cap_at(&k1, sv, ss);
+                                        let remote_ok = match c.clone() {
+                                            Some(Cap::Protocol(_)) => true,
+                                            _ => false,
+                                        };
+                                        if ((sv != v) && !remote_ok) {
+                                            kernel_answer::<V>(&k1, v, RESULT_WHAT)
+                                        } else {
+                                            kernel_call_cap::<V>(&k1, v, &c)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    if (op == OP_RESUME) {
+                        {
+                            if (subject >= CAP_SLOTS) {
+                                kernel_answer::<V>(&k1, v, RESULT_WHAT)
+                            } else {
+                                kernel_resume_vm::<V>(&k1, v, subject)
+                            }
+                        }
+                    } else {
+                        {
+                            let r7 = Nat(kernel_reg(&k1, v, Nat(7)) as u64);
+                            let r8 = Nat(kernel_reg(&k1, v, Nat(8)) as u64);
+                            let r9 = Nat(kernel_reg(&k1, v, Nat(9)) as u64);
+                            let r10 = Nat(kernel_reg(&k1, v, Nat(10)) as u64);
+                            match kernel_manage(
+                                &k1,
+                                op,
+                                subject,
+                                object,
+                                r7,
+                                r8,
+                                r9,
+                                r10,
+                            ) {
+                                Some(k2) => kernel_answer::<V>(&k2, v, RESULT_OK),
+                                None => kernel_answer::<V>(&k1, v, RESULT_WHAT),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+/// Runs the active VM to its next exit and acts on it.
+///
+/// Lean: `Jar.JAVM.Kernel.step` at spec/Jar/JAVM/Kernel.lean:356
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_step<V: Variant>(k: &Kernel) -> KernelStep {
+    {
+        let v = k.active;
+        match kernel_run_vm::<V>(&k, v) {
+            None => {
+                KernelStep::Stop(KernelOutcome {
+                    exit: KernelExit::Panic,
+                    kernel: k.clone(),
+                })
+            }
+            Some(o) => {
+                let k1 = kernel_stopped::<V>(&k, v, &o);
+                match o.exit.clone() {
+                    Exit::HostCall(imm) => kernel_ecalli::<V>(&k1, v, imm),
+                    Exit::Ecall => kernel_ecall::<V>(&k1, v),
+                    e => kernel_end_vm::<V>(&k1, v, &e),
+                }
+            }
+        }
+    }
+}
+/// Runs the kernel until the invocation stops. Every kernel call costs gas and gas is never created, so the steps are bounded; the fuel only says so.
+///
+/// Lean: `Jar.JAVM.kernelRun` at spec/Jar/JAVM/Kernel.lean:368
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_run<V: Variant>(k: &Kernel) -> KernelOutcome {
+    'run0: {
+        let mut cur = k.clone();
+        for _ in range(Nat(0), ((kernel_total_gas::<V>(&k) / Nat(5)) + Nat(4))) {
+            {
+                match kernel_step::<V>(&cur) {
+                    KernelStep::Next(k1) => {
+                        cur = k1.clone();
+                    }
+                    KernelStep::Stop(o) => {
+                        break 'run0 (o);
+                    }
+                }
+            };
+        }
+        break 'run0 (KernelOutcome {
+            exit: KernelExit::Panic,
+            kernel: cur.clone(),
+        });
+    }
+}
+/// Continues after a protocol call: the host's answer goes to the calling VM's φ₇ and φ₈.
+///
+/// Lean: `Jar.JAVM.kernelProtocolReturn` at spec/Jar/JAVM/Kernel.lean:378
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_protocol_return<V: Variant>(
+    k: &Kernel,
+    r7: u64,
+    r8: u64,
+) -> KernelOutcome {
+    {
+        kernel_run::<
+            V,
+        >(
+            &kernel_set_reg(
+                &kernel_set_reg(&k, k.active, Nat(7), r7),
+                k.active,
+                Nat(8),
+                r8,
+            ),
+        )
+    }
+}
+/// `c` as it arrives in another table: a DATA capability unmapped, anything else as it is.
+///
+/// Lean: `Jar.JAVM.Cap.unmapped` at spec/Jar/JAVM/KernelOps.lean:30
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn cap_unmapped(c: &Cap) -> Cap {
+    {
+        match c.clone() {
+            Cap::Data(d) => {
+                Cap::Data({
+                    let __with_base = &d;
+                    DataCap {
+                        mapped: array::replicate(d.count, false),
+                        frame: __with_base.frame,
+                        count: __with_base.count,
+                        base: __with_base.base.clone(),
+                        writable: __with_base.writable.clone(),
+                    }
+                })
+            }
+            other => other.clone(),
+        }
+    }
+}
+/// MAP (φ₇ = base page, φ₈ = first page within the capability, φ₉ = page count, φ₁₀ = access: 0 read-only, 1 read-write) of the DATA capability at `(v, s)` into VM `v`'s address space. At least one page; base and access must equal those of any earlier MAP, and the whole capability must fit the address space at that base; no page may already be mapped by another capability of the same table. Mapping a page twice is harmless.
+///
+/// Lean: `Jar.JAVM.Kernel.mapData` at spec/Jar/JAVM/KernelOps.lean:36
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_map_data(
+    k: &Kernel,
+    v: Nat,
+    s: Nat,
+    base: Nat,
+    first: Nat,
+    count: Nat,
+    access: Nat,
+) -> Option<Kernel> {
+    'run0: {
+        let Some(Cap::Data(d)) = kernel_cap_at(&k, v, s) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if ((((access > Nat(1)) || (count == Nat(0))) || (first > d.count))
+            || (count > (d.count - first)))
+        {
+            {
+                break 'run0 (None);
+            };
+        }
+        let writable = (access == Nat(1));
+        match d.base.clone() {
+            Some(b) => {
+                if (b != base) {
+                    {
+                        break 'run0 (None);
+                    };
+                }
+            }
+            None => {
+                if ((base > ADDRESS_SPACE_PAGES)
+                    || (d.count > (ADDRESS_SPACE_PAGES - base)))
+                {
+                    {
+                        break 'run0 (None);
+                    };
+                }
+            }
+        };
+        match d.writable.clone() {
+            Some(w) => {
+                if (w != writable) {
+                    {
+                        break 'run0 (None);
+                    };
+                }
+            }
+            None => (()),
+        };
+        let mut mapped = d.mapped.clone();
+        for i in range(first, (first + count)) {
+            {
+                if kernel_page_taken(&k, v, s, (base + i)) {
+                    {
+                        break 'run0 (None);
+                    };
+                }
+                mapped = {
+                    let arg0 = i;
+                    let arg1 = true;
+                    array::set_bang(std::mem::take(&mut mapped), arg0, arg1)
+                };
+            };
+        }
+        break 'run0 (Some(
+            kernel_set_cap(
+                &k,
+                v,
+                s,
+                &Some(
+                    Cap::Data({
+                        let __with_base = &d;
+                        DataCap {
+                            base: Some(base),
+                            writable: Some(writable),
+                            mapped: mapped.clone(),
+                            frame: __with_base.frame,
+                            count: __with_base.count,
+                        }
+                    }),
+                ),
+            ),
+        ));
+    }
+}
+/// UNMAP (φ₇ = first page within the capability, φ₈ = page count); base and access stay.
+///
+/// Lean: `Jar.JAVM.Kernel.unmapData` at spec/Jar/JAVM/KernelOps.lean:59
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_unmap_data(
+    k: &Kernel,
+    v: Nat,
+    s: Nat,
+    first: Nat,
+    count: Nat,
+) -> Option<Kernel> {
+    'run0: {
+        let Some(Cap::Data(d)) = kernel_cap_at(&k, v, s) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if ((first > d.count) || (count > (d.count - first))) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let mut mapped = d.mapped.clone();
+        for i in range(first, (first + count)) {
+            {
+                mapped = {
+                    let arg0 = i;
+                    let arg1 = false;
+                    array::set_bang(std::mem::take(&mut mapped), arg0, arg1)
+                };
+            };
+        }
+        break 'run0 (Some(
+            kernel_set_cap(
+                &k,
+                v,
+                s,
+                &Some(
+                    Cap::Data({
+                        let __with_base = &d;
+                        DataCap {
+                            mapped: mapped.clone(),
+                            frame: __with_base.frame,
+                            count: __with_base.count,
+                            base: __with_base.base.clone(),
+                            writable: __with_base.writable.clone(),
+                        }
+                    }),
+                ),
+            ),
+        ));
+    }
+}
+/// SPLIT the DATA capability at `(v, s)` at page `cut` (φ₇): it keeps its first `cut` pages and the rest becomes a new capability in the empty object slot `(ov, os)`. Only a wholly unmapped capability splits, and both halves must hold a page. The high half keeps the addresses it had (base + `cut`) and the access.
+///
+/// Lean: `Jar.JAVM.Kernel.splitData` at spec/Jar/JAVM/KernelOps.lean:69
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_split_data(
+    k: &Kernel,
+    v: Nat,
+    s: Nat,
+    ov: Nat,
+    os: Nat,
+    cut: Nat,
+) -> Option<Kernel> {
+    'run0: {
+        let Some(Cap::Data(d)) = kernel_cap_at(&k, v, s) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if ((((cut == Nat(0)) || (cut >= d.count))
+            || d.mapped.iter().cloned().any(|m: bool| m))
+            || kernel_cap_at(&k, ov, os).is_some())
+        {
+            {
+                break 'run0 (None);
+            };
+        }
+        let high_base: Option<Nat> = match d.base.clone() {
+            Some(b) => Some((b + cut)),
+            None => None,
+        };
+        let low: DataCap = {
+            let __with_base = &d;
+            DataCap {
+                count: cut,
+                mapped: array::replicate(cut, false),
+                frame: __with_base.frame,
+                base: __with_base.base.clone(),
+                writable: __with_base.writable.clone(),
+            }
+        };
+        let high: DataCap = DataCap {
+            frame: (d.frame + cut),
+            count: (d.count - cut),
+            base: high_base.clone(),
+            writable: d.writable.clone(),
+            mapped: array::replicate((d.count - cut), false),
+        };
+        break 'run0 (Some(
+            kernel_set_cap(
+                &kernel_set_cap(&k, v, s, &Some(Cap::Data(low.clone()))),
+                ov,
+                os,
+                &Some(Cap::Data(high.clone())),
+            ),
+        ));
+    }
+}
+/// DROP the capability at `(v, s)`. A dropped DATA capability's frames are gone for good (upstream leaks them too). Dropping a HANDLE retires its VM, which no CALLABLE then reaches; a VM on the call stack (running or waiting) cannot be dropped.
+///
+/// Lean: `Jar.JAVM.Kernel.dropCap` at spec/Jar/JAVM/KernelOps.lean:84
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_drop_cap(k: &Kernel, v: Nat, s: Nat) -> Option<Kernel> {
+    'run0: {
+        match kernel_cap_at(&k, v, s) {
+            None => {
+                break 'run0 (None);
+            }
+            Some(Cap::Handle(target, _)) => {
+                let st = kernel_state_of(&k, target);
+                if ((st == VmState::Running) || (st == VmState::Waiting)) {
+                    {
+                        break 'run0 (None);
+                    };
+                }
+                break 'run0 (Some(
+                    kernel_set_state(
+                        &kernel_set_cap(&k, v, s, &None),
+                        target,
+                        VmState::Dropped,
+                    ),
+                ));
+            }
+            Some(_) => {
+                break 'run0 (Some(kernel_set_cap(&k, v, s, &None)));
+            }
+        }
+    }
+}
+/// MOVE the capability at `(v, s)` to the empty slot `(ov, os)`.
+///
+/// Lean: `Jar.JAVM.Kernel.moveCap` at spec/Jar/JAVM/KernelOps.lean:97
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_move_cap(k: &Kernel, v: Nat, s: Nat, ov: Nat, os: Nat) -> Option<Kernel> {
+    'run0: {
+        let Some(c) = kernel_cap_at(&k, v, s) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if (kernel_cap_at(&k, ov, os).is_some() || ((v == ov) && (s == os))) {
+            {
+                break 'run0 (None);
+            };
+        }
+        let moved = if (v == ov) { c.clone() } else { cap_unmapped(&c) };
+        break 'run0 (Some(
+            kernel_set_cap(
+                &kernel_set_cap(&k, v, s, &None),
+                ov,
+                os,
+                &Some(moved.clone()),
+            ),
+        ));
+    }
+}
+/// COPY the copyable capability at `(v, s)` to the empty slot `(ov, os)`.
+///
+/// Lean: `Jar.JAVM.Kernel.copyCap` at spec/Jar/JAVM/KernelOps.lean:105
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_copy_cap(k: &Kernel, v: Nat, s: Nat, ov: Nat, os: Nat) -> Option<Kernel> {
+    'run0: {
+        let Some(c) = kernel_cap_at(&k, v, s) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if (!cap_copyable(&c) || kernel_cap_at(&k, ov, os).is_some()) {
+            {
+                break 'run0 (None);
+            };
+        }
+        break 'run0 (Some(kernel_set_cap(&k, ov, os, &Some(c.clone()))));
+    }
+}
+/// DOWNGRADE the HANDLE at `(v, s)`: a CALLABLE of the same VM, with its gas ceiling, in the empty slot `(ov, os)`.
+///
+/// Lean: `Jar.JAVM.Kernel.downgrade` at spec/Jar/JAVM/KernelOps.lean:112
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_downgrade(k: &Kernel, v: Nat, s: Nat, ov: Nat, os: Nat) -> Option<Kernel> {
+    'run0: {
+        let Some(Cap::Handle(target, ceiling)) = kernel_cap_at(&k, v, s) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if kernel_cap_at(&k, ov, os).is_some() {
+            {
+                break 'run0 (None);
+            };
+        }
+        break 'run0 (Some(
+            kernel_set_cap(&k, ov, os, &Some(Cap::Callable(target, ceiling.clone()))),
+        ));
+    }
+}
+/// SET_MAX_GAS of the HANDLE at `(v, s)` to φ₇: the most gas a CALL of it hands over. Later DOWNGRADEs copy it; existing CALLABLEs keep theirs.
+///
+/// Lean: `Jar.JAVM.Kernel.setMaxGas` at spec/Jar/JAVM/KernelOps.lean:120
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_set_max_gas(k: &Kernel, v: Nat, s: Nat, gas: Nat) -> Option<Kernel> {
+    'run0: {
+        let Some(Cap::Handle(target, _)) = kernel_cap_at(&k, v, s) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        break 'run0 (Some(
+            kernel_set_cap(&k, v, s, &Some(Cap::Handle(target, Some(gas)))),
+        ));
+    }
+}
+/// The management operation `op` on subject reference `subject` and object reference `object` with the running VM's φ₇ … φ₁₀ (`none`: WHAT). CALL and RESUME are not here.
+///
+/// Lean: `Jar.JAVM.Kernel.manage` at spec/Jar/JAVM/KernelOps.lean:126
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_manage(
+    k: &Kernel,
+    op: Nat,
+    subject: Nat,
+    object: Nat,
+    r7: Nat,
+    r8: Nat,
+    r9: Nat,
+    r10: Nat,
+) -> Option<Kernel> {
+    'run0: {
+        let Some((v, s)) = kernel_resolve(&k, subject) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if (op == OP_MAP) {
+            {
+                break 'run0 (kernel_map_data(&k, v, s, r7, r8, r9, r10));
+            };
+        }
+        if (op == OP_UNMAP) {
+            {
+                break 'run0 (kernel_unmap_data(&k, v, s, r7, r8));
+            };
+        }
+        if (op == OP_DROP) {
+            {
+                break 'run0 (kernel_drop_cap(&k, v, s));
+            };
+        }
+        if (op == OP_SET_MAX_GAS) {
+            {
+                break 'run0 (kernel_set_max_gas(&k, v, s, r7));
+            };
+        }
+        let Some((ov, os)) = kernel_resolve(&k, object) else {
+            {
+                break 'run0 (None);
+            };
+        };
+        if (op == OP_SPLIT) {
+            {
+                break 'run0 (kernel_split_data(&k, v, s, ov, os, r7));
+            };
+        }
+        if (op == OP_MOVE) {
+            {
+                break 'run0 (kernel_move_cap(&k, v, s, ov, os));
+            };
+        }
+        if (op == OP_COPY) {
+            {
+                break 'run0 (kernel_copy_cap(&k, v, s, ov, os));
+            };
+        }
+        if (op == OP_DOWNGRADE) {
+            {
+                break 'run0 (kernel_downgrade(&k, v, s, ov, os));
+            };
+        }
+        break 'run0 (None);
+    }
+}
+/// Whether COPY (and CREATE's inheritance) may duplicate `c`.
+///
+/// Lean: `Jar.JAVM.Cap.copyable` at spec/Jar/JAVM/KernelState.lean:90
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn cap_copyable(c: &Cap) -> bool {
+    {
+        match c.clone() {
+            Cap::Untyped | Cap::Code(_) | Cap::Callable(_, _) | Cap::Protocol(_) => true,
+            Cap::Data(_) | Cap::Handle(_, _) => false,
+        }
+    }
+}
+/// Register `r` of VM `v`.
+///
+/// Lean: `Jar.JAVM.Kernel.reg` at spec/Jar/JAVM/KernelState.lean:162
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_reg(k: &Kernel, v: Nat, r: Nat) -> u64 {
+    array::get_bang(&array::get_bang(&k.vms, v).machine.clone().regs.clone(), r)
+}
+/// Sets register `r` of VM `v`.
+///
+/// Lean: `Jar.JAVM.Kernel.setReg` at spec/Jar/JAVM/KernelState.lean:165
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_set_reg(k: &Kernel, v: Nat, r: Nat, x: u64) -> Kernel {
+    {
+        let vm = array::get_bang(&k.vms, v);
+        {
+            let __with_base = &k;
+            Kernel {
+                vms: array::set_bang(
+                    k.vms.clone(),
+                    v,
+                    {
+                        let __with_base = &vm;
+                        Vm {
+                            machine: {
+                                let __with_base = &vm.machine;
+                                Machine {
+                                    regs: array::set_bang(vm.machine.regs.clone(), r, x),
+                                    pc: __with_base.pc,
+                                    gas: __with_base.gas,
+                                    memory: __with_base.memory.clone(),
+                                }
+                            },
+                            code: __with_base.code,
+                            caps: __with_base.caps.clone(),
+                            state: __with_base.state,
+                            last: __with_base.last.clone(),
+                        }
+                    },
+                ),
+                codes: __with_base.codes.clone(),
+                frames: __with_base.frames.clone(),
+                untyped_next: __with_base.untyped_next,
+                untyped_total: __with_base.untyped_total,
+                calls: __with_base.calls.clone(),
+                active: __with_base.active,
+            }
+        }
+    }
+}
+/// The capability in slot `s` of VM `v`.
+///
+/// Lean: `Jar.JAVM.Kernel.capAt` at spec/Jar/JAVM/KernelState.lean:170
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_cap_at(k: &Kernel, v: Nat, s: Nat) -> Option<Cap> {
+    array::get_bang(&array::get_bang(&k.vms, v).caps.clone(), s)
+}
+/// Puts `c` (or nothing) in slot `s` of VM `v`.
+///
+/// Lean: `Jar.JAVM.Kernel.setCap` at spec/Jar/JAVM/KernelState.lean:173
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_set_cap(k: &Kernel, v: Nat, s: Nat, c: &Option<Cap>) -> Kernel {
+    {
+        let vm = array::get_bang(&k.vms, v);
+        {
+            let __with_base = &k;
+            Kernel {
+                vms: array::set_bang(
+                    k.vms.clone(),
+                    v,
+                    {
+                        let __with_base = &vm;
+                        Vm {
+                            caps: array::set_bang(vm.caps.clone(), s, c.clone()),
+                            code: __with_base.code,
+                            state: __with_base.state,
+                            machine: __with_base.machine.clone(),
+                            last: __with_base.last.clone(),
+                        }
+                    },
+                ),
+                codes: __with_base.codes.clone(),
+                frames: __with_base.frames.clone(),
+                untyped_next: __with_base.untyped_next,
+                untyped_total: __with_base.untyped_total,
+                calls: __with_base.calls.clone(),
+                active: __with_base.active,
+            }
+        }
+    }
+}
+/// The state of VM `v`.
+///
+/// Lean: `Jar.JAVM.Kernel.stateOf` at spec/Jar/JAVM/KernelState.lean:178
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_state_of(k: &Kernel, v: Nat) -> VmState {
+    array::get_bang(&k.vms, v).state.clone()
+}
+/// Lean: `Jar.JAVM.Kernel.setState` at spec/Jar/JAVM/KernelState.lean:181
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_set_state(k: &Kernel, v: Nat, s: VmState) -> Kernel {
+    {
+        let vm = array::get_bang(&k.vms, v);
+        {
+            let __with_base = &k;
+            Kernel {
+                vms: array::set_bang(
+                    k.vms.clone(),
+                    v,
+                    {
+                        let __with_base = &vm;
+                        Vm {
+                            state: s,
+                            code: __with_base.code,
+                            caps: __with_base.caps.clone(),
+                            machine: __with_base.machine.clone(),
+                            last: __with_base.last.clone(),
+                        }
+                    },
+                ),
+                codes: __with_base.codes.clone(),
+                frames: __with_base.frames.clone(),
+                untyped_next: __with_base.untyped_next,
+                untyped_total: __with_base.untyped_total,
+                calls: __with_base.calls.clone(),
+                active: __with_base.active,
+            }
+        }
+    }
+}
+/// Lean: `Jar.JAVM.Kernel.gasOf` at spec/Jar/JAVM/KernelState.lean:185
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_gas_of(k: &Kernel, v: Nat) -> Nat {
+    array::get_bang(&k.vms, v).machine.clone().gas
+}
+/// Lean: `Jar.JAVM.Kernel.setGas` at spec/Jar/JAVM/KernelState.lean:187
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_set_gas(k: &Kernel, v: Nat, g: Nat) -> Kernel {
+    {
+        let vm = array::get_bang(&k.vms, v);
+        {
+            let __with_base = &k;
+            Kernel {
+                vms: array::set_bang(
+                    k.vms.clone(),
+                    v,
+                    {
+                        let __with_base = &vm;
+                        Vm {
+                            machine: {
+                                let __with_base = &vm.machine;
+                                Machine {
+                                    gas: g,
+                                    regs: __with_base.regs.clone(),
+                                    pc: __with_base.pc,
+                                    memory: __with_base.memory.clone(),
+                                }
+                            },
+                            code: __with_base.code,
+                            caps: __with_base.caps.clone(),
+                            state: __with_base.state,
+                            last: __with_base.last.clone(),
+                        }
+                    },
+                ),
+                codes: __with_base.codes.clone(),
+                frames: __with_base.frames.clone(),
+                untyped_next: __with_base.untyped_next,
+                untyped_total: __with_base.untyped_total,
+                calls: __with_base.calls.clone(),
+                active: __with_base.active,
+            }
+        }
+    }
+}
+/// A capability reference (32 bits): byte 0 is the slot; bytes 1, 2 and 3 are a path of HANDLE slots taken in that order from the running VM's table, a 0 byte ending the path (so slot 0 is never a hop, and a hop after a 0 is refused). Every hop must be a HANDLE of a VM that is neither running nor waiting (nor dropped). The result is the VM whose table is meant and the slot.
+///
+/// Lean: `Jar.JAVM.Kernel.resolve` at spec/Jar/JAVM/KernelState.lean:191
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_resolve(k: &Kernel, r#ref: Nat) -> Option<(Nat, Nat)> {
+    'run0: {
+        let mut v = k.active;
+        let mut ended = false;
+        for i in range(Nat(1), Nat(4)) {
+            {
+                let hop = ((r#ref / Nat(2).pow((Nat(8) * i))) % Nat(256));
+                if (hop == Nat(0)) {
+                    {
+                        ended = true;
+                    }
+                } else {
+                    {
+                        if ended {
+                            {
+                                break 'run0 (None);
+                            };
+                        }
+                        match kernel_cap_at(&k, v, hop) {
+                            Some(Cap::Handle(target, _)) => {
+                                let s = kernel_state_of(&k, target);
+                                if (((s == VmState::Running) || (s == VmState::Waiting))
+                                    || (s == VmState::Dropped))
+                                {
+                                    {
+                                        break 'run0 (None);
+                                    };
+                                }
+                                v = target;
+                            }
+                            _ => {
+                                break 'run0 (None);
+                            }
+                        }
+                    }
+                }
+            };
+        }
+        break 'run0 (Some((v, (r#ref % Nat(256)))));
+    }
+}
+/// Whether guest page `g` of VM `v` is mapped by a DATA capability in a slot other than `skip`.
+///
+/// Lean: `Jar.JAVM.Kernel.pageTaken` at spec/Jar/JAVM/KernelState.lean:214
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_page_taken(k: &Kernel, v: Nat, skip: Nat, g: Nat) -> bool {
+    'run0: {
+        let caps = array::get_bang(&k.vms, v).caps.clone();
+        for s in range(Nat(0), CAP_SLOTS) {
+            {
+                if (s != skip) {
+                    {
+                        match array::get_bang(&caps, s) {
+                            Some(Cap::Data(d)) => {
+                                match d.base.clone() {
+                                    Some(b) => {
+                                        if (((b <= g) && (g < (b + d.count)))
+                                            && array::get_bang(&d.mapped, (g - b)))
+                                        {
+                                            {
+                                                break 'run0 (true);
+                                            };
+                                        }
+                                    }
+                                    None => (()),
+                                }
+                            }
+                            _ => (()),
+                        }
+                    };
+                }
+            };
+        }
+        break 'run0 (false);
+    }
+}
+/// The position of frame `f` in the store, if it holds data.
+///
+/// Lean: `Jar.JAVM.Kernel.findFrame` at spec/Jar/JAVM/KernelState.lean:229
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_find_frame(k: &Kernel, f: Nat) -> Option<Nat> {
+    'run0: {
+        for i in range(Nat(0), array::size(&k.frames)) {
+            {
+                if (array::get_bang(&k.frames, i).index == f) {
+                    {
+                        break 'run0 (Some(i));
+                    };
+                }
+            };
+        }
+        break 'run0 (None);
+    }
+}
+/// The 4096 bytes of frame `f`.
+///
+/// Lean: `Jar.JAVM.Kernel.frameBytes` at spec/Jar/JAVM/KernelState.lean:236
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_frame_bytes(k: &Kernel, f: Nat) -> ByteArray {
+    {
+        match kernel_find_frame(&k, f) {
+            Some(i) => array::get_bang(&k.frames, i).data.clone(),
+            None => ByteArray(array::replicate(PAGE_BYTES, (0 as u8))),
+        }
+    }
+}
+/// Sets the contents of frame `f` (4096 bytes).
+///
+/// Lean: `Jar.JAVM.Kernel.setFrame` at spec/Jar/JAVM/KernelState.lean:242
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_set_frame(k: &Kernel, f: Nat, data: &ByteArray) -> Kernel {
+    {
+        match kernel_find_frame(&k, f) {
+            Some(i) => {
+                let __with_base = &k;
+                Kernel {
+                    frames: array::set_bang(
+                        k.frames.clone(),
+                        i,
+                        Page {
+                            index: f,
+                            data: data.clone(),
+                        },
+                    ),
+                    vms: __with_base.vms.clone(),
+                    codes: __with_base.codes.clone(),
+                    untyped_next: __with_base.untyped_next,
+                    untyped_total: __with_base.untyped_total,
+                    calls: __with_base.calls.clone(),
+                    active: __with_base.active,
+                }
+            }
+            None => {
+                let __with_base = &k;
+                Kernel {
+                    frames: array::push(
+                        k.frames.clone(),
+                        Page {
+                            index: f,
+                            data: data.clone(),
+                        },
+                    ),
+                    vms: __with_base.vms.clone(),
+                    codes: __with_base.codes.clone(),
+                    untyped_next: __with_base.untyped_next,
+                    untyped_total: __with_base.untyped_total,
+                    calls: __with_base.calls.clone(),
+                    active: __with_base.active,
+                }
+            }
+        }
+    }
+}
+/// The address space of VM `v`: every page its DATA capabilities map, with their frames' contents (frames without data stay absent and read as zeros).
+///
+/// Lean: `Jar.JAVM.Kernel.memoryOf` at spec/Jar/JAVM/KernelState.lean:248
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_memory_of(k: &Kernel, v: Nat) -> Memory {
+    'run0: {
+        let mut regions: Vec<Region> = vec![];
+        let mut pages: Vec<Page> = vec![];
+        for c in array::get_bang(&k.vms, v).caps.clone() {
+            {
+                match c.clone() {
+                    Some(Cap::Data(d)) => {
+                        match d.base.clone() {
+                            Some(b) => {
+                                let w = d.writable.clone().unwrap_or(false);
+                                for i in range(Nat(0), d.count) {
+                                    {
+                                        if array::get_bang(&d.mapped, i) {
+                                            {
+                                                regions = {
+                                                    let arg0 = Region {
+                                                        first: (b + i),
+                                                        count: Nat(1),
+                                                        writable: w,
+                                                    };
+                                                    array::push(std::mem::take(&mut regions), arg0)
+                                                };
+                                                match kernel_find_frame(&k, (d.frame + i)) {
+                                                    Some(j) => {
+                                                        pages = {
+                                                            let arg0 = Page {
+                                                                index: (b + i),
+                                                                data: array::get_bang(&k.frames, j).data.clone(),
+                                                            };
+                                                            array::push(std::mem::take(&mut pages), arg0)
+                                                        };
+                                                    }
+                                                    None => (()),
+                                                }
+                                            };
+                                        }
+                                    };
+                                }
+                            }
+                            None => (()),
+                        }
+                    }
+                    _ => (()),
+                }
+            };
+        }
+        break 'run0 (Memory {
+            regions: regions.clone(),
+            pages: pages.clone(),
+            guard: Nat(0),
+            heap_top: None,
+        });
+    }
+}
+/// Writes what VM `v` left in `mem` back to the frames it maps writable: a page `mem` holds goes to its frame, and a page it does not hold reads as zeros, so its frame is cleared.
+///
+/// Lean: `Jar.JAVM.Kernel.writeBack` at spec/Jar/JAVM/KernelState.lean:269
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn kernel_write_back(k: &Kernel, v: Nat, mem: &Memory) -> Kernel {
+    'run0: {
+        let mut out = k.clone();
+        for c in array::get_bang(&k.vms, v).caps.clone() {
+            {
+                match c.clone() {
+                    Some(Cap::Data(d)) => {
+                        match (d.base.clone(), d.writable.clone()) {
+                            (Some(b), Some(true)) => {
+                                for i in range(Nat(0), d.count) {
+                                    {
+                                        if array::get_bang(&d.mapped, i) {
+                                            {
+                                                match memory_find_page(&mem, (b + i)) {
+                                                    Some(j) => {
+                                                        out = kernel_set_frame(
+                                                            &out,
+                                                            (d.frame + i),
+                                                            &array::get_bang(&mem.pages, j).data.clone(),
+                                                        );
+                                                    }
+                                                    None => {
+                                                        if kernel_find_frame(&out, (d.frame + i)).is_some() {
+                                                            {
+                                                                out = kernel_set_frame(
+                                                                    &out,
+                                                                    (d.frame + i),
+                                                                    &ByteArray(array::replicate(PAGE_BYTES, (0 as u8))),
+                                                                );
+                                                            };
+                                                        }
+                                                    }
+                                                }
+                                            };
+                                        }
+                                    };
+                                }
+                            }
+                            (_, _) => (()),
+                        }
+                    }
+                    _ => (()),
+                }
+            };
+        }
+        break 'run0 (out);
+    }
+}
 /// The access of page `index`: `none` if unmapped, else whether it is writable.
 ///
 /// Lean: `Jar.JAVM.Memory.accessOf` at spec/Jar/JAVM/Memory.lean:63
@@ -17241,6 +19466,397 @@ impl Codec for Opcode {
         )
     }
 }
+impl Codec for InitialCap {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            InitialCap::Code(a0, a1) => {
+                out.push(0u8);
+                Codec::encode_to::<V>(a0, out);
+                Codec::encode_to::<V>(a1, out);
+            }
+            InitialCap::Data(a0, a1, a2, a3, a4) => {
+                out.push(1u8);
+                Codec::encode_to::<V>(a0, out);
+                Codec::encode_to::<V>(a1, out);
+                Codec::encode_to::<V>(a2, out);
+                Codec::encode_to::<V>(a3, out);
+                Codec::encode_to::<V>(a4, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "InitialCap")? {
+                0usize => {
+                    InitialCap::Code(
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                        <Program as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                1usize => {
+                    InitialCap::Data(
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                        <bool as Codec>::decode_from::<V>(r)?,
+                        <ByteArray as Codec>::decode_from::<V>(r)?,
+                    )
+                }
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for CapManifest {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.memory_pages, out);
+        Codec::encode_to::<V>(&self.invoke, out);
+        codec::encode_len::<V>((&self.caps).len(), out);
+        for x0 in (&self.caps).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(CapManifest {
+            memory_pages: <Nat as Codec>::decode_from::<V>(r)?,
+            invoke: <Nat as Codec>::decode_from::<V>(r)?,
+            caps: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<InitialCap as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for KernelStep {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            KernelStep::Next(a0) => {
+                out.push(0u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            KernelStep::Stop(a0) => {
+                out.push(1u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 2usize, "KernelStep")? {
+                0usize => KernelStep::Next(<Kernel as Codec>::decode_from::<V>(r)?),
+                1usize => {
+                    KernelStep::Stop(<KernelOutcome as Codec>::decode_from::<V>(r)?)
+                }
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for DataCap {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.frame, out);
+        Codec::encode_to::<V>(&self.count, out);
+        match &self.base {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
+        match &self.writable {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
+        codec::encode_len::<V>((&self.mapped).len(), out);
+        for x0 in (&self.mapped).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(DataCap {
+            frame: <Nat as Codec>::decode_from::<V>(r)?,
+            count: <Nat as Codec>::decode_from::<V>(r)?,
+            base: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            writable: codec::decode_option(
+                r,
+                |r| Ok(<bool as Codec>::decode_from::<V>(r)?),
+            )?,
+            mapped: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<bool as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for Cap {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            Cap::Untyped => out.push(0u8),
+            Cap::Data(a0) => {
+                out.push(1u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            Cap::Code(a0) => {
+                out.push(2u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            Cap::Handle(a0, a1) => {
+                out.push(3u8);
+                Codec::encode_to::<V>(a0, out);
+                match a1 {
+                    None => out.push(0),
+                    Some(x0) => {
+                        out.push(1);
+                        Codec::encode_to::<V>(x0, out);
+                    }
+                }
+            }
+            Cap::Callable(a0, a1) => {
+                out.push(4u8);
+                Codec::encode_to::<V>(a0, out);
+                match a1 {
+                    None => out.push(0),
+                    Some(x0) => {
+                        out.push(1);
+                        Codec::encode_to::<V>(x0, out);
+                    }
+                }
+            }
+            Cap::Protocol(a0) => {
+                out.push(5u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 6usize, "Cap")? {
+                0usize => Cap::Untyped,
+                1usize => Cap::Data(<DataCap as Codec>::decode_from::<V>(r)?),
+                2usize => Cap::Code(<Nat as Codec>::decode_from::<V>(r)?),
+                3usize => {
+                    Cap::Handle(
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                        codec::decode_option(
+                            r,
+                            |r| Ok(<Nat as Codec>::decode_from::<V>(r)?),
+                        )?,
+                    )
+                }
+                4usize => {
+                    Cap::Callable(
+                        <Nat as Codec>::decode_from::<V>(r)?,
+                        codec::decode_option(
+                            r,
+                            |r| Ok(<Nat as Codec>::decode_from::<V>(r)?),
+                        )?,
+                    )
+                }
+                5usize => Cap::Protocol(<Nat as Codec>::decode_from::<V>(r)?),
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for VmState {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            VmState::Idle => out.push(0u8),
+            VmState::Running => out.push(1u8),
+            VmState::Waiting => out.push(2u8),
+            VmState::Halted => out.push(3u8),
+            VmState::Faulted => out.push(4u8),
+            VmState::Dropped => out.push(5u8),
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 6usize, "VmState")? {
+                0usize => VmState::Idle,
+                1usize => VmState::Running,
+                2usize => VmState::Waiting,
+                3usize => VmState::Halted,
+                4usize => VmState::Faulted,
+                5usize => VmState::Dropped,
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for Vm {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.code, out);
+        codec::encode_len::<V>((&self.caps).len(), out);
+        for x0 in (&self.caps).iter() {
+            match x0 {
+                None => out.push(0),
+                Some(x1) => {
+                    out.push(1);
+                    Codec::encode_to::<V>(x1, out);
+                }
+            }
+        }
+        Codec::encode_to::<V>(&self.state, out);
+        Codec::encode_to::<V>(&self.machine, out);
+        match &self.last {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Vm {
+            code: <Nat as Codec>::decode_from::<V>(r)?,
+            caps: codec::decode_seq::<
+                V,
+                _,
+            >(
+                r,
+                |r| Ok(
+                    codec::decode_option(
+                        r,
+                        |r| Ok(<Cap as Codec>::decode_from::<V>(r)?),
+                    )?,
+                ),
+            )?,
+            state: <VmState as Codec>::decode_from::<V>(r)?,
+            machine: <Machine as Codec>::decode_from::<V>(r)?,
+            last: codec::decode_option(r, |r| Ok(<Exit as Codec>::decode_from::<V>(r)?))?,
+        })
+    }
+}
+impl Codec for CodeCap {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.program, out);
+        Codec::encode_to::<V>(&self.charge, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(CodeCap {
+            program: <Program as Codec>::decode_from::<V>(r)?,
+            charge: <GasCharge as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for CallFrame {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.caller, out);
+        Codec::encode_to::<V>(&self.callee, out);
+        Codec::encode_to::<V>(&self.ipc_slot, out);
+        match &self.saved {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(CallFrame {
+            caller: <Nat as Codec>::decode_from::<V>(r)?,
+            callee: <Nat as Codec>::decode_from::<V>(r)?,
+            ipc_slot: <Nat as Codec>::decode_from::<V>(r)?,
+            saved: codec::decode_option(
+                r,
+                |r| Ok(<DataCap as Codec>::decode_from::<V>(r)?),
+            )?,
+        })
+    }
+}
+impl Codec for Kernel {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        codec::encode_len::<V>((&self.vms).len(), out);
+        for x0 in (&self.vms).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.codes).len(), out);
+        for x0 in (&self.codes).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        codec::encode_len::<V>((&self.frames).len(), out);
+        for x0 in (&self.frames).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        Codec::encode_to::<V>(&self.untyped_next, out);
+        Codec::encode_to::<V>(&self.untyped_total, out);
+        codec::encode_len::<V>((&self.calls).len(), out);
+        for x0 in (&self.calls).iter() {
+            Codec::encode_to::<V>(x0, out);
+        }
+        Codec::encode_to::<V>(&self.active, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(Kernel {
+            vms: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Vm as Codec>::decode_from::<V>(r)?))?,
+            codes: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<CodeCap as Codec>::decode_from::<V>(r)?))?,
+            frames: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<Page as Codec>::decode_from::<V>(r)?))?,
+            untyped_next: <Nat as Codec>::decode_from::<V>(r)?,
+            untyped_total: <Nat as Codec>::decode_from::<V>(r)?,
+            calls: codec::decode_seq::<
+                V,
+                _,
+            >(r, |r| Ok(<CallFrame as Codec>::decode_from::<V>(r)?))?,
+            active: <Nat as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
+impl Codec for KernelExit {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        match self {
+            KernelExit::Halt(a0) => {
+                out.push(0u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            KernelExit::Panic => out.push(1u8),
+            KernelExit::OutOfGas => out.push(2u8),
+            KernelExit::PageFault(a0) => {
+                out.push(3u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+            KernelExit::ProtocolCall(a0) => {
+                out.push(4u8);
+                Codec::encode_to::<V>(a0, out);
+            }
+        }
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(
+            match codec::decode_tag(r, 5usize, "KernelExit")? {
+                0usize => KernelExit::Halt(<u64 as Codec>::decode_from::<V>(r)?),
+                1usize => KernelExit::Panic,
+                2usize => KernelExit::OutOfGas,
+                3usize => KernelExit::PageFault(<Nat as Codec>::decode_from::<V>(r)?),
+                4usize => KernelExit::ProtocolCall(<Nat as Codec>::decode_from::<V>(r)?),
+                _ => return r.error("constructor tag out of range"),
+            },
+        )
+    }
+}
+impl Codec for KernelOutcome {
+    fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
+        Codec::encode_to::<V>(&self.exit, out);
+        Codec::encode_to::<V>(&self.kernel, out);
+    }
+    fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
+        Ok(KernelOutcome {
+            exit: <KernelExit as Codec>::decode_from::<V>(r)?,
+            kernel: <Kernel as Codec>::decode_from::<V>(r)?,
+        })
+    }
+}
 impl Codec for Region {
     fn encode_to<V: Variant>(&self, out: &mut Vec<u8>) {
         Codec::encode_to::<V>(&self.first, out);
@@ -19518,21 +22134,23 @@ macro_rules! for_each_spec_type {
         DisputesRecords, DisputesError, ReportedWorkPackage, BlockInfo, Mmr,
         RecentBlocks, DeferredTransfer, PartialState, Provision, Implications, Operand,
         AccumulateInput, HostOutcome, HostStep, ImportError, CostInfo, OperandClass,
-        Opcode, Region, Page, Memory, MemFault, Units, PipeOp, Phase, RobEntry, Pipe,
-        Numbering, Program, Instr, GasCharge, Outcome, ChargedStep, StandardProgram,
-        Machine, Exit, StepResult, Params, PreimagesMapEntry, LookupMetaMapKey,
-        LookupMetaMapEntry, Account, AccountsMapEntry, ServiceActivityRecord,
-        ServicesStatisticsMapEntry, PreimagesError, ServiceInfo, ServiceData,
-        ServiceInfoEntry, CoreActivityRecord, ReportedPackage, ReportsError, Assignment,
-        TicketsOrKeys, SafroleState, SafroleMarks, SafroleError, ItemName, ServiceItem,
-        ServiceAccount, AccountEntry, SafroleGamma, AlwaysAccumulate, Privileges,
-        CoreActivityState, ServiceActivityState, ServiceStatsEntry, Statistics,
-        ReadyRecord, AccumulationOutput, ServiceAccountEntry, ChainState,
-        AuthPoolsComponent, AuthQueuesComponent, EntropyComponent, ValidatorsComponent,
-        PendingComponent, ReadyComponent, AccumulatedComponent, ValidatorActivityRecord,
-        KeyValue, RawState, TraceStep, Genesis, ValidatorKeys, RefineContext,
-        AvailabilitySpec, State, MemoryModel, GasModel, CapabilityModel, HostInterface,
-        BlobFormat, CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage,
-        WorkExecResult, RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
+        Opcode, InitialCap, CapManifest, KernelStep, DataCap, Cap, VmState, Vm, CodeCap,
+        CallFrame, Kernel, KernelExit, KernelOutcome, Region, Page, Memory, MemFault,
+        Units, PipeOp, Phase, RobEntry, Pipe, Numbering, Program, Instr, GasCharge,
+        Outcome, ChargedStep, StandardProgram, Machine, Exit, StepResult, Params,
+        PreimagesMapEntry, LookupMetaMapKey, LookupMetaMapEntry, Account,
+        AccountsMapEntry, ServiceActivityRecord, ServicesStatisticsMapEntry,
+        PreimagesError, ServiceInfo, ServiceData, ServiceInfoEntry, CoreActivityRecord,
+        ReportedPackage, ReportsError, Assignment, TicketsOrKeys, SafroleState,
+        SafroleMarks, SafroleError, ItemName, ServiceItem, ServiceAccount, AccountEntry,
+        SafroleGamma, AlwaysAccumulate, Privileges, CoreActivityState,
+        ServiceActivityState, ServiceStatsEntry, Statistics, ReadyRecord,
+        AccumulationOutput, ServiceAccountEntry, ChainState, AuthPoolsComponent,
+        AuthQueuesComponent, EntropyComponent, ValidatorsComponent, PendingComponent,
+        ReadyComponent, AccumulatedComponent, ValidatorActivityRecord, KeyValue,
+        RawState, TraceStep, Genesis, ValidatorKeys, RefineContext, AvailabilitySpec,
+        State, MemoryModel, GasModel, CapabilityModel, HostInterface, BlobFormat,
+        CodecChoice, ImportSpec, ExtrinsicSpec, WorkItem, WorkPackage, WorkExecResult,
+        RefineLoad, WorkResult, SegmentRootLookupItem, WorkReport);
     };
 }
