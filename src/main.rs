@@ -81,6 +81,12 @@ enum Command {
         cases: u32,
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// jar1 only: random multi-VM invocations of the capability kernel (every kernel call,
+        /// nested CALLs, faults and RESUME, pages moved and mapped between VMs), run by the spec's
+        /// kernel with the reference, the interpreter and the recompiler under every VM, which
+        /// must leave identical kernels (registers, gas, states, capability tables, frames).
+        #[arg(long)]
+        kernel: bool,
     },
     /// Fuzz a parser or an engine for as long as you like (one target, or all).
     /// Ends with `N cases, M panics`.
@@ -355,7 +361,22 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&text);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Crosscheck { variant, cases, seed } => {
+        Command::Crosscheck { variant, cases, seed, kernel: true } => {
+            if variant != "jar1" {
+                return Err(format!("--kernel checks jar1's capability kernel; `{variant}` has none (use --variant jar1)"));
+            }
+            let start = std::time::Instant::now();
+            let s = jarkit::kernel::check::run(cases, seed);
+            if let Some(d) = &s.divergence {
+                write_stdout(&format!("divergence (shrunk):\n{d}\n"));
+            }
+            let found = u64::from(s.divergence.is_some());
+            let exits: Vec<String> = s.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            eprintln!("exits: {}; VMs: {}; protocol calls answered: {}", exits.join(", "), s.vms, s.protocol_calls);
+            write_stdout(&format!("{} cases, {found} divergences (jar1 kernel, seed {seed}, {:.1} s)\n", s.cases, start.elapsed().as_secs_f64()));
+            Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Crosscheck { variant, cases, seed, kernel: false } => {
             let rules = jarkit::crosscheck::rules_named(&variant)?;
             let id = variant;
             let start = std::time::Instant::now();

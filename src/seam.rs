@@ -191,7 +191,7 @@ pub fn spec_memory(memory: &PagedMemory) -> jar::Memory {
     jar::Memory { regions, pages, guard: Nat(memory.guard.into()), heap_top: memory.heap_top.map(|t| Nat(t.into())) }
 }
 
-fn spec_exit(e: javm::Exit) -> jar::Exit {
+pub fn spec_exit(e: javm::Exit) -> jar::Exit {
     match e {
         javm::Exit::Halt => jar::Exit::Halt,
         javm::Exit::Trap => jar::Exit::Trap,

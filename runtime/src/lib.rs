@@ -11,6 +11,7 @@ pub mod gas;
 pub mod interpreter;
 pub mod isa;
 pub mod jar_v1;
+pub mod kernel;
 pub mod machine;
 pub mod manifest;
 pub mod memory;

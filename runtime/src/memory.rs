@@ -254,6 +254,22 @@ impl PagedMemory {
         }
     }
 
+    /// Maps page `page` onto `frame`, 4096 bytes this memory does not own (the capability
+    /// kernel's frames, shared by whichever VM maps them): reads and writes go straight to it,
+    /// and nothing is copied. The memory then stays in table mode (a reservation would copy).
+    ///
+    /// # Safety
+    /// `frame` is 4096-aligned, valid for reads and writes of 4096 bytes for as long as this
+    /// memory lives, and nothing else reads or writes it meanwhile except through this memory.
+    pub unsafe fn map_external(&mut self, page: u32, frame: *mut u8, access: Access) {
+        debug_assert!(frame as usize & FLAGS == 0 && page < PAGE_COUNT as u32 && self.reserved.is_none());
+        self.reservable = false;
+        self.mapped.push((page, page));
+        self.mapped_entries += 1;
+        self.pages.push(page);
+        self.table_mut()[page as usize] = frame as usize | if access == Access::ReadWrite { WRITABLE } else { 0 };
+    }
+
     /// `false` keeps this memory in table mode even under the recompiler, whose code then walks
     /// the page table inline: what happens where the system gives no reservation, kept here so
     /// that the cross-check runs that path too. Has no effect once the memory is reserved.

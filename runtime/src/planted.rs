@@ -27,6 +27,11 @@ pub enum Bug {
     /// A reserved memory opens writable pages for writing before their first write, so compiled
     /// code writes them without the memory noticing (which pages hold data goes wrong).
     ReservedWriteUntracked = 7,
+    /// The capability kernel's MOVE of a DATA capability to another table leaves the source in
+    /// place: two VMs then reach the same frames.
+    KernelMoveCopies = 8,
+    /// The capability kernel's REPLY gives the caller one gas less than the callee had left.
+    KernelReplyGas = 9,
 }
 
 static ACTIVE: AtomicU8 = AtomicU8::new(0);

@@ -4,6 +4,8 @@
 //! while the generated kernel keeps the capability tables, the frames and the call stack.
 
 pub mod build;
+pub mod check;
+pub mod gen;
 
 use javm::manifest::{Capability, InitAccess, Manifest};
 use jarkit_spec::jar::{self, Jar1};
@@ -13,31 +15,13 @@ use jarkit_spec::prelude::{ByteArray, Nat};
 pub const OP_REFINE: u64 = 0;
 pub const OP_ACCUMULATE: u64 = 1;
 
-/// javm's validated code as the spec's program (GP numbering, the JAR block rules).
-pub fn spec_program(code: &javm::Code) -> jar::Program {
-    let mut bitmask = vec![0u8; code.code.len().div_ceil(8)];
-    for (i, _) in code.starts.iter().enumerate().filter(|(_, s)| **s) {
-        bitmask[i / 8] |= 1 << (i % 8);
-    }
-    jar::Program {
-        code: ByteArray(code.code.clone()),
-        bitmask: ByteArray(bitmask),
-        jump_table: code.jump_table.iter().map(|&t| Nat(t.into())).collect(),
-        numbering: match code.numbering {
-            javm::Numbering::Gp => jar::Numbering::Gp,
-            javm::Numbering::PolkaVm => jar::Numbering::JamV1,
-        },
-        ecalli_ends_block: code.rules.ecalli_ends_block,
-    }
-}
-
 /// A validated manifest as the spec's.
 pub fn spec_manifest(m: &Manifest) -> jar::CapManifest {
     let caps = m
         .caps
         .iter()
         .map(|c| match c {
-            Capability::Code { slot, code } => jar::InitialCap::Code(Nat((*slot).into()), spec_program(code)),
+            Capability::Code { slot, code } => jar::InitialCap::Code(Nat((*slot).into()), javm::gas::spec_program(code)),
             Capability::Data { slot, base_page, page_count, access, init } => jar::InitialCap::Data(
                 Nat((*slot).into()),
                 Nat((*base_page).into()),
@@ -110,11 +94,75 @@ pub fn frame_bytes(k: &jar::Kernel, first: u64, count: u64) -> Vec<u8> {
     (first..first + count).flat_map(|f| jar::kernel_frame_bytes(k, Nat(f)).0).collect()
 }
 
+/// javm's kernel as the spec's (programs left out: javm keeps them predecoded), for comparison
+/// with [`normalised`] kernels.
+pub fn spec_view(k: &javm::kernel::Kernel) -> jar::Kernel {
+    use javm::kernel::{Cap, VmState};
+    let n = |x: u64| Nat(x);
+    let data = |d: &javm::kernel::DataCap| jar::DataCap {
+        frame: n(d.frame.into()),
+        count: n(d.count.into()),
+        base: d.base.map(|b| n(b.into())),
+        writable: d.writable,
+        mapped: d.mapped.clone(),
+    };
+    let cap = |c: &Cap| match c {
+        Cap::Untyped => jar::Cap::Untyped,
+        Cap::Data(d) => jar::Cap::Data(data(d)),
+        Cap::Code(id) => jar::Cap::Code(n((*id).into())),
+        Cap::Handle(v, g) => jar::Cap::Handle(n((*v).into()), g.map(n)),
+        Cap::Callable(v, g) => jar::Cap::Callable(n((*v).into()), g.map(n)),
+        Cap::Protocol(id) => jar::Cap::Protocol(n((*id).into())),
+    };
+    let vms = k
+        .vms()
+        .iter()
+        .map(|vm| jar::Vm {
+            code: n(vm.code.into()),
+            caps: vm.caps.iter().map(|c| c.as_ref().map(cap)).collect(),
+            state: match vm.state {
+                VmState::Idle => jar::VmState::Idle,
+                VmState::Running => jar::VmState::Running,
+                VmState::Waiting => jar::VmState::Waiting,
+                VmState::Halted => jar::VmState::Halted,
+                VmState::Faulted => jar::VmState::Faulted,
+                VmState::Dropped => jar::VmState::Dropped,
+            },
+            machine: jar::Machine { regs: vm.regs.to_vec(), pc: n(vm.pc.into()), gas: n(vm.gas), memory: Default::default() },
+            last: vm.last.map(|e| crate::seam::spec_exit(e)),
+        })
+        .collect();
+    let frames = (0..k.frames.count())
+        .filter(|&f| k.frames.bytes(f).iter().any(|&b| b != 0))
+        .map(|f| jar::Page { index: n(f.into()), data: ByteArray(k.frames.bytes(f).to_vec()) })
+        .collect();
+    let calls = k
+        .calls
+        .iter()
+        .map(|c| jar::CallFrame { caller: n(c.caller.into()), callee: n(c.callee.into()), ipc_slot: n(c.ipc_slot.into()), saved: c.saved.as_ref().map(data) })
+        .collect();
+    jar::Kernel { vms, codes: Vec::new(), frames, untyped_next: n(k.untyped_next.into()), untyped_total: n(k.untyped_total.into()), calls, active: n(k.active().into()) }
+}
+
+/// A kernel exit of javm's as the spec's.
+pub fn spec_kernel_exit(e: javm::kernel::KernelExit) -> jar::KernelExit {
+    use javm::kernel::KernelExit as K;
+    match e {
+        K::Halt(v) => jar::KernelExit::Halt(v),
+        K::Panic => jar::KernelExit::Panic,
+        K::OutOfGas => jar::KernelExit::OutOfGas,
+        K::PageFault(a) => jar::KernelExit::PageFault(Nat(a.into())),
+        K::ProtocolCall(id) => jar::KernelExit::ProtocolCall(Nat(id.into())),
+    }
+}
+
 /// `k` with its frames in a canonical form (sorted, frames of zeros left out, since a frame
-/// without data reads as zeros), so that kernels that hold the same pages compare equal.
+/// without data reads as zeros) and without its programs, so that kernels that hold the same
+/// pages compare equal (javm's too, through [`spec_view`]).
 pub fn normalised(k: &jar::Kernel) -> jar::Kernel {
     let mut out = k.clone();
     out.frames.retain(|f| f.data.0.iter().any(|&b| b != 0));
     out.frames.sort_by_key(|f| f.index.0);
+    out.codes.clear();
     out
 }
