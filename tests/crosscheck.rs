@@ -81,3 +81,18 @@ fn planted_bugs_are_found() {
         eprintln!("{bug:?} found; shrunk report:\n{d}");
     }
 }
+
+/// Bugs planted in javm's capability kernel are found by the kernel cross-check against the
+/// spec's kernel, and reported against javm's.
+#[test]
+fn planted_kernel_bugs_are_found() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for bug in [Bug::KernelMoveCopies, Bug::KernelReplyGas] {
+        planted::set(bug);
+        let s = jarkit::kernel::check::run(3000, 7);
+        planted::set(Bug::None);
+        let d = s.divergence.unwrap_or_else(|| panic!("{bug:?} was not found in 3000 kernel cases"));
+        assert!(d.contains("javm kernel"), "{bug:?}: {d}");
+        eprintln!("{bug:?} found; shrunk report:\n{d}");
+    }
+}

@@ -25,9 +25,21 @@ const SET_MAX_GAS: u64 = 11;
 const DIRTY: u64 = 12;
 const RESUME: u64 = 13;
 
-/// Runs `blob` on every engine; all must agree; returns the outcome.
+/// Runs `blob` by the spec's kernel on every engine and by javm's kernel on both of its
+/// engines; all must agree; returns the outcome.
 fn run(blob: &[u8], args: &[u8], gas: u64) -> jar::KernelOutcome {
     let manifest = javm::manifest::Manifest::parse(blob).expect("the test manifest is valid");
+    let mut native = Vec::new();
+    for engine in [javm::Engine::Interpreter, javm::Engine::Compiler] {
+        let o = match javm::kernel::Kernel::new(&manifest, args, kernel::OP_REFINE, gas, engine).expect("the kernel sets up") {
+            Ok(mut k) => {
+                let exit = k.run().expect("the engine takes the programs");
+                (kernel::spec_kernel_exit(exit), kernel::normalised(&kernel::spec_view(&k)))
+            }
+            Err(exit) => (kernel::spec_kernel_exit(exit), jar::Kernel::default()),
+        };
+        native.push((engine, o));
+    }
     let mut first: Option<jar::KernelOutcome> = None;
     for engine in SeamEngine::ALL {
         let o = with_engine(engine, || match kernel::start(&manifest, args, kernel::OP_REFINE, gas) {
@@ -43,7 +55,12 @@ fn run(blob: &[u8], args: &[u8], gas: u64) -> jar::KernelOutcome {
             }
         }
     }
-    first.unwrap()
+    let first = first.unwrap();
+    for (engine, (exit, k)) in native {
+        assert_eq!(exit, first.exit, "javm's kernel on {engine:?} ends differently from the spec's");
+        assert_eq!(k, first.kernel, "javm's kernel on {engine:?} leaves another kernel than the spec's");
+    }
+    first
 }
 
 fn reg(o: &jar::KernelOutcome, vm: usize, r: usize) -> u64 {
@@ -361,4 +378,13 @@ fn a_vm_cannot_call_or_drop_itself() {
     let o = run(&family(root, child, &[]), &[], GAS);
     assert_eq!(o.exit, KernelExit::Halt(WHAT.wrapping_add(WHAT)));
     assert!(matches!(o.kernel.vms[0].caps[70], Some(jar::Cap::Handle(..))), "the HANDLE came back");
+}
+
+#[test]
+fn random_invocations_agree_five_ways() {
+    let s = kernel::check::run(1500, 7);
+    assert!(s.divergence.is_none(), "{}", s.divergence.unwrap());
+    // Evidence that the cases get somewhere: VMs created, every kind of end.
+    assert!(s.vms > 1500, "{} VMs", s.vms);
+    assert!(s.exits.len() >= 4, "{:?}", s.exits);
 }

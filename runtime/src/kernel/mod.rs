@@ -190,6 +190,9 @@ impl Kernel {
     /// VM `v`'s address space: its mapped DATA pages, pointing into the frames.
     fn memory_of(&self, v: u32) -> PagedMemory {
         let mut memory = PagedMemory::new();
+        // Frames are shared, never moved into a reservation; one table shape for every VM
+        // also lets a CODE capability's compiled code serve them all.
+        memory.set_reservable(false);
         for d in self.tables.vms[v as usize].caps.iter().flatten().filter_map(|c| if let Cap::Data(d) = c { Some(d) } else { None }) {
             let (Some(base), Some(writable)) = (d.base, d.writable) else { continue };
             let access = if writable { Access::ReadWrite } else { Access::ReadOnly };
