@@ -160,8 +160,8 @@ enum Command {
     },
     /// Run a program: a GP code blob file (jump table, code, bitmask), a PolkaVM `.polkavm`
     /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention,
-    /// or a jar1 capability manifest (magic `JAR\x02`), run by the spec's capability kernel with
-    /// the engine `--engine` chooses (or `--compiler`) under every VM.
+    /// or a jar1 capability manifest (magic `JAR\x02`), run by javm's capability kernel (or the
+    /// spec's, `--spec-kernel`) with child VMs.
     Run {
         blob: PathBuf,
         /// Variant whose rules apply (numbering, block rules, gas model).
@@ -192,6 +192,10 @@ enum Command {
         /// Run on the recompiler (x86-64) instead of the interpreter (not with `--trace`).
         #[arg(long, conflicts_with = "trace")]
         compiler: bool,
+        /// jar1 manifests: run the spec's capability kernel (generated from the Lean) instead of
+        /// javm's; the VMs still run on the interpreter or, with `--compiler`, the recompiler.
+        #[arg(long)]
+        spec_kernel: bool,
     },
 }
 
@@ -341,12 +345,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Run { blob, variant, gas, trace, entry, args, standard, input, compiler } => {
+        Command::Run { blob, variant, gas, trace, entry, args, standard, input, compiler, spec_kernel } => {
             let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
             if standard {
                 run_standard(&blob, &bytes, &variant, &input, gas, compiler)
             } else if bytes.starts_with(b"JAR\x02") {
-                run_kernel(&blob, &bytes, entry.as_deref(), &input, gas, compiler)
+                run_kernel(&blob, &bytes, entry.as_deref(), &input, gas, compiler, spec_kernel)
             } else if bytes.starts_with(b"JAR\x01") {
                 run_jar_v1(&blob, &bytes, &variant, &input, gas, compiler)
             } else if bytes.starts_with(b"PVM\0") {
@@ -655,9 +659,9 @@ fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, 
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs a jar1 manifest on the spec's capability kernel. A protocol call ends the run (there is
-/// no service context to answer it), reported with the kernel's state.
-fn run_kernel(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, input: &str, gas: i64, compiler: bool) -> Result<ExitCode, String> {
+/// Runs a jar1 manifest on javm's capability kernel (or the spec's, generated). A protocol call
+/// ends the run (there is no service context to answer it), reported with the kernel's state.
+fn run_kernel(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, input: &str, gas: i64, compiler: bool, spec_kernel: bool) -> Result<ExitCode, String> {
     use jarkit::kernel;
     let at = |e: String| format!("{}: {e}", path.display());
     let manifest = javm::manifest::Manifest::parse(bytes).map_err(|e| at(e.to_string()))?;
@@ -671,15 +675,25 @@ fn run_kernel(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, input: 
     if args.len() as u64 > kernel::ipc_capacity(&manifest) {
         return Err(at(format!("{} bytes of --input do not fit the manifest's IPC DATA capability (slot 0)", args.len())));
     }
-    let go = || match kernel::start(&manifest, &args, op, gas) {
-        Err(e) => (kernel::describe_exit(&e), None),
-        Ok(k) => {
-            let o = kernel::run(&k);
-            (kernel::describe_exit(&o.exit), Some(o.kernel))
+    let (exit, k) = if spec_kernel {
+        let go = || match kernel::start(&manifest, &args, op, gas) {
+            Err(e) => (e, None),
+            Ok(k) => {
+                let o = kernel::run(&k);
+                (o.exit, Some(o.kernel))
+            }
+        };
+        if compiler { jarkit::seam::with_engine(jarkit::seam::SeamEngine::Compiler, go) } else { go() }
+    } else {
+        match javm::kernel::Kernel::new(&manifest, &args, op, gas, engine(compiler)).map_err(|e| at(e.to_string()))? {
+            Err(e) => (kernel::spec_kernel_exit(e), None),
+            Ok(mut k) => {
+                let exit = k.run().map_err(|e| at(e.to_string()))?;
+                (kernel::spec_kernel_exit(exit), Some(kernel::spec_view(&k)))
+            }
         }
     };
-    let (exit, k) = if compiler { jarkit::seam::with_engine(jarkit::seam::SeamEngine::Compiler, go) } else { go() };
-    println!("exit: {exit}");
+    println!("exit: {}", kernel::describe_exit(&exit));
     if let Some(k) = k {
         let left: u64 = k.vms.first().map_or(0, |vm| vm.machine.gas.0);
         println!("gas used: {} (root VM; {} VMs)", gas - left.min(gas), k.vms.len());

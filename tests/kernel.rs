@@ -388,3 +388,23 @@ fn random_invocations_agree_five_ways() {
     assert!(s.vms > 1500, "{} VMs", s.vms);
     assert!(s.exits.len() >= 4, "{:?}", s.exits);
 }
+
+#[test]
+fn jarkit_run_runs_a_manifest_with_child_vms_on_either_kernel_and_engine() {
+    let mut root = create(70, 0);
+    root.extend([li(7, 5), li(12, 0), ecalli(70)]);
+    root.extend([ecalli(0)]);
+    let blob = family(root, vec![add_imm(7, 7, 100), ecalli(0)], &[]);
+    let path = std::env::temp_dir().join(format!("jarkit-kernel-{}.jar", std::process::id()));
+    std::fs::write(&path, &blob).unwrap();
+    for extra in [&[][..], &["--compiler"], &["--spec-kernel"], &["--spec-kernel", "--compiler"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).arg("run").arg(&path).args(extra).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{extra:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("exit: halt, φ7 = 0x69") && stdout.contains("2 VMs") && stdout.contains("vm 1: Idle"), "{extra:?}: {stdout}");
+    }
+    // Arguments that do not fit the IPC capability (there is none) are refused with a reason.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).arg("run").arg(&path).args(["--input", "0x01"]).output().unwrap();
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("IPC DATA capability"));
+    std::fs::remove_file(&path).ok();
+}

@@ -119,7 +119,7 @@ pub fn spec_view(k: &javm::kernel::Kernel) -> jar::Kernel {
         .iter()
         .map(|vm| jar::Vm {
             code: n(vm.code.into()),
-            caps: vm.caps.iter().map(|c| c.as_ref().map(cap)).collect(),
+            caps: (0..256).map(|s| vm.caps.get(s).map(cap)).collect(),
             state: match vm.state {
                 VmState::Idle => jar::VmState::Idle,
                 VmState::Running => jar::VmState::Running,

@@ -86,12 +86,52 @@ pub enum VmState {
     Dropped,
 }
 
+/// A VM's 256 slots, stored sparsely by slot (most VMs hold a handful of capabilities, and
+/// tens of thousands of VMs must fit in little memory).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CapTable(Vec<(u8, Cap)>);
+
+impl CapTable {
+    fn find(&self, s: u32) -> Result<usize, usize> {
+        self.0.binary_search_by_key(&s, |(slot, _)| u32::from(*slot))
+    }
+
+    pub fn get(&self, s: u32) -> Option<&Cap> {
+        self.find(s).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn get_mut(&mut self, s: u32) -> Option<&mut Cap> {
+        self.find(s).ok().map(|i| &mut self.0[i].1)
+    }
+
+    /// Puts `c` (or nothing) in slot `s` (< 256).
+    pub fn set(&mut self, s: u32, c: Option<Cap>) {
+        match (self.find(s), c) {
+            (Ok(i), Some(c)) => self.0[i].1 = c,
+            (Ok(i), None) => {
+                self.0.remove(i);
+            }
+            (Err(i), Some(c)) => self.0.insert(i, (s as u8, c)),
+            (Err(_), None) => {}
+        }
+    }
+
+    pub fn take(&mut self, s: u32) -> Option<Cap> {
+        self.find(s).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// The occupied slots in ascending order.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Cap)> {
+        self.0.iter().map(|(s, c)| (u32::from(*s), c))
+    }
+}
+
 /// A VM: its program, capability table, registers, pc, gas and last exit (`None` before its
 /// first run). Its memory is the frames its DATA capabilities map.
 #[derive(Clone, Debug)]
 pub struct Vm {
     pub code: u32,
-    pub caps: Box<[Option<Cap>; CAP_SLOTS]>,
+    pub caps: CapTable,
     pub state: VmState,
     pub regs: [u64; 13],
     pub pc: u32,
@@ -100,14 +140,9 @@ pub struct Vm {
 }
 
 impl Vm {
-    pub fn fresh(code: u32, caps: Box<[Option<Cap>; CAP_SLOTS]>, state: VmState) -> Vm {
+    pub fn fresh(code: u32, caps: CapTable, state: VmState) -> Vm {
         Vm { code, caps, state, regs: [0; 13], pc: 0, gas: 0, last: None }
     }
-}
-
-/// An empty capability table.
-pub fn empty_table() -> Box<[Option<Cap>; CAP_SLOTS]> {
-    Box::new(std::array::from_fn(|_| None))
 }
 
 /// One CALL in progress.
@@ -130,15 +165,15 @@ pub struct Tables {
 
 impl Tables {
     pub fn cap(&self, v: u32, s: u32) -> Option<&Cap> {
-        self.vms[v as usize].caps[s as usize].as_ref()
+        self.vms[v as usize].caps.get(s)
     }
 
     pub fn set(&mut self, v: u32, s: u32, c: Option<Cap>) {
-        self.vms[v as usize].caps[s as usize] = c;
+        self.vms[v as usize].caps.set(s, c);
     }
 
     fn take(&mut self, v: u32, s: u32) -> Option<Cap> {
-        self.vms[v as usize].caps[s as usize].take()
+        self.vms[v as usize].caps.take(s)
     }
 
     pub fn state(&self, v: u32) -> VmState {
@@ -169,8 +204,8 @@ impl Tables {
 
     /// Whether guest page `g` of VM `v` is mapped by a DATA capability outside slot `skip`.
     fn page_taken(&self, v: u32, skip: u32, g: u64) -> bool {
-        self.vms[v as usize].caps.iter().enumerate().any(|(s, c)| match c {
-            Some(Cap::Data(d)) if s as u32 != skip => {
+        self.vms[v as usize].caps.iter().any(|(s, c)| match c {
+            Cap::Data(d) if s != skip => {
                 d.base.is_some_and(|b| u64::from(b) <= g && g < u64::from(b) + u64::from(d.count) && d.mapped[(g - u64::from(b)) as usize])
             }
             _ => false,
@@ -195,7 +230,7 @@ impl Tables {
         if (first..first + count).any(|i| self.page_taken(v, s, base + i)) {
             return None;
         }
-        let Some(Cap::Data(d)) = self.vms[v as usize].caps[s as usize].as_mut() else { return None };
+        let Some(Cap::Data(d)) = self.vms[v as usize].caps.get_mut(s) else { return None };
         d.base = Some(base as u32);
         d.writable = Some(writable);
         d.mapped[first as usize..(first + count) as usize].fill(true);
@@ -203,7 +238,7 @@ impl Tables {
     }
 
     fn unmap(&mut self, v: u32, s: u32, first: u64, count: u64) -> Option<()> {
-        let Some(Cap::Data(d)) = self.vms[v as usize].caps[s as usize].as_mut() else { return None };
+        let Some(Cap::Data(d)) = self.vms[v as usize].caps.get_mut(s) else { return None };
         let n = u64::from(d.count);
         if first > n || count > n - first {
             return None;

@@ -82,9 +82,9 @@ impl Kernel {
     /// Sets up an invocation of `m` (as `kernelInit`): `Ok(Err(exit))` when it ends before its
     /// first instruction (too little gas for its pages, arguments that do not fit).
     pub fn new(m: &Manifest, args: &[u8], op: u64, gas: u64, engine: Engine) -> Result<Result<Kernel, KernelExit>, KernelError> {
-        let mut table = empty_table();
-        for s in 1..=PROTOCOL_SLOTS {
-            table[s] = Some(Cap::Protocol(s as u32));
+        let mut table = CapTable::default();
+        for s in 1..=PROTOCOL_SLOTS as u32 {
+            table.set(s, Some(Cap::Protocol(s)));
         }
         let mut codes = Vec::new();
         let mut next = 0u32;
@@ -97,7 +97,7 @@ impl Kernel {
                     if *slot == m.invoke {
                         root = Some(codes.len() as u32);
                     }
-                    table[*slot as usize] = Some(Cap::Code(codes.len() as u32));
+                    table.set((*slot).into(), Some(Cap::Code(codes.len() as u32)));
                     let program = Arc::new(Predecoded::new(code.clone(), &GasCosts::single_pass(code)));
                     codes.push(CodeCap {
                         program,
@@ -110,7 +110,7 @@ impl Kernel {
                         ipc = Some((*base_page, *page_count, next));
                     }
                     let d = DataCap { frame: next, count: *page_count, base: Some(*base_page), writable: Some(*access == InitAccess::ReadWrite), mapped: vec![true; *page_count as usize] };
-                    table[*slot as usize] = Some(Cap::Data(d));
+                    table.set((*slot).into(), Some(Cap::Data(d)));
                     inits.push((next, init));
                     next += page_count;
                 }
@@ -125,7 +125,7 @@ impl Kernel {
             return Ok(Err(KernelExit::OutOfGas));
         }
         if m.memory_pages > 0 {
-            table[UNTYPED_SLOT] = Some(Cap::Untyped);
+            table.set(UNTYPED_SLOT as u32, Some(Cap::Untyped));
         }
         let (arg_address, arg_frame) = match ipc {
             Some((base, pages, frame)) => {
@@ -193,7 +193,7 @@ impl Kernel {
         // Frames are shared, never moved into a reservation; one table shape for every VM
         // also lets a CODE capability's compiled code serve them all.
         memory.set_reservable(false);
-        for d in self.tables.vms[v as usize].caps.iter().flatten().filter_map(|c| if let Cap::Data(d) = c { Some(d) } else { None }) {
+        for d in self.tables.vms[v as usize].caps.iter().filter_map(|(_, c)| if let Cap::Data(d) = c { Some(d) } else { None }) {
             let (Some(base), Some(writable)) = (d.base, d.writable) else { continue };
             let access = if writable { Access::ReadWrite } else { Access::ReadOnly };
             for (i, _) in d.mapped.iter().enumerate().filter(|(_, m)| **m) {
@@ -337,7 +337,7 @@ impl Kernel {
             return Step::Stop(KernelExit::Halt(self.tables.vms[v as usize].regs[7]));
         };
         if frame.ipc_slot != 0 {
-            if let Some(c) = self.vm(v).caps[0].take() {
+            if let Some(c) = self.vm(v).caps.take(0) {
                 let arriving = match (&c, &frame.saved) {
                     (Cap::Data(d), Some(sd)) if d.frame == sd.frame && d.count == sd.count => Cap::Data(sd.clone()),
                     _ => c.unmapped(),
@@ -359,12 +359,12 @@ impl Kernel {
     fn enter(&mut self, v: u32, t: u32, ceiling: Option<u64>, pass_from: u8) {
         let gas = self.tables.vms[v as usize].gas;
         let given = ceiling.map_or(gas, |c| gas.min(c));
-        let passed = if pass_from == 0 { None } else { self.vm(v).caps[pass_from as usize].take() };
+        let passed = if pass_from == 0 { None } else { self.vm(v).caps.take(pass_from.into()) };
         let (ipc_slot, saved) = match passed {
             None => (0, None),
             Some(c) => {
                 let saved = if let Cap::Data(d) = &c { Some(d.clone()) } else { None };
-                self.vm(t).caps[0] = Some(c.unmapped());
+                self.vm(t).caps.set(0, Some(c.unmapped()));
                 (pass_from, saved)
             }
         };
@@ -411,14 +411,13 @@ impl Kernel {
         if self.tables.cap(dv, ds).is_some() || self.tables.vms.len() >= MAX_VMS {
             return self.answer_what(v);
         }
-        let mut table = empty_table();
-        for i in (0..CREATE_SLOTS).filter(|i| regs[7] >> i & 1 == 1) {
-            if let Some(c) = &self.tables.vms[v as usize].caps[i] {
-                if !c.copyable() {
-                    return self.answer_what(v);
-                }
-                table[i] = Some(c.clone());
-            }
+        let chosen = |(i, _): &(u32, &Cap)| (*i as usize) < CREATE_SLOTS && regs[7] >> i & 1 == 1;
+        if self.tables.vms[v as usize].caps.iter().filter(chosen).any(|(_, c)| !c.copyable()) {
+            return self.answer_what(v);
+        }
+        let mut table = CapTable::default();
+        for (i, c) in self.tables.vms[v as usize].caps.iter().filter(chosen) {
+            table.set(i, Some(c.clone()));
         }
         let child = self.tables.vms.len() as u32;
         self.tables.vms.push(Vm::fresh(code, table, VmState::Idle));
