@@ -157,6 +157,10 @@ enum Command {
         /// Skip PolkaVM's compiler backends.
         #[arg(long)]
         interpreters_only: bool,
+        /// Measure jar1's capability kernel instead: CALL + REPLY round trips, and fib(20) with
+        /// one VM per call (creation, calls, memory per live VM), on each engine.
+        #[arg(long, conflicts_with_all = ["guest", "svg", "interpreters_only"])]
+        kernel: bool,
     },
     /// Run a program: a GP code blob file (jump table, code, bitmask), a PolkaVM `.polkavm`
     /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention,
@@ -432,7 +436,11 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { guest, seconds, svg, interpreters_only } => run_bench(guest.as_deref(), seconds, svg.as_deref(), interpreters_only),
+        Command::Bench { kernel: true, seconds, .. } => {
+            write_stdout(&jarkit::kernel::bench::run(seconds)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { guest, seconds, svg, interpreters_only, kernel: false } => run_bench(guest.as_deref(), seconds, svg.as_deref(), interpreters_only),
         Command::Stf { variant, bless, sub, input } => run_stf(&variant, bless.as_deref(), &sub, input.as_deref()),
         Command::Import { variant, stats, dir } => run_import(&variant, stats, dir),
         Command::Target { variant, socket } => {

@@ -408,3 +408,15 @@ fn jarkit_run_runs_a_manifest_with_child_vms_on_either_kernel_and_engine() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("IPC DATA capability"));
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn the_example_programs_do_what_they_say() {
+    use jarkit::kernel::programs;
+    assert_eq!(run(&programs::round_trips(50), &[], GAS).exit, KernelExit::Halt(50));
+    let o = run(&programs::fib_vms(8), &[], 100 * GAS);
+    assert_eq!(o.exit, KernelExit::Halt(21));
+    assert_eq!(o.kernel.vms.len(), 2 * 34 - 1 + 1, "2·fib(9) − 1 fib VMs and the root");
+    let o = run(&programs::gas_ceiling(3000), &[], GAS);
+    assert_eq!(o.exit, KernelExit::Halt(3), "out of gas, status 3");
+    assert!(o.kernel.vms[0].machine.gas.0 > GAS - 4000, "the parent lost no more than the ceiling");
+}

@@ -41,9 +41,21 @@ pub fn add(dst: u8, a: u8, b: u8) -> Inst {
 pub fn branch_eq_imm(r: u8, imm: i64, target: usize) -> Inst {
     Inst { target, ..inst(Opcode::BranchEqImm, r, 0, imm) }
 }
+/// `branch_ne_imm r, imm, target` (an instruction index).
+pub fn branch_ne_imm(r: u8, imm: i64, target: usize) -> Inst {
+    Inst { target, ..inst(Opcode::BranchNeImm, r, 0, imm) }
+}
+/// `branch_lt_u_imm r, imm, target` (an instruction index).
+pub fn branch_lt_u_imm(r: u8, imm: i64, target: usize) -> Inst {
+    Inst { target, ..inst(Opcode::BranchLtUImm, r, 0, imm) }
+}
 /// `jump target` (an instruction index).
 pub fn jump(target: usize) -> Inst {
     Inst { target, ..Inst::new(Opcode::Jump) }
+}
+/// `mov dst, src` (as `add_imm_64 dst, src, 0`).
+pub fn mov(dst: u8, src: u8) -> Inst {
+    add_imm(dst, src, 0)
 }
 /// `trap`.
 pub fn trap() -> Inst {

@@ -3,9 +3,11 @@
 //! with [`crate::seam::with_engine`] (reference, interpreter or recompiler) runs the guest code
 //! while the generated kernel keeps the capability tables, the frames and the call stack.
 
+pub mod bench;
 pub mod build;
 pub mod check;
 pub mod gen;
+pub mod programs;
 
 use javm::manifest::{Capability, InitAccess, Manifest};
 use jarkit_spec::jar::{self, Jar1};
