@@ -420,3 +420,32 @@ fn the_example_programs_do_what_they_say() {
     assert_eq!(o.exit, KernelExit::Halt(3), "out of gas, status 3");
     assert!(o.kernel.vms[0].machine.gas.0 > GAS - 4000, "the parent lost no more than the ceiling");
 }
+
+#[test]
+fn checkpoint_and_rollback_written_in_javm_code() {
+    let o = run(&jarkit::kernel::programs::checkpoint(), &[], GAS);
+    assert_eq!(o.exit, KernelExit::Halt(2), "{}", kernel::describe_vms(&o.kernel));
+}
+
+#[test]
+fn a_protocol_capability_replaced_by_a_policy_vm_leaves_the_child_unchanged() {
+    use jarkit::kernel::programs::{asks_the_host, wrapped};
+    let m = |blob: Vec<u8>| javm::manifest::Manifest::parse(&blob).unwrap();
+    let direct = m(manifest(0, 1, &[Entry::Code { slot: 1, program: asks_the_host(5) }]));
+    for engine in [javm::Engine::Interpreter, javm::Engine::Compiler] {
+        // Unwrapped: the call reaches the host.
+        let mut k = javm::kernel::Kernel::new(&direct, &[], 0, GAS, engine).unwrap().unwrap();
+        assert_eq!(k.run().unwrap(), javm::kernel::KernelExit::ProtocolCall(2));
+        assert_eq!(k.answer(40, 0).unwrap(), javm::kernel::KernelExit::Halt(40));
+        // Wrapped, allowed: the wrapper forwards it, the host answers, the child gets it.
+        let mut k = javm::kernel::Kernel::new(&m(wrapped(5)), &[], 0, GAS, engine).unwrap().unwrap();
+        assert_eq!(k.run().unwrap(), javm::kernel::KernelExit::ProtocolCall(2));
+        assert_eq!(k.vms()[k.active() as usize].regs[7], 5, "the host sees the child's request");
+        assert_eq!(k.answer(40, 0).unwrap(), javm::kernel::KernelExit::Halt(40));
+        // Wrapped, denied: no host call; the child gets the wrapper's answer.
+        let mut k = javm::kernel::Kernel::new(&m(wrapped(500)), &[], 0, GAS, engine).unwrap().unwrap();
+        assert_eq!(k.run().unwrap(), javm::kernel::KernelExit::Halt(1));
+    }
+    // And the spec's kernel agrees on the denied run.
+    assert_eq!(run(&wrapped(500), &[], GAS).exit, KernelExit::Halt(1));
+}

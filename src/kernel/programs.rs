@@ -63,3 +63,92 @@ pub fn gas_ceiling(ceiling: u64) -> Vec<u8> {
     body.extend([li(12, 0), ecalli(CHILD.into()), mov(7, 8)]);
     with_child(body, vec![fallthrough(), jump(0)], 0)
 }
+
+/// A child that keeps a counter in the page it finds mapped at page 16 and replies with it
+/// after adding one; its whole state is that page.
+pub fn counter() -> Vec<Inst> {
+    vec![li(2, 16 * 4096), load64(3, 2, 0), add_imm(3, 3, 1), store64(3, 2, 0), mov(7, 3), ecalli(0), jump(0)]
+}
+
+/// Copies 4096 bytes from `src` to `dst` (page addresses) with a loop appended to `body`.
+fn copy_page(body: &mut Vec<Inst>, src: u32, dst: u32) {
+    body.extend([li(4, src.into()), li(5, dst.into()), li(6, 512), fallthrough()]);
+    let head = body.len();
+    body.extend([load64(3, 4, 0), store64(3, 5, 0), add_imm(4, 4, 8), add_imm(5, 5, 8), add_imm(6, 6, -1), branch_ne_imm(6, 0, head)]);
+}
+
+/// `MAP` of the DATA capability at `reference`: page `base`, its first page, writable.
+fn map_one(body: &mut Vec<Inst>, reference: u32, base: u64) {
+    body.extend([li(7, base), li(8, 0), li(9, 1), li(10, 1)]);
+    body.extend(op(2, reference, 0));
+}
+
+/// Checkpoint and roll back written in JAVM code, on the kernel's primitives only. The parent
+/// gives a [`counter`] child a state page (RETYPE, MOVE into the child's table, MAP there),
+/// calls it once (1), checkpoints (takes the page back with MOVE, maps it, copies it into a
+/// snapshot page, returns it), calls twice more (3), rolls back (copies the snapshot over the
+/// state page the same way) and calls once more: the child, none the wiser, answers 2.
+pub fn checkpoint() -> Vec<u8> {
+    let state = |hop: bool| if hop { u32::from(CHILD) << 8 | 90 } else { 80 };
+    let mut body = Vec::new();
+    // State page in 80, snapshot page in 81, both from the pool (a dynamic CALL of slot 254).
+    for slot in [80u64, 81] {
+        body.extend([li(7, 1), li(11, 0), li(12, 254 << 32 | slot), ecall()]);
+    }
+    body.extend(op(6, state(false), state(true)));
+    map_one(&mut body, state(true), 16);
+    body.extend([li(12, 0), ecalli(CHILD.into())]);
+    // Take the state page back, snapshot it, give it back.
+    let round = |body: &mut Vec<Inst>, src: u32, dst: u32| {
+        body.extend(op(6, state(true), state(false)));
+        map_one(body, state(false), 16);
+        copy_page(body, src, dst);
+        body.extend([li(7, 0), li(8, 1)]);
+        body.extend(op(3, state(false), 0));
+        body.extend(op(6, state(false), state(true)));
+        map_one(body, state(true), 16);
+    };
+    map_one(&mut body, 81, 17);
+    round(&mut body, 16 * 4096, 17 * 4096);
+    body.extend([li(12, 0), ecalli(CHILD.into()), li(12, 0), ecalli(CHILD.into())]);
+    round(&mut body, 17 * 4096, 16 * 4096);
+    body.extend([li(12, 0), ecalli(CHILD.into())]);
+    with_child(body, counter(), 2)
+}
+
+/// A program that asks the host for something through protocol capability 2 with φ7 = `x`
+/// and halts with φ7 + φ8 of the answer.
+pub fn asks_the_host(x: u64) -> Vec<Inst> {
+    vec![li(7, x), ecalli(2), add(7, 7, 8), ecalli(0), jump(0)]
+}
+
+/// A policy wrapper: forwards a call to the protocol capability it holds in slot 2 when φ7 is
+/// at most 100, and otherwise answers φ7 = 1 itself. (A REPLY carries φ7; the caller's φ8 is
+/// the status, 0.)
+pub fn policy_wrapper() -> Vec<Inst> {
+    // 0: φ7 ≤ 100 → forward (index 2); else deny (index 4).
+    vec![branch_lt_u_imm(7, 101, 2), jump(4), ecalli(2), ecalli(0), li(7, 1), ecalli(0), jump(0)]
+}
+
+/// The same [`asks_the_host`] code run as a child whose slot 2 is not the protocol capability
+/// but a CALLABLE of a [`policy_wrapper`] VM: the child is unchanged, the policy applies.
+pub fn wrapped(x: u64) -> Vec<u8> {
+    const WRAPPER: u8 = 71;
+    let mut root = create_child(CHILD);
+    // The wrapper, from CODE in slot 33, inheriting protocol capability 2.
+    root.extend([li(7, 1 << 2), li(12, WRAPPER.into()), ecalli(33)]);
+    // The child inherited no protocol capability (mask bit 32 only); its slot 2 becomes a
+    // CALLABLE of the wrapper.
+    root.extend(op(10, WRAPPER.into(), 72));
+    root.extend(op(6, 72, u32::from(CHILD) << 8 | 2));
+    root.extend([li(12, 0), ecalli(CHILD.into()), ecalli(0)]);
+    manifest(
+        0,
+        64,
+        &[
+            Entry::Code { slot: 64, program: root },
+            Entry::Code { slot: CHILD_CODE, program: asks_the_host(x) },
+            Entry::Code { slot: 33, program: policy_wrapper() },
+        ],
+    )
+}
