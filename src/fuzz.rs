@@ -33,7 +33,10 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             .filter_map(|p| javm::Code::parse(&p.code, javm::LengthEncoding::Compact, javm::Numbering::PolkaVm, javm::BlockRules::GP).ok().map(|c| (p, c)))
             .map(|(p, c)| javm::JarV1Program::encode(&p.ro_data, &p.rw_data, 1, 2, 2, &c.jump_table, &c.code, &c.starts))
             .collect(),
-        "manifest" => guests
+        "manifest" => {
+            use crate::kernel::programs;
+            let mut seeds = vec![programs::checkpoint(), programs::fib_vms(6), programs::round_trips(10), programs::wrapped(5), programs::gas_ceiling(1000)];
+            seeds.extend(guests
             .iter()
             .filter_map(|b| javm::PolkaVmBlob::parse(b).ok())
             .filter_map(|p| javm::Code::parse(&p.code, javm::LengthEncoding::Compact, javm::Numbering::PolkaVm, javm::BlockRules::GP).ok().map(|c| (p, c)))
@@ -41,8 +44,9 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
                 let code = javm::Code::encode(&c.jump_table, &c.code, &c.starts, javm::LengthEncoding::U32);
                 let e = |slot, kind, base_page, page_count, access, bytes| javm::manifest::EntrySpec { slot, kind, base_page, page_count, access, bytes };
                 javm::manifest::encode(16, 64, &[e(64, 0, 0, 0, 0, &code), e(65, 1, 0, 2, 1, &[]), e(66, 1, 2, 4, 0, &p.ro_data)])
-            })
-            .collect(),
+            }));
+            seeds
+        }
         "standard" => guests
             .iter()
             .filter_map(|b| javm::PolkaVmBlob::parse(b).ok())
@@ -331,9 +335,21 @@ fn run_jar_v1(bytes: &[u8]) {
     let _ = vm.run();
 }
 
+/// A manifest that parses is also run by javm's capability kernel (each engine, bounded gas,
+/// a few protocol calls answered): bad cap references, faults and nesting must come back as
+/// kernel results, never a panic.
 fn run_manifest(bytes: &[u8]) {
-    if let Ok(m) = javm::manifest::Manifest::parse(bytes) {
-        let _ = m.init_gas();
+    let Ok(m) = javm::manifest::Manifest::parse(bytes) else { return };
+    let _ = m.init_gas();
+    for engine in [javm::Engine::Interpreter, javm::Engine::Compiler] {
+        let Ok(Ok(mut k)) = javm::kernel::Kernel::new(&m, &bytes[..bytes.len().min(16)], 0, 200_000, engine) else { continue };
+        let mut exit = k.run();
+        for _ in 0..4 {
+            match exit {
+                Ok(javm::kernel::KernelExit::ProtocolCall(id)) => exit = k.answer(id.into(), 0),
+                _ => break,
+            }
+        }
     }
 }
 
