@@ -449,3 +449,49 @@ fn a_protocol_capability_replaced_by_a_policy_vm_leaves_the_child_unchanged() {
     // And the spec's kernel agrees on the denied run.
     assert_eq!(run(&wrapped(500), &[], GAS).exit, KernelExit::Halt(1));
 }
+
+#[test]
+fn calls_and_resumes_of_vms_refuse_what_is_not_idle_or_faulted() {
+    // A child that CALLs its caller through a CALLABLE it was given: the caller is waiting, so
+    // WHAT; the child replies with that answer.
+    let child = vec![li(12, 0), ecalli(5), ecalli(0)];
+    let mut root = create(70, 0);
+    // A HANDLE of the root does not exist; give the child a CALLABLE of itself (running: WHAT).
+    root.extend(op(DOWNGRADE, 70, 71));
+    root.extend(op(MOVE, 71, via(70, 5)));
+    root.extend([li(12, 0), ecalli(70), ecalli(0)]);
+    assert_eq!(run(&family(root, child, &[]), &[], GAS).exit, KernelExit::Halt(WHAT));
+    // RESUME of a child that ran out of gas: it goes on from where it stopped.
+    let child = vec![li(7, 1), fallthrough(), add_imm(7, 7, 1), branch_ne_imm(7, 200, 2), ecalli(0)];
+    let mut root = create(70, 0);
+    root.extend([li(7, 300)]);
+    root.extend(op(SET_MAX_GAS, 70, 0));
+    root.extend([li(12, 0), ecalli(70), mov(3, 8)]);
+    root.extend([li(7, 1_000_000)]);
+    root.extend(op(SET_MAX_GAS, 70, 0));
+    root.extend(op(RESUME, 70, 0));
+    root.extend([mov(4, 8), ecalli(0)]);
+    let o = run(&family(root, child, &[]), &[], GAS);
+    assert_eq!((reg(&o, 0, 3), reg(&o, 0, 4)), (3, 0), "out of gas, then a REPLY after RESUME");
+    assert_eq!(o.exit, KernelExit::Halt(200));
+    // RESUME of a child that trapped: not resumable.
+    let mut root = create(70, 0);
+    root.extend([li(12, 0), ecalli(70)]);
+    root.extend(op(RESUME, 70, 0));
+    root.extend([ecalli(0)]);
+    assert_eq!(run(&family(root, vec![trap()], &[]), &[], GAS).exit, KernelExit::Halt(WHAT));
+    // A CALL of a halted VM, and of a dropped one through a CALLABLE kept from before.
+    let mut root = create(70, 0);
+    root.extend(op(DOWNGRADE, 70, 71));
+    root.extend([li(12, 0), ecalli(70), li(12, 0), ecalli(70), mov(3, 7)]);
+    root.extend(op(DROP, 70, 0));
+    root.extend([li(12, 0), ecalli(71), add(7, 7, 3), ecalli(0)]);
+    let halts = vec![li(2, 0xFFFF0000), jump_ind(2)];
+    assert_eq!(run(&family(root, halts, &[]), &[], GAS).exit, KernelExit::Halt(WHAT.wrapping_add(WHAT)));
+    // COPY and DOWNGRADE into an occupied slot; SET_MAX_GAS through a hop.
+    assert_eq!(answer_of(op(COPY, 65, 66)), WHAT);
+    assert_eq!(answer_of(op(DOWNGRADE, 70, 66)), WHAT);
+    let mut nested = op(COPY, 65, via(70, 40));
+    nested.extend(with_regs(&[(7, 5)], op(SET_MAX_GAS, via(70, 40), 0)));
+    assert_eq!(answer_of(nested), WHAT, "slot 40 of the child holds CODE, not a HANDLE");
+}
