@@ -87,6 +87,11 @@ enum Command {
         /// must leave identical kernels (registers, gas, states, capability tables, frames).
         #[arg(long)]
         kernel: bool,
+        /// `polkavm`: hold jarkit (its spec, interpreter and recompiler, which must agree first)
+        /// to PolkaVM 0.37's interpreter on random programs under PolkaVM's rules (JamV1
+        /// numbering, block gas from the full pipeline model): exit, pc, registers, gas and pages.
+        #[arg(long, value_parser = ["polkavm"], conflicts_with = "kernel")]
+        against: Option<String>,
     },
     /// Fuzz a parser or an engine for as long as you like (one target, or all).
     /// Ends with `N cases, M panics`.
@@ -369,7 +374,31 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&text);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Crosscheck { variant, cases, seed, kernel: true } => {
+        Command::Crosscheck { cases, seed, against: Some(_), .. } => {
+            let start = std::time::Instant::now();
+            let s = jarkit::crosscheck::polkavm_oracle::run_cases(cases, seed)?;
+            if let Some(d) = &s.divergence {
+                write_stdout(&format!("divergence from PolkaVM (shrunk):\n{d}\n"));
+            }
+            for (rule, (n, first)) in &s.known {
+                write_stdout(&format!("{n} known differences: {rule}; the first:\n{first}\n"));
+            }
+            if let Some(d) = &s.first_gas_difference {
+                write_stdout(&format!("first case whose gas differs (block costs; it agrees with gas to spare):\n{d}\n"));
+            }
+            let found = u64::from(s.divergence.is_some());
+            let known: u64 = s.known.values().map(|(n, _)| n).sum();
+            let exits: Vec<String> = s.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            eprintln!("exits: {}; refused by PolkaVM (not counted as agreeing): {}", exits.join(", "), s.refused);
+            write_stdout(&format!(
+                "{} cases, {found} divergences, {known} known differences, {} gas-model differences (against polkavm, seed {seed}, {:.1} s)\n",
+                s.cases,
+                s.gas_differences,
+                start.elapsed().as_secs_f64()
+            ));
+            Ok(if found + s.gas_differences + known == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Crosscheck { variant, cases, seed, kernel: true, .. } => {
             if variant != "jar1" {
                 return Err(format!("--kernel checks jar1's capability kernel; `{variant}` has none (use --variant jar1)"));
             }
@@ -384,7 +413,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             write_stdout(&format!("{} cases, {found} divergences (jar1 kernel, seed {seed}, {:.1} s)\n", s.cases, start.elapsed().as_secs_f64()));
             Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Crosscheck { variant, cases, seed, kernel: false } => {
+        Command::Crosscheck { variant, cases, seed, kernel: false, .. } => {
             let rules = jarkit::crosscheck::rules_named(&variant)?;
             let id = variant;
             let start = std::time::Instant::now();

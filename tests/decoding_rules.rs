@@ -94,3 +94,17 @@ fn run_trace_lists_every_instruction_under_a_per_block_gas_model() {
     let tail = |t: &str| t.lines().filter(|l| l.starts_with("exit:") || l.starts_with("gas used:")).map(str::to_string).collect::<Vec<_>>();
     assert_eq!(tail(&traced), tail(&plain), "{traced}\n{plain}");
 }
+
+#[test]
+fn a_jump_to_the_end_of_the_code_meets_the_implicit_trap_under_the_gp_and_panics_under_polkavm() {
+    for n in [Numbering::Gp, Numbering::PolkaVm] {
+        // `jump` by +3 (pc 0, a one-byte offset), `trap` at pc 2: the target, pc 3, is just past
+        // the code, where the GP reads the implicit trap.
+        let code = [op(Opcode::Jump, n), 0x03, op(Opcode::Trap, n)];
+        let f = run(blob(&code, &[0, 2]), n, &[]);
+        match n {
+            Numbering::Gp => assert_eq!((f.exit, f.pc), (Exit::Trap, 3), "the GP runs the implicit trap past the end"),
+            Numbering::PolkaVm => assert_eq!((f.exit, f.pc), (Exit::Panic, 0), "PolkaVM takes only targets inside the code"),
+        }
+    }
+}

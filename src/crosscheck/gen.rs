@@ -22,6 +22,10 @@ pub struct Rules {
     /// inside its block, instructions it lacks (`sbrk`) become invalid bytes, and block gas comes
     /// from the full pipeline model (PolkaVM's); under the GP's, from the single-pass model.
     pub numbering: javm::Numbering,
+    /// Only valid instructions: an invalid opcode byte, or an instruction the numbering lacks,
+    /// becomes `trap` (PolkaVM's interpreter refuses a program with an invalid instruction
+    /// anywhere, so its oracle gets these).
+    pub valid_only: bool,
 }
 
 /// Pages the generated programs use (segmented layout): one read-only, two writable, one unmapped
@@ -163,11 +167,20 @@ pub fn instructions(case: &Case, rules: &Rules) -> (Vec<Inst>, Vec<usize>) {
                 i.imm1 = (r.imm1 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) as i64;
             }
             if r.odd == 255 || r.op.byte(rules.numbering).is_none() {
-                i.raw_opcode = Some(255); // not an opcode in either numbering
+                if rules.valid_only {
+                    i = Inst::new(Opcode::Trap);
+                } else {
+                    i.raw_opcode = Some(255); // not an opcode in either numbering
+                }
             }
             i
         })
         .collect();
+    if rules.valid_only {
+        // PolkaVM reads running off the end as an invalid instruction; an explicit `trap` is
+        // what jarkit reads there anyway.
+        ops.push(Inst::new(Opcode::Trap));
+    }
     let starts = block_starts(&ops, rules);
     let mut block_indices: Vec<usize> = (0..ops.len()).filter(|&k| starts[k]).collect();
     // The implicit trap past the end starts a block too when the last instruction ends one.

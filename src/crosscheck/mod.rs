@@ -4,6 +4,7 @@
 //! minimal program's disassembly with both final states side by side.
 
 pub mod asm;
+pub mod polkavm_oracle;
 pub mod gen;
 
 use jarkit_spec::jar::{Variant, VariantId};
@@ -21,6 +22,7 @@ pub fn rules(id: VariantId) -> Rules {
         linear_memory: V::MEMORY_MODEL != jarkit_spec::jar::MemoryModel::Segmented,
         per_block_gas: V::GAS_MODEL != jarkit_spec::jar::GasModel::PerInstruction,
         numbering: javm::Numbering::Gp,
+        valid_only: false,
     })
 }
 
@@ -28,7 +30,7 @@ pub fn rules(id: VariantId) -> Rules {
 /// paged memory above a guard zone, `ecalli` inside blocks, and block gas from the full pipeline
 /// model.
 pub fn polkavm_rules() -> Rules {
-    Rules { ecalli_ends_block: false, linear_memory: false, per_block_gas: true, numbering: javm::Numbering::PolkaVm }
+    Rules { ecalli_ends_block: false, linear_memory: false, per_block_gas: true, numbering: javm::Numbering::PolkaVm, valid_only: false }
 }
 
 /// The rules `name` selects: a variant, or `polkavm` for [`polkavm_rules`].

@@ -117,6 +117,8 @@ impl Predecoded {
 
         // The implicit trap at pc = len starts a block when the last instruction ends one (or is
         // invalid), so a branch may target it (GP: ϖ includes the pc after every terminator).
+        // PolkaVM accepts only targets inside the code (the spec's `Program.isJumpTarget`).
+        let end_is_target = code.numbering != crate::isa::Numbering::PolkaVm;
         let end_is_block = match decoded.iter().rev().nth(1) {
             None => true,
             Some((_, None)) => true,
@@ -125,7 +127,7 @@ impl Predecoded {
         let block_index = |t: u32| -> u32 {
             match starts.get(t as usize) {
                 Some(true) => pc_to_index[t as usize],
-                None if t == end && end_is_block => pc_to_index[end as usize],
+                None if t == end && end_is_block && end_is_target => pc_to_index[end as usize],
                 _ => NO_INDEX,
             }
         };

@@ -156,6 +156,13 @@ def Program.isBlockStart (p : Program) (pc : Nat) : Bool := Id.run do
       | some op => return p.endsBlock op
   return true
 
+/-- Whether a jump or branch may go to `pc`: a basic-block start, and under PolkaVM's numbering
+one inside the code. The GP counts the pc just past the end as a block start when the last
+instruction ends a block (execution there meets the implicit `trap`); PolkaVM accepts only
+targets that are instructions of the code, so a jump there panics at the jump. -/
+def Program.isJumpTarget (p : Program) (pc : Nat) : Bool :=
+  p.isBlockStart pc && !(p.numbering == .jamV1 && pc >= p.code.size)
+
 /-- A compact natural (GP C.6) at `pos`: its value and the offset after it. -/
 def readCompact (b : ByteArray) (pos : Nat) : Option (Nat × Nat) := Id.run do
   if pos >= b.size then

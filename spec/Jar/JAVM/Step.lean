@@ -49,7 +49,7 @@ def goto (m : Machine) (pc' : Nat) : StepResult := .next { m with pc := pc' }
 /-- Take a static branch: its target must start a basic block, or the machine panics — when
 the branch is taken, or under `Program.eagerTargets` whenever it is reached. -/
 def branch (p : Program) (m : Machine) (taken : Bool) (target next : Nat) : StepResult :=
-  if (taken || p.eagerTargets) && !p.isBlockStart target then .stop .panic m
+  if (taken || p.eagerTargets) && !p.isJumpTarget target then .stop .panic m
   else if taken then goto m target
   else goto m next
 
@@ -60,7 +60,7 @@ def djump (p : Program) (m : Machine) (address : Nat) : StepResult :=
   else if address == 0 || address % 2 != 0 || address / 2 > p.jumpTable.size then .stop .panic m
   else
     let target := p.jumpTable[address / 2 - 1]!
-    if p.isBlockStart target then goto m target else .stop .panic m
+    if p.isJumpTarget target then goto m target else .stop .panic m
 
 /-- A memory fault as an exit. -/
 def faultExit (f : MemFault) : Exit :=
