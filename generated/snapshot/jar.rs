@@ -14506,9 +14506,19 @@ pub fn program_is_block_start(p: &Program, pc: Nat) -> bool {
         break 'run0 (true);
     }
 }
+/// Whether a jump or branch may go to `pc`: a basic-block start, and under PolkaVM's numbering one inside the code. The GP counts the pc just past the end as a block start when the last instruction ends a block (execution there meets the implicit `trap`); PolkaVM accepts only targets that are instructions of the code, so a jump there panics at the jump.
+///
+/// Lean: `Jar.JAVM.Program.isJumpTarget` at spec/Jar/JAVM/Program.lean:159
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn program_is_jump_target(p: &Program, pc: Nat) -> bool {
+    {
+        (program_is_block_start(&p, pc)
+            && !((p.numbering.clone() == Numbering::JamV1) && (pc >= p.code.size())))
+    }
+}
 /// A compact natural (GP C.6) at `pos`: its value and the offset after it.
 ///
-/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:159
+/// Lean: `Jar.JAVM.readCompact` at spec/Jar/JAVM/Program.lean:166
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
     'run0: {
@@ -14559,7 +14569,7 @@ pub fn read_compact(b: &ByteArray, pos: Nat) -> Option<(Nat, Nat)> {
 }
 /// Parses a code blob with compact lengths; `none` if it is malformed.
 ///
-/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:180
+/// Lean: `Jar.JAVM.parseProgram` at spec/Jar/JAVM/Program.lean:187
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn parse_program(
     blob: &ByteArray,
@@ -15060,7 +15070,7 @@ pub fn branch(
     next: Nat,
 ) -> StepResult {
     {
-        if ((taken || program_eager_targets(&p)) && !program_is_block_start(&p, target))
+        if ((taken || program_eager_targets(&p)) && !program_is_jump_target(&p, target))
         {
             StepResult::Stop(Exit::Panic, m.clone())
         } else {
@@ -15087,7 +15097,7 @@ pub fn djump(p: &Program, m: &Machine, address: Nat) -> StepResult {
                         &p.jump_table,
                         ((address / Nat(2)) - Nat(1)),
                     );
-                    if program_is_block_start(&p, target) {
+                    if program_is_jump_target(&p, target) {
                         goto(&m, target)
                     } else {
                         StepResult::Stop(Exit::Panic, m.clone())
