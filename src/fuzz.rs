@@ -17,7 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+
 
 /// Every fuzz target by name.
 pub const TARGETS: [&str; 13] = ["code", "compiler", "standard", "jarv1", "manifest", "polkavm", "codec", "reference", "lean", "stf", "accumulate", "trace", "target"];
@@ -594,10 +594,7 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
         "target" => run_target,
         _ => return Err(format!("unknown fuzz target `{target}`; the targets are: {}", TARGETS.join(", "))),
     };
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config { cases, failure_persistence: None, max_shrink_iters: 2048, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let mut runner = crate::crosscheck::seeded_runner(cases, seed, 2048);
     // Findings are reported through the result; keep the default hook from printing each one.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));

@@ -150,6 +150,16 @@ pub struct Summary {
     pub compiled: u64,
 }
 
+/// A proptest runner of `cases` cases from `seed` (the same cases for the same seed on every
+/// machine), shrinking a failure with at most `max_shrink_iters` steps: the cross-checks' and
+/// the fuzzer's.
+pub fn seeded_runner(cases: u32, seed: u64, max_shrink_iters: u32) -> TestRunner {
+    let mut seed_bytes = [0u8; 32];
+    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config { cases, failure_persistence: None, max_shrink_iters, ..Config::default() };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes))
+}
+
 /// Runs `cases` random cases for `variant` from `seed`, stopping at the first divergence (shrunk
 /// to a minimal program).
 pub fn run(variant: VariantId, cases: u32, seed: u64) -> Summary {
@@ -158,10 +168,7 @@ pub fn run(variant: VariantId, cases: u32, seed: u64) -> Summary {
 
 /// [`run`] under explicit rules.
 pub fn run_rules(rules: &Rules, cases: u32, seed: u64) -> Summary {
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config { cases, failure_persistence: None, max_shrink_iters: 4096, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let mut runner = crate::crosscheck::seeded_runner(cases, seed, 4096);
     let exits = std::cell::RefCell::new(std::collections::BTreeMap::new());
     let gas_used = std::cell::Cell::new(0u64);
     let compiled = std::cell::Cell::new(0u64);

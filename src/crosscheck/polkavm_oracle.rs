@@ -9,7 +9,7 @@
 //! on any other page comes back as a page fault, as in jarkit.
 
 use polkavm::{CacheModel, CostModelKind, GasMeteringKind, InterruptKind, Module, ModuleConfig, ProgramBlob, ProgramCounter, Reg};
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError};
 
 use super::{compare, gen, polkavm_rules};
 use crate::reference::{Final, Setup};
@@ -147,10 +147,7 @@ pub struct Summary {
 pub fn run_cases(cases: u32, seed: u64) -> Result<Summary, String> {
     let engine = engine()?;
     let rules = super::gen::Rules { valid_only: true, ..polkavm_rules() };
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config { cases, failure_persistence: None, max_shrink_iters: 4096, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let mut runner = super::seeded_runner(cases, seed, 4096);
     let summary = std::cell::RefCell::new(Summary { cases: cases.into(), ..Summary::default() });
     let result = runner.run(&gen::case(), |case| {
         let setup = gen::setup(&case, &rules);

@@ -4,7 +4,7 @@
 //! a fixed rule, and the end) must leave the same exit and the same kernel: every VM's
 //! registers, pc, gas, state and capability table, the call stack, the pool and every frame.
 
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::{TestCaseError, TestError};
 
 use super::gen::{self, KernelCase};
 use crate::seam::{with_engine, SeamEngine};
@@ -119,10 +119,7 @@ fn kind(e: &jar::KernelExit) -> &'static str {
 /// Runs `cases` random invocations from `seed` on every engine, stopping at the first
 /// divergence, shrunk to a minimal case.
 pub fn run(cases: u32, seed: u64) -> Summary {
-    let mut seed_bytes = [0u8; 32];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config { cases, failure_persistence: None, max_shrink_iters: 2048, ..Config::default() };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes));
+    let mut runner = crate::crosscheck::seeded_runner(cases, seed, 2048);
     let summary = std::cell::RefCell::new(Summary { cases: u64::from(cases), ..Summary::default() });
     let result = runner.run(&gen::case(), |case| {
         let reference = run_case(&case, SeamEngine::Reference).map_err(TestCaseError::fail)?;

@@ -4,40 +4,43 @@
 
 use crate::outcome::Exit;
 
-pub const CAP_SLOTS: usize = 256;
-pub const PROTOCOL_SLOTS: usize = 28;
-pub const UNTYPED_SLOT: usize = 254;
-pub const ECALLI_SLOTS: u32 = 128;
-pub const CREATE_SLOTS: usize = 64;
-pub const MAX_VMS: usize = 65535;
-pub const KERNEL_OP_GAS: u64 = 10;
-pub const VM_CALL_GAS: u64 = 10;
-pub const PAGE_GAS: u64 = 1500;
-pub const ADDRESS_SPACE_PAGES: u64 = 1 << 20;
+// The kernel's numbers come from the spec (`KernelState.lean`, `KernelOps.lean`), typed here.
+use jarkit_spec::jar;
 
-pub const OK: u64 = 0;
-pub const WHAT: u64 = u64::MAX - 1;
-pub const LOW: u64 = u64::MAX - 7;
-pub const HUH: u64 = u64::MAX - 8;
+pub const CAP_SLOTS: usize = jar::CAP_SLOTS.0 as usize;
+pub const PROTOCOL_SLOTS: usize = jar::PROTOCOL_SLOTS.0 as usize;
+pub const UNTYPED_SLOT: usize = jar::UNTYPED_SLOT.0 as usize;
+pub const ECALLI_SLOTS: u32 = jar::ECALLI_SLOTS.0 as u32;
+pub const CREATE_SLOTS: usize = jar::CREATE_SLOTS.0 as usize;
+pub const MAX_VMS: usize = jar::MAX_VMS.0 as usize;
+pub const KERNEL_OP_GAS: u64 = jar::KERNEL_OP_GAS.0;
+pub const VM_CALL_GAS: u64 = jar::VM_CALL_GAS.0;
+pub const PAGE_GAS: u64 = jar::PAGE_GAS.0;
+pub const ADDRESS_SPACE_PAGES: u64 = jar::ADDRESS_SPACE_PAGES.0;
 
-pub const STATUS_REPLY: u64 = 0;
-pub const STATUS_TRAP: u64 = 1;
-pub const STATUS_PANIC: u64 = 2;
-pub const STATUS_OUT_OF_GAS: u64 = 3;
-pub const STATUS_PAGE_FAULT: u64 = 4;
-pub const STATUS_HALTED: u64 = 6;
+pub const OK: u64 = jar::RESULT_OK;
+pub const WHAT: u64 = jar::RESULT_WHAT;
+pub const LOW: u64 = jar::RESULT_LOW;
+pub const HUH: u64 = jar::RESULT_HUH;
+
+pub const STATUS_REPLY: u64 = jar::STATUS_REPLY;
+pub const STATUS_TRAP: u64 = jar::STATUS_TRAP;
+pub const STATUS_PANIC: u64 = jar::STATUS_PANIC;
+pub const STATUS_OUT_OF_GAS: u64 = jar::STATUS_OUT_OF_GAS;
+pub const STATUS_PAGE_FAULT: u64 = jar::STATUS_PAGE_FAULT;
+pub const STATUS_HALTED: u64 = jar::STATUS_HALTED;
 
 /// `ecall` operations (φ11).
-pub const OP_CALL: u64 = 0;
-pub const OP_MAP: u64 = 2;
-pub const OP_UNMAP: u64 = 3;
-pub const OP_SPLIT: u64 = 4;
-pub const OP_DROP: u64 = 5;
-pub const OP_MOVE: u64 = 6;
-pub const OP_COPY: u64 = 7;
-pub const OP_DOWNGRADE: u64 = 10;
-pub const OP_SET_MAX_GAS: u64 = 11;
-pub const OP_RESUME: u64 = 13;
+pub const OP_CALL: u64 = jar::OP_CALL.0;
+pub const OP_MAP: u64 = jar::OP_MAP.0;
+pub const OP_UNMAP: u64 = jar::OP_UNMAP.0;
+pub const OP_SPLIT: u64 = jar::OP_SPLIT.0;
+pub const OP_DROP: u64 = jar::OP_DROP.0;
+pub const OP_MOVE: u64 = jar::OP_MOVE.0;
+pub const OP_COPY: u64 = jar::OP_COPY.0;
+pub const OP_DOWNGRADE: u64 = jar::OP_DOWNGRADE.0;
+pub const OP_SET_MAX_GAS: u64 = jar::OP_SET_MAX_GAS.0;
+pub const OP_RESUME: u64 = jar::OP_RESUME.0;
 
 /// A DATA capability: `count` frames from `frame`, and where they are mapped.
 #[derive(Clone, Debug, PartialEq, Eq)]
