@@ -160,6 +160,15 @@ pub fn seeded_runner(cases: u32, seed: u64, max_shrink_iters: u32) -> TestRunner
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes))
 }
 
+/// A runner's verdict as the report of its (shrunk) failure, if any.
+pub fn failure_of<T: std::fmt::Debug>(result: Result<(), TestError<T>>) -> Option<String> {
+    match result {
+        Ok(()) => None,
+        Err(TestError::Fail(why, _)) => Some(why.to_string()),
+        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
+    }
+}
+
 /// Runs `cases` random cases for `variant` from `seed`, stopping at the first divergence (shrunk
 /// to a minimal program).
 pub fn run(variant: VariantId, cases: u32, seed: u64) -> Summary {
@@ -190,10 +199,6 @@ pub fn run_rules(rules: &Rules, cases: u32, seed: u64) -> Summary {
         gas_used.set(gas_used.get() + setup.gas - fin.gas);
         Ok(())
     });
-    let divergence = match result {
-        Ok(()) => None,
-        Err(TestError::Fail(why, _)) => Some(why.to_string()),
-        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
-    };
+    let divergence = failure_of(result);
     Summary { cases: u64::from(cases), divergence, exits: exits.into_inner(), gas_used: gas_used.get(), compiled: compiled.get() }
 }

@@ -9,7 +9,7 @@
 //! on any other page comes back as a page fault, as in jarkit.
 
 use polkavm::{CacheModel, CostModelKind, GasMeteringKind, InterruptKind, Module, ModuleConfig, ProgramBlob, ProgramCounter, Reg};
-use proptest::test_runner::{TestCaseError, TestError};
+use proptest::test_runner::TestCaseError;
 
 use super::{compare, gen, polkavm_rules};
 use crate::reference::{Final, Setup};
@@ -188,10 +188,6 @@ pub fn run_cases(cases: u32, seed: u64) -> Result<Summary, String> {
         Ok(())
     });
     let mut s = summary.into_inner();
-    s.divergence = match result {
-        Ok(()) => None,
-        Err(TestError::Fail(why, _)) => Some(why.to_string()),
-        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
-    };
+    s.divergence = super::failure_of(result);
     Ok(s)
 }

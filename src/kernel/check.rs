@@ -4,7 +4,7 @@
 //! a fixed rule, and the end) must leave the same exit and the same kernel: every VM's
 //! registers, pc, gas, state and capability table, the call stack, the pool and every frame.
 
-use proptest::test_runner::{TestCaseError, TestError};
+use proptest::test_runner::TestCaseError;
 
 use super::gen::{self, KernelCase};
 use crate::seam::{with_engine, SeamEngine};
@@ -143,10 +143,6 @@ pub fn run(cases: u32, seed: u64) -> Summary {
         Ok(())
     });
     let mut s = summary.into_inner();
-    s.divergence = match result {
-        Ok(()) => None,
-        Err(TestError::Fail(why, _)) => Some(why.to_string()),
-        Err(TestError::Abort(why)) => Some(format!("aborted: {why}")),
-    };
+    s.divergence = crate::crosscheck::failure_of(result);
     s
 }
