@@ -138,6 +138,7 @@ fn fast_setup(setup: &Setup) -> Result<(std::sync::Arc<javm::Predecoded>, javm::
     let mut memory = PagedMemory::new();
     memory.guard = setup.guard;
     memory.heap_top = setup.heap_top;
+    memory.missing_first = setup.numbering == javm::Numbering::PolkaVm;
     for (index, writable, data) in &setup.pages {
         let addr = index * 4096;
         memory.map(addr, 4096, if *writable { Access::ReadWrite } else { Access::ReadOnly });
@@ -257,7 +258,13 @@ impl ReferenceVm {
             regs: setup.regs.to_vec(),
             pc: Nat(setup.pc.into()),
             gas: Nat(setup.gas),
-            memory: jar::Memory { regions, pages, guard: Nat(setup.guard.into()), heap_top: setup.heap_top.map(|t| Nat(t.into())) },
+            memory: jar::Memory {
+                regions,
+                pages,
+                guard: Nat(setup.guard.into()),
+                heap_top: setup.heap_top.map(|t| Nat(t.into())),
+                missing_first: setup.numbering == javm::Numbering::PolkaVm,
+            },
         };
         Ok(ReferenceVm { program, gas, machine, last: None, fuel })
     }

@@ -148,6 +148,7 @@ fn memory_of(m: &jar::Memory) -> Option<PagedMemory> {
     let mut memory = PagedMemory::new();
     memory.guard = u32::try_from(m.guard.0).ok()?;
     memory.heap_top = m.heap_top.as_ref().map(|t| u32::try_from(t.0)).transpose().ok()?;
+    memory.missing_first = m.missing_first;
     for r in &m.regions {
         let (first, count) = (u32::try_from(r.first.0).ok()?, u32::try_from(r.count.0).ok()?);
         if count == 0 {
@@ -188,7 +189,7 @@ pub fn spec_memory(memory: &PagedMemory) -> jar::Memory {
         .filter(|p| p.data.0.iter().any(|&b| b != 0))
         .collect();
     pages.sort_by_key(|p| p.index.0);
-    jar::Memory { regions, pages, guard: Nat(memory.guard.into()), heap_top: memory.heap_top.map(|t| Nat(t.into())) }
+    jar::Memory { regions, pages, guard: Nat(memory.guard.into()), heap_top: memory.heap_top.map(|t| Nat(t.into())), missing_first: memory.missing_first }
 }
 
 pub fn spec_exit(e: javm::Exit) -> jar::Exit {

@@ -108,3 +108,33 @@ fn a_jump_to_the_end_of_the_code_meets_the_implicit_trap_under_the_gp_and_panics
         }
     }
 }
+
+#[test]
+fn a_store_across_a_read_only_and_an_unmapped_page_faults_on_the_first_under_the_gp_and_the_unmapped_one_under_polkavm() {
+    for n in [Numbering::Gp, Numbering::PolkaVm] {
+        // store_ind_u32 [r1 + 0], r0 with r1 = 0x10FFE: two bytes on read-only page 0x10, two
+        // on page 0x11, which is not mapped.
+        let code = [op(Opcode::StoreIndU32, n), 0x10, op(Opcode::Trap, n)];
+        let mut r = [0u64; 13];
+        r[1] = 0x10FFE;
+        let setup = Setup {
+            program: blob(&code, &[0, 2]),
+            numbering: n,
+            ecalli_ends_block: false,
+            block_costs: None,
+            regs: r,
+            pc: 0,
+            gas: 100,
+            pages: vec![(0x10, false, vec![])],
+            guard: 0x10000,
+            heap_top: None,
+        };
+        let spec = reference::run(&setup, 1_000).unwrap();
+        assert_eq!(reference::run_interpreter(&setup).unwrap(), spec, "interpreter vs spec ({n:?})");
+        if let Some(compiled) = reference::run_compiled(&setup).unwrap() {
+            assert_eq!(compiled, spec, "recompiler vs spec ({n:?})");
+        }
+        let page = if n == Numbering::Gp { 0x10000 } else { 0x11000 };
+        assert_eq!((spec.exit, spec.pc), (Exit::PageFault(page), 0), "{n:?}");
+    }
+}

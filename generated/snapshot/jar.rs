@@ -1667,6 +1667,8 @@ pub struct Memory {
     pub guard: Nat,
     /// The top of the `sbrk` heap, in layouts that have one (GP 0.7.2's standard layout); `none` makes `sbrk` panic (the JAR variants grow memory by host call instead).
     pub heap_top: Option<Nat>,
+    /// Which inaccessible byte decides a write that touches several pages. `false`: the first in access order that may not be written (the GP). `true`: the first that is not mapped at all, and only when every page is mapped the first read-only one (PolkaVM, so the JamV1 profile: a store across a read-only page and an unmapped one faults on the unmapped one).
+    pub missing_first: bool,
 }
 impl Default for Memory {
     fn default() -> Self {
@@ -1675,12 +1677,13 @@ impl Default for Memory {
             pages: Default::default(),
             guard: Default::default(),
             heap_top: None,
+            missing_first: false,
         }
     }
 }
 /// Why a memory access failed.
 ///
-/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:57
+/// Lean: `Jar.JAVM.MemFault` at spec/Jar/JAVM/Memory.lean:62
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub enum MemFault {
     #[serde(rename = "panic")]
@@ -6532,6 +6535,7 @@ pub fn write_bytes<V: Variant>(mem: &Memory, addr: Nat, data: &ByteArray) -> Mem
                                 regions: __with_base.regions.clone(),
                                 guard: __with_base.guard,
                                 heap_top: __with_base.heap_top.clone(),
+                                missing_first: __with_base.missing_first,
                             }
                         };
                     }
@@ -6551,6 +6555,7 @@ pub fn write_bytes<V: Variant>(mem: &Memory, addr: Nat, data: &ByteArray) -> Mem
                                 regions: __with_base.regions.clone(),
                                 guard: __with_base.guard,
                                 heap_top: __with_base.heap_top.clone(),
+                                missing_first: __with_base.missing_first,
                             }
                         };
                     }
@@ -13105,6 +13110,7 @@ pub fn kernel_memory_of(k: &Kernel, v: Nat) -> Memory {
             pages: pages.clone(),
             guard: Nat(0),
             heap_top: None,
+            ..Default::default()
         });
     }
 }
@@ -13162,7 +13168,7 @@ pub fn kernel_write_back(k: &Kernel, v: Nat, mem: &Memory) -> Kernel {
 }
 /// The access of page `index`: `none` if unmapped, else whether it is writable.
 ///
-/// Lean: `Jar.JAVM.Memory.accessOf` at spec/Jar/JAVM/Memory.lean:63
+/// Lean: `Jar.JAVM.Memory.accessOf` at spec/Jar/JAVM/Memory.lean:68
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
     'run0: {
@@ -13181,7 +13187,7 @@ pub fn memory_access_of(m: &Memory, index: Nat) -> Option<bool> {
 }
 /// The position of page `index` in `m.pages`, if it holds data.
 ///
-/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:71
+/// Lean: `Jar.JAVM.Memory.findPage` at spec/Jar/JAVM/Memory.lean:76
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
     'run0: {
@@ -13197,12 +13203,26 @@ pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
         break 'run0 (None);
     }
 }
-/// The first byte of `[addr, addr + n)` (wrapping) that the access may not touch.
+/// The byte of `[addr, addr + n)` (wrapping) that decides why the access may not happen, if it may not (see `Memory.missingFirst`).
 ///
-/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:78
+/// Lean: `Jar.JAVM.Memory.firstBad` at spec/Jar/JAVM/Memory.lean:83
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Nat> {
     'run0: {
+        if m.missing_first {
+            {
+                for k in range(Nat(0), n) {
+                    {
+                        let a = ((addr + k) % Nat(2).pow(Nat(32)));
+                        if memory_access_of(&m, (a / PAGE_BYTES)).is_none() {
+                            {
+                                break 'run0 (Some(a));
+                            };
+                        }
+                    };
+                }
+            };
+        }
         for k in range(Nat(0), n) {
             {
                 let a = ((addr + k) % Nat(2).pow(Nat(32)));
@@ -13225,7 +13245,7 @@ pub fn memory_first_bad(m: &Memory, addr: Nat, n: Nat, write: bool) -> Option<Na
 }
 /// The fault of touching the inaccessible byte `a`.
 ///
-/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:89
+/// Lean: `Jar.JAVM.Memory.faultAt` at spec/Jar/JAVM/Memory.lean:100
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
     {
@@ -13238,7 +13258,7 @@ pub fn memory_fault_at(m: &Memory, a: Nat) -> MemFault {
 }
 /// The byte at `a` of a mapped page (zero if the page holds no data).
 ///
-/// Lean: `Jar.JAVM.Memory.byteAt` at spec/Jar/JAVM/Memory.lean:93
+/// Lean: `Jar.JAVM.Memory.byteAt` at spec/Jar/JAVM/Memory.lean:104
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
     {
@@ -13252,7 +13272,7 @@ pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
 }
 /// Writes one byte of a mapped page, giving the page its contents first if it has none.
 ///
-/// Lean: `Jar.JAVM.Memory.setByte` at spec/Jar/JAVM/Memory.lean:99
+/// Lean: `Jar.JAVM.Memory.setByte` at spec/Jar/JAVM/Memory.lean:110
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
     {
@@ -13276,6 +13296,7 @@ pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
                         regions: __with_base.regions.clone(),
                         guard: __with_base.guard,
                         heap_top: __with_base.heap_top.clone(),
+                        missing_first: __with_base.missing_first,
                     }
                 }
             }
@@ -13294,6 +13315,7 @@ pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
                         regions: __with_base.regions.clone(),
                         guard: __with_base.guard,
                         heap_top: __with_base.heap_top.clone(),
+                        missing_first: __with_base.missing_first,
                     }
                 }
             }
@@ -13302,7 +13324,7 @@ pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
 }
 /// The `n`-byte little-endian value at `addr`.
 ///
-/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:109
+/// Lean: `Jar.JAVM.Memory.load` at spec/Jar/JAVM/Memory.lean:120
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
     'run0: {
@@ -13327,7 +13349,7 @@ pub fn memory_load(m: &Memory, addr: Nat, n: Nat) -> Result<u64, MemFault> {
 }
 /// Writes the low `n` bytes of `v` at `addr`, little-endian.
 ///
-/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:119
+/// Lean: `Jar.JAVM.Memory.store` at spec/Jar/JAVM/Memory.lean:130
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, MemFault> {
     'run0: {
@@ -13354,7 +13376,7 @@ pub fn memory_store(m: &Memory, addr: Nat, n: Nat, v: u64) -> Result<Memory, Mem
 }
 /// Maps pages `first` … `last`, writable or read-only; their contents are kept (new pages read as zeros).
 ///
-/// Lean: `Jar.JAVM.Memory.mapPages` at spec/Jar/JAVM/Memory.lean:129
+/// Lean: `Jar.JAVM.Memory.mapPages` at spec/Jar/JAVM/Memory.lean:140
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Memory {
     {
@@ -13372,13 +13394,14 @@ pub fn memory_map_pages(m: &Memory, first: Nat, last: Nat, writable: bool) -> Me
                 pages: __with_base.pages.clone(),
                 guard: __with_base.guard,
                 heap_top: __with_base.heap_top.clone(),
+                missing_first: __with_base.missing_first,
             }
         }
     }
 }
 /// `sbrk n` (GP A.5.9): grows the heap by `n` bytes and returns the previous top, making the new pages writable. `n = 0` only reads the top. A request that would reach 2³² returns 0 and changes nothing (the heap top must stay a 32-bit address; upstream's Lean allows exactly 2³², which no register could hold). `none` when the layout has no heap.
 ///
-/// Lean: `Jar.JAVM.Memory.sbrk` at spec/Jar/JAVM/Memory.lean:134
+/// Lean: `Jar.JAVM.Memory.sbrk` at spec/Jar/JAVM/Memory.lean:145
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
     {
@@ -13414,6 +13437,7 @@ pub fn memory_sbrk(m: &Memory, n: Nat) -> Option<(Nat, Memory)> {
                                         regions: __with_base.regions.clone(),
                                         pages: __with_base.pages.clone(),
                                         guard: __with_base.guard,
+                                        missing_first: __with_base.missing_first,
                                     }
                                 },
                             ))
@@ -15015,6 +15039,7 @@ pub fn standard_machine(
                 pages: pages.clone(),
                 guard: ZONE_BYTES,
                 heap_top: Some((rw_base + rw_len)),
+                ..Default::default()
             },
         }));
     }
@@ -19911,6 +19936,7 @@ impl Codec for Memory {
                 Codec::encode_to::<V>(x0, out);
             }
         }
+        Codec::encode_to::<V>(&self.missing_first, out);
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(Memory {
@@ -19927,6 +19953,7 @@ impl Codec for Memory {
                 r,
                 |r| Ok(<Nat as Codec>::decode_from::<V>(r)?),
             )?,
+            missing_first: <bool as Codec>::decode_from::<V>(r)?,
         })
     }
 }

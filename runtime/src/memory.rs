@@ -123,6 +123,10 @@ pub struct PagedMemory {
     pub guard: u32,
     /// Current heap top for `sbrk`, if the layout has a heap.
     pub heap_top: Option<u32>,
+    /// Which page a faulting write across pages reports (the spec's `Memory.missingFirst`):
+    /// `false`, the first byte in access order that may not be written (the GP); `true`, the
+    /// first unmapped one if any (PolkaVM, for the JamV1 profile).
+    pub missing_first: bool,
     /// The guest space, once in reserved mode (see above); `frames` is then empty.
     reserved: Option<Reservation>,
     /// Whether compiled code may move this memory into reserved mode (see [`Self::set_reservable`]).
@@ -196,6 +200,7 @@ impl Clone for PagedMemory {
         let mut copy = PagedMemory::new();
         copy.guard = self.guard;
         copy.heap_top = self.heap_top;
+        copy.missing_first = self.missing_first;
         for (page, &e) in self.table().iter().enumerate().filter(|(_, e)| **e != 0) {
             let access = if e & WRITABLE != 0 { Access::ReadWrite } else { Access::ReadOnly };
             copy.map((page as u32) << PAGE_BITS, PAGE_SIZE, access);
@@ -222,7 +227,18 @@ impl PagedMemory {
             None => vec![0usize; PAGE_COUNT].into_boxed_slice().try_into().expect("PAGE_COUNT entries"),
         };
         let table = NonNull::from(Box::leak(table));
-        PagedMemory { table, mapped: Vec::new(), mapped_entries: 0, frames: Vec::new(), pages: Vec::new(), guard: 0, heap_top: None, reserved: None, reservable: true }
+        PagedMemory {
+            table,
+            mapped: Vec::new(),
+            mapped_entries: 0,
+            frames: Vec::new(),
+            pages: Vec::new(),
+            guard: 0,
+            heap_top: None,
+            missing_first: false,
+            reserved: None,
+            reservable: true,
+        }
     }
 
     /// Makes every page overlapping `[addr, addr + len)` accessible with `access` (zero-filled if
@@ -424,6 +440,9 @@ impl PagedMemory {
     /// Checks that `[addr, addr + n)` is accessible, returning the first failure (GP: the lowest
     /// inaccessible address decides; below the guard zone it is a panic).
     fn check(&self, addr: u32, n: usize, write: bool) -> Result<(), MemFault> {
+        if write && self.missing_first {
+            self.check(addr, n, false)?;
+        }
         for k in 0..n as u32 {
             let a = addr.wrapping_add(k);
             if k != 0 && a & (PAGE_SIZE - 1) != 0 {

@@ -160,11 +160,13 @@ impl PolkaVmBlob {
         })
     }
 
-    /// A fresh memory with the data loaded and the stack mapped; addresses below 0x10000 panic.
+    /// A fresh memory with the data loaded and the stack mapped; addresses below 0x10000 panic,
+    /// and a write across pages reports an unmapped page before a read-only one, as PolkaVM does.
     pub fn memory(&self) -> Result<(PagedMemory, MemoryMap), LoadError> {
         let map = self.memory_map()?;
         let mut m = PagedMemory::new();
         m.guard = ZONE as u32;
+        m.missing_first = true;
         m.map(map.ro_address, map.ro_size, Access::ReadOnly);
         m.map(map.rw_address, map.rw_size, Access::ReadWrite);
         m.map(map.stack_low, map.stack_high - map.stack_low, Access::ReadWrite);

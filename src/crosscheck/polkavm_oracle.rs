@@ -97,19 +97,6 @@ pub fn agree(jarkit: &Final, polkavm: &Final) -> bool {
     seen(jarkit) == seen(polkavm)
 }
 
-/// A difference whose rule is known and not yet a spec choice (issue 16): PolkaVM reports a
-/// store that touches a read-only page and an unmapped one as a fault on the unmapped page; the
-/// GP (and jarkit) fault at the first byte in access order that may not be written. Counted
-/// apart, never as an agreement.
-pub fn known_difference(jarkit: &Final, polkavm: &Final) -> Option<&'static str> {
-    match (jarkit.exit, polkavm.exit) {
-        (javm::Exit::PageFault(a), javm::Exit::PageFault(b)) if a.abs_diff(b) == 4096 && jarkit.pc == polkavm.pc && Final { exit: polkavm.exit, ..jarkit.clone() } == *polkavm => {
-            Some("a store across a read-only and an unmapped page: PolkaVM faults on the unmapped one")
-        }
-        _ => None,
-    }
-}
-
 /// The two ends side by side, with the program.
 pub fn describe(setup: &Setup, jarkit: &Final, polkavm: &Final) -> String {
     let mut out = String::new();
@@ -131,8 +118,6 @@ pub struct Summary {
     pub cases: u64,
     /// The first behaviour difference (with ample gas), shrunk.
     pub divergence: Option<String>,
-    /// Differences by known rule (see [`known_difference`]), with their first case.
-    pub known: std::collections::BTreeMap<&'static str, (u64, String)>,
     /// Cases whose ends differ only through gas (block costs), and the first of them.
     pub gas_differences: u64,
     pub first_gas_difference: Option<String>,
@@ -153,11 +138,6 @@ pub fn run_cases(cases: u32, seed: u64) -> Result<Summary, String> {
         let setup = gen::setup(&case, &rules);
         let (ours, _) = compare(&setup).map_err(TestCaseError::fail)?;
         match run(&engine, &setup) {
-            Ok(f) if !agree(&ours, &f) && known_difference(&ours, &f).is_some() => {
-                let rule = known_difference(&ours, &f).expect("checked");
-                summary.borrow_mut().known.entry(rule).or_insert_with(|| (0, describe(&setup, &ours, &f))).0 += 1;
-                return Ok(());
-            }
             Ok(f) if !agree(&ours, &f) => {
                 // Block costs that differ change the gas left and where a run runs out. The same
                 // run with more gas must then agree in everything but gas (or run out again).

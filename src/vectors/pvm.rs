@@ -249,10 +249,12 @@ pub fn run_case_reference(value: serde_json::Value, gas: GasSource) -> Result<Op
 }
 
 /// Memory as both vector families expect it: nothing mapped, and the low 64 KiB a guard zone
-/// whose accesses panic.
-fn vector_memory() -> PagedMemory {
+/// whose accesses panic; under PolkaVM's numbering a write across pages reports an unmapped
+/// page before a read-only one (`Memory.missingFirst`).
+fn vector_memory(numbering: Numbering) -> PagedMemory {
     let mut m = PagedMemory::new();
     m.guard = 0x10000;
+    m.missing_first = numbering == Numbering::PolkaVm;
     m
 }
 
@@ -289,7 +291,7 @@ fn block_costs(case: &SpectoolCase, gas: GasSource) -> Result<HashMap<u32, u32>,
 
 fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>, engine: Engine) -> Result<(), String> {
     let program = load(&case.program, Numbering::PolkaVm, GasCosts::PerBlock(costs))?;
-    let mut vm = javm::machine::start(engine, program, vector_memory(), case.initial_gas)?;
+    let mut vm = javm::machine::start(engine, program, vector_memory(Numbering::PolkaVm), case.initial_gas)?;
     vm.set_pc(case.initial_pc);
     let mut last: Option<Exit> = None;
     for (i, step) in case.steps.iter().enumerate() {
@@ -330,7 +332,7 @@ fn run_spectool(case: &SpectoolCase, costs: HashMap<u32, u32>, engine: Engine) -
 
 fn run_w3f(case: &W3fCase, engine: Engine) -> Result<(), String> {
     let program = load(&case.program, Numbering::Gp, GasCosts::PerInstruction)?;
-    let mut memory = vector_memory();
+    let mut memory = vector_memory(Numbering::Gp);
     for m in &case.initial_page_map {
         memory.map(m.address, m.length, if m.is_writable { Access::ReadWrite } else { Access::ReadOnly });
     }

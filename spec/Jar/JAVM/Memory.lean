@@ -52,6 +52,11 @@ structure Memory where
   /-- The top of the `sbrk` heap, in layouts that have one (GP 0.7.2's standard layout); `none`
   makes `sbrk` panic (the JAR variants grow memory by host call instead). -/
   heapTop : Option Nat := none
+  /-- Which inaccessible byte decides a write that touches several pages. `false`: the first in
+  access order that may not be written (the GP). `true`: the first that is not mapped at all,
+  and only when every page is mapped the first read-only one (PolkaVM, so the JamV1 profile:
+  a store across a read-only page and an unmapped one faults on the unmapped one). -/
+  missingFirst : Bool := false
   deriving Inhabited
 
 /-- Why a memory access failed. -/
@@ -75,8 +80,14 @@ def Memory.findPage (m : Memory) (index : Nat) : Option Nat := Id.run do
       return some i
   return none
 
-/-- The first byte of `[addr, addr + n)` (wrapping) that the access may not touch. -/
+/-- The byte of `[addr, addr + n)` (wrapping) that decides why the access may not happen, if it
+may not (see `Memory.missingFirst`). -/
 def Memory.firstBad (m : Memory) (addr n : Nat) (write : Bool) : Option Nat := Id.run do
+  if m.missingFirst then
+    for k in [:n] do
+      let a := (addr + k) % 2 ^ 32
+      if (m.accessOf (a / PAGE_BYTES)).isNone then
+        return some a
   for k in [:n] do
     let a := (addr + k) % 2 ^ 32
     match m.accessOf (a / PAGE_BYTES) with
