@@ -98,16 +98,15 @@ fn planted_kernel_bugs_are_found() {
 }
 
 /// PolkaVM 0.37's interpreter as an oracle: random programs under its rules end the same way on
-/// it as on jarkit (which first agrees with itself three ways), except where block costs differ
-/// (issue 16, item 3; counted, never hidden).
+/// it as on jarkit (which first agrees with itself three ways), and PolkaVM's cost of every
+/// block equals the spec's full pipeline model's.
 #[test]
-fn polkavm_agrees_with_jarkit_on_3000_programs_but_for_block_costs() {
+fn polkavm_agrees_with_jarkit_on_3000_programs_and_every_block_cost() {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let s = crosscheck::polkavm_oracle::run_cases(3000, 11).unwrap();
     assert!(s.divergence.is_none(), "{}", s.divergence.unwrap());
     assert_eq!(s.refused, 0, "PolkaVM loads every generated program");
     let agreed: u64 = s.exits.values().sum();
-    assert_eq!(agreed + s.gas_differences, 3000);
-    // Block costs differ on a few programs (issue 16, item 3); most agree exactly.
-    assert!(agreed > 2900, "{agreed} agreed");
+    assert_eq!(s.gas_differences, 0, "{}", s.first_gas_difference.unwrap_or_default());
+    assert_eq!(agreed, 3000);
 }

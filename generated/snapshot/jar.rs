@@ -1735,7 +1735,7 @@ pub struct PipeOp {
 }
 /// Where an entry of the reorder buffer is.
 ///
-/// Lean: `Jar.JAVM.Phase` at spec/Jar/JAVM/Pipeline.lean:198
+/// Lean: `Jar.JAVM.Phase` at spec/Jar/JAVM/Pipeline.lean:199
 #[derive(
     Copy,
     Clone,
@@ -1786,7 +1786,7 @@ impl Phase {
         }
     }
 }
-/// Lean: `Jar.JAVM.RobEntry` at spec/Jar/JAVM/Pipeline.lean:210
+/// Lean: `Jar.JAVM.RobEntry` at spec/Jar/JAVM/Pipeline.lean:211
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RobEntry {
     pub phase: Phase,
@@ -1796,8 +1796,10 @@ pub struct RobEntry {
     /// The instructions (numbered from the block's first) producing the sources.
     pub dep1: Option<Nat>,
     pub dep2: Option<Nat>,
+    /// A third source: a conditional move also reads its destination (the value it keeps).
+    pub dep3: Option<Nat>,
 }
-/// Lean: `Jar.JAVM.Pipe` at spec/Jar/JAVM/Pipeline.lean:220
+/// Lean: `Jar.JAVM.Pipe` at spec/Jar/JAVM/Pipeline.lean:223
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pipe {
     pub cycle: Nat,
@@ -13723,8 +13725,12 @@ pub fn pipe_op_of(p: &Program, pc: Nat, op: Opcode) -> PipeOp {
             | Opcode::SetLtSImm
             | Opcode::SetGtUImm
             | Opcode::SetGtSImm => pipe2i(&i, Nat(3), Nat(3), &ALU),
-            Opcode::CmovIz | Opcode::CmovNz => pipe3(&i, Nat(2), Nat(2), &ALU),
-            Opcode::CmovIzImm | Opcode::CmovNzImm => pipe2i(&i, Nat(2), Nat(3), &ALU),
+            Opcode::CmovIz | Opcode::CmovNz => {
+                pipe_op(Nat(2), Nat(2), &ALU, &Some(i.rd), &vec![i.rd, i.ra, i.rb])
+            }
+            Opcode::CmovIzImm | Opcode::CmovNzImm => {
+                pipe_op(Nat(2), Nat(3), &ALU, &Some(i.ra), &vec![i.ra, i.rb])
+            }
             Opcode::Max | Opcode::MaxU | Opcode::Min | Opcode::MinU => {
                 pipe3(&i, Nat(3), (Nat(2) + extra3(&i)), &ALU)
             }
@@ -13765,7 +13771,7 @@ pub fn pipe_op_of(p: &Program, pc: Nat, op: Opcode) -> PipeOp {
 }
 /// An opcode byte that is not an instruction ends the block like a `trap`.
 ///
-/// Lean: `Jar.JAVM.INVALID_PIPE_OP` at spec/Jar/JAVM/Pipeline.lean:193
+/// Lean: `Jar.JAVM.INVALID_PIPE_OP` at spec/Jar/JAVM/Pipeline.lean:194
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn invalid_pipe_op() -> PipeOp {
     {
@@ -13780,7 +13786,7 @@ pub fn invalid_pipe_op() -> PipeOp {
         }
     }
 }
-/// Lean: `Jar.JAVM.Pipe.start` at spec/Jar/JAVM/Pipeline.lean:232
+/// Lean: `Jar.JAVM.Pipe.start` at spec/Jar/JAVM/Pipeline.lean:235
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_start() -> Pipe {
     {
@@ -13796,7 +13802,7 @@ pub fn pipe_start() -> Pipe {
 }
 /// Whether instruction `dep`'s result is available (it has finished, or there is none).
 ///
-/// Lean: `Jar.JAVM.isAvailable` at spec/Jar/JAVM/Pipeline.lean:236
+/// Lean: `Jar.JAVM.isAvailable` at spec/Jar/JAVM/Pipeline.lean:239
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn is_available(rob: &Vec<RobEntry>, retired: Nat, dep: &Option<Nat>) -> bool {
     {
@@ -13817,7 +13823,7 @@ pub fn is_available(rob: &Vec<RobEntry>, retired: Nat, dep: &Option<Nat>) -> boo
 }
 /// One cycle: retire, start, execute, and (if something was decoded this cycle) let the decoded entries wait. Without new decodes the clock may jump to the next completion.
 ///
-/// Lean: `Jar.JAVM.Pipe.tick` at spec/Jar/JAVM/Pipeline.lean:246
+/// Lean: `Jar.JAVM.Pipe.tick` at spec/Jar/JAVM/Pipeline.lean:249
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
     'run0: {
@@ -13850,9 +13856,10 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                 for k in range(Nat(0), array::size(&rob)) {
                     {
                         let e = array::get_bang(&rob, k);
-                        if ((((e.phase.clone() == Phase::Waiting)
+                        if (((((e.phase.clone() == Phase::Waiting)
                             && is_available(&rob, retired, &e.dep1.clone()))
                             && is_available(&rob, retired, &e.dep2.clone()))
+                            && is_available(&rob, retired, &e.dep3.clone()))
                             && units_fits_in(&e.units.clone(), &free))
                         {
                             {
@@ -13878,6 +13885,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                             units: __with_base.units.clone(),
                             dep1: __with_base.dep1.clone(),
                             dep2: __with_base.dep2.clone(),
+                            dep3: __with_base.dep3.clone(),
                         }
                     };
                     array::set_bang(std::mem::take(&mut rob), arg0, arg1)
@@ -13927,6 +13935,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                                     units: __with_base.units.clone(),
                                     dep1: __with_base.dep1.clone(),
                                     dep2: __with_base.dep2.clone(),
+                                    dep3: __with_base.dep3.clone(),
                                 }
                             };
                             array::set_bang(std::mem::take(&mut rob), arg0, arg1)
@@ -13948,6 +13957,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                                                 units: __with_base.units.clone(),
                                                 dep1: __with_base.dep1.clone(),
                                                 dep2: __with_base.dep2.clone(),
+                                                dep3: __with_base.dep3.clone(),
                                             }
                                         };
                                         array::set_bang(std::mem::take(&mut rob), arg0, arg1)
@@ -13965,6 +13975,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                                                 units: __with_base.units.clone(),
                                                 dep1: __with_base.dep1.clone(),
                                                 dep2: __with_base.dep2.clone(),
+                                                dep3: __with_base.dep3.clone(),
                                             }
                                         };
                                         array::set_bang(std::mem::take(&mut rob), arg0, arg1)
@@ -13993,6 +14004,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                                             units: __with_base.units.clone(),
                                             dep1: __with_base.dep1.clone(),
                                             dep2: __with_base.dep2.clone(),
+                                            dep3: __with_base.dep3.clone(),
                                         }
                                     };
                                     array::set_bang(std::mem::take(&mut rob), arg0, arg1)
@@ -14019,7 +14031,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
 }
 /// Waits until `slots` decode slots and a reorder-buffer entry are free.
 ///
-/// Lean: `Jar.JAVM.Pipe.makeRoom` at spec/Jar/JAVM/Pipeline.lean:307
+/// Lean: `Jar.JAVM.Pipe.makeRoom` at spec/Jar/JAVM/Pipeline.lean:310
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_make_room(s: &Pipe, slots: Nat) -> Pipe {
     'run0: {
@@ -14044,7 +14056,7 @@ pub fn pipe_make_room(s: &Pipe, slots: Nat) -> Pipe {
 }
 /// Runs until every entry has retired.
 ///
-/// Lean: `Jar.JAVM.Pipe.drain` at spec/Jar/JAVM/Pipeline.lean:318
+/// Lean: `Jar.JAVM.Pipe.drain` at spec/Jar/JAVM/Pipeline.lean:321
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_drain(s: &Pipe) -> Pipe {
     'run0: {
@@ -14064,7 +14076,7 @@ pub fn pipe_drain(s: &Pipe) -> Pipe {
 }
 /// Decodes one instruction (and drains if it ends the block).
 ///
-/// Lean: `Jar.JAVM.Pipe.feed` at spec/Jar/JAVM/Pipeline.lean:327
+/// Lean: `Jar.JAVM.Pipe.feed` at spec/Jar/JAVM/Pipeline.lean:330
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
     'run0: {
@@ -14099,12 +14111,17 @@ pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
             Some(r) => array::get_bang(&q.producer, r),
             None => None,
         };
+        let dep3 = match array::get_opt(&o.srcs, Nat(2)) {
+            Some(r) => array::get_bang(&q.producer, r),
+            None => None,
+        };
         let entry: RobEntry = RobEntry {
             phase: Phase::Decoded,
             left: o.latency,
             units: o.units.clone(),
             dep1: dep1.clone(),
             dep2: dep2.clone(),
+            dep3: dep3.clone(),
         };
         let producer = match o.dst.clone() {
             Some(d) => array::set_bang(q.producer.clone(), d, Some(n)),
@@ -14131,7 +14148,7 @@ pub fn pipe_feed(s: &Pipe, o: &PipeOp) -> Pipe {
 }
 /// The cost of the basic block starting at `start` under the full pipeline model.
 ///
-/// Lean: `Jar.JAVM.blockCostPipeline` at spec/Jar/JAVM/Pipeline.lean:353
+/// Lean: `Jar.JAVM.blockCostPipeline` at spec/Jar/JAVM/Pipeline.lean:359
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn block_cost_pipeline(p: &Program, start: Nat) -> Nat {
     'run0: {
@@ -14157,7 +14174,7 @@ pub fn block_cost_pipeline(p: &Program, start: Nat) -> Nat {
 }
 /// The cost of every basic block of `p` under the full pipeline model, by start pc.
 ///
-/// Lean: `Jar.JAVM.blockCostsPipeline` at spec/Jar/JAVM/Pipeline.lean:369
+/// Lean: `Jar.JAVM.blockCostsPipeline` at spec/Jar/JAVM/Pipeline.lean:375
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn block_costs_pipeline(p: &Program) -> Vec<(Nat, Nat)> {
     'run0: {
@@ -20071,6 +20088,13 @@ impl Codec for RobEntry {
                 Codec::encode_to::<V>(x0, out);
             }
         }
+        match &self.dep3 {
+            None => out.push(0),
+            Some(x0) => {
+                out.push(1);
+                Codec::encode_to::<V>(x0, out);
+            }
+        }
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         Ok(RobEntry {
@@ -20079,6 +20103,7 @@ impl Codec for RobEntry {
             units: <Units as Codec>::decode_from::<V>(r)?,
             dep1: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
             dep2: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
+            dep3: codec::decode_option(r, |r| Ok(<Nat as Codec>::decode_from::<V>(r)?))?,
         })
     }
 }

@@ -46,17 +46,17 @@ struct PipeOp {
     slots: u32,
     units: Units,
     dst: Option<u8>,
-    srcs: [Option<u8>; 2],
+    srcs: [Option<u8>; 3],
     is_move: bool,
     drains: bool,
 }
 
 fn op(latency: u32, slots: u32, units: Units, dst: Option<u8>, srcs: [Option<u8>; 2]) -> PipeOp {
-    PipeOp { latency, slots, units, dst, srcs, is_move: false, drains: false }
+    PipeOp { latency, slots, units, dst, srcs: [srcs[0], srcs[1], None], is_move: false, drains: false }
 }
 
 /// An opcode byte that is not an instruction ends the block like a `trap`.
-const INVALID: PipeOp = PipeOp { latency: 2, slots: 1, units: NO_UNITS, dst: None, srcs: [None, None], is_move: false, drains: true };
+const INVALID: PipeOp = PipeOp { latency: 2, slots: 1, units: NO_UNITS, dst: None, srcs: [None, None, None], is_move: false, drains: true };
 
 #[derive(Copy, Clone, PartialEq, Eq)]
 enum Phase {
@@ -74,6 +74,8 @@ struct Entry {
     units: Units,
     dep1: Option<u32>,
     dep2: Option<u32>,
+    /// A conditional move also reads its destination.
+    dep3: Option<u32>,
 }
 
 /// The machine while one block runs through it (the spec's `Pipe`).
@@ -126,7 +128,7 @@ impl Pipe {
         for k in 0..self.rob.len() {
             let e = self.rob[k];
             let mut phase = e.phase;
-            if phase == Phase::Waiting && started < DISPATCH_WIDTH && fits(e.units, self.free) && self.available(e.dep1) && self.available(e.dep2) {
+            if phase == Phase::Waiting && started < DISPATCH_WIDTH && fits(e.units, self.free) && self.available(e.dep1) && self.available(e.dep2) && self.available(e.dep3) {
                 self.free -= e.units;
                 self.rob[k].phase = Phase::Executing;
                 phase = Phase::Executing;
@@ -200,7 +202,7 @@ impl Pipe {
             return;
         }
         let n = self.retired + self.rob.len() as u32;
-        let entry = Entry { phase: Phase::Decoded, left: o.latency, units: o.units, dep1: producer_of(self, o.srcs[0]), dep2: producer_of(self, o.srcs[1]) };
+        let entry = Entry { phase: Phase::Decoded, left: o.latency, units: o.units, dep1: producer_of(self, o.srcs[0]), dep2: producer_of(self, o.srcs[1]), dep3: producer_of(self, o.srcs[2]) };
         self.rob.push(entry);
         if let Some(d) = o.dst {
             self.producer[d as usize] = Some(n);
@@ -244,7 +246,7 @@ fn pipe_op_of(code: &Code, table: &[Option<Opcode>; 256], pc: u32, opcode: Opcod
         LoadImmJumpInd => op(22, 1, NO_UNITS, None, [rb, None]),
         LoadImm => op(1, 1, NO_UNITS, ra, [None, None]),
         LoadImm64 => op(1, 2, NO_UNITS, ra, [None, None]),
-        MoveReg => PipeOp { latency: 0, slots: 1, units: NO_UNITS, dst: rd, srcs: [ra, None], is_move: true, drains: false },
+        MoveReg => PipeOp { latency: 0, slots: 1, units: NO_UNITS, dst: rd, srcs: [ra, None, None], is_move: true, drains: false },
         LoadU8 | LoadI8 | LoadU16 | LoadI16 | LoadU32 | LoadI32 | LoadU64 => op(MEM_CYCLES, 1, LOAD_UNITS, ra, [None, None]),
         LoadIndU8 | LoadIndI8 | LoadIndU16 | LoadIndI16 | LoadIndU32 | LoadIndI32 | LoadIndU64 => p2i(MEM_CYCLES, 1, LOAD_UNITS),
         StoreU8 | StoreU16 | StoreU32 | StoreU64 => op(MEM_CYCLES, 1, STORE_UNITS, None, [ra, None]),
@@ -268,8 +270,9 @@ fn pipe_op_of(code: &Code, table: &[Option<Opcode>; 256], pc: u32, opcode: Opcod
         ShloLImmAlt32 | ShloRImmAlt32 | SharRImmAlt32 | RotR32ImmAlt => p2i(2, 4, ALU),
         SetLtU | SetLtS => p3(3, 3, ALU),
         SetLtUImm | SetLtSImm | SetGtUImm | SetGtSImm => p2i(3, 3, ALU),
-        CmovIz | CmovNz => p3(2, 2, ALU),
-        CmovIzImm | CmovNzImm => p2i(2, 3, ALU),
+        // A conditional move reads the destination it may keep (PolkaVM's simulator too).
+        CmovIz | CmovNz => PipeOp { srcs: [rd, ra, rb], ..op(2, 2, ALU, rd, [None, None]) },
+        CmovIzImm | CmovNzImm => PipeOp { srcs: [ra, rb, None], ..op(2, 3, ALU, ra, [None, None]) },
         Max | MaxU | Min | MinU => p3(3, 2 + extra3, ALU),
         AndInv | OrInv => p3(2, 3, ALU),
         Xnor => p3(2, 2 + extra3, ALU),

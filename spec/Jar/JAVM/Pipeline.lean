@@ -173,8 +173,9 @@ def pipeOpOf (p : Program) (pc : Nat) (op : Opcode) : PipeOp :=
     | .shloLImmAlt32 | .shloRImmAlt32 | .sharRImmAlt32 | .rotR32ImmAlt => pipe2i i 2 4 ALU
     | .setLtU | .setLtS => pipe3 i 3 3 ALU
     | .setLtUImm | .setLtSImm | .setGtUImm | .setGtSImm => pipe2i i 3 3 ALU
-    | .cmovIz | .cmovNz => pipe3 i 2 2 ALU
-    | .cmovIzImm | .cmovNzImm => pipe2i i 2 3 ALU
+    -- A conditional move reads the destination it may keep (PolkaVM's simulator too).
+    | .cmovIz | .cmovNz => pipeOp 2 2 ALU (some i.rd) #[i.rd, i.ra, i.rb]
+    | .cmovIzImm | .cmovNzImm => pipeOp 2 3 ALU (some i.ra) #[i.ra, i.rb]
     | .max | .maxU | .min | .minU => pipe3 i 3 (2 + extra3 i) ALU
     | .andInv | .orInv => pipe3 i 2 3 ALU
     | .xnor => pipe3 i 2 (2 + extra3 i) ALU
@@ -215,6 +216,8 @@ structure RobEntry where
   /-- The instructions (numbered from the block's first) producing the sources. -/
   dep1 : Option Nat
   dep2 : Option Nat
+  /-- A third source: a conditional move also reads its destination (the value it keeps). -/
+  dep3 : Option Nat
   deriving Inhabited
 
 structure Pipe where
@@ -265,7 +268,7 @@ def Pipe.tick (s : Pipe) (decodedThisCycle draining : Bool) : Pipe := Id.run do
     for k in [:rob.size] do
       let e := rob[k]!
       if e.phase == .waiting && isAvailable rob retired e.dep1 && isAvailable rob retired e.dep2
-          && e.units.fitsIn free then
+          && isAvailable rob retired e.dep3 && e.units.fitsIn free then
         chosen := k
         break
     if chosen == rob.size then
@@ -339,8 +342,11 @@ def Pipe.feed (s : Pipe) (o : PipeOp) : Pipe := Id.run do
   let dep2 := match o.srcs[1]? with
     | some r => q.producer[r]!
     | none => none
+  let dep3 := match o.srcs[2]? with
+    | some r => q.producer[r]!
+    | none => none
   let entry : RobEntry :=
-    { phase := .decoded, left := o.latency, units := o.units, dep1 := dep1, dep2 := dep2 }
+    { phase := .decoded, left := o.latency, units := o.units, dep1 := dep1, dep2 := dep2, dep3 := dep3 }
   let producer := match o.dst with
     | some d => q.producer.set! d (some n)
     | none => q.producer
