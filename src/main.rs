@@ -385,7 +385,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             let found = u64::from(s.divergence.is_some());
             let exits: Vec<String> = s.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            eprintln!("exits: {}; refused by PolkaVM (not counted as agreeing): {}", exits.join(", "), s.refused);
+            eprintln!("exits: {}; resumptions (host calls answered, page faults served): {}; refused by PolkaVM (not counted as agreeing): {}", exits.join(", "), s.resumptions, s.refused);
             write_stdout(&format!(
                 "{} cases, {found} divergences, {} gas-model differences (against polkavm, seed {seed}, {:.1} s)\n",
                 s.cases,

@@ -199,6 +199,23 @@ pub fn run_linear(setup: &Setup) -> Result<Option<(Final, Option<Final>)>, Strin
     Ok(Some((interpreted, compiled)))
 }
 
+/// The hand-tuned interpreter on `setup`, ready to run (and to be run again after a resumable
+/// exit), for callers that continue a run the way a host does.
+pub fn interpreter_session(setup: &Setup) -> Result<Box<dyn javm::Machine<Mem = javm::PagedMemory>>, String> {
+    let (program, memory) = fast_setup(setup)?;
+    let mut vm = javm::machine::start(javm::Engine::Interpreter, program, memory, setup.gas as i64)?;
+    for (i, &r) in setup.regs.iter().enumerate() {
+        vm.set_reg(i, r);
+    }
+    vm.set_pc(setup.pc);
+    Ok(vm)
+}
+
+/// Where `vm` stands after an exit, as a [`Final`].
+pub fn final_state(vm: &dyn javm::Machine<Mem = javm::PagedMemory>, exit: javm::Exit) -> Final {
+    Final { exit, pc: vm.exit_pc(), regs: vm.regs(), gas: vm.gas().max(0) as u64, pages: nonzero(pages_of(vm.memory())) }
+}
+
 /// Runs `setup` on the hand-tuned interpreter.
 pub fn run_interpreter(setup: &Setup) -> Result<Final, String> {
     let (program, memory) = fast_setup(setup)?;

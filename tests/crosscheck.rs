@@ -109,4 +109,5 @@ fn polkavm_agrees_with_jarkit_on_3000_programs_and_every_block_cost() {
     let agreed: u64 = s.exits.values().sum();
     assert_eq!(s.gas_differences, 0, "{}", s.first_gas_difference.unwrap_or_default());
     assert_eq!(agreed, 3000);
+    assert!(s.resumptions > 100, "{} resumptions", s.resumptions);
 }

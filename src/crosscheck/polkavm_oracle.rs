@@ -64,9 +64,9 @@ fn module(engine: &polkavm::Engine, setup: &Setup) -> Result<Module, String> {
     Module::from_blob(engine, &config, blob).map_err(|e| format!("PolkaVM rejects the module: {e}"))
 }
 
-/// Runs `setup` on PolkaVM to its first exit. `Err` when PolkaVM refuses the program or the
-/// state (which the caller counts apart: it is not an agreement).
-pub fn run(engine: &polkavm::Engine, setup: &Setup) -> Result<Final, String> {
+/// PolkaVM's instance of `setup`, ready to run: the case's pages mapped (read-only ones
+/// protected), registers, gas and pc set.
+pub fn instance(engine: &polkavm::Engine, setup: &Setup) -> Result<polkavm::RawInstance, String> {
     let mut vm = module(engine, setup)?.instantiate().map_err(|e| e.to_string())?;
     for (page, writable, data) in &setup.pages {
         let address = page * 4096;
@@ -83,6 +83,11 @@ pub fn run(engine: &polkavm::Engine, setup: &Setup) -> Result<Final, String> {
     }
     vm.set_gas(i64::try_from(setup.gas).unwrap_or(i64::MAX));
     vm.set_next_program_counter(ProgramCounter(setup.pc));
+    Ok(vm)
+}
+
+/// Runs `vm` to its next exit; `pages` are the pages to read back (those holding data count).
+pub fn run_segment(vm: &mut polkavm::RawInstance, pages: &[u32]) -> Result<Final, String> {
     let exit = match vm.run().map_err(|e| e.to_string())? {
         InterruptKind::Finished => javm::Exit::Halt,
         InterruptKind::Trap => javm::Exit::Panic,
@@ -92,15 +97,62 @@ pub fn run(engine: &polkavm::Engine, setup: &Setup) -> Result<Final, String> {
         InterruptKind::Step => return Err("PolkaVM stopped for a step it was not asked to trace".into()),
     };
     let regs: [u64; 13] = std::array::from_fn(|i| vm.reg(Reg::ALL[i]));
-    let mut pages = Vec::new();
-    for &(page, _, _) in &setup.pages {
+    let mut read = Vec::new();
+    for &page in pages {
         let bytes = vm.read_memory(page * 4096, 4096).map_err(|e| format!("reading page {page:#x}: {e}"))?;
         if bytes.iter().any(|&b| b != 0) {
-            pages.push((page, bytes));
+            read.push((page, bytes));
         }
     }
-    pages.sort();
-    Ok(Final { exit, pc: vm.program_counter().map_or(u32::MAX, |pc| pc.0), regs, gas: vm.gas().max(0) as u64, pages })
+    read.sort();
+    Ok(Final { exit, pc: vm.program_counter().map_or(u32::MAX, |pc| pc.0), regs, gas: vm.gas().max(0) as u64, pages: read })
+}
+
+/// Runs `setup` on PolkaVM to its first exit. `Err` when PolkaVM refuses the program or the
+/// state (which the caller counts apart: it is not an agreement).
+pub fn run(engine: &polkavm::Engine, setup: &Setup) -> Result<Final, String> {
+    let pages: Vec<u32> = setup.pages.iter().map(|p| p.0).collect();
+    run_segment(&mut instance(engine, setup)?, &pages)
+}
+
+/// After agreeing first exits, continues both like a host, up to `RESUMPTIONS` times: a host
+/// call is answered (φ7 = 3·id + 1), a page fault is served by mapping that page writable and
+/// zeroed; every later end must agree too. `Err` describes the first that does not. (jarkit's
+/// side is its interpreter: its three executors agree on single runs, and resumption is the
+/// interpreter's.)
+fn resumed_runs_agree(engine: &polkavm::Engine, setup: &Setup) -> Result<u32, String> {
+    const RESUMPTIONS: u32 = 4;
+    let mut ours = crate::reference::interpreter_session(setup)?;
+    let mut theirs = instance(engine, setup)?;
+    let mut pages: Vec<u32> = setup.pages.iter().map(|p| p.0).collect();
+    let mut exit = ours.run();
+    let mut theirs_end = run_segment(&mut theirs, &pages)?;
+    for k in 0..=RESUMPTIONS {
+        let ours_end = crate::reference::final_state(ours.as_ref(), exit);
+        if !agree(&ours_end, &theirs_end) {
+            return Err(format!("after {k} resumptions:\n{}", describe(setup, &ours_end, &theirs_end)));
+        }
+        match exit {
+            javm::Exit::HostCall(id) if k < RESUMPTIONS => {
+                let answer = u64::from(id) * 3 + 1;
+                ours.set_reg(7, answer);
+                theirs.set_reg(Reg::A0, answer);
+            }
+            // Not the guard zone, and not the last 64 KiB, which no PolkaVM layout maps: its
+            // interpreter traps on any access that reaches 2^32 there (`address + length`
+            // overflowing), where the GP wraps.
+            // Only a page that is not mapped at all is served (a write to a read-only one stops).
+            javm::Exit::PageFault(address) if k < RESUMPTIONS && (0x10000..0xFFFF_0000).contains(&address) && !pages.contains(&(address / 4096)) => {
+                ours.memory_mut().map(address, 4096, javm::Access::ReadWrite);
+                theirs.zero_memory_with_memory_protection(address, 4096, polkavm::MemoryProtection::ReadWrite).map_err(|e| e.to_string())?;
+                pages.push(address / 4096);
+            }
+            _ => return Ok(k),
+        }
+        exit = ours.run();
+        theirs_end = run_segment(&mut theirs, &pages)?;
+    }
+    Ok(RESUMPTIONS)
 }
 
 /// Whether jarkit's end and PolkaVM's agree. PolkaVM does not tell a `trap` from a panic, and
@@ -138,6 +190,8 @@ pub struct Summary {
     /// Cases whose ends differ only through gas (block costs), and the first of them (shrunk).
     pub gas_differences: u64,
     pub first_gas_difference: Option<String>,
+    /// Host calls answered and page faults served after a first exit, over all cases.
+    pub resumptions: u64,
     /// Cases PolkaVM refused to load (not counted as agreements).
     pub refused: u64,
     pub exits: std::collections::BTreeMap<&'static str, u64>,
@@ -188,6 +242,10 @@ fn run_cases_with(cases: u32, seed: u64, gas_fails: bool) -> Result<Summary, Str
             Ok(_) => {
                 // The ends agree; the cost of every block must too, run or not.
                 let blocks = block_cost_differences(&engine, &setup).map_err(TestCaseError::fail)?;
+                match resumed_runs_agree(&engine, &setup) {
+                    Ok(n) => summary.borrow_mut().resumptions += u64::from(n),
+                    Err(d) => return Err(TestCaseError::fail(d)),
+                }
                 if !blocks.is_empty() {
                     let report = format!("{}block costs (pc, jarkit, PolkaVM): {blocks:?}\n", describe(&setup, &ours, &ours));
                     if gas_fails {
