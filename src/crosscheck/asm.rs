@@ -16,11 +16,14 @@ pub struct Inst {
     pub target: usize,
     /// Emit this byte instead of the opcode's (an invalid opcode).
     pub raw_opcode: Option<u8>,
+    /// Extra argument bytes after the operands (a non-canonical encoding: the skip grows, and
+    /// decoders read or ignore them by the operand class's rules).
+    pub pad: u8,
 }
 
 impl Inst {
     pub fn new(op: Opcode) -> Inst {
-        Inst { op, ra: 0, rb: 0, rd: 0, imm1: 0, imm2: 0, target: 0, raw_opcode: None }
+        Inst { op, ra: 0, rb: 0, rd: 0, imm1: 0, imm2: 0, target: 0, raw_opcode: None, pad: 0 }
     }
 }
 
@@ -91,6 +94,8 @@ fn encode_one(i: &Inst, pc: u32, targets: &[u32], numbering: Numbering) -> Vec<u
             out.push(rd);
         }
     }
+    // Padding bytes with a pattern of set high bits, which a decoder that reads them notices.
+    out.extend((0..i.pad).map(|k| 0x9D ^ k.wrapping_mul(0x35)));
     out
 }
 

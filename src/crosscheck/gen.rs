@@ -73,17 +73,22 @@ fn opcode() -> impl Strategy<Value = Opcode> {
 #[derive(Clone, Debug)]
 pub struct Raw {
     op: Opcode,
+    /// Register fields; 13–15 (clamped to 12 by decoding) now and then.
     regs: (u8, u8, u8),
     imm1: i64,
     imm2: i64,
     target: prop::sample::Index,
     /// Small chance of an invalid opcode byte or a target that is not a block start.
     odd: u8,
+    /// Extra argument bytes (a non-canonical encoding), usually none.
+    pad: u8,
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
-    (opcode(), (0u8..13, 0u8..13, 0u8..13), small_imm(), small_imm(), any::<prop::sample::Index>(), any::<u8>())
-        .prop_map(|(op, regs, imm1, imm2, target, odd)| Raw { op, regs, imm1, imm2, target, odd })
+    let reg = || prop_oneof![24 => 0u8..13, 1 => 13u8..16];
+    let pad = prop_oneof![20 => Just(0u8), 1 => 1u8..4];
+    (opcode(), (reg(), reg(), reg()), small_imm(), small_imm(), any::<prop::sample::Index>(), any::<u8>(), pad)
+        .prop_map(|(op, regs, imm1, imm2, target, odd, pad)| Raw { op, regs, imm1, imm2, target, odd, pad })
 }
 
 /// A whole test case before it is turned into a [`Setup`] for a variant.
@@ -161,6 +166,7 @@ pub fn instructions(case: &Case, rules: &Rules) -> (Vec<Inst>, Vec<usize>) {
         .map(|r| {
             let mut i = Inst::new(r.op);
             (i.ra, i.rb, i.rd) = r.regs;
+            i.pad = r.pad;
             i.imm1 = r.imm1;
             i.imm2 = r.imm2;
             if r.op == Opcode::LoadImm64 {
