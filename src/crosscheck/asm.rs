@@ -19,11 +19,14 @@ pub struct Inst {
     /// Extra argument bytes after the operands (a non-canonical encoding: the skip grows, and
     /// decoders read or ignore them by the operand class's rules).
     pub pad: u8,
+    /// Bits set where decoding ignores them (a non-canonical encoding): the high nibble of a
+    /// three-register instruction's third byte, the unused bits of immediate-length fields.
+    pub junk: u8,
 }
 
 impl Inst {
     pub fn new(op: Opcode) -> Inst {
-        Inst { op, ra: 0, rb: 0, rd: 0, imm1: 0, imm2: 0, target: 0, raw_opcode: None, pad: 0 }
+        Inst { op, ra: 0, rb: 0, rd: 0, imm1: 0, imm2: 0, target: 0, raw_opcode: None, pad: 0, junk: 0 }
     }
 }
 
@@ -52,7 +55,7 @@ fn encode_one(i: &Inst, pc: u32, targets: &[u32], numbering: Numbering) -> Vec<u
         }
         OperandClass::TwoImm => {
             let x = imm_bytes(i.imm1);
-            out.push(x.len() as u8);
+            out.push(x.len() as u8 | (i.junk << 3));
             out.extend(x);
             out.extend(imm_bytes(i.imm2));
         }
@@ -63,7 +66,7 @@ fn encode_one(i: &Inst, pc: u32, targets: &[u32], numbering: Numbering) -> Vec<u
         }
         OperandClass::OneRegTwoImm => {
             let x = imm_bytes(i.imm1);
-            out.push(ra | (x.len() as u8) << 4);
+            out.push(ra | (x.len() as u8) << 4 | (i.junk & 1) << 7);
             out.extend(x);
             out.extend(imm_bytes(i.imm2));
         }
@@ -85,13 +88,13 @@ fn encode_one(i: &Inst, pc: u32, targets: &[u32], numbering: Numbering) -> Vec<u
         OperandClass::TwoRegTwoImm => {
             out.push(ra | rb << 4);
             let x = imm_bytes(i.imm1);
-            out.push(x.len() as u8);
+            out.push(x.len() as u8 | (i.junk << 3));
             out.extend(x);
             out.extend(imm_bytes(i.imm2));
         }
         OperandClass::ThreeReg => {
             out.push(ra | rb << 4);
-            out.push(rd);
+            out.push(rd | (i.junk & 15) << 4);
         }
     }
     // Padding bytes with a pattern of set high bits, which a decoder that reads them notices.

@@ -82,13 +82,16 @@ pub struct Raw {
     odd: u8,
     /// Extra argument bytes (a non-canonical encoding), usually none.
     pad: u8,
+    /// Bits where decoding ignores them (see `Inst::junk`), usually none.
+    junk: u8,
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
     let reg = || prop_oneof![24 => 0u8..13, 1 => 13u8..16];
     let pad = prop_oneof![20 => Just(0u8), 1 => 1u8..4];
-    (opcode(), (reg(), reg(), reg()), small_imm(), small_imm(), any::<prop::sample::Index>(), any::<u8>(), pad)
-        .prop_map(|(op, regs, imm1, imm2, target, odd, pad)| Raw { op, regs, imm1, imm2, target, odd, pad })
+    let junk = prop_oneof![10 => Just(0u8), 1 => 1u8..32];
+    (opcode(), (reg(), reg(), reg()), small_imm(), small_imm(), any::<prop::sample::Index>(), any::<u8>(), (pad, junk))
+        .prop_map(|(op, regs, imm1, imm2, target, odd, (pad, junk))| Raw { op, regs, imm1, imm2, target, odd, pad, junk })
 }
 
 /// A whole test case before it is turned into a [`Setup`] for a variant.
@@ -167,6 +170,7 @@ pub fn instructions(case: &Case, rules: &Rules) -> (Vec<Inst>, Vec<usize>) {
             let mut i = Inst::new(r.op);
             (i.ra, i.rb, i.rd) = r.regs;
             i.pad = r.pad;
+            i.junk = r.junk;
             i.imm1 = r.imm1;
             i.imm2 = r.imm2;
             if r.op == Opcode::LoadImm64 {
