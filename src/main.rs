@@ -83,8 +83,9 @@ enum Command {
         seed: u64,
         /// jar1 only: random multi-VM invocations of the capability kernel (every kernel call,
         /// nested CALLs, faults and RESUME, pages moved and mapped between VMs), run by the spec's
-        /// kernel with the reference, the interpreter and the recompiler under every VM, which
-        /// must leave identical kernels (registers, gas, states, capability tables, frames).
+        /// kernel with the reference, the interpreter and the recompiler under every VM and by
+        /// javm's kernel on both of its engines, which must leave identical kernels (registers,
+        /// gas, states, capability tables, frames).
         #[arg(long)]
         kernel: bool,
         /// `polkavm`: hold jarkit (its spec, interpreter and recompiler, which must agree first)

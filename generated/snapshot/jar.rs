@@ -1424,7 +1424,7 @@ pub struct CapManifest {
 }
 /// What one kernel step leads to: the kernel runs on, or the invocation stops.
 ///
-/// Lean: `Jar.JAVM.KernelStep` at spec/Jar/JAVM/Kernel.lean:130
+/// Lean: `Jar.JAVM.KernelStep` at spec/Jar/JAVM/Kernel.lean:116
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KernelStep {
     #[serde(rename = "next")]
@@ -11289,52 +11289,9 @@ pub fn fresh_vm<V: Variant>(code: Nat, caps: &Vec<Option<Cap>>, state: VmState) 
         }
     }
 }
-/// The frames of `bytes`, from frame `first` on (pages of zeros are left out).
-///
-/// Lean: `Jar.JAVM.framesOf` at spec/Jar/JAVM/Kernel.lean:51
-#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn frames_of<V: Variant>(first: Nat, bytes: &ByteArray) -> Vec<Page> {
-    'run0: {
-        let mut out: Vec<Page> = vec![];
-        for i in range(Nat(0), (((bytes.size() + PAGE_BYTES) - Nat(1)) / PAGE_BYTES)) {
-            {
-                let chunk = bytes
-                    .extract((i * PAGE_BYTES), ((i * PAGE_BYTES) + PAGE_BYTES));
-                let mut page = ByteArray(array::replicate(PAGE_BYTES, (0 as u8)));
-                let mut nonzero = false;
-                for j in range(Nat(0), chunk.size()) {
-                    {
-                        page = {
-                            let arg0 = j;
-                            let arg1 = chunk.get_bang(j);
-                            std::mem::take(&mut page).set_bang(arg0, arg1)
-                        };
-                        if (chunk.get_bang(j) != (0 as u8)) {
-                            {
-                                nonzero = true;
-                            };
-                        }
-                    };
-                }
-                if nonzero {
-                    {
-                        out = {
-                            let arg0 = Page {
-                                index: (first + i),
-                                data: page.clone(),
-                            };
-                            array::push(std::mem::take(&mut out), arg0)
-                        };
-                    };
-                }
-            };
-        }
-        break 'run0 (out);
-    }
-}
 /// Writes `bytes` over the frames from `first` on, from their first byte.
 ///
-/// Lean: `Jar.JAVM.Kernel.overlay` at spec/Jar/JAVM/Kernel.lean:66
+/// Lean: `Jar.JAVM.Kernel.overlay` at spec/Jar/JAVM/Kernel.lean:51
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_overlay<V: Variant>(k: &Kernel, first: Nat, bytes: &ByteArray) -> Kernel {
     'run0: {
@@ -11363,7 +11320,7 @@ pub fn kernel_overlay<V: Variant>(k: &Kernel, first: Nat, bytes: &ByteArray) -> 
 }
 /// Starts an invocation: the root VM (id 0) gets protocol capabilities 1 … 28, the manifest's capabilities (DATA ones carved from the UNTYPED pool in order and mapped), and the rest of the pool in slot 254 if the budget is not zero. Each DATA page costs `PAGE_GAS` from `gas` (too little: out of gas). `args` goes into the DATA capability in slot 0, the IPC slot (none there, or too small: a panic); the root starts at pc 0 with φ₇ = `op`, φ₈ = the arguments' address and φ₉ = their length.
 ///
-/// Lean: `Jar.JAVM.kernelInit` at spec/Jar/JAVM/Kernel.lean:77
+/// Lean: `Jar.JAVM.kernelInit` at spec/Jar/JAVM/Kernel.lean:62
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_init<V: Variant>(
     man: &CapManifest,
@@ -11383,9 +11340,8 @@ pub fn kernel_init<V: Variant>(
             };
         }
         let mut codes: Vec<CodeCap> = vec![];
-        let mut frames: Vec<Page> = vec![];
+        let mut inits: Vec<(Nat, ByteArray)> = vec![];
         let mut next = Nat(0);
-        let mut pages = Nat(0);
         let mut root_code: Option<Nat> = None;
         let mut args_at: Option<(Nat, Nat, Nat)> = None;
         for c in man.caps.clone() {
@@ -11429,12 +11385,11 @@ pub fn kernel_init<V: Variant>(
                             );
                             array::set_bang(std::mem::take(&mut caps), arg0, arg1)
                         };
-                        frames = array::append(
-                            frames.clone(),
-                            frames_of::<V>(next, &init),
-                        );
+                        inits = {
+                            let arg0 = (next, init.clone());
+                            array::push(std::mem::take(&mut inits), arg0)
+                        };
                         next = (next + page_count);
-                        pages = (pages + page_count);
                     }
                 }
             };
@@ -11444,12 +11399,12 @@ pub fn kernel_init<V: Variant>(
                 break 'run0 (Err(KernelExit::Panic));
             };
         };
-        if (pages > man.memory_pages) {
+        if (next > man.memory_pages) {
             {
                 break 'run0 (Err(KernelExit::Panic));
             };
         }
-        if (gas < (pages * PAGE_GAS)) {
+        if (gas < (next * PAGE_GAS)) {
             {
                 break 'run0 (Err(KernelExit::OutOfGas));
             };
@@ -11503,7 +11458,7 @@ pub fn kernel_init<V: Variant>(
                             Nat(9),
                             args.size().to_u64(),
                         ),
-                        gas: (gas - (pages * PAGE_GAS)),
+                        gas: (gas - (next * PAGE_GAS)),
                         pc: __with_base.pc,
                         memory: __with_base.memory.clone(),
                     }
@@ -11514,21 +11469,26 @@ pub fn kernel_init<V: Variant>(
                 last: __with_base.last.clone(),
             }
         };
-        let k: Kernel = Kernel {
+        let mut k: Kernel = Kernel {
             vms: vec![vm.clone()],
             codes: codes.clone(),
-            frames: frames.clone(),
+            frames: vec![],
             untyped_next: next,
             untyped_total: man.memory_pages,
             calls: vec![],
             active: Nat(0),
         };
+        for (frame, init) in inits.iter().cloned() {
+            {
+                k = kernel_overlay::<V>(&k, frame, &init);
+            };
+        }
         break 'run0 (Ok(kernel_overlay::<V>(&k, arg_frame, &args)));
     }
 }
 /// Charges `c` gas to VM `v`; `none` if it has less.
 ///
-/// Lean: `Jar.JAVM.Kernel.charge` at spec/Jar/JAVM/Kernel.lean:136
+/// Lean: `Jar.JAVM.Kernel.charge` at spec/Jar/JAVM/Kernel.lean:122
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_charge<V: Variant>(k: &Kernel, v: Nat, c: Nat) -> Option<Kernel> {
     {
@@ -11541,14 +11501,14 @@ pub fn kernel_charge<V: Variant>(k: &Kernel, v: Nat, c: Nat) -> Option<Kernel> {
 }
 /// The gas of every VM together: it never grows, so it bounds the kernel's steps.
 ///
-/// Lean: `Jar.JAVM.Kernel.totalGas` at spec/Jar/JAVM/Kernel.lean:140
+/// Lean: `Jar.JAVM.Kernel.totalGas` at spec/Jar/JAVM/Kernel.lean:126
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_total_gas<V: Variant>(k: &Kernel) -> Nat {
     k.vms.iter().cloned().fold(Nat(0), |acc: Nat, vm: Vm| (acc + vm.machine.gas))
 }
 /// Runs VM `v` on its mapped frames from where it stopped (pc 0 if it never ran).
 ///
-/// Lean: `Jar.JAVM.Kernel.runVm` at spec/Jar/JAVM/Kernel.lean:143
+/// Lean: `Jar.JAVM.Kernel.runVm` at spec/Jar/JAVM/Kernel.lean:129
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_run_vm<V: Variant>(k: &Kernel, v: Nat) -> Option<Outcome> {
     {
@@ -11580,7 +11540,7 @@ pub fn kernel_run_vm<V: Variant>(k: &Kernel, v: Nat) -> Option<Outcome> {
 }
 /// Records that VM `v` stopped with `o`: what it wrote goes back to its frames; its registers, pc, gas and exit are kept for the next run.
 ///
-/// Lean: `Jar.JAVM.Kernel.stopped` at spec/Jar/JAVM/Kernel.lean:152
+/// Lean: `Jar.JAVM.Kernel.stopped` at spec/Jar/JAVM/Kernel.lean:138
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_stopped<V: Variant>(k: &Kernel, v: Nat, o: &Outcome) -> Kernel {
     {
@@ -11623,14 +11583,14 @@ pub fn kernel_stopped<V: Variant>(k: &Kernel, v: Nat, o: &Outcome) -> Kernel {
 }
 /// The running VM `v` goes on after a kernel operation that set φ₇ to `r7`.
 ///
-/// Lean: `Jar.JAVM.Kernel.answer` at spec/Jar/JAVM/Kernel.lean:159
+/// Lean: `Jar.JAVM.Kernel.answer` at spec/Jar/JAVM/Kernel.lean:145
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_answer<V: Variant>(k: &Kernel, v: Nat, r7: u64) -> KernelStep {
     KernelStep::Next(kernel_set_reg(&k, v, Nat(7), r7))
 }
 /// VM `v` ended with `e` (not a kernel call). The root's end ends the invocation; a called VM returns to its caller with its unused gas, φ₈ = the status and φ₇ = a value: the child's φ₇ for a trap or a halt, HUH for a panic, LOW for out of gas, the page's address for a page fault. A passed capability stays with the child.
 ///
-/// Lean: `Jar.JAVM.Kernel.endVm` at spec/Jar/JAVM/Kernel.lean:162
+/// Lean: `Jar.JAVM.Kernel.endVm` at spec/Jar/JAVM/Kernel.lean:148
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_end_vm<V: Variant>(k: &Kernel, v: Nat, e: &Exit) -> KernelStep {
     {
@@ -11722,7 +11682,7 @@ pub fn kernel_end_vm<V: Variant>(k: &Kernel, v: Nat, e: &Exit) -> KernelStep {
 }
 /// VM `v` fails at its kernel call with `e` (out of gas, or a panic for a bad `ecalli`), as if the instruction had stopped it.
 ///
-/// Lean: `Jar.JAVM.Kernel.fail` at spec/Jar/JAVM/Kernel.lean:186
+/// Lean: `Jar.JAVM.Kernel.fail` at spec/Jar/JAVM/Kernel.lean:172
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_fail<V: Variant>(k: &Kernel, v: Nat, e: &Exit) -> KernelStep {
     {
@@ -11762,7 +11722,7 @@ pub fn kernel_fail<V: Variant>(k: &Kernel, v: Nat, e: &Exit) -> KernelStep {
 }
 /// REPLY by VM `v`: with no caller the invocation halts with φ₇. Otherwise the caller gets φ₇, φ₈ = 0 and the callee's unused gas, the callee becomes idle (its next CALL continues after this REPLY), and whatever the callee holds in slot 0 goes back to the slot the caller passed from, remapped as it was if it is the DATA capability that was passed.
 ///
-/// Lean: `Jar.JAVM.Kernel.reply` at spec/Jar/JAVM/Kernel.lean:192
+/// Lean: `Jar.JAVM.Kernel.reply` at spec/Jar/JAVM/Kernel.lean:178
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_reply<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
     {
@@ -11843,7 +11803,7 @@ pub fn kernel_reply<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
 }
 /// Hands VM `t` (idle, or faulted for RESUME) the running VM `v`'s gas up to `ceiling` and runs it, `v` waiting. `passFrom` is the slot of `v` whose capability goes to `t`'s slot 0 (0: none).
 ///
-/// Lean: `Jar.JAVM.Kernel.enter` at spec/Jar/JAVM/Kernel.lean:213
+/// Lean: `Jar.JAVM.Kernel.enter` at spec/Jar/JAVM/Kernel.lean:199
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_enter<V: Variant>(
     k: &Kernel,
@@ -11912,7 +11872,7 @@ pub fn kernel_enter<V: Variant>(
 }
 /// CALL of VM `t` by the running VM `v` through a HANDLE or CALLABLE with gas ceiling `ceiling`: `t` must be idle (WHAT otherwise); 10 more gas; φ₇ … φ₁₀ are copied to `t`, and the capability in `v`'s slot named by the low byte of φ₁₂ (0: none) moves to `t`'s slot 0.
 ///
-/// Lean: `Jar.JAVM.Kernel.callVm` at spec/Jar/JAVM/Kernel.lean:232
+/// Lean: `Jar.JAVM.Kernel.callVm` at spec/Jar/JAVM/Kernel.lean:218
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_call_vm<V: Variant>(
     k: &Kernel,
@@ -11963,7 +11923,7 @@ pub fn kernel_call_vm<V: Variant>(
 }
 /// RESUME by the running VM `v` of the VM behind the HANDLE in its own slot `s`: that VM must be faulted by a page fault or out of gas; it runs its faulting instruction again with gas as for a CALL, and no capability is passed.
 ///
-/// Lean: `Jar.JAVM.Kernel.resumeVm` at spec/Jar/JAVM/Kernel.lean:244
+/// Lean: `Jar.JAVM.Kernel.resumeVm` at spec/Jar/JAVM/Kernel.lean:230
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_resume_vm<V: Variant>(k: &Kernel, v: Nat, s: Nat) -> KernelStep {
     {
@@ -11994,7 +11954,7 @@ pub fn kernel_resume_vm<V: Variant>(k: &Kernel, v: Nat, s: Nat) -> KernelStep {
 }
 /// CREATE by the running VM `v` from CODE `id`: a new idle VM running that code, with a copy of each capability of `v`'s slots 0 … 63 chosen by the mask φ₇ (a chosen slot that holds a capability that cannot be copied answers WHAT), and its HANDLE in the empty slot φ₁₂ (low 32 bits, a reference). φ₇ = that slot.
 ///
-/// Lean: `Jar.JAVM.Kernel.create` at spec/Jar/JAVM/Kernel.lean:260
+/// Lean: `Jar.JAVM.Kernel.create` at spec/Jar/JAVM/Kernel.lean:246
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_create<V: Variant>(k: &Kernel, v: Nat, id: Nat) -> KernelStep {
     'run0: {
@@ -12060,7 +12020,7 @@ pub fn kernel_create<V: Variant>(k: &Kernel, v: Nat, id: Nat) -> KernelStep {
 }
 /// RETYPE by the running VM `v`: φ₇ pages (at least one, at most what the pool has left) carved from the UNTYPED pool into a new unmapped DATA capability in the empty slot φ₁₂ (low 32 bits, a reference), for 10 + 1500 gas per page. φ₇ = that slot. As upstream, the pages leave the pool before the slot is checked.
 ///
-/// Lean: `Jar.JAVM.Kernel.retype` at spec/Jar/JAVM/Kernel.lean:282
+/// Lean: `Jar.JAVM.Kernel.retype` at spec/Jar/JAVM/Kernel.lean:268
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_retype<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
     {
@@ -12121,7 +12081,7 @@ pub fn kernel_retype<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
 }
 /// CALL by the running VM `v` of capability `c`. A DATA capability answers WHAT (upstream's Lean copies between DATA capabilities here, its Rust answers WHAT).
 ///
-/// Lean: `Jar.JAVM.Kernel.callCap` at spec/Jar/JAVM/Kernel.lean:302
+/// Lean: `Jar.JAVM.Kernel.callCap` at spec/Jar/JAVM/Kernel.lean:288
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_call_cap<V: Variant>(k: &Kernel, v: Nat, c: &Option<Cap>) -> KernelStep {
     {
@@ -12143,7 +12103,7 @@ pub fn kernel_call_cap<V: Variant>(k: &Kernel, v: Nat, c: &Option<Cap>) -> Kerne
 }
 /// `ecalli imm` by the running VM `v`.
 ///
-/// Lean: `Jar.JAVM.Kernel.ecalli` at spec/Jar/JAVM/Kernel.lean:314
+/// Lean: `Jar.JAVM.Kernel.ecalli` at spec/Jar/JAVM/Kernel.lean:300
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_ecalli<V: Variant>(k: &Kernel, v: Nat, imm: Nat) -> KernelStep {
     {
@@ -12165,7 +12125,7 @@ pub fn kernel_ecalli<V: Variant>(k: &Kernel, v: Nat, imm: Nat) -> KernelStep {
 }
 /// `ecall` by the running VM `v`: operation φ₁₁ on subject φ₁₂ >> 32 and object φ₁₂ mod 2³². A dynamic CALL may reach into another VM's table only for a protocol capability, and slot 0 of its own table is REPLY; RESUME names a slot of its own table.
 ///
-/// Lean: `Jar.JAVM.Kernel.ecall` at spec/Jar/JAVM/Kernel.lean:323
+/// Lean: `Jar.JAVM.Kernel.ecall` at spec/Jar/JAVM/Kernel.lean:309
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_ecall<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
     {
@@ -12237,7 +12197,7 @@ pub fn kernel_ecall<V: Variant>(k: &Kernel, v: Nat) -> KernelStep {
 }
 /// Runs the active VM to its next exit and acts on it.
 ///
-/// Lean: `Jar.JAVM.Kernel.step` at spec/Jar/JAVM/Kernel.lean:356
+/// Lean: `Jar.JAVM.Kernel.step` at spec/Jar/JAVM/Kernel.lean:342
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_step<V: Variant>(k: &Kernel) -> KernelStep {
     {
@@ -12262,7 +12222,7 @@ pub fn kernel_step<V: Variant>(k: &Kernel) -> KernelStep {
 }
 /// Runs the kernel until the invocation stops. Every kernel call costs gas and gas is never created, so the steps are bounded; the fuel only says so.
 ///
-/// Lean: `Jar.JAVM.kernelRun` at spec/Jar/JAVM/Kernel.lean:368
+/// Lean: `Jar.JAVM.kernelRun` at spec/Jar/JAVM/Kernel.lean:354
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_run<V: Variant>(k: &Kernel) -> KernelOutcome {
     'run0: {
@@ -12287,7 +12247,7 @@ pub fn kernel_run<V: Variant>(k: &Kernel) -> KernelOutcome {
 }
 /// Continues after a protocol call: the host's answer goes to the calling VM's φ₇ and φ₈.
 ///
-/// Lean: `Jar.JAVM.kernelProtocolReturn` at spec/Jar/JAVM/Kernel.lean:378
+/// Lean: `Jar.JAVM.kernelProtocolReturn` at spec/Jar/JAVM/Kernel.lean:364
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_protocol_return<V: Variant>(
     k: &Kernel,

@@ -1,7 +1,8 @@
 //! jar1 invocations: a JAR v2 manifest, validated by javm's loader, run by the spec's capability
 //! kernel (`spec/Jar/JAVM/Kernel*.lean`). Every VM runs through the seam, so the engine chosen
 //! with [`crate::seam::with_engine`] (reference, interpreter or recompiler) runs the guest code
-//! while the generated kernel keeps the capability tables, the frames and the call stack.
+//! while the generated kernel keeps the capability tables, the frames and the call stack. javm's
+//! own kernel is seen through [`spec_view`], so both compare as one type.
 
 pub mod bench;
 pub mod build;
@@ -51,10 +52,7 @@ pub fn ipc_capacity(m: &Manifest) -> u64 {
 /// `Err` is how it ended before its first instruction (too little gas for its pages, or
 /// arguments that do not fit).
 pub fn start(m: &Manifest, args: &[u8], op: u64, gas: u64) -> Result<jar::Kernel, jar::KernelExit> {
-    match jar::kernel_init::<Jar1>(&spec_manifest(m), &ByteArray(args.to_vec()), Nat(op), Nat(gas)) {
-        Ok(k) => Ok(k),
-        Err(e) => Err(e),
-    }
+    jar::kernel_init::<Jar1>(&spec_manifest(m), &ByteArray(args.to_vec()), Nat(op), Nat(gas))
 }
 
 /// Runs the kernel until the root VM ends or a VM calls a protocol capability.

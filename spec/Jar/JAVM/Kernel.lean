@@ -48,21 +48,6 @@ def freshVm (code : Nat) (caps : Array (Option Cap)) (state : VmState) : Vm :=
   { code := code, caps := caps, state := state,
     machine := { regs := Array.replicate 13 0, pc := 0, gas := 0, memory := default }, last := none }
 
-/-- The frames of `bytes`, from frame `first` on (pages of zeros are left out). -/
-def framesOf (first : Nat) (bytes : ByteArray) : Array Page := Id.run do
-  let mut out : Array Page := #[]
-  for i in [:(bytes.size + PAGE_BYTES - 1) / PAGE_BYTES] do
-    let chunk := bytes.extract (i * PAGE_BYTES) (i * PAGE_BYTES + PAGE_BYTES)
-    let mut page := ByteArray.mk (Array.replicate PAGE_BYTES 0)
-    let mut nonzero := false
-    for j in [:chunk.size] do
-      page := page.set! j chunk[j]!
-      if chunk[j]! != 0 then
-        nonzero := true
-    if nonzero then
-      out := out.push { index := first + i, data := page }
-  return out
-
 /-- Writes `bytes` over the frames from `first` on, from their first byte. -/
 def Kernel.overlay (k : Kernel) (first : Nat) (bytes : ByteArray) : Kernel := Id.run do
   let mut out := k
@@ -85,9 +70,9 @@ def kernelInit (man : CapManifest) (args : ByteArray) (op gas : Nat) : Except Ke
   for s in [1:PROTOCOL_SLOTS + 1] do
     caps := caps.set! s (some (.protocol s))
   let mut codes : Array CodeCap := #[]
-  let mut frames : Array Page := #[]
+  -- The DATA capabilities' first frames and initial bytes; `next` is the pool's next frame.
+  let mut inits : Array (Nat × ByteArray) := #[]
   let mut next := 0
-  let mut pages := 0
   let mut rootCode : Option Nat := none
   let mut argsAt : Option (Nat × Nat × Nat) := none
   for c in man.caps do
@@ -101,13 +86,12 @@ def kernelInit (man : CapManifest) (args : ByteArray) (op gas : Nat) : Except Ke
       if slot == 0 then
         argsAt := some (basePage, pageCount, next)
       caps := caps.set! slot (some (.data { frame := next, count := pageCount, base := some basePage, writable := some writable, mapped := Array.replicate pageCount true }))
-      frames := frames ++ framesOf next init
+      inits := inits.push (next, init)
       next := next + pageCount
-      pages := pages + pageCount
   let some root := rootCode | return .error .panic
-  if pages > man.memoryPages then
+  if next > man.memoryPages then
     return .error .panic
-  if gas < pages * PAGE_GAS then
+  if gas < next * PAGE_GAS then
     return .error .outOfGas
   if man.memoryPages > 0 then
     caps := caps.set! UNTYPED_SLOT (some .untyped)
@@ -123,8 +107,10 @@ def kernelInit (man : CapManifest) (args : ByteArray) (op gas : Nat) : Except Ke
     if args.size > 0 then
       return .error .panic
   let mut vm := freshVm root caps .running
-  vm := { vm with machine := { vm.machine with regs := ((vm.machine.regs.set! 7 op.toUInt64).set! 8 argAddress.toUInt64).set! 9 args.size.toUInt64, gas := gas - pages * PAGE_GAS } }
-  let k : Kernel := { vms := #[vm], codes := codes, frames := frames, untypedNext := next, untypedTotal := man.memoryPages, calls := #[], active := 0 }
+  vm := { vm with machine := { vm.machine with regs := ((vm.machine.regs.set! 7 op.toUInt64).set! 8 argAddress.toUInt64).set! 9 args.size.toUInt64, gas := gas - next * PAGE_GAS } }
+  let mut k : Kernel := { vms := #[vm], codes := codes, frames := #[], untypedNext := next, untypedTotal := man.memoryPages, calls := #[], active := 0 }
+  for (frame, init) in inits do
+    k := k.overlay frame init
   return .ok (k.overlay argFrame args)
 
 /-- What one kernel step leads to: the kernel runs on, or the invocation stops. -/
