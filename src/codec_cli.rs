@@ -41,7 +41,7 @@ pub fn decode(type_name: &str, variant: VariantId, bytes: &[u8]) -> Result<Value
 /// silently truncated encoding.
 pub fn encode(type_name: &str, variant: VariantId, value: &Value) -> Result<Vec<u8>, String> {
     fn one<T: Codec + serde::de::DeserializeOwned + PartialEq, V: Variant>(value: &Value) -> Result<Vec<u8>, String> {
-        let v: T = serde_json::from_value(value.clone()).map_err(|e| format!("JSON does not fit the type: {e}"))?;
+        let v: T = crate::vectors::from_json(value.clone()).map_err(|e| format!("JSON does not fit the type: {e}"))?;
         let bytes = v.encode::<V>();
         match T::decode::<V>(&bytes) {
             Ok(back) if back == v => Ok(bytes),

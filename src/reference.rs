@@ -103,12 +103,20 @@ fn regs_of(m: &jar::Machine) -> [u64; 13] {
 /// `stepCharged` (the step its run loop takes, so every numbering and gas model is traced as it
 /// runs), calling `on_step` after each instruction; ends as [`run`] does.
 pub fn trace(setup: &Setup, fuel: u64, on_step: &mut dyn FnMut(&TracedStep)) -> Result<Final, String> {
-    let (program, gas, mut machine) = ReferenceVm::spec_parts(setup)?;
-    let mut charge = jar::gas_charge_entry(&gas, &program, machine.pc);
+    let (program, gas, machine) = ReferenceVm::spec_parts(setup)?;
+    let charge = jar::gas_charge_entry(&gas, &program, machine.pc);
+    let o = step_by_step(&program, &gas, machine, charge, fuel, on_step).ok_or_else(|| format!("no exit within {fuel} instructions"))?;
+    Ok(final_of(exit_of(&o.exit), &o.machine))
+}
+
+/// The spec's run loop (`runCharged`) from `machine`, paying `charge` for its first
+/// instruction, with `on_step` called after every instruction that ran; `None` when `fuel`
+/// instructions pass without an exit.
+pub fn step_by_step(program: &jar::Program, gas: &jar::GasCharge, mut machine: jar::Machine, mut charge: Nat, fuel: u64, on_step: &mut dyn FnMut(&TracedStep)) -> Option<jar::Outcome> {
     for _ in 0..fuel {
         let before = regs_of(&machine);
         let pc = machine.pc.0 as u32;
-        match jar::step_charged(&program, &gas, &machine, charge) {
+        match jar::step_charged(program, gas, &machine, charge) {
             jar::ChargedStep::Next(next, c) => {
                 on_step(&TracedStep { pc, before, after: regs_of(&next), gas: next.gas.0 });
                 machine = next;
@@ -119,11 +127,11 @@ pub fn trace(setup: &Setup, fuel: u64, on_step: &mut dyn FnMut(&TracedStep)) -> 
                 if !matches!(o.exit, jar::Exit::OutOfGas) {
                     on_step(&TracedStep { pc, before, after: regs_of(&o.machine), gas: o.machine.gas.0 });
                 }
-                return Ok(final_of(exit_of(&o.exit), &o.machine));
+                return Some(o);
             }
         }
     }
-    Err(format!("no exit within {fuel} instructions"))
+    None
 }
 
 /// The program and memory of `setup`, as both fast backends take them.

@@ -47,6 +47,51 @@ pub fn with_engine<R>(engine: SeamEngine, f: impl FnOnce() -> R) -> R {
     jarkit_spec::seam::with_engine(engine.engine(), f)
 }
 
+/// One instruction run by the tracing engine: the program it belongs to, and what it did.
+pub struct SeamStep<'a> {
+    pub program: &'a jar::Program,
+    pub step: &'a crate::reference::TracedStep,
+}
+
+type Tracer = Box<dyn FnMut(&SeamStep)>;
+
+thread_local! {
+    static TRACER: RefCell<Option<Tracer>> = RefCell::new(None);
+}
+
+/// Runs `f` with the reference stepping every program behind the seam one instruction at a
+/// time and calling `on_step` after each (how `jarkit run --trace` follows every VM of a jar1
+/// invocation through the spec's kernel).
+pub fn with_tracing<R>(on_step: impl FnMut(&SeamStep) + 'static, f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<Tracer>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TRACER.with(|t| *t.borrow_mut() = self.0.take());
+        }
+    }
+    let _restore = Restore(TRACER.with(|t| t.borrow_mut().replace(Box::new(on_step))));
+    jarkit_spec::seam::with_engine(Some(run_traced), f)
+}
+
+/// The tracing engine: the spec's own loop from the spec's own start (`resumePoint` after an
+/// exit), so its results are the reference's.
+fn run_traced(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
+    let (start, charge) = match after {
+        None => (m.clone(), jar::gas_charge_entry(g, p, m.pc)),
+        Some(exit) => jar::resume_point(p, g, &jar::Outcome { exit: exit.clone(), machine: m.clone() })?,
+    };
+    let fuel = jarkit_spec::seam::fuel(g, &start).0;
+    // The tracer is taken out while it runs, so a callback can never re-enter it.
+    let mut tracer = TRACER.with(|t| t.borrow_mut().take());
+    let out = crate::reference::step_by_step(p, g, start, charge, fuel, &mut |step| {
+        if let Some(t) = tracer.as_mut() {
+            t(&SeamStep { program: p, step });
+        }
+    });
+    TRACER.with(|t| *t.borrow_mut() = tracer);
+    out
+}
+
 thread_local! {
     static GUEST_TIME: std::cell::Cell<std::time::Duration> = const { std::cell::Cell::new(std::time::Duration::ZERO) };
 }
@@ -127,13 +172,7 @@ fn predecoded(p: &jar::Program, g: &jar::GasCharge) -> Option<Arc<Predecoded>> {
     if let Some(hit) = PROGRAMS.with(|c| c.borrow().get(&key).cloned()) {
         return Some(hit);
     }
-    let starts = (0..p.code.0.len()).map(|i| p.bitmask.0.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1)).collect();
-    let numbering = match p.numbering {
-        jar::Numbering::Gp => Numbering::Gp,
-        jar::Numbering::JamV1 => Numbering::PolkaVm,
-    };
-    let jump_table = p.jump_table.iter().map(|n| u32::try_from(n.0).ok()).collect::<Option<Vec<u32>>>()?;
-    let code = Code { jump_table, code: p.code.0.clone(), starts, numbering, rules: BlockRules { ecalli_ends_block: p.ecalli_ends_block, strict: false } };
+    let code = code_of(p)?;
     let costs = match g {
         jar::GasCharge::PerInstruction => GasCosts::PerInstruction,
         jar::GasCharge::PerBlock(c) => GasCosts::PerBlock(c.iter().filter_map(|(a, b)| Some((u32::try_from(a.0).ok()?, u32::try_from(b.0).ok()?))).collect()),
@@ -141,6 +180,18 @@ fn predecoded(p: &jar::Program, g: &jar::GasCharge) -> Option<Arc<Predecoded>> {
     let program = Arc::new(Predecoded::new(code, &costs));
     PROGRAMS.with(|c| remember(&mut c.borrow_mut(), key, program.clone()));
     Some(program)
+}
+
+/// The spec's program as javm's code (`None` for a jump-table entry past 32 bits, which no
+/// parsed program has).
+pub fn code_of(p: &jar::Program) -> Option<Code> {
+    let starts = (0..p.code.0.len()).map(|i| p.bitmask.0.get(i / 8).is_some_and(|b| b >> (i % 8) & 1 == 1)).collect();
+    let numbering = match p.numbering {
+        jar::Numbering::Gp => Numbering::Gp,
+        jar::Numbering::JamV1 => Numbering::PolkaVm,
+    };
+    let jump_table = p.jump_table.iter().map(|n| u32::try_from(n.0).ok()).collect::<Option<Vec<u32>>>()?;
+    Some(Code { jump_table, code: p.code.0.clone(), starts, numbering, rules: BlockRules { ecalli_ends_block: p.ecalli_ends_block, strict: false } })
 }
 
 /// The spec's memory as a javm paged memory.
@@ -205,35 +256,24 @@ pub fn spec_exit(e: javm::Exit) -> jar::Exit {
 }
 
 fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
-    // Where to start, and what the spec charges there. A fresh javm machine charges the entry
-    // of its first instruction (`GasCharge.entry`), so the difference is handed back first.
-    let (pc, spec_charge) = match after {
-        None => (m.pc.0, None),
-        Some(jar::Exit::HostCall(_) | jar::Exit::Ecall) => {
-            let op = jar::program_opcode_at(p, m.pc.clone())?;
-            let next = jar::program_decode(p, m.pc.clone(), op).next;
-            (next.0, Some(jar::gas_charge_cost_at(g, next).0))
-        }
-        Some(jar::Exit::PageFault(_)) => (m.pc.0, Some(0)),
-        Some(jar::Exit::OutOfGas) => (m.pc.0, None),
-        Some(exit) => {
-            let before = jar::Outcome { exit: exit.clone(), machine: m.clone() };
-            return jarkit_spec::seam::with_engine(None, || jarkit_spec::prims::pvm_resume(p.clone(), g.clone(), before));
-        }
+    // Where to start, and what the spec charges there (`resumePoint`; a final exit has none).
+    // A fresh javm machine charges the entry of its first instruction (`GasCharge.entry`), so
+    // the difference is handed back first.
+    let (start, charge) = match after {
+        None => (m.clone(), jar::gas_charge_entry(g, p, m.pc)),
+        Some(exit) => jar::resume_point(p, g, &jar::Outcome { exit: exit.clone(), machine: m.clone() })?,
     };
-    let gas = match spec_charge {
-        None => m.gas.0,
-        // Less gas than the spec's charge: it stops out of gas there, paying nothing.
-        Some(charge) if m.gas.0 < charge => {
-            return Some(jar::Outcome { exit: jar::Exit::OutOfGas, machine: jar::Machine { pc: Nat(pc), ..m.clone() } });
-        }
-        Some(charge) => (m.gas.0 - charge).checked_add(jar::gas_charge_entry(g, p, Nat(pc)).0)?,
-    };
+    let pc = start.pc.0;
+    // Less gas than the spec's charge: it stops out of gas there, paying nothing.
+    if start.gas.0 < charge.0 {
+        return Some(jar::Outcome { exit: jar::Exit::OutOfGas, machine: start });
+    }
+    let gas = (start.gas.0 - charge.0).checked_add(jar::gas_charge_entry(g, p, Nat(pc)).0)?;
     let program = predecoded(p, g)?;
-    let memory = memory_of(&m.memory)?;
+    let memory = memory_of(&start.memory)?;
     let gas = i64::try_from(gas).ok()?;
     let mut vm = start_machine(engine, program, memory, gas)?;
-    for (i, r) in m.regs.iter().enumerate().take(13) {
+    for (i, r) in start.regs.iter().enumerate().take(13) {
         vm.set_reg(i, *r);
     }
     let pc = u32::try_from(pc).ok()?;

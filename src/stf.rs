@@ -28,7 +28,17 @@ fn field<T: DeserializeOwned>(v: &Value, path: &str) -> Result<T, StfError> {
     for key in path.split('.') {
         cur = cur.get(key).ok_or_else(|| StfError(format!("`{path}` is missing")))?;
     }
-    serde_json::from_value(cur.clone()).map_err(|e| StfError(format!("`{path}`: {e}")))
+    crate::vectors::from_json(cur.clone()).map_err(|e| StfError(within(path, e)))
+}
+
+/// `e` (from [`crate::vectors::from_json`] on the value at `path`) with its path made whole:
+/// "`input.guarantees[0].report.package_spec.hash`: …".
+fn within(path: &str, e: String) -> String {
+    match e.strip_prefix('`') {
+        Some(rest) if rest.starts_with('[') => format!("`{path}{rest}"),
+        Some(rest) => format!("`{path}.{rest}"),
+        None => format!("`{path}`: {e}"),
+    }
 }
 
 fn check_len<T>(items: &[T], want: Nat, path: &str, what: &str) -> Result<(), StfError> {
@@ -260,7 +270,7 @@ fn safrole_state<V: Variant>(value: &Value, path: &str) -> Result<(jar::SafroleS
     if let Some(obj) = rest.as_object_mut() {
         obj.remove("post_offenders");
     }
-    let state: jar::SafroleState = serde_json::from_value(rest).map_err(|e| StfError(format!("`{path}`: {e}")))?;
+    let state: jar::SafroleState = crate::vectors::from_json(rest).map_err(|e| StfError(within(path, e)))?;
     check_len(&state.eta, Nat(4), &format!("{path}.eta"), "entropy hashes (η₀..η₃)")?;
     for (name, keys) in [("lambda", &state.lambda), ("kappa", &state.kappa), ("gamma_k", &state.gamma_k), ("iota", &state.iota)] {
         check_len(keys, V::V, &format!("{path}.{name}"), "validators")?;

@@ -392,6 +392,9 @@ pub fn emit_variants(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic
         names.push(inst.item.name.clone());
     }
     let count = ids.len();
+    // What each row of `describe` means: the field's doc comment, whitespace folded to one line.
+    let meanings = items.iter().map(|it| it.doc.as_deref().map(|d| d.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default());
+    let param_count = items.len();
     out.extend(quote! {
         /// A variant chosen at run time, by its Lean name. Match it once at the API edge and call
         /// generic code with the corresponding type (see [`with_variant!`]).
@@ -405,6 +408,9 @@ pub fn emit_variants(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic
             pub const fn name(self) -> &'static str {
                 match self { #(VariantId::#ids => #names),* }
             }
+            /// What each entry of [`VariantId::describe`] means (its Lean doc comment), in the
+            /// same order.
+            pub const MEANINGS: [(&'static str, &'static str); #param_count] = [#((#describe_names, #meanings)),*];
             /// Every parameter and model choice of the variant.
             pub fn describe(self) -> Vec<(&'static str, String)> {
                 match self { #(VariantId::#ids => <#ids as Variant>::describe()),* }

@@ -3386,11 +3386,17 @@ pub trait Variant: Copy + Default + Send + Sync + 'static {
     const W_P: Nat;
     /// W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes.
     const W_E: Nat;
+    /// How guest memory is laid out (segmented GP map, one linear region, or capability pages).
     const MEMORY_MODEL: MemoryModel;
+    /// How gas is charged (per instruction, or per basic block from a pipeline model).
     const GAS_MODEL: GasModel;
+    /// Whether programs run under the capability kernel.
     const CAPABILITY_MODEL: CapabilityModel;
+    /// How a guest reaches the host (flat host calls with sbrk or a heap host call, or kernel caps).
     const HOST_INTERFACE: HostInterface;
+    /// The program blob format (GP standard program, JAR v1, JAR v2 manifest).
     const BLOB_FORMAT: BlobFormat;
+    /// The block and state codec (GP compact naturals, or JAR fixed-width).
     const CODEC: CodecChoice;
     /// Code blob lengths as compact naturals (true) or fixed u32 (false).
     const USE_COMPACT_DEBLOB: bool;
@@ -3621,6 +3627,69 @@ impl VariantId {
             VariantId::Jar1 => "jar1",
         }
     }
+    /// What each entry of [`VariantId::describe`] means (its Lean doc comment), in the
+    /// same order.
+    pub const MEANINGS: [(&'static str, &'static str); 35usize] = [
+        ("name", "The variant's name, as users type it."),
+        ("V", "V: the number of validators."),
+        ("C", "C: the number of cores."),
+        ("E", "E: the epoch length in timeslots."),
+        ("N_TICKETS", "N: the number of ticket entries per validator."),
+        ("Y_TAIL", "Y: the slot after which no more tickets are accepted in an epoch."),
+        ("K_MAX_TICKETS", "K: the maximum number of tickets in one extrinsic."),
+        ("R_ROTATION", "R: the core rotation period in timeslots."),
+        ("H_RECENT", "H: the number of recent blocks kept in history."),
+        ("G_A", "G_A: the gas allotted to one service's accumulation."),
+        ("G_I", "G_I: the gas allotted to is-authorized."),
+        ("G_R", "G_R: the gas allotted to refinement."),
+        ("G_T", "G_T: the total accumulation gas per block."),
+        ("O_POOL", "O: the size of each core's authorizer pool."),
+        ("Q_QUEUE", "Q: the size of each core's authorizer queue."),
+        ("I", "I: the maximum number of work items in a package."),
+        ("J", "J: the maximum number of dependencies of a work report."),
+        ("T", "T: the maximum number of extrinsics in a work package."),
+        ("U_TIMEOUT", "U: the availability timeout in timeslots."),
+        (
+            "D_EXPUNGE",
+            "D: the period after which an unreferenced preimage may be expunged.",
+        ),
+        ("L_MAX_ANCHOR", "L: the maximum age of a lookup anchor in timeslots."),
+        ("B_I", "B_I: the deposit per storage item."),
+        ("B_L", "B_L: the deposit per storage byte."),
+        ("B_S", "B_S: the base deposit of a service."),
+        ("W_P", "W_P: the number of erasure-coded pieces in a segment."),
+        (
+            "W_E",
+            "W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes.",
+        ),
+        (
+            "memoryModel",
+            "How guest memory is laid out (segmented GP map, one linear region, or capability pages).",
+        ),
+        (
+            "gasModel",
+            "How gas is charged (per instruction, or per basic block from a pipeline model).",
+        ),
+        ("capabilityModel", "Whether programs run under the capability kernel."),
+        (
+            "hostInterface",
+            "How a guest reaches the host (flat host calls with sbrk or a heap host call, or kernel caps).",
+        ),
+        (
+            "blobFormat",
+            "The program blob format (GP standard program, JAR v1, JAR v2 manifest).",
+        ),
+        (
+            "codec",
+            "The block and state codec (GP compact naturals, or JAR fixed-width).",
+        ),
+        (
+            "useCompactDeblob",
+            "Code blob lengths as compact naturals (true) or fixed u32 (false).",
+        ),
+        ("ecalliEndsBlock", "`ecalli` ends a basic block."),
+        ("variableValidators", "The validator count may vary per epoch (GP#514)."),
+    ];
     /// Every parameter and model choice of the variant.
     pub fn describe(self) -> Vec<(&'static str, String)> {
         match self {
@@ -14774,11 +14843,11 @@ pub fn gas_charge_entry(g: &GasCharge, p: &Program, pc: Nat) -> Nat {
 pub fn run(p: &Program, g: &GasCharge, m: &Machine, fuel: Nat) -> Option<Outcome> {
     { run_charged(&p, &g, &m, gas_charge_entry(&g, &p, m.pc), fuel) }
 }
-/// Continues after a resumable exit (the host may have changed registers and memory in between): after a host call or `ecall`, at the next instruction, paying for it as usual; after a page fault, the faulting instruction again without paying twice; after running out of gas, the same instruction, paying for it. Other exits are final: `none`.
+/// Where a run continues after a resumable exit (the host may have changed registers and memory in between), and what its first instruction pays: after a host call or `ecall`, the next instruction, paying for it as usual; after a page fault, the faulting instruction again without paying twice; after running out of gas, the same instruction, paying for it. Other exits are final: `none`.
 ///
-/// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:84
+/// Lean: `Jar.JAVM.resumePoint` at spec/Jar/JAVM/Run.lean:84
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
-pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outcome> {
+pub fn resume_point(p: &Program, g: &GasCharge, o: &Outcome) -> Option<(Machine, Nat)> {
     {
         let m = o.machine.clone();
         match o.exit.clone() {
@@ -14787,10 +14856,8 @@ pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outc
                     None => None,
                     Some(op) => {
                         let next = program_decode(&p, m.pc, op).next;
-                        run_charged(
-                            &p,
-                            &g,
-                            &{
+                        Some((
+                            {
                                 let __with_base = &m;
                                 Machine {
                                     pc: next,
@@ -14800,16 +14867,25 @@ pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outc
                                 }
                             },
                             gas_charge_cost_at(&g, next),
-                            fuel,
-                        )
+                        ))
                     }
                 }
             }
-            Exit::PageFault(_) => run_charged(&p, &g, &m, Nat(0), fuel),
-            Exit::OutOfGas => {
-                run_charged(&p, &g, &m, gas_charge_entry(&g, &p, m.pc), fuel)
-            }
+            Exit::PageFault(_) => Some((m.clone(), Nat(0))),
+            Exit::OutOfGas => Some((m.clone(), gas_charge_entry(&g, &p, m.pc))),
             _ => None,
+        }
+    }
+}
+/// Continues after a resumable exit, from its `resumePoint`.
+///
+/// Lean: `Jar.JAVM.resume` at spec/Jar/JAVM/Run.lean:102
+#[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
+pub fn resume(p: &Program, g: &GasCharge, o: &Outcome, fuel: Nat) -> Option<Outcome> {
+    {
+        match resume_point(&p, &g, &o) {
+            Some((m, charge)) => run_charged(&p, &g, &m, charge, fuel),
+            None => None,
         }
     }
 }

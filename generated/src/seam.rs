@@ -33,7 +33,7 @@ pub fn with_engine<R>(engine: Option<Engine>, f: impl FnOnce() -> R) -> R {
 
 /// The fuel that bounds the reference: gas pays for every instruction under the per-instruction
 /// model; per-block charges may leave blocks free, so allow a generous multiple.
-fn fuel(g: &jar::GasCharge, m: &jar::Machine) -> Nat {
+pub fn fuel(g: &jar::GasCharge, m: &jar::Machine) -> Nat {
     match g {
         jar::GasCharge::PerInstruction => Nat(m.gas.0.saturating_add(2)),
         jar::GasCharge::PerBlock(_) => Nat(m.gas.0.saturating_mul(64).saturating_add(1 << 20)),

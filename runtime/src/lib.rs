@@ -7,6 +7,7 @@
 pub mod compiler;
 pub mod disasm;
 pub mod error;
+pub mod format;
 pub mod gas;
 pub mod interpreter;
 pub mod isa;
@@ -30,6 +31,7 @@ pub mod reservation;
 pub mod standard;
 
 pub use error::LoadError;
+pub use format::ProgramFormat;
 pub use gas::GasCosts;
 pub use interpreter::{predecode::Predecoded, Vm, REGISTER_COUNT};
 pub use isa::{Numbering, Opcode, OpcodeInfo, OperandClass};

@@ -70,11 +70,17 @@ class JarVariant where
   name : String
   /-- The chain size parameters. -/
   params : Params
+  /-- How guest memory is laid out (segmented GP map, one linear region, or capability pages). -/
   memoryModel : MemoryModel
+  /-- How gas is charged (per instruction, or per basic block from a pipeline model). -/
   gasModel : GasModel
+  /-- Whether programs run under the capability kernel. -/
   capabilityModel : CapabilityModel
+  /-- How a guest reaches the host (flat host calls with sbrk or a heap host call, or kernel caps). -/
   hostInterface : HostInterface
+  /-- The program blob format (GP standard program, JAR v1, JAR v2 manifest). -/
   blobFormat : BlobFormat
+  /-- The block and state codec (GP compact naturals, or JAR fixed-width). -/
   codec : CodecChoice
   /-- Code blob lengths as compact naturals (true) or fixed u32 (false). -/
   useCompactDeblob : Bool

@@ -36,7 +36,7 @@ fn check_case<V: Variant>(stem: &str, json: &serde_json::Value, bin: &[u8]) -> O
 }
 
 fn both_ways<V: Variant, T: Codec + Serialize + DeserializeOwned>(json: &serde_json::Value, bin: &[u8]) -> CaseResult {
-    let value: T = match serde_json::from_value(json.clone()) {
+    let value: T = match super::from_json(json.clone()) {
         Ok(v) => v,
         Err(e) => return CaseResult::Failed(format!("JSON does not fit the spec type: {e}")),
     };

@@ -35,7 +35,7 @@ pub fn run(dir: &Path) -> Result<Report, String> {
     for (d, dir_name, full) in super::tiny_and_full(dir) {
         for path in json_files(&d)? {
             let name = format!("{dir_name}/{}", path.file_stem().and_then(|s| s.to_str()).unwrap_or_default());
-            let result = match read_json(&path).and_then(|v| serde_json::from_value::<ErasureCase>(v).map_err(|e| format!("malformed erasure case: {e}"))) {
+            let result = match read_json(&path).and_then(|v| super::from_json::<ErasureCase>(v).map_err(|e| format!("malformed erasure case: {e}"))) {
                 Err(e) => CaseResult::Failed(e),
                 Ok(case) if full => check::<jar::Gp072Full>(&case),
                 Ok(case) => check::<jar::Gp072Tiny>(&case),

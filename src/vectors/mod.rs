@@ -42,6 +42,19 @@ pub fn vectors_for_test() -> Option<PathBuf> {
     }
 }
 
+/// Deserializes `value` as a `T`; an error names the innermost JSON path that does not fit
+/// (`guarantees[0].report.package_spec.hash: expected 32 bytes`), not just the top value.
+pub fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("`{path}`: {}", e.into_inner())
+        }
+    })
+}
+
 /// Outcome of one vector case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseResult {

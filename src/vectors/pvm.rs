@@ -176,11 +176,11 @@ type FastVm = dyn Machine<Mem = PagedMemory>;
 
 fn run_case_on(value: serde_json::Value, gas: GasSource, engine: Engine) -> Result<(), String> {
     if value.get("steps").is_some() {
-        let case: SpectoolCase = serde_json::from_value(value).map_err(|e| format!("malformed spectool case: {e}"))?;
+        let case: SpectoolCase = crate::vectors::from_json(value).map_err(|e| format!("malformed spectool case: {e}"))?;
         let costs = block_costs(&case, gas)?;
         run_spectool(&case, costs, engine)
     } else {
-        let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
+        let case: W3fCase = crate::vectors::from_json(value).map_err(|e| format!("malformed w3f case: {e}"))?;
         run_w3f(&case, engine)
     }
 }
@@ -206,7 +206,7 @@ pub fn run_case_reference(value: serde_json::Value, gas: GasSource) -> Result<Op
         Observed { exit, gas: vm.gas() as i64, pc: vm.pc(), regs: vm.regs(), read: Box::new(move |a, n| vm.read(a, n)) }
     }
     if value.get("steps").is_some() {
-        let case: SpectoolCase = serde_json::from_value(value).map_err(|e| format!("malformed spectool case: {e}"))?;
+        let case: SpectoolCase = crate::vectors::from_json(value).map_err(|e| format!("malformed spectool case: {e}"))?;
         if case.initial_gas < 0 {
             return Ok(None);
         }
@@ -229,7 +229,7 @@ pub fn run_case_reference(value: serde_json::Value, gas: GasSource) -> Result<Op
         }
         return Ok(Some(()));
     }
-    let case: W3fCase = serde_json::from_value(value).map_err(|e| format!("malformed w3f case: {e}"))?;
+    let case: W3fCase = crate::vectors::from_json(value).map_err(|e| format!("malformed w3f case: {e}"))?;
     if case.initial_regs.len() != 13 || case.initial_gas < 0 {
         return Err("the case needs 13 registers and non-negative gas".into());
     }

@@ -21,7 +21,7 @@ struct ShuffleCase {
 pub fn run(path: &Path) -> Result<Report, String> {
     let file = if path.is_dir() { path.join("shuffle_tests.json") } else { path.to_path_buf() };
     let cases: Vec<ShuffleCase> =
-        serde_json::from_value(read_json(&file)?).map_err(|e| format!("{}: malformed shuffle vectors: {e}", file.display()))?;
+        super::from_json(read_json(&file)?).map_err(|e| format!("{}: malformed shuffle vectors: {e}", file.display()))?;
     let mut report = Report::default();
     for (i, case) in cases.iter().enumerate() {
         if case.input > 1 << 20 {

@@ -81,11 +81,12 @@ def GasCharge.entry (g : GasCharge) (p : Program) (pc : Nat) : Nat :=
 def run (p : Program) (g : GasCharge) (m : Machine) (fuel : Nat) : Option Outcome :=
   runCharged p g m (g.entry p m.pc) fuel
 
-/-- Continues after a resumable exit (the host may have changed registers and memory in
-between): after a host call or `ecall`, at the next instruction, paying for it as usual; after a
-page fault, the faulting instruction again without paying twice; after running out of gas, the
-same instruction, paying for it. Other exits are final: `none`. -/
-def resume (p : Program) (g : GasCharge) (o : Outcome) (fuel : Nat) : Option Outcome :=
+/-- Where a run continues after a resumable exit (the host may have changed registers and memory
+in between), and what its first instruction pays: after a host call or `ecall`, the next
+instruction, paying for it as usual; after a page fault, the faulting instruction again without
+paying twice; after running out of gas, the same instruction, paying for it. Other exits are
+final: `none`. -/
+def resumePoint (p : Program) (g : GasCharge) (o : Outcome) : Option (Machine × Nat) :=
   let m := o.machine
   match o.exit with
   | .hostCall _ | .ecall =>
@@ -93,9 +94,15 @@ def resume (p : Program) (g : GasCharge) (o : Outcome) (fuel : Nat) : Option Out
     | none => none
     | some op =>
       let next := (p.decode m.pc op).next
-      runCharged p g { m with pc := next } (g.costAt next) fuel
-  | .pageFault _ => runCharged p g m 0 fuel
-  | .outOfGas => runCharged p g m (g.entry p m.pc) fuel
+      some ({ m with pc := next }, g.costAt next)
+  | .pageFault _ => some (m, 0)
+  | .outOfGas => some (m, g.entry p m.pc)
   | _ => none
+
+/-- Continues after a resumable exit, from its `resumePoint`. -/
+def resume (p : Program) (g : GasCharge) (o : Outcome) (fuel : Nat) : Option Outcome :=
+  match resumePoint p g o with
+  | some (m, charge) => runCharged p g m charge fuel
+  | none => none
 
 end Jar.JAVM
