@@ -3,6 +3,7 @@
 
 pub mod codec_cli;
 pub mod crosscheck;
+pub mod embedded;
 pub mod fuzz;
 pub mod kernel;
 pub mod node;

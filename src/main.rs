@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use jarkit::vectors::{self, vectors_root};
@@ -38,20 +37,30 @@ impl EngineChoice {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run codegen on a spec tree and write the generated Rust (exit 1 with diagnostics on errors).
+    /// Run codegen on a Lean spec (the one built into jarkit, or `--spec`/`--variants`) and
+    /// report what it generated, or its diagnostics (exit 1). `--out` writes the Rust.
     Gen {
-        #[arg(long)]
+        /// A spec tree (`.lean` files, searched recursively) instead of the built-in spec.
+        #[arg(long, value_name = "DIR")]
         spec: Option<PathBuf>,
-        #[arg(long)]
+        /// A variants directory (one instance per file) instead of the built-in variants.
+        #[arg(long, value_name = "DIR")]
         variants: Option<PathBuf>,
-        /// Output directory (default: print to stdout).
-        #[arg(long)]
+        /// Write the generated Rust (`jar.rs`) into this directory.
+        #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Print the generated Rust on stdout instead of the summary.
+        #[arg(long, conflicts_with = "out")]
+        stdout: bool,
     },
-    /// List every variant with its parameters and model choices.
+    /// Every variant side by side: each parameter and model choice with its meaning, the rows
+    /// where variants differ marked, and the next commands to try.
     Variants,
     /// Run conformance vectors.
     Vectors {
+        /// Print the results as JSON (every case with its result) instead of text.
+        #[arg(long)]
+        json: bool,
         #[command(subcommand)]
         family: Family,
     },
@@ -65,8 +74,8 @@ enum Command {
         /// (inputs and pre-states are kept), instead of running one file.
         #[arg(long, value_name = "DIR")]
         bless: Option<PathBuf>,
-        /// The sub-transition: accumulate, assurances, authorizations, disputes, history, preimages, reports,
-        /// safrole or statistics.
+        /// The sub-transition.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(jarkit::stf::SUB_TRANSITIONS))]
         sub: String,
         /// The input file (`-` or absent: standard input).
         input: Option<PathBuf>,
@@ -77,10 +86,15 @@ enum Command {
         /// A variant, or `polkavm` for PolkaVM's rules (JamV1 numbering, full pipeline gas).
         #[arg(long, default_value = "gp072_tiny")]
         variant: String,
+        /// How many random cases to run.
         #[arg(long, default_value_t = 10_000)]
         cases: u32,
+        /// The first case's seed (the same seed gives the same cases).
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
         /// jar1 only: random multi-VM invocations of the capability kernel (every kernel call,
         /// nested CALLs, faults and RESUME, pages moved and mapped between VMs), run by the spec's
         /// kernel with the reference, the interpreter and the recompiler under every VM and by
@@ -97,10 +111,13 @@ enum Command {
     /// Fuzz a parser or an engine for as long as you like (one target, or all).
     /// Ends with `N cases, M panics`.
     Fuzz {
+        /// The target, or `all`.
         #[arg(default_value = "all", value_parser = clap::builder::PossibleValuesParser::new(std::iter::once("all").chain(jarkit::fuzz::TARGETS)))]
         target: String,
+        /// Cases per batch (per target without `--seconds`).
         #[arg(long, default_value_t = 10_000)]
         cases: u32,
+        /// The first batch's seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Run each target for this long instead: batches of `--cases`, each from the next
@@ -110,41 +127,55 @@ enum Command {
     },
     /// Show what a program file holds: its format (code blob, GP standard program, JAR v1, JAR v2
     /// manifest, .polkavm), its parts and a disassembly. Invalid files get the reason and exit 2.
-    Inspect { file: PathBuf },
+    Inspect {
+        /// The program file.
+        file: PathBuf,
+    },
     /// Import block traces: DIR is one trace folder (genesis.bin, 00000001.bin, …) or a folder of
     /// them (default: gp072/traces). Each step's pre-state root is checked, the block imported
     /// with the spec's block transition, and the post-state root compared; a mismatch names the
     /// first differing state component with both values. Ends with `N passed, M failed`.
     Import {
+        /// The variant the traces were made for.
         #[arg(long, default_value = "gp072_tiny")]
         variant: String,
         /// Report the time per block and its split (state decoding, transition, encoding,
         /// Merklization).
         #[arg(long)]
         stats: bool,
+        /// A trace folder, or a folder of them.
         dir: Option<PathBuf>,
     },
     /// Serve the JAM conformance fuzzer's target protocol (v1: PeerInfo, Initialize, ImportBlock,
     /// GetState; length-prefixed JAM-codec messages) on a Unix socket, one session after another.
     Target {
+        /// The variant whose blocks and state the fuzzer sends.
         #[arg(long, default_value = "gp072_tiny")]
         variant: String,
+        /// The Unix socket to listen on (created; an old one is replaced).
         #[arg(long, value_name = "PATH")]
         socket: PathBuf,
     },
     /// Decode a JAM-codec file as a spec type (`WorkReport`, `Header`, …) and print its JSON.
     Decode {
+        /// The variant whose codec and sizes apply.
         #[arg(long, default_value = "gp072_tiny")]
         variant: String,
+        /// The spec type (its Lean name, e.g. `Header`).
         type_name: String,
+        /// The file of JAM-codec bytes.
         file: PathBuf,
     },
     /// Encode a JSON file as a spec type and write the bytes (to `--out`, else hex on stdout).
     Encode {
+        /// The variant whose codec and sizes apply.
         #[arg(long, default_value = "gp072_tiny")]
         variant: String,
+        /// The spec type (its Lean name, e.g. `Header`).
         type_name: String,
+        /// The JSON file.
         file: PathBuf,
+        /// Write the bytes here instead of printing hex.
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -163,25 +194,36 @@ enum Command {
         /// Skip PolkaVM's compiler backends.
         #[arg(long)]
         interpreters_only: bool,
+        /// Print the results as JSON (every guest, VM and measurement, with quartiles).
+        #[arg(long)]
+        json: bool,
         /// Measure jar1's capability kernel instead: CALL + REPLY round trips, and fib(20) with
         /// one VM per call (creation, calls, memory per live VM), on each engine.
-        #[arg(long, conflicts_with_all = ["guest", "svg", "interpreters_only"])]
+        #[arg(long, conflicts_with_all = ["guest", "svg", "interpreters_only", "json"])]
         kernel: bool,
     },
     /// Run a program: a GP code blob file (jump table, code, bitmask), a PolkaVM `.polkavm`
     /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention,
     /// or a jar1 capability manifest (magic `JAR\x02`), run by javm's capability kernel (or the
     /// spec's, `--spec-kernel`) with child VMs.
+    #[command(after_help = cli::run::EXIT_CODES)]
     Run {
+        /// The program file; its format is read from its first bytes (`JAR\x02`, `JAR\x01`,
+        /// `PVM\0`, else a GP code blob, or a GP standard program with `--standard`).
         blob: PathBuf,
-        /// Variant whose rules apply (numbering, block rules, gas model).
-        #[arg(long, default_value = "gp072_tiny")]
-        variant: String,
+        /// Variant whose rules apply (numbering, block rules, gas model). Default: the format's
+        /// own (jar1 for JAR v2, jar080_tiny for JAR v1, gp072_tiny otherwise); a variant that
+        /// does not take the file's format is refused. Not for `.polkavm` files, which run under
+        /// PolkaVM's rules.
+        #[arg(long)]
+        variant: Option<String>,
+        /// The gas the program starts with.
         #[arg(long, default_value_t = 1_000_000)]
         gas: i64,
-        /// Print each instruction as it runs, with the registers it changed (stepped by the
-        /// spec, under the program's numbering and gas model; code blobs and `.polkavm` files).
-        #[arg(long)]
+        /// Print each instruction as it runs, with the registers it changed, stepped by the
+        /// spec under the program's numbering and gas model (every format; for a jar1 manifest,
+        /// every VM under the spec's kernel).
+        #[arg(long, conflicts_with = "json")]
         trace: bool,
         /// For a `.polkavm` file: the export to call (default: the first). For a jar1 manifest:
         /// `refine` (φ7 = 0, the default), `accumulate` (φ7 = 1) or a number for φ7.
@@ -191,30 +233,44 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         args: Vec<u64>,
         /// BLOB is a GP 0.7.2 standard program (RO/RW data, heap, stack, code) laid out in the
-        /// segmented memory map. (A JAR v1 blob, magic `JAR\x01`, is recognised by itself and
-        /// laid out linearly.) `--input` is the argument data (hex).
+        /// segmented memory map. `--input` is the argument data (hex).
         #[arg(long)]
         standard: bool,
-        /// Argument data (hex): a standard program's or JAR v1 blob's arguments, or what a jar1
-        /// manifest's root VM finds in its IPC DATA capability (slot 0).
+        /// Argument data (hex): a standard program's or JAR v1 program's arguments, or what a
+        /// jar1 manifest's root VM finds in its IPC DATA capability (slot 0).
         #[arg(long, default_value = "")]
         input: String,
-        /// Run on the recompiler (x86-64) instead of the interpreter (not with `--trace`).
+        /// Set register N (0-12) to VALUE (decimal or 0x hex) before the run, after the format's
+        /// own setup. Repeatable.
+        #[arg(long = "reg", value_name = "N=VALUE")]
+        regs: Vec<String>,
+        /// Write BYTES (hex) at ADDRESS before the run; unmapped pages are mapped read-write.
+        /// Repeatable.
+        #[arg(long = "mem", value_name = "ADDRESS=BYTES")]
+        mem: Vec<String>,
+        /// Run on the recompiler (x86-64) instead of the interpreter.
         #[arg(long, conflicts_with = "trace")]
         compiler: bool,
         /// jar1 manifests: run the spec's capability kernel (generated from the Lean) instead of
         /// javm's; the VMs still run on the interpreter or, with `--compiler`, the recompiler.
         #[arg(long)]
         spec_kernel: bool,
+        /// Print the end as JSON (format, exit, exit code, pc, gas, registers, output, VMs).
+        #[arg(long)]
+        json: bool,
     },
 }
 
 #[derive(Subcommand)]
 enum Family {
     /// The GP 0.7.2 Fisher–Yates shuffle vectors, through the generated `shuffle`.
-    Shuffle { path: Option<PathBuf> },
+    Shuffle {
+        /// The shuffle vectors' file or folder (default: gp072/shuffle under the vectors root).
+        path: Option<PathBuf>,
+    },
     /// PVM vectors (polkavm-spectool or w3f v0.4 format, detected per file).
     Pvm {
+        /// A folder of PVM vectors (default: polkavm-spectool/programs under the vectors root).
         dir: Option<PathBuf>,
         /// Run them on the reference executor generated from the Lean spec instead of the
         /// interpreter.
@@ -229,30 +285,47 @@ enum Family {
         gas: String,
     },
     /// The GP 0.7.2 codec vectors, both ways (JSON → bytes, bytes → JSON), tiny and full.
-    Codec { dir: Option<PathBuf> },
+    Codec {
+        /// The codec vectors (default: gp072/codec under the vectors root).
+        dir: Option<PathBuf>,
+    },
     /// State-trie cases: every raw state of the block traces (genesis, each step's pre and post
     /// state) through the spec's `merkleRoot` (default directory: gp072/traces).
-    Trie { path: Option<PathBuf> },
+    Trie {
+        /// A trace folder or a folder of them (default: gp072/traces under the vectors root).
+        path: Option<PathBuf>,
+    },
     /// The GP 0.7.2 erasure-coding vectors: the shards of each blob, tiny and full.
-    Erasure { dir: Option<PathBuf> },
+    Erasure {
+        /// The erasure vectors (default: gp072/erasure under the vectors root).
+        dir: Option<PathBuf>,
+    },
     /// The GP 0.7.2 vectors of one sub-transition (default directory: gp072/stf/SUB/tiny).
     Stf {
+        /// The sub-transition.
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(jarkit::stf::SUB_TRANSITIONS))]
         sub: String,
+        /// The folder of its vectors (default: gp072/stf/SUB/tiny under the vectors root).
         dir: Option<PathBuf>,
+        /// The variant whose parameters apply (gp072_full for the full vectors).
         #[arg(long, default_value = "gp072_tiny")]
         variant: String,
     },
 }
 
-/// Writes to stdout; a closed pipe (`jarkit variants | head`) ends the output quietly instead of
-/// panicking like `print!` does.
-fn write_stdout(text: &str) {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    if stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).is_err() {
-        std::process::exit(0);
-    }
+/// `println!` that ends the program quietly when stdout's reader has gone (see [`cli::stdout`]).
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => { $crate::cli::stdout(&format!("{}\n", format_args!($($t)*))) };
 }
+
+/// `eprintln!` that ignores a closed stderr instead of panicking.
+#[macro_export]
+macro_rules! warn {
+    ($($t:tt)*) => { $crate::cli::stderr(&format!("{}\n", format_args!($($t)*))) };
+}
+
+mod cli;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -263,7 +336,7 @@ fn main() -> ExitCode {
     match jarkit::seam::with_engine(cli.engine.seam(), || run(cli.command)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            warn!("error: {e}");
             ExitCode::from(2)
         }
     }
@@ -280,56 +353,19 @@ fn vector_path(given: Option<PathBuf>, default: &str) -> Result<PathBuf, String>
 
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
-        Command::Gen { spec, variants, out } => {
-            let root = repo_root();
-            let opts = jarkit_codegen::Options {
-                spec_dir: spec.unwrap_or_else(|| root.join("spec")),
-                variants_dir: variants.unwrap_or_else(|| root.join("variants")),
-            };
-            let started = std::time::Instant::now();
-            match jarkit_codegen::generate(&opts) {
-                Ok(output) => {
-                    for (name, text) in &output.files {
-                        match &out {
-                            Some(dir) => {
-                                std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                                let p = dir.join(name);
-                                std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-                                eprintln!("wrote {} ({} lines)", p.display(), text.lines().count());
-                            }
-                            None => write_stdout(text),
-                        }
-                    }
-                    eprintln!("generated from {} Lean files in {:.1} ms", output.inputs.len(), started.elapsed().as_secs_f64() * 1e3);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(d) => {
-                    eprintln!("{d}");
-                    Ok(ExitCode::from(1))
-                }
-            }
-        }
+        Command::Gen { spec, variants, out, stdout } => run_gen(spec, variants, out.as_deref(), stdout),
         Command::Variants => {
-            let mut text = String::new();
-            for id in jarkit_spec::jar::VariantId::ALL {
-                text.push_str(&format!("{id}\n"));
-                for (k, v) in id.describe() {
-                    text.push_str(&format!("  {k:<20} {v}\n"));
-                }
-            }
-            write_stdout(&text);
+            cli::stdout(&cli::variants::table());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Vectors { family } => {
+        Command::Vectors { family, json } => {
             let report = match family {
                 Family::Shuffle { path } => vectors::shuffle::run(&vector_path(path, "gp072/shuffle")?)?,
                 Family::Pvm { dir, reference, compiler, gas } => {
                     let dir = vector_path(dir, "polkavm-spectool/programs")?;
-                    let known_file = repo_root().join("tests/known-differences/w3f-pvm.txt");
-                    let known = match std::fs::read_to_string(&known_file) {
-                        Ok(t) if dir.ends_with("w3f/pvm/programs") => vectors::pvm::parse_known(&t),
-                        _ => Default::default(),
-                    };
+                    // The known differences are built into the binary (the list of w3f cases that
+                    // GP 0.7.2 contradicts, each with its reason).
+                    let known = if dir.ends_with("w3f/pvm/programs") { vectors::pvm::parse_known(jarkit::embedded::W3F_PVM_KNOWN) } else { Default::default() };
                     let executor = if reference {
                         vectors::pvm::Executor::Reference
                     } else if compiler {
@@ -348,81 +384,87 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     vectors::stf::run(&sub, &dir, variant.parse()?)?
                 }
             };
-            write_stdout(&report.render());
+            if json {
+                say!("{}", serde_json::to_string_pretty(&report.json()).expect("JSON values print"));
+            } else {
+                cli::stdout(&report.render());
+            }
             // A run that found nothing to check has not passed anything.
             if report.cases.is_empty() {
                 return Err("no vectors found at that path: nothing was checked".to_string());
             }
             Ok(if report.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Run { blob, variant, gas, trace, entry, args, standard, input, compiler, spec_kernel } => {
-            let bytes = std::fs::read(&blob).map_err(|e| format!("{}: {e}", blob.display()))?;
-            if standard {
-                run_standard(&blob, &bytes, &variant, &input, gas, compiler)
-            } else if bytes.starts_with(b"JAR\x02") {
-                run_kernel(&blob, &bytes, entry.as_deref(), &input, gas, compiler, spec_kernel)
-            } else if bytes.starts_with(b"JAR\x01") {
-                run_jar_v1(&blob, &bytes, &variant, &input, gas, compiler)
-            } else if bytes.starts_with(b"PVM\0") {
-                run_polkavm(&blob, &bytes, entry.as_deref(), &args, gas, trace, compiler)
-            } else {
-                run_blob(&blob, &variant, gas, trace, compiler)
-            }
-        }
+        Command::Run { blob, variant, gas, trace, entry, args, standard, input, regs, mem, compiler, spec_kernel, json } => cli::run::run(&cli::run::Request {
+            path: &blob,
+            variant: variant.as_deref(),
+            gas,
+            trace,
+            entry: entry.as_deref(),
+            args: &args,
+            standard,
+            input: &input,
+            compiler,
+            spec_kernel,
+            regs: &regs,
+            mem: &mem,
+            json,
+        }),
         Command::Inspect { file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let text = inspect(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
-            write_stdout(&text);
+            let text = cli::inspect::describe(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
+            cli::stdout(&text);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Crosscheck { cases, seed, against: Some(_), .. } => {
+        Command::Crosscheck { cases, seed, json, against: Some(_), .. } => {
             let start = std::time::Instant::now();
             let s = jarkit::crosscheck::polkavm_oracle::run_cases(cases, seed)?;
-            if let Some(d) = &s.divergence {
-                write_stdout(&format!("divergence from PolkaVM (shrunk):\n{d}\n"));
-            }
-            if let Some(d) = &s.first_gas_difference {
-                write_stdout(&format!("first case whose gas differs (block costs; it agrees with gas to spare):\n{d}\n"));
-            }
-            let found = u64::from(s.divergence.is_some());
-            let exits: Vec<String> = s.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            eprintln!("exits: {}; resumptions (host calls answered, page faults served): {}; refused by PolkaVM (not counted as agreeing): {}", exits.join(", "), s.resumptions, s.refused);
-            write_stdout(&format!(
-                "{} cases, {found} divergences, {} gas-model differences (against polkavm, seed {seed}, {:.1} s)\n",
-                s.cases,
-                s.gas_differences,
-                start.elapsed().as_secs_f64()
-            ));
-            Ok(if found + s.gas_differences == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            let report = cli::CheckReport {
+                label: "against polkavm".into(),
+                cases: s.cases,
+                seed,
+                seconds: start.elapsed().as_secs_f64(),
+                divergence: s.divergence,
+                // A case that agrees with gas to spare but whose block costs differ.
+                other_findings: vec![("gas_model_differences", s.gas_differences, s.first_gas_difference)],
+                exits: s.exits,
+                counters: vec![("resumptions", s.resumptions), ("refused_by_polkavm", s.refused)],
+            };
+            Ok(report.print(json))
         }
-        Command::Crosscheck { variant, cases, seed, kernel: true, .. } => {
+        Command::Crosscheck { variant, cases, seed, json, kernel: true, .. } => {
             if variant != "jar1" {
                 return Err(format!("--kernel checks jar1's capability kernel; `{variant}` has none (use --variant jar1)"));
             }
             let start = std::time::Instant::now();
             let s = jarkit::kernel::check::run(cases, seed);
-            if let Some(d) = &s.divergence {
-                write_stdout(&format!("divergence (shrunk):\n{d}\n"));
-            }
-            let found = u64::from(s.divergence.is_some());
-            let exits: Vec<String> = s.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            eprintln!("exits: {}; VMs: {}; protocol calls answered: {}", exits.join(", "), s.vms, s.protocol_calls);
-            write_stdout(&format!("{} cases, {found} divergences (jar1 kernel, seed {seed}, {:.1} s)\n", s.cases, start.elapsed().as_secs_f64()));
-            Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            let report = cli::CheckReport {
+                label: "jar1 kernel".into(),
+                cases: s.cases,
+                seed,
+                seconds: start.elapsed().as_secs_f64(),
+                divergence: s.divergence,
+                other_findings: vec![],
+                exits: s.exits,
+                counters: vec![("vms", s.vms), ("protocol_calls_answered", s.protocol_calls)],
+            };
+            Ok(report.print(json))
         }
-        Command::Crosscheck { variant, cases, seed, kernel: false, .. } => {
+        Command::Crosscheck { variant, cases, seed, json, kernel: false, .. } => {
             let rules = jarkit::crosscheck::rules_named(&variant)?;
-            let id = variant;
             let start = std::time::Instant::now();
-            let summary = jarkit::crosscheck::run_rules(&rules, cases, seed);
-            if let Some(d) = &summary.divergence {
-                write_stdout(&format!("divergence (shrunk):\n{d}\n"));
-            }
-            let found = u64::from(summary.divergence.is_some());
-            let exits: Vec<String> = summary.exits.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            eprintln!("exits: {}; gas used in all: {}; also on the recompiler: {} cases", exits.join(", "), summary.gas_used, summary.compiled);
-            write_stdout(&format!("{} cases, {found} divergences ({id}, seed {seed}, {:.1} s)\n", summary.cases, start.elapsed().as_secs_f64()));
-            Ok(if found == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            let s = jarkit::crosscheck::run_rules(&rules, cases, seed);
+            let report = cli::CheckReport {
+                label: variant,
+                cases: s.cases,
+                seed,
+                seconds: start.elapsed().as_secs_f64(),
+                divergence: s.divergence,
+                other_findings: vec![],
+                exits: s.exits,
+                counters: vec![("gas_used", s.gas_used), ("also_on_the_recompiler", s.compiled)],
+            };
+            Ok(report.print(json))
         }
         Command::Fuzz { target, cases, seed, seconds } => {
             let targets: Vec<&str> = if target == "all" { jarkit::fuzz::TARGETS.to_vec() } else { vec![target.as_str()] };
@@ -441,16 +483,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 };
                 if let Some((bytes, why)) = &finding {
                     panics += 1;
-                    write_stdout(&format!("{t}: PANIC on {} bytes (shrunk) {:02x?}: {why}\n", bytes.len(), bytes));
+                    cli::stdout(&format!("{t}: PANIC on {} bytes (shrunk) {:02x?}: {why}\n", bytes.len(), bytes));
                 }
-                write_stdout(&format!("{t}: {done} cases, {} panics ({:.1} s)\n", u32::from(finding.is_some()), start.elapsed().as_secs_f64()));
+                cli::stdout(&format!("{t}: {done} cases, {} panics ({:.1} s)\n", u32::from(finding.is_some()), start.elapsed().as_secs_f64()));
             }
             Ok(if panics == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         Command::Decode { variant, type_name, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let json = jarkit::codec_cli::decode(&type_name, variant.parse()?, &bytes).map_err(|e| format!("{}: {e}", file.display()))?;
-            write_stdout(&format!("{}\n", serde_json::to_string_pretty(&json).expect("JSON values print")));
+            cli::stdout(&format!("{}\n", serde_json::to_string_pretty(&json).expect("JSON values print")));
             Ok(ExitCode::SUCCESS)
         }
         Command::Encode { variant, type_name, file, out } => {
@@ -458,25 +500,25 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let bytes = jarkit::codec_cli::encode(&type_name, variant.parse()?, &json).map_err(|e| format!("{}: {e}", file.display()))?;
             match out {
                 Some(p) => std::fs::write(&p, &bytes).map_err(|e| format!("{}: {e}", p.display()))?,
-                None => write_stdout(&format!("{}\n", jarkit_spec::prelude::to_hex(&bytes))),
+                None => cli::stdout(&format!("{}\n", jarkit_spec::prelude::to_hex(&bytes))),
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { kernel: true, seconds, .. } => {
-            write_stdout(&jarkit::kernel::bench::run(seconds)?);
+            cli::stdout(&jarkit::kernel::bench::run(seconds)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { guest, seconds, svg, interpreters_only, kernel: false } => run_bench(guest.as_deref(), seconds, svg.as_deref(), interpreters_only),
+        Command::Bench { guest, seconds, svg, interpreters_only, json, kernel: false } => run_bench(guest.as_deref(), seconds, svg.as_deref(), interpreters_only, json),
         Command::Stf { variant, bless, sub, input } => run_stf(&variant, bless.as_deref(), &sub, input.as_deref()),
         Command::Import { variant, stats, dir } => run_import(&variant, stats, dir),
         Command::Target { variant, socket } => {
-            jarkit::node::target::serve(&socket, variant.parse()?, None, &mut |line| eprintln!("{line}"))?;
+            jarkit::node::target::serve(&socket, variant.parse()?, None, &mut |line| warn!("{line}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
-fn run_bench(only: Option<&str>, seconds: f64, svg: Option<&std::path::Path>, interpreters_only: bool) -> Result<ExitCode, String> {
+fn run_bench(only: Option<&str>, seconds: f64, svg: Option<&std::path::Path>, interpreters_only: bool, json: bool) -> Result<ExitCode, String> {
     use jarkit_bench::harness::{self, Row, Vm};
     use jarkit_bench::polkavm_vm::Backend;
     let guests: Vec<_> = match only {
@@ -491,17 +533,58 @@ fn run_bench(only: Option<&str>, seconds: f64, svg: Option<&std::path::Path>, in
     let budget = std::time::Duration::from_secs_f64(seconds.max(0.01));
     let mut rows = Vec::new();
     for g in guests {
-        eprintln!("{}: {}", g.name, g.what);
+        warn!("{}: {}", g.name, g.what);
         let results = harness::time_all(g, &vms, budget);
         rows.push(Row { guest: g, results });
     }
-    write_stdout(&harness::render(&rows, &vms));
+    if json {
+        say!("{}", serde_json::to_string_pretty(&bench_json(&rows)).expect("JSON values print"));
+    } else {
+        cli::stdout(&harness::render(&rows, &vms));
+    }
     if let Some(path) = svg {
         std::fs::write(path, harness::svg(&rows)).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     // A wrong result on any VM is a failure, not a footnote.
     let wrong = rows.iter().flat_map(|r| &r.results).any(|(_, t)| matches!(t, Err(e) if e.contains("expected")));
     Ok(if wrong { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// `jarkit bench --json`: every guest's timings per VM (milliseconds, median and quartiles) and
+/// the ratios against PolkaVM, with their geometric means.
+fn bench_json(rows: &[jarkit_bench::harness::Row]) -> serde_json::Value {
+    use jarkit_bench::harness;
+    use jarkit_bench::jarkit_vm::Engine;
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+    let ratio_names = [(Engine::Interpreter, true, "interpreter_execute"), (Engine::Interpreter, false, "interpreter_total"), (Engine::Compiler, true, "compiler_execute"), (Engine::Compiler, false, "compiler_total")];
+    let guests: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            let results: Vec<serde_json::Value> = r
+                .results
+                .iter()
+                .map(|(vm, t)| match t {
+                    Ok(t) => serde_json::json!({
+                        "vm": vm.label(),
+                        "gas_used": t.gas_used,
+                        "execute_ms": { "median": ms(t.execute), "q1": ms(t.execute_spread.0), "q3": ms(t.execute_spread.1) },
+                        "total_ms": { "median": ms(t.total), "q1": ms(t.total_spread.0), "q3": ms(t.total_spread.1) },
+                    }),
+                    Err(e) => serde_json::json!({ "vm": vm.label(), "error": e }),
+                })
+                .collect();
+            let ratios: serde_json::Map<String, serde_json::Value> = ratio_names.iter().filter_map(|(e, x, name)| Some((name.to_string(), serde_json::json!(r.ratio(*e, *x)?)))).collect();
+            serde_json::json!({ "guest": r.guest.name, "results": results, "ratios": ratios })
+        })
+        .collect();
+    let geomeans: serde_json::Map<String, serde_json::Value> = ratio_names
+        .iter()
+        .filter_map(|(e, x, name)| {
+            let v: Vec<f64> = rows.iter().filter_map(|r| r.ratio(*e, *x)).collect();
+            Some((name.to_string(), serde_json::json!(harness::geomean(&v)?)))
+        })
+        .collect();
+    serde_json::json!({ "ratio": "PolkaVM time / jarkit time", "guests": guests, "geometric_means": geomeans })
 }
 
 fn run_stf(variant: &str, bless: Option<&std::path::Path>, sub: &str, input: Option<&std::path::Path>) -> Result<ExitCode, String> {
@@ -511,7 +594,7 @@ fn run_stf(variant: &str, bless: Option<&std::path::Path>, sub: &str, input: Opt
         if n == 0 {
             return Err(format!("{}: no .json vectors to bless", dir.display()));
         }
-        eprintln!("blessed {n} vectors in {}", dir.display());
+        warn!("blessed {n} vectors in {}", dir.display());
         return Ok(ExitCode::SUCCESS);
     }
     let text = match input {
@@ -523,7 +606,7 @@ fn run_stf(variant: &str, bless: Option<&std::path::Path>, sub: &str, input: Opt
     let case: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{name}: line {} column {}: {e}", e.line(), e.column()))?;
     let out = jarkit::stf::run(id, sub, &case).map_err(|e| format!("{name}: {e}"))?;
-    write_stdout(&format!("{}\n", serde_json::to_string_pretty(&out).expect("JSON values print")));
+    cli::stdout(&format!("{}\n", serde_json::to_string_pretty(&out).expect("JSON values print")));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -542,290 +625,49 @@ fn bless_dir(id: jarkit_spec::jar::VariantId, sub: &str, dir: &std::path::Path) 
     Ok(files.len())
 }
 
-/// The description `jarkit inspect` prints.
-fn inspect(bytes: &[u8]) -> Result<String, String> {
-    use javm::{disasm, BlockRules, Code, LengthEncoding, Numbering};
-    let mut out = String::new();
-    let code = if bytes.starts_with(b"JAR\x02") {
-        let m = javm::manifest::Manifest::parse(bytes).map_err(|e| e.to_string())?;
-        out.push_str(&format!("JAR v2 capability manifest: {} pages, runs slot {} first, init gas {}\n", m.memory_pages, m.invoke, m.init_gas()));
-        let mut first = None;
-        for c in &m.caps {
-            match c {
-                javm::manifest::Capability::Code { slot, code } => {
-                    out.push_str(&format!("  slot {slot}: CODE, {} bytes of code\n", code.code.len()));
-                    if *slot == m.invoke {
-                        first = Some(code.clone());
-                    }
-                }
-                javm::manifest::Capability::Data { slot, base_page, page_count, access, init } => {
-                    out.push_str(&format!("  slot {slot}: DATA pages {base_page}..{} {access:?}, {} initial bytes\n", base_page + page_count, init.len()));
-                }
-            }
-        }
-        out.push_str("(the capability kernel that runs this is not implemented yet)\n");
-        first
-    } else if bytes.starts_with(b"JAR\x01") {
-        let p = javm::JarV1Program::parse(bytes, BlockRules::JAR).map_err(|e| e.to_string())?;
-        out.push_str(&format!("JAR v1 program (linear layout): RO {} bytes, RW {} bytes, heap {}/{} pages, stack {} pages\n", p.ro_data.len(), p.rw_data.len(), p.heap_pages, p.max_heap_pages, p.stack_pages));
-        Some(p.code)
-    } else if bytes.starts_with(b"PVM\0") {
-        let p = javm::PolkaVmBlob::parse(bytes).map_err(|e| e.to_string())?;
-        out.push_str(&format!("PolkaVM container (JamV1): RO {} of {} bytes, RW {} of {} bytes, stack {} bytes, exports {:?}\n", p.ro_data.len(), p.ro_data_size, p.rw_data.len(), p.rw_data_size, p.stack_size, p.exports));
-        Some(Code::parse(&p.code, LengthEncoding::Compact, Numbering::PolkaVm, BlockRules::GP).map_err(|e| e.to_string())?)
-    } else if let Ok(p) = javm::StandardProgram::parse(bytes) {
-        out.push_str(&format!("GP standard program (segmented layout): RO {} bytes, RW {} bytes, {} heap pages, stack {} bytes\n", p.ro_data.len(), p.rw_data.len(), p.heap_pages, p.stack_bytes));
-        Some(Code::parse(&p.code, LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).map_err(|e| e.to_string())?)
-    } else {
-        let c = Code::parse(bytes, LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).map_err(|e| format!("not a known program format: {e}"))?;
-        out.push_str("GP code blob (jump table, code, bitmask)\n");
-        Some(c)
-    };
-    if let Some(code) = code {
-        out.push_str(&disasm::listing(&code));
-    }
-    Ok(out)
-}
-
-/// The block rules, blob length encoding and gas costs of variant `id` for `code`.
-fn variant_rules(id: jarkit_spec::jar::VariantId) -> (javm::LengthEncoding, javm::BlockRules, jarkit_spec::jar::GasModel) {
-    jarkit_spec::with_variant!(id, V => {
-        use jarkit_spec::jar::Variant;
-        let lengths = if V::USE_COMPACT_DEBLOB { javm::LengthEncoding::Compact } else { javm::LengthEncoding::U32 };
-        (lengths, javm::BlockRules { ecalli_ends_block: V::ECALLI_ENDS_BLOCK, strict: V::ECALLI_ENDS_BLOCK }, V::GAS_MODEL)
-    })
-}
-
-fn costs_for(model: jarkit_spec::jar::GasModel, code: &javm::Code) -> javm::GasCosts {
-    use jarkit_spec::jar::GasModel;
-    match model {
-        GasModel::PerInstruction => javm::GasCosts::PerInstruction,
-        GasModel::BasicBlockSinglePass => javm::GasCosts::single_pass(code),
-        GasModel::BasicBlockFull => javm::GasCosts::pipeline(code),
-    }
-}
-
-/// The engine `--compiler` selects.
-fn engine(compiler: bool) -> javm::Engine {
-    if compiler {
-        javm::Engine::Compiler
-    } else {
-        javm::Engine::Interpreter
-    }
-}
-
-/// Runs a loaded program from pc 0 on the interpreter or (`compiler`) the recompiler, and prints
-/// the exit and the output (φ₇..φ₇+φ₈ on halt). `serve` handles the host calls the runner
-/// implements itself (it returns the exit to report, or `None` to resume the guest); other host
-/// calls end the run.
-fn run_and_report<M: javm::Memory + 'static>(
-    code: javm::Code,
-    costs: &javm::GasCosts,
-    memory: M,
-    regs: &[u64; 13],
-    gas: i64,
-    compiler: bool,
-    serve: impl Fn(&mut dyn javm::Machine<Mem = M>, u32) -> Option<javm::Exit>,
-) -> Result<(), String> {
-    let mut vm = javm::machine::start(engine(compiler), Arc::new(javm::Predecoded::new(code, costs)), memory, gas)?;
-    for (i, r) in regs.iter().enumerate() {
-        vm.set_reg(i, *r);
-    }
-    vm.set_pc(0);
-    let exit = loop {
-        match vm.run() {
-            javm::Exit::HostCall(id) => match serve(vm.as_mut(), id) {
-                None => continue,
-                Some(exit) => break exit,
-            },
-            exit => break exit,
+/// `jarkit gen`: codegen on the built-in spec (or the trees given), then a summary, the Rust on
+/// stdout (`--stdout`), or the files in `out`.
+fn run_gen(spec: Option<PathBuf>, variants: Option<PathBuf>, out: Option<&std::path::Path>, to_stdout: bool) -> Result<ExitCode, String> {
+    let started = std::time::Instant::now();
+    let (result, from) = match (spec, variants) {
+        (None, None) => (jarkit_codegen::generate_sources(jarkit::embedded::sources()), format!("the built-in spec ({} Lean files)", jarkit::embedded::SPEC_FILES.len())),
+        (spec, variants) => {
+            let root = repo_root();
+            let opts = jarkit_codegen::Options { spec_dir: spec.unwrap_or_else(|| root.join("spec")), variants_dir: variants.unwrap_or_else(|| root.join("variants")) };
+            let from = format!("{} and {}", opts.spec_dir.display(), opts.variants_dir.display());
+            (jarkit_codegen::generate(&opts), from)
         }
     };
-    println!("exit: {exit:?} at pc {}", vm.exit_pc());
-    println!("gas used: {}", gas - vm.gas());
-    if exit == javm::Exit::Halt {
-        match vm.memory().read_bytes(vm.reg(7) as u32, vm.reg(8).min(1 << 24) as u32) {
-            Some(out) => println!("output: {}", jarkit_spec::prelude::to_hex(&out)),
-            None => println!("output: (φ7..φ7+φ8 is not readable)"),
-        }
-    }
-    println!("registers: {:?}", vm.regs());
-    Ok(())
-}
-
-/// Runs a GP standard program (segmented layout) with `input` as its arguments.
-fn run_standard(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64, compiler: bool) -> Result<ExitCode, String> {
-    let id: jarkit_spec::jar::VariantId = variant.parse()?;
-    let at = |e: String| format!("{}: {e}", path.display());
-    let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
-    let program = javm::StandardProgram::parse(bytes).map_err(|e| at(e.to_string()))?;
-    let (lengths, rules, model) = variant_rules(id);
-    let code = javm::Code::parse(&program.code, lengths, javm::Numbering::Gp, rules).map_err(|e| at(e.to_string()))?;
-    let costs = costs_for(model, &code);
-    let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
-    run_and_report(code, &costs, instance.memory, &instance.regs, gas, compiler, |_, id| Some(javm::Exit::HostCall(id)))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs a JAR v1 program (linear layout) with `input` as its arguments.
-fn run_jar_v1(path: &std::path::Path, bytes: &[u8], variant: &str, input: &str, gas: i64, compiler: bool) -> Result<ExitCode, String> {
-    let id: jarkit_spec::jar::VariantId = variant.parse()?;
-    let at = |e: String| format!("{}: {e}", path.display());
-    let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
-    let (_, rules, model) = variant_rules(id);
-    let program = javm::JarV1Program::parse(bytes, rules).map_err(|e| at(e.to_string()))?;
-    let costs = costs_for(model, &program.code);
-    let instance = program.instantiate(&args).map_err(|e| at(e.to_string()))?;
-    // Under jar080's host interface the heap grows by host call; jarkit serves that one.
-    let grow_heap = jarkit_spec::with_variant!(id, V => {
-        use jarkit_spec::jar::Variant;
-        V::HOST_INTERFACE == jarkit_spec::jar::HostInterface::FlatGrowHeap
-    });
-    run_and_report(program.code.clone(), &costs, instance.memory, &instance.regs, gas, compiler, |vm, id| {
-        if !(grow_heap && id == javm::jar_v1::GROW_HEAP_ID) {
-            return Some(javm::Exit::HostCall(id));
-        }
-        match javm::jar_v1::grow_heap(vm) {
-            javm::jar_v1::HostOutcome::Continue => None,
-            javm::jar_v1::HostOutcome::OutOfGas => Some(javm::Exit::OutOfGas),
-        }
-    })?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs a jar1 manifest on javm's capability kernel (or the spec's, generated). A protocol call
-/// ends the run (there is no service context to answer it), reported with the kernel's state.
-fn run_kernel(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, input: &str, gas: i64, compiler: bool, spec_kernel: bool) -> Result<ExitCode, String> {
-    use jarkit::kernel;
-    let at = |e: String| format!("{}: {e}", path.display());
-    let manifest = javm::manifest::Manifest::parse(bytes).map_err(|e| at(e.to_string()))?;
-    let args = vectors::parse_hex(input).map_err(|e| format!("--input: {e}"))?;
-    let op = match entry {
-        None | Some("refine") => kernel::OP_REFINE,
-        Some("accumulate") => kernel::OP_ACCUMULATE,
-        Some(n) => n.parse().map_err(|_| format!("--entry `{n}`: a jar1 manifest takes `refine`, `accumulate` or a number"))?,
-    };
-    let gas = u64::try_from(gas).map_err(|_| "--gas must not be negative".to_string())?;
-    if args.len() as u64 > kernel::ipc_capacity(&manifest) {
-        return Err(at(format!("{} bytes of --input do not fit the manifest's IPC DATA capability (slot 0)", args.len())));
-    }
-    let (exit, k) = if spec_kernel {
-        let go = || match kernel::start(&manifest, &args, op, gas) {
-            Err(e) => (e, None),
-            Ok(k) => {
-                let o = kernel::run(&k);
-                (o.exit, Some(o.kernel))
-            }
-        };
-        if compiler { jarkit::seam::with_engine(jarkit::seam::SeamEngine::Compiler, go) } else { go() }
-    } else {
-        match javm::kernel::Kernel::new(&manifest, &args, op, gas, engine(compiler)).map_err(|e| at(e.to_string()))? {
-            Err(e) => (kernel::spec_kernel_exit(e), None),
-            Ok(mut k) => {
-                let exit = k.run().map_err(|e| at(e.to_string()))?;
-                (kernel::spec_kernel_exit(exit), Some(kernel::spec_view(&k)))
-            }
+    let output = match result {
+        Ok(o) => o,
+        Err(d) => {
+            warn!("{d}");
+            return Ok(ExitCode::from(1));
         }
     };
-    println!("exit: {}", kernel::describe_exit(&exit));
-    if let Some(k) = k {
-        let left: u64 = k.vms.first().map_or(0, |vm| vm.machine.gas.0);
-        println!("gas used: {} (root VM; {} VMs)", gas - left.min(gas), k.vms.len());
-        print!("{}", kernel::describe_vms(&k));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs an export of a `.polkavm` container until it returns or stops, and prints the exit.
-fn run_polkavm(path: &std::path::Path, bytes: &[u8], entry: Option<&str>, args: &[u64], gas: i64, trace: bool, compiler: bool) -> Result<ExitCode, String> {
-    use javm::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, PolkaVmBlob, Predecoded};
-    let at = |e: String| format!("{}: {e}", path.display());
-    let blob = PolkaVmBlob::parse(bytes).map_err(|e| at(e.to_string()))?;
-    let (name, pc) = match entry {
-        Some(n) => (n.to_string(), blob.export(n).ok_or_else(|| at(format!("no export `{n}`")))?),
-        None => blob.exports.first().cloned().ok_or_else(|| at("the program exports nothing".into()))?,
-    };
-    if args.len() > 6 {
-        return Err("at most 6 arguments (a0..a5)".into());
-    }
-    let rules = BlockRules { ecalli_ends_block: false, strict: false };
-    let code = Code::parse(&blob.code, LengthEncoding::Compact, Numbering::PolkaVm, rules).map_err(|e| at(e.to_string()))?;
-    // Metered as PolkaVM's full cost model does (the spec's pipeline model).
-    let costs = GasCosts::pipeline(&code);
-    let (memory, map) = blob.memory().map_err(|e| at(e.to_string()))?;
-    if trace {
-        use javm::Memory;
-        let mut setup = jarkit::reference::setup_for_code(&code, &costs, u64::try_from(gas).unwrap_or(0), memory.guard);
-        setup.pc = pc;
-        setup.heap_top = memory.heap_top;
-        setup.regs[0] = u64::from(javm::polkavm_blob::RETURN_TO_HOST);
-        setup.regs[1] = u64::from(map.stack_high);
-        for (i, a) in args.iter().enumerate() {
-            setup.regs[7 + i] = *a;
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    if to_stdout {
+        for (_, text) in &output.files {
+            cli::stdout(text);
         }
-        setup.pages = memory
-            .mapped_pages()
-            .map(|p| (p, memory.access(p * 4096) == Some(javm::Access::ReadWrite), memory.read_bytes(p * 4096, 4096).unwrap_or_else(|| vec![0; 4096])))
-            .collect();
-        println!("called `{name}` at pc {pc}");
-        return print_trace(path, &code, &setup);
+        return Ok(ExitCode::SUCCESS);
     }
-    let mut vm = javm::machine::start(engine(compiler), Arc::new(Predecoded::new(code, &costs)), memory, gas).map_err(at)?;
-    vm.set_reg(0, u64::from(javm::polkavm_blob::RETURN_TO_HOST));
-    vm.set_reg(1, u64::from(map.stack_high));
-    for (i, a) in args.iter().enumerate() {
-        vm.set_reg(7 + i, *a);
+    for (name, text) in &output.files {
+        if let Some(dir) = out {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let p = dir.join(name);
+            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            say!("wrote {} ({} lines)", p.display(), text.lines().count());
+        }
     }
-    vm.set_pc(pc);
-    let exit = vm.run();
-    println!("called `{name}` at pc {pc}");
-    println!("exit: {exit:?} at pc {}", vm.exit_pc());
-    println!("gas used: {}", gas - vm.gas());
-    println!("a0 = {} ({:#x})", vm.reg(7), vm.reg(7));
-    println!("registers: {:?}", vm.regs());
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Runs `setup` instruction by instruction on the reference executor (the spec's own step), so
-/// the trace follows the program's numbering and gas model exactly, printing each instruction
-/// with the registers it changed, then the end.
-fn print_trace(path: &std::path::Path, code: &javm::Code, setup: &jarkit::reference::Setup) -> Result<ExitCode, String> {
-    let table = code.numbering.decode_table();
-    let end = jarkit::reference::trace(setup, 100_000_000, &mut |s| {
-        let text = match code.opcode_at(s.pc, &table) {
-            Some(op) => javm::disasm::format(&code.decode(s.pc, op)),
-            None => "invalid opcode".into(),
-        };
-        let changed: Vec<String> = (0..13).filter(|&i| s.after[i] != s.before[i]).map(|i| format!("r{i}={:#x}", s.after[i])).collect();
-        println!("{:>6}: {text} {}", s.pc, changed.join(" "));
-    })
-    .map_err(|e| format!("{}: {e}", path.display()))?;
-    println!("exit: {:?} at pc {}", end.exit, end.pc);
-    println!("gas used: {}", setup.gas - end.gas);
-    println!("registers: {:?}", end.regs);
-    Ok(ExitCode::SUCCESS)
-}
-
-fn run_blob(path: &PathBuf, variant: &str, gas: i64, trace: bool, compiler: bool) -> Result<ExitCode, String> {
-    use javm::{Code, Numbering, PagedMemory, Predecoded};
-    use jarkit_spec::jar::VariantId;
-    let id: VariantId = variant.parse()?;
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (lengths, rules, gas_model) = variant_rules(id);
-    let code = Code::parse(&bytes, lengths, Numbering::Gp, rules).map_err(|e| format!("{}: {e}", path.display()))?;
-    let costs = costs_for(gas_model, &code);
-    if trace {
-        let setup = jarkit::reference::setup_for_code(&code, &costs, u64::try_from(gas).unwrap_or(0), 0x10000);
-        return print_trace(path, &code, &setup);
+    let lines: usize = output.files.iter().map(|(_, t)| t.lines().count()).sum();
+    say!("generated {lines} lines of Rust from {from} in {ms:.0} ms:");
+    for (kind, n) in &output.counts {
+        say!("  {n:>6} {kind}");
     }
-    let program = Arc::new(Predecoded::new(code, &costs));
-    let mut memory = PagedMemory::new();
-    memory.guard = 0x10000;
-    let mut vm = javm::machine::start(engine(compiler), Arc::clone(&program), memory, gas).map_err(|e| format!("{}: {e}", path.display()))?;
-    let exit = vm.run();
-    println!("exit: {exit:?} at pc {}", vm.exit_pc());
-    println!("gas used: {}", gas - vm.gas());
-    println!("registers: {:?}", vm.regs());
+    if out.is_none() {
+        say!("(--out DIR writes it, --stdout prints it; `cargo build` regenerates it into the jarkit-spec crate)");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -839,14 +681,41 @@ fn run_import(variant: &str, show_stats: bool, dir: Option<PathBuf>) -> Result<E
         let mut progress = jarkit::node::import::Progress::new(&name, vectors::trie::step_files(&trace)?.len());
         let report = jarkit::node::import::run_trace(&trace, variant, &mut stats, &mut |step, result| progress.step(step, result))?;
         progress.finish();
-        write_stdout(&format!("{name}: {} passed, {} failed\n", report.passed(), report.failed()));
+        cli::stdout(&format!("{name}: {} passed, {} failed\n", report.passed(), report.failed()));
         if show_stats {
-            write_stdout(&format!("  {}", stats.render()));
+            cli::stdout(&format!("  {}", stats.render()));
         }
         for (step, result) in report.cases {
             total.cases.push((format!("{name}/{step}"), result));
         }
     }
-    write_stdout(&format!("{} passed, {} failed\n", total.passed(), total.failed()));
+    cli::stdout(&format!("{} passed, {} failed\n", total.passed(), total.failed()));
     Ok(if total.failed() == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every subcommand, flag and argument says what it is for.
+    #[test]
+    fn every_flag_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            if cmd.get_about().is_none() && !path.is_empty() {
+                missing.push(format!("{path} (the command)"));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
 }

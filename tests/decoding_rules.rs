@@ -84,7 +84,8 @@ fn run_trace_lists_every_instruction_under_a_per_block_gas_model() {
     std::fs::write(&path, &blob).unwrap();
     let run = |extra: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit")).args(["run", "--variant", "jar080_tiny"]).args(extra).arg(&path).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // It ends on `trap`: exit code 10, traced or not.
+        assert_eq!(out.status.code(), Some(10), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
     let traced = run(&["--trace"]);

@@ -392,8 +392,18 @@ pub fn emit_variants(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic
         names.push(inst.item.name.clone());
     }
     let count = ids.len();
-    // What each row of `describe` means: the field's doc comment, whitespace folded to one line.
-    let meanings = items.iter().map(|it| it.doc.as_deref().map(|d| d.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default());
+    // What each row of `describe` means: the field's doc comment, whitespace folded to one line,
+    // with its unit split off when the comment names one (`Unit: timeslots.`).
+    let (meanings, units): (Vec<String>, Vec<String>) = items
+        .iter()
+        .map(|it| {
+            let text = it.doc.as_deref().map(|d| d.split_whitespace().collect::<Vec<_>>().join(" ")).unwrap_or_default();
+            match text.split_once(" Unit: ") {
+                Some((meaning, unit)) => (meaning.to_string(), unit.trim_end_matches('.').to_string()),
+                None => (text, String::new()),
+            }
+        })
+        .unzip();
     let param_count = items.len();
     out.extend(quote! {
         /// A variant chosen at run time, by its Lean name. Match it once at the API edge and call
@@ -408,9 +418,9 @@ pub fn emit_variants(m: &Model, files: &[SourceFile], diags: &mut Vec<Diagnostic
             pub const fn name(self) -> &'static str {
                 match self { #(VariantId::#ids => #names),* }
             }
-            /// What each entry of [`VariantId::describe`] means (its Lean doc comment), in the
-            /// same order.
-            pub const MEANINGS: [(&'static str, &'static str); #param_count] = [#((#describe_names, #meanings)),*];
+            /// What each entry of [`VariantId::describe`] means (its Lean doc comment) and its
+            /// unit (empty if it has none), in the same order.
+            pub const MEANINGS: [(&'static str, &'static str, &'static str); #param_count] = [#((#describe_names, #meanings, #units)),*];
             /// Every parameter and model choice of the variant.
             pub fn describe(self) -> Vec<(&'static str, String)> {
                 match self { #(VariantId::#ids => <#ids as Variant>::describe()),* }

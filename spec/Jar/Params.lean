@@ -9,59 +9,59 @@ namespace Jar
 
 /-- The size parameters of a JAM chain. Names follow the Gray Paper symbols. -/
 structure Params where
-  /-- V: the number of validators. -/
+  /-- V: the number of validators. Unit: validators. -/
   V : Nat
-  /-- C: the number of cores. -/
+  /-- C: the number of cores. Unit: cores. -/
   C : Nat
-  /-- E: the epoch length in timeslots. -/
+  /-- E: the epoch length in timeslots. Unit: timeslots. -/
   E : Nat
-  /-- N: the number of ticket entries per validator. -/
+  /-- N: the number of ticket entries per validator. Unit: tickets. -/
   N_TICKETS : Nat
-  /-- Y: the slot after which no more tickets are accepted in an epoch. -/
+  /-- Y: the slot after which no more tickets are accepted in an epoch. Unit: timeslots. -/
   Y_TAIL : Nat
-  /-- K: the maximum number of tickets in one extrinsic. -/
+  /-- K: the maximum number of tickets in one extrinsic. Unit: tickets. -/
   K_MAX_TICKETS : Nat
-  /-- R: the core rotation period in timeslots. -/
+  /-- R: the core rotation period in timeslots. Unit: timeslots. -/
   R_ROTATION : Nat
-  /-- H: the number of recent blocks kept in history. -/
+  /-- H: the number of recent blocks kept in history. Unit: blocks. -/
   H_RECENT : Nat
-  /-- G_A: the gas allotted to one service's accumulation. -/
+  /-- G_A: the gas allotted to one service's accumulation. Unit: gas. -/
   G_A : Nat
-  /-- G_I: the gas allotted to is-authorized. -/
+  /-- G_I: the gas allotted to is-authorized. Unit: gas. -/
   G_I : Nat
-  /-- G_R: the gas allotted to refinement. -/
+  /-- G_R: the gas allotted to refinement. Unit: gas. -/
   G_R : Nat
-  /-- G_T: the total accumulation gas per block. -/
+  /-- G_T: the total accumulation gas per block. Unit: gas. -/
   G_T : Nat
-  /-- O: the size of each core's authorizer pool. -/
+  /-- O: the size of each core's authorizer pool. Unit: authorizers. -/
   O_POOL : Nat
-  /-- Q: the size of each core's authorizer queue. -/
+  /-- Q: the size of each core's authorizer queue. Unit: authorizers. -/
   Q_QUEUE : Nat
-  /-- I: the maximum number of work items in a package. -/
+  /-- I: the maximum number of work items in a package. Unit: work items. -/
   I : Nat
-  /-- J: the maximum number of dependencies of a work report. -/
+  /-- J: the maximum number of dependencies of a work report. Unit: dependencies. -/
   J : Nat
-  /-- T: the maximum number of extrinsics in a work package. -/
+  /-- T: the maximum number of extrinsics in a work package. Unit: extrinsics. -/
   T : Nat
-  /-- U: the availability timeout in timeslots. -/
+  /-- U: the availability timeout in timeslots. Unit: timeslots. -/
   U_TIMEOUT : Nat
-  /-- D: the period after which an unreferenced preimage may be expunged. -/
+  /-- D: the period after which an unreferenced preimage may be expunged. Unit: timeslots. -/
   D_EXPUNGE : Nat
-  /-- L: the maximum age of a lookup anchor in timeslots. -/
+  /-- L: the maximum age of a lookup anchor in timeslots. Unit: timeslots. -/
   L_MAX_ANCHOR : Nat
-  /-- B_I: the deposit per storage item. -/
+  /-- B_I: the deposit per storage item. Unit: balance units. -/
   B_I : Nat
-  /-- B_L: the deposit per storage byte. -/
+  /-- B_L: the deposit per storage byte. Unit: balance units. -/
   B_L : Nat
-  /-- B_S: the base deposit of a service. -/
+  /-- B_S: the base deposit of a service. Unit: balance units. -/
   B_S : Nat
-  /-- W_P: the number of erasure-coded pieces in a segment. -/
+  /-- W_P: the number of erasure-coded pieces in a segment. Unit: pieces. -/
   W_P : Nat
   /-- W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a
   parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold
   data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at
   4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of
-  1026 would make a tiny segment 701,784 bytes. -/
+  1026 would make a tiny segment 701,784 bytes. Unit: bytes. -/
   W_E : Nat
   deriving BEq, Repr, Inhabited
 

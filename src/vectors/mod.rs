@@ -107,6 +107,28 @@ impl Report {
         out.push_str(&format!("{} passed, {} failed\n", self.passed(), self.failed()));
         out
     }
+
+    /// The report as JSON: the counts, then every case with its result (and why, unless it
+    /// passed), and every file not run.
+    pub fn json(&self) -> serde_json::Value {
+        let cases: Vec<serde_json::Value> = self
+            .cases
+            .iter()
+            .map(|(name, r)| match r {
+                CaseResult::Passed => serde_json::json!({ "name": name, "result": "passed" }),
+                CaseResult::Failed(why) => serde_json::json!({ "name": name, "result": "failed", "why": why }),
+                CaseResult::KnownDifference(why) => serde_json::json!({ "name": name, "result": "known_difference", "why": why }),
+            })
+            .collect();
+        let not_run: Vec<serde_json::Value> = self.not_run.iter().map(|(name, why)| serde_json::json!({ "name": name, "why": why })).collect();
+        serde_json::json!({
+            "passed": self.passed(),
+            "failed": self.failed(),
+            "known_differences": self.known(),
+            "not_run": not_run,
+            "cases": cases,
+        })
+    }
 }
 
 /// Reads and parses a JSON file, with the path in the error.
