@@ -2024,55 +2024,55 @@ impl Default for StepResult {
 /// Lean: `Jar.Params` at spec/Jar/Params.lean:10
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
-    /// V: the number of validators.
+    /// V: the number of validators. Unit: validators.
     pub v: Nat,
-    /// C: the number of cores.
+    /// C: the number of cores. Unit: cores.
     pub c: Nat,
-    /// E: the epoch length in timeslots.
+    /// E: the epoch length in timeslots. Unit: timeslots.
     pub e: Nat,
-    /// N: the number of ticket entries per validator.
+    /// N: the number of ticket entries per validator. Unit: tickets.
     pub n_tickets: Nat,
-    /// Y: the slot after which no more tickets are accepted in an epoch.
+    /// Y: the slot after which no more tickets are accepted in an epoch. Unit: timeslots.
     pub y_tail: Nat,
-    /// K: the maximum number of tickets in one extrinsic.
+    /// K: the maximum number of tickets in one extrinsic. Unit: tickets.
     pub k_max_tickets: Nat,
-    /// R: the core rotation period in timeslots.
+    /// R: the core rotation period in timeslots. Unit: timeslots.
     pub r_rotation: Nat,
-    /// H: the number of recent blocks kept in history.
+    /// H: the number of recent blocks kept in history. Unit: blocks.
     pub h_recent: Nat,
-    /// G_A: the gas allotted to one service's accumulation.
+    /// G_A: the gas allotted to one service's accumulation. Unit: gas.
     pub g_a: Nat,
-    /// G_I: the gas allotted to is-authorized.
+    /// G_I: the gas allotted to is-authorized. Unit: gas.
     pub g_i: Nat,
-    /// G_R: the gas allotted to refinement.
+    /// G_R: the gas allotted to refinement. Unit: gas.
     pub g_r: Nat,
-    /// G_T: the total accumulation gas per block.
+    /// G_T: the total accumulation gas per block. Unit: gas.
     pub g_t: Nat,
-    /// O: the size of each core's authorizer pool.
+    /// O: the size of each core's authorizer pool. Unit: authorizers.
     pub o_pool: Nat,
-    /// Q: the size of each core's authorizer queue.
+    /// Q: the size of each core's authorizer queue. Unit: authorizers.
     pub q_queue: Nat,
-    /// I: the maximum number of work items in a package.
+    /// I: the maximum number of work items in a package. Unit: work items.
     pub i: Nat,
-    /// J: the maximum number of dependencies of a work report.
+    /// J: the maximum number of dependencies of a work report. Unit: dependencies.
     pub j: Nat,
-    /// T: the maximum number of extrinsics in a work package.
+    /// T: the maximum number of extrinsics in a work package. Unit: extrinsics.
     pub t: Nat,
-    /// U: the availability timeout in timeslots.
+    /// U: the availability timeout in timeslots. Unit: timeslots.
     pub u_timeout: Nat,
-    /// D: the period after which an unreferenced preimage may be expunged.
+    /// D: the period after which an unreferenced preimage may be expunged. Unit: timeslots.
     pub d_expunge: Nat,
-    /// L: the maximum age of a lookup anchor in timeslots.
+    /// L: the maximum age of a lookup anchor in timeslots. Unit: timeslots.
     pub l_max_anchor: Nat,
-    /// B_I: the deposit per storage item.
+    /// B_I: the deposit per storage item. Unit: balance units.
     pub b_i: Nat,
-    /// B_L: the deposit per storage byte.
+    /// B_L: the deposit per storage byte. Unit: balance units.
     pub b_l: Nat,
-    /// B_S: the base deposit of a service.
+    /// B_S: the base deposit of a service. Unit: balance units.
     pub b_s: Nat,
-    /// W_P: the number of erasure-coded pieces in a segment.
+    /// W_P: the number of erasure-coded pieces in a segment. Unit: pieces.
     pub w_p: Nat,
-    /// W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes.
+    /// W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes. Unit: bytes.
     pub w_e: Nat,
 }
 /// A stored preimage of a service: hash ↦ data.
@@ -3336,55 +3336,55 @@ pub struct WorkReport {
 pub trait Variant: Copy + Default + Send + Sync + 'static {
     /// The variant's name, as users type it.
     const NAME: &'static str;
-    /// V: the number of validators.
+    /// V: the number of validators. Unit: validators.
     const V: Nat;
-    /// C: the number of cores.
+    /// C: the number of cores. Unit: cores.
     const C: Nat;
-    /// E: the epoch length in timeslots.
+    /// E: the epoch length in timeslots. Unit: timeslots.
     const E: Nat;
-    /// N: the number of ticket entries per validator.
+    /// N: the number of ticket entries per validator. Unit: tickets.
     const N_TICKETS: Nat;
-    /// Y: the slot after which no more tickets are accepted in an epoch.
+    /// Y: the slot after which no more tickets are accepted in an epoch. Unit: timeslots.
     const Y_TAIL: Nat;
-    /// K: the maximum number of tickets in one extrinsic.
+    /// K: the maximum number of tickets in one extrinsic. Unit: tickets.
     const K_MAX_TICKETS: Nat;
-    /// R: the core rotation period in timeslots.
+    /// R: the core rotation period in timeslots. Unit: timeslots.
     const R_ROTATION: Nat;
-    /// H: the number of recent blocks kept in history.
+    /// H: the number of recent blocks kept in history. Unit: blocks.
     const H_RECENT: Nat;
-    /// G_A: the gas allotted to one service's accumulation.
+    /// G_A: the gas allotted to one service's accumulation. Unit: gas.
     const G_A: Nat;
-    /// G_I: the gas allotted to is-authorized.
+    /// G_I: the gas allotted to is-authorized. Unit: gas.
     const G_I: Nat;
-    /// G_R: the gas allotted to refinement.
+    /// G_R: the gas allotted to refinement. Unit: gas.
     const G_R: Nat;
-    /// G_T: the total accumulation gas per block.
+    /// G_T: the total accumulation gas per block. Unit: gas.
     const G_T: Nat;
-    /// O: the size of each core's authorizer pool.
+    /// O: the size of each core's authorizer pool. Unit: authorizers.
     const O_POOL: Nat;
-    /// Q: the size of each core's authorizer queue.
+    /// Q: the size of each core's authorizer queue. Unit: authorizers.
     const Q_QUEUE: Nat;
-    /// I: the maximum number of work items in a package.
+    /// I: the maximum number of work items in a package. Unit: work items.
     const I: Nat;
-    /// J: the maximum number of dependencies of a work report.
+    /// J: the maximum number of dependencies of a work report. Unit: dependencies.
     const J: Nat;
-    /// T: the maximum number of extrinsics in a work package.
+    /// T: the maximum number of extrinsics in a work package. Unit: extrinsics.
     const T: Nat;
-    /// U: the availability timeout in timeslots.
+    /// U: the availability timeout in timeslots. Unit: timeslots.
     const U_TIMEOUT: Nat;
-    /// D: the period after which an unreferenced preimage may be expunged.
+    /// D: the period after which an unreferenced preimage may be expunged. Unit: timeslots.
     const D_EXPUNGE: Nat;
-    /// L: the maximum age of a lookup anchor in timeslots.
+    /// L: the maximum age of a lookup anchor in timeslots. Unit: timeslots.
     const L_MAX_ANCHOR: Nat;
-    /// B_I: the deposit per storage item.
+    /// B_I: the deposit per storage item. Unit: balance units.
     const B_I: Nat;
-    /// B_L: the deposit per storage byte.
+    /// B_L: the deposit per storage byte. Unit: balance units.
     const B_L: Nat;
-    /// B_S: the base deposit of a service.
+    /// B_S: the base deposit of a service. Unit: balance units.
     const B_S: Nat;
-    /// W_P: the number of erasure-coded pieces in a segment.
+    /// W_P: the number of erasure-coded pieces in a segment. Unit: pieces.
     const W_P: Nat;
-    /// W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes.
+    /// W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes. Unit: bytes.
     const W_E: Nat;
     /// How guest memory is laid out (segmented GP map, one linear region, or capability pages).
     const MEMORY_MODEL: MemoryModel;
@@ -3627,68 +3627,88 @@ impl VariantId {
             VariantId::Jar1 => "jar1",
         }
     }
-    /// What each entry of [`VariantId::describe`] means (its Lean doc comment), in the
-    /// same order.
-    pub const MEANINGS: [(&'static str, &'static str); 35usize] = [
-        ("name", "The variant's name, as users type it."),
-        ("V", "V: the number of validators."),
-        ("C", "C: the number of cores."),
-        ("E", "E: the epoch length in timeslots."),
-        ("N_TICKETS", "N: the number of ticket entries per validator."),
-        ("Y_TAIL", "Y: the slot after which no more tickets are accepted in an epoch."),
-        ("K_MAX_TICKETS", "K: the maximum number of tickets in one extrinsic."),
-        ("R_ROTATION", "R: the core rotation period in timeslots."),
-        ("H_RECENT", "H: the number of recent blocks kept in history."),
-        ("G_A", "G_A: the gas allotted to one service's accumulation."),
-        ("G_I", "G_I: the gas allotted to is-authorized."),
-        ("G_R", "G_R: the gas allotted to refinement."),
-        ("G_T", "G_T: the total accumulation gas per block."),
-        ("O_POOL", "O: the size of each core's authorizer pool."),
-        ("Q_QUEUE", "Q: the size of each core's authorizer queue."),
-        ("I", "I: the maximum number of work items in a package."),
-        ("J", "J: the maximum number of dependencies of a work report."),
-        ("T", "T: the maximum number of extrinsics in a work package."),
-        ("U_TIMEOUT", "U: the availability timeout in timeslots."),
+    /// What each entry of [`VariantId::describe`] means (its Lean doc comment) and its
+    /// unit (empty if it has none), in the same order.
+    pub const MEANINGS: [(&'static str, &'static str, &'static str); 35usize] = [
+        ("name", "The variant's name, as users type it.", ""),
+        ("V", "V: the number of validators.", "validators"),
+        ("C", "C: the number of cores.", "cores"),
+        ("E", "E: the epoch length in timeslots.", "timeslots"),
+        ("N_TICKETS", "N: the number of ticket entries per validator.", "tickets"),
+        (
+            "Y_TAIL",
+            "Y: the slot after which no more tickets are accepted in an epoch.",
+            "timeslots",
+        ),
+        (
+            "K_MAX_TICKETS",
+            "K: the maximum number of tickets in one extrinsic.",
+            "tickets",
+        ),
+        ("R_ROTATION", "R: the core rotation period in timeslots.", "timeslots"),
+        ("H_RECENT", "H: the number of recent blocks kept in history.", "blocks"),
+        ("G_A", "G_A: the gas allotted to one service's accumulation.", "gas"),
+        ("G_I", "G_I: the gas allotted to is-authorized.", "gas"),
+        ("G_R", "G_R: the gas allotted to refinement.", "gas"),
+        ("G_T", "G_T: the total accumulation gas per block.", "gas"),
+        ("O_POOL", "O: the size of each core's authorizer pool.", "authorizers"),
+        ("Q_QUEUE", "Q: the size of each core's authorizer queue.", "authorizers"),
+        ("I", "I: the maximum number of work items in a package.", "work items"),
+        ("J", "J: the maximum number of dependencies of a work report.", "dependencies"),
+        ("T", "T: the maximum number of extrinsics in a work package.", "extrinsics"),
+        ("U_TIMEOUT", "U: the availability timeout in timeslots.", "timeslots"),
         (
             "D_EXPUNGE",
             "D: the period after which an unreferenced preimage may be expunged.",
+            "timeslots",
         ),
-        ("L_MAX_ANCHOR", "L: the maximum age of a lookup anchor in timeslots."),
-        ("B_I", "B_I: the deposit per storage item."),
-        ("B_L", "B_L: the deposit per storage byte."),
-        ("B_S", "B_S: the base deposit of a service."),
-        ("W_P", "W_P: the number of erasure-coded pieces in a segment."),
+        (
+            "L_MAX_ANCHOR",
+            "L: the maximum age of a lookup anchor in timeslots.",
+            "timeslots",
+        ),
+        ("B_I", "B_I: the deposit per storage item.", "balance units"),
+        ("B_L", "B_L: the deposit per storage byte.", "balance units"),
+        ("B_S", "B_S: the base deposit of a service.", "balance units"),
+        ("W_P", "W_P: the number of erasure-coded pieces in a segment.", "pieces"),
         (
             "W_E",
             "W_E: the basic size of erasure-coded pieces in bytes: two bytes per data shard. It is a parameter (684 full, 4 tiny) because the tiny chain erasure-codes into 6 shards of which 2 hold data, as the w3f tiny erasure vectors show, and it keeps the segment size W_G = W_P · W_E at 4104 bytes on both chains. Upstream's Lean has it as the constant 684, which with tiny's W_P of 1026 would make a tiny segment 701,784 bytes.",
+            "bytes",
         ),
         (
             "memoryModel",
             "How guest memory is laid out (segmented GP map, one linear region, or capability pages).",
+            "",
         ),
         (
             "gasModel",
             "How gas is charged (per instruction, or per basic block from a pipeline model).",
+            "",
         ),
-        ("capabilityModel", "Whether programs run under the capability kernel."),
+        ("capabilityModel", "Whether programs run under the capability kernel.", ""),
         (
             "hostInterface",
             "How a guest reaches the host (flat host calls with sbrk or a heap host call, or kernel caps).",
+            "",
         ),
         (
             "blobFormat",
             "The program blob format (GP standard program, JAR v1, JAR v2 manifest).",
+            "",
         ),
         (
             "codec",
             "The block and state codec (GP compact naturals, or JAR fixed-width).",
+            "",
         ),
         (
             "useCompactDeblob",
             "Code blob lengths as compact naturals (true) or fixed u32 (false).",
+            "",
         ),
-        ("ecalliEndsBlock", "`ecalli` ends a basic block."),
-        ("variableValidators", "The validator count may vary per epoch (GP#514)."),
+        ("ecalliEndsBlock", "`ecalli` ends a basic block.", ""),
+        ("variableValidators", "The validator count may vary per epoch (GP#514).", ""),
     ];
     /// Every parameter and model choice of the variant.
     pub fn describe(self) -> Vec<(&'static str, String)> {

@@ -9,6 +9,19 @@ use super::*;
 
 impl Cx<'_> {
     pub(super) fn method(&mut self, e: &Expr, recv: &Expr, m: &str, args: &[Arg], expected: Option<&T>) -> (TokenStream, T) {
+        // Dot notation: `x.f` with `x : T` calls `T.f x`, whose parameters type the arguments.
+        // Decided from the receiver's (memoised) type before lowering it, so that the receiver
+        // is lowered once, as the call's first argument: a chain `a.f.g.h` stays linear. It
+        // comes first: a spec type's own `map` or `push` is not the library's.
+        if let T::Named(s) = self.trial_type(recv, None) {
+            let is_field = args.is_empty() && self.m.structs.get(&s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == m));
+            if !is_field && self.m.fns.contains_key(&format!("{s}.{m}")) {
+                self.in_place = None;
+                let mut all = vec![Arg::Positional(recv.clone())];
+                all.extend(args.iter().cloned());
+                return self.global(e, &format!("{s}.{m}"), &all, expected);
+            }
+        }
         if matches!(m, "map" | "filter" | "any" | "all" | "foldl") {
             return self.higher_order(e, recv, m, args, expected);
         }
@@ -38,17 +51,6 @@ impl Cx<'_> {
                     _ => quote!(#taken.set_bang(#(#temps),*)),
                 };
                 return (quote!({ #(let #temps = #a;)* #call }), rty);
-            }
-        }
-        // Dot notation: `x.f` with `x : T` calls `T.f x`, whose parameters type the arguments.
-        // Decided from the receiver's (memoised) type before lowering it, so that the receiver
-        // is lowered once, as the call's first argument: a chain `a.f.g.h` stays linear.
-        if let T::Named(s) = self.trial_type(recv, None) {
-            let is_field = args.is_empty() && self.m.structs.get(&s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == m));
-            if !is_field && self.m.fns.contains_key(&format!("{s}.{m}")) {
-                let mut all = vec![Arg::Positional(recv.clone())];
-                all.extend(args.iter().cloned());
-                return self.global(e, &format!("{s}.{m}"), &all, expected);
             }
         }
         let (rt, rty) = if consuming { self.expr(recv, None) } else { self.expr_ref(recv) };
