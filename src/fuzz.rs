@@ -576,9 +576,9 @@ pub struct FuzzSummary {
     pub finding: Option<(Vec<u8>, String)>,
 }
 
-/// Runs `cases` inputs through `target` from `seed`.
-pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
-    let f: fn(&[u8]) = match target {
+/// The function behind `target`.
+fn target_fn(target: &str) -> Result<fn(&[u8]), String> {
+    Ok(match target {
         "code" => run_code,
         "compiler" => run_compiler,
         "standard" => run_standard,
@@ -593,18 +593,89 @@ pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
         "trace" => run_trace,
         "target" => run_target,
         _ => return Err(format!("unknown fuzz target `{target}`; the targets are: {}", TARGETS.join(", "))),
-    };
+    })
+}
+
+/// `JARKIT_FUZZ_PLANT=panic|abort|hang|overflow` makes every target fail that way on inputs
+/// holding the byte `AB`, so the tests can show that each kind of failure is found, shrunk
+/// and saved (a planted bug for the fuzzer itself, as `planted-bugs` is for the engines).
+fn planted(bytes: &[u8]) {
+    static PLANT: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let Some(kind) = PLANT.get_or_init(|| std::env::var("JARKIT_FUZZ_PLANT").ok()) else { return };
+    if !bytes.contains(&0xAB) {
+        return;
+    }
+    fn deep(n: u64) -> u64 {
+        // Every frame holds a page the optimiser cannot drop, so the stack runs out quickly.
+        let pad = std::hint::black_box([n as u8; 4096]);
+        if n == 0 {
+            u64::from(pad[0])
+        } else {
+            deep(n - 1) + u64::from(pad[n as usize % 4096])
+        }
+    }
+    match kind.as_str() {
+        "panic" => panic!("planted panic"),
+        "abort" => std::process::abort(),
+        "hang" => loop {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        },
+        "overflow" => {
+            std::hint::black_box(deep(u64::MAX));
+        }
+        _ => {}
+    }
+}
+
+/// Runs one input through `target`; a panic is the error, with its message.
+pub fn run_one(target: &str, bytes: &[u8]) -> Result<Result<(), String>, String> {
+    let f = target_fn(target)?;
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        planted(bytes);
+        f(bytes)
+    }));
+    std::panic::set_hook(hook);
+    Ok(result.map_err(|e| panic_message(&e)))
+}
+
+fn panic_message(e: &Box<dyn std::any::Any + Send>) -> String {
+    e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}
+
+/// What a fuzzing run reports as it goes: an input is about to run, or has run.
+pub enum Event<'a> {
+    Start(&'a [u8]),
+    Done,
+}
+
+/// Runs `cases` inputs through `target` from `seed`.
+pub fn run(target: &str, cases: u32, seed: u64) -> Result<FuzzSummary, String> {
+    run_observed(target, cases, seed, vec![], &mut |_| {})
+}
+
+/// [`run`], with `extra` inputs to mutate beside the built-in seeds (a corpus), telling
+/// `observe` about every input before and after it runs (so a supervisor in another process
+/// knows which input an abort or a hang belongs to).
+pub fn run_observed(target: &str, cases: u32, seed: u64, extra: Vec<Vec<u8>>, observe: &mut dyn FnMut(Event)) -> Result<FuzzSummary, String> {
+    let f = target_fn(target)?;
     let mut runner = crate::crosscheck::seeded_runner(cases, seed, 2048);
     // Findings are reported through the result; keep the default hook from printing each one.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let strategy = if target == "stf" { stf_input(seeds(target)) } else { input(seeds(target)) };
-    let result = runner.run(&strategy, |bytes| match catch_unwind(AssertUnwindSafe(|| f(&bytes))) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let msg = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
-            Err(proptest::test_runner::TestCaseError::fail(msg))
-        }
+    let mut seeds = seeds(target);
+    seeds.extend(extra);
+    let strategy = if target == "stf" { stf_input(seeds) } else { input(seeds) };
+    let observe = std::cell::RefCell::new(observe);
+    let result = runner.run(&strategy, |bytes| {
+        (observe.borrow_mut())(Event::Start(&bytes));
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            planted(&bytes);
+            f(&bytes)
+        }));
+        (observe.borrow_mut())(Event::Done);
+        r.map_err(|e| proptest::test_runner::TestCaseError::fail(panic_message(&e)))
     });
     std::panic::set_hook(hook);
     let finding = match result {

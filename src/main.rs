@@ -121,9 +121,23 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Run each target for this long instead: batches of `--cases`, each from the next
-        /// seed, until the time is up or a panic is found.
+        /// seed, until the time is up or a finding is made.
         #[arg(long)]
         seconds: Option<f64>,
+        /// A case that runs longer than this is a finding (a hang).
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        case_timeout: f64,
+        /// Where findings are saved (TARGET/KIND-HASH.bin) and extra seeds are read from
+        /// (every file in TARGET/ is mutated like the built-in seeds).
+        #[arg(long, value_name = "DIR", default_value = "fuzz-corpus")]
+        corpus: PathBuf,
+        /// Run this one input through the target, in this process (to reproduce a finding).
+        #[arg(long, value_name = "FILE")]
+        replay: Option<PathBuf>,
+        /// Internal: run one batch in this process and report every case on stdout to the
+        /// supervising `jarkit fuzz`.
+        #[arg(long, hide = true)]
+        worker: bool,
     },
     /// Show what a program file holds: its format (code blob, GP standard program, JAR v1, JAR v2
     /// manifest, .polkavm), its parts and a disassembly. Invalid files get the reason and exit 2.
@@ -466,29 +480,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             };
             Ok(report.print(json))
         }
-        Command::Fuzz { target, cases, seed, seconds } => {
-            let targets: Vec<&str> = if target == "all" { jarkit::fuzz::TARGETS.to_vec() } else { vec![target.as_str()] };
-            let mut panics = 0;
-            for t in targets {
-                let start = std::time::Instant::now();
-                let (mut done, mut batch_seed) = (0u64, seed);
-                let finding = loop {
-                    let s = jarkit::fuzz::run(t, cases, batch_seed)?;
-                    done += u64::from(s.cases);
-                    batch_seed = batch_seed.wrapping_add(1);
-                    let out_of_time = seconds.is_none_or(|limit| start.elapsed().as_secs_f64() >= limit);
-                    if s.finding.is_some() || out_of_time {
-                        break s.finding;
-                    }
-                };
-                if let Some((bytes, why)) = &finding {
-                    panics += 1;
-                    cli::stdout(&format!("{t}: PANIC on {} bytes (shrunk) {:02x?}: {why}\n", bytes.len(), bytes));
-                }
-                cli::stdout(&format!("{t}: {done} cases, {} panics ({:.1} s)\n", u32::from(finding.is_some()), start.elapsed().as_secs_f64()));
-            }
-            Ok(if panics == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
-        }
+        Command::Fuzz { target, cases, seed, seconds, case_timeout, corpus, replay, worker } => run_fuzz(&target, cases, seed, seconds, case_timeout, &corpus, replay.as_deref(), worker),
         Command::Decode { variant, type_name, file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let json = jarkit::codec_cli::decode(&type_name, variant.parse()?, &bytes).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -623,6 +615,70 @@ fn bless_dir(id: jarkit_spec::jar::VariantId, sub: &str, dir: &std::path::Path) 
         std::fs::write(path, format!("{text}\n")).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(files.len())
+}
+
+/// `jarkit fuzz`: each target in supervised worker processes (see `cli::fuzz`), or, as a
+/// worker, one batch reported frame by frame, or one input replayed.
+#[allow(clippy::too_many_arguments)]
+fn run_fuzz(target: &str, cases: u32, seed: u64, seconds: Option<f64>, case_timeout: f64, corpus: &std::path::Path, replay: Option<&std::path::Path>, worker: bool) -> Result<ExitCode, String> {
+    let targets: Vec<&str> = if target == "all" { jarkit::fuzz::TARGETS.to_vec() } else { vec![target] };
+    if let Some(file) = replay {
+        let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let mut frames = worker.then(cli::fuzz::FrameWriter::new);
+        let mut failed = false;
+        for t in &targets {
+            if let Some(w) = frames.as_mut() {
+                w.start(&bytes);
+            }
+            match jarkit::fuzz::run_one(t, &bytes)? {
+                Ok(()) => match frames.as_mut() {
+                    Some(w) => w.done(),
+                    None => say!("{t}: {} bytes pass", bytes.len()),
+                },
+                Err(why) => {
+                    failed = true;
+                    match frames.as_mut() {
+                        Some(w) => w.panic(&bytes, &why),
+                        None => say!("{t}: PANIC on {} bytes: {why}", bytes.len()),
+                    }
+                }
+            }
+        }
+        if let Some(w) = frames.as_mut() {
+            w.end(targets.len() as u64);
+        }
+        return Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS });
+    }
+    if worker {
+        let mut frames = cli::fuzz::FrameWriter::new();
+        let extra = cli::fuzz::corpus_inputs(corpus, target);
+        let s = jarkit::fuzz::run_observed(target, cases, seed, extra, &mut |e| match e {
+            jarkit::fuzz::Event::Start(bytes) => frames.start(bytes),
+            jarkit::fuzz::Event::Done => frames.done(),
+        })?;
+        match &s.finding {
+            Some((bytes, why)) => frames.panic(bytes, why),
+            None => frames.end(s.cases.into()),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !(case_timeout > 0.0 && case_timeout.is_finite()) {
+        return Err("--case-timeout must be a positive number of seconds".into());
+    }
+    let mut findings = 0;
+    for t in targets {
+        let start = std::time::Instant::now();
+        let opts = cli::fuzz::Options { target: t, cases, case_limit: std::time::Duration::from_secs_f64(case_timeout), corpus };
+        let outcome = cli::fuzz::run_target(&opts, seed, seconds)?;
+        let found = u32::from(outcome.finding.is_some());
+        if let Some((bytes, why, path)) = &outcome.finding {
+            findings += 1;
+            let shown: Vec<u8> = bytes.iter().copied().take(64).collect();
+            say!("{t}: {why}\n  on {} bytes (shrunk) {shown:02x?}{}\n  saved to {}; replay: jarkit fuzz {t} --replay {}", bytes.len(), if bytes.len() > 64 { " …" } else { "" }, path.display(), path.display());
+        }
+        say!("{t}: {} cases, {found} findings ({:.1} s)", outcome.cases, start.elapsed().as_secs_f64());
+    }
+    Ok(if findings == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 /// `jarkit gen`: codegen on the built-in spec (or the trees given), then a summary, the Rust on

@@ -2,6 +2,7 @@
 //! definitions and dispatch): running programs, describing them, the variants table, and output
 //! that ends quietly when the reader goes away.
 
+pub mod fuzz;
 pub mod inspect;
 pub mod run;
 pub mod variants;
