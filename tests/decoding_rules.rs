@@ -90,7 +90,8 @@ fn run_trace_lists_every_instruction_under_a_per_block_gas_model() {
     };
     let traced = run(&["--trace"]);
     let plain = run(&[]);
-    let steps: Vec<&str> = traced.lines().filter(|l| l.contains(": add_64") || l.contains(": trap")).collect();
+    // Step lines are `   pc: instruction …`.
+    let steps: Vec<&str> = traced.lines().filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && (l.contains(": add_64") || l.contains(": trap"))).collect();
     assert_eq!(steps.len(), 3, "{traced}");
     let tail = |t: &str| t.lines().filter(|l| l.starts_with("exit:") || l.starts_with("gas used:")).map(str::to_string).collect::<Vec<_>>();
     assert_eq!(tail(&traced), tail(&plain), "{traced}\n{plain}");
