@@ -197,4 +197,11 @@ fn oversized_expressions_are_diagnostics_not_crashes() {
     let d = generate_sources(source(huge)).unwrap_err().to_string();
     assert!(d.contains("unexpected `)`"), "{}", &d[..d.len().min(500)]);
     assert!(d.lines().all(|l| l.chars().count() < 300), "a diagnostic line is not windowed");
+    // The inputs: a 50-term chain generates; 10^5 nested parentheses and a 10 MB
+    // expression are diagnostics (the file-size limit is checked before anything is parsed).
+    assert!(generate_sources(source(vec!["x"; 50].join(" + "))).is_ok());
+    let d = generate_sources(source(format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000)))).unwrap_err();
+    assert!(d.to_string().contains("nest more than"), "{d}");
+    let d = generate_sources(source(vec!["x"; 2_500_000].join(" + "))).unwrap_err().to_string();
+    assert!(d.contains("codegen reads Lean files of at most 1048576 bytes"), "{}", &d[..d.len().min(500)]);
 }

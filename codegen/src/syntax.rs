@@ -25,6 +25,9 @@ pub const MAX_NESTING: usize = 200;
 /// Binary operators in one expression beyond this are a diagnostic: every later pass walks the
 /// expression tree recursively, one level per operator (the spec's longest chain has about 35).
 pub const MAX_OPERATORS: usize = 2000;
+/// A Lean file larger than this is a diagnostic before it is parsed: the parser takes about half
+/// a second per MiB of one long expression, and the spec's largest file is 30 KB.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
 
 /// The first place where brackets nest deeper than [`MAX_NESTING`], skipping comments and
 /// string literals (a byte offset into `text`).
@@ -86,6 +89,10 @@ impl Ctx<'_> {
 /// Parses one file. On a syntax error returns one diagnostic at the failing position, naming what
 /// was expected.
 pub fn parse_file(file: usize, src: &str) -> Result<Vec<Command>, Diagnostic> {
+    if src.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::error(Span { file, start: 0, end: 1 }, format!("this file has {} bytes; codegen reads Lean files of at most {MAX_FILE_BYTES} bytes (1 MiB)", src.len()))
+            .with_hint("split it into several files; each file is read on its own"));
+    }
     let layout = layout(src);
     if let Some(at) = too_deep(&layout.text) {
         let start = layout.original_offset(at);
