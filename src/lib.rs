@@ -10,4 +10,5 @@ pub mod node;
 pub mod reference;
 pub mod seam;
 pub mod stf;
+pub mod transpile;
 pub mod vectors;

@@ -220,6 +220,19 @@ enum Command {
     /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention,
     /// or a jar1 capability manifest (magic `JAR\x02`), run by javm's capability kernel (or the
     /// spec's, `--spec-kernel`) with child VMs.
+    /// Turn a `.polkavm` program into a jar1 capability manifest (JAR v2): its instructions
+    /// re-encoded in the Gray Paper's numbering, its memory map as DATA capabilities, a prologue
+    /// that calls the export with a0..a5 from the first 48 bytes of `run --input`.
+    Transpile {
+        /// The `.polkavm` file.
+        input: PathBuf,
+        /// Where to write the manifest.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// The export to call (default: the first).
+        #[arg(long)]
+        entry: Option<String>,
+    },
     #[command(after_help = cli::run::EXIT_CODES)]
     Run {
         /// The program file; its format is read from its first bytes (`JAR\x02`, `JAR\x01`,
@@ -424,6 +437,17 @@ fn run(command: Command) -> Result<ExitCode, String> {
             mem: &mem,
             json,
         }),
+        Command::Transpile { input, out, entry } => {
+            let bytes = std::fs::read(&input).map_err(|e| format!("{}: {e}", input.display()))?;
+            let t = jarkit::transpile::polkavm_to_manifest(&bytes, entry.as_deref()).map_err(|e| format!("{}: {e}", input.display()))?;
+            std::fs::write(&out, &t.manifest).map_err(|e| format!("{}: {e}", out.display()))?;
+            say!("wrote {} ({} bytes): a jar1 manifest calling `{}` (pc {} of the original code)", out.display(), t.manifest.len(), t.entry.0, t.entry.1);
+            for n in &t.notes {
+                say!("  note: {n}");
+            }
+            say!("run it: jarkit run {} --input <a0..a5 as little-endian u64, hex>", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Inspect { file } => {
             let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
             let text = cli::inspect::describe(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
