@@ -495,3 +495,44 @@ fn calls_and_resumes_of_vms_refuse_what_is_not_idle_or_faulted() {
     nested.extend(with_regs(&[(7, 5)], op(SET_MAX_GAS, via(70, 40), 0)));
     assert_eq!(answer_of(nested), WHAT, "slot 40 of the child holds CODE, not a HANDLE");
 }
+
+/// The frame-feeding program (`src/kernel/feed.rs`): a root VM passes each frame the host
+/// writes into a DATA capability to a renderer transpiled from C, which maps it, renders and
+/// REPLYs. javm's kernel on both engines and the spec's kernel give the renders' sum, and so does
+/// the same C on PolkaVM fed the GP way (two copies per frame).
+#[test]
+fn frames_fed_through_a_data_capability_render_as_on_polkavm() {
+    use jarkit::kernel::feed;
+    let frames = feed::frames(4, 9);
+    let want = feed::expected(&frames);
+    let bytes = feed::manifest().unwrap();
+    let m = javm::manifest::Manifest::parse(&bytes).unwrap();
+    for engine in [javm::Engine::Interpreter, javm::Engine::Compiler] {
+        assert_eq!(feed::run(&m, &frames, engine), Ok(want), "{engine:?}");
+    }
+    // The spec's kernel, the host writing each frame over the capability's frames.
+    let mut o = kernel::run(&kernel::start(&m, &[], kernel::OP_REFINE, u64::MAX >> 2).unwrap());
+    let mut next = 0;
+    let result = loop {
+        match &o.exit {
+            jar::KernelExit::ProtocolCall(id) if id.0 == u64::from(feed::NEXT_FRAME) => {
+                let len = match frames.get(next) {
+                    Some(f) => {
+                        let Some(jar::Cap::Data(d)) = &o.kernel.vms[0].caps[10] else { panic!("the frame capability is not in the root's slot 10") };
+                        o.kernel = jar::kernel_overlay::<jar::Jar1>(&o.kernel, d.frame, &jarkit_spec::prelude::ByteArray(f.clone()));
+                        next += 1;
+                        f.len() as u64
+                    }
+                    None => 0,
+                };
+                o = jar::kernel_protocol_return::<jar::Jar1>(&o.kernel, len, 0);
+            }
+            jar::KernelExit::Halt(v) => break *v,
+            other => panic!("{other:?} after {next} frames"),
+        }
+    };
+    assert_eq!(result, want);
+    // The same C renderer on PolkaVM, fed the GP way.
+    let engine = jarkit_bench::polkavm_vm::engine(jarkit_bench::polkavm_vm::Backend::Interpreter).unwrap();
+    assert_eq!(jarkit_bench::polkavm_frames::FrameModules::new(&engine).unwrap().run(&frames), Ok(want));
+}

@@ -4,6 +4,7 @@
 pub mod guests;
 pub mod harness;
 pub mod jarkit_vm;
+pub mod polkavm_frames;
 pub mod polkavm_vm;
 
 pub use guests::{Guest, GUESTS};

@@ -81,5 +81,55 @@ pub fn run(seconds: f64) -> Result<String, String> {
         cells.push(format!("{:.0} ns", median(samples).as_nanos() as f64 / CALLS as f64));
     }
     out.push_str(&format!("| CALL + REPLY round trip ({CALLS} in one run) | {} | {} |\n", cells[0], cells[1]));
+    out.push('\n');
+    out.push_str(&frame_feeding(budget)?);
+    Ok(out)
+}
+
+/// The frame-feeding program on jar1 (frames passed between VMs as a DATA capability) against
+/// the same C renderer on PolkaVM fed the GP way (the host copies each frame into the outer VM
+/// and again into the inner one), per frame; and what one copy of a frame costs on the host.
+fn frame_feeding(budget: Duration) -> Result<String, String> {
+    use jarkit_bench::polkavm_frames::FrameModules;
+    use jarkit_bench::polkavm_vm::{engine, Backend};
+    const FRAMES: usize = 100;
+    let frames = super::feed::frames(FRAMES, 1);
+    let want = super::feed::expected(&frames);
+    let manifest = javm::manifest::Manifest::parse(&super::feed::manifest()?).map_err(|e| e.to_string())?;
+    let per_frame = |run: &mut dyn FnMut() -> Result<u64, String>| -> Result<f64, String> {
+        let mut samples = Vec::new();
+        let started = Instant::now();
+        while samples.len() < 5 || (started.elapsed() < budget && samples.len() < 50) {
+            let t = Instant::now();
+            let got = run()?;
+            samples.push(t.elapsed());
+            if got != want {
+                return Err(format!("the frame-feeding program returned {got}, not {want}"));
+            }
+        }
+        Ok(median(samples).as_secs_f64() * 1e6 / FRAMES as f64)
+    };
+    let mut rows = Vec::new();
+    for (label, jar_engine, peer) in [("interpreter", javm::Engine::Interpreter, Backend::Interpreter), ("recompiler / compiler", javm::Engine::Compiler, Backend::CompilerGeneric)] {
+        let jar1 = per_frame(&mut || super::feed::run(&manifest, &frames, jar_engine))?;
+        let modules = FrameModules::new(&engine(peer)?)?;
+        let polkavm = per_frame(&mut || modules.run(&frames))?;
+        rows.push(format!("| {label} | {jar1:.2} µs | {polkavm:.2} µs | {:.2}x | {:.2} µs |\n", polkavm / jar1, polkavm - jar1));
+    }
+    // One host copy of a frame, for scale.
+    let mut dst = vec![0u8; super::feed::FRAME_BYTES];
+    let copies = 2000;
+    let t = Instant::now();
+    for f in frames.iter().cycle().take(copies) {
+        dst.copy_from_slice(f);
+        std::hint::black_box(&mut dst);
+    }
+    let copy = t.elapsed().as_secs_f64() * 1e6 / copies as f64;
+    let mut out = format!("Frame feeding, {FRAMES} frames of {} bytes per run, time per frame (median of runs; results checked):\n\n", super::feed::FRAME_BYTES);
+    out.push_str("| engines | jar1 (DATA capability passed, 0 copies between VMs) | PolkaVM (host copies into outer, then outer → inner) | ratio | saved per frame |\n|---|---|---|---|---|\n");
+    for r in rows {
+        out.push_str(&r);
+    }
+    out.push_str(&format!("\nOne host copy of a frame (memcpy of {} bytes): {copy:.2} µs.\n", super::feed::FRAME_BYTES));
     Ok(out)
 }

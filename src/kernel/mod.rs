@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod build;
 pub mod check;
+pub mod feed;
 pub mod gen;
 pub mod programs;
 

@@ -183,6 +183,22 @@ impl Kernel {
         self.run()
     }
 
+    /// Writes `bytes` into the DATA capability in slot `s` of VM `v`, from its first byte: how a
+    /// host hands data to a guest (one copy, into frames the guest maps or passes on). `None` if
+    /// the slot holds no DATA capability or the bytes do not fit it. No VM runs meanwhile.
+    pub fn write_data(&mut self, v: u32, s: u32, bytes: &[u8]) -> Option<()> {
+        if v as usize >= self.tables.vms.len() {
+            return None;
+        }
+        let Some(Cap::Data(d)) = self.tables.cap(v, s) else { return None };
+        if bytes.len() as u64 > u64::from(d.count) * 4096 {
+            return None;
+        }
+        let first = d.frame;
+        self.frames.write(first, bytes);
+        Some(())
+    }
+
     fn vm(&mut self, v: u32) -> &mut Vm {
         &mut self.tables.vms[v as usize]
     }
