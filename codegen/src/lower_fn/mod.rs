@@ -296,15 +296,23 @@ impl<'a> Cx<'a> {
         Cx { m, diags: vec![], quiet: 0, scopes: vec![HashMap::new()], type_params, variant_generic, run_labels: vec![], next_do_is_id: false, next_label: 0, in_place: None, run_depths: vec![], trial_types: HashMap::new(), profile_calls: false }
     }
 
-    /// The type `e` lowers to with `hint`, found by a quiet lowering once and remembered.
+    /// The type `e` lowers to with `hint`, found once and remembered: an operator's from its
+    /// operands' types by the rule `binary` lowers with (so a chain of n operators is typed in n
+    /// steps, never lowered to find a type), anything else by a quiet lowering.
     pub(super) fn trial_type(&mut self, e: &Expr, hint: Option<&T>) -> T {
         let key = (e.span.file, e.span.start, e.span.end, std::mem::discriminant(&e.kind), format!("{hint:?}"));
         if let Some(t) = self.trial_types.get(&key) {
             return t.clone();
         }
-        self.quiet += 1;
-        let t = self.expr(e, hint).1;
-        self.quiet -= 1;
+        let t = match &e.kind {
+            ExprKind::Binary(op, l, r) => self.binary_type(op, l, r, hint),
+            _ => {
+                self.quiet += 1;
+                let t = self.expr(e, hint).1;
+                self.quiet -= 1;
+                t
+            }
+        };
         self.trial_types.insert(key, t.clone());
         t
     }
@@ -963,8 +971,26 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// The type both operands of `l op r` are lowered at: the first side's type that is known
+    /// (a literal's is not; nor a shift amount's or an exponent's), else the expected type, else
+    /// `Nat`. Comparisons type their operands without the expectation (it is `Bool`).
+    fn operand_type(&mut self, op: &str, l: &Expr, r: &Expr, expected: Option<&T>) -> T {
+        let is_cmp = matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=" | "≠" | "≤" | "≥");
+        let hint = if is_cmp { None } else { expected.cloned() };
+        let lt_try = if matches!(l.kind, ExprKind::Nat(_)) { T::Unknown } else { self.trial_type(l, hint.as_ref()) };
+        let rt_try = if matches!(r.kind, ExprKind::Nat(_)) || matches!(op, "^" | "<<<" | ">>>") { T::Unknown } else { self.trial_type(r, hint.as_ref()) };
+        [lt_try, rt_try].into_iter().find(|t| *t != T::Unknown).or(hint).unwrap_or(T::Nat)
+    }
+
+    /// The type `binary` gives `l op r`, without lowering it.
+    fn binary_type(&mut self, op: &str, l: &Expr, r: &Expr, expected: Option<&T>) -> T {
+        if matches!(op, "&&" | "||" | "∧" | "∨" | "==" | "!=" | "<" | ">" | "<=" | ">=" | "≠" | "≤" | "≥") {
+            return T::Bool;
+        }
+        self.operand_type(op, l, r, expected)
+    }
+
     fn binary(&mut self, e: &Expr, op: &str, l: &Expr, r: &Expr, expected: Option<&T>) -> (TokenStream, T) {
-        // Find the operand type: trial-lower both sides quietly, prefer a non-literal side.
         let is_cmp = matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=" | "≠" | "≤" | "≥");
         let is_bool = matches!(op, "&&" | "||" | "∧" | "∨");
         if is_bool {
@@ -973,10 +999,7 @@ impl<'a> Cx<'a> {
             let o: TokenStream = if matches!(op, "&&" | "∧") { quote!(&&) } else { quote!(||) };
             return (quote!((#lt #o #rt)), T::Bool);
         }
-        let hint = if is_cmp { None } else { expected.cloned() };
-        let lt_try = if matches!(l.kind, ExprKind::Nat(_)) { T::Unknown } else { self.trial_type(l, hint.as_ref()) };
-        let rt_try = if matches!(r.kind, ExprKind::Nat(_)) || matches!(op, "^" | "<<<" | ">>>") { T::Unknown } else { self.trial_type(r, hint.as_ref()) };
-        let ty = [lt_try, rt_try].into_iter().find(|t| *t != T::Unknown).or(hint).unwrap_or(T::Nat);
+        let ty = self.operand_type(op, l, r, expected);
         let (lt, _) = self.expr(l, Some(&ty));
         let rhs_ty = if matches!(op, "^" | "<<<" | ">>>") && ty == T::Nat { T::Nat } else { ty.clone() };
         let (rt, _) = self.expr(r, Some(&rhs_ty));
