@@ -206,10 +206,10 @@ pub fn instructions(case: &Case, rules: &Rules) -> (Vec<Inst>, Vec<usize>) {
     (ops, table)
 }
 
-/// Memory contents: a deterministic pattern from the seed.
-fn page_bytes(seed: u64, page: u32) -> Vec<u8> {
-    let mut x = seed ^ (u64::from(page) << 32) ^ 0x243F_6A88_85A3_08D3;
-    (0..4096)
+/// `len` bytes of a deterministic pattern from `seed` (xorshift; a zero seed gives zeros).
+pub fn pattern(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
@@ -217,6 +217,11 @@ fn page_bytes(seed: u64, page: u32) -> Vec<u8> {
             x as u8
         })
         .collect()
+}
+
+/// Memory contents: a deterministic pattern from the seed.
+fn page_bytes(seed: u64, page: u32) -> Vec<u8> {
+    pattern(seed ^ (u64::from(page) << 32) ^ 0x243F_6A88_85A3_08D3, 4096)
 }
 
 /// The run `case` describes, under `rules`.

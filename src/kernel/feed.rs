@@ -32,19 +32,7 @@ pub const NEXT_FRAME: u32 = 1;
 
 /// `count` frames of pseudo-random pixels from `seed`.
 pub fn frames(count: usize, seed: u64) -> Vec<Vec<u8>> {
-    let mut x = seed | 1;
-    (0..count)
-        .map(|_| {
-            (0..FRAME_BYTES)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect()
-        })
-        .collect()
+    (0..count as u64).map(|i| crate::crosscheck::gen::pattern((seed << 16 | i) | 1, FRAME_BYTES)).collect()
 }
 
 /// What `frame_inner.c`'s `render` returns for `frame`.
