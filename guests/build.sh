@@ -44,4 +44,20 @@ for src in src/*.c; do
     fi
     echo "$name: $(stat -c %s "build/$name.polkavm") bytes"
 done
+# jar1's example programs as manifests (JAVM code from src/kernel, the frame-feeding program
+# with its C renderer, every guest transpiled), for `jarkit run guests/bin/jar1/NAME.jar`.
+cargo run --release -q --example kernel_programs -- build/jar1 >/dev/null
+mkdir -p bin/jar1
+for f in build/jar1/*.jar; do
+    name=$(basename "$f")
+    if [[ $CHECK == 1 ]]; then
+        if ! cmp -s "$f" "bin/jar1/$name"; then
+            echo "guests/bin/jar1/$name differs from a fresh build" >&2
+            status=1
+        fi
+    else
+        cp "$f" "bin/jar1/$name"
+    fi
+done
+echo "jar1 manifests: $(ls build/jar1 | wc -l)"
 exit $status
