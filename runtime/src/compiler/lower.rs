@@ -199,6 +199,9 @@ pub struct Lowering<'a> {
     bmi2: bool,
     /// Records that a later record branches back to.
     loop_heads: Vec<bool>,
+    /// Records whose work the record before them did (see [`Self::carry_of`]); their own code,
+    /// for entering at them directly, is laid out with the cold code.
+    fused_away: Vec<bool>,
 }
 
 fn imm32(v: u64) -> Option<i32> {
@@ -234,6 +237,7 @@ impl<'a> Lowering<'a> {
             },
             ctx_disp: context_disp(shape),
             bmi2,
+            fused_away: vec![false; ops.len()],
         }
     }
 
@@ -357,6 +361,44 @@ impl<'a> Lowering<'a> {
                 self.get(RAX, a);
                 let src = self.source(b, RCX);
                 emit(&mut self.asm, RAX, src);
+                self.put(d, RAX);
+            }
+        }
+    }
+
+    /// When record `i` (an `add d, a, b`) is followed in its block by `set_lt_u c, d, y` with `y`
+    /// one of the addends and not `d` (so `y` still holds its value from before the add), `c`:
+    /// that comparison is the add's carry. The next record must charge nothing (it is inside the
+    /// block, so no branch lands on it) and must not be the last record.
+    fn carry_of(&self, i: u32) -> Option<u8> {
+        let (add, next) = (self.ops.get(i as usize)?, self.ops.get(i as usize + 1)?);
+        let fits = add.opcode() == Some(Opcode::Add64)
+            && next.opcode() == Some(Opcode::SetLtU)
+            && next.charge == 0
+            && (i as usize + 2) < self.ops.len()
+            && next.ra == add.rd
+            && (next.rb == add.ra || next.rb == add.rb)
+            && next.rb != add.rd;
+        fits.then_some(next.rd)
+    }
+
+    /// `d = a + b` with an `add` (never `lea`), so the carry flag is the sum's carry.
+    fn add64_with_carry_flag(&mut self, d: u8, a: u8, b: u8) {
+        match self.pinned.get(d) {
+            Some(rd) if d != b || a == b => {
+                self.get(rd, a);
+                let src = self.source(b, RCX);
+                self.asm.alu(W::Q64, Alu::Add, rd, src);
+            }
+            Some(rd) => {
+                let src = self.source(a, RCX);
+                self.asm.alu(W::Q64, Alu::Add, rd, src);
+            }
+            None => {
+                self.get(RAX, a);
+                let src = self.source(b, RCX);
+                self.asm.alu(W::Q64, Alu::Add, RAX, src);
+                // A store leaves the flags alone.
                 self.put(d, RAX);
             }
         }
@@ -598,6 +640,9 @@ impl<'a> Lowering<'a> {
 
     /// Emits record `i`: its charge, then its instruction.
     pub fn record(&mut self, i: u32) {
+        if self.fused_away[i as usize] {
+            return;
+        }
         let op = self.ops[i as usize];
         if self.loop_heads.get(i as usize).copied().unwrap_or(false) {
             // Loop heads start on a 32-byte boundary, so that a short loop's code is fetched in
@@ -869,6 +914,14 @@ impl<'a> Lowering<'a> {
                 self.asm.shift_cl(W::D32, shift_of(opcode), RAX);
                 self.put_sext32(d);
             }
+            // An add and its carry (`set_lt_u c, d, a` after `add d, a, b`): the carry flag of one
+            // `add` is the comparison, so the pair is one `add` and one `setb`.
+            Add64 if self.carry_of(i).is_some() => {
+                let c = self.carry_of(i).unwrap_or(0);
+                self.add64_with_carry_flag(d, a, b);
+                self.set_reg(Cc::B, c);
+                self.fused_away[i as usize + 1] = true;
+            }
             Add64 | Sub64 | And | Xor | Or | Mul64 => {
                 let alu = match opcode {
                     Add64 => Some(Alu::Add),
@@ -1056,6 +1109,19 @@ impl<'a> Lowering<'a> {
 
     /// Emits the out-of-line code: slow memory paths, exit stubs and the common exit.
     pub fn cold_code(&mut self) {
+        // Records fused into the one before them, for a host that enters at one directly: the
+        // instruction on its own, then on to the next record.
+        for i in 0..self.ops.len() {
+            if self.fused_away[i] {
+                let op = self.ops[i];
+                self.asm.bind(self.charge_labels[i]);
+                self.asm.bind(self.body_labels[i]);
+                if let Some(opcode) = op.opcode() {
+                    self.instruction(i as u32, &op, opcode);
+                }
+                self.asm.jmp(self.charge_labels[i + 1]);
+            }
+        }
         // One shared routine per kind of access calls the memory; each site only passes the
         // value, calls it, and branches on the answer (this keeps cold code a fifth the size).
         let mut routines: [Option<Label>; 64] = [None; 64];

@@ -14,7 +14,8 @@
 //! - a linear memory (jar080, jar1) is checked inline against its length, and a paged memory that
 //!   cannot be reserved walks its page table inline; both keep ten guest registers in host
 //!   registers;
-//! - no fusion of instruction pairs yet.
+//! - one fused pair: an add and its carry (`add_64` then `set_lt_u` on the sum and an addend) is
+//!   one `add` and one `setb` (the second instruction keeps its own code, apart, for entry).
 //!
 //! Only on x86-64 Linux; [`Compiled::new`] says why it cannot compile elsewhere.
 
@@ -527,6 +528,31 @@ mod tests {
         assert_eq!(vm.run(), Exit::Trap);
         // After a final exit every run panics, as on the interpreter.
         assert_eq!(vm.run(), Exit::Panic);
+    }
+
+    /// `add_64 r3, r1, r2; set_lt_u r4, r3, r1` compiles to one `add` and a `setb`; a host may
+    /// still enter at the `set_lt_u` on its own (its code is laid out apart), with the same
+    /// result as the interpreter.
+    #[test]
+    fn a_fused_add_and_carry_also_runs_from_its_second_instruction() {
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        let (add, lt) = (Opcode::Add64.byte(Numbering::Gp).unwrap(), Opcode::SetLtU.byte(Numbering::Gp).unwrap());
+        let bytes = [add, 0x21, 3, lt, 0x13, 4, 0];
+        let code = Code::parse(&Code::encode(&[], &bytes, &[true, false, false, true, false, false, true], LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
+        let costs = GasCosts::single_pass(&code);
+        let program = Arc::new(Predecoded::new(code, &costs));
+        let compiled = Arc::new(Compiled::new(program.clone(), &mut PagedMemory::new()).unwrap());
+        for (pc, r1, r2, r3) in [(0, u64::MAX, 2, 0), (0, 1, 2, 0), (3, 7, 0, 5), (3, 7, 0, 9)] {
+            let mut c = CompiledVm::new(compiled.clone(), PagedMemory::new(), 100).unwrap();
+            let mut v = Vm::new(program.clone(), PagedMemory::new(), 100);
+            for (r, x) in [(1, r1), (2, r2), (3, r3)] {
+                c.set_reg(r, x);
+                v.set_reg(r, x);
+            }
+            assert!(c.set_pc(pc) && v.set_pc(pc));
+            assert_eq!((c.run(), v.run()), (Exit::Trap, Exit::Trap));
+            assert_eq!(c.regs(), v.regs(), "from pc {pc}");
+        }
     }
 
     #[test]
