@@ -596,7 +596,7 @@ fn target_fn(target: &str) -> Result<fn(&[u8]), String> {
     })
 }
 
-/// `JARKIT_FUZZ_PLANT=panic|abort|hang|overflow` makes every target fail that way on inputs
+/// `JARKIT_FUZZ_PLANT=panic|abort|hang|overflow|hang-once` makes every target fail that way on inputs
 /// holding the byte `AB`, so the tests can show that each kind of failure is found, shrunk
 /// and saved (a planted bug for the fuzzer itself, as `planted-bugs` is for the engines).
 fn planted(bytes: &[u8]) {
@@ -620,6 +620,17 @@ fn planted(bytes: &[u8]) {
         "hang" => loop {
             std::thread::sleep(std::time::Duration::from_millis(50));
         },
+        // Hangs the first time only (the marker file `JARKIT_FUZZ_PLANT_ONCE` names is made
+        // then): a hang that a fresh worker does not repeat.
+        "hang-once" => {
+            let marker = std::env::var_os("JARKIT_FUZZ_PLANT_ONCE").map(std::path::PathBuf::from);
+            if let Some(m) = marker.filter(|m| !m.exists()) {
+                let _ = std::fs::write(&m, b"hung");
+                loop {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
         "overflow" => {
             std::hint::black_box(deep(u64::MAX));
         }

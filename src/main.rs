@@ -695,6 +695,9 @@ fn run_fuzz(target: &str, cases: u32, seed: u64, seconds: Option<f64>, case_time
         let opts = cli::fuzz::Options { target: t, cases, case_limit: std::time::Duration::from_secs_f64(case_timeout), corpus };
         let outcome = cli::fuzz::run_target(&opts, seed, seconds)?;
         let found = u32::from(outcome.finding.is_some());
+        for u in &outcome.unconfirmed {
+            warn!("{t}: not counted: {u}");
+        }
         if let Some((bytes, why, path)) = &outcome.finding {
             findings += 1;
             let shown: Vec<u8> = bytes.iter().copied().take(64).collect();

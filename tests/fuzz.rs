@@ -40,3 +40,23 @@ fn crashes_and_hangs_are_findings_shrunk_and_saved() {
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 bytes pass"));
     let _ = std::fs::remove_dir_all(&corpus);
 }
+
+/// A hang that a fresh worker does not repeat (a starved or stopped worker, say) is reported as
+/// not counted, and the run goes on to its end with no finding.
+#[test]
+fn a_hang_that_does_not_repeat_is_not_a_finding() {
+    let dir = std::env::temp_dir().join(format!("jarkit-fuzz-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_jarkit"))
+        .args(["fuzz", "codec", "--cases", "2000", "--case-timeout", "0.5", "--corpus"])
+        .arg(dir.join("corpus"))
+        .env("JARKIT_FUZZ_PLANT", "hang-once")
+        .env("JARKIT_FUZZ_PLANT_ONCE", dir.join("marker"))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("0 findings") && stderr.contains("not counted: hang"), "{stdout}{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

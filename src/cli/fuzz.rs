@@ -289,6 +289,9 @@ pub fn corpus_inputs(corpus: &Path, target: &str) -> Vec<Vec<u8>> {
 pub struct Outcome {
     pub cases: u64,
     pub finding: Option<(Vec<u8>, String, PathBuf)>,
+    /// Crashes and hangs that a fresh worker did not repeat on the same input (a worker starved
+    /// or stopped by the machine, say): reported, not counted, and fuzzing went on.
+    pub unconfirmed: Vec<String>,
 }
 
 pub fn run_target(opts: &Options, seed: u64, seconds: Option<f64>) -> Result<Outcome, String> {
@@ -296,22 +299,36 @@ pub fn run_target(opts: &Options, seed: u64, seconds: Option<f64>) -> Result<Out
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let started = Instant::now();
     let (mut done, mut batch_seed) = (0u64, seed);
+    let mut unconfirmed = Vec::new();
     loop {
         let child = worker(opts, &["--seed", &batch_seed.to_string()])?;
         let batch = supervise(child, opts.case_limit);
         done += batch.cases;
         batch_seed = batch_seed.wrapping_add(1);
         if let Some((input, kind)) = batch.finding {
-            // A panic arrives shrunk by the worker's own shrinker; the others are shrunk here.
             let scratch = dir.join(format!(".replay-{}", std::process::id()));
-            let input = if matches!(kind, Kind::Panic(_)) { input } else { shrink(opts, input, &kind, &scratch) };
+            // A crash or a hang counts once a fresh worker repeats it on the same input; a panic
+            // is caught in the worker itself and needs no second look.
+            let confirmed = matches!(kind, Kind::Panic(_)) || replay(opts, &input, &scratch).is_some_and(|k| k.same_as(&kind));
+            if confirmed {
+                // A panic arrives shrunk by the worker's own shrinker; the others are shrunk here.
+                let input = if matches!(kind, Kind::Panic(_)) { input } else { shrink(opts, input, &kind, &scratch) };
+                let _ = std::fs::remove_file(&scratch);
+                let path = dir.join(format!("{}-{:016x}.bin", kind.label(), fingerprint(&input)));
+                std::fs::write(&path, &input).map_err(|e| format!("{}: {e}", path.display()))?;
+                return Ok(Outcome { cases: done, finding: Some((input, kind.describe(opts.case_limit), path)), unconfirmed });
+            }
             let _ = std::fs::remove_file(&scratch);
-            let path = dir.join(format!("{}-{:016x}.bin", kind.label(), fingerprint(&input)));
-            std::fs::write(&path, &input).map_err(|e| format!("{}: {e}", path.display()))?;
-            return Ok(Outcome { cases: done, finding: Some((input, kind.describe(opts.case_limit), path)) });
+            unconfirmed.push(format!("{} on {} bytes did not happen again in a fresh worker (seed {})", kind.describe(opts.case_limit), input.len(), batch_seed.wrapping_sub(1)));
         }
-        if seconds.is_none_or(|limit| started.elapsed().as_secs_f64() >= limit) {
-            return Ok(Outcome { cases: done, finding: None });
+        // Without a time budget, one batch's worth of cases (more than one batch only when a
+        // batch was cut short by a finding that did not repeat).
+        let finished = match seconds {
+            Some(limit) => started.elapsed().as_secs_f64() >= limit,
+            None => done >= u64::from(opts.cases),
+        };
+        if finished {
+            return Ok(Outcome { cases: done, finding: None, unconfirmed });
         }
     }
 }
