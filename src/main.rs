@@ -216,10 +216,6 @@ enum Command {
         #[arg(long, conflicts_with_all = ["guest", "svg", "interpreters_only", "json"])]
         kernel: bool,
     },
-    /// Run a program: a GP code blob file (jump table, code, bitmask), a PolkaVM `.polkavm`
-    /// container (JamV1), whose export is called with PolkaVM's memory map and calling convention,
-    /// or a jar1 capability manifest (magic `JAR\x02`), run by javm's capability kernel (or the
-    /// spec's, `--spec-kernel`) with child VMs.
     /// Turn a `.polkavm` program into a jar1 capability manifest (JAR v2): its instructions
     /// re-encoded in the Gray Paper's numbering, its memory map as DATA capabilities, a prologue
     /// that calls the export with a0..a5 from the first 48 bytes of `run --input`.
@@ -233,6 +229,11 @@ enum Command {
         #[arg(long)]
         entry: Option<String>,
     },
+    /// Run a program: a GP code blob (jump table, code, bitmask), a GP standard program
+    /// (`--standard`), a JAR v1 program, a PolkaVM `.polkavm` container (JamV1; its export called
+    /// with PolkaVM's memory map and calling convention), or a jar1 capability manifest (magic
+    /// `JAR\x02`), run by javm's capability kernel (or the spec's, `--spec-kernel`) with child VMs.
+    /// The exit code says how it ended.
     #[command(after_help = cli::run::EXIT_CODES)]
     Run {
         /// The program file; its format is read from its first bytes (`JAR\x02`, `JAR\x01`,
