@@ -28,20 +28,24 @@ LINK=link/target/release/jarkit-guest-link
 # libc.c must not be turned back into calls to itself.
 clang-19 "${CFLAGS[@]}" -fno-builtin -c src/libc.c -o build/libc.o
 status=0
+# With --check, a fresh build must equal the committed file; otherwise it replaces it.
+place() { # place BUILT COMMITTED
+    if [[ $CHECK == 1 ]]; then
+        if ! cmp -s "$1" "$2"; then
+            echo "guests/$2 differs from a fresh build ($1)" >&2
+            status=1
+        fi
+    else
+        cp "$1" "$2"
+    fi
+}
 for src in src/*.c; do
     name=$(basename "$src" .c)
     [[ "$name" == libc ]] && continue
     clang-19 "${CFLAGS[@]}" -c "$src" -o "build/$name.o"
     clang-19 "${LDFLAGS[@]}" "build/$name.o" build/libc.o -o "build/$name.elf"
     "$LINK" "build/$name.elf" "build/$name.polkavm"
-    if [[ $CHECK == 1 ]]; then
-        if ! cmp -s "build/$name.polkavm" "bin/$name.polkavm"; then
-            echo "guests/bin/$name.polkavm differs from a fresh build of $src" >&2
-            status=1
-        fi
-    else
-        cp "build/$name.polkavm" "bin/$name.polkavm"
-    fi
+    place "build/$name.polkavm" "bin/$name.polkavm"
     echo "$name: $(stat -c %s "build/$name.polkavm") bytes"
 done
 # jar1's example programs as manifests (JAVM code from src/kernel, the frame-feeding program
@@ -49,15 +53,7 @@ done
 cargo run --release -q --example kernel_programs -- build/jar1 >/dev/null
 mkdir -p bin/jar1
 for f in build/jar1/*.jar; do
-    name=$(basename "$f")
-    if [[ $CHECK == 1 ]]; then
-        if ! cmp -s "$f" "bin/jar1/$name"; then
-            echo "guests/bin/jar1/$name differs from a fresh build" >&2
-            status=1
-        fi
-    else
-        cp "$f" "bin/jar1/$name"
-    fi
+    place "$f" "bin/jar1/$(basename "$f")"
 done
 echo "jar1 manifests: $(ls build/jar1 | wc -l)"
 exit $status

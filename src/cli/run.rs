@@ -39,65 +39,65 @@ pub struct Request<'a> {
     pub json: bool,
 }
 
-/// How a run ended, whatever the format.
+/// How a run ended, whatever the format: a machine's exit, or (jar1) a protocol call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stop {
-    Halt,
-    Trap,
-    Panic,
-    OutOfGas,
-    PageFault(u32),
-    HostCall(u32),
-    Ecall,
+    Vm(javm::Exit),
     /// A jar1 protocol capability was called; the host would answer it.
     ProtocolCall(u64),
 }
 
 impl Stop {
     fn of(e: javm::Exit) -> Stop {
-        match e {
-            javm::Exit::Halt => Stop::Halt,
-            javm::Exit::Trap => Stop::Trap,
-            javm::Exit::Panic => Stop::Panic,
-            javm::Exit::OutOfGas => Stop::OutOfGas,
-            javm::Exit::PageFault(a) => Stop::PageFault(a),
-            javm::Exit::HostCall(id) => Stop::HostCall(id),
-            javm::Exit::Ecall => Stop::Ecall,
-        }
+        Stop::Vm(e)
     }
 
     /// The process exit code (see [`EXIT_CODES`]).
     pub fn code(&self) -> u8 {
+        use javm::Exit::*;
         match self {
-            Stop::Halt => 0,
-            Stop::Trap => 10,
-            Stop::Panic => 11,
-            Stop::OutOfGas => 12,
-            Stop::PageFault(_) => 13,
-            Stop::HostCall(_) | Stop::Ecall | Stop::ProtocolCall(_) => 14,
+            Stop::Vm(Halt) => 0,
+            Stop::Vm(Trap) => 10,
+            Stop::Vm(Panic) => 11,
+            Stop::Vm(OutOfGas) => 12,
+            Stop::Vm(PageFault(_)) => 13,
+            Stop::Vm(HostCall(_) | Ecall) | Stop::ProtocolCall(_) => 14,
+        }
+    }
+
+    /// The kind's name, snake case (`out_of_gas`).
+    fn kind(&self) -> &'static str {
+        use javm::Exit::*;
+        match self {
+            Stop::Vm(Halt) => "halt",
+            Stop::Vm(Trap) => "trap",
+            Stop::Vm(Panic) => "panic",
+            Stop::Vm(OutOfGas) => "out_of_gas",
+            Stop::Vm(PageFault(_)) => "page_fault",
+            Stop::Vm(HostCall(_)) => "host_call",
+            Stop::Vm(Ecall) => "ecall",
+            Stop::ProtocolCall(_) => "protocol_call",
         }
     }
 
     fn json(&self) -> serde_json::Value {
+        let mut v = json!({ "kind": self.kind() });
         match self {
-            Stop::Halt => json!({ "kind": "halt" }),
-            Stop::Trap => json!({ "kind": "trap" }),
-            Stop::Panic => json!({ "kind": "panic" }),
-            Stop::OutOfGas => json!({ "kind": "out_of_gas" }),
-            Stop::PageFault(a) => json!({ "kind": "page_fault", "address": a }),
-            Stop::HostCall(id) => json!({ "kind": "host_call", "id": id }),
-            Stop::Ecall => json!({ "kind": "ecall" }),
-            Stop::ProtocolCall(id) => json!({ "kind": "protocol_call", "id": id }),
+            Stop::Vm(javm::Exit::PageFault(a)) => v["address"] = json!(a),
+            Stop::Vm(javm::Exit::HostCall(id)) => v["id"] = json!(id),
+            Stop::ProtocolCall(id) => v["id"] = json!(id),
+            _ => {}
         }
+        v
     }
 
     fn text(&self) -> String {
+        let words = self.kind().replace('_', " ");
         match self {
-            Stop::PageFault(a) => format!("page fault at {a:#x}"),
-            Stop::HostCall(id) => format!("host call {id}"),
-            Stop::ProtocolCall(id) => format!("protocol call {id}"),
-            Stop::OutOfGas => "out of gas".into(),
-            other => format!("{other:?}").to_lowercase(),
+            Stop::Vm(javm::Exit::PageFault(a)) => format!("{words} at {a:#x}"),
+            Stop::Vm(javm::Exit::HostCall(id)) => format!("{words} {id}"),
+            Stop::ProtocolCall(id) => format!("{words} {id}"),
+            _ => words,
         }
     }
 }
@@ -616,10 +616,10 @@ fn run_kernel(req: &Request, bytes: &[u8]) -> Result<Report, String> {
         _ => None,
     };
     let stop = match exit {
-        jar::KernelExit::Halt(_) => Stop::Halt,
-        jar::KernelExit::Panic => Stop::Panic,
-        jar::KernelExit::OutOfGas => Stop::OutOfGas,
-        jar::KernelExit::PageFault(a) => Stop::PageFault(a.0 as u32),
+        jar::KernelExit::Halt(_) => Stop::Vm(javm::Exit::Halt),
+        jar::KernelExit::Panic => Stop::Vm(javm::Exit::Panic),
+        jar::KernelExit::OutOfGas => Stop::Vm(javm::Exit::OutOfGas),
+        jar::KernelExit::PageFault(a) => Stop::Vm(javm::Exit::PageFault(a.0 as u32)),
         jar::KernelExit::ProtocolCall(id) => Stop::ProtocolCall(id.0),
     };
     let mut report = Report { format: "JAR v2 capability manifest", variant: Some(VariantId::Jar1), called: None, stop, pc: None, gas_used: 0, regs: [0; 13], output: None, vms: vec![], detail, printed: false };
