@@ -73,13 +73,20 @@ pub fn with_tracing<R>(on_step: impl FnMut(&SeamStep) + 'static, f: impl FnOnce(
     jarkit_spec::seam::with_engine(Some(run_traced), f)
 }
 
+/// Where an engine's run of `m` starts and what the spec charges its first instruction: the
+/// entry of `m`'s pc for a fresh run, else the spec's `resumePoint` after exit `after` (`None`
+/// for a final exit, which no engine continues).
+fn start_of(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<(jar::Machine, Nat)> {
+    match after {
+        None => Some((m.clone(), jar::gas_charge_entry(g, p, m.pc))),
+        Some(exit) => jar::resume_point(p, g, &jar::Outcome { exit: exit.clone(), machine: m.clone() }),
+    }
+}
+
 /// The tracing engine: the spec's own loop from the spec's own start (`resumePoint` after an
 /// exit), so its results are the reference's.
 fn run_traced(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
-    let (start, charge) = match after {
-        None => (m.clone(), jar::gas_charge_entry(g, p, m.pc)),
-        Some(exit) => jar::resume_point(p, g, &jar::Outcome { exit: exit.clone(), machine: m.clone() })?,
-    };
+    let (start, charge) = start_of(p, g, m, after)?;
     let fuel = jarkit_spec::seam::fuel(g, &start).0;
     // The tracer is taken out while it runs, so a callback can never re-enter it.
     let mut tracer = TRACER.with(|t| t.borrow_mut().take());
@@ -256,13 +263,9 @@ pub fn spec_exit(e: javm::Exit) -> jar::Exit {
 }
 
 fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
-    // Where to start, and what the spec charges there (`resumePoint`; a final exit has none).
-    // A fresh javm machine charges the entry of its first instruction (`GasCharge.entry`), so
+    // Where to start, and what the spec charges there. A fresh javm machine charges the entry of its first instruction (`GasCharge.entry`), so
     // the difference is handed back first.
-    let (start, charge) = match after {
-        None => (m.clone(), jar::gas_charge_entry(g, p, m.pc)),
-        Some(exit) => jar::resume_point(p, g, &jar::Outcome { exit: exit.clone(), machine: m.clone() })?,
-    };
+    let (start, charge) = start_of(p, g, m, after)?;
     let pc = start.pc.0;
     // Less gas than the spec's charge: it stops out of gas there, paying nothing.
     if start.gas.0 < charge.0 {
