@@ -192,6 +192,37 @@ mod tests {
         }
     }
 
+    /// One well-formed instruction of a kind that stresses the pipeline: loads and stores (25
+    /// cycles), multiplies and divides (one unit each), renaming moves, conditional moves
+    /// (three sources) and one-cycle arithmetic, on registers drawn from a few so that
+    /// dependencies are common.
+    fn pipeline_instruction() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        (0u8..9, 0u8..4, 0u8..4, 0u8..4, any::<u8>()).prop_map(|(kind, d, a, b, imm)| match kind {
+            0 => three(Opcode::Add64, d, a, b),
+            1 => three(Opcode::Mul64, d, a, b),
+            2 => three(Opcode::DivU64, d, a, b),
+            3 => vec![byte(Opcode::LoadIndU64), d | a << 4, imm],
+            4 => vec![byte(Opcode::StoreIndU32), d | a << 4, imm],
+            5 => vec![byte(Opcode::MoveReg), d | a << 4],
+            6 => three(Opcode::CmovIz, d, a, b),
+            7 => vec![byte(Opcode::LoadImm), d, imm],
+            _ => three(Opcode::SetLtU, d, a, b),
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+        /// Long blocks of well-formed instructions fill the reorder buffer (32 entries) and wrap
+        /// its ring many times: the fast model still gives the spec's cost.
+        #[test]
+        fn the_fast_pipeline_model_is_the_specs_on_long_blocks(ops in proptest::collection::vec(pipeline_instruction(), 1..200)) {
+            let mut ops = ops;
+            ops.push(vec![byte(Opcode::Trap)]);
+            proptest::prop_assert_eq!(costs(GasCosts::pipeline(&code_of(&ops))), costs(GasCosts::pipeline_spec(&code_of(&ops))));
+        }
+    }
+
     #[test]
     fn the_pipeline_model_handles_long_dependency_chains() {
         // 200 dependent divisions (60 cycles each, one divider): about 60 cycles apiece, and the

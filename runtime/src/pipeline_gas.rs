@@ -58,48 +58,58 @@ fn op(latency: u32, slots: u32, units: Units, dst: Option<u8>, srcs: [Option<u8>
 /// An opcode byte that is not an instruction ends the block like a `trap`.
 const INVALID: PipeOp = PipeOp { latency: 2, slots: 1, units: NO_UNITS, dst: None, srcs: [None, None, None], is_move: false, drains: true };
 
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum Phase {
-    Decoded,
-    Waiting,
-    Executing,
-    Finished,
-    Done,
-}
-
-#[derive(Copy, Clone)]
+/// One in-flight instruction's numbers; its phase is a bit in [`Pipe`]'s masks.
+#[derive(Copy, Clone, Default)]
 struct Entry {
-    phase: Phase,
     left: u32,
     units: Units,
-    dep1: Option<u32>,
-    dep2: Option<u32>,
-    /// A conditional move also reads its destination.
-    dep3: Option<u32>,
+    /// The instructions (numbered from the block's first) whose results this one reads; a
+    /// conditional move also reads its destination.
+    deps: [Option<u32>; 3],
 }
 
 /// The machine while one block runs through it (the spec's `Pipe`).
+///
+/// The reorder buffer is a ring: instruction `n` lives in slot `n % ROB_SIZE`. Each phase of
+/// the spec's (decoded, waiting, executing, finished, done) is a mask of slots, so a tick
+/// visits only the entries that can change (waiting and executing ones) instead of the whole
+/// buffer; shifting a mask by the oldest slot gives the spec's oldest-first order.
 struct Pipe {
-    /// How many of the oldest entries are done (to retire at the next tick).
-    done_prefix: usize,
     cycle: u64,
     slots_left: u32,
     free: Units,
-    /// In flight, oldest first: `rob[k]` is instruction `retired + k`.
-    rob: Vec<Entry>,
+    ring: [Entry; ROB_SIZE],
+    /// Instructions retired; the oldest in flight is `retired`, in slot `retired % ROB_SIZE`.
     retired: u32,
+    len: usize,
+    decoded: u32,
+    waiting: u32,
+    executing: u32,
+    finished: u32,
+    done: u32,
     producer: [Option<u32>; 13],
 }
 
+const _: () = assert!(ROB_SIZE == 32, "the phase masks are u32");
+
 impl Pipe {
+    fn new() -> Pipe {
+        Pipe { cycle: 0, slots_left: 0, free: NO_UNITS, ring: [Entry::default(); ROB_SIZE], retired: 0, len: 0, decoded: 0, waiting: 0, executing: 0, finished: 0, done: 0, producer: [None; 13] }
+    }
+
     fn reset(&mut self) {
-        self.done_prefix = 0;
         self.cycle = 0;
         self.slots_left = DECODE_WIDTH;
         self.free = UNITS_PER_CYCLE;
-        self.rob.clear();
         self.retired = 0;
+        self.len = 0;
+        (self.decoded, self.waiting, self.executing, self.finished, self.done) = (0, 0, 0, 0, 0);
         self.producer = [None; 13];
+    }
+
+    /// The slot of the oldest entry: masks rotated right by it list entries oldest first.
+    fn head(&self) -> u32 {
+        self.retired % ROB_SIZE as u32
     }
 
     fn available(&self, dep: Option<u32>) -> bool {
@@ -107,75 +117,86 @@ impl Pipe {
             None => true,
             Some(n) if n < self.retired => true,
             // Past the buffer the spec reads a default entry (`decoded`): not available.
-            Some(n) => self.rob.get((n - self.retired) as usize).is_some_and(|e| matches!(e.phase, Phase::Finished | Phase::Done)),
+            Some(n) if (n - self.retired) as usize >= self.len => false,
+            Some(n) => (self.finished | self.done) & (1 << (n % ROB_SIZE as u32)) != 0,
         }
     }
 
     fn tick(&mut self, decoded_this_cycle: bool, draining: bool) {
-        // Retire the executed prefix.
-        let retired_now = self.done_prefix;
+        let head = self.head();
+        // Retire the executed prefix: the run of done entries from the oldest.
+        let retired_now = self.done.rotate_right(head).trailing_ones().min(self.len as u32);
         if retired_now > 0 {
-            self.rob.drain(..retired_now);
-            self.retired += retired_now as u32;
+            let gone = (u32::MAX >> (32 - retired_now)).rotate_left(head);
+            self.done &= !gone;
+            self.retired += retired_now;
+            self.len -= retired_now as usize;
         }
         // Start up to DISPATCH_WIDTH ready entries, oldest first. The spec rescans from the oldest
         // after each start; one forward pass is the same, because starting an entry changes no
         // other entry's readiness (results appear only when latencies pass, below) and free
-        // units only shrink, so an entry passed over stays passed over. The same pass finds the
-        // least latency left among running entries (for the clock's jump).
+        // units only shrink, so an entry passed over stays passed over.
+        let head = self.head();
         let mut started = 0;
-        let mut least: Option<u32> = None;
-        for k in 0..self.rob.len() {
-            let e = self.rob[k];
-            let mut phase = e.phase;
-            if phase == Phase::Waiting && started < DISPATCH_WIDTH && fits(e.units, self.free) && self.available(e.dep1) && self.available(e.dep2) && self.available(e.dep3) {
+        let mut candidates = self.waiting.rotate_right(head);
+        while candidates != 0 && started < DISPATCH_WIDTH {
+            let slot = (candidates.trailing_zeros() + head) % ROB_SIZE as u32;
+            candidates &= candidates - 1;
+            let e = self.ring[slot as usize];
+            if fits(e.units, self.free) && e.deps.iter().all(|&d| self.available(d)) {
                 self.free -= e.units;
-                self.rob[k].phase = Phase::Executing;
-                phase = Phase::Executing;
+                self.waiting &= !(1 << slot);
+                self.executing |= 1 << slot;
                 started += 1;
             }
-            if matches!(phase, Phase::Executing | Phase::Finished) {
-                least = Some(least.map_or(e.left, |l| l.min(e.left)));
-            }
         }
+        // The clock may jump to the next completion: the least latency left among running
+        // entries (a finished one has none left, which keeps the step at one).
         let mut step = 1;
-        if !decoded_this_cycle && (draining || retired_now == 0) {
-            if let Some(least) = least.filter(|&l| l > 0) {
+        if !decoded_this_cycle && (draining || retired_now == 0) && self.finished == 0 {
+            let mut running = self.executing;
+            let mut least = u32::MAX;
+            while running != 0 {
+                least = least.min(self.ring[running.trailing_zeros() as usize].left);
+                running &= running - 1;
+            }
+            if least != u32::MAX {
                 step = least;
             }
         }
         // Execute; what was decoded this cycle may start from the next one.
-        let mut done_prefix = 0;
-        let mut prefix = true;
-        for e in self.rob.iter_mut() {
-            match e.phase {
-                Phase::Finished => e.phase = Phase::Done,
-                Phase::Executing if e.left <= step => {
-                    self.free += e.units;
-                    e.phase = Phase::Finished;
-                    e.left = 0;
-                }
-                Phase::Executing => e.left -= step,
-                Phase::Decoded if decoded_this_cycle => e.phase = Phase::Waiting,
-                _ => {}
+        self.done |= self.finished;
+        let mut finished = 0;
+        let mut running = self.executing;
+        while running != 0 {
+            let slot = running.trailing_zeros();
+            running &= running - 1;
+            let e = &mut self.ring[slot as usize];
+            if e.left <= step {
+                self.free += e.units;
+                e.left = 0;
+                finished |= 1 << slot;
+            } else {
+                e.left -= step;
             }
-            prefix &= e.phase == Phase::Done;
-            done_prefix += usize::from(prefix);
         }
-        self.done_prefix = done_prefix;
+        self.executing &= !finished;
+        self.finished = finished;
         if decoded_this_cycle {
+            self.waiting |= self.decoded;
+            self.decoded = 0;
             self.slots_left = DECODE_WIDTH;
         }
         self.cycle += u64::from(step);
     }
 
     fn make_room(&mut self, slots: u32) {
-        if self.slots_left >= slots && self.rob.len() < ROB_SIZE {
+        if self.slots_left >= slots && self.len < ROB_SIZE {
             return;
         }
         self.tick(true, false);
         for _ in 0..TICK_BOUND {
-            if self.rob.len() < ROB_SIZE {
+            if self.len < ROB_SIZE {
                 break;
             }
             self.tick(false, false);
@@ -185,7 +206,7 @@ impl Pipe {
     fn drain(&mut self) {
         self.tick(true, true);
         for _ in 0..TICK_BOUND {
-            if self.rob.is_empty() {
+            if self.len == 0 {
                 break;
             }
             self.tick(false, true);
@@ -201,9 +222,11 @@ impl Pipe {
             self.slots_left = self.slots_left.saturating_sub(1);
             return;
         }
-        let n = self.retired + self.rob.len() as u32;
-        let entry = Entry { phase: Phase::Decoded, left: o.latency, units: o.units, dep1: producer_of(self, o.srcs[0]), dep2: producer_of(self, o.srcs[1]), dep3: producer_of(self, o.srcs[2]) };
-        self.rob.push(entry);
+        let n = self.retired + self.len as u32;
+        let slot = n % ROB_SIZE as u32;
+        self.ring[slot as usize] = Entry { left: o.latency, units: o.units, deps: o.srcs.map(|r| producer_of(self, r)) };
+        self.decoded |= 1 << slot;
+        self.len += 1;
         if let Some(d) = o.dst {
             self.producer[d as usize] = Some(n);
         }
@@ -301,7 +324,7 @@ fn opcode_at(code: &Code, table: &[Option<Opcode>; 256], pc: u64) -> Option<Opco
 /// The cost of every basic block of `code` under the full pipeline model, by start pc.
 pub fn block_costs(code: &Code) -> HashMap<u32, u32> {
     let table = code.numbering.decode_table();
-    let mut pipe = Pipe { done_prefix: 0, cycle: 0, slots_left: 0, free: NO_UNITS, rob: Vec::with_capacity(ROB_SIZE + 1), retired: 0, producer: [None; 13] };
+    let mut pipe = Pipe::new();
     let mut costs = HashMap::new();
     for (start, _) in code.block_starts().iter().enumerate().take(code.code.len()).filter(|(_, s)| **s) {
         pipe.reset();

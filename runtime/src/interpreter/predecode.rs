@@ -52,13 +52,6 @@ impl Op {
     }
 }
 
-/// Marks each record that starts a run of [`FUSIONS`] with that run's kind (the first that
-/// matches). A run must lie inside one block, so that the records it skips charge nothing (only
-/// block starts charge under block metering), and must end before the last record (the implicit
-/// trap), so that the record after it exists. Runs may overlap: a record's kind says only what
-/// executing from that record does. The kind is the run's `via_a` or `via_b` form when each
-/// later record's `ra` (`rb`) names the register its predecessor writes — the interpreter
-/// assumes that equality without checking it.
 /// A branch that may or may not be taken (`load_imm_jump` and `jump` always are, so their
 /// invalid targets already panic when reached).
 fn is_conditional_branch(op: Opcode) -> bool {
@@ -69,12 +62,22 @@ fn is_conditional_branch(op: Opcode) -> bool {
     }
 }
 
+/// Marks each record that starts a run of [`FUSIONS`] with that run's kind (the first that
+/// matches). A run must lie inside one block, so that the records it skips charge nothing (only
+/// block starts charge under block metering), and must end before the last record (the implicit
+/// trap), so that the record after it exists. Runs may overlap: a record's kind says only what
+/// executing from that record does. The kind is the run's `via_a` or `via_b` form when each
+/// later record's `ra` (`rb`) names the register its predecessor writes — the interpreter
+/// assumes that equality without checking it.
 fn fuse(ops: &mut [Op], block_start: &[bool]) {
     // Only records before `i` have been changed when `i` is examined.
     for i in 0..ops.len() {
+        // Most records start no run: the first instruction is compared before anything else.
+        let Some(first) = ops[i].opcode() else { continue };
         let found = FUSIONS.iter().find(|f| {
             let end = i + f.run.len();
-            end < ops.len()
+            f.run[0] == first
+                && end < ops.len()
                 && !block_start[i + 1..end].iter().any(|&b| b)
                 && f.run.iter().zip(&ops[i..end]).all(|(want, op)| op.kind == Kind::of(*want))
         });
