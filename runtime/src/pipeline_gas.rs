@@ -63,9 +63,11 @@ const INVALID: PipeOp = PipeOp { latency: 2, slots: 1, units: NO_UNITS, dst: Non
 struct Entry {
     left: u32,
     units: Units,
-    /// The instructions (numbered from the block's first) whose results this one reads; a
-    /// conditional move also reads its destination.
-    deps: [Option<u32>; 3],
+    /// The slots of the instructions whose results this one still waits for (a conditional
+    /// move also reads its destination); a bit clears when that instruction finishes.
+    pending: u32,
+    /// The slots of the entries whose `pending` names this one.
+    waiters: u32,
 }
 
 /// The machine while one block runs through it (the spec's `Pipe`).
@@ -73,7 +75,9 @@ struct Entry {
 /// The reorder buffer is a ring: instruction `n` lives in slot `n % ROB_SIZE`. Each phase of
 /// the spec's (decoded, waiting, executing, finished, done) is a mask of slots, so a tick
 /// visits only the entries that can change (waiting and executing ones) instead of the whole
-/// buffer; shifting a mask by the oldest slot gives the spec's oldest-first order.
+/// buffer; shifting a mask by the oldest slot gives the spec's oldest-first order. Readiness
+/// is kept rather than recomputed: an entry lists its waiters, and `blocked` holds the entries
+/// with a result still pending.
 struct Pipe {
     cycle: u64,
     slots_left: u32,
@@ -87,6 +91,7 @@ struct Pipe {
     executing: u32,
     finished: u32,
     done: u32,
+    blocked: u32,
     producer: [Option<u32>; 13],
 }
 
@@ -94,7 +99,7 @@ const _: () = assert!(ROB_SIZE == 32, "the phase masks are u32");
 
 impl Pipe {
     fn new() -> Pipe {
-        Pipe { cycle: 0, slots_left: 0, free: NO_UNITS, ring: [Entry::default(); ROB_SIZE], retired: 0, len: 0, decoded: 0, waiting: 0, executing: 0, finished: 0, done: 0, producer: [None; 13] }
+        Pipe { cycle: 0, slots_left: 0, free: NO_UNITS, ring: [Entry::default(); ROB_SIZE], retired: 0, len: 0, decoded: 0, waiting: 0, executing: 0, finished: 0, done: 0, blocked: 0, producer: [None; 13] }
     }
 
     fn reset(&mut self) {
@@ -103,7 +108,7 @@ impl Pipe {
         self.free = UNITS_PER_CYCLE;
         self.retired = 0;
         self.len = 0;
-        (self.decoded, self.waiting, self.executing, self.finished, self.done) = (0, 0, 0, 0, 0);
+        (self.decoded, self.waiting, self.executing, self.finished, self.done, self.blocked) = (0, 0, 0, 0, 0, 0);
         self.producer = [None; 13];
     }
 
@@ -112,14 +117,14 @@ impl Pipe {
         self.retired % ROB_SIZE as u32
     }
 
-    fn available(&self, dep: Option<u32>) -> bool {
-        match dep {
-            None => true,
-            Some(n) if n < self.retired => true,
-            // Past the buffer the spec reads a default entry (`decoded`): not available.
-            Some(n) if (n - self.retired) as usize >= self.len => false,
-            Some(n) => (self.finished | self.done) & (1 << (n % ROB_SIZE as u32)) != 0,
-        }
+    /// The slot of instruction `dep` if its result is not available yet (it is in flight and
+    /// has not finished). Producers are always older than their readers, so a `dep` is never
+    /// past the buffer (where the spec would read a default entry, not available).
+    fn pending_slot(&self, dep: Option<u32>) -> Option<u32> {
+        let n = dep?;
+        debug_assert!(n < self.retired + self.len as u32, "a producer is older than its reader");
+        let slot = n % ROB_SIZE as u32;
+        (n >= self.retired && (self.finished | self.done) & (1 << slot) == 0).then_some(slot)
     }
 
     fn tick(&mut self, decoded_this_cycle: bool, draining: bool) {
@@ -138,12 +143,12 @@ impl Pipe {
         // units only shrink, so an entry passed over stays passed over.
         let head = self.head();
         let mut started = 0;
-        let mut candidates = self.waiting.rotate_right(head);
+        let mut candidates = (self.waiting & !self.blocked).rotate_right(head);
         while candidates != 0 && started < DISPATCH_WIDTH {
             let slot = (candidates.trailing_zeros() + head) % ROB_SIZE as u32;
             candidates &= candidates - 1;
             let e = self.ring[slot as usize];
-            if fits(e.units, self.free) && e.deps.iter().all(|&d| self.available(d)) {
+            if fits(e.units, self.free) {
                 self.free -= e.units;
                 self.waiting &= !(1 << slot);
                 self.executing |= 1 << slot;
@@ -176,6 +181,17 @@ impl Pipe {
                 self.free += e.units;
                 e.left = 0;
                 finished |= 1 << slot;
+                // Its result is available from the next tick on.
+                let mut waiters = std::mem::take(&mut e.waiters);
+                while waiters != 0 {
+                    let w = waiters.trailing_zeros();
+                    waiters &= waiters - 1;
+                    let waiter = &mut self.ring[w as usize];
+                    waiter.pending &= !(1 << slot);
+                    if waiter.pending == 0 {
+                        self.blocked &= !(1 << w);
+                    }
+                }
             } else {
                 e.left -= step;
             }
@@ -224,7 +240,17 @@ impl Pipe {
         }
         let n = self.retired + self.len as u32;
         let slot = n % ROB_SIZE as u32;
-        self.ring[slot as usize] = Entry { left: o.latency, units: o.units, deps: o.srcs.map(|r| producer_of(self, r)) };
+        let mut pending = 0;
+        for src in o.srcs {
+            if let Some(p) = self.pending_slot(producer_of(self, src)) {
+                pending |= 1 << p;
+                self.ring[p as usize].waiters |= 1 << slot;
+            }
+        }
+        self.ring[slot as usize] = Entry { left: o.latency, units: o.units, pending, waiters: 0 };
+        if pending != 0 {
+            self.blocked |= 1 << slot;
+        }
         self.decoded |= 1 << slot;
         self.len += 1;
         if let Some(d) = o.dst {

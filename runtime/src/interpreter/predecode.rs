@@ -52,6 +52,20 @@ impl Op {
     }
 }
 
+/// For each opcode (by its number), the [`FUSIONS`] whose run begins with it, as a bit set in
+/// the table's order (so the first match is still the longest listed).
+fn runs_starting_with() -> &'static [u64; 256] {
+    static TABLE: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        const _: () = assert!(FUSIONS.len() <= 64, "the fusion sets are u64");
+        let mut table = [0u64; 256];
+        for (k, f) in FUSIONS.iter().enumerate() {
+            table[f.run[0] as usize] |= 1 << k;
+        }
+        table
+    })
+}
+
 /// A branch that may or may not be taken (`load_imm_jump` and `jump` always are, so their
 /// invalid targets already panic when reached).
 fn is_conditional_branch(op: Opcode) -> bool {
@@ -72,15 +86,19 @@ fn is_conditional_branch(op: Opcode) -> bool {
 fn fuse(ops: &mut [Op], block_start: &[bool]) {
     // Only records before `i` have been changed when `i` is examined.
     for i in 0..ops.len() {
-        // Most records start no run: the first instruction is compared before anything else.
+        // Most records start no run: only the runs that begin with this instruction are tried.
         let Some(first) = ops[i].opcode() else { continue };
-        let found = FUSIONS.iter().find(|f| {
+        let mut candidates = runs_starting_with()[first as usize];
+        let mut found = None;
+        while candidates != 0 {
+            let f = &FUSIONS[candidates.trailing_zeros() as usize];
+            candidates &= candidates - 1;
             let end = i + f.run.len();
-            f.run[0] == first
-                && end < ops.len()
-                && !block_start[i + 1..end].iter().any(|&b| b)
-                && f.run.iter().zip(&ops[i..end]).all(|(want, op)| op.kind == Kind::of(*want))
-        });
+            if end < ops.len() && !block_start[i + 1..end].iter().any(|&b| b) && f.run.iter().zip(&ops[i..end]).all(|(want, op)| op.kind == Kind::of(*want)) {
+                found = Some(f);
+                break;
+            }
+        }
         let Some(fusion) = found else { continue };
         let records = &ops[i..i + fusion.run.len()];
         let chained = |operand: fn(&Op) -> u8| {
@@ -105,27 +123,28 @@ impl Predecoded {
         let table = code.numbering.decode_table();
         let starts = code.block_starts();
         let mut pc_to_index = vec![NO_INDEX; code.code.len() + 1];
-        let mut decoded: Vec<(u32, Option<Instruction>)> = Vec::new();
-        for pc in 0..code.code.len() as u32 {
-            if code.is_start(pc) {
-                pc_to_index[pc as usize] = decoded.len() as u32;
-                decoded.push((pc, code.opcode_at(pc, &table).map(|op| code.decode(pc, op))));
-            }
+        // Record indices first (branches may go forward), then the records, decoded once each.
+        let instruction_pcs = || (0..code.code.len() as u32).filter(|&pc| code.is_start(pc));
+        let mut count = 0;
+        let mut last_pc = None;
+        for pc in instruction_pcs() {
+            pc_to_index[pc as usize] = count;
+            count += 1;
+            last_pc = Some(pc);
         }
         // Running off the end of the code executes zero bytes: a trap at pc = len.
         let end = code.code.len() as u32;
-        pc_to_index[end as usize] = decoded.len() as u32;
+        pc_to_index[end as usize] = count;
         let implicit_trap = Instruction { op: Opcode::Trap, ra: 0, rb: 0, rd: 0, imm1: 0, imm2: 0, target: 0 };
-        decoded.push((end, Some(implicit_trap)));
+        let decoded = instruction_pcs().map(|pc| (pc, code.opcode_at(pc, &table).map(|op| code.decode(pc, op)))).chain(std::iter::once((end, Some(implicit_trap))));
 
         // The implicit trap at pc = len starts a block when the last instruction ends one (or is
         // invalid), so a branch may target it (GP: ϖ includes the pc after every terminator).
         // PolkaVM accepts only targets inside the code (the spec's `Program.isJumpTarget`).
         let end_is_target = code.numbering != crate::isa::Numbering::PolkaVm;
-        let end_is_block = match decoded.iter().rev().nth(1) {
-            None => true,
-            Some((_, None)) => true,
-            Some((_, Some(i))) => code.ends_block(i.op),
+        let end_is_block = match last_pc.map(|pc| code.opcode_at(pc, &table)) {
+            None | Some(None) => true,
+            Some(Some(op)) => code.ends_block(op),
         };
         let block_index = |t: u32| -> u32 {
             match starts.get(t as usize) {
@@ -134,8 +153,8 @@ impl Predecoded {
                 _ => NO_INDEX,
             }
         };
-        let mut block_start = Vec::with_capacity(decoded.len());
-        let mut ops = Vec::with_capacity(decoded.len());
+        let mut block_start = Vec::with_capacity(count as usize + 1);
+        let mut ops = Vec::with_capacity(count as usize + 1);
         let mut prev_ends = true;
         for (pc, ins) in decoded {
             let is_block = starts.get(pc as usize).copied().unwrap_or(prev_ends);
