@@ -163,14 +163,14 @@ impl Compiled {
         let charge_labels = lowering.charge_labels.clone();
         let body_labels = lowering.body_labels.clone();
         let sites = std::mem::take(&mut lowering.sites);
-        let asm = lowering.asm;
+        let mut asm = lowering.asm;
         let offset = |l: Label| asm.label_offset(l).expect("every record label is bound");
         let bodies: Vec<u32> = body_labels.iter().map(|&l| offset(l)).collect();
         let charges: Vec<u32> = charge_labels.iter().map(|&l| offset(l)).collect();
         let sites: Vec<(u32, u32)> = sites.iter().map(|&(at, slow)| (at, offset(slow))).collect();
         debug_assert!(sites.windows(2).all(|w| w[0].0 < w[1].0), "sites are emitted in order");
-        let bytes = asm.finish().expect("every label is bound");
-        let code = ExecBuffer::new(&bytes).ok_or(CompileError::NoExecutableMemory)?;
+        let code = ExecBuffer::new(asm.finish().expect("every label is bound")).ok_or(CompileError::NoExecutableMemory)?;
+        asm.recycle();
         let jump_natives = program.jump_targets.iter().map(|&t| if t == NO_INDEX { 0 } else { code.addr(charges[t as usize]) as u64 }).collect();
         let sites = fault::Sites { code_start: code.addr(0), code_end: code.addr(0) + code.len(), sites };
         Ok(Compiled { program, shape, code, entry, bodies, jump_natives, sites })

@@ -120,9 +120,21 @@ pub struct Asm {
     fixups: Vec<(u32, Label)>,
 }
 
+thread_local! {
+    /// The buffers of the last `Asm` this thread dropped. Compiling a program fills tens of
+    /// kilobytes; growing fresh vectors each time spent as long in page faults and copies as
+    /// in emitting code.
+    static SPARE: std::cell::Cell<Option<Asm>> = const { std::cell::Cell::new(None) };
+}
+
 impl Asm {
+    /// An empty assembler, reusing this thread's spare buffers when it has them.
     pub fn new() -> Asm {
-        Asm::default()
+        let mut asm = SPARE.with(|s| s.take()).unwrap_or_default();
+        asm.code.clear();
+        asm.labels.clear();
+        asm.fixups.clear();
+        asm
     }
 
     pub fn offset(&self) -> u32 {
@@ -143,14 +155,21 @@ impl Asm {
         self.labels[l.0 as usize]
     }
 
-    /// Resolves every rel32 fixup; `None` if some label was never bound.
-    pub fn finish(mut self) -> Option<Vec<u8>> {
+    /// Resolves every rel32 fixup and gives the finished code; `None` if some label was never
+    /// bound.
+    pub fn finish(&mut self) -> Option<&[u8]> {
         for &(pos, l) in &self.fixups {
             let target = self.labels[l.0 as usize]?;
             let rel = target as i64 - (pos as i64 + 4);
             self.code[pos as usize..pos as usize + 4].copy_from_slice(&(rel as i32).to_le_bytes());
         }
-        Some(self.code)
+        self.fixups.clear();
+        Some(&self.code)
+    }
+
+    /// Hands this assembler's buffers to the next [`Asm::new`] on this thread.
+    pub fn recycle(self) {
+        SPARE.with(|s| s.set(Some(self)));
     }
 
     fn byte(&mut self, b: u8) {
@@ -547,7 +566,7 @@ mod tests {
     fn asm(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
         let mut a = Asm::new();
         f(&mut a);
-        a.finish().unwrap()
+        a.finish().unwrap().to_vec()
     }
 
     // Expected bytes are from the Intel SDM encodings (checked against a disassembler).
