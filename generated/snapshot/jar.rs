@@ -4133,7 +4133,7 @@ pub fn run_service<V: Variant>(
                     Exit::HostCall(n) => {
                         let st = accumulate_host_call::<
                             V,
-                        >(n, &out.machine.clone(), &x, &y, t, eta0, &inputs);
+                        >(n, &out.machine, &x, &y, t, eta0, &inputs);
                         x = st.x.clone();
                         y = st.y.clone();
                         match st.outcome.clone() {
@@ -4170,8 +4170,8 @@ pub fn run_service<V: Variant>(
                     }
                     Exit::Halt => {
                         let mem = out.machine.memory.clone();
-                        let ptr = host_reg::<V>(&out.machine.clone(), Nat(7));
-                        let len = host_reg::<V>(&out.machine.clone(), Nat(8));
+                        let ptr = host_reg::<V>(&out.machine, Nat(7));
+                        let len = host_reg::<V>(&out.machine, Nat(8));
                         let output = if range_accessible::<V>(&mem, ptr, len, false) {
                             read_bytes::<V>(&mem, ptr, len)
                         } else {
@@ -4258,7 +4258,7 @@ pub fn accumulate_service<V: Variant>(
             };
         }
         let mut u_p = u.clone();
-        match find_account::<V>(&u.accounts.clone(), s) {
+        match find_account::<V>(&u.accounts, s) {
             None => {
                 break 'run0 (ServiceOutcome {
                     state: u.clone(),
@@ -4275,7 +4275,7 @@ pub fn accumulate_service<V: Variant>(
                         accounts: set_account::<
                             V,
                         >(
-                            &u.accounts.clone(),
+                            &u.accounts,
                             s,
                             &{
                                 let __with_base = &a;
@@ -4314,7 +4314,7 @@ pub fn accumulate_service<V: Variant>(
             gas_used: Nat(0),
             provisions: vec![],
         };
-        let own = find_account::<V>(&u_p.accounts.clone(), s)
+        let own = find_account::<V>(&u_p.accounts, s)
             .clone()
             .unwrap_or(Default::default());
         let Some(blob) = service_account_preimage_of::<V>(&own, s, own.info.code_hash)
@@ -4337,11 +4337,8 @@ pub fn accumulate_service<V: Variant>(
         let args = encode_compact_nat(Nat(t as u64))
             .append(encode_compact_nat(Nat(s as u64)))
             .append(encode_compact_nat(array::size(&inputs)));
-        let Some(p) = parse_program(
-            &code.code.clone(),
-            Numbering::Gp,
-            V::ECALLI_ENDS_BLOCK,
-        ) else {
+        let Some(p) = parse_program(&code.code, Numbering::Gp, V::ECALLI_ENDS_BLOCK)
+        else {
             {
                 break 'run0 (unchanged);
             };
@@ -4354,7 +4351,7 @@ pub fn accumulate_service<V: Variant>(
         let ctx: Implications = Implications {
             id: s,
             state: u_p.clone(),
-            next_free_id: first_free_id::<V>(&u_p.accounts.clone(), s, eta0, t),
+            next_free_id: first_free_id::<V>(&u_p.accounts, s, eta0, t),
             transfers: vec![],
             r#yield: None,
             provisions: vec![],
@@ -4572,7 +4569,7 @@ pub fn apply_provisions<V: Variant>(
                                             >(
                                                 &service_account_put_preimage::<
                                                     V,
-                                                >(&a, p.service, h, &p.blob.clone()),
+                                                >(&a, p.service, h, &p.blob),
                                                 p.service,
                                                 h,
                                                 p.blob.size(),
@@ -4648,9 +4645,7 @@ pub fn accumulate_round<V: Variant>(
                     {
                         if ((a.id == r.id) || !has_account::<V>(&d, a.id)) {
                             {
-                                accounts = set_account::<
-                                    V,
-                                >(&accounts, a.id, &a.account.clone());
+                                accounts = set_account::<V>(&accounts, a.id, &a.account);
                             };
                         }
                     };
@@ -4661,7 +4656,7 @@ pub fn accumulate_round<V: Variant>(
             {
                 for a in d.iter().cloned() {
                     {
-                        if !has_account::<V>(&r.outcome.state.accounts.clone(), a.id) {
+                        if !has_account::<V>(&r.outcome.state.accounts, a.id) {
                             {
                                 accounts = remove_account::<V>(&accounts, a.id);
                             };
@@ -4924,7 +4919,7 @@ pub fn accumulate_block<V: Variant>(
         let budget = V::G_T.max(cap_add::<V>((V::G_A * V::C), free_gas));
         let seq = accumulate_rounds::<
             V,
-        >(budget, &plan.accumulatable.clone(), &e, &free, slot, eta0);
+        >(budget, &plan.accumulatable, &e, &free, slot, eta0);
         let done = array::extract(&plan.accumulatable, Nat(0), seq.count);
         let (ready_p, accumulated_p) = advance_queues::<
             V,
@@ -5067,7 +5062,7 @@ pub fn partial_state_of_views<V: Variant>(
                 .cloned()
                 .map(|v: ServiceAccountMapEntry| AccountEntry {
                     id: v.id,
-                    account: account_of_view::<V>(v.id, &v.data.clone()),
+                    account: account_of_view::<V>(v.id, &v.data),
                 })
                 .collect::<Vec<_>>(),
             staging: vec![],
@@ -5089,7 +5084,7 @@ pub fn views_of_partial_state<V: Variant>(
             .cloned()
             .map(|a: AccountEntry| ServiceAccountMapEntry {
                 id: a.id,
-                data: view_of_account::<V>(&a.account.clone()),
+                data: view_of_account::<V>(&a.account),
             })
             .collect::<Vec<_>>()
     }
@@ -5146,7 +5141,7 @@ pub fn edit_queue<V: Variant>(
         let mut out: Vec<ReadyRecord> = vec![];
         for r in records.iter().cloned() {
             {
-                if !array::contains(&done, &report_package::<V>(&r.report.clone())) {
+                if !array::contains(&done, &report_package::<V>(&r.report)) {
                     {
                         out = {
                             let arg0 = {
@@ -5336,7 +5331,7 @@ pub fn advance_queues<V: Variant>(
                     {
                         ready_p = {
                             let arg0 = k;
-                            let arg1 = edit_queue::<V>(&plan.queued.clone(), &just_done);
+                            let arg1 = edit_queue::<V>(&plan.queued, &just_done);
                             array::set_bang(std::mem::take(&mut ready_p), arg0, arg1)
                         };
                     }
@@ -5438,7 +5433,7 @@ pub fn apply_assurances<V: Variant>(
                 previous = Some(v);
                 if !ed25519_verify(
                     array::get_bang(&validators, v).ed25519,
-                    assurance_message::<V>(a.anchor, &a.bitfield.clone()),
+                    assurance_message::<V>(a.anchor, &a.bitfield),
                     a.signature,
                 ) {
                     {
@@ -5447,7 +5442,7 @@ pub fn apply_assurances<V: Variant>(
                 }
                 for c in range(Nat(0), array::size(&assignments)) {
                     {
-                        if bit_at::<V>(&a.bitfield.clone(), c) {
+                        if bit_at::<V>(&a.bitfield, c) {
                             {
                                 if array::get_bang(&assignments, c).is_none() {
                                     {
@@ -6359,7 +6354,7 @@ pub fn update_recent_history<V: Variant>(
 ) -> RecentBlocks {
     {
         let fixed = fix_parent_state_root(&beta, parent_state_root).history.clone();
-        let peaks = mmr_append(&beta.mmr.peaks.clone(), accumulate_root);
+        let peaks = mmr_append(&beta.mmr.peaks, accumulate_root);
         let entry: BlockInfo = BlockInfo {
             header_hash: header_hash,
             beefy_root: super_peak(&peaks),
@@ -6467,9 +6462,7 @@ pub fn validator_keys_of_bytes(a0: ByteArray) -> ValidatorKeys {
 /// Lean: `Jar.Implications.own` at spec/Jar/HostCalls.lean:117
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn implications_own<V: Variant>(x: &Implications) -> ServiceAccount {
-    find_account::<V>(&x.state.accounts.clone(), x.id)
-        .clone()
-        .unwrap_or(Default::default())
+    find_account::<V>(&x.state.accounts, x.id).clone().unwrap_or(Default::default())
 }
 /// x with the accumulating service's account replaced.
 ///
@@ -6486,7 +6479,7 @@ pub fn implications_with_self<V: Variant>(
                 state: {
                     let __with_base = &x.state;
                     PartialState {
-                        accounts: set_account::<V>(&x.state.accounts.clone(), x.id, &a),
+                        accounts: set_account::<V>(&x.state.accounts, x.id, &a),
                         staging: __with_base.staging.clone(),
                         auth_queues: __with_base.auth_queues.clone(),
                         privileges: __with_base.privileges.clone(),
@@ -6773,7 +6766,7 @@ pub fn answer_blob<V: Variant>(
         };
         let f = host_reg::<V>(&m, f_reg).min(size);
         let l = host_reg::<V>(&m, l_reg).min((size - f));
-        if !range_accessible::<V>(&m.memory.clone(), o, l, true) {
+        if !range_accessible::<V>(&m.memory, o, l, true) {
             host_panic::<V>(&m, &x, &y)
         } else {
             match v.clone() {
@@ -6787,7 +6780,7 @@ pub fn answer_blob<V: Variant>(
                             Machine {
                                 memory: write_bytes::<
                                     V,
-                                >(&m.memory.clone(), o, &b.extract(f, (f + l))),
+                                >(&m.memory, o, &b.extract(f, (f + l))),
                                 regs: __with_base.regs.clone(),
                                 pc: __with_base.pc,
                                 gas: __with_base.gas,
@@ -6808,13 +6801,9 @@ pub fn answer_blob<V: Variant>(
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn hash_at<V: Variant>(m: &Machine, r: Nat) -> Option<Hash> {
     {
-        if range_accessible::<
-            V,
-        >(&m.memory.clone(), host_reg::<V>(&m, r), Nat(32), false) {
+        if range_accessible::<V>(&m.memory, host_reg::<V>(&m, r), Nat(32), false) {
             Some(
-                hash_of_bytes(
-                    read_bytes::<V>(&m.memory.clone(), host_reg::<V>(&m, r), Nat(32)),
-                ),
+                hash_of_bytes(read_bytes::<V>(&m.memory, host_reg::<V>(&m, r), Nat(32))),
             )
         } else {
             None
@@ -6916,7 +6905,7 @@ pub fn named_account<V: Variant>(
             if (r >= Nat(2).pow(Nat(32))) {
                 None
             } else {
-                match find_account::<V>(&x.state.accounts.clone(), r.to_u32()) {
+                match find_account::<V>(&x.state.accounts, r.to_u32()) {
                     None => None,
                     Some(a) => Some((r.to_u32(), a.clone())),
                 }
@@ -6960,22 +6949,13 @@ pub fn host_read<V: Variant>(
     {
         if !range_accessible::<
             V,
-        >(
-            &m.memory.clone(),
-            host_reg::<V>(&m, Nat(8)),
-            host_reg::<V>(&m, Nat(9)),
-            false,
-        ) {
+        >(&m.memory, host_reg::<V>(&m, Nat(8)), host_reg::<V>(&m, Nat(9)), false) {
             host_panic::<V>(&m, &x, &y)
         } else {
             {
                 let k = read_bytes::<
                     V,
-                >(
-                    &m.memory.clone(),
-                    host_reg::<V>(&m, Nat(8)),
-                    host_reg::<V>(&m, Nat(9)),
-                );
+                >(&m.memory, host_reg::<V>(&m, Nat(8)), host_reg::<V>(&m, Nat(9)));
                 let v = match named_account::<V>(&x, host_reg::<V>(&m, Nat(7))) {
                     None => None,
                     Some((s, a)) => service_account_storage_value::<V>(&a, s, &k),
@@ -7001,16 +6981,14 @@ pub fn host_write<V: Variant>(
         let k_z = host_reg::<V>(&m, Nat(8));
         let v_o = host_reg::<V>(&m, Nat(9));
         let v_z = host_reg::<V>(&m, Nat(10));
-        if !range_accessible::<V>(&m.memory.clone(), k_o, k_z, false) {
+        if !range_accessible::<V>(&m.memory, k_o, k_z, false) {
             host_panic::<V>(&m, &x, &y)
         } else {
-            if ((v_z != Nat(0))
-                && !range_accessible::<V>(&m.memory.clone(), v_o, v_z, false))
-            {
+            if ((v_z != Nat(0)) && !range_accessible::<V>(&m.memory, v_o, v_z, false)) {
                 host_panic::<V>(&m, &x, &y)
             } else {
                 {
-                    let k = read_bytes::<V>(&m.memory.clone(), k_o, k_z);
+                    let k = read_bytes::<V>(&m.memory, k_o, k_z);
                     let own = implications_own::<V>(&x);
                     let old = match service_account_storage_value::<V>(&own, x.id, &k) {
                         Some(v) => v.size().to_u64(),
@@ -7019,10 +6997,10 @@ pub fn host_write<V: Variant>(
                     let value = if (v_z == Nat(0)) {
                         ByteArray::empty()
                     } else {
-                        read_bytes::<V>(&m.memory.clone(), v_o, v_z)
+                        read_bytes::<V>(&m.memory, v_o, v_z)
                     };
                     let a = service_account_write_storage::<V>(&own, x.id, &k, &value);
-                    if (min_balance::<V>(&a.info.clone()) > Nat(a.info.balance as u64)) {
+                    if (min_balance::<V>(&a.info) > Nat(a.info.balance as u64)) {
                         answer::<V>(&m, host_full::<V>(), &x, &y)
                     } else {
                         answer::<V>(&m, old, &implications_with_self::<V>(&x, &a), &y)
@@ -7067,11 +7045,11 @@ pub fn host_info<V: Variant>(
         let a: Option<ServiceAccount> = if (s >= Nat(2).pow(Nat(32))) {
             None
         } else {
-            find_account::<V>(&x.state.accounts.clone(), s.to_u32())
+            find_account::<V>(&x.state.accounts, s.to_u32())
         };
         let v = match a.clone() {
             None => None,
-            Some(acc) => Some(encode_account_info::<V>(&acc.info.clone())),
+            Some(acc) => Some(encode_account_info::<V>(&acc.info)),
         };
         answer_blob::<V>(&m, &v, host_reg::<V>(&m, Nat(8)), Nat(9), Nat(10), &x, &y)
     }
@@ -7128,7 +7106,7 @@ pub fn host_bless<V: Variant>(
         let n = host_reg::<V>(&m, Nat(12));
         if !range_accessible::<
             V,
-        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(4) * V::C), false) {
+        >(&m.memory, host_reg::<V>(&m, Nat(8)), (Nat(4) * V::C), false) {
             {
                 break 'run0 (host_panic::<V>(&m, &x, &y));
             };
@@ -7136,7 +7114,7 @@ pub fn host_bless<V: Variant>(
         if ((n > Nat(2).pow(Nat(32)))
             || !range_accessible::<
                 V,
-            >(&m.memory.clone(), host_reg::<V>(&m, Nat(11)), (Nat(12) * n), false))
+            >(&m.memory, host_reg::<V>(&m, Nat(11)), (Nat(12) * n), false))
         {
             {
                 break 'run0 (host_panic::<V>(&m, &x, &y));
@@ -7152,7 +7130,7 @@ pub fn host_bless<V: Variant>(
         }
         let a_bytes = read_bytes::<
             V,
-        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(4) * V::C));
+        >(&m.memory, host_reg::<V>(&m, Nat(8)), (Nat(4) * V::C));
         let mut assign: Vec<ServiceId> = vec![];
         for c in range(Nat(0), V::C) {
             {
@@ -7164,7 +7142,7 @@ pub fn host_bless<V: Variant>(
         }
         let z_bytes = read_bytes::<
             V,
-        >(&m.memory.clone(), host_reg::<V>(&m, Nat(11)), (Nat(12) * n));
+        >(&m.memory, host_reg::<V>(&m, Nat(11)), (Nat(12) * n));
         let mut always: Vec<AlwaysAccumulate> = vec![];
         for i in range(Nat(0), n) {
             {
@@ -7232,7 +7210,7 @@ pub fn host_assign<V: Variant>(
         let c = host_reg::<V>(&m, Nat(7));
         if !range_accessible::<
             V,
-        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(32) * V::Q_QUEUE), false) {
+        >(&m.memory, host_reg::<V>(&m, Nat(8)), (Nat(32) * V::Q_QUEUE), false) {
             {
                 break 'run0 (host_panic::<V>(&m, &x, &y));
             };
@@ -7254,7 +7232,7 @@ pub fn host_assign<V: Variant>(
         }
         let bytes = read_bytes::<
             V,
-        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), (Nat(32) * V::Q_QUEUE));
+        >(&m.memory, host_reg::<V>(&m, Nat(8)), (Nat(32) * V::Q_QUEUE));
         let mut q: Vec<Hash> = vec![];
         for i in range(Nat(0), V::Q_QUEUE) {
             {
@@ -7329,7 +7307,7 @@ pub fn host_designate<V: Variant>(
         if !range_accessible::<
             V,
         >(
-            &m.memory.clone(),
+            &m.memory,
             host_reg::<V>(&m, Nat(7)),
             (validator_keys_bytes::<V>() * V::V),
             false,
@@ -7345,11 +7323,7 @@ pub fn host_designate<V: Variant>(
         }
         let bytes = read_bytes::<
             V,
-        >(
-            &m.memory.clone(),
-            host_reg::<V>(&m, Nat(7)),
-            (validator_keys_bytes::<V>() * V::V),
-        );
+        >(&m.memory, host_reg::<V>(&m, Nat(7)), (validator_keys_bytes::<V>() * V::V));
         let mut keys: Vec<ValidatorKeys> = vec![];
         for i in range(Nat(0), V::V) {
             {
@@ -7460,8 +7434,7 @@ pub fn host_new<V: Variant>(
         let cost = min_balance::<V>(&info);
         let own = implications_own::<V>(&x);
         if ((Nat(own.info.balance as u64) < cost)
-            || ((Nat(own.info.balance as u64) - cost)
-                < min_balance::<V>(&own.info.clone())))
+            || ((Nat(own.info.balance as u64) - cost) < min_balance::<V>(&own.info)))
         {
             {
                 break 'run0 (answer::<V>(&m, host_cash::<V>(), &x, &y));
@@ -7621,9 +7594,7 @@ pub fn host_transfer<V: Variant>(
         let dest = host_reg::<V>(&m, Nat(7));
         let amount = host_reg::<V>(&m, Nat(8));
         let l = host_reg::<V>(&m, Nat(9));
-        if !range_accessible::<
-            V,
-        >(&m.memory.clone(), host_reg::<V>(&m, Nat(10)), W_T, false) {
+        if !range_accessible::<V>(&m.memory, host_reg::<V>(&m, Nat(10)), W_T, false) {
             {
                 break 'run0 (host_panic::<V>(&m, &x, &y));
             };
@@ -7646,8 +7617,7 @@ pub fn host_transfer<V: Variant>(
         }
         let own = implications_own::<V>(&x);
         if ((Nat(own.info.balance as u64) < amount)
-            || ((Nat(own.info.balance as u64) - amount)
-                < min_balance::<V>(&own.info.clone())))
+            || ((Nat(own.info.balance as u64) - amount) < min_balance::<V>(&own.info)))
         {
             {
                 break 'run0 (answer::<V>(&m, host_cash::<V>(), &x, &y));
@@ -7657,7 +7627,7 @@ pub fn host_transfer<V: Variant>(
             source: x.id,
             dest: dest.to_u32(),
             amount: amount.to_u64(),
-            memo: read_bytes::<V>(&m.memory.clone(), host_reg::<V>(&m, Nat(10)), W_T),
+            memo: read_bytes::<V>(&m.memory, host_reg::<V>(&m, Nat(10)), W_T),
             gas: l.to_u64(),
         };
         let own_p = {
@@ -7921,7 +7891,7 @@ pub fn host_solicit<V: Variant>(
                 break 'run0 (answer::<V>(&m, host_huh::<V>(), &x, &y));
             };
         };
-        if (Nat(a.info.balance as u64) < min_balance::<V>(&a.info.clone())) {
+        if (Nat(a.info.balance as u64) < min_balance::<V>(&a.info)) {
             {
                 break 'run0 (answer::<V>(&m, host_full::<V>(), &x, &y));
             };
@@ -8048,9 +8018,7 @@ pub fn host_provide<V: Variant>(
         let r = host_reg::<V>(&m, Nat(7));
         let s = if (r == self_id::<V>()) { Nat(x.id as u64) } else { r };
         let z = host_reg::<V>(&m, Nat(9));
-        if !range_accessible::<
-            V,
-        >(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), z, false) {
+        if !range_accessible::<V>(&m.memory, host_reg::<V>(&m, Nat(8)), z, false) {
             {
                 break 'run0 (host_panic::<V>(&m, &x, &y));
             };
@@ -8058,14 +8026,14 @@ pub fn host_provide<V: Variant>(
         let target = if (s >= Nat(2).pow(Nat(32))) {
             None
         } else {
-            find_account::<V>(&x.state.accounts.clone(), s.to_u32())
+            find_account::<V>(&x.state.accounts, s.to_u32())
         };
         let Some(a) = target.clone() else {
             {
                 break 'run0 (answer::<V>(&m, host_who::<V>(), &x, &y));
             };
         };
-        let blob = read_bytes::<V>(&m.memory.clone(), host_reg::<V>(&m, Nat(8)), z);
+        let blob = read_bytes::<V>(&m.memory, host_reg::<V>(&m, Nat(8)), z);
         match service_account_request_of::<
             V,
         >(&a, s.to_u32(), blake2b256(blob.clone()), z) {
@@ -8594,7 +8562,7 @@ pub fn partial_state_of<V: Variant>(s: &ChainState) -> PartialState {
             .collect::<Vec<_>>();
         for kv in s.items.clone() {
             {
-                let owner = item_service::<V>(&kv.key.clone());
+                let owner = item_service::<V>(&kv.key);
                 match find_account::<V>(&accounts, owner) {
                     Some(a) => {
                         accounts = set_account::<
@@ -8652,7 +8620,7 @@ pub fn with_partial_state<V: Variant>(s: &ChainState, e: &PartialState) -> Chain
         let mut items: Vec<KeyValue> = vec![];
         for kv in s.items.clone() {
             {
-                if !array::contains(&owners, &item_service::<V>(&kv.key.clone())) {
+                if !array::contains(&owners, &item_service::<V>(&kv.key)) {
                     {
                         items = {
                             let arg0 = kv.clone();
@@ -8666,7 +8634,7 @@ pub fn with_partial_state<V: Variant>(s: &ChainState, e: &PartialState) -> Chain
             {
                 for i in a.account.items.clone() {
                     {
-                        items = set_item::<V>(&items, &i.key.clone(), &i.value.clone());
+                        items = set_item::<V>(&items, &i.key, &i.value);
                     };
                 }
             };
@@ -8725,7 +8693,7 @@ pub fn preimage_accounts<V: Variant>(
                                 let h = blake2b256(p.blob.clone());
                                 match find_item::<
                                     V,
-                                >(&s.items.clone(), &preimage_key::<V>(a.id, h)) {
+                                >(&s.items, &preimage_key::<V>(a.id, h)) {
                                     Some(blob) => {
                                         blobs = {
                                             let arg0 = PreimagesMapEntry {
@@ -8741,10 +8709,7 @@ pub fn preimage_accounts<V: Variant>(
                                 };
                                 match find_item::<
                                     V,
-                                >(
-                                    &s.items.clone(),
-                                    &lookup_key::<V>(a.id, h, p.blob.size()),
-                                ) {
+                                >(&s.items, &lookup_key::<V>(a.id, h, p.blob.size())) {
                                     Some(v) => {
                                         match decode_timeslots::<V>(&v) {
                                             Some(slots) => {
@@ -8803,7 +8768,7 @@ pub fn write_preimages<V: Variant>(
                     {
                         out = set_item::<
                             V,
-                        >(&out, &preimage_key::<V>(a.id, b.hash), &b.blob.clone());
+                        >(&out, &preimage_key::<V>(a.id, b.hash), &b.blob);
                     };
                 }
                 for r in a.data.preimage_requests.clone() {
@@ -8813,7 +8778,7 @@ pub fn write_preimages<V: Variant>(
                         >(
                             &out,
                             &lookup_key::<V>(a.id, r.key.hash, Nat(r.key.length as u64)),
-                            &encode_timeslots::<V>(&r.value.clone()),
+                            &encode_timeslots::<V>(&r.value),
                         );
                     };
                 }
@@ -8882,7 +8847,7 @@ pub fn count_availability<V: Variant>(
                 let mut popularity = Nat(0);
                 for a in assurances.iter().cloned() {
                     {
-                        if bit_at::<V>(&a.bitfield.clone(), c) {
+                        if bit_at::<V>(&a.bitfield, c) {
                             {
                                 popularity = (popularity + Nat(1));
                             };
@@ -9024,14 +8989,7 @@ pub fn import_block<V: Variant>(
             let _phase = crate::profile::Phase::enter("applyDisputes");
             apply_disputes::<
                 V,
-            >(
-                &s.judgements.clone(),
-                &s.pending.clone(),
-                s.tau,
-                &s.active.clone(),
-                &s.previous.clone(),
-                &x.disputes.clone(),
-            )
+            >(&s.judgements, &s.pending, s.tau, &s.active, &s.previous, &x.disputes)
         } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Disputes(e)));
@@ -9049,9 +9007,7 @@ pub fn import_block<V: Variant>(
         let mut sf_p = sf.clone();
         match {
             let _phase = crate::profile::Phase::enter("applySafrole");
-            apply_safrole::<
-                V,
-            >(&sf, h.slot, entropy, &x.tickets.clone(), &judgements.offenders.clone())
+            apply_safrole::<V>(&sf, h.slot, entropy, &x.tickets, &judgements.offenders)
         } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Safrole(e)));
@@ -9073,9 +9029,7 @@ pub fn import_block<V: Variant>(
         let mut available: Vec<WorkReport> = vec![];
         match {
             let _phase = crate::profile::Phase::enter("applyAssurances");
-            apply_assurances::<
-                V,
-            >(&pending, &sf_p.kappa.clone(), &x.assurances.clone(), h.slot, h.parent)
+            apply_assurances::<V>(&pending, &sf_p.kappa, &x.assurances, h.slot, h.parent)
         } {
             Err(e) => {
                 break 'run0 (Err(ImportError::Assurances(e)));
@@ -9087,7 +9041,7 @@ pub fn import_block<V: Variant>(
         };
         let recent_fixed = {
             let _phase = crate::profile::Phase::enter("fixParentStateRoot");
-            fix_parent_state_root(&s.recent.clone(), prior_root)
+            fix_parent_state_root(&s.recent, prior_root)
         };
         let mut known: Vec<Hash> = vec![];
         for blk in recent_fixed.history.clone() {
@@ -9115,7 +9069,7 @@ pub fn import_block<V: Variant>(
                         taken = {
                             let arg0 = {
                                 let _phase = crate::profile::Phase::enter("reportPackage");
-                                report_package::<V>(&r.report.clone())
+                                report_package::<V>(&r.report)
                             };
                             array::push(std::mem::take(&mut taken), arg0)
                         };
@@ -9130,7 +9084,7 @@ pub fn import_block<V: Variant>(
                         taken = {
                             let arg0 = {
                                 let _phase = crate::profile::Phase::enter("reportPackage");
-                                report_package::<V>(&a.report.clone())
+                                report_package::<V>(&a.report)
                             };
                             array::push(std::mem::take(&mut taken), arg0)
                         };
@@ -9163,14 +9117,14 @@ pub fn import_block<V: Variant>(
             apply_guarantees::<
                 V,
             >(
-                &x.guarantees.clone(),
+                &x.guarantees,
                 &pending,
-                &sf_p.kappa.clone(),
-                &sf_p.lambda.clone(),
-                &sf_p.eta.clone(),
-                &judgements.offenders.clone(),
+                &sf_p.kappa,
+                &sf_p.lambda,
+                &sf_p.eta,
+                &judgements.offenders,
                 &recent_fixed,
-                &s.auth_pools.clone(),
+                &s.auth_pools,
                 &accounts,
                 &core_stats,
                 &service_stats,
@@ -9195,8 +9149,8 @@ pub fn import_block<V: Variant>(
                 V,
             >(
                 &available,
-                &s.ready.clone(),
-                &s.accumulated.clone(),
+                &s.ready,
+                &s.accumulated,
                 &{
                     let _phase = crate::profile::Phase::enter("partialStateOf");
                     partial_state_of::<V>(&s)
@@ -9208,7 +9162,7 @@ pub fn import_block<V: Variant>(
         };
         let s1 = {
             let _phase = crate::profile::Phase::enter("withPartialState");
-            with_partial_state::<V>(&s, &acc.state.clone())
+            with_partial_state::<V>(&s, &acc.state)
         };
         for e in acc.statistics.clone() {
             {
@@ -9245,7 +9199,7 @@ pub fn import_block<V: Variant>(
             update_recent_history::<
                 V,
             >(
-                &s.recent.clone(),
+                &s.recent,
                 {
                     let _phase = crate::profile::Phase::enter("headerHash");
                     header_hash::<V>(&h)
@@ -9268,10 +9222,10 @@ pub fn import_block<V: Variant>(
             integrate_preimages(
                 &{
                     let _phase = crate::profile::Phase::enter("preimageAccounts");
-                    preimage_accounts::<V>(&s1, &x.preimages.clone())
+                    preimage_accounts::<V>(&s1, &x.preimages)
                 },
                 &service_stats,
-                &x.preimages.clone(),
+                &x.preimages,
                 h.slot,
             )
         } {
@@ -9297,17 +9251,15 @@ pub fn import_block<V: Variant>(
             .collect::<Vec<_>>();
         let pools_p = {
             let _phase = crate::profile::Phase::enter("updateAuthPools");
-            update_auth_pools::<
-                V,
-            >(&s.auth_pools.clone(), &s.auth_queues.clone(), h.slot, &used)
+            update_auth_pools::<V>(&s.auth_pools, &s.auth_queues, h.slot, &used)
         };
         let (current_p, last_p) = {
             let _phase = crate::profile::Phase::enter("updateValidatorStats");
             update_validator_stats::<
                 V,
             >(
-                &s.statistics.current.clone(),
-                &s.statistics.last.clone(),
+                &s.statistics.current,
+                &s.statistics.last,
                 s.tau,
                 h.slot,
                 h.author_index,
@@ -9316,7 +9268,7 @@ pub fn import_block<V: Variant>(
         };
         let cores_p = {
             let _phase = crate::profile::Phase::enter("countAvailability");
-            count_availability::<V>(&core_stats, &x.assurances.clone(), &available)
+            count_availability::<V>(&core_stats, &x.assurances, &available)
         };
         let statistics_p: Statistics = Statistics {
             current: current_p.clone(),
@@ -11633,7 +11585,7 @@ pub fn kernel_run_vm<V: Variant>(k: &Kernel, v: Nat) -> Option<Outcome> {
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_stopped<V: Variant>(k: &Kernel, v: Nat, o: &Outcome) -> Kernel {
     {
-        let k1 = kernel_write_back(&k, v, &o.machine.memory.clone());
+        let k1 = kernel_write_back(&k, v, &o.machine.memory);
         let vm = array::get_bang(&k1.vms, v);
         {
             let __with_base = &k1;
@@ -13906,10 +13858,10 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                     {
                         let e = array::get_bang(&rob, k);
                         if (((((e.phase.clone() == Phase::Waiting)
-                            && is_available(&rob, retired, &e.dep1.clone()))
-                            && is_available(&rob, retired, &e.dep2.clone()))
-                            && is_available(&rob, retired, &e.dep3.clone()))
-                            && units_fits_in(&e.units.clone(), &free))
+                            && is_available(&rob, retired, &e.dep1))
+                            && is_available(&rob, retired, &e.dep2))
+                            && is_available(&rob, retired, &e.dep3))
+                            && units_fits_in(&e.units, &free))
                         {
                             {
                                 chosen = k;
@@ -13995,7 +13947,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                         {
                             if (e.left <= step) {
                                 {
-                                    free = units_plus(&free, &e.units.clone());
+                                    free = units_plus(&free, &e.units);
                                     rob = {
                                         let arg0 = k;
                                         let arg1 = {
@@ -15075,10 +15027,7 @@ pub fn standard_machine(
             count : (page_round(args.size()) / PAGE_BYTES), writable : false, }
         ];
         let pages = array::append(
-            array::append(
-                pages_of(ro_base, &p.ro_data.clone()),
-                pages_of(rw_base, &p.rw_data.clone()),
-            ),
+            array::append(pages_of(ro_base, &p.ro_data), pages_of(rw_base, &p.rw_data)),
             pages_of(args_base, &args),
         );
         let mut regs: Vec<u64> = array::replicate(Nat(13), (0 as u64));
@@ -15230,7 +15179,7 @@ pub fn load_to(
     next: Nat,
 ) -> StepResult {
     {
-        match memory_load(&m.memory.clone(), (address % Nat(2).pow(Nat(32))), n) {
+        match memory_load(&m.memory, (address % Nat(2).pow(Nat(32))), n) {
             Err(f) => StepResult::Stop(fault_exit(&f), m.clone()),
             Ok(v) => set_reg(&m, r, if signed { sext_bytes(v, n) } else { v }, next),
         }
@@ -15242,7 +15191,7 @@ pub fn load_to(
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn store_at(m: &Machine, address: Nat, n: Nat, v: u64, next: Nat) -> StepResult {
     {
-        match memory_store(&m.memory.clone(), (address % Nat(2).pow(Nat(32))), n, v) {
+        match memory_store(&m.memory, (address % Nat(2).pow(Nat(32))), n, v) {
             Err(f) => StepResult::Stop(fault_exit(&f), m.clone()),
             Ok(mem) => {
                 StepResult::Next({
@@ -15357,7 +15306,7 @@ pub fn execute(p: &Program, m: &Machine, i: &Instr) -> StepResult {
             Opcode::BranchGtSImm => branch(&p, &m, slt(imm, a), i.target, n),
             Opcode::MoveReg => set_reg(&m, i.rd, a, n),
             Opcode::Sbrk => {
-                match memory_sbrk(&m.memory.clone(), Nat(a as u64)) {
+                match memory_sbrk(&m.memory, Nat(a as u64)) {
                     None => StepResult::Stop(Exit::Panic, m.clone()),
                     Some((top, mem)) => {
                         StepResult::Next({
@@ -16072,9 +16021,9 @@ pub fn integrate_preimages(
                                         AccountsMapEntry {
                                             data: Account {
                                                 preimage_blobs: insert_preimage(
-                                                    &a.data.preimage_blobs.clone(),
+                                                    &a.data.preimage_blobs,
                                                     h,
-                                                    &p.blob.clone(),
+                                                    &p.blob,
                                                 ),
                                                 preimage_requests: lookup.clone(),
                                             },
@@ -16685,9 +16634,7 @@ pub fn apply_guarantees<V: Variant>(
                             .history
                             .iter()
                             .cloned()
-                            .any(|b: BlockInfo| history_has::<
-                                V,
-                            >(&b.reported.clone(), &l));
+                            .any(|b: BlockInfo| history_has::<V>(&b.reported, &l));
                         if !(in_block || in_history) {
                             {
                                 break 'run0 (Err(ReportsError::SegmentRootLookupInvalid));
@@ -16715,7 +16662,7 @@ pub fn apply_guarantees<V: Variant>(
                     let arg0 = c;
                     let arg1 = count_report::<
                         V,
-                    >(&array::get_bang(&core_out, c), &g.report.clone());
+                    >(&array::get_bang(&core_out, c), &g.report);
                     array::set_bang(std::mem::take(&mut core_out), arg0, arg1)
                 };
                 for r in g.report.results.clone() {
@@ -16951,7 +16898,7 @@ pub fn next_seal_keys<V: Variant>(
                 && (slot_in_epoch::<V>(Nat(s.tau as u64)) >= V::Y_TAIL))
                 && (array::size(&s.gamma_a) == V::E))
             {
-                TicketsOrKeys::Tickets(outside_in::<V, _>(&s.gamma_a.clone()))
+                TicketsOrKeys::Tickets(outside_in::<V, _>(&s.gamma_a))
             } else {
                 TicketsOrKeys::Keys(fallback_keys::<V>(eta2_p, &kappa_p))
             }
@@ -16995,7 +16942,7 @@ pub fn apply_safrole<V: Variant>(
             ]
         };
         let gamma_k_p = if change {
-            without_offenders::<V>(&s.iota.clone(), &offenders)
+            without_offenders::<V>(&s.iota, &offenders)
         } else {
             s.gamma_k.clone()
         };
@@ -17033,7 +16980,7 @@ pub fn apply_safrole<V: Variant>(
         let tickets_mark: Option<Vec<TicketBody>> = if ((((e_p == e) && (m < V::Y_TAIL))
             && (V::Y_TAIL <= m_p)) && (array::size(&s.gamma_a) == V::E))
         {
-            Some(outside_in::<V, _>(&s.gamma_a.clone()))
+            Some(outside_in::<V, _>(&s.gamma_a))
         } else {
             None
         };
@@ -17630,8 +17577,8 @@ pub fn account_of_view<V: Variant>(s: ServiceId, v: &AccountView) -> ServiceAcco
                     V,
                 >(
                     &a,
-                    &storage_key::<V>(s, &e.key.clone()),
-                    &e.value.clone(),
+                    &storage_key::<V>(s, &e.key),
+                    &e.value,
                     &ItemName::Storage(e.key.clone()),
                 );
             };
@@ -17643,7 +17590,7 @@ pub fn account_of_view<V: Variant>(s: ServiceId, v: &AccountView) -> ServiceAcco
                 >(
                     &a,
                     &preimage_key::<V>(s, p.hash),
-                    &p.blob.clone(),
+                    &p.blob,
                     &ItemName::Preimage(p.hash),
                 );
             };
@@ -17655,7 +17602,7 @@ pub fn account_of_view<V: Variant>(s: ServiceId, v: &AccountView) -> ServiceAcco
                 >(
                     &a,
                     &lookup_key::<V>(s, r.key.hash, Nat(r.key.length as u64)),
-                    &encode_timeslots::<V>(&r.value.clone()),
+                    &encode_timeslots::<V>(&r.value),
                     &ItemName::Request(r.key.hash, Nat(r.key.length as u64)),
                 );
             };
@@ -17722,7 +17669,7 @@ pub fn insert_request<V: Variant>(
         let mut placed = false;
         for x in entries.iter().cloned() {
             {
-                if (!placed && request_before::<V>(&e.key.clone(), &x.key.clone())) {
+                if (!placed && request_before::<V>(&e.key, &x.key)) {
                     {
                         out = {
                             let arg0 = e.clone();
@@ -17772,7 +17719,7 @@ pub fn view_of_account<V: Variant>(a: &ServiceAccount) -> AccountView {
                         );
                     }
                     ItemName::Preimage(h) => {
-                        blobs = insert_preimage(&blobs, h, &i.value.clone());
+                        blobs = insert_preimage(&blobs, h, &i.value);
                     }
                     ItemName::Request(h, z) => {
                         requests = insert_request::<
@@ -17784,7 +17731,7 @@ pub fn view_of_account<V: Variant>(a: &ServiceAccount) -> AccountView {
                                     hash: h,
                                     length: z.to_u32(),
                                 },
-                                value: decode_timeslots::<V>(&i.value.clone())
+                                value: decode_timeslots::<V>(&i.value)
                                     .clone()
                                     .unwrap_or(vec![]),
                             },

@@ -608,31 +608,32 @@ impl<'a> Cx<'a> {
     /// Lowers an expression that is only read: a local, or a field path from a local
     /// (`m.memory.pages`), is used in place, without a clone.
     fn expr_ref(&mut self, e: &Expr) -> (TokenStream, T) {
+        match self.field_path(e) {
+            Some(lowered) => lowered,
+            None => self.expr(e, None),
+        }
+    }
+
+    /// A local, or a path of structure fields from one (`m.memory.pages`), as a place and its
+    /// type; `None` for anything else (a method in dot notation, say). Nothing is lowered on
+    /// the way, so a long chain costs its length.
+    fn field_path(&mut self, e: &Expr) -> Option<(TokenStream, T)> {
         match &e.kind {
             ExprKind::Var(n) => {
-                if let Some(l) = self.local(n) {
-                    let ty = l.ty.clone();
-                    let i = ident(&snake(n));
-                    return (quote!(#i), ty);
-                }
+                let ty = self.local(n)?.ty.clone();
+                let i = ident(&snake(n));
+                Some((quote!(#i), ty))
             }
             ExprKind::Field(base, f) => {
-                let is_local_path = dotted(base).is_some_and(|p| self.local(p.split('.').next().unwrap_or("")).is_some());
-                if is_local_path {
-                    let (bt, bty) = self.expr_ref(base);
-                    if let T::Named(sn) = &bty {
-                        let field = self.m.structs.get(sn).and_then(|d| d.item.fields.iter().find(|x| x.name == *f)).map(|x| x.ty.clone());
-                        if let Some(fty) = field {
-                            let ty = resolve(self.m, &fty, &[]);
-                            let fi = ident(&snake(f));
-                            return (quote!(#bt.#fi), ty);
-                        }
-                    }
-                }
+                let (bt, bty) = self.field_path(base)?;
+                let T::Named(sn) = &bty else { return None };
+                let fty = self.m.structs.get(sn)?.item.fields.iter().find(|x| x.name == *f)?.ty.clone();
+                let ty = resolve(self.m, &fty, &[]);
+                let fi = ident(&snake(f));
+                Some((quote!(#bt.#fi), ty))
             }
-            _ => {}
+            _ => None,
         }
-        self.expr(e, None)
     }
 
     fn args(&mut self, args: &[Arg], tys: &[T]) -> Vec<TokenStream> {
@@ -662,10 +663,14 @@ impl<'a> Cx<'a> {
                             let i = ident(&snake(n));
                             quote!(&#i)
                         }
-                        _ => {
-                            let (t, _) = self.expr(x, Some(&ty));
-                            quote!(&#t)
-                        }
+                        // A field path from a local (`m.memory`) is lent in place, not cloned.
+                        _ => match self.field_path(x) {
+                            Some((t, _)) => quote!(&#t),
+                            None => {
+                                let (t, _) = self.expr(x, Some(&ty));
+                                quote!(&#t)
+                            }
+                        },
                     },
                     Arg::Named(n, x) => {
                         self.err(Diagnostic::error(x.span, format!("named argument `({n} := …)` is not supported yet")).with_hint("pass the argument positionally"));
