@@ -5432,7 +5432,7 @@ pub fn apply_assurances<V: Variant>(
                 }
                 previous = Some(v);
                 if !ed25519_verify(
-                    array::get_bang(&validators, v).ed25519,
+                    array::get_ref(&validators, v).ed25519,
                     assurance_message::<V>(a.anchor, &a.bitfield),
                     a.signature,
                 ) {
@@ -5549,7 +5549,7 @@ pub fn update_auth_pools<V: Variant>(
                     };
                 }
                 let next = array::get_bang(
-                    &array::get_bang(&queues, c),
+                    &array::get_ref(&queues, c),
                     (Nat(slot as u64) % V::Q_QUEUE),
                 );
                 out = {
@@ -5761,7 +5761,7 @@ pub fn check_verdicts<V: Variant>(
                         }
                         previous = Some(i);
                         if !ed25519_verify(
-                            array::get_bang(&keys, i).ed25519,
+                            array::get_ref(&keys, i).ed25519,
                             judgement_message::<V>(j.vote, v.target),
                             j.signature,
                         ) {
@@ -5866,8 +5866,8 @@ pub fn apply_disputes<V: Variant>(
         let mut mark: Vec<Ed25519Public> = vec![];
         for k in range(Nat(1), array::size(&disputes.culprits)) {
             {
-                if !(array::get_bang(&disputes.culprits, (k - Nat(1))).key
-                    < array::get_bang(&disputes.culprits, k).key)
+                if !(array::get_ref(&disputes.culprits, (k - Nat(1))).key
+                    < array::get_ref(&disputes.culprits, k).key)
                 {
                     {
                         break 'run0 (Err(DisputesError::CulpritsNotSortedUnique));
@@ -5911,8 +5911,8 @@ pub fn apply_disputes<V: Variant>(
         }
         for k in range(Nat(1), array::size(&disputes.faults)) {
             {
-                if !(array::get_bang(&disputes.faults, (k - Nat(1))).key
-                    < array::get_bang(&disputes.faults, k).key)
+                if !(array::get_ref(&disputes.faults, (k - Nat(1))).key
+                    < array::get_ref(&disputes.faults, k).key)
                 {
                     {
                         break 'run0 (Err(DisputesError::FaultsNotSortedUnique));
@@ -6560,7 +6560,7 @@ pub fn read_bytes<V: Variant>(mem: &Memory, addr: Nat, n: Nat) -> ByteArray {
                         out = out
                             .clone()
                             .append(
-                                array::get_bang(&mem.pages, i)
+                                array::get_ref(&mem.pages, i)
                                     .data
                                     .clone()
                                     .extract(off, (off + len)),
@@ -8382,7 +8382,7 @@ pub fn check_seal<V: Variant>(
                 break 'run0 (Err(ImportError::BadAuthorIndex));
             };
         }
-        let author = array::get_bang(&kappa_p, Nat(h.author_index as u64)).bandersnatch;
+        let author = array::get_ref(&kappa_p, Nat(h.author_index as u64)).bandersnatch;
         let unsigned = encode_unsigned_header::<V>(h.clone());
         let i = slot_in_epoch::<V>(Nat(h.slot as u64));
         let mut seal_output: Hash = Default::default();
@@ -8908,8 +8908,7 @@ pub fn import_block<V: Variant>(
         }
         let n = array::size(&s.recent.history);
         if ((n > Nat(0))
-            && (array::get_bang(&s.recent.history, (n - Nat(1))).header_hash
-                != h.parent))
+            && (array::get_ref(&s.recent.history, (n - Nat(1))).header_hash != h.parent))
         {
             {
                 break 'run0 (Err(ImportError::BadParent));
@@ -11970,7 +11969,7 @@ pub fn kernel_resume_vm<V: Variant>(k: &Kernel, v: Nat, s: Nat) -> KernelStep {
     {
         match kernel_cap_at(&k, v, s) {
             Some(Cap::Handle(t, ceiling)) => {
-                let resumable = match array::get_bang(&k.vms, t).last.clone() {
+                let resumable = match array::get_ref(&k.vms, t).last.clone() {
                     Some(Exit::PageFault(_)) | Some(Exit::OutOfGas) => true,
                     _ => false,
                 };
@@ -12731,7 +12730,7 @@ pub fn cap_copyable(c: &Cap) -> bool {
 /// Lean: `Jar.JAVM.Kernel.reg` at spec/Jar/JAVM/KernelState.lean:162
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_reg(k: &Kernel, v: Nat, r: Nat) -> u64 {
-    array::get_bang(&array::get_bang(&k.vms, v).machine.clone().regs.clone(), r)
+    array::get_bang(&array::get_ref(&k.vms, v).machine.regs, r)
 }
 /// Sets register `r` of VM `v`.
 ///
@@ -12780,7 +12779,7 @@ pub fn kernel_set_reg(k: &Kernel, v: Nat, r: Nat, x: u64) -> Kernel {
 /// Lean: `Jar.JAVM.Kernel.capAt` at spec/Jar/JAVM/KernelState.lean:170
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_cap_at(k: &Kernel, v: Nat, s: Nat) -> Option<Cap> {
-    array::get_bang(&array::get_bang(&k.vms, v).caps.clone(), s)
+    array::get_bang(&array::get_ref(&k.vms, v).caps, s)
 }
 /// Puts `c` (or nothing) in slot `s` of VM `v`.
 ///
@@ -12821,7 +12820,7 @@ pub fn kernel_set_cap(k: &Kernel, v: Nat, s: Nat, c: &Option<Cap>) -> Kernel {
 /// Lean: `Jar.JAVM.Kernel.stateOf` at spec/Jar/JAVM/KernelState.lean:178
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_state_of(k: &Kernel, v: Nat) -> VmState {
-    array::get_bang(&k.vms, v).state.clone()
+    array::get_ref(&k.vms, v).state.clone()
 }
 /// Lean: `Jar.JAVM.Kernel.setState` at spec/Jar/JAVM/KernelState.lean:181
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
@@ -12858,7 +12857,7 @@ pub fn kernel_set_state(k: &Kernel, v: Nat, s: VmState) -> Kernel {
 /// Lean: `Jar.JAVM.Kernel.gasOf` at spec/Jar/JAVM/KernelState.lean:185
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_gas_of(k: &Kernel, v: Nat) -> Nat {
-    array::get_bang(&k.vms, v).machine.clone().gas
+    array::get_ref(&k.vms, v).machine.clone().gas
 }
 /// Lean: `Jar.JAVM.Kernel.setGas` at spec/Jar/JAVM/KernelState.lean:187
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
@@ -12951,7 +12950,7 @@ pub fn kernel_resolve(k: &Kernel, r#ref: Nat) -> Option<(Nat, Nat)> {
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn kernel_page_taken(k: &Kernel, v: Nat, skip: Nat, g: Nat) -> bool {
     'run0: {
-        let caps = array::get_bang(&k.vms, v).caps.clone();
+        let caps = array::get_ref(&k.vms, v).caps.clone();
         for s in range(Nat(0), CAP_SLOTS) {
             {
                 if (s != skip) {
@@ -12988,7 +12987,7 @@ pub fn kernel_find_frame(k: &Kernel, f: Nat) -> Option<Nat> {
     'run0: {
         for i in range(Nat(0), array::size(&k.frames)) {
             {
-                if (array::get_bang(&k.frames, i).index == f) {
+                if (array::get_ref(&k.frames, i).index == f) {
                     {
                         break 'run0 (Some(i));
                     };
@@ -13005,7 +13004,7 @@ pub fn kernel_find_frame(k: &Kernel, f: Nat) -> Option<Nat> {
 pub fn kernel_frame_bytes(k: &Kernel, f: Nat) -> ByteArray {
     {
         match kernel_find_frame(&k, f) {
-            Some(i) => array::get_bang(&k.frames, i).data.clone(),
+            Some(i) => array::get_ref(&k.frames, i).data.clone(),
             None => ByteArray(array::replicate(PAGE_BYTES, (0 as u8))),
         }
     }
@@ -13065,7 +13064,7 @@ pub fn kernel_memory_of(k: &Kernel, v: Nat) -> Memory {
     'run0: {
         let mut regions: Vec<Region> = vec![];
         let mut pages: Vec<Page> = vec![];
-        for c in array::get_bang(&k.vms, v).caps.clone() {
+        for c in array::get_ref(&k.vms, v).caps.clone() {
             {
                 match c.clone() {
                     Some(Cap::Data(d)) => {
@@ -13089,7 +13088,7 @@ pub fn kernel_memory_of(k: &Kernel, v: Nat) -> Memory {
                                                         pages = {
                                                             let arg0 = Page {
                                                                 index: (b + i),
-                                                                data: array::get_bang(&k.frames, j).data.clone(),
+                                                                data: array::get_ref(&k.frames, j).data.clone(),
                                                             };
                                                             array::push(std::mem::take(&mut pages), arg0)
                                                         };
@@ -13124,7 +13123,7 @@ pub fn kernel_memory_of(k: &Kernel, v: Nat) -> Memory {
 pub fn kernel_write_back(k: &Kernel, v: Nat, mem: &Memory) -> Kernel {
     'run0: {
         let mut out = k.clone();
-        for c in array::get_bang(&k.vms, v).caps.clone() {
+        for c in array::get_ref(&k.vms, v).caps.clone() {
             {
                 match c.clone() {
                     Some(Cap::Data(d)) => {
@@ -13139,7 +13138,7 @@ pub fn kernel_write_back(k: &Kernel, v: Nat, mem: &Memory) -> Kernel {
                                                         out = kernel_set_frame(
                                                             &out,
                                                             (d.frame + i),
-                                                            &array::get_bang(&mem.pages, j).data.clone(),
+                                                            &array::get_ref(&mem.pages, j).data.clone(),
                                                         );
                                                     }
                                                     None => {
@@ -13196,7 +13195,7 @@ pub fn memory_find_page(m: &Memory, index: Nat) -> Option<Nat> {
     'run0: {
         for i in range(Nat(0), array::size(&m.pages)) {
             {
-                if (array::get_bang(&m.pages, i).index == index) {
+                if (array::get_ref(&m.pages, i).index == index) {
                     {
                         break 'run0 (Some(i));
                     };
@@ -13267,9 +13266,7 @@ pub fn memory_byte_at(m: &Memory, a: Nat) -> u8 {
     {
         match memory_find_page(&m, (a / PAGE_BYTES)) {
             None => (0 as u8),
-            Some(i) => {
-                array::get_bang(&m.pages, i).data.clone().get_bang((a % PAGE_BYTES))
-            }
+            Some(i) => array::get_ref(&m.pages, i).data.get_bang((a % PAGE_BYTES)),
         }
     }
 }
@@ -13814,7 +13811,7 @@ pub fn is_available(rob: &Vec<RobEntry>, retired: Nat, dep: &Option<Nat>) -> boo
                     true
                 } else {
                     {
-                        let ph = array::get_bang(&rob, (n - retired)).phase.clone();
+                        let ph = array::get_ref(&rob, (n - retired)).phase.clone();
                         ((ph == Phase::Finished) || (ph == Phase::Done))
                     }
                 }
@@ -13875,7 +13872,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
                         break;
                     };
                 }
-                free = units_minus(&free, &array::get_bang(&rob, chosen).units.clone());
+                free = units_minus(&free, &array::get_ref(&rob, chosen).units.clone());
                 rob = {
                     let arg0 = chosen;
                     let arg1 = {
@@ -13993,7 +13990,7 @@ pub fn pipe_tick(s: &Pipe, decoded_this_cycle: bool, draining: bool) -> Pipe {
             {
                 for k in range(Nat(0), array::size(&rob)) {
                     {
-                        if (array::get_bang(&rob, k).phase.clone() == Phase::Decoded) {
+                        if (array::get_ref(&rob, k).phase.clone() == Phase::Decoded) {
                             {
                                 rob = {
                                     let arg0 = k;
@@ -16367,8 +16364,8 @@ pub fn check_guarantors<V: Variant>(
         }
         for k in range(Nat(1), array::size(&g.signatures)) {
             {
-                if (array::get_bang(&g.signatures, (k - Nat(1))).validator_index
-                    >= array::get_bang(&g.signatures, k).validator_index)
+                if (array::get_ref(&g.signatures, (k - Nat(1))).validator_index
+                    >= array::get_ref(&g.signatures, k).validator_index)
                 {
                     {
                         break 'run0 (Err(ReportsError::NotSortedOrUniqueGuarantors));
@@ -16408,7 +16405,7 @@ pub fn check_guarantors<V: Variant>(
                         break 'run0 (Err(ReportsError::BadValidatorIndex));
                     };
                 }
-                let key = array::get_bang(&keys, v).ed25519;
+                let key = array::get_ref(&keys, v).ed25519;
                 if array::contains(&offenders, &key) {
                     {
                         break 'run0 (Err(ReportsError::BannedValidator));
@@ -16550,7 +16547,7 @@ pub fn apply_guarantees<V: Variant>(
                 }
                 if ((n > Nat(0))
                     && (c
-                        <= array::get_bang(&guarantees, (n - Nat(1)))
+                        <= array::get_ref(&guarantees, (n - Nat(1)))
                             .report
                             .clone()
                             .core_index))
@@ -16729,7 +16726,7 @@ pub fn fallback_keys<V: Variant>(
             {
                 let digest = blake2b256(r.data().append(encode_u32_le(i)));
                 out = {
-                    let arg0 = array::get_bang(
+                    let arg0 = array::get_ref(
                             &keys,
                             (decode_u32_le(&digest.data(), Nat(0)) % array::size(&keys)),
                         )
@@ -16866,8 +16863,7 @@ pub fn ticket_bodies<V: Variant>(
         }
         for i in range(Nat(1), array::size(&out)) {
             {
-                if !(array::get_bang(&out, (i - Nat(1))).id
-                    < array::get_bang(&out, i).id)
+                if !(array::get_ref(&out, (i - Nat(1))).id < array::get_ref(&out, i).id)
                 {
                     {
                         break 'run0 (Err(SafroleError::BadTicketOrder));

@@ -273,6 +273,14 @@ pub mod array {
     pub fn get_bang<T: Clone + Default>(a: &[T], i: Nat) -> T {
         a.get(i.as_index()).cloned().unwrap_or_default()
     }
+    /// `a[i]!` read in place: a borrow of the element, or the default past the end (as
+    /// [`get_bang`]), so that reading one field of an element copies nothing else.
+    pub fn get_ref<T: Clone + Default>(a: &[T], i: Nat) -> std::borrow::Cow<'_, T> {
+        match a.get(i.as_index()) {
+            Some(x) => std::borrow::Cow::Borrowed(x),
+            None => std::borrow::Cow::Owned(T::default()),
+        }
+    }
     /// `a[i]?`.
     pub fn get_opt<T: Clone>(a: &[T], i: Nat) -> Option<T> {
         a.get(i.as_index()).cloned()

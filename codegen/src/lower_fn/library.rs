@@ -53,7 +53,18 @@ impl Cx<'_> {
                 return (quote!({ #(let #temps = #a;)* #call }), rty);
             }
         }
-        let (rt, rty) = if consuming { self.expr(recv, None) } else { self.expr_ref(recv) };
+        // A field of an array element (`m.pages[i]!.index`) is read through a borrow of the
+        // element, not a copy of it.
+        let element_field = args.is_empty()
+            && matches!(recv.kind, ExprKind::Index(..))
+            && matches!(self.place_type(recv), Some(T::Named(s)) if self.m.structs.get(&s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == m)));
+        let (rt, rty) = if consuming {
+            self.expr(recv, None)
+        } else if element_field {
+            self.place(recv)
+        } else {
+            self.expr_ref(recv)
+        };
         let arg_tys: Vec<T> = match (&rty, m) {
             (T::Array(el), "push" | "contains") => vec![(**el).clone()],
             (T::Array(_), "extract") => vec![T::Nat, T::Nat],

@@ -472,7 +472,8 @@ impl<'a> Cx<'a> {
                 }
             }
             ExprKind::Index(a, i, mode) => {
-                let (at, aty) = self.expr_ref(a);
+                // The indexed array is read in place (`m.pages[i]!.data[k]!` copies nothing).
+                let (at, aty) = if self.place_type(a).is_some() { self.place(a) } else { self.expr_ref(a) };
                 let (it, _) = self.expr(i, Some(&T::Nat));
                 match (aty, mode) {
                     (T::Bytes, IndexMode::Bang | IndexMode::Proof) => (quote!(#at.get_bang(#it)), T::U(8)),
@@ -633,6 +634,46 @@ impl<'a> Cx<'a> {
                 Some((quote!(#bt.#fi), ty))
             }
             _ => None,
+        }
+    }
+
+    /// The type of a place that can be read without copying it: a field path from a local, in
+    /// which an element `a[i]!` of an array may also stand (`m.pages[i]!.data`). Found from
+    /// types alone, so [`Self::place`] lowers it only when it will succeed.
+    pub(super) fn place_type(&mut self, e: &Expr) -> Option<T> {
+        match &e.kind {
+            ExprKind::Var(n) => Some(self.local(n)?.ty.clone()),
+            ExprKind::Field(base, f) => {
+                let T::Named(sn) = self.place_type(base)? else { return None };
+                let fty = self.m.structs.get(&sn)?.item.fields.iter().find(|x| x.name == *f)?.ty.clone();
+                Some(resolve(self.m, &fty, &[]))
+            }
+            ExprKind::Index(a, _, IndexMode::Bang | IndexMode::Proof) => match self.place_type(a)? {
+                T::Array(el) => Some(*el),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A place whose [`Self::place_type`] is known, lowered to an expression that reads it in
+    /// place: an array element through `array::get_ref` (a borrow, or the default past the
+    /// end, as `a[i]!` reads), never a clone of the element.
+    pub(super) fn place(&mut self, e: &Expr) -> (TokenStream, T) {
+        match &e.kind {
+            ExprKind::Index(a, i, _) => {
+                let (at, aty) = self.place(a);
+                let (it, _) = self.expr(i, Some(&T::Nat));
+                let T::Array(el) = aty else { unreachable!("place_type checked it") };
+                (quote!(array::get_ref(&#at, #it)), *el)
+            }
+            ExprKind::Field(base, f) => {
+                let (bt, _) = self.place(base);
+                let ty = self.place_type(e).unwrap_or(T::Unknown);
+                let fi = ident(&snake(f));
+                (quote!(#bt.#fi), ty)
+            }
+            _ => self.field_path(e).unwrap_or_else(|| unreachable!("place_type checked it")),
         }
     }
 
