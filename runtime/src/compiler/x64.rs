@@ -167,9 +167,13 @@ impl Asm {
         Some(&self.code)
     }
 
-    /// Hands this assembler's buffers to the next [`Asm::new`] on this thread.
+    /// Hands this assembler's buffers to the next [`Asm::new`] on this thread, unless they grew
+    /// past what a large program needs (a thread keeps at most a few MiB for this).
     pub fn recycle(self) {
-        SPARE.with(|s| s.set(Some(self)));
+        const KEEP_AT_MOST: usize = 4 << 20;
+        if self.code.capacity() <= KEEP_AT_MOST && self.labels.capacity() <= KEEP_AT_MOST / 8 {
+            SPARE.with(|s| s.set(Some(self)));
+        }
     }
 
     fn byte(&mut self, b: u8) {
