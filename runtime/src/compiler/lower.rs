@@ -382,6 +382,67 @@ impl<'a> Lowering<'a> {
         fits.then_some(next.rd)
     }
 
+    /// After an add and its carry `c` at records `i` and `i + 1` ([`Self::carry_of`]): when
+    /// record `i + 2` adds `c` to another register (`add_64 f, x, c`, either order) and `c` is
+    /// dead after it, returns `(f, x)`, so that the carry flag goes into `f` with an `adc` and
+    /// `c` is never written. Dead: a later record writes `c` before any reads it, and every
+    /// record up to there is register arithmetic, which cannot stop the machine (a stop would
+    /// show `c`) and does not end the block.
+    fn carry_sink(&self, i: u32, c: u8) -> Option<(u8, u8)> {
+        use crate::isa::{OpcodeInfo, OperandClass as C};
+        use Opcode::*;
+        let i = i as usize;
+        let sink = self.ops.get(i + 2)?;
+        if sink.opcode() != Some(Add64) || sink.charge != 0 || i + 3 >= self.ops.len() {
+            return None;
+        }
+        let x = match (sink.ra == c, sink.rb == c) {
+            (true, false) => sink.rb,
+            (false, true) => sink.ra,
+            _ => return None,
+        };
+        for op in self.ops.iter().skip(i + 3).take(16) {
+            let opcode = op.opcode()?;
+            let pure = matches!(
+                opcode,
+                Add64 | Sub64 | And | Xor | Or | Mul64 | MulUpperUU | MulUpperSS | MulUpperSU | SetLtU | SetLtS | ShloL64 | ShloR64 | SharR64
+                    | AddImm64 | AndImm | XorImm | OrImm | MulImm64 | ShloLImm64 | ShloRImm64 | SharRImm64 | MoveReg | LoadImm | LoadImm64
+            );
+            if !pure || op.charge != 0 {
+                return None;
+            }
+            // Which registers it reads, and the one it writes.
+            let (reads, writes): (&[u8], u8) = match opcode.class() {
+                C::ThreeReg => (&[op.ra, op.rb], op.rd),
+                C::TwoRegOneImm => (&[op.rb], op.ra),
+                C::TwoReg => (&[op.ra], op.rd),
+                _ => (&[], op.ra),
+            };
+            if reads.contains(&c) {
+                return None;
+            }
+            if writes == c {
+                return Some((sink.rd, x));
+            }
+        }
+        None
+    }
+
+    /// `f = x + carry flag`, reading `x` only with moves (which leave the flags alone).
+    fn add_carry_flag(&mut self, f: u8, x: u8) {
+        match self.pinned.get(f) {
+            Some(rf) => {
+                self.get(rf, x);
+                self.asm.alu_imm(W::Q64, Alu::Adc, rf, 0);
+            }
+            None => {
+                self.get(RAX, x);
+                self.asm.alu_imm(W::Q64, Alu::Adc, RAX, 0);
+                self.put(f, RAX);
+            }
+        }
+    }
+
     /// `d = a + b` with an `add` (never `lea`), so the carry flag is the sum's carry.
     fn add64_with_carry_flag(&mut self, d: u8, a: u8, b: u8) {
         match self.pinned.get(d) {
@@ -915,12 +976,20 @@ impl<'a> Lowering<'a> {
                 self.put_sext32(d);
             }
             // An add and its carry (`set_lt_u c, d, a` after `add d, a, b`): the carry flag of one
-            // `add` is the comparison, so the pair is one `add` and one `setb`.
+            // `add` is the comparison, so the pair is one `add` and one `setb`, or one `add` and
+            // one `adc` when the carry only goes into the next add.
             Add64 if self.carry_of(i).is_some() => {
                 let c = self.carry_of(i).unwrap_or(0);
                 self.add64_with_carry_flag(d, a, b);
-                self.set_reg(Cc::B, c);
                 self.fused_away[i as usize + 1] = true;
+                // Carry propagation (`add f, x, c` next, `c` dead after it) is an `adc`.
+                match self.carry_sink(i, c) {
+                    Some((f, x)) => {
+                        self.add_carry_flag(f, x);
+                        self.fused_away[i as usize + 2] = true;
+                    }
+                    None => self.set_reg(Cc::B, c),
+                }
             }
             Add64 | Sub64 | And | Xor | Or | Mul64 => {
                 let alu = match opcode {

@@ -15,7 +15,9 @@
 //!   cannot be reserved walks its page table inline; both keep ten guest registers in host
 //!   registers;
 //! - one fused pair: an add and its carry (`add_64` then `set_lt_u` on the sum and an addend) is
-//!   one `add` and one `setb` (the second instruction keeps its own code, apart, for entry).
+//!   one `add` and one `setb` (the second instruction keeps its own code, apart, for entry);
+//!   when the next instruction only adds that carry to another register and the carry's
+//!   register is overwritten before it is read, the three are one `add` and one `adc`.
 //!
 //! Only on x86-64 Linux; [`Compiled::new`] says why it cannot compile elsewhere.
 
@@ -552,6 +554,59 @@ mod tests {
             assert!(c.set_pc(pc) && v.set_pc(pc));
             assert_eq!((c.run(), v.run()), (Exit::Trap, Exit::Trap));
             assert_eq!(c.regs(), v.regs(), "from pc {pc}");
+        }
+    }
+
+    /// A carry added straight into another register (`add_64 f, x, c` after the add and its
+    /// carry `c`) is an `adc` when `c` is overwritten before anything reads it; otherwise `c` is
+    /// written as before. Each program runs from each of its instructions (a host may enter at
+    /// any) with sums that carry and sums that do not, and must leave the interpreter's exit and
+    /// registers.
+    #[test]
+    fn carry_propagation_gives_the_interpreters_registers() {
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
+        let three = |op, rd: u8, ra: u8, rb: u8| vec![byte(op), ra | rb << 4, rd];
+        let (add, lt) = (Opcode::Add64, Opcode::SetLtU);
+        let programs: Vec<Vec<Vec<u8>>> = vec![
+            // r5 += carry; r4 overwritten by an immediate.
+            vec![three(add, 3, 1, 2), three(lt, 4, 3, 1), three(add, 5, 5, 4), vec![byte(Opcode::LoadImm), 4, 9]],
+            // The other addend is the sum itself; r4 overwritten by arithmetic.
+            vec![three(add, 3, 1, 2), three(lt, 4, 3, 2), three(add, 6, 4, 3), three(Opcode::Xor, 4, 1, 2)],
+            // The carry goes back into the sum; r4 overwritten by a move, after other work.
+            vec![three(add, 3, 1, 2), three(lt, 4, 3, 1), three(add, 3, 3, 4), three(Opcode::Mul64, 7, 1, 2), vec![byte(Opcode::MoveReg), 4 | 1 << 4]],
+            // Not dead: read again before it is overwritten.
+            vec![three(add, 3, 1, 2), three(lt, 4, 3, 1), three(add, 5, 5, 4), three(add, 6, 4, 4), vec![byte(Opcode::LoadImm), 4, 1]],
+            // Not dead: the block ends first.
+            vec![three(add, 3, 1, 2), three(lt, 4, 3, 1), three(add, 5, 5, 4)],
+        ];
+        for (k, ops) in programs.iter().enumerate() {
+            let mut bytes = Vec::new();
+            let mut starts = Vec::new();
+            let mut pcs = Vec::new();
+            for op in ops.iter().chain([&vec![byte(Opcode::Trap)]]) {
+                pcs.push(bytes.len() as u32);
+                starts.push(true);
+                starts.extend(std::iter::repeat_n(false, op.len() - 1));
+                bytes.extend(op);
+            }
+            let code = Code::parse(&Code::encode(&[], &bytes, &starts, LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
+            let costs = GasCosts::single_pass(&code);
+            let program = Arc::new(Predecoded::new(code, &costs));
+            let compiled = Arc::new(Compiled::new(program.clone(), &mut PagedMemory::new()).unwrap());
+            for &pc in &pcs {
+                for (r1, r2) in [(u64::MAX, 2), (1, 2), (u64::MAX, u64::MAX), (1 << 63, 1 << 63)] {
+                    let mut c = CompiledVm::new(compiled.clone(), PagedMemory::new(), 1000).unwrap();
+                    let mut v = Vm::new(program.clone(), PagedMemory::new(), 1000);
+                    for (r, x) in [(1, r1), (2, r2), (3, 11), (4, 5), (5, 100), (6, 7)] {
+                        c.set_reg(r, x);
+                        v.set_reg(r, x);
+                    }
+                    assert!(c.set_pc(pc) && v.set_pc(pc));
+                    assert_eq!(c.run(), v.run(), "program {k} from pc {pc}");
+                    assert_eq!(c.regs(), v.regs(), "program {k} from pc {pc} with r1 = {r1:#x}, r2 = {r2:#x}");
+                }
+            }
         }
     }
 

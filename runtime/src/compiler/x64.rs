@@ -44,6 +44,8 @@ pub enum Cc {
 pub enum Alu {
     Add,
     Or,
+    /// Add with the carry flag.
+    Adc,
     And,
     Sub,
     Xor,
@@ -55,6 +57,7 @@ impl Alu {
         match self {
             Alu::Add => 0x01,
             Alu::Or => 0x09,
+            Alu::Adc => 0x11,
             Alu::And => 0x21,
             Alu::Sub => 0x29,
             Alu::Xor => 0x31,
@@ -65,6 +68,7 @@ impl Alu {
         match self {
             Alu::Add => 0,
             Alu::Or => 1,
+            Alu::Adc => 2,
             Alu::And => 4,
             Alu::Sub => 5,
             Alu::Xor => 6,
@@ -580,6 +584,7 @@ mod tests {
         assert_eq!(asm(|a| a.mov(W::Q64, R9, R12)), [0x4D, 0x89, 0xE1]);
         assert_eq!(asm(|a| a.alu(W::Q64, Alu::Add, RCX, R8)), [0x4C, 0x01, 0xC1]);
         assert_eq!(asm(|a| a.alu_imm(W::Q64, Alu::Sub, R11, -1)), [0x49, 0x83, 0xEB, 0xFF]);
+        assert_eq!(asm(|a| a.alu_imm(W::Q64, Alu::Adc, R9, 0)), [0x49, 0x83, 0xD1, 0x00]);
         assert_eq!(asm(|a| a.alu_imm(W::Q64, Alu::Sub, R11, 0x100)), [0x49, 0x81, 0xEB, 0, 1, 0, 0]);
         assert_eq!(asm(|a| a.alu_mem_imm(W::Q64, Alu::Sub, at(R15, 128), 3)), [0x49, 0x83, 0xAF, 0x80, 0, 0, 0, 3]);
         assert_eq!(asm(|a| a.load(W::Q64, RAX, at(R15, 8))), [0x49, 0x8B, 0x47, 8]);
