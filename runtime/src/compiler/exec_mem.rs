@@ -22,7 +22,8 @@ unsafe impl Sync for ExecBuffer {}
 static SPARE: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
 const SPARE_LIMIT: usize = 16 << 20;
 
-/// `int3`: what the unused tail of a reused mapping holds instead of an older program's code.
+/// `int3`: what the unused tail of a mapping holds (in a reused one, instead of an older
+/// program's code).
 const INT3: u8 = 0xCC;
 
 impl ExecBuffer {
@@ -54,9 +55,7 @@ impl ExecBuffer {
                 return None;
             }
             std::ptr::copy_nonoverlapping(code.as_ptr(), ptr.as_ptr(), code.len());
-            if reused.is_some() {
-                std::ptr::write_bytes(ptr.as_ptr().add(code.len()), INT3, len - code.len());
-            }
+            std::ptr::write_bytes(ptr.as_ptr().add(code.len()), INT3, len - code.len());
         }
         // SAFETY: `p..p + len` is the mapping above.
         if unsafe { libc::mprotect(p, len, libc::PROT_READ | libc::PROT_EXEC) } != 0 {
@@ -98,7 +97,8 @@ impl Drop for ExecBuffer {
 mod tests {
     use super::*;
 
-    /// A reused mapping holds the new code and `int3` after it, never the old program's bytes.
+    /// A mapping holds the new code and `int3` after it, never an older program's bytes, whether
+    /// it was reused (other tests may take the spare first) or fresh.
     #[test]
     fn a_reused_mapping_holds_only_the_new_code() {
         drop(ExecBuffer::new(&[0x90; 3000]).unwrap());
