@@ -280,8 +280,14 @@ fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::M
         vm.set_reg(i, *r);
     }
     let pc = u32::try_from(pc).ok()?;
-    // A start that is not an instruction panics there, as the spec's first step does.
-    let (exit, exit_pc) = if vm.set_pc(pc) { (vm.run(), vm.exit_pc()) } else { (javm::Exit::Panic, pc) };
-    let machine = jar::Machine { regs: vm.regs().to_vec(), pc: Nat(exit_pc.into()), gas: Nat(vm.gas().max(0) as u64), memory: spec_memory(vm.memory()) };
+    if !vm.set_pc(pc) {
+        // A start javm has no instruction for (inside an instruction, an invalid opcode, or past
+        // the end, where the code reads as `trap`): that one step is the spec's own, with what it
+        // charges. (javm's engines used to report a panic that paid nothing.)
+        let fuel = jarkit_spec::seam::fuel(g, &start).0;
+        return crate::reference::step_by_step(p, g, start, charge, fuel, &mut |_| {});
+    }
+    let exit = vm.run();
+    let machine = jar::Machine { regs: vm.regs().to_vec(), pc: Nat(vm.exit_pc().into()), gas: Nat(vm.gas().max(0) as u64), memory: spec_memory(vm.memory()) };
     Some(jar::Outcome { exit: spec_exit(exit), machine })
 }

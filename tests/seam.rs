@@ -74,3 +74,28 @@ fn every_engine_behind_the_seam_gives_the_spec_outcome() {
             .unwrap();
     }
 }
+
+/// A run that starts at a pc which is not an instruction (a service whose code bitmask does not
+/// mark its entry, found by the `accumulate` fuzz target) panics there on every engine, paying
+/// what the spec's first step charges (one gas under GP 0.7.2's per-instruction model; javm's
+/// engines charged nothing before).
+#[test]
+fn a_start_that_is_not_an_instruction_costs_what_the_spec_charges() {
+    for id in [VariantId::Gp072Tiny, VariantId::Jar080Tiny] {
+        let rules = rules(id);
+        let mut runner = TestRunner::new(Config { cases: 200, failure_persistence: None, ..Config::default() });
+        runner
+            .run(&(gen::case(), 0u64..48), |(case, pc)| {
+                let setup = gen::setup(&case, &rules);
+                let Ok((p, g, mut m)) = ReferenceVm::spec_parts(&setup) else { return Ok(()) };
+                m.pc = Nat(pc);
+                let reference = session(SeamEngine::Reference, &p, &g, &m);
+                for engine in [SeamEngine::Interpreter, SeamEngine::Compiler] {
+                    let got = session(engine, &p, &g, &m);
+                    prop_assert_eq!(&got, &reference, "{:?} on {:?} from pc {}", engine, id, pc);
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+}
