@@ -97,6 +97,15 @@ struct Pipe {
 
 const _: () = assert!(ROB_SIZE == 32, "the phase masks are u32");
 
+/// The set bits of `mask`, lowest first.
+fn bits(mut mask: u32) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        let bit = (mask != 0).then(|| mask.trailing_zeros())?;
+        mask &= mask - 1;
+        Some(bit)
+    })
+}
+
 impl Pipe {
     fn new() -> Pipe {
         Pipe { cycle: 0, slots_left: 0, free: NO_UNITS, ring: [Entry::default(); ROB_SIZE], retired: 0, len: 0, decoded: 0, waiting: 0, executing: 0, finished: 0, done: 0, blocked: 0, producer: [None; 13] }
@@ -143,10 +152,11 @@ impl Pipe {
         // units only shrink, so an entry passed over stays passed over.
         let head = self.head();
         let mut started = 0;
-        let mut candidates = (self.waiting & !self.blocked).rotate_right(head);
-        while candidates != 0 && started < DISPATCH_WIDTH {
-            let slot = (candidates.trailing_zeros() + head) % ROB_SIZE as u32;
-            candidates &= candidates - 1;
+        for age in bits((self.waiting & !self.blocked).rotate_right(head)) {
+            if started == DISPATCH_WIDTH {
+                break;
+            }
+            let slot = (age + head) % ROB_SIZE as u32;
             let e = self.ring[slot as usize];
             if fits(e.units, self.free) {
                 self.free -= e.units;
@@ -159,33 +169,21 @@ impl Pipe {
         // entries (a finished one has none left, which keeps the step at one).
         let mut step = 1;
         if !decoded_this_cycle && (draining || retired_now == 0) && self.finished == 0 {
-            let mut running = self.executing;
-            let mut least = u32::MAX;
-            while running != 0 {
-                least = least.min(self.ring[running.trailing_zeros() as usize].left);
-                running &= running - 1;
-            }
-            if least != u32::MAX {
+            if let Some(least) = bits(self.executing).map(|slot| self.ring[slot as usize].left).min() {
                 step = least;
             }
         }
         // Execute; what was decoded this cycle may start from the next one.
         self.done |= self.finished;
         let mut finished = 0;
-        let mut running = self.executing;
-        while running != 0 {
-            let slot = running.trailing_zeros();
-            running &= running - 1;
+        for slot in bits(self.executing) {
             let e = &mut self.ring[slot as usize];
             if e.left <= step {
                 self.free += e.units;
                 e.left = 0;
                 finished |= 1 << slot;
                 // Its result is available from the next tick on.
-                let mut waiters = std::mem::take(&mut e.waiters);
-                while waiters != 0 {
-                    let w = waiters.trailing_zeros();
-                    waiters &= waiters - 1;
+                for w in bits(std::mem::take(&mut e.waiters)) {
                     let waiter = &mut self.ring[w as usize];
                     waiter.pending &= !(1 << slot);
                     if waiter.pending == 0 {
