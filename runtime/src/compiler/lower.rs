@@ -411,12 +411,16 @@ impl<'a> Lowering<'a> {
             if !pure || op.charge != 0 {
                 return None;
             }
-            // Which registers it reads, and the one it writes.
-            let (reads, writes): (&[u8], u8) = match opcode.class() {
-                C::ThreeReg => (&[op.ra, op.rb], op.rd),
-                C::TwoRegOneImm => (&[op.rb], op.ra),
-                C::TwoReg => (&[op.ra], op.rd),
-                _ => (&[], op.ra),
+            // Which registers it reads, and the one it writes (the interpreter's `destination`).
+            let reads: &[u8] = match opcode.class() {
+                C::ThreeReg => &[op.ra, op.rb],
+                C::TwoRegOneImm => &[op.rb],
+                C::TwoReg => &[op.ra],
+                _ => &[],
+            };
+            let writes = match crate::interpreter::fusion::destination(opcode)? {
+                crate::interpreter::fusion::Field::Ra => op.ra,
+                crate::interpreter::fusion::Field::Rd => op.rd,
             };
             if reads.contains(&c) {
                 return None;
