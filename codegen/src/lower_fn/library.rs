@@ -57,7 +57,7 @@ impl Cx<'_> {
         // element, not a copy of it.
         let element_field = args.is_empty()
             && matches!(recv.kind, ExprKind::Index(..))
-            && matches!(self.place_type(recv), Some(T::Named(s)) if self.m.structs.get(&s).is_some_and(|d| d.item.fields.iter().any(|x| x.name == m)));
+            && self.place_type(recv).is_some_and(|t| self.field_type(&t, m).is_some());
         let (rt, rty) = if consuming {
             self.expr(recv, None)
         } else if element_field {

@@ -627,14 +627,19 @@ impl<'a> Cx<'a> {
             }
             ExprKind::Field(base, f) => {
                 let (bt, bty) = self.field_path(base)?;
-                let T::Named(sn) = &bty else { return None };
-                let fty = self.m.structs.get(sn)?.item.fields.iter().find(|x| x.name == *f)?.ty.clone();
-                let ty = resolve(self.m, &fty, &[]);
+                let ty = self.field_type(&bty, f)?;
                 let fi = ident(&snake(f));
                 Some((quote!(#bt.#fi), ty))
             }
             _ => None,
         }
+    }
+
+    /// The type of field `f` of a value of type `t`, if `t` is a structure that has one.
+    pub(super) fn field_type(&self, t: &T, f: &str) -> Option<T> {
+        let T::Named(sn) = t else { return None };
+        let fty = &self.m.structs.get(sn)?.item.fields.iter().find(|x| x.name == f)?.ty;
+        Some(resolve(self.m, fty, &[]))
     }
 
     /// The type of a place that can be read without copying it: a field path from a local, in
@@ -644,9 +649,8 @@ impl<'a> Cx<'a> {
         match &e.kind {
             ExprKind::Var(n) => Some(self.local(n)?.ty.clone()),
             ExprKind::Field(base, f) => {
-                let T::Named(sn) = self.place_type(base)? else { return None };
-                let fty = self.m.structs.get(&sn)?.item.fields.iter().find(|x| x.name == *f)?.ty.clone();
-                Some(resolve(self.m, &fty, &[]))
+                let bty = self.place_type(base)?;
+                self.field_type(&bty, f)
             }
             ExprKind::Index(a, _, IndexMode::Bang | IndexMode::Proof) => match self.place_type(a)? {
                 T::Array(el) => Some(*el),
@@ -668,8 +672,8 @@ impl<'a> Cx<'a> {
                 (quote!(array::get_ref(&#at, #it)), *el)
             }
             ExprKind::Field(base, f) => {
-                let (bt, _) = self.place(base);
-                let ty = self.place_type(e).unwrap_or(T::Unknown);
+                let (bt, bty) = self.place(base);
+                let ty = self.field_type(&bty, f).unwrap_or(T::Unknown);
                 let fi = ident(&snake(f));
                 (quote!(#bt.#fi), ty)
             }
