@@ -55,6 +55,13 @@ pub struct SeamStep<'a> {
 
 type Tracer = Box<dyn FnMut(&SeamStep)>;
 
+/// The spec's own loop from `start`, whose first instruction pays `charge`, for as many steps
+/// as the spec's fuel allows; `on_step` sees each step.
+fn spec_loop(p: &jar::Program, g: &jar::GasCharge, start: jar::Machine, charge: Nat, on_step: &mut dyn FnMut(&crate::reference::TracedStep)) -> Option<jar::Outcome> {
+    let fuel = jarkit_spec::seam::fuel(g, &start).0;
+    crate::reference::step_by_step(p, g, start, charge, fuel, on_step)
+}
+
 thread_local! {
     static TRACER: RefCell<Option<Tracer>> = RefCell::new(None);
 }
@@ -87,10 +94,9 @@ fn start_of(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Optio
 /// exit), so its results are the reference's.
 fn run_traced(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
     let (start, charge) = start_of(p, g, m, after)?;
-    let fuel = jarkit_spec::seam::fuel(g, &start).0;
     // The tracer is taken out while it runs, so a callback can never re-enter it.
     let mut tracer = TRACER.with(|t| t.borrow_mut().take());
-    let out = crate::reference::step_by_step(p, g, start, charge, fuel, &mut |step| {
+    let out = spec_loop(p, g, start, charge, &mut |step| {
         if let Some(t) = tracer.as_mut() {
             t(&SeamStep { program: p, step });
         }
@@ -263,8 +269,8 @@ pub fn spec_exit(e: javm::Exit) -> jar::Exit {
 }
 
 fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, after: Option<&jar::Exit>) -> Option<jar::Outcome> {
-    // Where to start, and what the spec charges there. A fresh javm machine charges the entry of its first instruction (`GasCharge.entry`), so
-    // the difference is handed back first.
+    // Where to start, and what the spec charges there. A fresh javm machine charges the entry of
+    // its first instruction (`GasCharge.entry`), so the difference is handed back first.
     let (start, charge) = start_of(p, g, m, after)?;
     let pc = start.pc.0;
     // Less gas than the spec's charge: it stops out of gas there, paying nothing.
@@ -284,8 +290,7 @@ fn run_on(engine: javm::Engine, p: &jar::Program, g: &jar::GasCharge, m: &jar::M
         // A start javm has no instruction for (inside an instruction, an invalid opcode, or past
         // the end, where the code reads as `trap`): that one step is the spec's own, with what it
         // charges. (javm's engines used to report a panic that paid nothing.)
-        let fuel = jarkit_spec::seam::fuel(g, &start).0;
-        return crate::reference::step_by_step(p, g, start, charge, fuel, &mut |_| {});
+        return spec_loop(p, g, start, charge, &mut |_| {});
     }
     let exit = vm.run();
     let machine = jar::Machine { regs: vm.regs().to_vec(), pc: Nat(vm.exit_pc().into()), gas: Nat(vm.gas().max(0) as u64), memory: spec_memory(vm.memory()) };

@@ -55,6 +55,16 @@ fn session(engine: SeamEngine, p: &jar::Program, g: &jar::GasCharge, m: &jar::Ma
     })
 }
 
+/// The interpreter's and the recompiler's sessions are the reference's.
+fn engines_agree(p: &jar::Program, g: &jar::GasCharge, m: &jar::Machine, what: &str) -> Result<(), TestCaseError> {
+    let reference = session(SeamEngine::Reference, p, g, m);
+    for engine in [SeamEngine::Interpreter, SeamEngine::Compiler] {
+        let got = session(engine, p, g, m);
+        prop_assert_eq!(&got, &reference, "{:?} on {}", engine, what);
+    }
+    Ok(())
+}
+
 #[test]
 fn every_engine_behind_the_seam_gives_the_spec_outcome() {
     for id in [VariantId::Gp072Tiny, VariantId::Jar080Tiny] {
@@ -64,12 +74,7 @@ fn every_engine_behind_the_seam_gives_the_spec_outcome() {
             .run(&gen::case(), |case| {
                 let setup = gen::setup(&case, &rules);
                 let Ok((p, g, m)) = ReferenceVm::spec_parts(&setup) else { return Ok(()) };
-                let reference = session(SeamEngine::Reference, &p, &g, &m);
-                for engine in [SeamEngine::Interpreter, SeamEngine::Compiler] {
-                    let got = session(engine, &p, &g, &m);
-                    prop_assert_eq!(&got, &reference, "{:?} on {:?}", engine, id);
-                }
-                Ok(())
+                engines_agree(&p, &g, &m, &format!("{id:?}"))
             })
             .unwrap();
     }
@@ -89,12 +94,7 @@ fn a_start_that_is_not_an_instruction_costs_what_the_spec_charges() {
                 let setup = gen::setup(&case, &rules);
                 let Ok((p, g, mut m)) = ReferenceVm::spec_parts(&setup) else { return Ok(()) };
                 m.pc = Nat(pc);
-                let reference = session(SeamEngine::Reference, &p, &g, &m);
-                for engine in [SeamEngine::Interpreter, SeamEngine::Compiler] {
-                    let got = session(engine, &p, &g, &m);
-                    prop_assert_eq!(&got, &reference, "{:?} on {:?} from pc {}", engine, id, pc);
-                }
-                Ok(())
+                engines_agree(&p, &g, &m, &format!("{id:?} from pc {pc}"))
             })
             .unwrap();
     }
