@@ -14,7 +14,7 @@ fn main() {
         for path in jarkit::vectors::json_files(&root.join("polkavm-spectool/programs")).unwrap() {
             let v = jarkit::vectors::read_json(&path).unwrap();
             let program: Vec<u8> = serde_json::from_value(v["program"].clone()).unwrap();
-            let p = jar::parse_program(&ByteArray(program), jar::Numbering::JamV1, false).unwrap();
+            let p = jar::parse_program(&ByteArray::new(program), jar::Numbering::JamV1, false).unwrap();
             cases += 1;
             let mut all = true;
             for c in v["block-gas-costs"].as_array().unwrap() {

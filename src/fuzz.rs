@@ -55,7 +55,7 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
         // The code section of each guest is a code blob.
         "code" | "compiler" | "reference" => guests.iter().filter_map(|b| javm::PolkaVmBlob::parse(b).ok()).map(|p| p.code).collect(),
         "codec" => {
-            let mut v = [jarkit_spec::jar::WorkReport::default(), jarkit_spec::jar::WorkReport { auth_output: jarkit_spec::prelude::ByteArray(vec![1, 2, 3]), ..Default::default() }]
+            let mut v = [jarkit_spec::jar::WorkReport::default(), jarkit_spec::jar::WorkReport { auth_output: jarkit_spec::prelude::ByteArray::new(vec![1, 2, 3]), ..Default::default() }]
                 .iter()
                 .map(jarkit_spec::codec::Codec::encode::<jarkit_spec::jar::Gp072Tiny>)
                 .collect::<Vec<_>>();
@@ -447,7 +447,7 @@ fn run_accumulate(bytes: &[u8]) {
     use crate::seam::{with_engine, SeamEngine};
     let Some(base) = accumulate_base() else { return };
     let mut case = base.clone();
-    let hash = jarkit_spec::prims::blake2b256(jarkit_spec::prelude::ByteArray(bytes.to_vec()));
+    let hash = jarkit_spec::prims::blake2b256(jarkit_spec::prelude::ByteArray::new(bytes.to_vec()));
     let hex = jarkit_spec::prelude::to_hex;
     let account = &mut case["pre_state"]["accounts"][0]["data"];
     account["service"]["code_hash"] = serde_json::json!(hex(&hash.0));

@@ -63,7 +63,7 @@ pub fn run(setup: &Setup, fuel: u64) -> Result<Final, String> {
 
 /// Where a run on the spec's machine `m` ended with `exit`.
 fn final_of(exit: javm::Exit, m: &jar::Machine) -> Final {
-    let mut pages: Vec<(u32, Vec<u8>)> = m.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.clone())).collect();
+    let mut pages: Vec<(u32, Vec<u8>)> = m.memory.pages.iter().map(|p| (p.index.0 as u32, p.data.0.to_vec())).collect();
     pages.sort();
     Final { exit, pc: m.pc.0 as u32, regs: regs_of(m), gas: m.gas.0, pages: nonzero(pages) }
 }
@@ -271,14 +271,14 @@ impl ReferenceVm {
             javm::Numbering::Gp => jar::Numbering::Gp,
             javm::Numbering::PolkaVm => jar::Numbering::JamV1,
         };
-        let program = jar::parse_program(&ByteArray(setup.program.clone()), numbering, setup.ecalli_ends_block)
+        let program = jar::parse_program(&ByteArray::new(setup.program.clone()), numbering, setup.ecalli_ends_block)
             .ok_or("the reference executor rejects the program blob")?;
         let gas = match &setup.block_costs {
             None => jar::GasCharge::PerInstruction,
             Some(costs) => jar::GasCharge::PerBlock(costs.iter().map(|&(pc, c)| (Nat(pc.into()), Nat(c.into()))).collect()),
         };
         let regions = setup.pages.iter().map(|(index, writable, _)| jar::Region { first: Nat((*index).into()), count: Nat(1), writable: *writable }).collect();
-        let pages = setup.pages.iter().filter(|(_, _, data)| !data.is_empty()).map(|(index, _, data)| jar::Page { index: Nat((*index).into()), data: ByteArray(data.clone()) }).collect();
+        let pages = setup.pages.iter().filter(|(_, _, data)| !data.is_empty()).map(|(index, _, data)| jar::Page { index: Nat((*index).into()), data: ByteArray::new(data.clone()) }).collect();
         let machine = jar::Machine {
             regs: setup.regs.to_vec(),
             pc: Nat(setup.pc.into()),

@@ -204,7 +204,7 @@ pub fn code_of(p: &jar::Program) -> Option<Code> {
         jar::Numbering::JamV1 => Numbering::PolkaVm,
     };
     let jump_table = p.jump_table.iter().map(|n| u32::try_from(n.0).ok()).collect::<Option<Vec<u32>>>()?;
-    Some(Code { jump_table, code: p.code.0.clone(), starts, numbering, rules: BlockRules { ecalli_ends_block: p.ecalli_ends_block, strict: false } })
+    Some(Code { jump_table, code: p.code.0.to_vec(), starts, numbering, rules: BlockRules { ecalli_ends_block: p.ecalli_ends_block, strict: false } })
 }
 
 /// The spec's memory as a javm paged memory.
@@ -248,7 +248,7 @@ pub fn spec_memory(memory: &PagedMemory) -> jar::Memory {
     let mut pages: Vec<jar::Page> = memory
         .pages_with_data()
         .into_iter()
-        .map(|index| jar::Page { index: Nat(index.into()), data: ByteArray(memory.read_bytes(index * 4096, 4096).unwrap_or_else(|| vec![0; 4096])) })
+        .map(|index| jar::Page { index: Nat(index.into()), data: ByteArray::new(memory.read_bytes(index * 4096, 4096).unwrap_or_else(|| vec![0; 4096])) })
         // A page of zeros reads as an unwritten one: the recompiler's memory may report some.
         .filter(|p| p.data.0.iter().any(|&b| b != 0))
         .collect();

@@ -78,7 +78,7 @@ fn trapping_code() -> Vec<u8> {
 /// first one.
 fn with_panicking_service(base: &Value) -> Value {
     let code = trapping_code();
-    let hash = jarkit_spec::prims::blake2b256(ByteArray(code.clone())).0;
+    let hash = jarkit_spec::prims::blake2b256(ByteArray::new(code.clone())).0;
     let mut case = base.clone();
     let mut report = case["input"]["reports"][0].clone();
     report["package_spec"]["hash"] = json!(hex(&[0x42; 32]));

@@ -141,7 +141,7 @@ fn decoding_a_truncated_file_exits_2_with_the_byte_offset() {
 /// take their fixed width, lengths are u32, and variant-sized sequences carry a count.
 #[test]
 fn jar1_uses_the_fixed_width_codec() {
-    let report = WorkReport { core_index: Nat(0x0102), auth_gas_used: Nat(0x0a0b), auth_output: ByteArray(vec![7; 3]), ..Default::default() };
+    let report = WorkReport { core_index: Nat(0x0102), auth_gas_used: Nat(0x0a0b), auth_output: ByteArray::new(vec![7; 3]), ..Default::default() };
     let bytes = report.encode::<Jar1>();
     // Availability spec: 32 + 4 + 32 + 32 + 2 bytes. Context: 4 hashes, a u32 slot, a u32 count.
     let core = 102 + 4 * 32 + 4 + 4;

@@ -17,7 +17,7 @@ fn w3f_erasure_vectors_pass() {
 fn the_code_is_systematic_and_shards_have_one_length() {
     for n in [0usize, 1, 3, 683, 684, 685, 5000] {
         let data: Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
-        for (shards, k) in [(erasure_code::<Gp072Tiny>(&ByteArray(data.clone())), 2), (erasure_code::<Gp072Full>(&ByteArray(data.clone())), 342)] {
+        for (shards, k) in [(erasure_code::<Gp072Tiny>(&ByteArray::new(data.clone())), 2), (erasure_code::<Gp072Full>(&ByteArray::new(data.clone())), 342)] {
             assert!(shards.len() == 6 || shards.len() == 1023);
             let len = shards[0].0.len();
             assert!(shards.iter().all(|s| s.0.len() == len), "n = {n}");

@@ -68,7 +68,7 @@ fn blocks_with_a_bad_header_are_rejected_with_the_reason() {
     // A later slot than the one the block was sealed for: the seal does not sign it.
     assert!(matches!(reject(&|b| b.header.slot += 1), ImportError::BadSeal | ImportError::BadSealKey));
     // An extrinsic the header does not commit to.
-    assert_eq!(reject(&|b| b.extrinsic.preimages.push(jar::Preimage { requester: 0, blob: jarkit_spec::prelude::ByteArray(vec![1]) })), ImportError::BadExtrinsicHash);
+    assert_eq!(reject(&|b| b.extrinsic.preimages.push(jar::Preimage { requester: 0, blob: jarkit_spec::prelude::ByteArray::new(vec![1]) })), ImportError::BadExtrinsicHash);
     // A wrong epoch marker (the block does not open an epoch).
     let marks = reject(&|b| b.header.epoch_mark = Some(jar::EpochMark::default()));
     assert!(matches!(marks, ImportError::BadSeal | ImportError::BadEpochMark), "{marks:?}");

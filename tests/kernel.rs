@@ -519,7 +519,7 @@ fn frames_fed_through_a_data_capability_render_as_on_polkavm() {
                 let len = match frames.get(next) {
                     Some(f) => {
                         let Some(jar::Cap::Data(d)) = &o.kernel.vms[0].caps[10] else { panic!("the frame capability is not in the root's slot 10") };
-                        o.kernel = jar::kernel_overlay::<jar::Jar1>(&o.kernel, d.frame, &jarkit_spec::prelude::ByteArray(f.clone()));
+                        o.kernel = jar::kernel_overlay::<jar::Jar1>(&o.kernel, d.frame, &jarkit_spec::prelude::ByteArray::new(f.clone()));
                         next += 1;
                         f.len() as u64
                     }

@@ -23,7 +23,7 @@ fn canonical(o: &jar::Outcome) -> (String, u64, Vec<u64>, u64, Vec<(u64, bool)>,
     }
     mapped.sort();
     mapped.dedup_by_key(|p| p.0);
-    let mut pages: Vec<(u64, Vec<u8>)> = m.memory.pages.iter().filter(|p| p.data.0.iter().any(|&b| b != 0)).map(|p| (p.index.0, p.data.0.clone())).collect();
+    let mut pages: Vec<(u64, Vec<u8>)> = m.memory.pages.iter().filter(|p| p.data.0.iter().any(|&b| b != 0)).map(|p| (p.index.0, p.data.0.to_vec())).collect();
     pages.sort();
     (format!("{:?}", o.exit), m.pc.0, m.regs.clone(), m.gas.0, mapped, pages)
 }

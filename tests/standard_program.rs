@@ -126,19 +126,19 @@ mod spec_loader {
             }
         }
         mapped.sort();
-        let mut pages: Vec<(u64, Vec<u8>)> = m.pages.iter().filter(|p| p.data.0.iter().any(|&b| b != 0)).map(|p| (p.index.0, p.data.0.clone())).collect();
+        let mut pages: Vec<(u64, Vec<u8>)> = m.pages.iter().filter(|p| p.data.0.iter().any(|&b| b != 0)).map(|p| (p.index.0, p.data.0.to_vec())).collect();
         pages.sort();
         (regs.to_vec(), mapped, pages, m.heap_top.as_ref().map(|t| t.0), m.guard.0)
     }
 
     fn check(program: &StandardProgram, args: &[u8]) -> Result<(), TestCaseError> {
         let blob = program.encode();
-        let spec = jar::parse_standard(&ByteArray(blob.clone()));
+        let spec = jar::parse_standard(&ByteArray::new(blob.clone()));
         let fast = StandardProgram::parse(&blob);
         prop_assert_eq!(spec.is_some(), fast.is_ok());
         let Some(spec) = spec else { return Ok(()) };
-        prop_assert_eq!(&spec.code.0, &program.code);
-        let machine = jar::standard_machine(&spec, &ByteArray(args.to_vec()), Nat(0), Nat(100));
+        prop_assert_eq!(&*spec.code.0, &program.code);
+        let machine = jar::standard_machine(&spec, &ByteArray::new(args.to_vec()), Nat(0), Nat(100));
         let instance = program.instantiate(args);
         prop_assert_eq!(machine.is_some(), instance.is_ok());
         if let (Some(m), Ok(i)) = (machine, instance) {
@@ -170,7 +170,7 @@ mod spec_loader {
             let mut blob = StandardProgram { ro_data: vec![1; 7], rw_data: vec![2; 5], heap_pages: 1, stack_bytes: 10, code }.encode();
             blob.truncate(blob.len().saturating_sub(cut));
             blob.extend(extra);
-            prop_assert_eq!(jar::parse_standard(&ByteArray(blob.clone())).is_some(), StandardProgram::parse(&blob).is_ok());
+            prop_assert_eq!(jar::parse_standard(&ByteArray::new(blob.clone())).is_some(), StandardProgram::parse(&blob).is_ok());
         }
     }
 
@@ -189,10 +189,10 @@ mod spec_loader {
         let code = javm::Code::encode(&[], &[0], &[true], javm::LengthEncoding::Compact);
         let program = StandardProgram { ro_data: vec![9], rw_data: vec![], heap_pages: 0, stack_bytes: 4096, code }.encode();
         let blob = [vec![3, b'a', b'b', b'c'], program.clone()].concat();
-        let (meta, parsed) = jar::parse_service_code(&ByteArray(blob.clone())).unwrap();
-        assert_eq!(meta.0, b"abc");
-        assert_eq!(parsed.ro_data.0, vec![9]);
+        let (meta, parsed) = jar::parse_service_code(&ByteArray::new(blob.clone())).unwrap();
+        assert_eq!(meta.0.as_slice(), b"abc");
+        assert_eq!(*parsed.ro_data.0, vec![9]);
         assert_eq!(javm::StandardProgram::parse_with_metadata(&blob).unwrap().0, b"abc");
-        assert!(jar::parse_service_code(&ByteArray(vec![9, 1, 2])).is_none());
+        assert!(jar::parse_service_code(&ByteArray::new(vec![9, 1, 2])).is_none());
     }
 }

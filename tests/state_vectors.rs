@@ -46,7 +46,7 @@ fn a_state_without_a_component_or_with_a_corrupt_one_is_an_error() {
     let missing: Vec<KeyValue> = genesis.state.keyvals.iter().filter(|kv| kv.key != key).cloned().collect();
     assert!(decode_state::<Gp072Tiny>(&missing).unwrap_err().contains("tau"));
     let mut corrupt = genesis.state.keyvals.clone();
-    corrupt.iter_mut().find(|kv| kv.key == key).unwrap().value.0.push(0);
+    corrupt.iter_mut().find(|kv| kv.key == key).unwrap().value.bytes_mut().push(0);
     assert!(decode_state::<Gp072Tiny>(&corrupt).unwrap_err().contains("component 11"));
     let mut twice = genesis.state.keyvals.clone();
     twice.push(twice[0].clone());

@@ -23,7 +23,7 @@ fn extrinsic() -> impl Strategy<Value = jar::Extrinsic> {
     let sigs = proptest::collection::vec((0..v).prop_map(|i| jar::ValidatorSignature { validator_index: i, signature: OctetSeq([0; 64]) }), 0..4);
     let guarantee = sigs.prop_map(|signatures| jar::ReportGuarantee { signatures, ..Default::default() });
     let assurance = (0..v).prop_map(|i| jar::AvailAssurance { validator_index: i, ..Default::default() });
-    let preimage = proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| jar::Preimage { requester: 1, blob: ByteArray(b) });
+    let preimage = proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| jar::Preimage { requester: 1, blob: ByteArray::new(b) });
     (
         proptest::collection::vec(Just(jar::TicketEnvelope { attempt: 0, signature: OctetSeq([0; 784]) }), 0..3),
         proptest::collection::vec(preimage, 0..3),

@@ -17,7 +17,7 @@ fn every_state_root_of_the_gp072_traces_is_reproduced() {
 }
 fn entries() -> impl Strategy<Value = Vec<(ByteArray, ByteArray)>> {
     prop::collection::btree_map(prop::array::uniform31(any::<u8>()), prop::collection::vec(any::<u8>(), 0..70), 0..12)
-        .prop_map(|m| m.into_iter().map(|(k, v)| (ByteArray(k.to_vec()), ByteArray(v))).collect())
+        .prop_map(|m| m.into_iter().map(|(k, v)| (ByteArray::new(k.to_vec()), ByteArray::new(v))).collect())
 }
 
 proptest! {
@@ -34,7 +34,7 @@ proptest! {
         if !kvs.is_empty() {
             let mut changed = kvs.clone();
             let i = pick.index(kvs.len());
-            changed[i].1 .0.push(1);
+            changed[i].1.bytes_mut().push(1);
             prop_assert_ne!(merkle_root(&changed).unwrap(), root);
         }
     }
@@ -42,12 +42,12 @@ proptest! {
 
 #[test]
 fn keys_the_trie_cannot_hold_are_errors() {
-    let key = |b: u8, n: usize| ByteArray(vec![b; n]);
+    let key = |b: u8, n: usize| ByteArray::new(vec![b; n]);
     // Two keys that differ only after byte 31 are the same state key.
     let mut long = key(7, 32);
-    let dup = vec![(long.clone(), ByteArray(vec![1])), ({ long.0[31] = 8; long }, ByteArray(vec![2]))];
+    let dup = vec![(long.clone(), ByteArray::new(vec![1])), ({ long.bytes_mut()[31] = 8; long }, ByteArray::new(vec![2]))];
     assert!(merkle_root(&dup).unwrap_err().contains("first 31 bytes"));
-    assert!(merkle_root(&vec![(key(1, 30), ByteArray(vec![]))]).unwrap_err().contains("shorter"));
+    assert!(merkle_root(&vec![(key(1, 30), ByteArray::new(vec![]))]).unwrap_err().contains("shorter"));
     // The empty map has the zero root.
     assert_eq!(merkle_root(&vec![]).unwrap().0, [0; 32]);
 }
@@ -86,11 +86,11 @@ proptest! {
         let mut trie = IncrementalTrie::default();
         prop_assert_eq!(trie.update(&as_kv(&first)).unwrap(), merkle_root(&first).unwrap());
         // Keep a prefix of the first map, change every kept value, add the second map's entries.
-        let mut next: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = first.iter().take(keep.index(first.len() + 1)).map(|(k, v)| (k.0.clone(), [v.0.clone(), vec![7]].concat())).collect();
+        let mut next: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = first.iter().take(keep.index(first.len() + 1)).map(|(k, v)| (k.0.to_vec(), [v.0.to_vec(), vec![7]].concat())).collect();
         for (k, v) in &second {
-            next.insert(k.0.clone(), v.0.clone());
+            next.insert(k.0.to_vec(), v.0.to_vec());
         }
-        let next: Vec<(ByteArray, ByteArray)> = next.into_iter().map(|(k, v)| (ByteArray(k), ByteArray(v))).collect();
+        let next: Vec<(ByteArray, ByteArray)> = next.into_iter().map(|(k, v)| (ByteArray::new(k), ByteArray::new(v))).collect();
         prop_assert_eq!(trie.update(&as_kv(&next)).unwrap(), merkle_root(&next).unwrap());
         prop_assert_eq!(trie.update(&as_kv(&first)).unwrap(), merkle_root(&first).unwrap());
     }

@@ -68,7 +68,7 @@ fn the_ed25519_guest_table_is_what_its_expected_result_assumes() {
         .map(|e| {
             let key = OctetSeq(e[..32].try_into().unwrap());
             let sig = OctetSeq(e[64..].try_into().unwrap());
-            jarkit_spec::prims::ed25519_verify(key, ByteArray(e[32..64].to_vec()), sig)
+            jarkit_spec::prims::ed25519_verify(key, ByteArray::new(e[32..64].to_vec()), sig)
         })
         .collect();
     assert_eq!(valid, [true, true, true, false]);

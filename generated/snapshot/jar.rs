@@ -5394,7 +5394,7 @@ pub fn bit_at<V: Variant>(b: &ByteArray, i: Nat) -> bool {
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn assurance_message<V: Variant>(anchor: Hash, bitfield: &ByteArray) -> ByteArray {
     {
-        ByteArray(String::from("jam_available").as_bytes().to_vec())
+        ByteArray::new(String::from("jam_available").as_bytes().to_vec())
             .append(blake2b256(anchor.data().append(bitfield.clone())).data())
     }
 }
@@ -5695,9 +5695,9 @@ pub fn insert_sorted<V: Variant>(xs: &Vec<Hash>, x: Hash) -> Vec<Hash> {
 pub fn judgement_message<V: Variant>(vote: bool, target: Hash) -> ByteArray {
     {
         if vote {
-            ByteArray(String::from("jam_valid").as_bytes().to_vec())
+            ByteArray::new(String::from("jam_valid").as_bytes().to_vec())
         } else {
-            ByteArray(String::from("jam_invalid").as_bytes().to_vec())
+            ByteArray::new(String::from("jam_invalid").as_bytes().to_vec())
         }
             .append(target.data())
     }
@@ -5894,7 +5894,7 @@ pub fn apply_disputes<V: Variant>(
                 }
                 if !ed25519_verify(
                     c.key,
-                    ByteArray(String::from("jam_guarantee").as_bytes().to_vec())
+                    ByteArray::new(String::from("jam_guarantee").as_bytes().to_vec())
                         .append(c.target.data()),
                     c.signature,
                 ) {
@@ -6039,14 +6039,14 @@ pub fn encode_compact_nat(x: Nat) -> ByteArray {
     'run0: {
         if (x < Nat(128)) {
             {
-                break 'run0 (ByteArray(vec![x.to_u8()]));
+                break 'run0 (ByteArray::new(vec![x.to_u8()]));
             };
         }
         for l in range(Nat(1), Nat(8)) {
             {
                 if (x < Nat(2).pow((Nat(7) * (l + Nat(1))))) {
                     {
-                        let mut out = ByteArray(
+                        let mut out = ByteArray::new(
                             vec![
                                 ((Nat(256) - Nat(2).pow((Nat(8) - l))) + (x / Nat(2)
                                 .pow((Nat(8) * l)))).to_u8()
@@ -6066,7 +6066,7 @@ pub fn encode_compact_nat(x: Nat) -> ByteArray {
                 }
             };
         }
-        let mut out = ByteArray(vec![Nat(255).to_u8()]);
+        let mut out = ByteArray::new(vec![Nat(255).to_u8()]);
         for k in range(Nat(0), Nat(8)) {
             {
                 out = {
@@ -6189,7 +6189,7 @@ pub fn erasure_code<V: Variant>(data: &ByteArray) -> Vec<ByteArray> {
 /// Lean: `Jar.zeroHashBytes` at spec/Jar/History.lean:37
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn zero_hash_bytes() -> ByteArray {
-    ByteArray(array::replicate(Nat(32), (0 as u8)))
+    ByteArray::new(array::replicate(Nat(32), (0 as u8)))
 }
 /// Appends `leaf` to the MMR (GP E.8, A): carry the merged hash upwards until an empty slot.
 ///
@@ -6240,7 +6240,7 @@ pub fn super_peak(peaks: &Vec<Option<Hash>>) -> Hash {
                             Some(a) => {
                                 acc = Some(
                                     keccak256(
-                                        ByteArray(String::from("peak").as_bytes().to_vec())
+                                        ByteArray::new(String::from("peak").as_bytes().to_vec())
                                             .append(a.data())
                                             .append(h.data()),
                                     ),
@@ -6307,7 +6307,7 @@ pub fn balanced_node(v: &Vec<ByteArray>, lo: Nat, hi: Nat) -> ByteArray {
                 {
                     let mid = (lo + (((hi - lo) + Nat(1)) / Nat(2)));
                     keccak256(
-                            ByteArray(String::from("node").as_bytes().to_vec())
+                            ByteArray::new(String::from("node").as_bytes().to_vec())
                                 .append(balanced_node(&v, lo, mid))
                                 .append(balanced_node(&v, mid, hi)),
                         )
@@ -6332,7 +6332,7 @@ pub fn balanced_merkle_keccak(v: &Vec<ByteArray>) -> Hash {
                 {
                     let mid = ((array::size(&v) + Nat(1)) / Nat(2));
                     keccak256(
-                        ByteArray(String::from("node").as_bytes().to_vec())
+                        ByteArray::new(String::from("node").as_bytes().to_vec())
                             .append(balanced_node(&v, Nat(0), mid))
                             .append(balanced_node(&v, mid, array::size(&v))),
                     )
@@ -8389,11 +8389,11 @@ pub fn check_seal<V: Variant>(
         match seal_keys.clone() {
             TicketsOrKeys::Tickets(t) => {
                 let ticket = array::get_bang(&t, i);
-                let message = ByteArray(
+                let message = ByteArray::new(
                         String::from("jam_ticket_seal").as_bytes().to_vec(),
                     )
                     .append(eta3_p.data())
-                    .append(ByteArray(vec![ticket.attempt]));
+                    .append(ByteArray::new(vec![ticket.attempt]));
                 match bandersnatch_vrf_output(
                     author,
                     message.clone(),
@@ -8421,7 +8421,7 @@ pub fn check_seal<V: Variant>(
                 }
                 match bandersnatch_vrf_output(
                     author,
-                    ByteArray(String::from("jam_fallback_seal").as_bytes().to_vec())
+                    ByteArray::new(String::from("jam_fallback_seal").as_bytes().to_vec())
                         .append(eta3_p.data()),
                     unsigned.clone(),
                     h.seal,
@@ -8437,7 +8437,7 @@ pub fn check_seal<V: Variant>(
         };
         match bandersnatch_vrf_output(
             author,
-            ByteArray(String::from("jam_entropy").as_bytes().to_vec())
+            ByteArray::new(String::from("jam_entropy").as_bytes().to_vec())
                 .append(seal_output.data()),
             ByteArray::empty(),
             h.entropy_source,
@@ -13005,7 +13005,7 @@ pub fn kernel_frame_bytes(k: &Kernel, f: Nat) -> ByteArray {
     {
         match kernel_find_frame(&k, f) {
             Some(i) => array::get_ref(&k.frames, i).data.clone(),
-            None => ByteArray(array::replicate(PAGE_BYTES, (0 as u8))),
+            None => ByteArray::new(array::replicate(PAGE_BYTES, (0 as u8))),
         }
     }
 }
@@ -13147,7 +13147,7 @@ pub fn kernel_write_back(k: &Kernel, v: Nat, mem: &Memory) -> Kernel {
                                                                 out = kernel_set_frame(
                                                                     &out,
                                                                     (d.frame + i),
-                                                                    &ByteArray(array::replicate(PAGE_BYTES, (0 as u8))),
+                                                                    &ByteArray::new(array::replicate(PAGE_BYTES, (0 as u8))),
                                                                 );
                                                             };
                                                         }
@@ -13301,7 +13301,7 @@ pub fn memory_set_byte(m: &Memory, a: Nat, b: u8) -> Memory {
                 }
             }
             None => {
-                let zeros = ByteArray(array::replicate(PAGE_BYTES, (0 as u8)));
+                let zeros = ByteArray::new(array::replicate(PAGE_BYTES, (0 as u8)));
                 {
                     let __with_base = &m;
                     Memory {
@@ -14977,7 +14977,7 @@ pub fn pages_of(base: Nat, data: &ByteArray) -> Vec<Page> {
                         data: chunk
                             .clone()
                             .append(
-                                ByteArray(
+                                ByteArray::new(
                                     array::replicate((PAGE_BYTES - chunk.size()), (0 as u8)),
                                 ),
                             ),
@@ -15583,7 +15583,7 @@ pub fn key_bit(b: &ByteArray, i: Nat) -> bool {
 /// Lean: `Jar.zeroBytes` at spec/Jar/Merkle.lean:31
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn zero_bytes(n: Nat) -> ByteArray {
-    ByteArray(array::replicate(n, (0 as u8)))
+    ByteArray::new(array::replicate(n, (0 as u8)))
 }
 /// A branch node: the left root without its first bit (the branch marker, 0), the right root.
 ///
@@ -15605,14 +15605,14 @@ pub fn leaf_node(key: &ByteArray, value: &ByteArray) -> ByteArray {
         let k = key.extract(Nat(0), TRIE_KEY_BYTES);
         if (value.size() <= Nat(32)) {
             {
-                ByteArray(vec![(Nat(128) + value.size()).to_u8()])
+                ByteArray::new(vec![(Nat(128) + value.size()).to_u8()])
                     .append(k.clone())
                     .append(value.clone())
                     .append(zero_bytes((Nat(32) - value.size())))
             }
         } else {
             {
-                ByteArray(vec![Nat(192).to_u8()])
+                ByteArray::new(vec![Nat(192).to_u8()])
                     .append(k.clone())
                     .append(blake2b256(value.clone()).data())
             }
@@ -16394,7 +16394,7 @@ pub fn check_guarantors<V: Variant>(
         };
         let cores = assignment.cores.clone();
         let keys = assignment.keys.clone();
-        let message = ByteArray(String::from("jam_guarantee").as_bytes().to_vec())
+        let message = ByteArray::new(String::from("jam_guarantee").as_bytes().to_vec())
             .append(work_report_hash(g.report.clone()).data());
         let mut signers: Vec<Ed25519Public> = vec![];
         for s in g.signatures.clone() {
@@ -16816,9 +16816,9 @@ pub fn insert_ticket<V: Variant>(
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn ticket_message<V: Variant>(eta2: Hash, attempt: u8) -> ByteArray {
     {
-        ByteArray(String::from("jam_ticket_seal").as_bytes().to_vec())
+        ByteArray::new(String::from("jam_ticket_seal").as_bytes().to_vec())
             .append(eta2.data())
-            .append(ByteArray(vec![attempt]))
+            .append(ByteArray::new(vec![attempt]))
     }
 }
 /// The ticket bodies of a tickets extrinsic (GP 6.29–6.33): each attempt below N, each proof valid for the ring `root` under `eta2`, the ids strictly ascending.
@@ -17836,7 +17836,7 @@ pub fn shuffled_indices(n: Nat, entropy: Hash) -> Vec<Nat> {
 /// Lean: `Jar.componentKey` at spec/Jar/State.lean:185
 #[allow(unused_mut, unused_variables, unused_assignments, clippy::all)]
 pub fn component_key<V: Variant>(i: Nat) -> ByteArray {
-    { ByteArray(vec![i.to_u8()]).append(zero_bytes(Nat(30))) }
+    { ByteArray::new(vec![i.to_u8()]).append(zero_bytes(Nat(30))) }
 }
 /// C(255, s) (GP D.1): the key of service `s`'s account record: 255, then E₄(s) interleaved with zeros.
 ///
@@ -17845,7 +17845,7 @@ pub fn component_key<V: Variant>(i: Nat) -> ByteArray {
 pub fn service_account_key<V: Variant>(s: ServiceId) -> ByteArray {
     'run0: {
         let n = encode_u32_le(Nat(s as u64));
-        let mut out = ByteArray(vec![Nat(255).to_u8()]);
+        let mut out = ByteArray::new(vec![Nat(255).to_u8()]);
         for k in range(Nat(0), Nat(4)) {
             {
                 out = {

@@ -84,7 +84,7 @@ pub fn bandersnatch_ring_vrf_output(
     let input = Input::new(&message.0)?;
     let output = Output::deserialize_compressed(&signature.0[..OUTPUT_BYTES]).ok()?;
     let proof = RingProof::deserialize_compressed(&signature.0[OUTPUT_BYTES..]).ok()?;
-    Public::verify(input, output, &aux.0, &proof, &verifier).ok()?;
+    Public::verify(input, output, &aux.0[..], &proof, &verifier).ok()?;
     Some(output_id(&output))
 }
 
@@ -102,6 +102,6 @@ pub fn bandersnatch_vrf_output(
     let input = Input::new(&message.0)?;
     let output = Output::deserialize_compressed(&signature.0[..OUTPUT_BYTES]).ok()?;
     let proof = IetfProof::deserialize_compressed(&signature.0[OUTPUT_BYTES..]).ok()?;
-    public.verify(input, output, &aux.0, &proof).ok()?;
+    public.verify(input, output, &aux.0[..], &proof).ok()?;
     Some(output_id(&output))
 }

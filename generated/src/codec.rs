@@ -253,7 +253,7 @@ impl Codec for ByteArray {
     }
     fn decode_from<V: Variant>(r: &mut Decoder<'_>) -> Result<Self, DecodeError> {
         let n = r.length::<V>()?;
-        Ok(ByteArray(r.take(n)?.to_vec()))
+        Ok(ByteArray::new(r.take(n)?.to_vec()))
     }
 }
 
@@ -294,7 +294,7 @@ impl<T: Codec> Codec for Option<T> {
 
 /// `BytesN n`: exactly `n` bytes.
 pub fn decode_fixed_bytes(r: &mut Decoder<'_>, n: Nat) -> Result<ByteArray, DecodeError> {
-    Ok(ByteArray(r.take(n.as_index())?.to_vec()))
+    Ok(ByteArray::new(r.take(n.as_index())?.to_vec()))
 }
 
 /// `SeqN n T`: exactly `n` elements, each decoded by `item`. The element count is checked

@@ -172,19 +172,39 @@ fn unhex<E: serde::de::Error>(s: &str) -> Result<Vec<u8>, E> {
         .collect()
 }
 
-/// Lean's `ByteArray`.
+/// Lean's `ByteArray`. The bytes are shared between copies and copied only when a shared copy
+/// is written (as Lean's runtime does when the reference count is above one): the generated code
+/// is functional, so a machine state is copied at every step, and with it every page of guest
+/// memory; sharing makes that copy a count per page, not 4 KiB.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ByteArray(pub Vec<u8>);
+pub struct ByteArray(pub std::sync::Arc<Vec<u8>>);
+
+impl From<Vec<u8>> for ByteArray {
+    fn from(v: Vec<u8>) -> ByteArray {
+        ByteArray(std::sync::Arc::new(v))
+    }
+}
 
 impl ByteArray {
+    pub fn new(v: Vec<u8>) -> ByteArray {
+        ByteArray::from(v)
+    }
     pub fn empty() -> ByteArray {
-        ByteArray(Vec::new())
+        ByteArray::new(Vec::new())
+    }
+    /// The bytes, to write: copied first if another value shares them.
+    pub fn bytes_mut(&mut self) -> &mut Vec<u8> {
+        std::sync::Arc::make_mut(&mut self.0)
+    }
+    /// The bytes as an owned vector (no copy when nothing else shares them).
+    pub fn into_vec(self) -> Vec<u8> {
+        std::sync::Arc::unwrap_or_clone(self.0)
     }
     pub fn size(&self) -> Nat {
         Nat(self.0.len() as u64)
     }
     pub fn push(mut self, b: u8) -> ByteArray {
-        self.0.push(b);
+        self.bytes_mut().push(b);
         self
     }
     /// `b[i]!`: 0 when out of bounds.
@@ -193,20 +213,23 @@ impl ByteArray {
     }
     /// `b.set! i v`: unchanged when out of bounds.
     pub fn set_bang(mut self, i: Nat, v: u8) -> ByteArray {
-        if let Some(slot) = self.0.get_mut(i.as_index()) {
-            *slot = v;
+        let i = i.as_index();
+        if i < self.0.len() {
+            self.bytes_mut()[i] = v;
         }
         self
     }
     pub fn append(mut self, o: ByteArray) -> ByteArray {
-        self.0.extend_from_slice(&o.0);
+        if !o.0.is_empty() {
+            self.bytes_mut().extend_from_slice(&o.0);
+        }
         self
     }
     /// `extract a b`: bytes `[a, b)` clamped to the array.
     pub fn extract(&self, a: Nat, b: Nat) -> ByteArray {
         let b = b.as_index().min(self.0.len());
         let a = a.as_index().min(b);
-        ByteArray(self.0[a..b].to_vec())
+        ByteArray::new(self.0[a..b].to_vec())
     }
 }
 impl fmt::Debug for ByteArray {
@@ -222,7 +245,7 @@ impl serde::Serialize for ByteArray {
 impl<'de> serde::Deserialize<'de> for ByteArray {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ByteArray, D::Error> {
         let s = String::deserialize(d)?;
-        unhex(&s).map(ByteArray)
+        unhex(&s).map(ByteArray::new)
     }
 }
 
@@ -233,7 +256,7 @@ pub struct OctetSeq<const N: usize>(pub [u8; N]);
 impl<const N: usize> OctetSeq<N> {
     /// `.data`: the bytes as a `ByteArray`.
     pub fn data(&self) -> ByteArray {
-        ByteArray(self.0.to_vec())
+        ByteArray::new(self.0.to_vec())
     }
 }
 impl<const N: usize> Default for OctetSeq<N> {

@@ -10,14 +10,14 @@ pub use crate::bandersnatch::{bandersnatch_ring_root, bandersnatch_ring_vrf_outp
 /// `jarkit_blake2b256`: blake2b with a 32-byte digest.
 pub fn blake2b256(data: ByteArray) -> OctetSeq<32> {
     let mut h = blake2::Blake2b::<U32>::new();
-    h.update(&data.0);
+    h.update(&data.0[..]);
     OctetSeq(h.finalize().into())
 }
 
 /// `jarkit_keccak256`: keccak-256 (the pre-SHA-3 padding, as Ethereum uses it).
 pub fn keccak256(data: ByteArray) -> OctetSeq<32> {
     let mut h = sha3::Keccak256::new();
-    h.update(&data.0);
+    h.update(&data.0[..]);
     OctetSeq(h.finalize().into())
 }
 
@@ -31,8 +31,8 @@ pub fn rs_recovery(n: Nat, words: Vec<ByteArray>) -> Vec<ByteArray> {
     if n <= k || words.iter().any(|w| w.0.len() != 2) {
         return Vec::new();
     }
-    match reed_solomon_simd::encode(k, n - k, words.iter().map(|w| &w.0)) {
-        Ok(recovery) => recovery.into_iter().map(ByteArray).collect(),
+    match reed_solomon_simd::encode(k, n - k, words.iter().map(|w| &w.0[..])) {
+        Ok(recovery) => recovery.into_iter().map(ByteArray::new).collect(),
         Err(_) => Vec::new(),
     }
 }
@@ -52,12 +52,12 @@ pub fn ed25519_verify(key: OctetSeq<32>, message: ByteArray, signature: OctetSeq
 /// variant encodes it alike).
 pub fn work_report_hash(report: crate::jar::WorkReport) -> OctetSeq<32> {
     use crate::codec::Codec;
-    blake2b256(ByteArray(report.encode::<crate::jar::Gp072Full>()))
+    blake2b256(ByteArray::new(report.encode::<crate::jar::Gp072Full>()))
 }
 
 /// The variant's encoding of a value, for the `jarkit_encode_*` primitives (`spec/Jar/Encoding.lean`).
 fn encoded<T: crate::codec::Codec, V: crate::jar::Variant>(value: &T) -> ByteArray {
-    ByteArray(value.encode::<V>())
+    ByteArray::new(value.encode::<V>())
 }
 
 /// `jarkit_encode_header`: E(H).
@@ -70,7 +70,7 @@ pub fn encode_header<V: crate::jar::Variant>(header: crate::jar::Header) -> Byte
 pub fn encode_unsigned_header<V: crate::jar::Variant>(header: crate::jar::Header) -> ByteArray {
     let mut bytes = crate::codec::Codec::encode::<V>(&header);
     bytes.truncate(bytes.len() - header.seal.0.len());
-    ByteArray(bytes)
+    ByteArray::new(bytes)
 }
 
 /// `jarkit_encode_tickets`: E(E_T).
@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn any_k_shards_recover_the_blob() {
         let data: Vec<u8> = (0..50u8).collect();
-        let shards = crate::jar::erasure_code::<crate::jar::Gp072Tiny>(&ByteArray(data.clone()));
+        let shards = crate::jar::erasure_code::<crate::jar::Gp072Tiny>(&ByteArray::new(data.clone()));
         let words = shards[0].0.len() / 2;
         for a in 0..6 {
             for b in a + 1..6 {
@@ -156,7 +156,7 @@ pub fn hash_of_bytes(bytes: ByteArray) -> OctetSeq<32> {
 /// `jarkit_validator_keys_of_bytes`: a validator's keys from their 336 bytes (Bandersnatch,
 /// Ed25519, BLS, metadata); missing bytes read as zeros.
 pub fn validator_keys_of_bytes(bytes: ByteArray) -> crate::jar::ValidatorKeys {
-    let mut b = bytes.0;
+    let mut b = bytes.into_vec();
     b.resize(336, 0);
     let mut keys = crate::jar::ValidatorKeys::default();
     keys.bandersnatch.0.copy_from_slice(&b[0..32]);

@@ -94,8 +94,8 @@ pub fn spec_program(code: &crate::program::Code) -> jarkit_spec::jar::Program {
         bitmask[i / 8] |= 1 << (i % 8);
     }
     jarkit_spec::jar::Program {
-        code: ByteArray(code.code.clone()),
-        bitmask: ByteArray(bitmask),
+        code: ByteArray::new(code.code.clone()),
+        bitmask: ByteArray::new(bitmask),
         jump_table: code.jump_table.iter().map(|&t| Nat(t.into())).collect(),
         numbering: match code.numbering {
             crate::isa::Numbering::Gp => jarkit_spec::jar::Numbering::Gp,

@@ -31,7 +31,7 @@ pub fn spec_manifest(m: &Manifest) -> jar::CapManifest {
                 Nat((*base_page).into()),
                 Nat((*page_count).into()),
                 *access == InitAccess::ReadWrite,
-                ByteArray(init.clone()),
+                ByteArray::new(init.clone()),
             ),
         })
         .collect();
@@ -53,7 +53,7 @@ pub fn ipc_capacity(m: &Manifest) -> u64 {
 /// `Err` is how it ended before its first instruction (too little gas for its pages, or
 /// arguments that do not fit).
 pub fn start(m: &Manifest, args: &[u8], op: u64, gas: u64) -> Result<jar::Kernel, jar::KernelExit> {
-    jar::kernel_init::<Jar1>(&spec_manifest(m), &ByteArray(args.to_vec()), Nat(op), Nat(gas))
+    jar::kernel_init::<Jar1>(&spec_manifest(m), &ByteArray::new(args.to_vec()), Nat(op), Nat(gas))
 }
 
 /// Runs the kernel until the root VM ends or a VM calls a protocol capability.
@@ -92,7 +92,7 @@ pub fn describe_vms(k: &jar::Kernel) -> String {
 
 /// The bytes of `len` consecutive frames from `first` (zeros where a frame holds no data).
 pub fn frame_bytes(k: &jar::Kernel, first: u64, count: u64) -> Vec<u8> {
-    (first..first + count).flat_map(|f| jar::kernel_frame_bytes(k, Nat(f)).0).collect()
+    (first..first + count).flat_map(|f| jar::kernel_frame_bytes(k, Nat(f)).into_vec()).collect()
 }
 
 /// javm's kernel as the spec's (programs left out: javm keeps them predecoded), for comparison
@@ -135,7 +135,7 @@ pub fn spec_view(k: &javm::kernel::Kernel) -> jar::Kernel {
         .collect();
     let frames = (0..k.frames.count())
         .filter(|&f| k.frames.bytes(f).iter().any(|&b| b != 0))
-        .map(|f| jar::Page { index: n(f.into()), data: ByteArray(k.frames.bytes(f).to_vec()) })
+        .map(|f| jar::Page { index: n(f.into()), data: ByteArray::new(k.frames.bytes(f).to_vec()) })
         .collect();
     let calls = k
         .calls

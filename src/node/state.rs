@@ -136,9 +136,9 @@ pub fn encode_state<V: Variant>(s: &ChainState) -> Vec<KeyValue> {
         jar::AccumulatedComponent { queue: s.accumulated.clone() }.encode::<V>(),
         s.last_outputs.encode::<V>(),
     ];
-    let mut out: Vec<KeyValue> = parts.into_iter().enumerate().map(|(i, v)| KeyValue { key: component_key(i + 1), value: ByteArray(v) }).collect();
+    let mut out: Vec<KeyValue> = parts.into_iter().enumerate().map(|(i, v)| KeyValue { key: component_key(i + 1), value: ByteArray::new(v) }).collect();
     for a in &s.services {
-        out.push(KeyValue { key: jar::service_account_key::<V>(a.id), value: ByteArray(a.info.encode::<V>()) });
+        out.push(KeyValue { key: jar::service_account_key::<V>(a.id), value: ByteArray::new(a.info.encode::<V>()) });
     }
     out.extend(s.items.iter().cloned());
     out.sort_by(|a, b| a.key.0.cmp(&b.key.0));

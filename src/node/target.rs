@@ -74,7 +74,7 @@ impl Message {
                 out.extend_from_slice(&p.features.to_le_bytes());
                 out.extend_from_slice(&p.app_version);
                 out.extend_from_slice(&p.jam_version);
-                ByteArray(p.name.as_bytes().to_vec()).encode_to::<V>(&mut out);
+                ByteArray::new(p.name.as_bytes().to_vec()).encode_to::<V>(&mut out);
             }
             Message::Initialize { header, state, ancestry } => {
                 out.push(1);
@@ -104,7 +104,7 @@ impl Message {
             }
             Message::Error(why) => {
                 out.push(255);
-                ByteArray(why.as_bytes().to_vec()).encode_to::<V>(&mut out);
+                ByteArray::new(why.as_bytes().to_vec()).encode_to::<V>(&mut out);
             }
         }
         out
@@ -122,7 +122,7 @@ impl Message {
                 let app_version = version()?;
                 let jam_version = version()?;
                 let name = ByteArray::decode_from::<V>(&mut r).map_err(e)?;
-                let name = String::from_utf8(name.0).map_err(|_| "the peer name is not UTF-8".to_string())?;
+                let name = String::from_utf8(name.into_vec()).map_err(|_| "the peer name is not UTF-8".to_string())?;
                 Message::PeerInfo(PeerInfo { fuzz_version, features, app_version, jam_version, name })
             }
             1 => {

@@ -70,10 +70,10 @@ impl IncrementalTrie {
         for kv in entries {
             let key: [u8; 31] = kv.key.0.as_slice().try_into().map_err(|_| format!("a state key has {} bytes; state keys have 31", kv.key.0.len()))?;
             let hash = match self.leaves.get(&key) {
-                Some((value, hash)) if *value == kv.value.0 => *hash,
+                Some((value, hash)) if *value == *kv.value.0 => *hash,
                 _ => leaf_hash(&key, &kv.value.0),
             };
-            if next.insert(key, (kv.value.0.clone(), hash)).is_some() {
+            if next.insert(key, (kv.value.0.to_vec(), hash)).is_some() {
                 return Err("two entries have one key".into());
             }
         }

@@ -88,7 +88,7 @@ impl Cx<'_> {
             (T::Option(t), "getD", [d]) => (quote!(#rt.clone().unwrap_or(#d)), (**t).clone()),
             (T::Option(_), "isSome", []) => (quote!(#rt.is_some()), T::Bool),
             (T::Option(_), "isNone", []) => (quote!(#rt.is_none()), T::Bool),
-            (T::Str, "toUTF8", []) => (quote!(ByteArray(#rt.as_bytes().to_vec())), T::Bytes),
+            (T::Str, "toUTF8", []) => (quote!(ByteArray::new(#rt.as_bytes().to_vec())), T::Bytes),
             (T::Bytes, "size", []) => (quote!(#rt.size()), T::Nat),
             (T::Bytes, "push", [x]) => (quote!(#rt.push(#x)), T::Bytes),
             (T::Bytes, "extract", [x, y]) => (quote!(#rt.extract(#x, #y)), T::Bytes),

@@ -764,7 +764,7 @@ impl<'a> Cx<'a> {
             "ByteArray.mk" if args.len() == 1 => {
                 let a = self.args(args, &[T::Array(Box::new(T::U(8)))]);
                 let x = &a[0];
-                return (quote!(ByteArray(#x)), T::Bytes);
+                return (quote!(ByteArray::new(#x)), T::Bytes);
             }
             "min" | "max" | "Nat.min" | "Nat.max" if args.len() == 2 => {
                 // The operand type: the expected one, else whatever the first operand has.
