@@ -202,6 +202,17 @@ fn oversized_expressions_are_diagnostics_not_crashes() {
     assert!(generate_sources(source(vec!["x"; 50].join(" + "))).is_ok());
     let d = generate_sources(source(format!("{}x{}", "(".repeat(100_000), ")".repeat(100_000)))).unwrap_err();
     assert!(d.to_string().contains("nest more than"), "{d}");
+    // Typing: an `if`, a `match` or an Option method as an operand, nested as deep as
+    // brackets may go. Each level's type comes from typing its parts once (it was a quiet
+    // lowering of the whole subtree, per level).
+    let nested = |level: &dyn Fn(String, usize) -> String| (1..=95).fold("x".to_string(), |inner, k| level(inner, k));
+    for body in [
+        nested(&|inner, k| format!("(if x == {k} then {inner} + 1 else x)")),
+        nested(&|inner, _| format!("(match x with | 0 => {inner} + 1 | _ => x)")),
+        nested(&|inner, _| format!("(some ({inner} + 1)).getD x")),
+    ] {
+        assert!(generate_sources(source(body)).is_ok());
+    }
     let d = generate_sources(source(vec!["x"; 2_500_000].join(" + "))).unwrap_err().to_string();
     assert!(d.contains("codegen reads Lean files of at most 1048576 bytes"), "{}", &d[..d.len().min(500)]);
 }

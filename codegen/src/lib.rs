@@ -2,7 +2,9 @@
 //!
 //! Pipeline: layout (`layout.rs`) → pest grammar (`lean.pest`, `syntax.rs`) → spanned AST
 //! (`ast.rs`) → model and name resolution (`model.rs`) → constant evaluation (`eval.rs`) →
-//! lowering with `quote!` (`emit.rs`, `lower_fn/`) → `syn` → `prettyplease`. Every problem is a
+//! lowering with `quote!` (`emit.rs`, `lower_fn/`), which asks typing (`lower_fn/typing.rs`,
+//! types from the model and the types of the parts, nothing lowered) for the types it needs
+//! before it lowers → `syn` → `prettyplease`. Every problem is a
 //! [`Diagnostic`]; all of them are collected and returned together. Codegen never panics on input.
 
 pub mod ast;
