@@ -68,6 +68,7 @@ fn planted_bugs_are_found() {
         (Bug::CompiledSubOrder, VariantId::Gp072Tiny),
         (Bug::CompiledLoadSign, VariantId::Gp072Tiny),
         (Bug::ReservedWriteUntracked, VariantId::Gp072Tiny),
+        (Bug::RecycledPagesKeepData, VariantId::Gp072Tiny),
     ] {
         planted::set(bug);
         let s = crosscheck::run(variant, 5000, 7);
@@ -75,7 +76,7 @@ fn planted_bugs_are_found() {
         let d = s.divergence.unwrap_or_else(|| panic!("{bug:?} was not found in 5000 cases"));
         assert!(d.contains("reference (spec)") && d.contains("≠"), "{bug:?}: {d}");
         // A recompiler bug is reported against the recompiler (the interpreter agrees).
-        if matches!(bug, Bug::CompiledSubOrder | Bug::CompiledLoadSign | Bug::ReservedWriteUntracked) {
+        if matches!(bug, Bug::CompiledSubOrder | Bug::CompiledLoadSign | Bug::ReservedWriteUntracked | Bug::RecycledPagesKeepData) {
             assert!(d.contains("recompiler"), "{bug:?}: {d}");
         }
         eprintln!("{bug:?} found; shrunk report:\n{d}");

@@ -174,7 +174,7 @@ impl Drop for PagedMemory {
         }
         // Every page ever opened lies in a range `map` was given.
         if let Some(r) = self.reserved.take() {
-            r.recycle(&self.mapped);
+            r.recycle(&self.mapped, &self.pages);
         }
         for &(first, last) in &self.mapped {
             table[first as usize..=last as usize].fill(0);

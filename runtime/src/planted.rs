@@ -32,6 +32,9 @@ pub enum Bug {
     KernelMoveCopies = 8,
     /// The capability kernel's REPLY gives the caller one gas less than the callee had left.
     KernelReplyGas = 9,
+    /// A reservation given back for reuse keeps its written pages as they are instead of
+    /// zeroing them: the next memory on the thread sees the last one's data.
+    RecycledPagesKeepData = 10,
 }
 
 static ACTIVE: AtomicU8 = AtomicU8::new(0);

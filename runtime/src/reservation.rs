@@ -36,6 +36,8 @@ thread_local! {
 }
 /// How many spare reservations a thread keeps.
 const SPARE_KEPT: usize = 2;
+/// At most how many written pages a spare keeps backed (zeroed rather than discarded): 1 MiB.
+const KEEP_BACKED: usize = 256;
 
 /// One reserved address space (the head page, then the guest space), unmapped on drop.
 pub struct Reservation {
@@ -130,26 +132,44 @@ impl Reservation {
     }
 
     /// Gives the reservation back for the next memory on this thread. `ranges` (first and last
-    /// guest page) must cover every page that was ever opened: their contents are discarded
-    /// (they read as zeros again) and they are closed. Unmapped instead if that fails or the
-    /// thread keeps enough spares.
-    pub fn recycle(self, ranges: &[(u32, u32)]) {
+    /// guest page) must cover every page that was ever opened, and `written` must list every
+    /// page that may hold a byte other than zero (every page ever opened for writing). Those
+    /// pages are zeroed and stay backed, so the next memory's first touches cost no page fault of
+    /// the host; if there are more than [`KEEP_BACKED`], everything in `ranges` is discarded
+    /// instead (it reads as zeros again, backed by nothing). Every page is closed. Unmapped
+    /// instead if a system call fails or the thread keeps enough spares.
+    pub fn recycle(self, ranges: &[(u32, u32)], written: &[u32]) {
+        let kept = SPARE.try_with(|s| s.borrow().len() < SPARE_KEPT).unwrap_or(false);
+        if !kept {
+            return;
+        }
+        let zero_in_place = written.len() <= KEEP_BACKED;
+        if zero_in_place {
+            let mut pages = written.to_vec();
+            pages.sort_unstable();
+            pages.dedup();
+            self.protect_runs(pages.iter().map(|&p| (p, Protection::ReadWrite)));
+            #[cfg(feature = "planted-bugs")]
+            if crate::planted::active(crate::planted::Bug::RecycledPagesKeepData) {
+                pages.clear();
+            }
+            for &p in &pages {
+                // SAFETY: page `p` of this reservation was just made writable; nothing else maps
+                // it and no guest runs on it (its memory is being dropped).
+                unsafe { std::ptr::write_bytes(self.page_addr(p), 0, 4096) };
+            }
+        }
         for &(first, last) in ranges {
             let (addr, len) = (self.page_addr(first) as *mut libc::c_void, ((last - first) as usize + 1) << 12);
             // SAFETY: the range lies inside this reservation, which nothing else maps; no guest
-            // runs on it (its memory is being dropped). MADV_DONTNEED on a private anonymous
-            // mapping makes the pages read as zeros again.
-            let ok = unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) == 0 && libc::mprotect(addr, len, libc::PROT_NONE) == 0 };
+            // runs on it. MADV_DONTNEED on a private anonymous mapping makes the pages read as
+            // zeros again.
+            let ok = unsafe { (zero_in_place || libc::madvise(addr, len, libc::MADV_DONTNEED) == 0) && libc::mprotect(addr, len, libc::PROT_NONE) == 0 };
             if !ok {
                 return;
             }
         }
-        let _ = SPARE.try_with(|s| {
-            let mut s = s.borrow_mut();
-            if s.len() < SPARE_KEPT {
-                s.push(self);
-            }
-        });
+        let _ = SPARE.try_with(|s| s.borrow_mut().push(self));
     }
 
     /// Whether a host address lies inside this reservation (a fault there is the guest's).
@@ -196,11 +216,31 @@ mod tests {
         // SAFETY: page 0x20 was just made writable.
         unsafe { *r.page_addr(0x20) = 9 };
         let base = r.base();
-        r.recycle(&[(0x20, 0x20)]);
+        r.recycle(&[(0x20, 0x20)], &[0x20]);
         let again = Reservation::new().expect("the spare");
         assert_eq!(again.base(), base, "the spare is reused");
         again.protect(0x20, 1, Protection::Read);
         // SAFETY: page 0x20 is readable again; its old contents were discarded.
         assert_eq!(unsafe { *again.page_addr(0x20) }, 0);
+    }
+
+    #[test]
+    fn a_reservation_recycled_with_many_written_pages_is_empty_too() {
+        // More written pages than a spare keeps backed: the ranges are discarded instead.
+        let r = Reservation::new().expect("a 4 GiB reservation on a 64-bit host");
+        let n = KEEP_BACKED as u32 + 1;
+        r.protect(0x100, n, Protection::ReadWrite);
+        for p in 0x100..0x100 + n {
+            // SAFETY: pages 0x100.. were just made writable.
+            unsafe { *r.page_addr(p).add(17) = 5 };
+        }
+        let written: Vec<u32> = (0x100..0x100 + n).collect();
+        r.recycle(&[(0x100, 0x100 + n - 1)], &written);
+        let again = Reservation::new().expect("the spare");
+        again.protect(0x100, n, Protection::Read);
+        for p in 0x100..0x100 + n {
+            // SAFETY: the pages are readable again.
+            assert_eq!(unsafe { *again.page_addr(p).add(17) }, 0, "page {p:#x}");
+        }
     }
 }

@@ -26,7 +26,7 @@ impl Reservation {
     pub fn protect_runs(&self, _pages: impl IntoIterator<Item = (u32, Protection)>) {
         match *self {}
     }
-    pub fn recycle(self, _ranges: &[(u32, u32)]) {
+    pub fn recycle(self, _ranges: &[(u32, u32)], _written: &[u32]) {
         match self {}
     }
 }
