@@ -543,8 +543,14 @@ impl Memory for PagedMemory {
         self.slow_store(addr, value)
     }
 
+    // Inlined into the recompiler's run loop (another crate's monomorphization): every host
+    // call re-enters through here.
+    #[inline]
     fn jit_view(&mut self) -> JitView {
-        if cfg!(all(target_arch = "x86_64", target_os = "linux")) && (self.reserved.is_some() || self.reservable) && self.reserve() {
+        if let Some(r) = &self.reserved {
+            return JitView::Reserved(r.base());
+        }
+        if cfg!(all(target_arch = "x86_64", target_os = "linux")) && self.reservable && self.reserve() {
             if let Some(r) = &self.reserved {
                 return JitView::Reserved(r.base());
             }

@@ -103,11 +103,13 @@ pub(crate) fn install() -> bool {
 /// Marks `running` as the code on this thread, until [`leave`]. Runs do not nest (compiled code
 /// calls back into the host only for a memory access or `sbrk`, which run no guest), so there
 /// is nothing to restore. Two plain thread-local stores: every host call passes here twice.
+#[inline]
 pub(crate) fn enter(running: Running) {
     RUNNING.with(|r| r.set(running));
 }
 
 /// Marks that no compiled code runs on this thread.
+#[inline]
 pub(crate) fn leave() {
     RUNNING.with(|r| r.set(NOT_RUNNING));
 }

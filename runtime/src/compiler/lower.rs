@@ -1223,7 +1223,7 @@ impl<'a> Lowering<'a> {
                 self.slow_access_routine(l, code as u64);
             }
         }
-        // Exit stubs: rax = record | resume << 32, rcx = kind | arg << 32 (unless a slow path
+        // Exit stubs: rax = pc | resume << 32, rcx = kind | arg << 32 (unless a slow path
         // wrote them), then one of four shared tails writes them and leaves.
         let tails: Vec<Label> = (0..4).map(|_| self.asm.label()).collect();
         for s in std::mem::take(&mut self.stubs) {
@@ -1231,7 +1231,9 @@ impl<'a> Lowering<'a> {
             if s.refund != 0 {
                 self.gas_imm(Alu::Add, s.refund);
             }
-            self.asm.mov_imm(RAX, u64::from(s.record) | u64::from(s.resume) << 32);
+            // The exit's pc, not its record: the host reads it without a lookup.
+            let pc = self.ops.get(s.record as usize).map_or(0, |o| o.pc);
+            self.asm.mov_imm(RAX, u64::from(pc) | u64::from(s.resume) << 32);
             if let Some((kind, arg)) = s.kind {
                 self.asm.mov_imm(RCX, kind as u64 | u64::from(arg) << 32);
             }
@@ -1243,9 +1245,12 @@ impl<'a> Lowering<'a> {
                 // exit_kind and exit_arg are adjacent u32s.
                 self.asm.store(W::Q64, self.c(ctx::EXIT_KIND), RCX);
             }
-            // exit_record and resume_record likewise.
-            self.asm.store(W::Q64, self.c(ctx::EXIT_RECORD), RAX);
-            self.asm.store_imm32(W::D32, self.c(ctx::CHARGE_NEXT), (k >> 1) as i32);
+            // exit_pc and resume_record likewise.
+            self.asm.store(W::Q64, self.c(ctx::EXIT_PC), RAX);
+            // charge_next with its padding, in one 8-byte store: the trampoline copies the
+            // pair out with one 8-byte load, which a 4-byte store could not forward to (a
+            // stall of some twenty cycles on every exit).
+            self.asm.store_imm32(W::Q64, self.c(ctx::CHARGE_NEXT), (k >> 1) as i32);
             self.asm.jmp(self.exit);
         }
     }

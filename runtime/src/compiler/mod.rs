@@ -84,7 +84,8 @@ pub(crate) struct Context {
     gas: i64,
     exit_kind: u32,
     exit_arg: u32,
-    exit_record: u32,
+    /// The pc of the instruction that exited.
+    exit_pc: u32,
     resume_record: u32,
     charge_next: u32,
     _pad: u32,
@@ -115,8 +116,8 @@ pub(crate) mod ctx {
     /// Written as the upper half of an 8-byte store at `EXIT_KIND` (the layout test checks it).
     #[allow(dead_code)]
     pub const EXIT_ARG: i32 = 140;
-    pub const EXIT_RECORD: i32 = 144;
-    /// Written as the upper half of an 8-byte store at `EXIT_RECORD`.
+    pub const EXIT_PC: i32 = 144;
+    /// Written as the upper half of an 8-byte store at `EXIT_PC`.
     #[allow(dead_code)]
     pub const RESUME_RECORD: i32 = 148;
     pub const CHARGE_NEXT: i32 = 152;
@@ -256,8 +257,8 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape, registers: &RegisterMap)
             asm.store(W::Q64, at(RAX, ctx::REGS + 8 * g as i32), r);
         }
         asm.store(W::Q64, at(RAX, ctx::GAS), GAS_REGISTER);
-        // Exit kind and argument; exit and resume records; charge_next (with its padding).
-        for &field in [ctx::EXIT_KIND, ctx::EXIT_RECORD, ctx::CHARGE_NEXT].iter().chain(&unpinned) {
+        // Exit kind and argument; exit pc and resume record; charge_next (with its padding).
+        for &field in [ctx::EXIT_KIND, ctx::EXIT_PC, ctx::CHARGE_NEXT].iter().chain(&unpinned) {
             asm.load(W::Q64, RCX, at(R15, disp + field));
             asm.store(W::Q64, at(RAX, field), RCX);
         }
@@ -391,7 +392,7 @@ impl<M: Memory> CompiledVm<M> {
             gas,
             exit_kind: 0,
             exit_arg: 0,
-            exit_record: 0,
+            exit_pc: 0,
             resume_record: 0,
             charge_next: 0,
             _pad: 0,
@@ -499,7 +500,7 @@ impl<M: Memory> CompiledVm<M> {
         }
         self.ctx.memory = std::ptr::null_mut();
         let ctx = &self.ctx;
-        self.cursor.exit_pc = self.compiled.program.ops()[ctx.exit_record as usize].pc;
+        self.cursor.exit_pc = ctx.exit_pc;
         self.cursor.next = ctx.resume_record;
         self.cursor.charge_next = ctx.charge_next != 0;
         match ctx.exit_kind {
@@ -622,7 +623,7 @@ mod tests {
             assert_eq!(off(std::ptr::addr_of!((*p).gas) as *const u8), ctx::GAS as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).exit_kind) as *const u8), ctx::EXIT_KIND as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).exit_arg) as *const u8), ctx::EXIT_ARG as usize);
-            assert_eq!(off(std::ptr::addr_of!((*p).exit_record) as *const u8), ctx::EXIT_RECORD as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).exit_pc) as *const u8), ctx::EXIT_PC as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).resume_record) as *const u8), ctx::RESUME_RECORD as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).charge_next) as *const u8), ctx::CHARGE_NEXT as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).fast0) as *const u8), ctx::FAST0 as usize);

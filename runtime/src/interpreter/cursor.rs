@@ -54,6 +54,7 @@ impl Cursor {
 
     /// Begins a run: pays for entering the next record (the enclosing block's charge when
     /// starting mid-block) and returns its index, or the exit that happens instead.
+    #[inline]
     pub fn begin(&mut self, program: &Predecoded, gas: &mut i64) -> Result<usize, Exit> {
         let idx = self.next as usize;
         if self.finished || idx >= program.ops.len() {
@@ -72,6 +73,7 @@ impl Cursor {
     }
 
     /// Ends a run with `exit`: after a final exit (halt, trap, panic) every later run panics.
+    #[inline]
     pub fn finish(&mut self, exit: Exit) -> Exit {
         if !exit.is_resumable() {
             self.finished = true;
