@@ -138,14 +138,9 @@ impl Cx<'_> {
             return (quote!(()), T::Unknown);
         };
         let el = *el;
-        let mut positional = Vec::new();
-        let mut init = None;
-        for a in args {
-            match a {
-                Arg::Positional(x) => positional.push(x),
-                Arg::Named(n, x) if n == "init" && m == "foldl" => init = Some(x),
-                Arg::Named(n, x) => self.err(Diagnostic::error(x.span, format!("named argument `({n} := …)` is not supported here")).with_hint("`foldl` accepts `(init := …)`; pass other arguments positionally")),
-            }
+        let (positional, init, unsupported) = higher_order_args(m, args);
+        for (n, x) in unsupported {
+            self.err(Diagnostic::error(x.span, format!("named argument `({n} := …)` is not supported here")).with_hint("`foldl` accepts `(init := …)`; pass other arguments positionally"));
         }
         let (f, rest) = match positional.split_first() {
             Some((f, rest)) => (*f, rest.to_vec()),
@@ -249,4 +244,18 @@ impl Cx<'_> {
             T::Named(_) | T::Param(_) | T::Unknown => quote!(_),
         }
     }
+}
+
+/// The arguments of a higher-order array method `m`: the positional ones, `foldl`'s
+/// `(init := …)`, and every other named argument (which is not supported).
+pub(super) fn higher_order_args<'e>(m: &str, args: &'e [Arg]) -> (Vec<&'e Expr>, Option<&'e Expr>, Vec<(&'e str, &'e Expr)>) {
+    let (mut positional, mut init, mut unsupported) = (Vec::new(), None, Vec::new());
+    for a in args {
+        match a {
+            Arg::Positional(x) => positional.push(x),
+            Arg::Named(n, x) if n == "init" && m == "foldl" => init = Some(x),
+            Arg::Named(n, x) => unsupported.push((n.as_str(), x)),
+        }
+    }
+    (positional, init, unsupported)
 }

@@ -254,15 +254,7 @@ impl Cx<'_> {
     /// The type of `xs.map f` and the other array methods that take a `fun`.
     fn higher_order_type(&mut self, rty: T, m: &str, args: &[Arg], expected: Option<&T>) -> T {
         let T::Array(el) = rty else { return T::Unknown };
-        let mut positional = Vec::new();
-        let mut init = None;
-        for a in args {
-            match a {
-                Arg::Positional(x) => positional.push(x),
-                Arg::Named(n, x) if n == "init" && m == "foldl" => init = Some(x),
-                Arg::Named(..) => {}
-            }
-        }
+        let (positional, init, _) = super::library::higher_order_args(m, args);
         let Some((f, rest)) = positional.split_first() else { return T::Unknown };
         let ExprKind::Fun(params, body) = &f.kind else { return T::Unknown };
         match m {
