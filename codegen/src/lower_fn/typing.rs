@@ -3,8 +3,9 @@
 //! decide between `Nat` and fixed-width arithmetic; a receiver's type decides whether dot
 //! notation calls a spec function), and [`Cx::trial_type`] answers from here, once per
 //! expression and hint. The rules mirror the lowering of each construct in `mod.rs`,
-//! `library.rs` and `patterns.rs`; the golden snapshot of the generated spec holds them to it,
-//! since any type that differed would change the Rust emitted.
+//! `library.rs` and `patterns.rs`. The test at the end holds them to it on every expression of
+//! the spec, and the golden snapshot on the types lowering asks for (a type that differed would
+//! change the Rust emitted).
 //!
 //! Typing reports nothing: an expression that does not type is `Unknown` here, and lowering,
 //! which reaches it next, says why.
