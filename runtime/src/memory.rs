@@ -294,12 +294,12 @@ impl PagedMemory {
     }
 
     /// Moves this memory's frames into a reservation of the whole guest space (see "Reserved
-    /// mode"); false if the system gives none, and the memory is then unchanged.
-    fn reserve(&mut self) -> bool {
+    /// mode"); if the system gives none, the memory is unchanged.
+    fn reserve(&mut self) {
         if self.reserved.is_some() {
-            return true;
+            return;
         }
-        let Some(r) = Reservation::new() else { return false };
+        let Some(r) = Reservation::new() else { return };
         let pages: Vec<u32> = self.mapped_pages().collect();
         let table = self.table();
         // Open written pages for writing while their data is copied in.
@@ -326,7 +326,6 @@ impl PagedMemory {
             drop(unsafe { Box::from_raw(frame) });
         }
         self.reserved = Some(r);
-        true
     }
 
     /// The access of the page holding `addr`, if mapped.
@@ -547,15 +546,14 @@ impl Memory for PagedMemory {
     // call re-enters through here.
     #[inline]
     fn jit_view(&mut self) -> JitView {
-        if let Some(r) = &self.reserved {
-            return JitView::Reserved(r.base());
+        if self.reserved.is_none() && self.reservable && cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+            // On failure the memory stays unreserved and is walked through its table.
+            self.reserve();
         }
-        if cfg!(all(target_arch = "x86_64", target_os = "linux")) && self.reservable && self.reserve() {
-            if let Some(r) = &self.reserved {
-                return JitView::Reserved(r.base());
-            }
+        match &self.reserved {
+            Some(r) => JitView::Reserved(r.base()),
+            None => JitView::PageTable(self.fast()),
         }
-        JitView::PageTable(self.fast())
     }
 
     fn sbrk(&mut self, n: u64) -> Option<u32> {
