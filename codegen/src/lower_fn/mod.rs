@@ -1247,27 +1247,22 @@ impl<'a> Cx<'a> {
         (quote!({ #(#out)* }), ty)
     }
 
+    /// A `let` pattern's tokens, its names bound (by typing's rule, so both bind alike).
     fn bind_pattern(&mut self, p: &Pattern, ty: &T) -> TokenStream {
+        self.bind_let_types(p, ty);
+        self.let_pattern_tokens(p)
+    }
+
+    fn let_pattern_tokens(&mut self, p: &Pattern) -> TokenStream {
         match p {
-            Pattern::Var(n, _) => {
-                self.bind(n, ty.clone());
+            Pattern::Var(n, _) | Pattern::Typed(n, _) => {
                 let i = ident(&snake(n));
                 quote!(#i)
             }
-            Pattern::Wild => quote!(_),
+            Pattern::Wild | Pattern::Or(_) => quote!(_),
             Pattern::Tuple(ps) => {
-                let tys = match ty {
-                    T::Tuple(ts) => ts.clone(),
-                    _ => vec![T::Unknown; ps.len()],
-                };
-                let parts: Vec<TokenStream> = ps.iter().zip(tys.iter().chain(std::iter::repeat(&T::Unknown))).map(|(p, t)| self.bind_pattern(p, t)).collect();
+                let parts: Vec<TokenStream> = ps.iter().map(|p| self.let_pattern_tokens(p)).collect();
                 quote!((#(#parts),*))
-            }
-            Pattern::Typed(n, t) => {
-                let rt = resolve(self.m, t, &self.type_params);
-                self.bind(n, rt);
-                let i = ident(&snake(n));
-                quote!(#i)
             }
             Pattern::Ctor { span, .. } => {
                 self.err(Diagnostic::error(*span, "constructor patterns are only supported in `match`"));
@@ -1277,7 +1272,6 @@ impl<'a> Cx<'a> {
                 self.err(Diagnostic::error(x.span, "a literal cannot be bound"));
                 quote!(_)
             }
-            Pattern::Or(_) => quote!(_),
         }
     }
 }

@@ -367,7 +367,7 @@ impl Cx<'_> {
         T::Unit
     }
 
-    /// Binds the names of a `let` pattern (as [`Cx::bind_pattern`] does).
+    /// Binds the names of a `let` pattern; lowering's [`Cx::bind_pattern`] binds through this too.
     pub(super) fn bind_let_types(&mut self, p: &Pattern, ty: &T) {
         match p {
             Pattern::Var(n, _) => self.bind(n, ty.clone()),
