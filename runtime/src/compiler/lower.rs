@@ -24,6 +24,7 @@
 use super::x64::*;
 use super::{ctx, ExitKind};
 use crate::interpreter::predecode::{Op, NO_INDEX};
+use crate::interpreter::FREE;
 use crate::isa::Opcode;
 
 /// Host registers for guest registers, by shape. The page-table and linear shapes need r14 for
@@ -1224,8 +1225,9 @@ impl<'a> Lowering<'a> {
             }
         }
         // Exit stubs: rax = pc | resume << 32, rcx = kind | arg << 32 (unless a slow path
-        // wrote them), then one of four shared tails writes them and leaves.
-        let tails: Vec<Label> = (0..4).map(|_| self.asm.label()).collect();
+        // wrote them), and the gas the resume record costs (`Cursor::pay`), so that the host
+        // looks nothing up to continue; then one of two shared tails writes them and leaves.
+        let tails: Vec<Label> = (0..2).map(|_| self.asm.label()).collect();
         for s in std::mem::take(&mut self.stubs) {
             self.asm.bind(s.label);
             if s.refund != 0 {
@@ -1237,20 +1239,30 @@ impl<'a> Lowering<'a> {
             if let Some((kind, arg)) = s.kind {
                 self.asm.mov_imm(RCX, kind as u64 | u64::from(arg) << 32);
             }
-            self.asm.jmp(tails[usize::from(s.kind.is_some()) | usize::from(s.charge) << 1]);
+            // One 8-byte store: the trampoline copies it out with an 8-byte load, which a
+            // narrower store could not forward to (a stall of some twenty cycles per exit).
+            let pay = match self.ops.get(s.resume as usize) {
+                Some(op) if s.charge => i64::from(op.charge),
+                _ => FREE,
+            };
+            match i32::try_from(pay) {
+                Ok(imm) => self.asm.store_imm32(W::Q64, self.c(ctx::PAY), imm),
+                // A charge past 2^31 (no real cost model comes near): two halves, slower.
+                Err(_) => {
+                    self.asm.store_imm32(W::D32, self.c(ctx::PAY), pay as u32 as i32);
+                    self.asm.store_imm32(W::D32, self.c(ctx::PAY + 4), (pay >> 32) as i32);
+                }
+            }
+            self.asm.jmp(tails[usize::from(s.kind.is_some())]);
         }
         for (k, &tail) in tails.iter().enumerate() {
             self.asm.bind(tail);
-            if k & 1 != 0 {
+            if k != 0 {
                 // exit_kind and exit_arg are adjacent u32s.
                 self.asm.store(W::Q64, self.c(ctx::EXIT_KIND), RCX);
             }
             // exit_pc and resume_record likewise.
             self.asm.store(W::Q64, self.c(ctx::EXIT_PC), RAX);
-            // charge_next with its padding, in one 8-byte store: the trampoline copies the
-            // pair out with one 8-byte load, which a 4-byte store could not forward to (a
-            // stall of some twenty cycles on every exit).
-            self.asm.store_imm32(W::Q64, self.c(ctx::CHARGE_NEXT), (k >> 1) as i32);
             self.asm.jmp(self.exit);
         }
     }

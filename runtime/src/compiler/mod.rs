@@ -29,7 +29,7 @@ pub mod x64;
 use std::sync::Arc;
 
 use crate::interpreter::predecode::{Predecoded, NO_INDEX};
-use crate::interpreter::Cursor;
+use crate::interpreter::{Cursor, FREE};
 use crate::memory::{JitView, MemFault, Memory};
 use crate::outcome::Exit;
 use exec_mem::ExecBuffer;
@@ -87,8 +87,8 @@ pub(crate) struct Context {
     /// The pc of the instruction that exited.
     exit_pc: u32,
     resume_record: u32,
-    charge_next: u32,
-    _pad: u32,
+    /// What resuming at `resume_record` costs (`Cursor::pay`).
+    pay: i64,
     /// Page table address, or the linear region's base.
     fast0: u64,
     /// The linear region's length.
@@ -120,7 +120,7 @@ pub(crate) mod ctx {
     /// Written as the upper half of an 8-byte store at `EXIT_PC`.
     #[allow(dead_code)]
     pub const RESUME_RECORD: i32 = 148;
-    pub const CHARGE_NEXT: i32 = 152;
+    pub const PAY: i32 = 152;
     pub const FAST0: i32 = 160;
     pub const FAST1: i32 = 168;
     pub const SLOW_ACCESS_FN: i32 = 184;
@@ -257,8 +257,8 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape, registers: &RegisterMap)
             asm.store(W::Q64, at(RAX, ctx::REGS + 8 * g as i32), r);
         }
         asm.store(W::Q64, at(RAX, ctx::GAS), GAS_REGISTER);
-        // Exit kind and argument; exit pc and resume record; charge_next (with its padding).
-        for &field in [ctx::EXIT_KIND, ctx::EXIT_PC, ctx::CHARGE_NEXT].iter().chain(&unpinned) {
+        // Exit kind and argument; exit pc and resume record; what resuming costs.
+        for &field in [ctx::EXIT_KIND, ctx::EXIT_PC, ctx::PAY].iter().chain(&unpinned) {
             asm.load(W::Q64, RCX, at(R15, disp + field));
             asm.store(W::Q64, at(RAX, field), RCX);
         }
@@ -394,8 +394,7 @@ impl<M: Memory> CompiledVm<M> {
             exit_arg: 0,
             exit_pc: 0,
             resume_record: 0,
-            charge_next: 0,
-            _pad: 0,
+            pay: FREE,
             fast0: 0,
             fast1: 0,
             memory: std::ptr::null_mut(),
@@ -407,7 +406,8 @@ impl<M: Memory> CompiledVm<M> {
             halt_address: crate::interpreter::HALT_ADDRESS as u64,
             home: std::ptr::null_mut(),
         });
-        Ok(CompiledVm { compiled, ctx, memory, cursor: Cursor::default() })
+        let cursor = Cursor::new(&compiled.program);
+        Ok(CompiledVm { compiled, ctx, memory, cursor })
     }
 
     pub fn gas(&self) -> i64 {
@@ -502,7 +502,7 @@ impl<M: Memory> CompiledVm<M> {
         let ctx = &self.ctx;
         self.cursor.exit_pc = ctx.exit_pc;
         self.cursor.next = ctx.resume_record;
-        self.cursor.charge_next = ctx.charge_next != 0;
+        self.cursor.pay = ctx.pay;
         match ctx.exit_kind {
             0 => Exit::Halt,
             1 => Exit::Trap,
@@ -625,7 +625,7 @@ mod tests {
             assert_eq!(off(std::ptr::addr_of!((*p).exit_arg) as *const u8), ctx::EXIT_ARG as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).exit_pc) as *const u8), ctx::EXIT_PC as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).resume_record) as *const u8), ctx::RESUME_RECORD as usize);
-            assert_eq!(off(std::ptr::addr_of!((*p).charge_next) as *const u8), ctx::CHARGE_NEXT as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).pay) as *const u8), ctx::PAY as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).fast0) as *const u8), ctx::FAST0 as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).fast1) as *const u8), ctx::FAST1 as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).slow_access_fn) as *const u8), ctx::SLOW_ACCESS_FN as usize);

@@ -8,36 +8,48 @@ use crate::outcome::Exit;
 pub struct Cursor {
     /// Record to execute next.
     pub(crate) next: u32,
-    /// Whether entering `next` must first pay its charge (false when retrying after a fault).
-    pub(crate) charge_next: bool,
-    /// Whether `next` was reached without passing a block boundary (start or after `set_pc`).
-    mid_block_entry: bool,
+    /// The gas entering `next` costs, or [`FREE`] (retrying after a fault). Found when the
+    /// cursor moves, so that entering looks nothing up: an engine's exit knows its resume
+    /// record's charge, and `set_pc` finds the enclosing block's.
+    pub(crate) pay: i64,
     /// pc of the instruction that caused the last exit.
     pub(crate) exit_pc: u32,
     /// A final exit happened: every later run panics.
     finished: bool,
 }
 
-impl Default for Cursor {
-    fn default() -> Self {
-        Cursor { next: 0, charge_next: true, mid_block_entry: true, exit_pc: 0, finished: false }
-    }
-}
+/// `Cursor::pay` when entering the next record costs nothing. Negative, so no charge equals it.
+pub const FREE: i64 = -1;
 
 impl Cursor {
+    /// A cursor at the program's first record, owing its block's charge.
+    pub fn new(program: &Predecoded) -> Cursor {
+        let pay = if program.ops.is_empty() { FREE } else { i64::from(program.entry_charge(0)) };
+        Cursor { next: 0, pay, exit_pc: 0, finished: false }
+    }
+
+    /// What resuming at `record` costs when the exit says it must pay (`charge`).
+    #[inline]
+    pub fn pay_for(program: &Predecoded, record: u32, charge: bool) -> i64 {
+        match program.ops.get(record as usize) {
+            Some(op) if charge => i64::from(op.charge),
+            _ => FREE,
+        }
+    }
+
     /// Sets where execution starts; the enclosing block's gas is charged when the run begins.
     /// Returns false (and leaves the VM to panic on `run`) if `pc` is not an instruction start.
     pub fn set_pc(&mut self, program: &Predecoded, pc: u32) -> bool {
         self.finished = false;
-        self.charge_next = true;
-        self.mid_block_entry = true;
         match program.index_of(pc) {
             Some(i) => {
                 self.next = i;
+                self.pay = i64::from(program.entry_charge(i));
                 true
             }
             None => {
                 self.next = NO_INDEX;
+                self.pay = FREE;
                 self.exit_pc = pc;
                 false
             }
@@ -60,15 +72,14 @@ impl Cursor {
         if self.finished || idx >= program.ops.len() {
             return Err(Exit::Panic);
         }
-        if self.charge_next {
-            let charge = if self.mid_block_entry { program.entry_charge(idx as u32) } else { program.ops[idx].charge };
-            if *gas < charge as i64 {
+        let pay = self.pay;
+        if pay != FREE {
+            if *gas < pay {
                 self.exit_pc = program.ops[idx].pc;
                 return Err(Exit::OutOfGas);
             }
-            *gas -= charge as i64;
+            *gas -= pay;
         }
-        self.mid_block_entry = false;
         Ok(idx)
     }
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::memory::{MemFault, Memory};
 use crate::outcome::Exit;
 use fusion::{with_kinds, Kind, Via};
-pub(crate) use cursor::Cursor;
+pub(crate) use cursor::{Cursor, FREE};
 use predecode::{Predecoded, NO_INDEX};
 
 /// Number of guest registers.
@@ -34,11 +34,11 @@ pub struct Vm<M: Memory> {
 impl<M: Memory> Vm<M> {
     pub fn new(program: Arc<Predecoded>, memory: M, gas: i64) -> Self {
         Vm {
+            cursor: Cursor::new(&program),
             program,
             regs: [0; 16],
             gas,
             memory,
-            cursor: Cursor::default(),
             halt_address: Some(HALT_ADDRESS),
         }
     }
@@ -124,8 +124,9 @@ impl<M: Memory> Vm<M> {
                 self.gas = gas;
                 // SAFETY: `cur` and `$resume` point into `ops` (see the loop's SAFETY note).
                 self.cursor.exit_pc = unsafe { (*cur).pc };
-                self.cursor.next = unsafe { $resume.offset_from(base) } as u32;
-                self.cursor.charge_next = $charge;
+                let next = unsafe { $resume.offset_from(base) } as u32;
+                self.cursor.next = next;
+                self.cursor.pay = Cursor::pay_for(&self.program, next, $charge);
                 return $exit;
             }};
         }
