@@ -104,8 +104,10 @@ pub(crate) struct Context {
     /// The halt address, or `u64::MAX` (no 32-bit address equals it) when jumps do not halt.
     halt_address: u64,
     /// Reserved shape: the VM's own context, which the trampoline loads the registers and gas
-    /// from and stores them and the exit back to (the head page's copy is the code's).
+    /// from and stores them back to (the head page's copy is the code's, and keeps the exit).
     home: *mut Context,
+    /// Reserved shape: which hand-over the head page's copy holds (`CompiledVm::stamp`).
+    stamp: u64,
 }
 
 /// Field offsets of [`Context`], checked against the layout by a test.
@@ -130,6 +132,8 @@ pub(crate) mod ctx {
     pub const SCRATCH: i32 = 216;
     pub const HALT_ADDRESS: i32 = 224;
     pub const HOME: i32 = 232;
+    #[allow(dead_code)]
+    pub const STAMP: i32 = 240;
 }
 
 /// A program compiled for one memory shape, shared by every VM that runs it.
@@ -213,8 +217,9 @@ fn host_features() -> Result<(), CompileError> {
 /// The trampoline is `extern "sysv64" fn(context, target, home)`. In the page-table and linear
 /// shapes `context` is the VM's own and `home` is unused. In the reserved shape `context` is the
 /// head page's copy (the code's) and `home` the VM's: the trampoline moves the registers and the
-/// gas from `home` in, and at the exit moves them and the exit back, all with 8-byte moves (a
-/// host-side struct copy stalls on store forwarding, and host calls pass here every time).
+/// gas from `home` in and at the exit back, all with 8-byte moves (a host-side struct copy
+/// stalls on store forwarding, and host calls pass here every time); the exit stays in the
+/// head page, where the host reads it.
 fn trampoline(asm: &mut Asm, exit: Label, shape: Shape, registers: &RegisterMap) -> u32 {
     let entry = asm.offset();
     for r in [RBX, RBP, R12, R13, R14, R15] {
@@ -257,8 +262,8 @@ fn trampoline(asm: &mut Asm, exit: Label, shape: Shape, registers: &RegisterMap)
             asm.store(W::Q64, at(RAX, ctx::REGS + 8 * g as i32), r);
         }
         asm.store(W::Q64, at(RAX, ctx::GAS), GAS_REGISTER);
-        // Exit kind and argument; exit pc and resume record; what resuming costs.
-        for &field in [ctx::EXIT_KIND, ctx::EXIT_PC, ctx::PAY].iter().chain(&unpinned) {
+        // The exit stays in the head page, where the host reads it.
+        for &field in &unpinned {
             asm.load(W::Q64, RCX, at(R15, disp + field));
             asm.store(W::Q64, at(RAX, field), RCX);
         }
@@ -348,15 +353,19 @@ fn set_view(ctx: &mut Context, view: JitView) {
 }
 
 /// Writes the fields that say where things are into the head page's context (the trampoline
-/// moves registers and gas itself). The fields that change per run come from arguments, not
-/// from the VM's context, whose fields were just written: reading those back with the wide loads
-/// a struct copy uses stalls on store forwarding, on every host call.
+/// moves registers and gas itself), unless it holds them already: the same VM, not moved since
+/// (`memory` is its address) and not changed since (`stamp`), handed over last. A host call
+/// passes here every time.
 ///
 /// # Safety
 /// `head` points at a writable, aligned `Context`-sized area.
-unsafe fn hand_over(ctx: &Context, head: *mut Context, base: *mut u8, memory: *mut u8) {
-    // SAFETY: the caller's contract; every field written is plain data inside `*head`.
+unsafe fn hand_over(ctx: &Context, stamp: u64, head: *mut Context, base: *mut u8, memory: *mut u8) {
+    // SAFETY: the caller's contract; every field read and written is plain data inside `*head`.
     unsafe {
+        if (*head).stamp == stamp && (*head).memory == memory {
+            return;
+        }
+        std::ptr::addr_of_mut!((*head).stamp).write(stamp);
         std::ptr::addr_of_mut!((*head).fast0).write(base as u64);
         std::ptr::addr_of_mut!((*head).memory).write(memory);
         std::ptr::addr_of_mut!((*head).slow_access_fn).write(ctx.slow_access_fn);
@@ -374,6 +383,31 @@ pub struct CompiledVm<M: Memory> {
     pub memory: M,
     /// Where to continue, and what entering there costs (the interpreter's rules).
     cursor: Cursor,
+    /// Names this VM's context as it is now, for `hand_over`: new for every VM and every change
+    /// to a field the head page copies.
+    stamp: u64,
+    /// The trampoline's address and the records' native addresses, kept here so that a run
+    /// starts without going through `compiled` (every host call starts one).
+    natives: Natives,
+}
+
+/// Where a run enters the code: read-only views into a `Compiled`, valid while it lives.
+struct Natives {
+    trampoline: usize,
+    code: usize,
+    bodies: *const u32,
+}
+
+// SAFETY: `Natives` points into the `Compiled` its VM holds an `Arc` of, which is `Send` and
+// `Sync` and never changes after compiling; the pointers are only read.
+unsafe impl Send for Natives {}
+// SAFETY: as above.
+unsafe impl Sync for Natives {}
+
+/// A stamp no VM had before (never 0, which a fresh head page holds).
+fn new_stamp() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl<M: Memory> CompiledVm<M> {
@@ -405,9 +439,13 @@ impl<M: Memory> CompiledVm<M> {
             scratch: 0,
             halt_address: crate::interpreter::HALT_ADDRESS as u64,
             home: std::ptr::null_mut(),
+            stamp: 0,
         });
         let cursor = Cursor::new(&compiled.program);
-        Ok(CompiledVm { compiled, ctx, memory, cursor })
+        // `run` indexes `bodies` by the cursor's checked record index.
+        assert_eq!(compiled.bodies.len(), compiled.program.ops().len(), "one body per record");
+        let natives = Natives { trampoline: compiled.code.addr(compiled.entry), code: compiled.code.addr(0), bodies: compiled.bodies.as_ptr() };
+        Ok(CompiledVm { compiled, ctx, memory, cursor, stamp: new_stamp(), natives })
     }
 
     pub fn gas(&self) -> i64 {
@@ -436,6 +474,8 @@ impl<M: Memory> CompiledVm<M> {
     /// Dynamic jumps to `address` halt; `None`: they never do (JAR).
     pub fn set_halt_address(&mut self, address: Option<u32>) {
         self.ctx.halt_address = address.map_or(u64::MAX, u64::from);
+        // The head page's copy is out of date.
+        self.stamp = new_stamp();
     }
 
     /// As [`Vm::set_pc`](crate::Vm::set_pc).
@@ -464,18 +504,21 @@ impl<M: Memory> CompiledVm<M> {
     fn run_compiled(&mut self, idx: usize) -> Exit {
         let view = self.memory.jit_view();
         let memory = &mut self.memory as *mut M as *mut u8;
-        let entry = self.compiled.code.addr(self.compiled.entry);
-        let target = self.compiled.code.addr(self.compiled.bodies[idx]);
+        let entry = self.natives.trampoline;
+        // SAFETY: `idx` is a record index (`Cursor::begin` checked it against the record count),
+        // and `bodies` has one entry per record (asserted in `new`), in the `Compiled` this VM
+        // holds.
+        let target = self.natives.code + unsafe { *self.natives.bodies.add(idx) } as usize;
         let home: *mut Context = &mut *self.ctx;
         // The context the code uses: the VM's own, or for a reservation the head page's, where
-        // the trampoline moves registers, gas and the exit in and out.
+        // the trampoline moves registers and gas in and out, and the code leaves the exit.
         let context: *mut Context = match view {
             JitView::Reserved(base) => {
                 // SAFETY: the head page is the read-write, 4096-aligned page just below the guest
                 // base of the memory this VM owns (borrowed for the run); it holds nothing else.
                 let head = unsafe { base.sub(crate::reservation::HEAD) } as *mut Context;
                 // SAFETY: as above.
-                unsafe { hand_over(&self.ctx, head, base, memory) };
+                unsafe { hand_over(&self.ctx, self.stamp, head, base, memory) };
                 // Faults of this VM's accesses are its slow paths while the code runs.
                 fault::enter(fault::Running { sites: &self.compiled.sites, memory_start: base as usize });
                 head
@@ -499,7 +542,9 @@ impl<M: Memory> CompiledVm<M> {
             fault::leave();
         }
         self.ctx.memory = std::ptr::null_mut();
-        let ctx = &self.ctx;
+        // SAFETY: `context` is this VM's context or its memory's head page (see above), live
+        // and no longer written; the exit is read where the code wrote it.
+        let ctx = unsafe { &*context };
         self.cursor.exit_pc = ctx.exit_pc;
         self.cursor.next = ctx.resume_record;
         self.cursor.pay = ctx.pay;
@@ -531,6 +576,30 @@ mod tests {
         assert_eq!(vm.run(), Exit::Trap);
         // After a final exit every run panics, as on the interpreter.
         assert_eq!(vm.run(), Exit::Panic);
+    }
+
+    /// The head page of a reserved memory keeps what the code reads of the VM between runs;
+    /// a change between runs (here the halt address, after a host call) must reach the code.
+    #[test]
+    fn a_change_between_runs_reaches_the_code() {
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory};
+        let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
+        // ecalli 0; jump_ind r0, 0
+        let bytes = [byte(Opcode::Ecalli), 0, byte(Opcode::JumpInd), 0];
+        let code = Code::parse(&Code::encode(&[], &bytes, &[true, false, true, false], LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
+        let program = Arc::new(Predecoded::new(code, &GasCosts::PerInstruction));
+        let compiled = Arc::new(Compiled::new(program, &mut PagedMemory::new()).unwrap());
+        for halts in [true, false] {
+            let mut vm = CompiledVm::new(compiled.clone(), PagedMemory::new(), 100).unwrap();
+            vm.set_reg(0, u64::from(crate::interpreter::HALT_ADDRESS));
+            assert!(vm.set_pc(0));
+            assert_eq!(vm.run(), Exit::HostCall(0));
+            if !halts {
+                vm.set_halt_address(None);
+            }
+            // Without halting, the address is not a jump-table entry.
+            assert_eq!(vm.run(), if halts { Exit::Halt } else { Exit::Panic });
+        }
     }
 
     /// `add_64 r3, r1, r2; set_lt_u r4, r3, r1` compiles to one `add` and a `setb`; a host may
@@ -635,6 +704,7 @@ mod tests {
             assert_eq!(off(std::ptr::addr_of!((*p).scratch) as *const u8), ctx::SCRATCH as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).halt_address) as *const u8), ctx::HALT_ADDRESS as usize);
             assert_eq!(off(std::ptr::addr_of!((*p).home) as *const u8), ctx::HOME as usize);
+            assert_eq!(off(std::ptr::addr_of!((*p).stamp) as *const u8), ctx::STAMP as usize);
         }
     }
 }

@@ -16,6 +16,8 @@ pub struct Cursor {
     pub(crate) exit_pc: u32,
     /// A final exit happened: every later run panics.
     finished: bool,
+    /// The program's record count, kept here so that entering reads nothing of the program.
+    len: u32,
 }
 
 /// `Cursor::pay` when entering the next record costs nothing. Negative, so no charge equals it.
@@ -25,7 +27,7 @@ impl Cursor {
     /// A cursor at the program's first record, owing its block's charge.
     pub fn new(program: &Predecoded) -> Cursor {
         let pay = if program.ops.is_empty() { FREE } else { i64::from(program.entry_charge(0)) };
-        Cursor { next: 0, pay, exit_pc: 0, finished: false }
+        Cursor { next: 0, pay, exit_pc: 0, finished: false, len: program.ops.len() as u32 }
     }
 
     /// What resuming at `record` costs when the exit says it must pay (`charge`).
@@ -69,7 +71,8 @@ impl Cursor {
     #[inline]
     pub fn begin(&mut self, program: &Predecoded, gas: &mut i64) -> Result<usize, Exit> {
         let idx = self.next as usize;
-        if self.finished || idx >= program.ops.len() {
+        debug_assert_eq!(self.len as usize, program.ops.len(), "a cursor of another program");
+        if self.finished || idx >= self.len as usize {
             return Err(Exit::Panic);
         }
         let pay = self.pay;
