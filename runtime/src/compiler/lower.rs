@@ -161,6 +161,18 @@ struct Stub {
     refund: i32,
 }
 
+/// A rotate written as two shifts and an `or` ([`Lowering::rotation_at`]).
+struct Rotation {
+    /// The register both shifts read.
+    x: u8,
+    /// How far the result is `x` rotated right.
+    right: u8,
+    /// The `or`'s destination, one of the shifts' destinations.
+    d: u8,
+    /// The record of the other shift, whose destination keeps its shifted value.
+    other: u32,
+}
+
 /// A memory access whose inline check failed: the slow path calls the memory.
 struct SlowAccess {
     label: Label,
@@ -431,6 +443,65 @@ impl<'a> Lowering<'a> {
             }
         }
         None
+    }
+
+    /// When records `i`, `i + 1` and `i + 2` are a rotate written as two shifts and an `or`
+    /// (`shlo_r_imm_64 t, x, k; shlo_l_imm_64 u, x, 64 - k; or d, t, u`, the shifts in either
+    /// order, the `or`'s operands in either order) and `d` is `t` or `u`: the rotation. The `or`
+    /// leaves `d` the rotated value and the other temporary its shift of `x`, so the three are
+    /// one rotate and one shift. The later two must charge nothing (no block starts there) and
+    /// must not be the last record (their code on their own continues to the next record).
+    fn rotation_at(&self, i: u32) -> Option<Rotation> {
+        use Opcode::*;
+        let i = i as usize;
+        let (first, second, or) = (self.ops.get(i)?, self.ops.get(i + 1)?, self.ops.get(i + 3).and(self.ops.get(i + 2))?);
+        let (f, s) = (first.opcode()?, second.opcode()?);
+        let shifts = matches!((f, s), (ShloRImm64, ShloLImm64) | (ShloLImm64, ShloRImm64));
+        // Each shift: `ra = rb shifted by imm1` (mod 64).
+        let (n1, n2) = (first.imm1 & 63, second.imm1 & 63);
+        let fits = shifts
+            && second.charge == 0
+            && or.charge == 0
+            && or.opcode() == Some(Or)
+            && first.rb == second.rb
+            && first.ra != first.rb
+            && first.ra != second.ra
+            && n1 != 0
+            && n1 + n2 == 64
+            && ((or.ra == first.ra && or.rb == second.ra) || (or.ra == second.ra && or.rb == first.ra))
+            && (or.rd == first.ra || or.rd == second.ra);
+        if !fits {
+            return None;
+        }
+        let right = if f == ShloRImm64 { n1 } else { n2 };
+        // The temporary the `or` does not overwrite keeps its shift: that record's own code.
+        let other = if or.rd == first.ra { i + 1 } else { i };
+        Some(Rotation { x: first.rb, right: right as u8, d: or.rd, other: other as u32 })
+    }
+
+    /// `a = b` shifted (or rotated) by `imm` modulo 64.
+    fn shift_imm64(&mut self, shift: Shift, a: u8, b: u8, imm: u64) {
+        let dst = self.pinned.get(a).unwrap_or(RAX);
+        self.get(dst, b);
+        self.asm.shift_imm(W::Q64, shift, dst, (imm & 63) as u8);
+        if self.pinned.get(a).is_none() {
+            self.put(a, RAX);
+        }
+    }
+
+    /// `d = x` rotated right by `n` (64-bit).
+    fn rotate_right(&mut self, d: u8, x: u8, n: u8) {
+        let dst = self.pinned.get(d).unwrap_or(RAX);
+        if self.bmi2 {
+            let src = self.source(x, RCX);
+            self.asm.rorx(dst, src, n);
+        } else {
+            self.get(dst, x);
+            self.asm.shift_imm(W::Q64, Shift::Ror, dst, n);
+        }
+        if self.pinned.get(d).is_none() {
+            self.put(d, RAX);
+        }
     }
 
     /// `f = x + carry flag`, reading `x` only with moves (which leave the flags alone).
@@ -917,17 +988,24 @@ impl<'a> Lowering<'a> {
                 self.asm.shift_imm(W::D32, shift_of(opcode), RAX, (op.imm1 & 31) as u8);
                 self.put_sext32(a);
             }
-            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => match self.pinned.get(a) {
-                Some(ra) => {
-                    self.get(ra, b);
-                    self.asm.shift_imm(W::Q64, shift_of(opcode), ra, (op.imm1 & 63) as u8);
+            // A rotate written as two shifts and an `or` is one rotate (`rorx`) and the one shift
+            // whose result stays visible. Of the two, whichever would overwrite `x` goes second.
+            ShloRImm64 | ShloLImm64 if self.rotation_at(i).is_some() => {
+                if let Some(rot) = self.rotation_at(i) {
+                    let other = self.ops[rot.other as usize];
+                    let shift = other.opcode().map_or(Shift::Shl, shift_of);
+                    if other.ra == rot.x {
+                        self.rotate_right(rot.d, rot.x, rot.right);
+                        self.shift_imm64(shift, other.ra, other.rb, other.imm1);
+                    } else {
+                        self.shift_imm64(shift, other.ra, other.rb, other.imm1);
+                        self.rotate_right(rot.d, rot.x, rot.right);
+                    }
+                    self.fused_away[i as usize + 1] = true;
+                    self.fused_away[i as usize + 2] = true;
                 }
-                None => {
-                    self.get(RAX, b);
-                    self.asm.shift_imm(W::Q64, shift_of(opcode), RAX, (op.imm1 & 63) as u8);
-                    self.put(a, RAX);
-                }
-            },
+            }
+            ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => self.shift_imm64(shift_of(opcode), a, b, op.imm1),
             NegAddImm32 | NegAddImm64 => {
                 self.get(RCX, b);
                 self.asm.mov_imm(RAX, op.imm1);

@@ -154,6 +154,11 @@ pub struct Compiled {
 impl Compiled {
     /// Compiles `program` for memories like `memory` (page table or linear).
     pub fn new<M: Memory>(program: Arc<Predecoded>, memory: &mut M) -> Result<Compiled, CompileError> {
+        Compiled::with_bmi2(program, memory, std::is_x86_feature_detected!("bmi2"))
+    }
+
+    /// As `new`, using BMI2's instructions only if `bmi2` (tests compile both ways).
+    fn with_bmi2<M: Memory>(program: Arc<Predecoded>, memory: &mut M, bmi2: bool) -> Result<Compiled, CompileError> {
         if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
             return Err(CompileError::UnsupportedHost("not x86-64 Linux"));
         }
@@ -161,7 +166,7 @@ impl Compiled {
         let shape = shape_of(memory.jit_view());
         let ops = program.ops();
         let registers = RegisterMap::for_program(ops, shape);
-        let mut lowering = Lowering::new(ops, shape, registers, std::is_x86_feature_detected!("bmi2"));
+        let mut lowering = Lowering::new(ops, shape, registers, bmi2);
         let entry = trampoline(&mut lowering.asm, lowering.exit, shape, &registers);
         for i in 0..ops.len() as u32 {
             lowering.record(i);
@@ -675,6 +680,81 @@ mod tests {
                     assert!(c.set_pc(pc) && v.set_pc(pc));
                     assert_eq!(c.run(), v.run(), "program {k} from pc {pc}");
                     assert_eq!(c.regs(), v.regs(), "program {k} from pc {pc} with r1 = {r1:#x}, r2 = {r2:#x}");
+                }
+            }
+        }
+    }
+
+    /// A rotate written as two shifts and an `or` is one rotate and the shift whose result
+    /// stays visible. Each program runs from each of its instructions (a host may enter at any),
+    /// with and without BMI2, and must leave the interpreter's exit and registers. The shifts
+    /// come in either order, with the `or`'s operands either way round, a shift in place on `x`,
+    /// the rotated value in either temporary, and with the registers in memory (r11 and r12,
+    /// which the fillers after the `trap` leave without a host register); the last three are
+    /// not rotates and must stay as they are.
+    #[test]
+    fn rotates_from_shifts_give_the_interpreters_registers() {
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
+        // `shlo_*_imm_64 a, b, n` (two registers and an immediate) and `or d, x, y`.
+        let shift = |op, a: u8, b: u8, n: u8| vec![byte(op), a | b << 4, n];
+        let or = |d: u8, x: u8, y: u8| vec![byte(Opcode::Or), x | y << 4, d];
+        let (l, r) = (Opcode::ShloLImm64, Opcode::ShloRImm64);
+        let programs: Vec<Vec<Vec<u8>>> = vec![
+            // blake2b's shape: t = x >> 32, x <<= 32 in place, x |= t.
+            vec![shift(r, 3, 1, 32), shift(l, 1, 1, 32), or(1, 1, 3)],
+            // The rotated value in the right shift's register; x shifted in place.
+            vec![shift(r, 3, 1, 24), shift(l, 1, 1, 40), or(3, 3, 1)],
+            // The left shift first, x left alone, the `or`'s operands the other way round.
+            vec![shift(l, 4, 2, 1), shift(r, 5, 2, 63), or(5, 4, 5)],
+            // The left shift first, then the right shift in place on x, the rotation into it.
+            vec![shift(l, 4, 2, 8), shift(r, 2, 2, 56), or(2, 2, 4)],
+            // Registers without a host register (see the fillers).
+            vec![shift(r, 12, 11, 16), shift(l, 11, 11, 48), or(11, 11, 12)],
+            vec![shift(r, 12, 1, 7), shift(l, 11, 1, 57), or(12, 11, 12)],
+            // Not rotates: amounts that do not add up to 64, the `or` into a third register, and
+            // a first shift that overwrites x.
+            vec![shift(r, 3, 1, 30), shift(l, 1, 1, 32), or(1, 1, 3)],
+            vec![shift(r, 3, 1, 32), shift(l, 4, 1, 32), or(5, 3, 4)],
+            vec![shift(r, 1, 1, 32), shift(l, 3, 1, 32), or(1, 1, 3)],
+        ];
+        // After the `trap`: never run, but counted by the register map, so that r0–r10 are used
+        // more often than r11 and r12 and keep the host registers.
+        let fillers: Vec<Vec<u8>> = (0..11u8).flat_map(|g| std::iter::repeat_n(or(g, g, g), 8)).collect();
+        for (k, ops) in programs.iter().enumerate() {
+            let mut bytes = Vec::new();
+            let mut starts = Vec::new();
+            let mut pcs = Vec::new();
+            let trap = vec![byte(Opcode::Trap)];
+            for (n, op) in ops.iter().chain([&trap]).chain(&fillers).enumerate() {
+                if n <= ops.len() {
+                    pcs.push(bytes.len() as u32);
+                }
+                starts.push(true);
+                starts.extend(std::iter::repeat_n(false, op.len() - 1));
+                bytes.extend(op);
+            }
+            let code = Code::parse(&Code::encode(&[], &bytes, &starts, LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
+            let costs = GasCosts::single_pass(&code);
+            let program = Arc::new(Predecoded::new(code, &costs));
+            for bmi2 in [true, false] {
+                if bmi2 && !std::is_x86_feature_detected!("bmi2") {
+                    continue;
+                }
+                let compiled = Arc::new(Compiled::with_bmi2(program.clone(), &mut PagedMemory::new(), bmi2).unwrap());
+                for &pc in &pcs {
+                    for x in [0x0123_4567_89ab_cdef, u64::MAX, 1, 1 << 63] {
+                        let mut c = CompiledVm::new(compiled.clone(), PagedMemory::new(), 1000).unwrap();
+                        let mut v = Vm::new(program.clone(), PagedMemory::new(), 1000);
+                        for g in 0..13 {
+                            let value = x.rotate_left(u32::from(g as u8) * 5) ^ g as u64;
+                            c.set_reg(g, value);
+                            v.set_reg(g, value);
+                        }
+                        assert!(c.set_pc(pc) && v.set_pc(pc));
+                        assert_eq!(c.run(), v.run(), "program {k} from pc {pc}");
+                        assert_eq!(c.regs(), v.regs(), "program {k} from pc {pc} with x = {x:#x}, bmi2 {bmi2}");
+                    }
                 }
             }
         }

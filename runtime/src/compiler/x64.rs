@@ -345,6 +345,18 @@ impl Asm {
         self.modrm_rr(dst.0, src.0);
     }
 
+    /// BMI2 `rorx dst, src, n` (64-bit): a rotate right by an immediate into another register,
+    /// without touching the flags.
+    pub fn rorx(&mut self, dst: R, src: R, n: u8) {
+        self.byte(0xC4);
+        self.byte((u8::from(dst.0 < 8) << 7) | (1 << 6) | (u8::from(src.0 < 8) << 5) | 0x03);
+        // W1, no second source (vvvv = 1111), L0, F2.
+        self.byte(0xFB);
+        self.byte(0xF0);
+        self.modrm_rr(dst.0, src.0);
+        self.byte(n);
+    }
+
     /// `lea dst32, [m]`: the address modulo 2^32, zero-extended.
     pub fn lea32(&mut self, dst: R, m: Mem) {
         self.op_mem(W::D32, &[0x8D], dst.0, m);
@@ -607,6 +619,8 @@ mod tests {
         assert_eq!(asm(|a| a.shift_x(W::Q64, Shift::Shl, RAX, RBX, RCX)), [0xC4, 0xE2, 0xF1, 0xF7, 0xC3]);
         assert_eq!(asm(|a| a.shift_x(W::D32, Shift::Shr, R10, R14, R11)), [0xC4, 0x42, 0x23, 0xF7, 0xD6]);
         assert_eq!(asm(|a| a.shift_x(W::Q64, Shift::Sar, RDX, R9, RSI)), [0xC4, 0xC2, 0xCA, 0xF7, 0xD1]);
+        assert_eq!(asm(|a| a.rorx(RAX, RBX, 5)), [0xC4, 0xE3, 0xFB, 0xF0, 0xC3, 0x05]);
+        assert_eq!(asm(|a| a.rorx(R11, R8, 63)), [0xC4, 0x43, 0xFB, 0xF0, 0xD8, 0x3F]);
         assert_eq!(asm(|a| a.lea32(RAX, at(RAX, 0x100))), [0x8D, 0x80, 0, 1, 0, 0]);
         // rbp/r13 as base have no displacement-free form.
         assert_eq!(asm(|a| a.load(W::D32, RAX, at(R13, 0))), [0x41, 0x8B, 0x45, 0]);
