@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::memory::{MemFault, Memory};
 use crate::outcome::Exit;
 use fusion::{with_kinds, Kind, Via};
-pub(crate) use cursor::{Cursor, FREE};
+pub(crate) use cursor::{Cursor, FREE, OWN_CHARGE};
 use predecode::{Predecoded, NO_INDEX};
 
 /// Number of guest registers.
@@ -124,9 +124,8 @@ impl<M: Memory> Vm<M> {
                 self.gas = gas;
                 // SAFETY: `cur` and `$resume` point into `ops` (see the loop's SAFETY note).
                 self.cursor.exit_pc = unsafe { (*cur).pc };
-                let next = unsafe { $resume.offset_from(base) } as u32;
-                self.cursor.next = next;
-                self.cursor.pay = Cursor::pay_for(&self.program, next, $charge);
+                self.cursor.next = unsafe { $resume.offset_from(base) } as u32;
+                self.cursor.pay = if $charge { OWN_CHARGE } else { FREE };
                 return $exit;
             }};
         }
