@@ -171,6 +171,8 @@ struct Rotation {
     d: u8,
     /// The record of the other shift, whose destination keeps its shifted value.
     other: u32,
+    /// The record of a load between the second shift and the `or`, if there is one.
+    gap: Option<u32>,
 }
 
 /// A memory access whose inline check failed: the slow path calls the memory.
@@ -184,6 +186,10 @@ struct SlowAccess {
     value: Option<Value>,
     /// For loads: the guest register to write.
     dst: u8,
+    /// For a load moved before a rotate's records ([`Lowering::rotation_at`]): the first of
+    /// them. The slow path does the two shifts before the access, and after it the `or`, then
+    /// continues after the rotate (`back`).
+    rotation: Option<u32>,
 }
 
 #[derive(Copy, Clone)]
@@ -449,34 +455,53 @@ impl<'a> Lowering<'a> {
     /// (`shlo_r_imm_64 t, x, k; shlo_l_imm_64 u, x, 64 - k; or d, t, u`, the shifts in either
     /// order, the `or`'s operands in either order) and `d` is `t` or `u`: the rotation. The `or`
     /// leaves `d` the rotated value and the other temporary its shift of `x`, so the three are
-    /// one rotate and one shift. The later two must charge nothing (no block starts there) and
-    /// must not be the last record (their code on their own continues to the next record).
+    /// one rotate and one shift. The records after the first must charge nothing (no block
+    /// starts there) and the last must not end the program (their code on their own continues
+    /// to the next record).
+    ///
+    /// A load may sit between the second shift and the `or` (blake2b's shape) when it touches
+    /// none of `x`, `t` and `u` and all three have host registers: the load goes first, and its
+    /// slow path does the two shifts before it calls the memory (a fault then shows them done
+    /// and the `or` not) and the `or` after (see `SlowAccess::rotation`).
     fn rotation_at(&self, i: u32) -> Option<Rotation> {
         use Opcode::*;
         let i = i as usize;
-        let (first, second, or) = (self.ops.get(i)?, self.ops.get(i + 1)?, self.ops.get(i + 3).and(self.ops.get(i + 2))?);
+        let (first, second) = (self.ops.get(i)?, self.ops.get(i + 1)?);
         let (f, s) = (first.opcode()?, second.opcode()?);
-        let shifts = matches!((f, s), (ShloRImm64, ShloLImm64) | (ShloLImm64, ShloRImm64));
-        // Each shift: `ra = rb shifted by imm1` (mod 64).
-        let (n1, n2) = (first.imm1 & 63, second.imm1 & 63);
-        let fits = shifts
-            && second.charge == 0
-            && or.charge == 0
-            && or.opcode() == Some(Or)
-            && first.rb == second.rb
-            && first.ra != first.rb
-            && first.ra != second.ra
-            && n1 != 0
-            && n1 + n2 == 64
-            && ((or.ra == first.ra && or.rb == second.ra) || (or.ra == second.ra && or.rb == first.ra))
-            && (or.rd == first.ra || or.rd == second.ra);
-        if !fits {
+        if !matches!((f, s), (ShloRImm64, ShloLImm64) | (ShloLImm64, ShloRImm64)) || second.charge != 0 {
             return None;
         }
+        let (x, t, u) = (first.rb, first.ra, second.ra);
+        let is_or = |op: &Op| {
+            op.opcode() == Some(Or) && op.charge == 0 && ((op.ra == t && op.rb == u) || (op.ra == u && op.rb == t)) && (op.rd == t || op.rd == u)
+        };
+        // Each shift: `ra = rb shifted by imm1` (mod 64).
+        let (n1, n2) = (first.imm1 & 63, second.imm1 & 63);
+        if second.rb != x || t == x || t == u || n1 == 0 || n1 + n2 != 64 {
+            return None;
+        }
+        let (or, gap) = match (self.ops.get(i + 2), self.ops.get(i + 3), self.ops.get(i + 4)) {
+            (Some(or), Some(_), _) if is_or(or) => (or, None),
+            (Some(load), Some(or), Some(_)) if is_or(or) && self.load_beside(load, [x, t, u]) => (or, Some(i as u32 + 2)),
+            _ => return None,
+        };
         let right = if f == ShloRImm64 { n1 } else { n2 };
         // The temporary the `or` does not overwrite keeps its shift: that record's own code.
-        let other = if or.rd == first.ra { i + 1 } else { i };
-        Some(Rotation { x: first.rb, right: right as u8, d: or.rd, other: other as u32 })
+        let other = if or.rd == t { i + 1 } else { i };
+        Some(Rotation { x, right: right as u8, d: or.rd, other: other as u32, gap })
+    }
+
+    /// Whether `op` is a load inside the block that names none of `regs`, all of which have host
+    /// registers (its slow path then shifts them without the scratch registers, which hold the
+    /// address).
+    fn load_beside(&self, op: &Op, regs: [u8; 3]) -> bool {
+        use Opcode::*;
+        let named = match op.opcode() {
+            Some(LoadIndU8 | LoadIndI8 | LoadIndU16 | LoadIndI16 | LoadIndU32 | LoadIndI32 | LoadIndU64) => [op.ra, op.rb],
+            Some(LoadU8 | LoadI8 | LoadU16 | LoadI16 | LoadU32 | LoadI32 | LoadU64) => [op.ra, op.ra],
+            _ => return false,
+        };
+        op.charge == 0 && regs.iter().all(|&g| !named.contains(&g) && self.pinned.get(g).is_some())
     }
 
     /// `a = b` shifted (or rotated) by `imm` modulo 64.
@@ -678,14 +703,14 @@ impl<'a> Lowering<'a> {
                 self.asm.load_sized(target, indexed(R15, RAX, 1, 0), size, inline_signed);
                 if target != RAX {
                     self.asm.bind(back);
-                    self.slow.push(SlowAccess { label: slow, back, record: i, size, signed, value: None, dst });
+                    self.slow.push(SlowAccess { label: slow, back, record: i, size, signed, value: None, dst, rotation: None });
                     return;
                 }
             }
         }
         self.put(dst, RAX);
         self.asm.bind(back);
-        self.slow.push(SlowAccess { label: slow, back, record: i, size, signed, value: None, dst });
+        self.slow.push(SlowAccess { label: slow, back, record: i, size, signed, value: None, dst, rotation: None });
     }
 
     /// Stores `size` bytes of `value` at the address in `eax`.
@@ -726,7 +751,7 @@ impl<'a> Lowering<'a> {
             }
         }
         self.asm.bind(back);
-        self.slow.push(SlowAccess { label: slow, back, record: i, size, signed: false, value: Some(value), dst: 0 });
+        self.slow.push(SlowAccess { label: slow, back, record: i, size, signed: false, value: Some(value), dst: 0, rotation: None });
     }
 
     fn value_into(&mut self, r: R, value: Value) {
@@ -992,6 +1017,17 @@ impl<'a> Lowering<'a> {
             // whose result stays visible. Of the two, whichever would overwrite `x` goes second.
             ShloRImm64 | ShloLImm64 if self.rotation_at(i).is_some() => {
                 if let Some(rot) = self.rotation_at(i) {
+                    let end = self.asm.label();
+                    if let Some(gap) = rot.gap {
+                        let load = self.ops[gap as usize];
+                        let first_slow = self.slow.len();
+                        self.instruction(gap, &load, load.opcode().unwrap_or(opcode));
+                        for s in &mut self.slow[first_slow..] {
+                            s.rotation = Some(i);
+                            s.back = end;
+                        }
+                        self.fused_away[gap as usize + 1] = true;
+                    }
                     let other = self.ops[rot.other as usize];
                     let shift = other.opcode().map_or(Shift::Shl, shift_of);
                     if other.ra == rot.x {
@@ -1003,6 +1039,7 @@ impl<'a> Lowering<'a> {
                     }
                     self.fused_away[i as usize + 1] = true;
                     self.fused_away[i as usize + 2] = true;
+                    self.asm.bind(end);
                 }
             }
             ShloLImm64 | ShloRImm64 | SharRImm64 | RotR64Imm => self.shift_imm64(shift_of(opcode), a, b, op.imm1),
@@ -1282,7 +1319,13 @@ impl<'a> Lowering<'a> {
         for s in std::mem::take(&mut self.slow) {
             self.asm.bind(s.label);
             // The address is still in eax: the inline checks (or the fault handler) come here
-            // before anything changes it.
+            // before anything changes it. (A rotate's shifts touch only host registers.)
+            if let Some(first) = s.rotation {
+                for k in [first, first + 1] {
+                    let shift = self.ops[k as usize];
+                    self.shift_imm64(shift.opcode().map_or(Shift::Shl, shift_of), shift.ra, shift.rb, shift.imm1);
+                }
+            }
             if let Some(v) = s.value {
                 self.value_into(RCX, v);
                 self.asm.store(W::Q64, self.c(ctx::SCRATCH), RCX);
@@ -1296,6 +1339,10 @@ impl<'a> Lowering<'a> {
             if s.value.is_none() {
                 self.asm.load(W::Q64, RAX, self.c(ctx::SCRATCH));
                 self.put(s.dst, RAX);
+            }
+            if let Some(first) = s.rotation {
+                let or = self.ops[first as usize + 3];
+                self.instruction(first + 3, &or, Opcode::Or);
             }
             self.asm.jmp(s.back);
         }

@@ -760,6 +760,78 @@ mod tests {
         }
     }
 
+    /// A rotate with a load between its second shift and its `or` (blake2b's shape): the load
+    /// goes first, and its slow path does the shifts before the memory and the `or` after. Each
+    /// program runs from each instruction, on both memory shapes (faults, and inline checks),
+    /// with the load's address in a page (fast), across two pages (the slow path, which
+    /// succeeds on the page table), in no page (a page fault, which must show the shifts done
+    /// and the `or` not) and below 64 KiB (a panic), against the interpreter. The last two
+    /// programs are not fused: the load reads a temporary, or writes `x`.
+    #[test]
+    fn a_load_inside_a_rotate_gives_the_interpreters_state() {
+        use crate::memory::Access;
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Memory, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
+        let shift = |op, a: u8, b: u8, n: u8| vec![byte(op), a | b << 4, n];
+        let or = |d: u8, x: u8, y: u8| vec![byte(Opcode::Or), x | y << 4, d];
+        let load = |op, a: u8, b: u8| vec![byte(op), a | b << 4];
+        let (l, r) = (Opcode::ShloLImm64, Opcode::ShloRImm64);
+        let (u64_, u8_) = (Opcode::LoadIndU64, Opcode::LoadIndU8);
+        let programs: Vec<Vec<Vec<u8>>> = vec![
+            vec![shift(r, 3, 1, 32), shift(l, 1, 1, 32), load(u64_, 10, 9), or(1, 1, 3)],
+            vec![shift(r, 3, 1, 24), shift(l, 1, 1, 40), load(u8_, 10, 9), or(3, 3, 1)],
+            vec![shift(l, 4, 2, 8), shift(r, 5, 2, 56), load(u64_, 9, 9), or(5, 4, 5)],
+            vec![shift(r, 3, 1, 32), shift(l, 1, 1, 32), load(u64_, 10, 3), or(1, 1, 3)],
+            vec![shift(r, 3, 1, 32), shift(l, 4, 1, 32), load(u64_, 1, 9), or(4, 4, 3)],
+        ];
+        let memory = |reservable: bool| {
+            let mut m = PagedMemory::new();
+            m.set_reservable(reservable);
+            m.map(0x20000, 0x2000, Access::ReadOnly);
+            m.write_bytes(0x20000, &(0..0x2000u32).map(|b| (b * 7 + 3) as u8).collect::<Vec<_>>()).unwrap();
+            m
+        };
+        for (k, ops) in programs.iter().enumerate() {
+            let mut bytes = Vec::new();
+            let mut starts = Vec::new();
+            let mut pcs = Vec::new();
+            for op in ops.iter().chain([&vec![byte(Opcode::Trap)]]) {
+                pcs.push(bytes.len() as u32);
+                starts.push(true);
+                starts.extend(std::iter::repeat_n(false, op.len() - 1));
+                bytes.extend(op);
+            }
+            let code = Code::parse(&Code::encode(&[], &bytes, &starts, LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
+            let costs = GasCosts::single_pass(&code);
+            let program = Arc::new(Predecoded::new(code, &costs));
+            for (reservable, bmi2) in [(true, true), (true, false), (false, true), (false, false)] {
+                if bmi2 && !std::is_x86_feature_detected!("bmi2") {
+                    continue;
+                }
+                let compiled = Arc::new(Compiled::with_bmi2(program.clone(), &mut memory(reservable), bmi2).unwrap());
+                for &pc in &pcs {
+                    for address in [0x20010u64, 0x20ffc, 0x40000, 0x100] {
+                        let mut c = CompiledVm::new(compiled.clone(), memory(reservable), 1000).unwrap();
+                        let mut v = Vm::new(program.clone(), memory(reservable), 1000);
+                        for g in 0..13 {
+                            let value = 0x0123_4567_89ab_cdefu64.rotate_left(u32::from(g as u8) * 5) ^ g as u64;
+                            c.set_reg(g, value);
+                            v.set_reg(g, value);
+                        }
+                        for (g, value) in [(9, address), (3, address)] {
+                            c.set_reg(g, value);
+                            v.set_reg(g, value);
+                        }
+                        assert!(c.set_pc(pc) && v.set_pc(pc));
+                        let what = format!("program {k} from pc {pc}, address {address:#x}, reserved {reservable}, bmi2 {bmi2}");
+                        assert_eq!(c.run(), v.run(), "{what}");
+                        assert_eq!(c.regs(), v.regs(), "{what}");
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn context_offsets_match_the_layout() {
         let c = std::mem::MaybeUninit::<Context>::uninit();
