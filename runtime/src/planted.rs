@@ -35,6 +35,9 @@ pub enum Bug {
     /// A reservation given back for reuse keeps its written pages as they are instead of
     /// zeroing them: the next memory on the thread sees the last one's data.
     RecycledPagesKeepData = 10,
+    /// The slow path of a load the recompiler moved before a rotate's shifts skips the shifts:
+    /// a fault there shows the rotate's registers as they were before it.
+    CompiledRotateFaultState = 11,
 }
 
 static ACTIVE: AtomicU8 = AtomicU8::new(0);

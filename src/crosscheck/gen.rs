@@ -115,6 +115,7 @@ fn chunk() -> impl Strategy<Value = Vec<Raw>> {
     let runs: Vec<&'static [Opcode]> = FUSIONS.iter().map(|f| f.run).collect();
     prop_oneof![
         5 => raw().prop_map(|r| vec![r]),
+        1 => recompiler_idiom(),
         1 => (prop::sample::select(runs), proptest::collection::vec(raw(), MAX_RUN), 0u8..4).prop_map(|(run, raws, link)| {
             let mut out: Vec<Raw> = run.iter().zip(raws).map(|(&op, r)| Raw { op, ..r }).collect();
             for k in 1..out.len() {
@@ -133,6 +134,45 @@ fn chunk() -> impl Strategy<Value = Vec<Raw>> {
             out
         }),
     ]
+}
+
+/// The shapes the recompiler turns into fewer instructions, with random registers (so that they
+/// collide now and then, where it must not): a rotate written as two shifts and an `or`,
+/// sometimes with a load between (it must still fault exactly as written), and an add, its
+/// carry and the carry added on (sometimes overwritten after, sometimes read again).
+fn recompiler_idiom() -> impl Strategy<Value = Vec<Raw>> {
+    use Opcode::*;
+    let reg = || 0u8..13;
+    let loads = vec![LoadIndU8, LoadIndI16, LoadIndU32, LoadIndU64];
+    let rotate = (proptest::collection::vec(raw(), 4), (reg(), reg(), reg(), reg(), reg()), 1i64..64, any::<[bool; 4]>(), prop::sample::select(loads)).prop_map(
+        |(raws, (x, t, u, base, dst), k, [left_first, gap, swap, into_t], load)| {
+            let plain = |r: &Raw, op, regs, imm1| Raw { op, regs, imm1, pad: 0, junk: 0, odd: 0, ..r.clone() };
+            let right = plain(&raws[0], ShloRImm64, (t, x, 0), k);
+            let left = plain(&raws[1], ShloLImm64, (u, x, 0), 64 - k);
+            let d = if into_t { t } else { u };
+            let or = plain(&raws[3], Or, if swap { (u, t, d) } else { (t, u, d) }, 0);
+            let mut out = if left_first { vec![left, right] } else { vec![right, left] };
+            if gap {
+                let offset = raws[2].imm1;
+                out.push(plain(&raws[2], load, (dst, base, 0), offset));
+            }
+            out.push(or);
+            out
+        },
+    );
+    let carry = (proptest::collection::vec(raw(), 4), (reg(), reg(), reg(), reg(), reg(), reg()), any::<[bool; 3]>()).prop_map(
+        |(raws, (a, b, d, c, f, x), [other, swap, overwrite])| {
+            let plain = |r: &Raw, op, regs| Raw { op, regs, pad: 0, junk: 0, odd: 0, ..r.clone() };
+            let mut out = vec![
+                plain(&raws[0], Add64, (a, b, d)),
+                plain(&raws[1], SetLtU, (d, if other { b } else { a }, c)),
+                plain(&raws[2], Add64, if swap { (c, x, f) } else { (x, c, f) }),
+            ];
+            out.push(if overwrite { plain(&raws[3], LoadImm, (c, 0, 0)) } else { plain(&raws[3], Add64, (c, c, f)) });
+            out
+        },
+    );
+    prop_oneof![rotate, carry]
 }
 
 pub fn case() -> impl Strategy<Value = Case> {
