@@ -138,8 +138,9 @@ fn chunk() -> impl Strategy<Value = Vec<Raw>> {
 
 /// The shapes the recompiler turns into fewer instructions, with random registers (so that they
 /// collide now and then, where it must not): a rotate written as two shifts and an `or`,
-/// sometimes with a load between (it must still fault exactly as written), and an add, its
-/// carry and the carry added on (sometimes overwritten after, sometimes read again).
+/// sometimes with a load between (it must still fault exactly as written), an add, its carry
+/// and the carry added on (sometimes overwritten after, sometimes read again), and a `not` and
+/// an `and` of it.
 fn recompiler_idiom() -> impl Strategy<Value = Vec<Raw>> {
     use Opcode::*;
     let reg = || 0u8..13;
@@ -172,7 +173,13 @@ fn recompiler_idiom() -> impl Strategy<Value = Vec<Raw>> {
             out
         },
     );
-    prop_oneof![rotate, carry]
+    let and_not = (proptest::collection::vec(raw(), 2), (reg(), reg(), reg(), reg()), any::<[bool; 2]>()).prop_map(|(raws, (t, x, y, d), [swap, same])| {
+        let plain = |r: &Raw, op, regs, imm1| Raw { op, regs, imm1, pad: 0, junk: 0, odd: 0, ..r.clone() };
+        // The `and` into the `not`'s register (fused) or, now and then, into another.
+        let d = if same { t } else { d };
+        vec![plain(&raws[0], XorImm, (t, x, 0), -1), plain(&raws[1], And, if swap { (y, t, d) } else { (t, y, d) }, 0)]
+    });
+    prop_oneof![rotate, carry, and_not]
 }
 
 pub fn case() -> impl Strategy<Value = Case> {

@@ -504,6 +504,39 @@ impl<'a> Lowering<'a> {
         op.charge == 0 && regs.iter().all(|&g| !named.contains(&g) && self.pinned.get(g).is_some())
     }
 
+    /// When record `i` is `xor_imm t, x, -1` (a `not`) and the next `and t, t, y` (either
+    /// order, `y` not `t`): `(t, x, y)`, for one `andn` (keccak's chi step). The `not`'s value
+    /// is overwritten at once, so nothing can see it; the `and` must charge nothing (no block
+    /// starts there) and must not end the program.
+    fn and_not_at(&self, i: u32) -> Option<(u8, u8, u8)> {
+        let i = i as usize;
+        let (not, and) = (self.ops.get(i)?, self.ops.get(i + 1).and(self.ops.get(i + 2)).and(self.ops.get(i + 1))?);
+        let (t, x) = (not.ra, not.rb);
+        let fits = not.opcode() == Some(Opcode::XorImm) && not.imm1 == u64::MAX && and.opcode() == Some(Opcode::And) && and.charge == 0 && and.rd == t;
+        match (and.ra == t, and.rb == t) {
+            (true, false) if fits => Some((t, x, and.rb)),
+            (false, true) if fits => Some((t, x, and.ra)),
+            _ => None,
+        }
+    }
+
+    /// `d = !inverted & other` with BMI1's `andn`.
+    fn and_not(&mut self, d: u8, inverted: u8, other: u8) {
+        let dst = self.pinned.get(d).unwrap_or(RAX);
+        let (a, b) = match (self.pinned.get(inverted), self.pinned.get(other)) {
+            (Some(a), Some(b)) => (a, b),
+            _ => {
+                self.get(RAX, inverted);
+                self.get(RCX, other);
+                (RAX, RCX)
+            }
+        };
+        self.asm.andn(dst, a, b);
+        if self.pinned.get(d).is_none() {
+            self.put(d, RAX);
+        }
+    }
+
     /// `a = b` shifted (or rotated) by `imm` modulo 64.
     fn shift_imm64(&mut self, shift: Shift, a: u8, b: u8, imm: u64) {
         let dst = self.pinned.get(a).unwrap_or(RAX);
@@ -977,6 +1010,13 @@ impl<'a> Lowering<'a> {
                 self.asm.alu_imm(W::D32, Alu::Add, RAX, op.imm1 as u32 as i32);
                 self.put_sext32(a);
             }
+            // `not` into a register and `and` of it into the same register: one `andn`.
+            XorImm if self.and_not_at(i).is_some() => {
+                if let Some((d, inverted, other)) = self.and_not_at(i) {
+                    self.and_not(d, inverted, other);
+                    self.fused_away[i as usize + 1] = true;
+                }
+            }
             AndImm | XorImm | OrImm | AddImm64 => {
                 let alu = match opcode {
                     AndImm => Alu::And,
@@ -1139,14 +1179,12 @@ impl<'a> Lowering<'a> {
                 self.asm.shift_cl(W::Q64, shift_of(opcode), RAX);
                 self.put(d, RAX);
             }
-            AndInv | OrInv | Xnor => {
+            // a & !b
+            AndInv => self.and_not(d, b, a),
+            OrInv | Xnor => {
                 self.get(RAX, a);
                 self.get(RCX, b);
                 match opcode {
-                    AndInv => {
-                        self.asm.not(W::Q64, RCX);
-                        self.asm.alu(W::Q64, Alu::And, RAX, RCX);
-                    }
                     OrInv => {
                         self.asm.not(W::Q64, RCX);
                         self.asm.alu(W::Q64, Alu::Or, RAX, RCX);

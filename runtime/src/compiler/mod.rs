@@ -686,15 +686,13 @@ mod tests {
     }
 
     /// A rotate written as two shifts and an `or` is one rotate and the shift whose result
-    /// stays visible. Each program runs from each of its instructions (a host may enter at any),
-    /// with and without BMI2, and must leave the interpreter's exit and registers. The shifts
-    /// come in either order, with the `or`'s operands either way round, a shift in place on `x`,
-    /// the rotated value in either temporary, and with the registers in memory (r11 and r12,
-    /// which the fillers after the `trap` leave without a host register); the last three are
-    /// not rotates and must stay as they are.
+    /// stays visible. The shifts come in either order, with the `or`'s operands either way
+    /// round, a shift in place on `x`, the rotated value in either temporary, and with the
+    /// registers in memory (r11 and r12); the last three are not rotates and must stay as they
+    /// are.
     #[test]
     fn rotates_from_shifts_give_the_interpreters_registers() {
-        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        use crate::{Numbering, Opcode, OpcodeInfo};
         let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
         // `shlo_*_imm_64 a, b, n` (two registers and an immediate) and `or d, x, y`.
         let shift = |op, a: u8, b: u8, n: u8| vec![byte(op), a | b << 4, n];
@@ -718,8 +716,17 @@ mod tests {
             vec![shift(r, 3, 1, 32), shift(l, 4, 1, 32), or(5, 3, 4)],
             vec![shift(r, 1, 1, 32), shift(l, 3, 1, 32), or(1, 1, 3)],
         ];
-        // After the `trap`: never run, but counted by the register map, so that r0–r10 are used
-        // more often than r11 and r12 and keep the host registers.
+        same_as_interpreter(&programs);
+    }
+
+    /// Runs each program (records, then a `trap`) from each of its instructions (a host may
+    /// enter at any), compiled with and without BMI2, against the interpreter: same exit, same
+    /// registers. After the `trap` come fillers, never run but counted by the register map, so
+    /// that r0–r10 are named more often than r11 and r12, which are left without a host register.
+    fn same_as_interpreter(programs: &[Vec<Vec<u8>>]) {
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
+        let or = |d: u8, x: u8, y: u8| vec![byte(Opcode::Or), x | y << 4, d];
         let fillers: Vec<Vec<u8>> = (0..11u8).flat_map(|g| std::iter::repeat_n(or(g, g, g), 8)).collect();
         for (k, ops) in programs.iter().enumerate() {
             let mut bytes = Vec::new();
@@ -758,6 +765,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `not` then `and` of it into the same register is one `andn` (keccak's chi step), and
+    /// `and_inv` is one `andn` too; the programs after the first four are not fused (the `and`
+    /// into another register, the `and` of the `not` with itself, an `xor` with something else
+    /// than -1).
+    #[test]
+    fn and_not_gives_the_interpreters_registers() {
+        use crate::{Numbering, Opcode, OpcodeInfo};
+        let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
+        let not = |a: u8, b: u8| vec![byte(Opcode::XorImm), a | b << 4, 0xFF];
+        let three = |op, d: u8, x: u8, y: u8| vec![byte(op), x | y << 4, d];
+        let (and, and_inv) = (Opcode::And, Opcode::AndInv);
+        same_as_interpreter(&[
+            vec![not(5, 10), three(and, 5, 5, 11)],
+            vec![not(8, 8), three(and, 8, 8, 10)],
+            vec![not(5, 10), three(and, 5, 11, 5)],
+            vec![not(11, 12), three(and, 11, 11, 1)],
+            vec![three(and_inv, 3, 1, 2), three(and_inv, 11, 12, 1), three(and_inv, 4, 4, 4)],
+            vec![not(6, 8), three(and, 2, 10, 6)],
+            vec![not(5, 10), three(and, 5, 5, 5)],
+            vec![vec![byte(Opcode::XorImm), 5 | 10 << 4, 7], three(and, 5, 5, 11)],
+        ]);
     }
 
     /// A rotate with a load between its second shift and its `or` (blake2b's shape): the load

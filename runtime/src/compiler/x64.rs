@@ -357,6 +357,15 @@ impl Asm {
         self.byte(n);
     }
 
+    /// BMI1 `andn dst, inverted, other` (64-bit): `dst = !inverted & other`.
+    pub fn andn(&mut self, dst: R, inverted: R, other: R) {
+        self.byte(0xC4);
+        self.byte((u8::from(dst.0 < 8) << 7) | (1 << 6) | (u8::from(other.0 < 8) << 5) | 0x02);
+        self.byte(0x80 | ((!inverted.0 & 15) << 3));
+        self.byte(0xF2);
+        self.modrm_rr(dst.0, other.0);
+    }
+
     /// `lea dst32, [m]`: the address modulo 2^32, zero-extended.
     pub fn lea32(&mut self, dst: R, m: Mem) {
         self.op_mem(W::D32, &[0x8D], dst.0, m);
@@ -621,6 +630,8 @@ mod tests {
         assert_eq!(asm(|a| a.shift_x(W::Q64, Shift::Sar, RDX, R9, RSI)), [0xC4, 0xC2, 0xCA, 0xF7, 0xD1]);
         assert_eq!(asm(|a| a.rorx(RAX, RBX, 5)), [0xC4, 0xE3, 0xFB, 0xF0, 0xC3, 0x05]);
         assert_eq!(asm(|a| a.rorx(R11, R8, 63)), [0xC4, 0x43, 0xFB, 0xF0, 0xD8, 0x3F]);
+        assert_eq!(asm(|a| a.andn(RBX, RAX, R11)), [0xC4, 0xC2, 0xF8, 0xF2, 0xDB]);
+        assert_eq!(asm(|a| a.andn(RCX, R9, RDX)), [0xC4, 0xE2, 0xB0, 0xF2, 0xCA]);
         assert_eq!(asm(|a| a.lea32(RAX, at(RAX, 0x100))), [0x8D, 0x80, 0, 1, 0, 0]);
         // rbp/r13 as base have no displacement-free form.
         assert_eq!(asm(|a| a.load(W::D32, RAX, at(R13, 0))), [0x41, 0x8B, 0x45, 0]);
