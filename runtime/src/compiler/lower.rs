@@ -15,8 +15,13 @@
 //! - each record has a charge label (its gas charge, if any, then its body) and a body label;
 //!   jumps go to charge labels, entries from the host to body labels (the host has charged);
 //! - exits (host calls, faults, traps, out of gas) are out-of-line stubs that load what happened
-//!   into `rax`/`rcx` and leave through one of four shared tails; slow memory paths call one
-//!   shared routine per kind of access.
+//!   into `rax`/`rcx`, store what resuming costs, and leave through one of two shared tails;
+//!   slow memory paths call one shared routine per kind of access;
+//! - a few idioms of compiled guest code become fewer instructions: an add and its carry
+//!   (`setb`, or `adc` into the next add), a rotate written as two shifts and an `or` (`rorx`,
+//!   also with a load inside, whose slow path then replays the shifts), a `not` and an `and`
+//!   (`andn`). A host may enter at any record, so the records fused away also have their own
+//!   code, out of line.
 //!
 //! The semantics of every instruction are the interpreter's (`interpreter/mod.rs`), which the
 //! cross-check holds to the spec; the compiler is cross-checked the same way.
