@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::memory::{MemFault, Memory};
 use crate::outcome::Exit;
 use fusion::{with_kinds, Kind, Via};
-pub(crate) use cursor::{Cursor, FREE, OWN_CHARGE};
+pub(crate) use cursor::{Cursor, FREE};
 use predecode::{Predecoded, NO_INDEX};
 
 /// Number of guest registers.
@@ -84,8 +84,14 @@ impl<M: Memory> Vm<M> {
     pub fn run(&mut self) -> Exit {
         let exit = match self.cursor.begin(&self.program, &mut self.gas) {
             Err(exit) => exit,
-            Ok(idx) if self.program.per_block => self.run_inner::<true>(idx),
-            Ok(idx) => self.run_inner::<false>(idx),
+            Ok(idx) => {
+                self.cursor.paid();
+                if self.program.per_block {
+                    self.run_inner::<true>(idx)
+                } else {
+                    self.run_inner::<false>(idx)
+                }
+            }
         };
         self.cursor.finish(exit)
     }
@@ -125,7 +131,7 @@ impl<M: Memory> Vm<M> {
                 // SAFETY: `cur` and `$resume` point into `ops` (see the loop's SAFETY note).
                 self.cursor.exit_pc = unsafe { (*cur).pc };
                 self.cursor.next = unsafe { $resume.offset_from(base) } as u32;
-                self.cursor.pay = if $charge { OWN_CHARGE } else { FREE };
+                self.cursor.own_charge = $charge;
                 return $exit;
             }};
         }
