@@ -27,6 +27,7 @@
 //! cross-check holds to the spec; the compiler is cross-checked the same way.
 
 use super::x64::*;
+use super::idioms;
 use super::{ctx, ExitKind};
 use crate::interpreter::predecode::{Op, NO_INDEX};
 use crate::interpreter::FREE;
@@ -166,20 +167,6 @@ struct Stub {
     refund: i32,
 }
 
-/// A rotate written as two shifts and an `or` ([`Lowering::rotation_at`]).
-struct Rotation {
-    /// The register both shifts read.
-    x: u8,
-    /// How far the result is `x` rotated right.
-    right: u8,
-    /// The `or`'s destination, one of the shifts' destinations.
-    d: u8,
-    /// The record of the other shift, whose destination keeps its shifted value.
-    other: u32,
-    /// The record of a load between the second shift and the `or`, if there is one.
-    gap: Option<u32>,
-}
-
 /// A memory access whose inline check failed: the slow path calls the memory.
 struct SlowAccess {
     label: Label,
@@ -191,7 +178,7 @@ struct SlowAccess {
     value: Option<Value>,
     /// For loads: the guest register to write.
     dst: u8,
-    /// For a load moved before a rotate's records ([`Lowering::rotation_at`]): the first of
+    /// For a load moved before a rotate's records ([`idioms::rotation_at`]): the first of
     /// them. The slow path does the two shifts before the access, and after it the `or`, then
     /// continues after the rotate (`back`).
     rotation: Option<u32>,
@@ -223,7 +210,7 @@ pub struct Lowering<'a> {
     bmi2: bool,
     /// Records that a later record branches back to.
     loop_heads: Vec<bool>,
-    /// Records whose work the record before them did (see [`Self::carry_of`]); their own code,
+    /// Records whose work the record before them did (see [`idioms`]); their own code,
     /// for entering at them directly, is laid out with the cold code.
     fused_away: Vec<bool>,
 }
@@ -387,141 +374,6 @@ impl<'a> Lowering<'a> {
                 emit(&mut self.asm, RAX, src);
                 self.put(d, RAX);
             }
-        }
-    }
-
-    /// When record `i` (an `add d, a, b`) is followed in its block by `set_lt_u c, d, y` with `y`
-    /// one of the addends and not `d` (so `y` still holds its value from before the add), `c`:
-    /// that comparison is the add's carry. The next record must charge nothing (it is inside the
-    /// block, so no branch lands on it) and must not be the last record.
-    fn carry_of(&self, i: u32) -> Option<u8> {
-        let (add, next) = (self.ops.get(i as usize)?, self.ops.get(i as usize + 1)?);
-        let fits = add.opcode() == Some(Opcode::Add64)
-            && next.opcode() == Some(Opcode::SetLtU)
-            && next.charge == 0
-            && (i as usize + 2) < self.ops.len()
-            && next.ra == add.rd
-            && (next.rb == add.ra || next.rb == add.rb)
-            && next.rb != add.rd;
-        fits.then_some(next.rd)
-    }
-
-    /// After an add and its carry `c` at records `i` and `i + 1` ([`Self::carry_of`]): when
-    /// record `i + 2` adds `c` to another register (`add_64 f, x, c`, either order) and `c` is
-    /// dead after it, returns `(f, x)`, so that the carry flag goes into `f` with an `adc` and
-    /// `c` is never written. Dead: a later record writes `c` before any reads it, and every
-    /// record up to there is register arithmetic, which cannot stop the machine (a stop would
-    /// show `c`) and does not end the block.
-    fn carry_sink(&self, i: u32, c: u8) -> Option<(u8, u8)> {
-        use crate::isa::{OpcodeInfo, OperandClass as C};
-        use Opcode::*;
-        let i = i as usize;
-        let sink = self.ops.get(i + 2)?;
-        if sink.opcode() != Some(Add64) || sink.charge != 0 || i + 3 >= self.ops.len() {
-            return None;
-        }
-        let x = match (sink.ra == c, sink.rb == c) {
-            (true, false) => sink.rb,
-            (false, true) => sink.ra,
-            _ => return None,
-        };
-        for op in self.ops.iter().skip(i + 3).take(16) {
-            let opcode = op.opcode()?;
-            let pure = matches!(
-                opcode,
-                Add64 | Sub64 | And | Xor | Or | Mul64 | MulUpperUU | MulUpperSS | MulUpperSU | SetLtU | SetLtS | ShloL64 | ShloR64 | SharR64
-                    | AddImm64 | AndImm | XorImm | OrImm | MulImm64 | ShloLImm64 | ShloRImm64 | SharRImm64 | MoveReg | LoadImm | LoadImm64
-            );
-            if !pure || op.charge != 0 {
-                return None;
-            }
-            // Which registers it reads, and the one it writes (the interpreter's `destination`).
-            let reads: &[u8] = match opcode.class() {
-                C::ThreeReg => &[op.ra, op.rb],
-                C::TwoRegOneImm => &[op.rb],
-                C::TwoReg => &[op.ra],
-                _ => &[],
-            };
-            let writes = match crate::interpreter::fusion::destination(opcode)? {
-                crate::interpreter::fusion::Field::Ra => op.ra,
-                crate::interpreter::fusion::Field::Rd => op.rd,
-            };
-            if reads.contains(&c) {
-                return None;
-            }
-            if writes == c {
-                return Some((sink.rd, x));
-            }
-        }
-        None
-    }
-
-    /// When records `i`, `i + 1` and `i + 2` are a rotate written as two shifts and an `or`
-    /// (`shlo_r_imm_64 t, x, k; shlo_l_imm_64 u, x, 64 - k; or d, t, u`, the shifts in either
-    /// order, the `or`'s operands in either order) and `d` is `t` or `u`: the rotation. The `or`
-    /// leaves `d` the rotated value and the other temporary its shift of `x`, so the three are
-    /// one rotate and one shift. The records after the first must charge nothing (no block
-    /// starts there) and the last must not end the program (their code on their own continues
-    /// to the next record).
-    ///
-    /// A load may sit between the second shift and the `or` (blake2b's shape) when it touches
-    /// none of `x`, `t` and `u` and all three have host registers: the load goes first, and its
-    /// slow path does the two shifts before it calls the memory (a fault then shows them done
-    /// and the `or` not) and the `or` after (see `SlowAccess::rotation`).
-    fn rotation_at(&self, i: u32) -> Option<Rotation> {
-        use Opcode::*;
-        let i = i as usize;
-        let (first, second) = (self.ops.get(i)?, self.ops.get(i + 1)?);
-        let (f, s) = (first.opcode()?, second.opcode()?);
-        if !matches!((f, s), (ShloRImm64, ShloLImm64) | (ShloLImm64, ShloRImm64)) || second.charge != 0 {
-            return None;
-        }
-        let (x, t, u) = (first.rb, first.ra, second.ra);
-        let is_or = |op: &Op| {
-            op.opcode() == Some(Or) && op.charge == 0 && ((op.ra == t && op.rb == u) || (op.ra == u && op.rb == t)) && (op.rd == t || op.rd == u)
-        };
-        // Each shift: `ra = rb shifted by imm1` (mod 64).
-        let (n1, n2) = (first.imm1 & 63, second.imm1 & 63);
-        if second.rb != x || t == x || t == u || n1 == 0 || n1 + n2 != 64 {
-            return None;
-        }
-        let (or, gap) = match (self.ops.get(i + 2), self.ops.get(i + 3), self.ops.get(i + 4)) {
-            (Some(or), Some(_), _) if is_or(or) => (or, None),
-            (Some(load), Some(or), Some(_)) if is_or(or) && self.load_beside(load, [x, t, u]) => (or, Some(i as u32 + 2)),
-            _ => return None,
-        };
-        let right = if f == ShloRImm64 { n1 } else { n2 };
-        // The temporary the `or` does not overwrite keeps its shift: that record's own code.
-        let other = if or.rd == t { i + 1 } else { i };
-        Some(Rotation { x, right: right as u8, d: or.rd, other: other as u32, gap })
-    }
-
-    /// Whether `op` is a load inside the block that names none of `regs`, all of which have host
-    /// registers (its slow path then shifts them without the scratch registers, which hold the
-    /// address).
-    fn load_beside(&self, op: &Op, regs: [u8; 3]) -> bool {
-        use Opcode::*;
-        let named = match op.opcode() {
-            Some(LoadIndU8 | LoadIndI8 | LoadIndU16 | LoadIndI16 | LoadIndU32 | LoadIndI32 | LoadIndU64) => [op.ra, op.rb],
-            Some(LoadU8 | LoadI8 | LoadU16 | LoadI16 | LoadU32 | LoadI32 | LoadU64) => [op.ra, op.ra],
-            _ => return false,
-        };
-        op.charge == 0 && regs.iter().all(|&g| !named.contains(&g) && self.pinned.get(g).is_some())
-    }
-
-    /// When record `i` is `xor_imm t, x, -1` (a `not`) and the next `and t, t, y` (either
-    /// order, `y` not `t`): `(t, x, y)`, for one `andn` (keccak's chi step). The `not`'s value
-    /// is overwritten at once, so nothing can see it; the `and` must charge nothing (no block
-    /// starts there) and must not end the program.
-    fn and_not_at(&self, i: u32) -> Option<(u8, u8, u8)> {
-        let i = i as usize;
-        let (not, and) = (self.ops.get(i)?, self.ops.get(i + 1).and(self.ops.get(i + 2)).and(self.ops.get(i + 1))?);
-        let (t, x) = (not.ra, not.rb);
-        let fits = not.opcode() == Some(Opcode::XorImm) && not.imm1 == u64::MAX && and.opcode() == Some(Opcode::And) && and.charge == 0 && and.rd == t;
-        match (and.ra == t, and.rb == t) {
-            (true, false) if fits => Some((t, x, and.rb)),
-            (false, true) if fits => Some((t, x, and.ra)),
-            _ => None,
         }
     }
 
@@ -1016,8 +868,8 @@ impl<'a> Lowering<'a> {
                 self.put_sext32(a);
             }
             // `not` into a register and `and` of it into the same register: one `andn`.
-            XorImm if self.and_not_at(i).is_some() => {
-                if let Some((d, inverted, other)) = self.and_not_at(i) {
+            XorImm if idioms::and_not_at(self.ops, i).is_some() => {
+                if let Some((d, inverted, other)) = idioms::and_not_at(self.ops, i) {
                     self.and_not(d, inverted, other);
                     self.fused_away[i as usize + 1] = true;
                 }
@@ -1060,8 +912,8 @@ impl<'a> Lowering<'a> {
             }
             // A rotate written as two shifts and an `or` is one rotate (`rorx`) and the one shift
             // whose result stays visible. Of the two, whichever would overwrite `x` goes second.
-            ShloRImm64 | ShloLImm64 if self.rotation_at(i).is_some() => {
-                if let Some(rot) = self.rotation_at(i) {
+            ShloRImm64 | ShloLImm64 if idioms::rotation_at(self.ops, &self.pinned, i).is_some() => {
+                if let Some(rot) = idioms::rotation_at(self.ops, &self.pinned, i) {
                     let end = self.asm.label();
                     if let Some(gap) = rot.gap {
                         let load = self.ops[gap as usize];
@@ -1145,12 +997,12 @@ impl<'a> Lowering<'a> {
             // An add and its carry (`set_lt_u c, d, a` after `add d, a, b`): the carry flag of one
             // `add` is the comparison, so the pair is one `add` and one `setb`, or one `add` and
             // one `adc` when the carry only goes into the next add.
-            Add64 if self.carry_of(i).is_some() => {
-                let c = self.carry_of(i).unwrap_or(0);
+            Add64 if idioms::carry_of(self.ops, i).is_some() => {
+                let c = idioms::carry_of(self.ops, i).unwrap_or(0);
                 self.add64_with_carry_flag(d, a, b);
                 self.fused_away[i as usize + 1] = true;
                 // Carry propagation (`add f, x, c` next, `c` dead after it) is an `adc`.
-                match self.carry_sink(i, c) {
+                match idioms::carry_sink(self.ops, i, c) {
                     Some((f, x)) => {
                         self.add_carry_flag(f, x);
                         self.fused_away[i as usize + 2] = true;

@@ -23,6 +23,7 @@
 
 mod exec_mem;
 mod fault;
+mod idioms;
 mod lower;
 pub mod x64;
 
@@ -691,31 +692,36 @@ mod tests {
         same_as_interpreter(&programs);
     }
 
+    /// A program of `ops`, a `trap`, then `after` (GP numbering, every instruction its own
+    /// block in the encoding, gas per block), and the pcs of `ops` and the `trap`.
+    fn program_of(ops: &[Vec<u8>], after: &[Vec<u8>]) -> (Arc<Predecoded>, Vec<u32>) {
+        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo};
+        let trap = vec![Opcode::Trap.byte(Numbering::Gp).unwrap()];
+        let (mut bytes, mut starts, mut pcs) = (Vec::new(), Vec::new(), Vec::new());
+        for (n, op) in ops.iter().chain([&trap]).chain(after).enumerate() {
+            if n <= ops.len() {
+                pcs.push(bytes.len() as u32);
+            }
+            starts.push(true);
+            starts.extend(std::iter::repeat_n(false, op.len() - 1));
+            bytes.extend(op);
+        }
+        let code = Code::parse(&Code::encode(&[], &bytes, &starts, LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
+        let costs = GasCosts::single_pass(&code);
+        (Arc::new(Predecoded::new(code, &costs)), pcs)
+    }
+
     /// Runs each program (records, then a `trap`) from each of its instructions (a host may
     /// enter at any), compiled with and without BMI2, against the interpreter: same exit, same
     /// registers. After the `trap` come fillers, never run but counted by the register map, so
     /// that r0–r10 are named more often than r11 and r12, which are left without a host register.
     fn same_as_interpreter(programs: &[Vec<Vec<u8>>]) {
-        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        use crate::{Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
         let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
         let or = |d: u8, x: u8, y: u8| vec![byte(Opcode::Or), x | y << 4, d];
         let fillers: Vec<Vec<u8>> = (0..11u8).flat_map(|g| std::iter::repeat_n(or(g, g, g), 8)).collect();
         for (k, ops) in programs.iter().enumerate() {
-            let mut bytes = Vec::new();
-            let mut starts = Vec::new();
-            let mut pcs = Vec::new();
-            let trap = vec![byte(Opcode::Trap)];
-            for (n, op) in ops.iter().chain([&trap]).chain(&fillers).enumerate() {
-                if n <= ops.len() {
-                    pcs.push(bytes.len() as u32);
-                }
-                starts.push(true);
-                starts.extend(std::iter::repeat_n(false, op.len() - 1));
-                bytes.extend(op);
-            }
-            let code = Code::parse(&Code::encode(&[], &bytes, &starts, LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
-            let costs = GasCosts::single_pass(&code);
-            let program = Arc::new(Predecoded::new(code, &costs));
+            let (program, pcs) = program_of(ops, &fillers);
             for bmi2 in [true, false] {
                 if bmi2 && !std::is_x86_feature_detected!("bmi2") {
                     continue;
@@ -772,7 +778,7 @@ mod tests {
     #[test]
     fn a_load_inside_a_rotate_gives_the_interpreters_state() {
         use crate::memory::Access;
-        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Memory, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
+        use crate::{Memory, Numbering, Opcode, OpcodeInfo, PagedMemory, Vm};
         let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
         let shift = |op, a: u8, b: u8, n: u8| vec![byte(op), a | b << 4, n];
         let or = |d: u8, x: u8, y: u8| vec![byte(Opcode::Or), x | y << 4, d];
@@ -794,18 +800,7 @@ mod tests {
             m
         };
         for (k, ops) in programs.iter().enumerate() {
-            let mut bytes = Vec::new();
-            let mut starts = Vec::new();
-            let mut pcs = Vec::new();
-            for op in ops.iter().chain([&vec![byte(Opcode::Trap)]]) {
-                pcs.push(bytes.len() as u32);
-                starts.push(true);
-                starts.extend(std::iter::repeat_n(false, op.len() - 1));
-                bytes.extend(op);
-            }
-            let code = Code::parse(&Code::encode(&[], &bytes, &starts, LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
-            let costs = GasCosts::single_pass(&code);
-            let program = Arc::new(Predecoded::new(code, &costs));
+            let (program, pcs) = program_of(ops, &[]);
             for (reservable, bmi2) in [(true, true), (true, false), (false, true), (false, false)] {
                 if bmi2 && !std::is_x86_feature_detected!("bmi2") {
                     continue;
