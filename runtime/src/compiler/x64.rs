@@ -338,20 +338,26 @@ impl Asm {
             Shift::Shr => 3,
             _ => unreachable!("no BMI2 form of rotates by a register"),
         };
-        self.byte(0xC4);
-        self.byte((u8::from(dst.0 < 8) << 7) | (1 << 6) | (u8::from(src.0 < 8) << 5) | 0x02);
-        self.byte((u8::from(w == W::Q64) << 7) | ((!count.0 & 15) << 3) | pp);
+        self.vex3(dst, src, 0x02, w == W::Q64, count.0, pp);
         self.byte(0xF7);
         self.modrm_rr(dst.0, src.0);
+    }
+
+    /// The three-byte VEX prefix (`C4`) of an instruction with `reg` in ModRM.reg, `rm` in
+    /// ModRM.rm, opcode map `map` (2: `0F38`, 3: `0F3A`), 64-bit operands if `w`, `vvvv` naming
+    /// register `v` (0 when there is none; the field holds it inverted), 128-bit length and prefix
+    /// `pp`.
+    fn vex3(&mut self, reg: R, rm: R, map: u8, w: bool, v: u8, pp: u8) {
+        self.byte(0xC4);
+        self.byte((u8::from(reg.0 < 8) << 7) | (1 << 6) | (u8::from(rm.0 < 8) << 5) | map);
+        self.byte((u8::from(w) << 7) | ((!v & 15) << 3) | pp);
     }
 
     /// BMI2 `rorx dst, src, n` (64-bit): a rotate right by an immediate into another register,
     /// without touching the flags.
     pub fn rorx(&mut self, dst: R, src: R, n: u8) {
-        self.byte(0xC4);
-        self.byte((u8::from(dst.0 < 8) << 7) | (1 << 6) | (u8::from(src.0 < 8) << 5) | 0x03);
-        // W1, no second source (vvvv = 1111), L0, F2.
-        self.byte(0xFB);
+        // 0F3A, W1, no second source, F2.
+        self.vex3(dst, src, 0x03, true, 0, 3);
         self.byte(0xF0);
         self.modrm_rr(dst.0, src.0);
         self.byte(n);
@@ -359,9 +365,8 @@ impl Asm {
 
     /// BMI1 `andn dst, inverted, other` (64-bit): `dst = !inverted & other`.
     pub fn andn(&mut self, dst: R, inverted: R, other: R) {
-        self.byte(0xC4);
-        self.byte((u8::from(dst.0 < 8) << 7) | (1 << 6) | (u8::from(other.0 < 8) << 5) | 0x02);
-        self.byte(0x80 | ((!inverted.0 & 15) << 3));
+        // 0F38, W1, no prefix.
+        self.vex3(dst, other, 0x02, true, inverted.0, 0);
         self.byte(0xF2);
         self.modrm_rr(dst.0, other.0);
     }
