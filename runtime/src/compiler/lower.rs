@@ -1215,7 +1215,13 @@ impl<'a> Lowering<'a> {
             self.asm.bind(s.label);
             // The address is still in eax: the inline checks (or the fault handler) come here
             // before anything changes it. (A rotate's shifts touch only host registers.)
-            if let Some(first) = s.rotation.filter(|_| !planted_rotate_fault_state()) {
+            #[allow(unused_mut)]
+            let mut replay = s.rotation;
+            #[cfg(feature = "planted-bugs")]
+            if crate::planted::active(crate::planted::Bug::CompiledRotateFaultState) {
+                replay = None;
+            }
+            if let Some(first) = replay {
                 for k in [first, first + 1] {
                     let shift = self.ops[k as usize];
                     self.shift_imm64(shift.opcode().map_or(Shift::Shl, shift_of), shift.ra, shift.rb, shift.imm1);
@@ -1320,18 +1326,6 @@ fn size_of(op: Opcode) -> u8 {
 fn signed_load(op: Opcode) -> bool {
     use Opcode::*;
     matches!(op, LoadI8 | LoadI16 | LoadI32 | LoadIndI8 | LoadIndI16 | LoadIndI32)
-}
-
-/// Whether the planted bug `CompiledRotateFaultState` is on (never without the feature).
-fn planted_rotate_fault_state() -> bool {
-    #[cfg(feature = "planted-bugs")]
-    {
-        crate::planted::active(crate::planted::Bug::CompiledRotateFaultState)
-    }
-    #[cfg(not(feature = "planted-bugs"))]
-    {
-        false
-    }
 }
 
 fn shift_of(op: Opcode) -> Shift {
