@@ -142,12 +142,16 @@ fn chunk() -> impl Strategy<Value = Vec<Raw>> {
 /// and the carry added on (sometimes overwritten after, sometimes read again), and a `not` and
 /// an `and` of it.
 fn recompiler_idiom() -> impl Strategy<Value = Vec<Raw>> {
+    // One instruction of an idiom: `r`'s random material with this opcode, registers and first
+    // immediate, encoded plainly (no padding, no junk bits, no odd opcode or target).
+    fn plain(r: &Raw, op: Opcode, regs: (u8, u8, u8), imm1: i64) -> Raw {
+        Raw { op, regs, imm1, pad: 0, junk: 0, odd: 0, ..r.clone() }
+    }
     use Opcode::*;
     let reg = || 0u8..13;
     let loads = vec![LoadIndU8, LoadIndI16, LoadIndU32, LoadIndU64];
     let rotate = (proptest::collection::vec(raw(), 4), (reg(), reg(), reg(), reg(), reg()), 1i64..64, any::<[bool; 4]>(), prop::sample::select(loads)).prop_map(
         |(raws, (x, t, u, base, dst), k, [left_first, gap, swap, into_t], load)| {
-            let plain = |r: &Raw, op, regs, imm1| Raw { op, regs, imm1, pad: 0, junk: 0, odd: 0, ..r.clone() };
             let right = plain(&raws[0], ShloRImm64, (t, x, 0), k);
             let left = plain(&raws[1], ShloLImm64, (u, x, 0), 64 - k);
             let d = if into_t { t } else { u };
@@ -163,18 +167,16 @@ fn recompiler_idiom() -> impl Strategy<Value = Vec<Raw>> {
     );
     let carry = (proptest::collection::vec(raw(), 4), (reg(), reg(), reg(), reg(), reg(), reg()), any::<[bool; 3]>()).prop_map(
         |(raws, (a, b, d, c, f, x), [other, swap, overwrite])| {
-            let plain = |r: &Raw, op, regs| Raw { op, regs, pad: 0, junk: 0, odd: 0, ..r.clone() };
             let mut out = vec![
-                plain(&raws[0], Add64, (a, b, d)),
-                plain(&raws[1], SetLtU, (d, if other { b } else { a }, c)),
-                plain(&raws[2], Add64, if swap { (c, x, f) } else { (x, c, f) }),
+                plain(&raws[0], Add64, (a, b, d), raws[0].imm1),
+                plain(&raws[1], SetLtU, (d, if other { b } else { a }, c), raws[1].imm1),
+                plain(&raws[2], Add64, if swap { (c, x, f) } else { (x, c, f) }, raws[2].imm1),
             ];
-            out.push(if overwrite { plain(&raws[3], LoadImm, (c, 0, 0)) } else { plain(&raws[3], Add64, (c, c, f)) });
+            out.push(if overwrite { plain(&raws[3], LoadImm, (c, 0, 0), raws[3].imm1) } else { plain(&raws[3], Add64, (c, c, f), raws[3].imm1) });
             out
         },
     );
     let and_not = (proptest::collection::vec(raw(), 2), (reg(), reg(), reg(), reg()), any::<[bool; 2]>()).prop_map(|(raws, (t, x, y, d), [swap, same])| {
-        let plain = |r: &Raw, op, regs, imm1| Raw { op, regs, imm1, pad: 0, junk: 0, odd: 0, ..r.clone() };
         // The `and` into the `not`'s register (fused) or, now and then, into another.
         let d = if same { t } else { d };
         vec![plain(&raws[0], XorImm, (t, x, 0), -1), plain(&raws[1], And, if swap { (y, t, d) } else { (t, y, d) }, 0)]
