@@ -98,8 +98,15 @@ impl Reservation {
     /// which it does only when out of kernel memory for mappings: continuing would let the
     /// guest's view and the page table disagree.
     pub fn protect(&self, first: u32, count: u32, protection: Protection) {
+        if let Err(e) = self.try_protect(first, count, protection) {
+            panic!("mprotect failed on a guest reservation: {e}");
+        }
+    }
+
+    /// As [`Self::protect`], saying whether the system call failed instead of panicking.
+    fn try_protect(&self, first: u32, count: u32, protection: Protection) -> std::io::Result<()> {
         if count == 0 {
-            return;
+            return Ok(());
         }
         debug_assert!(first as u64 + count as u64 <= 1 << 20);
         let prot = match protection {
@@ -109,25 +116,37 @@ impl Reservation {
         };
         // SAFETY: the range lies inside this reservation, which nothing else maps or frees.
         let r = unsafe { libc::mprotect(self.page_addr(first) as *mut libc::c_void, (count as usize) << 12, prot) };
-        assert!(r == 0, "mprotect failed on a guest reservation: {}", std::io::Error::last_os_error());
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
     }
 
     /// Sets the protection of each page in `pages` (ascending, no duplicates), one system call per
     /// run of consecutive pages with the same protection.
     pub fn protect_runs(&self, pages: impl IntoIterator<Item = (u32, Protection)>) {
+        if let Err(e) = self.try_protect_runs(pages) {
+            panic!("mprotect failed on a guest reservation: {e}");
+        }
+    }
+
+    /// As [`Self::protect_runs`], stopping at the first failed system call and returning it.
+    fn try_protect_runs(&self, pages: impl IntoIterator<Item = (u32, Protection)>) -> std::io::Result<()> {
         let mut run: Option<(u32, u32, Protection)> = None;
         for (page, p) in pages {
             run = match run {
                 Some((first, count, q)) if q == p && first + count == page => Some((first, count + 1, q)),
                 Some((first, count, q)) => {
-                    self.protect(first, count, q);
+                    self.try_protect(first, count, q)?;
                     Some((page, 1, p))
                 }
                 None => Some((page, 1, p)),
             };
         }
-        if let Some((first, count, q)) = run {
-            self.protect(first, count, q);
+        match run {
+            Some((first, count, q)) => self.try_protect(first, count, q),
+            None => Ok(()),
         }
     }
 
@@ -148,7 +167,10 @@ impl Reservation {
             let mut pages = written.to_vec();
             pages.sort_unstable();
             pages.dedup();
-            self.protect_runs(pages.iter().map(|&p| (p, Protection::ReadWrite)));
+            // Dropping the reservation (on the way out) unmaps it: no panic in a memory's drop.
+            if self.try_protect_runs(pages.iter().map(|&p| (p, Protection::ReadWrite))).is_err() {
+                return;
+            }
             #[cfg(feature = "planted-bugs")]
             if crate::planted::active(crate::planted::Bug::RecycledPagesKeepData) {
                 pages.clear();
