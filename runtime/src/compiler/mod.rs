@@ -583,12 +583,10 @@ mod tests {
     /// a change between runs (here the halt address, after a host call) must reach the code.
     #[test]
     fn a_change_between_runs_reaches_the_code() {
-        use crate::{BlockRules, Code, GasCosts, LengthEncoding, Numbering, Opcode, OpcodeInfo, PagedMemory};
+        use crate::{Numbering, Opcode, OpcodeInfo, PagedMemory};
         let byte = |op: Opcode| op.byte(Numbering::Gp).unwrap();
         // ecalli 0; jump_ind r0, 0
-        let bytes = [byte(Opcode::Ecalli), 0, byte(Opcode::JumpInd), 0];
-        let code = Code::parse(&Code::encode(&[], &bytes, &[true, false, true, false], LengthEncoding::Compact), LengthEncoding::Compact, Numbering::Gp, BlockRules::GP).unwrap();
-        let program = Arc::new(Predecoded::new(code, &GasCosts::PerInstruction));
+        let (program, _) = program_of(&[vec![byte(Opcode::Ecalli), 0], vec![byte(Opcode::JumpInd), 0]], &[]);
         let compiled = Arc::new(Compiled::new(program, &mut PagedMemory::new()).unwrap());
         for halts in [true, false] {
             let mut vm = CompiledVm::new(compiled.clone(), PagedMemory::new(), 100).unwrap();
